@@ -1,0 +1,30 @@
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 4567
+
+.PHONY: install test run bench clean
+
+install: $(STAMP)
+
+# Re-install only when the package's requirements change.
+$(STAMP): setup.cfg setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+run: install
+	$(BIN)/personalize-local server --host $(HOST) --port $(PORT)
+
+bench: install
+	$(BIN)/python bench/bench_describe.py
+	$(BIN)/python bench/bench_training.py
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,42 @@
+"""The backend: one typed method per operation of the three services, state per account and region."""
+from __future__ import annotations
+
+from moto.core.base_backend import BackendDict
+
+from .campaigns import CampaignsMixin
+from .dataset_groups import DatasetGroupsMixin
+from .datasets import DatasetsMixin
+from .event_trackers import EventTrackersMixin
+from .recipes import RecipesMixin
+from .recommendations import RecommendationsMixin
+from .schemas import SchemasMixin
+from .solutions import SolutionsMixin
+
+
+class PersonalizeBackend(
+    SchemasMixin,
+    DatasetGroupsMixin,
+    DatasetsMixin,
+    SolutionsMixin,
+    CampaignsMixin,
+    EventTrackersMixin,
+    RecommendationsMixin,
+    RecipesMixin,
+):
+    """Amazon Personalize, Personalize Events and Personalize Runtime for one account in one region."""
+
+
+# moto's BackendDict gives per-account/region state that moto's own reset clears with the rest.
+personalize_backends: BackendDict[PersonalizeBackend] = BackendDict(PersonalizeBackend, "personalize")
+
+
+def account_for(access_key: str | None) -> str:
+    """The account a request acts in, resolved from its access key as moto does."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
+
+
+def backend_for(access_key: str | None, region: str) -> PersonalizeBackend:
+    return personalize_backends[account_for(access_key)][region]

@@ -1,0 +1,177 @@
+"""Campaigns: deploy a solution version; Create, Describe, List, Update, Delete."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..wire.errors import InvalidInputException, ResourceInUseException
+from . import lifecycle
+from .core import BackendCore, Resource, newest_first, now, paginate
+from .solutions import SolutionVersion
+
+KIND = "campaign"
+USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
+# itemExplorationConfig keys: (default, lowest, highest), per the User-Personalization recipe.
+EXPLORATION = {"explorationWeight": ("0.3", 0.0, 1.0), "explorationItemAgeCutOff": ("30", 1.0, float("inf"))}
+DEFAULT_TPS = 1
+
+
+@dataclass
+class CampaignUpdate(Resource):
+    """latestCampaignUpdate: a change waiting to replace what the campaign serves."""
+
+    solution_version: SolutionVersion | None = None
+    min_provisioned_tps: int = DEFAULT_TPS
+    campaign_config: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "solutionVersionArn": self.solution_version.arn,
+            "minProvisionedTPS": self.min_provisioned_tps,
+            "campaignConfig": self.campaign_config or None,
+            "status": self.status,
+            "failureReason": self.failure_reason,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+
+@dataclass
+class Campaign(Resource):
+    solution_version: SolutionVersion | None = None
+    min_provisioned_tps: int = DEFAULT_TPS
+    campaign_config: dict[str, Any] = field(default_factory=dict)
+    latest_update: CampaignUpdate | None = None
+
+    @property
+    def solution_version_arn(self) -> str:
+        return self.solution_version.arn
+
+    @property
+    def exploration(self) -> tuple[float, float]:
+        """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
+        config = self.campaign_config.get("itemExplorationConfig") or {}
+        weight, cutoff = (float(config.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
+        return weight, cutoff
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "campaignArn": self.arn,
+            "solutionVersionArn": self.solution_version_arn,
+            "minProvisionedTPS": self.min_provisioned_tps,
+            "campaignConfig": self.campaign_config or None,
+            "status": self.status,
+            "failureReason": self.failure_reason,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "latestCampaignUpdate": self.latest_update.summary() if self.latest_update else None,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "campaignArn": self.arn,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "failureReason": self.failure_reason,
+        }
+
+
+def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> dict[str, Any]:
+    """The config as the service keeps it: exploration defaults filled in for User-Personalization."""
+    config = dict(given or {})
+    exploration = config.get("itemExplorationConfig")
+    if version.solution.recipe_arn != USER_PERSONALIZATION:
+        if exploration:
+            raise InvalidInputException(
+                "campaignConfig.itemExplorationConfig applies only to solutions of the aws-user-personalization recipe."
+            )
+        return config
+    exploration = dict(exploration or {})
+    for key in exploration:
+        if key not in EXPLORATION:
+            raise InvalidInputException(f"Unknown key '{key}' in campaignConfig.itemExplorationConfig.")
+    for key, (default, lowest, highest) in EXPLORATION.items():
+        value = exploration.setdefault(key, default)
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if not lowest <= number <= highest:
+            raise InvalidInputException(
+                f"Value '{value}' at 'campaignConfig.itemExplorationConfig.{key}' must be a number from {lowest:g}"
+                + (f" to {highest:g}." if highest != float("inf") else " up.")
+            )
+    config["itemExplorationConfig"] = exploration
+    return config
+
+
+class CampaignsMixin(BackendCore):
+    def create_campaign(
+        self,
+        name: str,
+        solution_version_arn: str,
+        min_provisioned_tps: int | None = None,
+        campaign_config: dict[str, Any] | None = None,
+        tags: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        version: SolutionVersion = self.get_active("solution-version", solution_version_arn)
+        campaign = Campaign(
+            arn=self.arn(KIND, name),
+            name=name,
+            solution_version=version,
+            min_provisioned_tps=min_provisioned_tps or DEFAULT_TPS,
+            campaign_config=_campaign_config(version, campaign_config),
+        )
+        self.add(KIND, campaign, tags)
+        lifecycle.start(self.lock, campaign, lambda: None)
+        return {"campaignArn": campaign.arn}
+
+    def describe_campaign(self, campaign_arn: str) -> dict[str, Any]:
+        return {"campaign": self.get(KIND, campaign_arn).describe()}
+
+    def list_campaigns(
+        self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        found = self.find(KIND, lambda c: solution_arn in (None, c.solution_version.solution_arn))
+        page, token = paginate(newest_first(found), next_token, max_results)
+        return {"campaigns": [c.summary() for c in page], "nextToken": token}
+
+    def update_campaign(
+        self,
+        campaign_arn: str,
+        solution_version_arn: str | None = None,
+        min_provisioned_tps: int | None = None,
+        campaign_config: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        campaign: Campaign = self.get_active(KIND, campaign_arn)
+        if campaign.latest_update is not None and campaign.latest_update.busy:
+            raise ResourceInUseException(f"The campaign {campaign_arn} is already being updated.")
+        version = (
+            self.get_active("solution-version", solution_version_arn) if solution_version_arn else campaign.solution_version
+        )
+        config = campaign_config if campaign_config is not None else campaign.campaign_config
+        update = CampaignUpdate(
+            arn=campaign.arn,
+            name=campaign.name,
+            solution_version=version,
+            min_provisioned_tps=min_provisioned_tps or campaign.min_provisioned_tps,
+            campaign_config=_campaign_config(version, config),
+        )
+        campaign.latest_update = update
+
+        def apply() -> None:
+            with self.lock:
+                campaign.solution_version = update.solution_version
+                campaign.min_provisioned_tps = update.min_provisioned_tps
+                campaign.campaign_config = update.campaign_config
+                campaign.last_updated_date_time = now()
+
+        lifecycle.start(self.lock, update, apply, prefix="UPDATE")
+        return {"campaignArn": campaign.arn}
+
+    def delete_campaign(self, campaign_arn: str) -> None:
+        campaign = self.get(KIND, campaign_arn)
+        lifecycle.delete(self.lock, campaign, lambda: self.remove(KIND, campaign_arn))

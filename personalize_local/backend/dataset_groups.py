@@ -1,0 +1,65 @@
+"""Dataset groups: Create, Describe, List, Delete."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import lifecycle
+from .core import BackendCore, Resource, newest_first, paginate
+
+KIND = "dataset-group"
+# Resources that keep a dataset group from being deleted, as the service requires.
+DEPENDENTS = (("dataset", "dataset"), ("solution", "solution"), ("event-tracker", "event tracker"))
+
+
+@dataclass
+class DatasetGroup(Resource):
+    role_arn: str | None = None
+    kms_key_arn: str | None = None
+    domain: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
+            "roleArn": self.role_arn,
+            "kmsKeyArn": self.kms_key_arn,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "datasetGroupArn": self.arn,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "failureReason": self.failure_reason,
+            "domain": self.domain,
+        }
+
+
+class DatasetGroupsMixin(BackendCore):
+    def create_dataset_group(
+        self,
+        name: str,
+        role_arn: str | None = None,
+        kms_key_arn: str | None = None,
+        domain: str | None = None,
+        tags: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        group = DatasetGroup(arn=self.arn(KIND, name), name=name, role_arn=role_arn, kms_key_arn=kms_key_arn, domain=domain)
+        self.add(KIND, group, tags)
+        lifecycle.start(self.lock, group, lambda: None)
+        return {"datasetGroupArn": group.arn, "domain": domain}
+
+    def describe_dataset_group(self, dataset_group_arn: str) -> dict[str, Any]:
+        return {"datasetGroup": self.get(KIND, dataset_group_arn).describe()}
+
+    def list_dataset_groups(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
+        page, token = paginate(newest_first(self.find(KIND)), next_token, max_results)
+        return {"datasetGroups": [g.summary() for g in page], "nextToken": token}
+
+    def delete_dataset_group(self, dataset_group_arn: str) -> None:
+        group = self.get(KIND, dataset_group_arn)
+        for kind, what in DEPENDENTS:
+            self.refuse_if_used(dataset_group_arn, self.find(kind, lambda r: r.dataset_group_arn == dataset_group_arn), what)
+        lifecycle.delete(self.lock, group, lambda: self.remove(KIND, dataset_group_arn))

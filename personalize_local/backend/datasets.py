@@ -1,0 +1,204 @@
+"""Datasets and dataset import jobs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..data.csv_import import DataImportError, read_csv_files
+from ..data.s3 import S3ReadError, read_objects
+from ..data.schemas import SchemaError, check_dataset_schema, normalize_dataset_type
+from ..data.table import DatasetTable
+from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
+from . import lifecycle
+from .core import BackendCore, Resource, newest_first, paginate
+from .schemas import DatasetSchema
+
+KIND = "dataset"
+IMPORT_KIND = "dataset-import-job"
+
+
+@dataclass
+class Dataset(Resource):
+    dataset_group_arn: str = ""
+    dataset_type: str = ""
+    schema: DatasetSchema | None = None
+    table: DatasetTable = field(default_factory=lambda: DatasetTable(()))
+
+    @property
+    def schema_arn(self) -> str:
+        return self.schema.arn if self.schema else ""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
+            "datasetGroupArn": self.dataset_group_arn,
+            "schemaArn": self.schema_arn,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "datasetArn": self.arn,
+            "datasetType": self.dataset_type,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+
+@dataclass
+class DatasetImportJob(Resource):
+    dataset_arn: str = ""
+    data_location: str = ""
+    role_arn: str | None = None
+    import_mode: str = "FULL"
+    publish_attribution_metrics_to_s3: bool | None = None
+    rows: int = 0
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "jobName": self.name,
+            "datasetImportJobArn": self.arn,
+            "datasetArn": self.dataset_arn,
+            "dataSource": {"dataLocation": self.data_location},
+            "roleArn": self.role_arn,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "failureReason": self.failure_reason,
+            "importMode": self.import_mode,
+            "publishAttributionMetricsToS3": self.publish_attribution_metrics_to_s3,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "datasetImportJobArn": self.arn,
+            "jobName": self.name,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "failureReason": self.failure_reason,
+            "importMode": self.import_mode,
+        }
+
+
+class DatasetsMixin(BackendCore):
+    # Datasets ----------------------------------------------------------------
+    def create_dataset(
+        self,
+        name: str,
+        schema_arn: str,
+        dataset_group_arn: str,
+        dataset_type: str,
+        tags: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        canonical = normalize_dataset_type(dataset_type)
+        if canonical is None:
+            raise InvalidInputException(f"Value '{dataset_type}' at 'datasetType' is not a dataset type: use Interactions, Items or Users.")
+        group = self.get_active("dataset-group", dataset_group_arn)
+        schema: DatasetSchema = self.get("schema", schema_arn)
+        if schema.domain != group.domain:
+            raise InvalidInputException(
+                f"The schema {schema_arn} is for domain {schema.domain or 'none (custom)'}, "
+                f"but the dataset group {dataset_group_arn} is for {group.domain or 'none (custom)'}."
+            )
+        try:
+            check_dataset_schema(schema.parsed, canonical, group.domain)
+        except SchemaError as error:
+            raise InvalidInputException(f"The schema {schema_arn} does not fit a {canonical} dataset: {error}") from None
+        if self.find(KIND, lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == canonical):
+            raise ResourceAlreadyExistsException(f"The dataset group {dataset_group_arn} already has a {canonical} dataset.")
+        dataset = Dataset(
+            arn=self.arn(KIND, group.name, canonical),
+            name=name,
+            dataset_group_arn=dataset_group_arn,
+            dataset_type=canonical,
+            schema=schema,
+            table=DatasetTable(schema.parsed.names),
+        )
+        self.add(KIND, dataset, tags)
+        lifecycle.start(self.lock, dataset, lambda: None)
+        return {"datasetArn": dataset.arn}
+
+    def describe_dataset(self, dataset_arn: str) -> dict[str, Any]:
+        dataset: Dataset = self.get(KIND, dataset_arn)
+        # The Interactions dataset shows the tracking ID of the group's event tracker.
+        trackers = self.find(
+            "event-tracker",
+            lambda t: dataset.dataset_type == "INTERACTIONS" and t.dataset_group_arn == dataset.dataset_group_arn,
+        )
+        return {"dataset": {**dataset.describe(), "trackingId": trackers[0].tracking_id if trackers else None}}
+
+    def list_datasets(
+        self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        found = self.find(KIND, lambda d: dataset_group_arn in (None, d.dataset_group_arn))
+        page, token = paginate(newest_first(found), next_token, max_results)
+        return {"datasets": [d.summary() for d in page], "nextToken": token}
+
+    def delete_dataset(self, dataset_arn: str) -> None:
+        dataset = self.get(KIND, dataset_arn)
+        running = self.find(IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn and j.busy)
+        self.refuse_if_used(dataset_arn, running, "import job")
+        lifecycle.delete(self.lock, dataset, lambda: self.remove(KIND, dataset_arn))
+
+    def dataset_of(self, dataset_group_arn: str, dataset_type: str) -> Dataset | None:
+        found = self.find(KIND, lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == dataset_type)
+        return found[0] if found else None
+
+    # Import jobs -------------------------------------------------------------
+    def create_dataset_import_job(
+        self,
+        job_name: str,
+        dataset_arn: str,
+        data_source: dict[str, Any],
+        role_arn: str | None = None,
+        tags: list[dict[str, str]] | None = None,
+        import_mode: str | None = None,
+        publish_attribution_metrics_to_s3: bool | None = None,
+    ) -> dict[str, Any]:
+        dataset: Dataset = self.get_active(KIND, dataset_arn)
+        location = data_source.get("dataLocation")
+        if not location:
+            raise InvalidInputException("Value null at 'dataSource.dataLocation' failed to satisfy constraint: Member must not be null")
+        if not location.startswith("s3://"):
+            raise InvalidInputException(f"Value '{location}' at 'dataSource.dataLocation' must be an s3:// path.")
+        if self.find(IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn and j.busy):
+            raise ResourceInUseException(f"The dataset {dataset_arn} already has an import job in progress.")
+        job = DatasetImportJob(
+            arn=self.arn(IMPORT_KIND, job_name),
+            name=job_name,
+            dataset_arn=dataset_arn,
+            data_location=location,
+            role_arn=role_arn,
+            import_mode=import_mode or "FULL",
+            publish_attribution_metrics_to_s3=publish_attribution_metrics_to_s3,
+        )
+        self.add(IMPORT_KIND, job, tags)
+        lifecycle.start(self.lock, job, lambda: self._run_import(job, dataset))
+        return {"datasetImportJobArn": job.arn}
+
+    def _run_import(self, job: DatasetImportJob, dataset: Dataset) -> None:
+        """Read and check every row first; the dataset changes only when all of them pass."""
+        try:
+            files = read_objects(self.account_id, job.data_location)
+            frame = read_csv_files(files, dataset.schema.parsed, dataset.dataset_type)
+        except (S3ReadError, DataImportError) as error:
+            raise lifecycle.JobFailed(str(error)) from None
+        with self.lock:
+            if job.import_mode == "INCREMENTAL":
+                dataset.table.append(frame)
+            else:
+                dataset.table.replace(frame)
+            dataset.last_updated_date_time = job.last_updated_date_time
+            job.rows = len(frame)
+
+    def describe_dataset_import_job(self, dataset_import_job_arn: str) -> dict[str, Any]:
+        return {"datasetImportJob": self.get(IMPORT_KIND, dataset_import_job_arn).describe()}
+
+    def list_dataset_import_jobs(
+        self, dataset_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        found = self.find(IMPORT_KIND, lambda j: dataset_arn in (None, j.dataset_arn))
+        page, token = paginate(newest_first(found), next_token, max_results)
+        return {"datasetImportJobs": [j.summary() for j in page], "nextToken": token}

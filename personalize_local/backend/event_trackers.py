@@ -1,0 +1,172 @@
+"""Event trackers and PutEvents: live interactions appended to the dataset group's Interactions dataset."""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ..data.schemas import Field, Schema
+from ..wire.errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
+from . import lifecycle
+from .core import BackendCore, Resource, newest_first, paginate, short_id
+from .datasets import Dataset
+
+KIND = "event-tracker"
+MAX_TRACKERS_PER_GROUP = 1
+
+# Interactions fields that PutEvents fills from the event's own members rather than its properties.
+_FROM_EVENT = {
+    "EVENT_TYPE": lambda event, user: event["eventType"],
+    "TIMESTAMP": lambda event, user: int(event["sentAt"].timestamp()),
+    "USER_ID": lambda event, user: user,
+    "RECOMMENDATION_ID": lambda event, user: event.get("recommendationId"),
+    "IMPRESSION": lambda event, user: "|".join(event["impression"]) if event.get("impression") else None,
+}
+# Members that have moved out of ``properties`` over time: the member wins, the legacy property still counts.
+_MEMBER_OR_PROPERTY = {"ITEM_ID": "itemId", "EVENT_VALUE": "eventValue"}
+_CASTS = {"string": str, "int": int, "long": int, "float": float, "double": float, "boolean": bool}
+
+
+@dataclass
+class EventTracker(Resource):
+    dataset_group_arn: str = ""
+    tracking_id: str = ""
+    account_id: str = ""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "eventTrackerArn": self.arn,
+            "accountId": self.account_id,
+            "trackingId": self.tracking_id,
+            "datasetGroupArn": self.dataset_group_arn,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "eventTrackerArn": self.arn,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+
+def camel_case(field_name: str) -> str:
+    """NUM_RATINGS -> numRatings: how event properties name Interactions fields."""
+    first, *rest = field_name.lower().split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
+def _cast(field: Field, value: Any, path: str) -> Any:
+    if value is None or value == "":
+        return None
+    kind = field.types[0]
+    try:
+        if kind == "boolean" and isinstance(value, str):
+            if value.lower() not in ("true", "false"):
+                raise ValueError(value)
+            return value.lower() == "true"
+        return _CASTS[kind](value)
+    except (TypeError, ValueError, KeyError):
+        raise InvalidInputException(f"Value '{value}' at '{path}' is not a valid {kind} for field {field.name}.") from None
+
+
+def event_record(schema: Schema, event: dict[str, Any], user: str, path: str) -> dict[str, Any]:
+    """The Interactions row an event becomes, typed and checked by the dataset's schema."""
+    try:
+        properties = json.loads(event["properties"]) if event.get("properties") else {}
+    except ValueError:
+        raise InvalidInputException(f"Value at '{path}.properties' is not a JSON object.") from None
+    if not isinstance(properties, dict):
+        raise InvalidInputException(f"Value at '{path}.properties' is not a JSON object.")
+    record: dict[str, Any] = {}
+    for field in schema.fields:
+        if field.name in _FROM_EVENT:
+            value = _FROM_EVENT[field.name](event, user)
+        elif field.name in _MEMBER_OR_PROPERTY:
+            member = _MEMBER_OR_PROPERTY[field.name]
+            value = event.get(member, properties.get(member))
+        else:
+            value = properties.get(camel_case(field.name))
+        member_path = f"{path}.{_MEMBER_OR_PROPERTY.get(field.name, camel_case(field.name))}"
+        record[field.name] = _cast(field, value, member_path)
+        if record[field.name] is None and not field.nullable:
+            raise InvalidInputException(f"Value null at '{member_path}': field {field.name} of the Interactions schema is required.")
+    return record
+
+
+class EventTrackersMixin(BackendCore):
+    def create_event_tracker(
+        self, name: str, dataset_group_arn: str, tags: list[dict[str, str]] | None = None
+    ) -> dict[str, Any]:
+        self.get_active("dataset-group", dataset_group_arn)
+        if self.find(KIND, lambda t: t.name == name):
+            raise ResourceAlreadyExistsException(f"An event tracker named {name} already exists.")
+        if len(self.find(KIND, lambda t: t.dataset_group_arn == dataset_group_arn)) >= MAX_TRACKERS_PER_GROUP:
+            raise LimitExceededException(f"The dataset group {dataset_group_arn} already has an event tracker.")
+        tracker = EventTracker(
+            arn=self.arn(KIND, short_id()),
+            name=name,
+            dataset_group_arn=dataset_group_arn,
+            tracking_id=str(uuid.uuid4()),
+            account_id=self.account_id,
+        )
+        self.add(KIND, tracker, tags)
+        lifecycle.start(self.lock, tracker, lambda: None)
+        return {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id}
+
+    def describe_event_tracker(self, event_tracker_arn: str) -> dict[str, Any]:
+        return {"eventTracker": self.get(KIND, event_tracker_arn).describe()}
+
+    def list_event_trackers(
+        self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        found = self.find(KIND, lambda t: dataset_group_arn in (None, t.dataset_group_arn))
+        page, token = paginate(newest_first(found), next_token, max_results)
+        return {"eventTrackers": [t.summary() for t in page], "nextToken": token}
+
+    def delete_event_tracker(self, event_tracker_arn: str) -> None:
+        tracker = self.get(KIND, event_tracker_arn)
+        lifecycle.delete(self.lock, tracker, lambda: self.remove(KIND, event_tracker_arn))
+
+    def interactions_dataset_for(self, tracker: EventTracker) -> Dataset:
+        dataset = self.dataset_of(tracker.dataset_group_arn, "INTERACTIONS")
+        if dataset is None or dataset.status != "ACTIVE":
+            raise InvalidInputException(
+                f"The dataset group {tracker.dataset_group_arn} of tracking ID {tracker.tracking_id} has no ACTIVE Interactions dataset."
+            )
+        return dataset
+
+    # personalize-events ----------------------------------------------------
+    def put_events(
+        self, tracking_id: str, session_id: str, event_list: list[dict[str, Any]], user_id: str | None = None
+    ) -> None:
+        trackers = self.find(KIND, lambda t: t.tracking_id == tracking_id and t.status == "ACTIVE")
+        if not trackers:
+            raise InvalidInputException(f"Value '{tracking_id}' at 'trackingId': no ACTIVE event tracker has this tracking ID.")
+        dataset = self.interactions_dataset_for(trackers[0])
+        # Anonymous events belong to the session until a user ID arrives with it.
+        user = user_id or session_id
+        records = [
+            event_record(dataset.schema.parsed, event, user, f"eventList.{i + 1}.member")
+            for i, event in enumerate(event_list)
+        ]
+        dataset.table.append_records(_without_repeats(records))
+
+
+def _without_repeats(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two events with the same time and the same properties are kept once, as the service does."""
+    seen: set[tuple[Any, ...]] = set()
+    kept = []
+    for record in records:
+        key = tuple(sorted(record.items(), key=lambda kv: kv[0]))
+        if key not in seen:
+            seen.add(key)
+            kept.append(record)
+    return kept
+

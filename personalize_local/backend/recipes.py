@@ -1,0 +1,27 @@
+"""The recipe catalog: ListRecipes and DescribeRecipe."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..recipes.catalog import get_recipe, list_recipes, to_description, to_summary
+from ..wire.errors import ResourceNotFoundException
+from .core import BackendCore, paginate
+
+
+class RecipesMixin(BackendCore):
+    def list_recipes(
+        self,
+        recipe_provider: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        domain: str | None = None,
+    ) -> dict[str, Any]:
+        # The model's enums already limit recipeProvider to SERVICE and domain to known domains.
+        page, token = paginate(list_recipes(domain), next_token, max_results)
+        return {"recipes": [to_summary(r) for r in page], "nextToken": token}
+
+    def describe_recipe(self, recipe_arn: str) -> dict[str, Any]:
+        recipe = get_recipe(recipe_arn)
+        if recipe is None:
+            raise ResourceNotFoundException.for_arn(recipe_arn)
+        return {"recipe": to_description(recipe)}

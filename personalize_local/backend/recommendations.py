@@ -1,0 +1,62 @@
+"""personalize-runtime: answers from a campaign's model, the group's live interactions and its config."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..recipes.catalog import get_recipe
+from ..wire.errors import InvalidInputException, NotYetSupportedException
+from .campaigns import Campaign
+from .core import BackendCore
+
+DEFAULT_NUM_RESULTS = 25
+
+
+class RecommendationsMixin(BackendCore):
+    def get_recommendations(
+        self,
+        campaign_arn: str | None = None,
+        item_id: str | None = None,
+        user_id: str | None = None,
+        num_results: int | None = None,
+        context: dict[str, str] | None = None,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
+        recommender_arn: str | None = None,
+        promotions: list[dict[str, Any]] | None = None,
+        metadata_columns: dict[str, list[str]] | None = None,
+    ) -> dict[str, Any]:
+        if recommender_arn:
+            raise NotYetSupportedException("Recommenders are not supported by personalize-local yet: use campaignArn.")
+        if not campaign_arn:
+            raise InvalidInputException("Value null at 'campaignArn': give campaignArn or recommenderArn.")
+        for member, value in (("filterArn", filter_arn), ("promotions", promotions), ("metadataColumns", metadata_columns)):
+            if value:
+                raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
+        campaign: Campaign = self.get("campaign", campaign_arn)
+        if campaign.status != "ACTIVE":
+            raise InvalidInputException(f"The campaign {campaign_arn} is {campaign.status}, not ACTIVE.")
+        version = campaign.solution_version
+        recipe = get_recipe(version.solution.recipe_arn)
+        if recipe.recipe_type == "USER_PERSONALIZATION" and not user_id:
+            raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend for a user.")
+        weight, cutoff_days = campaign.exploration
+        items = version.model.recommend(
+            user_id,
+            self._history(version, user_id),
+            num_results if num_results is not None else DEFAULT_NUM_RESULTS,
+            exploration_weight=weight,
+            exploration_item_age_cutoff_days=cutoff_days,
+        )
+        return {
+            "itemList": [{"itemId": item, "score": score} for item, score in items],
+            "recommendationId": f"RID-{uuid.uuid4()}",
+        }
+
+    def _history(self, version: Any, user_id: str) -> list[str]:
+        """The user's items now, oldest first: training data plus events since, filtered as training was."""
+        dataset = self.dataset_of(version.dataset_group_arn, "INTERACTIONS")
+        if dataset is None:
+            return []
+        accepts = version.solution.training_filter.accepts
+        return [h.item_id for h in dataset.table.histories().get(user_id, ()) if accepts(h.event_type, h.event_value)]

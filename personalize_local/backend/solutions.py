@@ -1,0 +1,277 @@
+"""Solutions, solution versions (training) and their metrics."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..eval.metrics import evaluate
+from ..recipes import TRAINERS, TrainingError, check_minimum_data, train
+from ..recipes.base import Model
+from ..recipes.catalog import get_recipe
+from ..wire.errors import (
+    InvalidInputException,
+    NotYetSupportedException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+)
+from . import lifecycle
+from .core import BackendCore, Resource, newest_first, paginate, short_id
+
+KIND = "solution"
+VERSION_KIND = "solution-version"
+# Recipes whose versions may be trained incrementally (trainingMode UPDATE), per CreateSolutionVersion.
+UPDATABLE_RECIPES = {"arn:aws:personalize:::recipe/aws-user-personalization"}
+
+
+@dataclass(frozen=True)
+class TrainingFilter:
+    """Which interactions a solution trains on: its eventType and solutionConfig.eventValueThreshold."""
+
+    event_type: str | None
+    value_threshold: float | None
+
+    def apply(self, interactions: pd.DataFrame) -> pd.DataFrame:
+        keep = pd.Series(True, index=interactions.index)
+        if self.event_type is not None:
+            keep &= interactions.get("EVENT_TYPE", pd.Series(None, index=interactions.index)) == self.event_type
+        if self.value_threshold is not None:
+            keep &= interactions.get("EVENT_VALUE", pd.Series(float("nan"), index=interactions.index)) >= self.value_threshold
+        return interactions[keep.fillna(False).astype(bool)]
+
+    def accepts(self, event_type: str | None, event_value: float | None) -> bool:
+        if self.event_type is not None and event_type != self.event_type:
+            return False
+        return self.value_threshold is None or (event_value is not None and event_value >= self.value_threshold)
+
+
+@dataclass
+class Solution(Resource):
+    dataset_group_arn: str = ""
+    recipe_arn: str = ""
+    event_type: str | None = None
+    solution_config: dict[str, Any] = field(default_factory=dict)
+    perform_hpo: bool = False
+    perform_auto_ml: bool = False
+    perform_auto_training: bool = False
+    latest_version: "SolutionVersion | None" = None
+
+    @property
+    def training_filter(self) -> TrainingFilter:
+        threshold = self.solution_config.get("eventValueThreshold")
+        return TrainingFilter(self.event_type, float(threshold) if threshold is not None else None)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "solutionArn": self.arn,
+            "performHPO": self.perform_hpo,
+            "performAutoML": self.perform_auto_ml,
+            "performAutoTraining": self.perform_auto_training,
+            "recipeArn": self.recipe_arn,
+            "datasetGroupArn": self.dataset_group_arn,
+            "eventType": self.event_type,
+            "solutionConfig": self.solution_config or None,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "latestSolutionVersion": self.latest_version.summary() if self.latest_version else None,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "solutionArn": self.arn,
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "recipeArn": self.recipe_arn,
+        }
+
+
+@dataclass
+class SolutionVersion(Resource):
+    solution: Solution | None = None
+    training_mode: str = "FULL"
+    training_hours: float | None = None
+    model: Model | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def solution_arn(self) -> str:
+        return self.solution.arn
+
+    @property
+    def dataset_group_arn(self) -> str:
+        return self.solution.dataset_group_arn
+
+    def describe(self) -> dict[str, Any]:
+        solution = self.solution
+        return {
+            "name": self.name,
+            "solutionVersionArn": self.arn,
+            "solutionArn": solution.arn,
+            "performHPO": solution.perform_hpo,
+            "performAutoML": solution.perform_auto_ml,
+            "recipeArn": solution.recipe_arn,
+            "eventType": solution.event_type,
+            "datasetGroupArn": solution.dataset_group_arn,
+            "solutionConfig": solution.solution_config or None,
+            "trainingHours": self.training_hours,
+            "trainingMode": self.training_mode,
+            "status": self.status,
+            "failureReason": self.failure_reason,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "solutionVersionArn": self.arn,
+            "status": self.status,
+            "trainingMode": self.training_mode,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "failureReason": self.failure_reason,
+        }
+
+
+class SolutionsMixin(BackendCore):
+    # Solutions ---------------------------------------------------------------
+    def create_solution(
+        self,
+        name: str,
+        dataset_group_arn: str,
+        perform_hpo: bool | None = None,
+        perform_auto_ml: bool | None = None,
+        perform_auto_training: bool | None = None,
+        perform_incremental_update: bool | None = None,
+        recipe_arn: str | None = None,
+        event_type: str | None = None,
+        solution_config: dict[str, Any] | None = None,
+        tags: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        self.get_active("dataset-group", dataset_group_arn)
+        if perform_auto_ml:
+            raise NotYetSupportedException("performAutoML is not supported by personalize-local yet: name a recipeArn.")
+        if not recipe_arn:
+            raise InvalidInputException("Value null at 'recipeArn': a recipe is required when performAutoML is not true.")
+        if get_recipe(recipe_arn) is None:
+            raise ResourceNotFoundException.for_arn(recipe_arn)
+        if recipe_arn not in TRAINERS:
+            raise NotYetSupportedException(f"Training the recipe {recipe_arn} is not supported by personalize-local yet.")
+        config = dict(solution_config or {})
+        threshold = config.get("eventValueThreshold")
+        if threshold is not None:
+            try:
+                float(threshold)
+            except ValueError:
+                raise InvalidInputException(
+                    f"Value '{threshold}' at 'solutionConfig.eventValueThreshold' must be a number."
+                ) from None
+        solution = Solution(
+            arn=self.arn(KIND, name),
+            name=name,
+            dataset_group_arn=dataset_group_arn,
+            recipe_arn=recipe_arn,
+            event_type=event_type,
+            solution_config=config,
+            perform_hpo=bool(perform_hpo),
+            perform_auto_training=bool(perform_auto_training),
+        )
+        self.add(KIND, solution, tags)
+        lifecycle.start(self.lock, solution, lambda: None)
+        return {"solutionArn": solution.arn}
+
+    def describe_solution(self, solution_arn: str) -> dict[str, Any]:
+        return {"solution": self.get(KIND, solution_arn).describe()}
+
+    def list_solutions(
+        self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        found = self.find(KIND, lambda s: dataset_group_arn in (None, s.dataset_group_arn))
+        page, token = paginate(newest_first(found), next_token, max_results)
+        return {"solutions": [s.summary() for s in page], "nextToken": token}
+
+    def delete_solution(self, solution_arn: str) -> None:
+        solution = self.get(KIND, solution_arn)
+        versions = self.find(VERSION_KIND, lambda v: v.solution is solution)
+        self.refuse_if_used(solution_arn, [v for v in versions if v.busy], "training solution version")
+        version_arns = {v.arn for v in versions}
+        self.refuse_if_used(solution_arn, self.find("campaign", lambda c: c.solution_version_arn in version_arns), "campaign")
+
+        def remove() -> None:
+            for arn in version_arns:
+                self.remove(VERSION_KIND, arn)
+            self.remove(KIND, solution_arn)
+
+        lifecycle.delete(self.lock, solution, remove)
+
+    # Solution versions -------------------------------------------------------
+    def create_solution_version(
+        self,
+        solution_arn: str,
+        name: str | None = None,
+        training_mode: str | None = None,
+        tags: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        solution: Solution = self.get_active(KIND, solution_arn)
+        mode = training_mode or "FULL"
+        if mode == "UPDATE":
+            if solution.recipe_arn not in UPDATABLE_RECIPES:
+                raise InvalidInputException(f"trainingMode UPDATE is not available for the recipe {solution.recipe_arn}.")
+            if not self.find(VERSION_KIND, lambda v: v.solution is solution and v.status == "ACTIVE"):
+                raise InvalidInputException(f"trainingMode UPDATE needs an ACTIVE solution version of {solution_arn} trained in FULL mode.")
+        if self.find(VERSION_KIND, lambda v: v.solution is solution and v.busy):
+            raise ResourceInUseException(f"The solution {solution_arn} already has a solution version in training.")
+        version = SolutionVersion(
+            arn=f"{solution.arn}/{short_id()}",
+            name=name or solution.name,
+            solution=solution,
+            training_mode=mode,
+        )
+        self.add(VERSION_KIND, version, tags)
+        solution.latest_version = version
+        interactions = self._training_interactions(solution)
+        lifecycle.start(self.lock, version, lambda: self._train(version, interactions))
+        return {"solutionVersionArn": version.arn}
+
+    def _training_interactions(self, solution: Solution) -> pd.DataFrame:
+        """The snapshot a version trains on, taken when training is asked for."""
+        dataset = self.dataset_of(solution.dataset_group_arn, "INTERACTIONS")
+        if dataset is None:
+            raise InvalidInputException(f"The dataset group {solution.dataset_group_arn} has no Interactions dataset to train on.")
+        return solution.training_filter.apply(dataset.table.frame())
+
+    def _train(self, version: SolutionVersion, interactions: pd.DataFrame) -> None:
+        solution = version.solution
+        hyperparameters = dict(solution.solution_config.get("algorithmHyperParameters") or {})
+        started = time.perf_counter()
+        try:
+            check_minimum_data(interactions)
+            metrics = evaluate(solution.recipe_arn, interactions, None, None, hyperparameters)
+            model = train(solution.recipe_arn, interactions, None, None, hyperparameters)
+        except TrainingError as error:
+            raise lifecycle.JobFailed(str(error)) from None
+        with self.lock:
+            version.model = model
+            version.metrics = metrics
+            version.training_hours = round((time.perf_counter() - started) / 3600, 6)
+
+    def describe_solution_version(self, solution_version_arn: str) -> dict[str, Any]:
+        return {"solutionVersion": self.get(VERSION_KIND, solution_version_arn).describe()}
+
+    def list_solution_versions(
+        self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        if solution_arn is not None:
+            self.get(KIND, solution_arn)
+        found = self.find(VERSION_KIND, lambda v: solution_arn in (None, v.solution_arn))
+        page, token = paginate(newest_first(found), next_token, max_results)
+        return {"solutionVersions": [v.summary() for v in page], "nextToken": token}
+
+    def get_solution_metrics(self, solution_version_arn: str) -> dict[str, Any]:
+        version: SolutionVersion = self.get_active(VERSION_KIND, solution_version_arn)
+        return {"solutionVersionArn": version.arn, "metrics": dict(version.metrics)}

@@ -1,0 +1,1 @@
+"""Data layer: Avro schemas, dataset rules, CSV import and export."""

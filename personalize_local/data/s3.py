@@ -1,0 +1,39 @@
+"""Read what an import job names in S3 from moto's S3, the store boto3 writes to under the mock and the server."""
+from __future__ import annotations
+
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import s3_backends
+
+
+class S3ReadError(ValueError):
+    """The location cannot be read; the message says why, naming it."""
+
+
+def split_location(location: str) -> tuple[str, str]:
+    if not location.startswith("s3://"):
+        raise S3ReadError(f"The data location {location} is not an s3:// path.")
+    bucket, _, key = location[len("s3://") :].partition("/")
+    return bucket, key
+
+
+def read_objects(account_id: str, location: str) -> list[tuple[str, bytes]]:
+    """The object at ``location``, or every object under it when it ends in ``/`` (a folder), by key."""
+    bucket_name, key = split_location(location)
+    backend = s3_backends[account_id]["aws"]
+    try:
+        bucket = backend.get_bucket(bucket_name)
+    except MissingBucket:
+        raise S3ReadError(f"The bucket {bucket_name} of {location} does not exist.") from None
+    if key.endswith("/") or not key:
+        names = sorted(k for k in list(bucket.keys.keys()) if k.startswith(key) and not k.endswith("/"))
+        if not names:
+            raise S3ReadError(f"The folder {location} holds no files.")
+    else:
+        names = [key]
+    files = []
+    for name in names:
+        found = backend.get_object(bucket_name, name)
+        if found is None:
+            raise S3ReadError(f"The object {location} does not exist.")
+        files.append((f"s3://{bucket_name}/{name}", found.value))
+    return files

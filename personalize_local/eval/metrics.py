@@ -1,0 +1,176 @@
+"""Offline solution-version metrics, as the developer guide defines them.
+
+Split (working-with-training-metrics.md): 90% of users, with all their
+interactions, form the training set. For each of the remaining 10% of users the
+oldest 90% of their interactions are given to the trained model as input and the
+newest 10% are held out; recommendations are compared with the held-out items.
+
+Per test user, with ``hits`` = recommended items found in the held-out items:
+
+* precision_at_K: hits within the top K divided by K.
+* reciprocal rank (top 25): 1 / rank of the best-ranked hit, 0 without hits.
+* NDCG at K: sum of 1/log(1 + position) over hits in the top K, divided by the
+  same sum for those hits placed at positions 1..n_hits. The guide normalizes by
+  the number of hits (not by the number of held-out items), so a list whose hits
+  are all at the top scores 1 and a list without hits scores 0.
+
+Each metric is the mean over test users. coverage is the number of distinct
+items recommended (top 25) to any test user divided by the number of distinct
+items in the Interactions and Items datasets. Values are rounded to 4 decimals.
+
+The guide's worked example (one user, hits at ranks 2 and 5, K = 5)::
+
+    reciprocal rank  1/2                                              = 0.5000
+    ndcg_at_5        (1/log(3) + 1/log(6)) / (1/log(2) + 1/log(3))  = 0.6241
+    precision_at_5   2/5                                              = 0.4000
+
+``_guide_example()`` reproduces these numbers through ``user_metrics``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..recipes import fit_recipe
+from ..recipes.base import catalog
+
+MAX_K = 25
+NDCG_KS = (5, 10, 25)
+PRECISION_KS = (5, 10, 25)
+TEST_USER_SHARE = 0.1
+HOLDOUT_SHARE = 0.1
+DECIMALS = 4
+
+# (user_id, input history, num_results) -> recommended item ids, best first.
+RecommendFn = Callable[[str, Sequence[str], int], Sequence[str]]
+
+METRIC_NAMES = (
+    "coverage",
+    "mean_reciprocal_rank_at_25",
+    *(f"normalized_discounted_cumulative_gain_at_{k}" for k in NDCG_KS),
+    *(f"precision_at_{k}" for k in PRECISION_KS),
+)
+
+
+def split_for_evaluation(
+    interactions: pd.DataFrame, seed: int = 0
+) -> tuple[pd.DataFrame, dict[str, list[str]], dict[str, list[str]]]:
+    """Split interactions into (train_df, test_inputs, test_holdout).
+
+    Test users are drawn at random (seeded) among users with at least two
+    interactions, so every test user has at least one input and at least one
+    held-out item; users with a single interaction always train.
+    """
+    ordered = _chronological(interactions)
+    sequences = ordered.groupby("USER_ID", sort=True)["ITEM_ID"].agg(list)
+    test_users = _pick_test_users(sequences, seed)
+    train_df = ordered[~ordered["USER_ID"].isin(test_users)].reset_index(drop=True)
+    test_inputs: dict[str, list[str]] = {}
+    test_holdout: dict[str, list[str]] = {}
+    for user in test_users:
+        sequence = sequences[user]
+        cut = _input_length(len(sequence))
+        test_inputs[user] = sequence[:cut]
+        test_holdout[user] = sequence[cut:]
+    return train_df, test_inputs, test_holdout
+
+
+def _chronological(interactions: pd.DataFrame) -> pd.DataFrame:
+    # A stable sort keeps the file order of same-second events.
+    return interactions.sort_values(["USER_ID", "TIMESTAMP"], kind="stable")
+
+
+def _pick_test_users(sequences: pd.Series, seed: int) -> list[str]:
+    eligible = sorted(user for user, seq in sequences.items() if len(seq) >= 2)
+    if not eligible:
+        return []
+    n_test = max(1, round(TEST_USER_SHARE * len(sequences)))
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(eligible), size=min(n_test, len(eligible)), replace=False)
+    return [eligible[i] for i in sorted(chosen)]
+
+
+def _input_length(n: int) -> int:
+    """Oldest 90% are input; keep at least one item on each side."""
+    return min(max(1, math.floor((1 - HOLDOUT_SHARE) * n)), n - 1)
+
+
+def user_metrics(recommended: Sequence[str], relevant: set[str]) -> dict[str, float]:
+    """Unrounded metrics for one test user (coverage excluded)."""
+    top = list(recommended[:MAX_K])
+    hit_ranks = [rank for rank, item in enumerate(top, start=1) if item in relevant]
+    result = {"mean_reciprocal_rank_at_25": 1.0 / hit_ranks[0] if hit_ranks else 0.0}
+    for k in NDCG_KS:
+        result[f"normalized_discounted_cumulative_gain_at_{k}"] = _ndcg(
+            [r for r in hit_ranks if r <= k]
+        )
+    for k in PRECISION_KS:
+        result[f"precision_at_{k}"] = sum(1 for r in hit_ranks if r <= k) / k
+    return result
+
+
+def _ndcg(hit_ranks: Sequence[int]) -> float:
+    if not hit_ranks:
+        return 0.0
+    dcg = sum(1.0 / math.log(1 + rank) for rank in hit_ranks)
+    ideal = sum(1.0 / math.log(1 + rank) for rank in range(1, len(hit_ranks) + 1))
+    return dcg / ideal
+
+
+def compute_metrics(
+    recommend_fn: RecommendFn,
+    test_inputs: Mapping[str, Sequence[str]],
+    test_holdout: Mapping[str, Sequence[str]],
+    catalog_size: int,
+) -> dict[str, float]:
+    """Average per-user metrics over the test users, plus catalog coverage."""
+    totals = dict.fromkeys(METRIC_NAMES, 0.0)
+    recommended_items: set[str] = set()
+    for user, history in test_inputs.items():
+        recommended = list(recommend_fn(user, history, MAX_K))[:MAX_K]
+        recommended_items.update(recommended)
+        for name, value in user_metrics(recommended, set(test_holdout[user])).items():
+            totals[name] += value
+    n_users = len(test_inputs)
+    means = {name: total / n_users if n_users else 0.0 for name, total in totals.items()}
+    means["coverage"] = len(recommended_items) / catalog_size if catalog_size else 0.0
+    return {name: round(means[name], DECIMALS) for name in METRIC_NAMES}
+
+
+def evaluate(
+    recipe_arn: str,
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    hyperparameters: Mapping[str, str],
+    seed: int = 0,
+) -> dict[str, float]:
+    """Split, train on the training users, score the test users' next items.
+
+    The model is fitted without the minimum data check: the rules apply to the
+    whole dataset, not to the 90% training share. Coverage is relative to every
+    item of the Interactions and Items datasets.
+    """
+    train_df, test_inputs, test_holdout = split_for_evaluation(interactions, seed)
+    model = fit_recipe(recipe_arn, train_df, items, users, hyperparameters, seed)
+
+    def recommend(user: str, history: Sequence[str], k: int) -> list[str]:
+        return [item for item, _ in model.recommend(user, history, k)]
+
+    return compute_metrics(recommend, test_inputs, test_holdout, len(catalog(interactions, items)))
+
+
+def _guide_example() -> dict[str, float]:
+    """The guide's single-user example: hits at ranks 2 and 5."""
+    recommended = ["a", "hit1", "b", "c", "hit2"]
+    values = user_metrics(recommended, {"hit1", "hit2"})
+    return {
+        "reciprocal_rank": round(values["mean_reciprocal_rank_at_25"], DECIMALS),
+        "normalized_discounted_cumulative_gain_at_5": round(
+            values["normalized_discounted_cumulative_gain_at_5"], DECIMALS
+        ),
+        "precision_at_5": round(values["precision_at_5"], DECIMALS),
+    }

@@ -1,0 +1,103 @@
+"""Recipes: train a solution version from a dataset group's data.
+
+``train`` checks the service's minimum data rules, then fits the recipe's
+model. Callers apply the solution's eventType / eventValueThreshold filtering
+before calling, since the minimum counts apply to the filtered data.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Protocol
+
+import pandas as pd
+
+from .base import ITEM_ID, USER_ID, Model, TrainingError, unique_interactions
+from .popularity import PopularityCount
+from .user_personalization import UserPersonalization
+
+USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
+POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
+
+MIN_INTERACTIONS = 1000
+MIN_ACTIVE_USERS = 25
+MIN_INTERACTIONS_PER_ACTIVE_USER = 2
+
+
+class Trainer(Protocol):
+    """A recipe's estimator: built from hyperparameters, fitted into a Model."""
+
+    @classmethod
+    def from_hyperparameters(cls, hyperparameters: Mapping[str, str], seed: int = 0) -> "Trainer": ...
+
+    def fit(
+        self,
+        interactions: pd.DataFrame,
+        items: pd.DataFrame | None = None,
+        users: pd.DataFrame | None = None,
+    ) -> Model: ...
+
+
+TRAINERS: dict[str, type[Trainer]] = {
+    USER_PERSONALIZATION_ARN: UserPersonalization,
+    POPULARITY_COUNT_ARN: PopularityCount,
+}
+
+__all__ = [
+    "Model",
+    "POPULARITY_COUNT_ARN",
+    "TRAINERS",
+    "TrainingError",
+    "USER_PERSONALIZATION_ARN",
+    "check_minimum_data",
+    "fit_recipe",
+    "train",
+]
+
+
+def check_minimum_data(interactions: pd.DataFrame) -> None:
+    """Raise TrainingError unless the data meets the service's training minimums.
+
+    Identical records count once (the service keeps a single copy of events
+    that repeat with the same timestamp and properties).
+    """
+    unique = unique_interactions(interactions)
+    if len(unique) < MIN_INTERACTIONS:
+        raise TrainingError(
+            f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions "
+            f"({len(unique)} found after filtering)."
+        )
+    per_user = unique.groupby(USER_ID)[ITEM_ID].size()
+    active = int((per_user >= MIN_INTERACTIONS_PER_ACTIVE_USER).sum())
+    if active < MIN_ACTIVE_USERS:
+        raise TrainingError(
+            f"Create failed. Dataset has fewer than {MIN_ACTIVE_USERS} users with at "
+            f"least {MIN_INTERACTIONS_PER_ACTIVE_USER} interactions each "
+            f"({active} found)."
+        )
+
+
+def fit_recipe(
+    recipe_arn: str,
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    hyperparameters: Mapping[str, str],
+    seed: int = 0,
+) -> Model:
+    """Fit the recipe's model without the minimum data check (used by evaluation)."""
+    trainer_class = TRAINERS.get(recipe_arn)
+    if trainer_class is None:
+        raise TrainingError(f"Recipe {recipe_arn} is not supported by this emulator.")
+    return trainer_class.from_hyperparameters(hyperparameters, seed).fit(interactions, items, users)
+
+
+def train(
+    recipe_arn: str,
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    hyperparameters: Mapping[str, str],
+    seed: int = 0,
+) -> Model:
+    """Check the minimum data rules, then train the recipe's model."""
+    check_minimum_data(interactions)
+    return fit_recipe(recipe_arn, interactions, items, users, hyperparameters, seed)

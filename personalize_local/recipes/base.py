@@ -1,0 +1,114 @@
+"""What every trained model offers, and helpers shared by the recipes."""
+from __future__ import annotations
+
+from typing import Callable, Mapping, Protocol, Sequence, TypeVar, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+USER_ID = "USER_ID"
+ITEM_ID = "ITEM_ID"
+TIMESTAMP = "TIMESTAMP"
+EVENT_TYPE = "EVENT_TYPE"
+EVENT_VALUE = "EVENT_VALUE"
+CREATION_TIMESTAMP = "CREATION_TIMESTAMP"
+
+SECONDS_PER_DAY = 86_400.0
+SCORE_DECIMALS = 7
+
+T = TypeVar("T")
+
+
+class TrainingError(ValueError):
+    """Training cannot proceed; the message becomes the solution version's failureReason."""
+
+
+@runtime_checkable
+class Model(Protocol):
+    """A trained solution version.
+
+    ``item_ids`` is the catalog the model knows (interactions and Items dataset).
+    ``reports_scores`` says whether the service shows the scores to callers
+    (Popularity-Count results carry no score in the real service).
+    ``recommend`` ranks items best first as (itemId, score); ``history`` is the
+    user's chronological item interactions known now (training data plus events
+    recorded since), so a longer history can change the answer without
+    retraining. ``exclude`` removes items after scoring (filters). The
+    exploration arguments are the campaign's itemExplorationConfig; recipes
+    without exploration ignore them.
+    """
+
+    item_ids: list[str]
+    reports_scores: bool
+
+    def recommend(
+        self,
+        user_id: str,
+        history: Sequence[str],
+        num_results: int,
+        exclude: set[str] | None = None,
+        *,
+        exploration_weight: float = 0.0,
+        exploration_item_age_cutoff_days: float = 30.0,
+    ) -> list[tuple[str, float]]: ...
+
+
+def unique_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
+    """Drop records that repeat another record exactly (the service keeps one)."""
+    return interactions.drop_duplicates(ignore_index=True)
+
+
+def chronological(interactions: pd.DataFrame) -> pd.DataFrame:
+    """Order by user then time; the stable sort keeps file order for ties."""
+    ordered = interactions.sort_values([USER_ID, TIMESTAMP], kind="stable")
+    return ordered.reset_index(drop=True)
+
+
+def catalog(interactions: pd.DataFrame, items: pd.DataFrame | None) -> list[str]:
+    """Distinct item ids of the Interactions and Items datasets, sorted."""
+    ids = set(interactions[ITEM_ID].astype(str))
+    if items is not None and ITEM_ID in items:
+        ids.update(items[ITEM_ID].astype(str))
+    return sorted(ids)
+
+
+def to_bool(value: str) -> bool:
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return text == "true"
+
+
+def parse_hyperparameters(
+    hyperparameters: Mapping[str, str],
+    table: Mapping[str, tuple[str, Callable[[str], object]]],
+) -> dict[str, object]:
+    """Map service hyperparameter names to constructor keyword arguments.
+
+    ``table`` maps a hyperparameter name to (keyword, parser). Names not in the
+    table are ignored, as the emulator only models the ones it can honour.
+    """
+    kwargs: dict[str, object] = {}
+    for name, raw in hyperparameters.items():
+        if name not in table:
+            continue
+        keyword, parse = table[name]
+        try:
+            kwargs[keyword] = parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise TrainingError(
+                f"Hyperparameter {name} has an invalid value {raw!r}: {exc}."
+            ) from exc
+    return kwargs
+
+
+def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first (ties: lower index first)."""
+    k = min(k, scores.size)
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    if k < scores.size:
+        part = np.argpartition(-scores, k - 1)[:k]
+    else:
+        part = np.arange(scores.size)
+    return part[np.lexsort((part, -scores[part]))]

@@ -1,0 +1,72 @@
+"""aws-popularity-count: the same most popular items for every user.
+
+Per native-recipe-popularity.md, popularity is the number of distinct users who
+interacted with an item, and every user gets the same list: items the user
+already interacted with are not removed (only an explicit ``exclude`` is). New
+events do not change the ranking until a new solution version is trained. The
+service shows no scores for this recipe (``reports_scores`` is False); the
+scores returned here are each item's share of the total popularity, so callers
+that want a number still get a meaningful one.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .base import ITEM_ID, SCORE_DECIMALS, USER_ID, catalog, unique_interactions
+
+
+class PopularityCount:
+    """Counts distinct users per item; no hyperparameters."""
+
+    reports_scores = False
+
+    def __init__(self) -> None:
+        self.item_ids: list[str] = []
+        self._ranked: list[tuple[str, float]] = []
+
+    @classmethod
+    def from_hyperparameters(
+        cls, hyperparameters: Mapping[str, str], seed: int = 0
+    ) -> "PopularityCount":
+        return cls()  # the recipe exposes no hyperparameters
+
+    def fit(
+        self,
+        interactions: pd.DataFrame,
+        items: pd.DataFrame | None = None,
+        users: pd.DataFrame | None = None,
+    ) -> "PopularityCount":
+        data = unique_interactions(interactions[[USER_ID, ITEM_ID]].astype(str))
+        counts = data.groupby(ITEM_ID)[USER_ID].nunique()
+        self.item_ids = catalog(interactions, items)
+        popularity = counts.reindex(self.item_ids, fill_value=0).to_numpy(np.float64)
+        shares = popularity / popularity.sum() if popularity.sum() else popularity
+        # Most popular first; ties keep the sorted item id order (stable sort).
+        order = np.argsort(-popularity, kind="stable")
+        self._ranked = [
+            (self.item_ids[i], round(float(shares[i]), SCORE_DECIMALS)) for i in order
+        ]
+        return self
+
+    def recommend(
+        self,
+        user_id: str,
+        history: Sequence[str],
+        num_results: int,
+        exclude: set[str] | None = None,
+        *,
+        exploration_weight: float = 0.0,
+        exploration_item_age_cutoff_days: float = 30.0,
+    ) -> list[tuple[str, float]]:
+        """The global ranking minus ``exclude``; user and history are ignored."""
+        excluded = exclude or set()
+        result: list[tuple[str, float]] = []
+        for item, score in self._ranked:
+            if len(result) >= num_results:
+                break
+            if item not in excluded:
+                result.append((item, score))
+        return result

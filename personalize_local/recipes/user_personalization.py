@@ -1,0 +1,555 @@
+"""aws-user-personalization: a sequence-aware LightFM (WARP) model.
+
+How the sequence is taken into account
+--------------------------------------
+A user is not one fixed embedding. The user representation is the weighted sum
+of the embeddings of the user's *features*:
+
+* the user's identity (only for users seen in training),
+* the user's categorical metadata from the Users dataset, if any,
+* the user's most recent ``history_length`` items (``bptt``), each item having
+  its own "was recently consumed" feature, weighted with an exponential recency
+  decay when ``recency_mask`` is true (equal weights otherwise).
+
+Each feature group gets a fixed share of a total weight of 1 (shares of absent
+groups are redistributed). Training mirrors next-item prediction: every user
+sequence is cut into chunks of ``chunk_size`` consecutive interactions and each
+chunk becomes one training row whose features are the identity plus the items
+that came *before* the chunk, and whose positives are the chunk's items. So the
+history embeddings learn "what comes after having consumed this".
+
+At recommendation time the representation is recomputed with numpy from the
+``history`` passed in (training data plus events recorded since), exactly like
+``LightFM.get_user_representations`` would: a recorded click changes the answer
+at once, and a user unknown to the model but with a few events gets
+personalized results. A user with neither identity nor history gets the average
+training representation, which ranks broadly popular items first.
+
+Scores
+------
+As recommendations.md describes, scores are a softmax over every catalog item
+(exp of user . item + item bias, divided by the sum over all items), so the
+scores of the whole catalog sum to 1. The model also learns how often users
+return to items they already consumed (``repeat_rate_``); the probability mass
+of the items in the user's history is rescaled to that rate, so on data without
+repeats already-seen items sink to the bottom while on re-purchase data they
+stay. Filters (``exclude``) remove items after scoring; the other scores are not
+renormalized, as in the service.
+
+Exploration (campaignConfig.itemExplorationConfig)
+--------------------------------------------------
+``exploration_weight`` in [0, 1] reserves about that share of the result slots
+(at least one when the weight is positive) for *cold* items: items whose
+training interaction count is in the bottom quartile of the catalog (items
+without interactions included) and whose age is at most
+``exploration_item_age_cutoff_days``. An item's age is counted from its
+CREATION_TIMESTAMP in the Items dataset (else its first interaction) to the
+latest interaction in the training data; items of unknown age are eligible.
+Cold items are picked most relevant first and spread evenly through the list,
+so the result is deterministic. A weight of 0 is pure exploitation.
+
+Hyperparameters (strings, as in algorithmHyperParameters)
+--------------------------------------------------------
+hidden_dimension -> no_components; bptt -> history_length; recency_mask;
+min/max_user_history_length_percentile (users outside the range do not train,
+but their events still feed their recommendations); ``epochs`` is an emulator
+extension. Anything else is ignored.
+
+The fitted model keeps only numpy arrays (no LightFM object), is picklable, and
+``recommend`` only reads them, so concurrent calls are safe.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from lightfm import LightFM
+
+from .base import (
+    CREATION_TIMESTAMP,
+    ITEM_ID,
+    SCORE_DECIMALS,
+    SECONDS_PER_DAY,
+    TIMESTAMP,
+    USER_ID,
+    TrainingError,
+    catalog,
+    chronological,
+    parse_hyperparameters,
+    to_bool,
+    top_indices,
+    unique_interactions,
+)
+
+HYPERPARAMETERS = {
+    "hidden_dimension": ("no_components", int),
+    "bptt": ("history_length", int),
+    "recency_mask": ("recency_mask", to_bool),
+    "min_user_history_length_percentile": ("min_user_history_length_percentile", float),
+    "max_user_history_length_percentile": ("max_user_history_length_percentile", float),
+    "epochs": ("epochs", int),
+}
+
+# Share of the user representation carried by each feature group.
+USER_GROUP_SHARES = {"identity": 0.4, "metadata": 0.1, "history": 0.5}
+# Share of an item representation carried by its metadata (rest: identity).
+ITEM_METADATA_SHARE = 0.3
+# Categorical columns with more distinct values than this are treated as text.
+MAX_CATEGORY_VALUES = 1000
+COLD_QUANTILE = 0.25
+MIN_RECENCY_WEIGHT = 0.01
+
+
+@dataclass(frozen=True)
+class _FeatureSpace:
+    """Column layout of the user feature matrix: identities, items, tokens."""
+
+    n_users: int
+    n_items: int
+    n_tokens: int
+
+    @property
+    def size(self) -> int:
+        return self.n_users + self.n_items + self.n_tokens
+
+    def history_column(self, item_codes: np.ndarray) -> np.ndarray:
+        return self.n_users + item_codes
+
+    def token_column(self, token_codes: np.ndarray) -> np.ndarray:
+        return self.n_users + self.n_items + token_codes
+
+
+class UserPersonalization:
+    """LightFM WARP recommender whose users are described by their recent items."""
+
+    reports_scores = True
+
+    def __init__(
+        self,
+        no_components: int = 64,
+        epochs: int = 15,
+        history_length: int = 32,
+        recency_mask: bool = True,
+        recency_half_life: float = 2.0,
+        chunk_size: int = 1,
+        learning_rate: float = 0.05,
+        item_alpha: float = 1e-6,
+        user_alpha: float = 1e-6,
+        max_sampled: int = 10,
+        min_user_history_length_percentile: float = 0.0,
+        max_user_history_length_percentile: float = 0.99,
+        num_threads: int = 2,
+        random_state: int = 0,
+    ) -> None:
+        self.no_components = no_components
+        self.epochs = epochs
+        self.history_length = history_length
+        self.recency_mask = recency_mask
+        self.recency_half_life = recency_half_life
+        self.chunk_size = chunk_size
+        self.learning_rate = learning_rate
+        self.item_alpha = item_alpha
+        self.user_alpha = user_alpha
+        self.max_sampled = max_sampled
+        self.min_user_history_length_percentile = min_user_history_length_percentile
+        self.max_user_history_length_percentile = max_user_history_length_percentile
+        self.num_threads = num_threads
+        self.random_state = random_state
+        self.item_ids: list[str] = []
+
+    @classmethod
+    def from_hyperparameters(
+        cls, hyperparameters: Mapping[str, str], seed: int = 0
+    ) -> "UserPersonalization":
+        kwargs = parse_hyperparameters(hyperparameters, HYPERPARAMETERS)
+        model = cls(random_state=seed, **kwargs)  # type: ignore[arg-type]
+        model._validate()
+        return model
+
+    def _validate(self) -> None:
+        checks = {
+            "hidden_dimension must be positive": self.no_components > 0,
+            "bptt must be positive": self.history_length > 0,
+            "epochs must be positive": self.epochs > 0,
+            "user history length percentiles must satisfy 0 <= min <= max <= 1": (
+                0.0
+                <= self.min_user_history_length_percentile
+                <= self.max_user_history_length_percentile
+                <= 1.0
+            ),
+        }
+        failed = [message for message, ok in checks.items() if not ok]
+        if failed:
+            raise TrainingError(f"Invalid hyperparameters: {'; '.join(failed)}.")
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(
+        self,
+        interactions: pd.DataFrame,
+        items: pd.DataFrame | None = None,
+        users: pd.DataFrame | None = None,
+    ) -> "UserPersonalization":
+        self._validate()
+        data = chronological(unique_interactions(_core_columns(interactions)))
+        self.item_ids = catalog(data, items)
+        self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
+        train = self._training_subset(data)
+        self.user_ids_: list[str] = sorted(train[USER_ID].unique())
+        self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
+        self._fit_metadata(items, users)
+        self.space_ = _FeatureSpace(len(self.user_ids_), len(self.item_ids), len(self.token_index_))
+        self.decay_ = self._decay_table()
+
+        user_codes = train[USER_ID].map(self.user_index_).to_numpy(np.int64)
+        item_codes = train[ITEM_ID].map(self.item_index_).to_numpy(np.int64)
+        rows, user_features = self._training_rows(user_codes, item_codes)
+        positives = sp.coo_matrix(
+            (np.ones(item_codes.size, np.float32), (rows, item_codes)),
+            shape=(user_features.shape[0], len(self.item_ids)),
+        ).tocsr().tocoo()  # merges a chunk's duplicate items
+        positives.data[:] = 1.0
+
+        estimator = LightFM(
+            no_components=self.no_components,
+            loss="warp",
+            learning_rate=self.learning_rate,
+            item_alpha=self.item_alpha,
+            user_alpha=self.user_alpha,
+            max_sampled=self.max_sampled,
+            random_state=np.random.RandomState(self.random_state),
+        )
+        estimator.fit(
+            positives,
+            user_features=user_features,
+            item_features=self.item_features_,
+            epochs=self.epochs,
+            num_threads=self.num_threads,
+        )
+        self._keep_parameters(estimator, user_features)
+        self._fit_statistics(data, items)
+        return self
+
+    def _training_subset(self, data: pd.DataFrame) -> pd.DataFrame:
+        """Drop users outside the history-length percentile range."""
+        lengths = data.groupby(USER_ID).size()
+        low, high = np.quantile(
+            lengths.to_numpy(),
+            [self.min_user_history_length_percentile, self.max_user_history_length_percentile],
+        )
+        kept = lengths.index[(lengths >= low) & (lengths <= high)]
+        return data[data[USER_ID].isin(kept)].reset_index(drop=True)
+
+    def _decay_table(self) -> np.ndarray:
+        """Weight of the item ``lag`` steps back (index 0 = most recent).
+
+        With the recency mask, lags whose weight falls below MIN_RECENCY_WEIGHT
+        are dropped: they barely move the representation but cost training time.
+        """
+        lags = np.arange(self.history_length, dtype=np.float64)
+        if not self.recency_mask:
+            return np.ones_like(lags)
+        decay = 0.5 ** (lags / self.recency_half_life)
+        return decay[decay >= MIN_RECENCY_WEIGHT]
+
+    def _fit_metadata(self, items: pd.DataFrame | None, users: pd.DataFrame | None) -> None:
+        user_tokens = _categorical_tokens(users, USER_ID)
+        vocabulary = sorted({t for tokens in user_tokens.values() for t in tokens})
+        self.token_index_ = {token: k for k, token in enumerate(vocabulary)}
+        self.user_tokens_ = {
+            user: np.array([self.token_index_[t] for t in tokens], np.int64)
+            for user, tokens in user_tokens.items()
+        }
+        self.item_features_ = _item_features(self.item_ids, _categorical_tokens(items, ITEM_ID))
+
+    def _training_rows(
+        self, user_codes: np.ndarray, item_codes: np.ndarray
+    ) -> tuple[np.ndarray, sp.csr_matrix]:
+        """Cut each user's sequence into chunks; one feature row per chunk.
+
+        Returns the row of every interaction and the rows' feature matrix. The
+        interactions arrive sorted by user, then time.
+        """
+        n = user_codes.size
+        first = _group_starts(user_codes)
+        position = np.arange(n) - first  # index within the user's sequence
+        is_chunk_start = position % self.chunk_size == 0
+        rows = np.cumsum(is_chunk_start) - 1
+        starts = np.flatnonzero(is_chunk_start)
+        n_rows = starts.size
+
+        cols, weights, row_ids = [], [], []
+        history_sum = np.zeros(n_rows)
+        for lag in range(1, self.decay_.size + 1):
+            valid = position[starts] >= lag
+            row_ids.append(np.flatnonzero(valid))
+            cols.append(self.space_.history_column(item_codes[starts[valid] - lag]))
+            weights.append(np.full(valid.sum(), self.decay_[lag - 1]))
+            history_sum[valid] += self.decay_[lag - 1]
+        history_rows = np.concatenate(row_ids)
+        history_weights = np.concatenate(weights)
+
+        row_users = user_codes[starts]
+        shares = _shares(  # training rows always carry the identity
+            has_identity=np.ones(n_rows, dtype=bool),
+            has_metadata=np.array([self.user_ids_[u] in self.user_tokens_ for u in row_users]),
+            has_history=history_sum > 0,
+        )
+        history_weights *= (shares["history"] / np.where(history_sum > 0, history_sum, 1))[
+            history_rows
+        ]
+        token_rows, token_cols, token_weights = self._token_entries(row_users, shares["metadata"])
+
+        matrix = sp.coo_matrix(
+            (
+                np.concatenate([shares["identity"], history_weights, token_weights]),
+                (
+                    np.concatenate([np.arange(n_rows), history_rows, token_rows]),
+                    np.concatenate([row_users, np.concatenate(cols), token_cols]),
+                ),
+            ),
+            shape=(n_rows, self.space_.size),
+            dtype=np.float32,
+        ).tocsr()
+        return rows, matrix
+
+    def _token_entries(
+        self, row_users: np.ndarray, metadata_share: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows, cols, weights = [], [], []
+        for row, user_code in enumerate(row_users):
+            tokens = self.user_tokens_.get(self.user_ids_[user_code])
+            if tokens is None or metadata_share[row] == 0:
+                continue
+            rows.append(np.full(tokens.size, row))
+            cols.append(self.space_.token_column(tokens))
+            weights.append(np.full(tokens.size, metadata_share[row] / tokens.size))
+        if not rows:
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0)
+        return np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+
+    def _keep_parameters(self, estimator: LightFM, user_features: sp.csr_matrix) -> None:
+        self.user_embeddings_ = estimator.user_embeddings.astype(np.float32)
+        self.item_vectors_ = (self.item_features_ @ estimator.item_embeddings).astype(np.float32)
+        self.item_biases_ = (self.item_features_ @ estimator.item_biases).astype(np.float32)
+        rows = user_features @ self.user_embeddings_
+        self.default_user_vector_ = np.asarray(rows.mean(axis=0)).ravel().astype(np.float32)
+
+    def _fit_statistics(self, data: pd.DataFrame, items: pd.DataFrame | None) -> None:
+        """Repeat rate and the per-item facts exploration needs."""
+        repeats = data.duplicated([USER_ID, ITEM_ID]).sum()
+        self.repeat_rate_ = float((repeats + 1) / (len(data) + 2))  # Laplace-smoothed
+        counts = data.groupby(ITEM_ID).size().reindex(self.item_ids, fill_value=0)
+        self.item_counts_ = counts.to_numpy(np.int64)
+        self.cold_max_count_ = float(np.quantile(self.item_counts_, COLD_QUANTILE))
+        born = data.groupby(ITEM_ID)[TIMESTAMP].min().reindex(self.item_ids)
+        if items is not None and CREATION_TIMESTAMP in items:
+            created = items.assign(**{ITEM_ID: items[ITEM_ID].astype(str)}).groupby(ITEM_ID)[
+                CREATION_TIMESTAMP
+            ].min()
+            born = created.reindex(self.item_ids).astype(float).fillna(born)
+        reference = float(data[TIMESTAMP].max())
+        self.item_age_days_ = ((reference - born.astype(float)) / SECONDS_PER_DAY).to_numpy()
+
+    # ------------------------------------------------------------ recommend
+
+    def recommend(
+        self,
+        user_id: str,
+        history: Sequence[str],
+        num_results: int,
+        exclude: set[str] | None = None,
+        *,
+        exploration_weight: float = 0.0,
+        exploration_item_age_cutoff_days: float = 30.0,
+    ) -> list[tuple[str, float]]:
+        """Best items first as (itemId, score); see the module docstring."""
+        history_codes = self._codes(history)
+        probabilities = self._adjust_for_repeats(
+            _softmax(self._logits(user_id, history_codes)), history_codes
+        )
+        allowed = np.ones(len(self.item_ids), dtype=bool)
+        if exclude:
+            allowed[self._codes(exclude)] = False
+        ranking = np.where(allowed, probabilities, -np.inf)
+        chosen = top_indices(ranking, min(num_results, int(allowed.sum())))
+        if exploration_weight > 0:
+            chosen = self._explore(
+                chosen, ranking, exploration_weight, exploration_item_age_cutoff_days
+            )
+        return [
+            (self.item_ids[i], round(float(probabilities[i]), SCORE_DECIMALS)) for i in chosen
+        ]
+
+    def user_vector(self, user_id: str, history: Sequence[str]) -> np.ndarray:
+        """The user representation for ``history`` (``get_user_representations`` math)."""
+        return self._user_vector(user_id, self._codes(history))
+
+    def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
+        """Catalog positions of the known items, order kept; unknown ids dropped."""
+        codes = [self.item_index_[i] for i in item_ids if i in self.item_index_]
+        return np.array(codes, dtype=np.int64)
+
+    def _logits(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
+        # The user bias shifts every item equally, so the softmax ignores it.
+        return self.item_vectors_ @ self._user_vector(user_id, history_codes) + self.item_biases_
+
+    def _user_vector(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
+        columns, weights = self._user_features(user_id, history_codes)
+        if columns.size == 0:
+            return self.default_user_vector_
+        return weights.astype(np.float32) @ self.user_embeddings_[columns]
+
+    def _user_features(
+        self, user_id: str, history_codes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Feature columns and weights of one user, as in a training row."""
+        recent = history_codes[::-1][: self.decay_.size]  # most recent first
+        identity = self.user_index_.get(user_id)
+        tokens = self.user_tokens_.get(user_id, np.empty(0, np.int64))
+        shares = {
+            group: float(share[0])
+            for group, share in _shares(
+                np.array([identity is not None]),
+                np.array([tokens.size > 0]),
+                np.array([recent.size > 0]),
+            ).items()
+        }
+        decay = self.decay_[: recent.size]
+        columns = [
+            np.array([identity] if identity is not None else [], np.int64),
+            self.space_.token_column(tokens),
+            self.space_.history_column(recent),
+        ]
+        weights = [
+            np.full(columns[0].size, shares["identity"]),
+            np.full(tokens.size, shares["metadata"] / max(tokens.size, 1)),
+            decay * (shares["history"] / decay.sum()) if recent.size else np.empty(0),
+        ]
+        return np.concatenate(columns), np.concatenate(weights)
+
+    def _adjust_for_repeats(self, probabilities: np.ndarray, history_codes: np.ndarray) -> np.ndarray:
+        """Give the already-consumed items the share of mass repeats get in the data."""
+        seen = np.zeros(probabilities.size, dtype=bool)
+        seen[history_codes] = True
+        seen_mass = probabilities[seen].sum()
+        if not 0.0 < seen_mass < 1.0:
+            return probabilities
+        scale = np.where(
+            seen, self.repeat_rate_ / seen_mass, (1 - self.repeat_rate_) / (1 - seen_mass)
+        )
+        return probabilities * scale
+
+    def _explore(
+        self,
+        chosen: np.ndarray,
+        ranking: np.ndarray,
+        weight: float,
+        cutoff_days: float,
+    ) -> np.ndarray:
+        """Spread the most relevant cold items evenly through the result list."""
+        n = chosen.size
+        slots = min(n, max(1, round(min(weight, 1.0) * n)))
+        cold = self._cold_items(cutoff_days) & np.isfinite(ranking)
+        cold[chosen] = False
+        explore = top_indices(np.where(cold, ranking, -np.inf), min(slots, int(cold.sum())))
+        return np.array(_interleave(list(chosen), list(explore), n), dtype=np.int64)
+
+    def _cold_items(self, cutoff_days: float) -> np.ndarray:
+        young = np.isnan(self.item_age_days_) | (self.item_age_days_ <= cutoff_days)
+        return young & (self.item_counts_ <= self.cold_max_count_)
+
+
+def _core_columns(interactions: pd.DataFrame) -> pd.DataFrame:
+    data = interactions[[USER_ID, ITEM_ID, TIMESTAMP]].copy()
+    data[USER_ID] = data[USER_ID].astype(str)
+    data[ITEM_ID] = data[ITEM_ID].astype(str)
+    data[TIMESTAMP] = data[TIMESTAMP].astype(np.int64)
+    return data
+
+
+def _group_starts(sorted_codes: np.ndarray) -> np.ndarray:
+    """For each position, the index where its run of equal codes begins."""
+    boundary = np.ones(sorted_codes.size, dtype=bool)
+    boundary[1:] = sorted_codes[1:] != sorted_codes[:-1]
+    starts = np.flatnonzero(boundary)
+    return starts[np.cumsum(boundary) - 1]
+
+
+def _shares(
+    has_identity: np.ndarray, has_metadata: np.ndarray, has_history: np.ndarray
+) -> dict[str, np.ndarray]:
+    present = {"identity": has_identity, "metadata": has_metadata, "history": has_history}
+    raw = {g: np.where(p, USER_GROUP_SHARES[g], 0.0) for g, p in present.items()}
+    total = sum(raw.values())
+    safe = np.where(total > 0, total, 1.0)
+    return {g: r / safe for g, r in raw.items()}
+
+
+def _interleave(exploit: list[int], explore: list[int], n: int) -> list[int]:
+    """n items: ``explore`` evenly spaced (k-th near (k / len) * n), ``exploit`` between."""
+    mixed: list[int] = []
+    exploit_iter, placed = iter(exploit), 0
+    for position in range(n):
+        if placed < len(explore) and (position + 1) * len(explore) // n > placed:
+            mixed.append(explore[placed])
+            placed += 1
+        else:
+            mixed.append(next(exploit_iter))
+    return mixed
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max())
+    return shifted / shifted.sum()
+
+
+def _categorical_tokens(frame: pd.DataFrame | None, id_column: str) -> dict[str, list[str]]:
+    """'column=value' tokens per id from low-cardinality string columns.
+
+    Multi-valued categorical fields use '|' as separator (items-datasets.md).
+    Numeric, timestamp and free-text-like columns are skipped.
+    """
+    if frame is None or id_column not in frame or frame.empty:
+        return {}
+    tokens: dict[str, list[str]] = {}
+    ids = frame[id_column].astype(str).to_numpy()
+    for column in frame.columns:
+        if column in (id_column, CREATION_TIMESTAMP) or not _is_text(frame[column]):
+            continue
+        values = frame[column].fillna("").astype(str).str.split("|")
+        distinct = {v for parts in values for v in parts if v}
+        if not distinct or len(distinct) > MAX_CATEGORY_VALUES:
+            continue
+        for key, parts in zip(ids, values):
+            tokens.setdefault(key, []).extend(f"{column}={v}" for v in parts if v)
+    return {key: sorted(set(found)) for key, found in tokens.items() if found}
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
+def _item_features(item_ids: list[str], item_tokens: dict[str, list[str]]) -> sp.csr_matrix:
+    """Identity plus metadata tokens per item; each row sums to 1."""
+    vocabulary = sorted({t for tokens in item_tokens.values() for t in tokens})
+    token_index = {t: k for k, t in enumerate(vocabulary)}
+    n_items = len(item_ids)
+    rows, cols, weights = list(range(n_items)), list(range(n_items)), [1.0] * n_items
+    for i, item in enumerate(item_ids):
+        tokens = item_tokens.get(item)
+        if not tokens:
+            continue
+        weights[i] = 1.0 - ITEM_METADATA_SHARE
+        for token in tokens:
+            rows.append(i)
+            cols.append(n_items + token_index[token])
+            weights.append(ITEM_METADATA_SHARE / len(tokens))
+    return sp.csr_matrix(
+        (np.array(weights, np.float32), (rows, cols)),
+        shape=(n_items, n_items + len(vocabulary)),
+    )

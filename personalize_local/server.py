@@ -1,0 +1,40 @@
+"""Over HTTP: the same dispatcher behind a werkzeug WSGI app, with moto's server app behind it for the rest.
+
+moto's dispatcher routes by the service in the SigV4 credential scope; the three
+Personalize services all sign as ``personalize``, so this app takes their requests
+first and tells them apart by target header and path.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import run_simple
+from werkzeug.wrappers import Request, Response
+
+from .wire.dispatch import dispatch, find_route, signed_service
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4567
+
+
+class PersonalizeServer:
+    """A WSGI app answering Personalize, Personalize Events and Personalize Runtime, and moto's services."""
+
+    def __init__(self) -> None:
+        self.moto_app = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        found = None
+        if signed_service(request.headers) in (None, "personalize"):
+            found = find_route(request.method, request.path, request.headers)
+        if found is None:
+            return self.moto_app(environ, start_response)
+        status, headers, body = dispatch(found, request.headers, request.get_data(), request.host)
+        return Response(body, status=status, headers=headers)(environ, start_response)
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Serve in the foreground until interrupted."""
+    run_simple(host, port, PersonalizeServer(), threaded=True)

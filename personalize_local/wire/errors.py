@@ -1,0 +1,65 @@
+"""The service's errors, as exceptions carrying the modeled error code."""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """An error the service models: its code travels as ``__type``."""
+
+    code: str = "ServiceError"
+    # None: the HTTP status comes from the service model's error shape.
+    status: int | None = None
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInputException(ServiceError):
+    code = "InvalidInputException"
+
+
+class ResourceNotFoundException(ServiceError):
+    code = "ResourceNotFoundException"
+
+    @classmethod
+    def for_arn(cls, arn: str) -> "ResourceNotFoundException":
+        return cls(f"Resource Arn {arn} does not exist.")
+
+
+class ResourceAlreadyExistsException(ServiceError):
+    code = "ResourceAlreadyExistsException"
+
+    @classmethod
+    def for_arn(cls, arn: str) -> "ResourceAlreadyExistsException":
+        return cls(f"Resource Arn {arn} already exists.")
+
+
+class ResourceInUseException(ServiceError):
+    code = "ResourceInUseException"
+
+
+class LimitExceededException(ServiceError):
+    code = "LimitExceededException"
+
+
+class InvalidNextTokenException(ServiceError):
+    code = "InvalidNextTokenException"
+
+
+class TooManyTagsException(ServiceError):
+    code = "TooManyTagsException"
+
+
+class TooManyTagKeysException(ServiceError):
+    code = "TooManyTagKeysException"
+
+
+class UnknownOperationException(ServiceError):
+    code = "UnknownOperationException"
+
+
+class NotYetSupportedException(ServiceError):
+    """An operation the model defines that this emulator does not serve yet."""
+
+    code = "NotYetSupportedException"
+    status = 501

@@ -1,0 +1,52 @@
+"""botocore's service models for the three Personalize services, and request routing by them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel
+
+SERVICES = ("personalize", "personalize-events", "personalize-runtime")
+
+
+@lru_cache(maxsize=None)
+def service_model(service: str) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service)
+
+
+@dataclass(frozen=True)
+class Route:
+    service: str
+    operation: OperationModel
+
+
+@lru_cache(maxsize=None)
+def _targets() -> dict[str, Route]:
+    """``AmazonPersonalize.<Op>`` -> route, for the JSON 1.1 control plane."""
+    model = service_model("personalize")
+    prefix = model.metadata["targetPrefix"]
+    return {f"{prefix}.{op}": Route("personalize", model.operation_model(op)) for op in model.operation_names}
+
+
+@lru_cache(maxsize=None)
+def _paths() -> dict[tuple[str, str], Route]:
+    """(method, path) -> route, for the REST-JSON events and runtime services."""
+    routes: dict[tuple[str, str], Route] = {}
+    for service in SERVICES[1:]:
+        model = service_model(service)
+        for op in model.operation_names:
+            operation = model.operation_model(op)
+            routes[(operation.http["method"], operation.http["requestUri"])] = Route(service, operation)
+    return routes
+
+
+def route(method: str, path: str, target: str | None) -> Route | None:
+    """The operation a request asks for: by ``X-Amz-Target``, else by method and path."""
+    if target:
+        return _targets().get(target)
+    return _paths().get((method.upper(), path.rstrip("/") or "/"))
+
+
+def is_personalize_request(method: str, path: str, target: str | None) -> bool:
+    return route(method, path, target) is not None

@@ -1,0 +1,66 @@
+"""The same path against the HTTP server, with boto3 clients pointed at it like any SDK user."""
+from __future__ import annotations
+
+import threading
+import urllib.request
+from typing import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from personalize_local.server import PersonalizeServer
+
+from .conftest import Clients, error_code, make_clients
+from .datagen import TASTES, interactions, to_csv
+from .test_getting_started import METRICS, share_of_taste, walk
+from .workflow import recommended
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, PersonalizeServer(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def remote(endpoint: str, sync: None) -> Iterator[Clients]:
+    # moto's own reset endpoint clears every backend, this emulator's included.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).read()
+    clients = make_clients(endpoint_url=endpoint)
+    yield clients
+    assert clients.shape_errors == [], "\n".join(clients.shape_errors)
+
+
+def test_whole_path_over_http(remote: Clients) -> None:
+    campaign_arn, metrics = walk(remote, to_csv(interactions()))
+    assert set(metrics) == METRICS
+
+    before = recommended(remote, campaign_arn, "user-0")
+    group_arn = remote.personalize.list_dataset_groups()["datasetGroups"][0]["datasetGroupArn"]
+    tracker = remote.personalize.create_event_tracker(name="tracker", datasetGroupArn=group_arn)
+    horror = TASTES[1].items
+    remote.events.put_events(
+        trackingId=tracker["trackingId"],
+        userId="user-0",
+        sessionId="s",
+        eventList=[{"eventType": "watch", "itemId": horror[i], "sentAt": 1_700_000_000 + i} for i in range(10)],
+    )
+    after = recommended(remote, campaign_arn, "user-0")
+    assert share_of_taste(after, "horror") > share_of_taste(before, "horror")
+
+
+def test_errors_over_http(remote: Clients) -> None:
+    with pytest.raises(remote.personalize.exceptions.ResourceNotFoundException) as excinfo:
+        remote.personalize.describe_schema(schemaArn="arn:aws:personalize:us-east-1:123456789012:schema/none")
+    assert error_code(excinfo) == "ResourceNotFoundException"
+    with pytest.raises(remote.runtime.exceptions.ResourceNotFoundException):
+        remote.runtime.get_recommendations(campaignArn="arn:aws:personalize:us-east-1:123456789012:campaign/none", userId="u")
+
+
+def test_other_services_still_answered_by_moto(remote: Clients) -> None:
+    remote.s3.create_bucket(Bucket="data")
+    remote.s3.put_object(Bucket="data", Key="k", Body=b"v")
+    assert remote.s3.get_object(Bucket="data", Key="k")["Body"].read() == b"v"
