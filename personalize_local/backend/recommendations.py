@@ -10,6 +10,8 @@ from .campaigns import Campaign
 from .core import BackendCore
 
 DEFAULT_NUM_RESULTS = 25
+# API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
+MAX_NUM_RESULTS = 500
 
 
 class RecommendationsMixin(BackendCore):
@@ -33,6 +35,11 @@ class RecommendationsMixin(BackendCore):
         for member, value in (("filterArn", filter_arn), ("promotions", promotions), ("metadataColumns", metadata_columns)):
             if value:
                 raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
+        if num_results is not None and num_results > MAX_NUM_RESULTS:
+            raise InvalidInputException(
+                f"Value '{num_results}' at 'numResults' failed to satisfy constraint: "
+                f"Member must have value less than or equal to {MAX_NUM_RESULTS}"
+            )
         campaign: Campaign = self.get("campaign", campaign_arn)
         if campaign.status != "ACTIVE":
             raise InvalidInputException(f"The campaign {campaign_arn} is {campaign.status}, not ACTIVE.")
@@ -41,7 +48,8 @@ class RecommendationsMixin(BackendCore):
         if recipe.recipe_type == "USER_PERSONALIZATION" and not user_id:
             raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend for a user.")
         weight, cutoff_days = campaign.exploration
-        items = version.model.recommend(
+        model = version.model
+        items = model.recommend(
             user_id,
             self._history(version, user_id),
             num_results if num_results is not None else DEFAULT_NUM_RESULTS,
@@ -49,7 +57,8 @@ class RecommendationsMixin(BackendCore):
             exploration_item_age_cutoff_days=cutoff_days,
         )
         return {
-            "itemList": [{"itemId": item, "score": score} for item, score in items],
+            # Recipes whose scores the service does not show (popularity) answer with item IDs alone.
+            "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in items],
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
 

@@ -234,25 +234,36 @@ class SolutionsMixin(BackendCore):
         )
         self.add(VERSION_KIND, version, tags)
         solution.latest_version = version
-        interactions = self._training_interactions(solution)
-        lifecycle.start(self.lock, version, lambda: self._train(version, interactions))
+        data = self._training_data(solution)
+        lifecycle.start(self.lock, version, lambda: self._train(version, *data))
         return {"solutionVersionArn": version.arn}
 
-    def _training_interactions(self, solution: Solution) -> pd.DataFrame:
-        """The snapshot a version trains on, taken when training is asked for."""
-        dataset = self.dataset_of(solution.dataset_group_arn, "INTERACTIONS")
-        if dataset is None:
+    def _training_data(self, solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+        """The snapshot a version trains on, taken when training is asked for: interactions, items, users."""
+        interactions = self.dataset_of(solution.dataset_group_arn, "INTERACTIONS")
+        if interactions is None:
             raise InvalidInputException(f"The dataset group {solution.dataset_group_arn} has no Interactions dataset to train on.")
-        return solution.training_filter.apply(dataset.table.frame())
+        items, users = (self.dataset_of(solution.dataset_group_arn, kind) for kind in ("ITEMS", "USERS"))
+        return (
+            solution.training_filter.apply(interactions.table.frame()),
+            items.table.frame() if items else None,
+            users.table.frame() if users else None,
+        )
 
-    def _train(self, version: SolutionVersion, interactions: pd.DataFrame) -> None:
+    def _train(
+        self,
+        version: SolutionVersion,
+        interactions: pd.DataFrame,
+        items: pd.DataFrame | None,
+        users: pd.DataFrame | None,
+    ) -> None:
         solution = version.solution
         hyperparameters = dict(solution.solution_config.get("algorithmHyperParameters") or {})
         started = time.perf_counter()
         try:
             check_minimum_data(interactions)
-            metrics = evaluate(solution.recipe_arn, interactions, None, None, hyperparameters)
-            model = train(solution.recipe_arn, interactions, None, None, hyperparameters)
+            metrics = evaluate(solution.recipe_arn, interactions, items, users, hyperparameters)
+            model = train(solution.recipe_arn, interactions, items, users, hyperparameters)
         except TrainingError as error:
             raise lifecycle.JobFailed(str(error)) from None
         with self.lock:

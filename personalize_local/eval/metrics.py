@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..recipes import fit_recipe
-from ..recipes.base import catalog
+from ..recipes.base import ITEM_ID, USER_ID, catalog, chronological
 
 MAX_K = 25
 NDCG_KS = (5, 10, 25)
@@ -64,10 +64,10 @@ def split_for_evaluation(
     interactions, so every test user has at least one input and at least one
     held-out item; users with a single interaction always train.
     """
-    ordered = _chronological(interactions)
-    sequences = ordered.groupby("USER_ID", sort=True)["ITEM_ID"].agg(list)
+    ordered = chronological(interactions)
+    sequences = ordered.groupby(USER_ID, sort=True)[ITEM_ID].agg(list)
     test_users = _pick_test_users(sequences, seed)
-    train_df = ordered[~ordered["USER_ID"].isin(test_users)].reset_index(drop=True)
+    train_df = ordered[~ordered[USER_ID].isin(test_users)].reset_index(drop=True)
     test_inputs: dict[str, list[str]] = {}
     test_holdout: dict[str, list[str]] = {}
     for user in test_users:
@@ -76,11 +76,6 @@ def split_for_evaluation(
         test_inputs[user] = sequence[:cut]
         test_holdout[user] = sequence[cut:]
     return train_df, test_inputs, test_holdout
-
-
-def _chronological(interactions: pd.DataFrame) -> pd.DataFrame:
-    # A stable sort keeps the file order of same-second events.
-    return interactions.sort_values(["USER_ID", "TIMESTAMP"], kind="stable")
 
 
 def _pick_test_users(sequences: pd.Series, seed: int) -> list[str]:

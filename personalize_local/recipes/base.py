@@ -1,9 +1,8 @@
 """What every trained model offers, and helpers shared by the recipes."""
 from __future__ import annotations
 
-from typing import Callable, Mapping, Protocol, Sequence, TypeVar, runtime_checkable
+from typing import Callable, Mapping, Protocol, Sequence, runtime_checkable
 
-import numpy as np
 import pandas as pd
 
 USER_ID = "USER_ID"
@@ -16,7 +15,6 @@ CREATION_TIMESTAMP = "CREATION_TIMESTAMP"
 SECONDS_PER_DAY = 86_400.0
 SCORE_DECIMALS = 7
 
-T = TypeVar("T")
 
 
 class TrainingError(ValueError):
@@ -53,9 +51,17 @@ class Model(Protocol):
     ) -> list[tuple[str, float]]: ...
 
 
+RECORD_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE)
+
+
 def unique_interactions(interactions: pd.DataFrame) -> pd.DataFrame:
-    """Drop records that repeat another record exactly (the service keeps one)."""
-    return interactions.drop_duplicates(ignore_index=True)
+    """Drop records that repeat another record exactly (the service keeps one).
+
+    Only the reserved columns are compared, so extra metadata columns holding
+    unhashable values cannot break the comparison.
+    """
+    subset = [c for c in RECORD_COLUMNS if c in interactions.columns]
+    return interactions.drop_duplicates(subset=subset, ignore_index=True)
 
 
 def chronological(interactions: pd.DataFrame) -> pd.DataFrame:
@@ -100,15 +106,3 @@ def parse_hyperparameters(
                 f"Hyperparameter {name} has an invalid value {raw!r}: {exc}."
             ) from exc
     return kwargs
-
-
-def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest scores, best first (ties: lower index first)."""
-    k = min(k, scores.size)
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    if k < scores.size:
-        part = np.argpartition(-scores, k - 1)[:k]
-    else:
-        part = np.arange(scores.size)
-    return part[np.lexsort((part, -scores[part]))]

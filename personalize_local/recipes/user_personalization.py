@@ -8,15 +8,19 @@ of the embeddings of the user's *features*:
 * the user's identity (only for users seen in training),
 * the user's categorical metadata from the Users dataset, if any,
 * the user's most recent ``history_length`` items (``bptt``), each item having
-  its own "was recently consumed" feature, weighted with an exponential recency
-  decay when ``recency_mask`` is true (equal weights otherwise).
+  its own "was recently consumed" feature. With ``recency_mask`` the weights
+  halve every ``recency_half_life`` steps back (lags weighing under 1% are
+  dropped); without it the window is weighted equally.
 
 Each feature group gets a fixed share of a total weight of 1 (shares of absent
-groups are redistributed). Training mirrors next-item prediction: every user
-sequence is cut into chunks of ``chunk_size`` consecutive interactions and each
-chunk becomes one training row whose features are the identity plus the items
-that came *before* the chunk, and whose positives are the chunk's items. So the
-history embeddings learn "what comes after having consumed this".
+groups are redistributed). Training mirrors next-item prediction: each user's
+sequence is cut into chunks of ``chunk_size`` interactions (default 1, i.e.
+every interaction) and each chunk is one LightFM training row whose features
+are the identity and metadata plus the items consumed *before* the chunk, and
+whose positives are the chunk's items. So the history-item embeddings learn
+"what tends to come after this". Items are represented by their identity plus
+categorical Items-dataset metadata ('|'-separated values), which gives items
+without interactions a meaningful position.
 
 At recommendation time the representation is recomputed with numpy from the
 ``history`` passed in (training data plus events recorded since), exactly like
@@ -38,22 +42,31 @@ renormalized, as in the service.
 
 Exploration (campaignConfig.itemExplorationConfig)
 --------------------------------------------------
-``exploration_weight`` in [0, 1] reserves about that share of the result slots
-(at least one when the weight is positive) for *cold* items: items whose
-training interaction count is in the bottom quartile of the catalog (items
-without interactions included) and whose age is at most
-``exploration_item_age_cutoff_days``. An item's age is counted from its
+``exploration_weight`` w in [0, 1] is the share of the result slots given to
+*cold* items (round(w * numResults), at least one when w > 0): the most
+relevant of them for this user. The other slots take the best remaining items,
+and the list is ordered by score, so exploration never reorders what it does
+not replace and scores stay the model's probabilities. Cold items are those
+whose training interaction count is in the bottom quartile of the catalog
+(items without interactions included) and whose age is at most
+``exploration_item_age_cutoff_days``; age runs from the item's
 CREATION_TIMESTAMP in the Items dataset (else its first interaction) to the
-latest interaction in the training data; items of unknown age are eligible.
-Cold items are picked most relevant first and spread evenly through the list,
-so the result is deterministic. A weight of 0 is pure exploitation.
+latest interaction in the training data, and items of unknown age qualify.
+w = 0 is pure exploitation. The same request always gives the same list.
 
 Hyperparameters (strings, as in algorithmHyperParameters)
 --------------------------------------------------------
 hidden_dimension -> no_components; bptt -> history_length; recency_mask;
 min/max_user_history_length_percentile (users outside the range do not train,
 but their events still feed their recommendations); ``epochs`` is an emulator
-extension. Anything else is ignored.
+extension. Anything else is ignored. The default of 64 components (the service
+says 149) keeps MovieLens-100K-sized training to a few seconds; pass
+hidden_dimension=149 to match the service.
+
+Determinism: training uses one thread by default. LightFM's multi-threaded
+training is lock-free (Hogwild), so with ``num_threads`` > 1 two runs with the
+same seed give different models; one thread makes a seed reproduce the model
+exactly, at about 1.8x the training time.
 
 The fitted model keeps only numpy arrays (no LightFM object), is picklable, and
 ``recommend`` only reads them, so concurrent calls are safe.
@@ -80,7 +93,6 @@ from .base import (
     chronological,
     parse_hyperparameters,
     to_bool,
-    top_indices,
     unique_interactions,
 )
 
@@ -111,10 +123,6 @@ class _FeatureSpace:
     n_items: int
     n_tokens: int
 
-    @property
-    def size(self) -> int:
-        return self.n_users + self.n_items + self.n_tokens
-
     def history_column(self, item_codes: np.ndarray) -> np.ndarray:
         return self.n_users + item_codes
 
@@ -130,7 +138,7 @@ class UserPersonalization:
     def __init__(
         self,
         no_components: int = 64,
-        epochs: int = 15,
+        epochs: int = 12,
         history_length: int = 32,
         recency_mask: bool = True,
         recency_half_life: float = 2.0,
@@ -141,7 +149,7 @@ class UserPersonalization:
         max_sampled: int = 10,
         min_user_history_length_percentile: float = 0.0,
         max_user_history_length_percentile: float = 0.99,
-        num_threads: int = 2,
+        num_threads: int = 1,
         random_state: int = 0,
     ) -> None:
         self.no_components = no_components
@@ -174,6 +182,8 @@ class UserPersonalization:
             "hidden_dimension must be positive": self.no_components > 0,
             "bptt must be positive": self.history_length > 0,
             "epochs must be positive": self.epochs > 0,
+            "chunk_size must be positive": self.chunk_size > 0,
+            "recency_half_life must be positive": self.recency_half_life > 0,
             "user history length percentiles must satisfy 0 <= min <= max <= 1": (
                 0.0
                 <= self.min_user_history_length_percentile
@@ -195,24 +205,12 @@ class UserPersonalization:
     ) -> "UserPersonalization":
         self._validate()
         data = chronological(unique_interactions(_core_columns(interactions)))
-        self.item_ids = catalog(data, items)
-        self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
         train = self._training_subset(data)
-        self.user_ids_: list[str] = sorted(train[USER_ID].unique())
-        self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
-        self._fit_metadata(items, users)
-        self.space_ = _FeatureSpace(len(self.user_ids_), len(self.item_ids), len(self.token_index_))
-        self.decay_ = self._decay_table()
-
-        user_codes = train[USER_ID].map(self.user_index_).to_numpy(np.int64)
-        item_codes = train[ITEM_ID].map(self.item_index_).to_numpy(np.int64)
-        rows, user_features = self._training_rows(user_codes, item_codes)
-        positives = sp.coo_matrix(
-            (np.ones(item_codes.size, np.float32), (rows, item_codes)),
-            shape=(user_features.shape[0], len(self.item_ids)),
-        ).tocsr().tocoo()  # merges a chunk's duplicate items
-        positives.data[:] = 1.0
-
+        if train.empty:
+            raise TrainingError("No users are left for training after the user history length filter.")
+        self._index(data, train, items, users)
+        item_features = _item_features(self.item_ids, _categorical_tokens(items, ITEM_ID))
+        positives, user_features = self._training_matrices(train)
         estimator = LightFM(
             no_components=self.no_components,
             loss="warp",
@@ -225,13 +223,47 @@ class UserPersonalization:
         estimator.fit(
             positives,
             user_features=user_features,
-            item_features=self.item_features_,
+            item_features=item_features,
             epochs=self.epochs,
             num_threads=self.num_threads,
         )
-        self._keep_parameters(estimator, user_features)
+        self._keep_parameters(estimator, user_features, item_features)
         self._fit_statistics(data, items)
         return self
+
+    def _index(
+        self,
+        data: pd.DataFrame,
+        train: pd.DataFrame,
+        items: pd.DataFrame | None,
+        users: pd.DataFrame | None,
+    ) -> None:
+        """Number items, training users and metadata tokens; lay out the features."""
+        self.item_ids = catalog(data, items)
+        self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
+        self.user_ids_: list[str] = sorted(train[USER_ID].unique())
+        self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
+        user_tokens = _categorical_tokens(users, USER_ID)
+        vocabulary = sorted({t for tokens in user_tokens.values() for t in tokens})
+        token_index = {token: k for k, token in enumerate(vocabulary)}
+        self.user_tokens_ = {
+            user: np.array([token_index[t] for t in tokens], np.int64)
+            for user, tokens in user_tokens.items()
+        }
+        self.space_ = _FeatureSpace(len(self.user_ids_), len(self.item_ids), len(vocabulary))
+        self.decay_ = self._decay_table()
+
+    def _training_matrices(self, train: pd.DataFrame) -> tuple[sp.coo_matrix, sp.csr_matrix]:
+        """Positives (row x item) and user features (row x feature) of the training rows."""
+        user_codes = train[USER_ID].map(self.user_index_).to_numpy(np.int64)
+        item_codes = train[ITEM_ID].map(self.item_index_).to_numpy(np.int64)
+        rows, user_features = self._training_rows(user_codes, item_codes)
+        positives = sp.coo_matrix(
+            (np.ones(item_codes.size, np.float32), (rows, item_codes)),
+            shape=(user_features.shape[0], len(self.item_ids)),
+        ).tocsr().tocoo()  # merges a chunk's repeated items
+        positives.data[:] = 1.0
+        return positives, user_features
 
     def _training_subset(self, data: pd.DataFrame) -> pd.DataFrame:
         """Drop users outside the history-length percentile range."""
@@ -255,87 +287,74 @@ class UserPersonalization:
         decay = 0.5 ** (lags / self.recency_half_life)
         return decay[decay >= MIN_RECENCY_WEIGHT]
 
-    def _fit_metadata(self, items: pd.DataFrame | None, users: pd.DataFrame | None) -> None:
-        user_tokens = _categorical_tokens(users, USER_ID)
-        vocabulary = sorted({t for tokens in user_tokens.values() for t in tokens})
-        self.token_index_ = {token: k for k, token in enumerate(vocabulary)}
-        self.user_tokens_ = {
-            user: np.array([self.token_index_[t] for t in tokens], np.int64)
-            for user, tokens in user_tokens.items()
-        }
-        self.item_features_ = _item_features(self.item_ids, _categorical_tokens(items, ITEM_ID))
-
     def _training_rows(
         self, user_codes: np.ndarray, item_codes: np.ndarray
     ) -> tuple[np.ndarray, sp.csr_matrix]:
         """Cut each user's sequence into chunks; one feature row per chunk.
 
-        Returns the row of every interaction and the rows' feature matrix. The
-        interactions arrive sorted by user, then time.
+        A row's features are the user's identity and metadata plus the items
+        consumed *before* the chunk. Returns the row of every interaction and
+        the rows' feature matrix. Interactions arrive sorted by user, then time.
         """
-        n = user_codes.size
-        first = _group_starts(user_codes)
-        position = np.arange(n) - first  # index within the user's sequence
+        position = np.arange(user_codes.size) - _group_starts(user_codes)
         is_chunk_start = position % self.chunk_size == 0
         rows = np.cumsum(is_chunk_start) - 1
         starts = np.flatnonzero(is_chunk_start)
-        n_rows = starts.size
-
-        cols, weights, row_ids = [], [], []
-        history_sum = np.zeros(n_rows)
-        for lag in range(1, self.decay_.size + 1):
-            valid = position[starts] >= lag
-            row_ids.append(np.flatnonzero(valid))
-            cols.append(self.space_.history_column(item_codes[starts[valid] - lag]))
-            weights.append(np.full(valid.sum(), self.decay_[lag - 1]))
-            history_sum[valid] += self.decay_[lag - 1]
-        history_rows = np.concatenate(row_ids)
-        history_weights = np.concatenate(weights)
-
         row_users = user_codes[starts]
+        history = self._history_entries(starts, position[starts], item_codes)
+        tokens = self._user_token_matrix()[row_users]
         shares = _shares(  # training rows always carry the identity
-            has_identity=np.ones(n_rows, dtype=bool),
-            has_metadata=np.array([self.user_ids_[u] in self.user_tokens_ for u in row_users]),
-            has_history=history_sum > 0,
+            has_identity=np.ones(starts.size, dtype=bool),
+            has_metadata=tokens.getnnz(axis=1) > 0,
+            has_history=history.getnnz(axis=1) > 0,
         )
-        history_weights *= (shares["history"] / np.where(history_sum > 0, history_sum, 1))[
-            history_rows
-        ]
-        token_rows, token_cols, token_weights = self._token_entries(row_users, shares["metadata"])
-
-        matrix = sp.coo_matrix(
-            (
-                np.concatenate([shares["identity"], history_weights, token_weights]),
-                (
-                    np.concatenate([np.arange(n_rows), history_rows, token_rows]),
-                    np.concatenate([row_users, np.concatenate(cols), token_cols]),
-                ),
+        blocks = [
+            sp.csr_matrix(
+                (shares["identity"], (np.arange(starts.size), row_users)),
+                shape=(starts.size, self.space_.n_users),
             ),
-            shape=(n_rows, self.space_.size),
-            dtype=np.float32,
-        ).tocsr()
-        return rows, matrix
+            _scale_rows(history, shares["history"]),
+            _scale_rows(tokens, shares["metadata"]),
+        ]
+        return rows, sp.hstack(blocks, format="csr", dtype=np.float32)
 
-    def _token_entries(
-        self, row_users: np.ndarray, metadata_share: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows, cols, weights = [], [], []
-        for row, user_code in enumerate(row_users):
-            tokens = self.user_tokens_.get(self.user_ids_[user_code])
-            if tokens is None or metadata_share[row] == 0:
-                continue
-            rows.append(np.full(tokens.size, row))
-            cols.append(self.space_.token_column(tokens))
-            weights.append(np.full(tokens.size, metadata_share[row] / tokens.size))
-        if not rows:
-            empty = np.empty(0, np.int64)
-            return empty, empty, np.empty(0)
-        return np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+    def _history_entries(
+        self, starts: np.ndarray, start_positions: np.ndarray, item_codes: np.ndarray
+    ) -> sp.csr_matrix:
+        """Rows x items: decay weights of the items preceding each row's chunk."""
+        row_ids, cols, weights = [], [], []
+        for lag, decay in enumerate(self.decay_, start=1):
+            valid = np.flatnonzero(start_positions >= lag)
+            row_ids.append(valid)
+            cols.append(item_codes[starts[valid] - lag])
+            weights.append(np.full(valid.size, decay))
+        return sp.csr_matrix(
+            (np.concatenate(weights), (np.concatenate(row_ids), np.concatenate(cols))),
+            shape=(starts.size, self.space_.n_items),
+        )
 
-    def _keep_parameters(self, estimator: LightFM, user_features: sp.csr_matrix) -> None:
+    def _user_token_matrix(self) -> sp.csr_matrix:
+        """Training users x metadata tokens, 1 where the user has the token."""
+        rows, cols = [], []
+        for user, tokens in self.user_tokens_.items():
+            if user in self.user_index_:
+                rows.append(np.full(tokens.size, self.user_index_[user]))
+                cols.append(tokens)
+        data = (
+            (np.ones(sum(r.size for r in rows)), (np.concatenate(rows), np.concatenate(cols)))
+            if rows
+            else (np.empty(0), (np.empty(0, np.int64), np.empty(0, np.int64)))
+        )
+        return sp.csr_matrix(data, shape=(self.space_.n_users, self.space_.n_tokens))
+
+    def _keep_parameters(
+        self, estimator: LightFM, user_features: sp.csr_matrix, item_features: sp.csr_matrix
+    ) -> None:
+        """Keep plain arrays: item representations are fixed, users are rebuilt per request."""
         self.user_embeddings_ = estimator.user_embeddings.astype(np.float32)
-        self.item_vectors_ = (self.item_features_ @ estimator.item_embeddings).astype(np.float32)
-        self.item_biases_ = (self.item_features_ @ estimator.item_biases).astype(np.float32)
+        self.item_vectors_ = (item_features @ estimator.item_embeddings).astype(np.float32)
+        self.item_biases_ = (item_features @ estimator.item_biases).astype(np.float32)
+        # Someone with neither identity nor history gets the average training row.
         rows = user_features @ self.user_embeddings_
         self.default_user_vector_ = np.asarray(rows.mean(axis=0)).ravel().astype(np.float32)
 
@@ -369,20 +388,26 @@ class UserPersonalization:
     ) -> list[tuple[str, float]]:
         """Best items first as (itemId, score); see the module docstring."""
         history_codes = self._codes(history)
-        probabilities = self._adjust_for_repeats(
+        scores = self._adjust_for_repeats(
             _softmax(self._logits(user_id, history_codes)), history_codes
         )
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._codes(exclude)] = False
-        ranking = np.where(allowed, probabilities, -np.inf)
-        chosen = top_indices(ranking, min(num_results, int(allowed.sum())))
-        if exploration_weight > 0:
-            chosen = self._explore(
-                chosen, ranking, exploration_weight, exploration_item_age_cutoff_days
-            )
+        n = min(num_results, int(allowed.sum()))
+        explore = _best(
+            scores,
+            allowed & self._cold_items(exploration_item_age_cutoff_days),
+            _exploration_slots(exploration_weight, n),
+        )
+        exploit_pool = allowed.copy()
+        exploit_pool[explore] = False
+        chosen = np.zeros_like(allowed)
+        chosen[explore] = True
+        chosen[_best(scores, exploit_pool, n - explore.size)] = True
         return [
-            (self.item_ids[i], round(float(probabilities[i]), SCORE_DECIMALS)) for i in chosen
+            (self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS))
+            for i in _best(scores, chosen, n)
         ]
 
     def user_vector(self, user_id: str, history: Sequence[str]) -> np.ndarray:
@@ -444,22 +469,8 @@ class UserPersonalization:
         )
         return probabilities * scale
 
-    def _explore(
-        self,
-        chosen: np.ndarray,
-        ranking: np.ndarray,
-        weight: float,
-        cutoff_days: float,
-    ) -> np.ndarray:
-        """Spread the most relevant cold items evenly through the result list."""
-        n = chosen.size
-        slots = min(n, max(1, round(min(weight, 1.0) * n)))
-        cold = self._cold_items(cutoff_days) & np.isfinite(ranking)
-        cold[chosen] = False
-        explore = top_indices(np.where(cold, ranking, -np.inf), min(slots, int(cold.sum())))
-        return np.array(_interleave(list(chosen), list(explore), n), dtype=np.int64)
-
     def _cold_items(self, cutoff_days: float) -> np.ndarray:
+        """Items with little interaction data that are young enough to explore."""
         young = np.isnan(self.item_age_days_) | (self.item_age_days_ <= cutoff_days)
         return young & (self.item_counts_ <= self.cold_max_count_)
 
@@ -480,6 +491,13 @@ def _group_starts(sorted_codes: np.ndarray) -> np.ndarray:
     return starts[np.cumsum(boundary) - 1]
 
 
+def _scale_rows(matrix: sp.csr_matrix, totals: np.ndarray) -> sp.csr_matrix:
+    """Rescale each row to sum to its total (empty rows stay empty)."""
+    sums = np.asarray(matrix.sum(axis=1)).ravel()
+    factors = np.divide(totals, sums, out=np.zeros_like(totals, dtype=np.float64), where=sums > 0)
+    return sp.diags(factors) @ matrix
+
+
 def _shares(
     has_identity: np.ndarray, has_metadata: np.ndarray, has_history: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -490,17 +508,23 @@ def _shares(
     return {g: r / safe for g, r in raw.items()}
 
 
-def _interleave(exploit: list[int], explore: list[int], n: int) -> list[int]:
-    """n items: ``explore`` evenly spaced (k-th near (k / len) * n), ``exploit`` between."""
-    mixed: list[int] = []
-    exploit_iter, placed = iter(exploit), 0
-    for position in range(n):
-        if placed < len(explore) and (position + 1) * len(explore) // n > placed:
-            mixed.append(explore[placed])
-            placed += 1
-        else:
-            mixed.append(next(exploit_iter))
-    return mixed
+def _exploration_slots(weight: float, n: int) -> int:
+    """Result slots for cold items: the weight's share, at least one if positive."""
+    weight = min(max(weight, 0.0), 1.0)
+    return 0 if weight == 0.0 or n == 0 else max(1, round(weight * n))
+
+
+def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k best allowed items, best first (ties: catalog order)."""
+    candidates = np.flatnonzero(allowed)
+    k = min(k, candidates.size)
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    # Only items scoring at least the k-th best score can make the list.
+    kth = np.partition(scores[candidates], candidates.size - k)[candidates.size - k]
+    candidates = candidates[scores[candidates] >= kth]
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order[:k]]
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -1,0 +1,175 @@
+"""Event trackers and PutEvents: live events that reach the dataset and the recommendations."""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import pytest
+
+from .conftest import Clients
+from .datagen import TASTES
+from .helpers import ACCOUNT, active_version, arn, fails, items_and_users_schemas, loaded_group, new_group
+from .test_getting_started import share_of_taste
+from .workflow import USER_PERSONALIZATION, deploy, recommended, wait
+
+HORROR = TASTES[1].items
+SENT = 1_700_000_000
+
+
+def make_tracker(c: Clients, group_arn: str, name: str = "tracker") -> dict[str, str]:
+    p = c.personalize
+    created = p.create_event_tracker(name=name, datasetGroupArn=group_arn)
+    wait(lambda: p.describe_event_tracker(eventTrackerArn=created["eventTrackerArn"])["eventTracker"])
+    return created
+
+
+def current(item: str, i: int) -> dict[str, Any]:
+    return {"eventType": "watch", "itemId": item, "sentAt": SENT + i}
+
+
+def legacy(item: str, i: int) -> dict[str, Any]:
+    return {"eventType": "watch", "properties": json.dumps({"itemId": item}), "sentAt": SENT + i}
+
+
+def test_create_describe_list_delete(aws: Clients) -> None:
+    p = aws.personalize
+    group_arn = new_group(aws, "g")
+    created = p.create_event_tracker(name="tracker", datasetGroupArn=group_arn)
+    assert created["eventTrackerArn"].startswith(arn("event-tracker", ""))
+    assert created["trackingId"]
+    tracker = wait(lambda: p.describe_event_tracker(eventTrackerArn=created["eventTrackerArn"])["eventTracker"])
+    assert tracker["status"] == "ACTIVE"
+    assert tracker["name"] == "tracker"
+    assert tracker["eventTrackerArn"] == created["eventTrackerArn"]
+    assert tracker["trackingId"] == created["trackingId"]
+    assert tracker["datasetGroupArn"] == group_arn
+    assert tracker["accountId"] == ACCOUNT
+
+    other = new_group(aws, "other")
+    other_tracker = make_tracker(aws, other, "other-tracker")
+    listed = p.list_event_trackers(datasetGroupArn=group_arn)["eventTrackers"]
+    assert [(t["name"], t["eventTrackerArn"], t["status"]) for t in listed] == [("tracker", created["eventTrackerArn"], "ACTIVE")]
+    assert {t["eventTrackerArn"] for t in p.list_event_trackers()["eventTrackers"]} == {created["eventTrackerArn"], other_tracker["eventTrackerArn"]}
+    page = p.list_event_trackers(maxResults=1)
+    assert len(page["eventTrackers"]) == 1 and page["nextToken"]
+    assert "bogus" in fails("InvalidNextTokenException", p.list_event_trackers, nextToken="bogus")
+
+    p.delete_event_tracker(eventTrackerArn=created["eventTrackerArn"])
+    message = fails("ResourceNotFoundException", p.describe_event_tracker, eventTrackerArn=created["eventTrackerArn"])
+    assert message == f"Resource Arn {created['eventTrackerArn']} does not exist."
+    assert p.list_event_trackers(datasetGroupArn=group_arn)["eventTrackers"] == []
+    # The group may have a tracker again.
+    assert make_tracker(aws, group_arn, "replacement")["trackingId"] != created["trackingId"]
+
+
+def test_one_tracker_per_group(aws: Clients) -> None:
+    p = aws.personalize
+    group_arn = new_group(aws, "g")
+    make_tracker(aws, group_arn, "first")
+    message = fails("LimitExceededException", p.create_event_tracker, name="second", datasetGroupArn=group_arn)
+    assert group_arn in message
+    assert [t["name"] for t in p.list_event_trackers()["eventTrackers"]] == ["first"]
+
+
+def test_create_errors(aws: Clients) -> None:
+    p = aws.personalize
+    ghost = arn("dataset-group", "ghost")
+    assert fails("ResourceNotFoundException", p.create_event_tracker, name="t", datasetGroupArn=ghost) == f"Resource Arn {ghost} does not exist."
+    group_arn = new_group(aws, "g")
+    assert "'name'" in fails("InvalidInputException", p.create_event_tracker, name="t/1", datasetGroupArn=group_arn)
+    make_tracker(aws, group_arn, "taken")
+    message = fails("ResourceAlreadyExistsException", p.create_event_tracker, name="taken", datasetGroupArn=new_group(aws, "g2"))
+    assert "taken" in message
+    ghost_tracker = arn("event-tracker", "0123abcd")
+    assert ghost_tracker in fails("ResourceNotFoundException", p.describe_event_tracker, eventTrackerArn=ghost_tracker)
+    assert ghost_tracker in fails("ResourceNotFoundException", p.delete_event_tracker, eventTrackerArn=ghost_tracker)
+
+
+def test_interactions_dataset_shows_the_tracking_id(aws: Clients) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    items_schema, _ = items_and_users_schemas(aws, "g")
+    items_arn = p.create_dataset(name="items", schemaArn=items_schema, datasetGroupArn=group.dataset_group_arn, datasetType="Items")["datasetArn"]
+    assert "trackingId" not in p.describe_dataset(datasetArn=group.dataset_arn)["dataset"]
+
+    tracker = make_tracker(aws, group.dataset_group_arn)
+    assert p.describe_dataset(datasetArn=group.dataset_arn)["dataset"]["trackingId"] == tracker["trackingId"]
+    assert "trackingId" not in p.describe_dataset(datasetArn=items_arn)["dataset"]
+
+    p.delete_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])
+    assert "trackingId" not in p.describe_dataset(datasetArn=group.dataset_arn)["dataset"]
+
+
+@pytest.fixture
+def live(aws: Clients) -> tuple[str, str]:
+    """(campaign ARN, tracking ID) over a trained aws-user-personalization version."""
+    group = loaded_group(aws)
+    campaign = deploy(aws, active_version(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION))
+    return campaign, make_tracker(aws, group.dataset_group_arn)["trackingId"]
+
+
+@pytest.mark.parametrize("shape", [current, legacy], ids=["itemId-member", "itemId-in-properties"])
+def test_put_events_change_recommendations(aws: Clients, live: tuple[str, str], shape: Callable[[str, int], dict[str, Any]]) -> None:
+    campaign, tracking_id = live
+    cold = recommended(aws, campaign, "newcomer")
+    aws.events.put_events(trackingId=tracking_id, userId="newcomer", sessionId="s", eventList=[shape(HORROR[i], i) for i in range(8)])
+    warm = recommended(aws, campaign, "newcomer")
+    assert warm != cold
+    assert share_of_taste(warm, "horror") >= 0.7
+
+
+def test_anonymous_session_events_count_for_the_session(aws: Clients, live: tuple[str, str]) -> None:
+    campaign, tracking_id = live
+    cold = recommended(aws, campaign, "session-9")
+    aws.events.put_events(trackingId=tracking_id, sessionId="session-9", eventList=[current(HORROR[i], i) for i in range(8)])
+    warm = recommended(aws, campaign, "session-9")
+    assert warm != cold and share_of_taste(warm, "horror") >= 0.7
+
+
+def test_unknown_tracking_id(aws: Clients, live: tuple[str, str]) -> None:
+    message = fails("InvalidInputException", aws.events.put_events, trackingId="no-such-tracker", userId="u", sessionId="s", eventList=[current("comedy-1", 0)])
+    assert "trackingId" in message and "no-such-tracker" in message
+
+
+def test_event_without_an_item(aws: Clients, live: tuple[str, str]) -> None:
+    campaign, tracking_id = live
+    before = recommended(aws, campaign, "newcomer")
+    events = [current(HORROR[0], 0), {"eventType": "watch", "sentAt": SENT + 1}]
+    message = fails("InvalidInputException", aws.events.put_events, trackingId=tracking_id, userId="newcomer", sessionId="s", eventList=events)
+    assert "itemId" in message
+    # Nothing of the refused batch landed.
+    assert recommended(aws, campaign, "newcomer") == before
+
+
+def test_bad_properties(aws: Clients, live: tuple[str, str]) -> None:
+    _, tracking_id = live
+    event = {"eventType": "watch", "itemId": "comedy-1", "properties": "[1, 2]", "sentAt": SENT}
+    message = fails("InvalidInputException", aws.events.put_events, trackingId=tracking_id, userId="u", sessionId="s", eventList=[event])
+    assert "properties" in message
+
+
+def test_more_than_ten_events(aws: Clients, live: tuple[str, str]) -> None:
+    campaign, tracking_id = live
+    before = recommended(aws, campaign, "newcomer")
+    events = [current(HORROR[i], i) for i in range(11)]
+    message = fails("InvalidInputException", aws.events.put_events, trackingId=tracking_id, userId="newcomer", sessionId="s", eventList=events)
+    assert "'eventList'" in message and "10" in message
+    assert recommended(aws, campaign, "newcomer") == before
+    # Ten is fine.
+    aws.events.put_events(trackingId=tracking_id, userId="newcomer", sessionId="s", eventList=events[:10])
+    assert recommended(aws, campaign, "newcomer") != before
+
+
+def test_group_without_interactions_dataset(aws: Clients) -> None:
+    group_arn = new_group(aws, "bare")
+    tracking_id = make_tracker(aws, group_arn)["trackingId"]
+    message = fails("InvalidInputException", aws.events.put_events, trackingId=tracking_id, userId="u", sessionId="s", eventList=[current("comedy-1", 0)])
+    assert group_arn in message
+
+
+def test_deleted_tracker_no_longer_takes_events(aws: Clients) -> None:
+    group = loaded_group(aws)
+    tracker = make_tracker(aws, group.dataset_group_arn)
+    aws.personalize.delete_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])
+    message = fails("InvalidInputException", aws.events.put_events, trackingId=tracker["trackingId"], userId="u", sessionId="s", eventList=[current("comedy-1", 0)])
+    assert tracker["trackingId"] in message

@@ -1,0 +1,90 @@
+"""ListRecipes and DescribeRecipe: the service's recipe catalog."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Clients
+from .helpers import fails
+from .workflow import POPULARITY, USER_PERSONALIZATION
+
+ECOMMERCE_RECOMMENDED_FOR_YOU = "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you"
+VOD_TOP_PICKS = "arn:aws:personalize:::recipe/aws-vod-top-picks"
+
+
+def all_pages(c: Clients, **params: object) -> list[dict]:
+    recipes: list[dict] = []
+    token = None
+    while True:
+        page = c.personalize.list_recipes(**params, **({"nextToken": token} if token else {}))
+        recipes += page["recipes"]
+        token = page.get("nextToken")
+        if token is None:
+            return recipes
+
+
+def test_list_without_domain_has_custom_and_domain_recipes(aws: Clients) -> None:
+    recipes = aws.personalize.list_recipes()["recipes"]
+    arns = {r["recipeArn"] for r in recipes}
+    assert {USER_PERSONALIZATION, POPULARITY, ECOMMERCE_RECOMMENDED_FOR_YOU, VOD_TOP_PICKS} <= arns
+    assert "arn:aws:personalize:::recipe/aws-sims" in arns
+    for r in recipes:
+        assert r["recipeArn"] == f"arn:aws:personalize:::recipe/{r['name']}"
+        assert r["status"] == "ACTIVE"
+        assert r["creationDateTime"] <= r["lastUpdatedDateTime"]
+    assert "domain" not in next(r for r in recipes if r["recipeArn"] == USER_PERSONALIZATION)
+    assert next(r for r in recipes if r["recipeArn"] == VOD_TOP_PICKS)["domain"] == "VIDEO_ON_DEMAND"
+    assert aws.personalize.list_recipes(recipeProvider="SERVICE")["recipes"] == recipes
+
+
+@pytest.mark.parametrize("domain, member", [("ECOMMERCE", ECOMMERCE_RECOMMENDED_FOR_YOU), ("VIDEO_ON_DEMAND", VOD_TOP_PICKS)])
+def test_list_for_a_domain(aws: Clients, domain: str, member: str) -> None:
+    recipes = aws.personalize.list_recipes(domain=domain)["recipes"]
+    assert member in {r["recipeArn"] for r in recipes}
+    assert all(r["domain"] == domain for r in recipes)
+    assert USER_PERSONALIZATION not in {r["recipeArn"] for r in recipes}
+
+
+def test_list_pages(aws: Clients) -> None:
+    everything = aws.personalize.list_recipes()["recipes"]
+    first = aws.personalize.list_recipes(maxResults=3)
+    assert len(first["recipes"]) == 3 and first["nextToken"]
+    paged = all_pages(aws, maxResults=3)
+    assert [r["recipeArn"] for r in paged] == [r["recipeArn"] for r in everything]
+    assert len({r["recipeArn"] for r in paged}) == len(paged)
+    domain_paged = all_pages(aws, maxResults=2, domain="ECOMMERCE")
+    assert [r["recipeArn"] for r in domain_paged] == [r["recipeArn"] for r in aws.personalize.list_recipes(domain="ECOMMERCE")["recipes"]]
+
+
+def test_list_errors(aws: Clients) -> None:
+    assert "???" in fails("InvalidNextTokenException", aws.personalize.list_recipes, nextToken="???")
+    assert "'domain'" in fails("InvalidInputException", aws.personalize.list_recipes, domain="GAMING")
+    assert "'recipeProvider'" in fails("InvalidInputException", aws.personalize.list_recipes, recipeProvider="CUSTOM")
+
+
+@pytest.mark.parametrize(
+    "recipe_arn, algorithm",
+    [(USER_PERSONALIZATION, "aws-user-personalization"), (POPULARITY, "aws-popularity-count")],
+)
+def test_describe_known_recipe(aws: Clients, recipe_arn: str, algorithm: str) -> None:
+    recipe = aws.personalize.describe_recipe(recipeArn=recipe_arn)["recipe"]
+    assert recipe["recipeArn"] == recipe_arn
+    assert recipe["name"] == recipe_arn.rsplit("/", 1)[1]
+    assert recipe["algorithmArn"] == f"arn:aws:personalize:::algorithm/{algorithm}"
+    assert recipe["recipeType"] == "USER_PERSONALIZATION"
+    assert recipe["status"] == "ACTIVE"
+    assert recipe["description"]
+    assert recipe["featureTransformationArn"].startswith("arn:aws:personalize:::feature-transformation/")
+    assert recipe["creationDateTime"] <= recipe["lastUpdatedDateTime"]
+
+
+def test_describe_other_recipe_types(aws: Clients) -> None:
+    sims = aws.personalize.describe_recipe(recipeArn="arn:aws:personalize:::recipe/aws-sims")["recipe"]
+    assert sims["recipeType"] == "RELATED_ITEMS"
+    ranking = aws.personalize.describe_recipe(recipeArn="arn:aws:personalize:::recipe/aws-personalized-ranking")["recipe"]
+    assert ranking["recipeType"] == "PERSONALIZED_RANKING"
+
+
+@pytest.mark.parametrize("recipe_arn", ["arn:aws:personalize:::recipe/aws-crystal-ball", "arn:aws:personalize:::recipe/aws-hrnn"])
+def test_describe_unknown_recipe(aws: Clients, recipe_arn: str) -> None:
+    message = fails("ResourceNotFoundException", aws.personalize.describe_recipe, recipeArn=recipe_arn)
+    assert message == f"Resource Arn {recipe_arn} does not exist."

@@ -1,0 +1,268 @@
+"""Solutions, solution versions (training, its minimum data and filters) and GetSolutionMetrics."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import Clients, avro
+from .datagen import START, to_csv
+from .helpers import METRICS, SMALL_USERS, active_version, arn, fails, loaded_group, new_group, rows_for, small_rows, top_items
+from .workflow import POPULARITY, USER_PERSONALIZATION, create_group, deploy, import_csv, train, wait
+
+VALUED_SCHEMA = avro(
+    "Interactions",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "EVENT_TYPE", "type": "string"},
+        {"name": "EVENT_VALUE", "type": ["null", "float"]},
+        {"name": "TIMESTAMP", "type": "long"},
+    ],
+)
+
+
+def make_solution(c: Clients, group_arn: str, name: str = "solution", recipe: str = POPULARITY, **options: object) -> str:
+    p = c.personalize
+    solution_arn = p.create_solution(name=name, datasetGroupArn=group_arn, recipeArn=recipe, **options)["solutionArn"]
+    wait(lambda: p.describe_solution(solutionArn=solution_arn)["solution"])
+    return solution_arn
+
+
+def new_version(c: Clients, solution_arn: str, **options: object) -> dict:
+    p = c.personalize
+    version_arn = p.create_solution_version(solutionArn=solution_arn, **options)["solutionVersionArn"]
+    return wait(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
+
+
+# Solutions ---------------------------------------------------------------------------------------
+
+
+def test_create_describe_list_delete(aws: Clients) -> None:
+    p = aws.personalize
+    group_arn = new_group(aws, "g")
+    created = p.create_solution(name="sol", datasetGroupArn=group_arn, recipeArn=USER_PERSONALIZATION, eventType="watch")
+    assert created["solutionArn"] == arn("solution", "sol")
+    solution = wait(lambda: p.describe_solution(solutionArn=created["solutionArn"])["solution"])
+    assert solution["status"] == "ACTIVE"
+    assert solution["name"] == "sol"
+    assert solution["solutionArn"] == created["solutionArn"]
+    assert solution["recipeArn"] == USER_PERSONALIZATION
+    assert solution["datasetGroupArn"] == group_arn
+    assert solution["eventType"] == "watch"
+    assert solution["performHPO"] is False
+    assert "latestSolutionVersion" not in solution
+
+    other_group = new_group(aws, "other")
+    make_solution(aws, other_group, "elsewhere")
+    listed = p.list_solutions(datasetGroupArn=group_arn)["solutions"]
+    assert [(s["name"], s["solutionArn"], s["status"], s["recipeArn"]) for s in listed] == [
+        ("sol", created["solutionArn"], "ACTIVE", USER_PERSONALIZATION)
+    ]
+    assert len(p.list_solutions()["solutions"]) == 2
+    page = p.list_solutions(maxResults=1)
+    assert len(page["solutions"]) == 1 and page["nextToken"]
+    assert "zzz" in fails("InvalidNextTokenException", p.list_solutions, nextToken="zzz")
+
+    p.delete_solution(solutionArn=created["solutionArn"])
+    message = fails("ResourceNotFoundException", p.describe_solution, solutionArn=created["solutionArn"])
+    assert message == f"Resource Arn {created['solutionArn']} does not exist."
+    assert p.list_solutions(datasetGroupArn=group_arn)["solutions"] == []
+
+
+def test_create_errors(aws: Clients) -> None:
+    p = aws.personalize
+    group_arn = new_group(aws, "g")
+    unknown_recipe = "arn:aws:personalize:::recipe/aws-mind-reader"
+    message = fails("ResourceNotFoundException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=unknown_recipe)
+    assert unknown_recipe in message
+
+    ghost = arn("dataset-group", "ghost")
+    assert ghost in fails("ResourceNotFoundException", p.create_solution, name="s", datasetGroupArn=ghost, recipeArn=POPULARITY)
+
+    assert "'name'" in fails("InvalidInputException", p.create_solution, name="a b", datasetGroupArn=group_arn, recipeArn=POPULARITY)
+    message = fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn="recipe/aws-sims")
+    assert "'recipeArn'" in message
+    message = fails(
+        "InvalidInputException", p.create_solution,
+        name="s", datasetGroupArn=group_arn, recipeArn=POPULARITY, solutionConfig={"eventValueThreshold": "high"},
+    )
+    assert "eventValueThreshold" in message
+    assert p.list_solutions()["solutions"] == []
+
+    solution_arn = make_solution(aws, group_arn, "once")
+    assert solution_arn in fails("ResourceAlreadyExistsException", p.create_solution, name="once", datasetGroupArn=group_arn, recipeArn=POPULARITY)
+
+
+def test_describe_and_delete_unknown(aws: Clients) -> None:
+    p = aws.personalize
+    ghost = arn("solution", "ghost")
+    assert fails("ResourceNotFoundException", p.describe_solution, solutionArn=ghost) == f"Resource Arn {ghost} does not exist."
+    assert ghost in fails("ResourceNotFoundException", p.delete_solution, solutionArn=ghost)
+    assert ghost in fails("ResourceNotFoundException", p.create_solution_version, solutionArn=ghost)
+    assert ghost in fails("ResourceNotFoundException", p.list_solution_versions, solutionArn=ghost)
+    version = f"{ghost}/0123abcd"
+    assert fails("ResourceNotFoundException", p.describe_solution_version, solutionVersionArn=version) == f"Resource Arn {version} does not exist."
+
+
+# Versions ----------------------------------------------------------------------------------------
+
+
+def test_user_personalization_version(aws: Clients) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    solution_arn = make_solution(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION)
+    version = new_version(aws, solution_arn)
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    assert version["solutionVersionArn"].startswith(solution_arn + "/")
+    assert version["solutionArn"] == solution_arn
+    assert version["recipeArn"] == USER_PERSONALIZATION
+    assert version["datasetGroupArn"] == group.dataset_group_arn
+    assert version["trainingMode"] == "FULL"
+    assert "failureReason" not in version
+    assert version["trainingHours"] >= 0
+
+    latest = p.describe_solution(solutionArn=solution_arn)["solution"]["latestSolutionVersion"]
+    assert latest["solutionVersionArn"] == version["solutionVersionArn"] and latest["status"] == "ACTIVE"
+
+    second = new_version(aws, solution_arn, name="second")
+    listed = p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]
+    assert {v["solutionVersionArn"] for v in listed} == {version["solutionVersionArn"], second["solutionVersionArn"]}
+    assert all(v["status"] == "ACTIVE" for v in listed)
+    assert p.describe_solution(solutionArn=solution_arn)["solution"]["latestSolutionVersion"]["solutionVersionArn"] == second["solutionVersionArn"]
+
+
+def test_popularity_ranks_the_most_interacted_items_first(aws: Clients) -> None:
+    base = [r for r in small_rows() if not str(r["ITEM_ID"]).endswith("-0")]
+    # hit-a is watched by every user, hit-b by 60 of them, hit-c by 50; nothing else comes near.
+    rows = base + rows_for("hit-a", range(SMALL_USERS)) + rows_for("hit-b", range(60)) + rows_for("hit-c", range(50))
+    group = loaded_group(aws, rows=rows)
+    version = active_version(aws, group.dataset_group_arn, recipe=POPULARITY)
+    campaign = deploy(aws, version)
+    for user in ("user-0", "user-1", "somebody-new"):
+        items = aws.runtime.get_recommendations(campaignArn=campaign, userId=user, numResults=5)["itemList"]
+        assert [i["itemId"] for i in items[:3]] == ["hit-a", "hit-b", "hit-c"]
+
+
+def test_fewer_than_1000_interactions_fails_the_version(aws: Clients) -> None:
+    group = loaded_group(aws, rows=small_rows()[:999])
+    version = train(aws, group.dataset_group_arn)
+    assert version["status"] == "CREATE FAILED"
+    assert "1000" in version["failureReason"]
+
+
+def test_fewer_than_25_users_with_two_interactions_fails_the_version(aws: Clients) -> None:
+    # 24 users with 40 interactions each, then 200 users with a single one: 1160 in all.
+    rows = [
+        {"USER_ID": f"user-{u}", "ITEM_ID": f"item-{k}", "EVENT_TYPE": "watch", "TIMESTAMP": START + u * 100 + k}
+        for u in range(24)
+        for k in range(40)
+    ] + [{"USER_ID": f"once-{u}", "ITEM_ID": "item-0", "EVENT_TYPE": "watch", "TIMESTAMP": START + u} for u in range(200)]
+    assert len(rows) >= 1000
+    group = loaded_group(aws, rows=rows)
+    version = train(aws, group.dataset_group_arn, recipe=POPULARITY)
+    assert version["status"] == "CREATE FAILED"
+    assert "25" in version["failureReason"] and "users" in version["failureReason"]
+
+
+def test_no_interactions_dataset(aws: Clients) -> None:
+    group_arn = new_group(aws, "empty")
+    solution_arn = make_solution(aws, group_arn)
+    message = fails("InvalidInputException", aws.personalize.create_solution_version, solutionArn=solution_arn)
+    assert group_arn in message
+
+
+def test_event_type_limits_training_to_that_type(aws: Clients) -> None:
+    clicks = rows_for("clicked", range(40), event_type="click")
+    group = loaded_group(aws, rows=small_rows() + clicks)
+    # Too few clicks to train on, though plenty of watches.
+    version = train(aws, group.dataset_group_arn, name="clicks-only", recipe=POPULARITY, eventType="click")
+    assert version["status"] == "CREATE FAILED"
+    assert "1000" in version["failureReason"]
+    assert version["eventType"] == "click"
+    # Without the filter, the same data trains.
+    assert active_version(aws, group.dataset_group_arn, name="everything")
+
+
+def test_event_type_recommendations_reflect_only_that_type(aws: Clients) -> None:
+    watches = small_rows()
+    clicks = [{**r, "ITEM_ID": f"clicked-{r['ITEM_ID']}", "EVENT_TYPE": "click"} for r in watches]
+    group = loaded_group(aws, rows=watches + clicks)
+    assert all(item.startswith("clicked-") for item in top_items(aws, group.dataset_group_arn, "clicks", eventType="click"))
+    assert not any(item.startswith("clicked-") for item in top_items(aws, group.dataset_group_arn, "watches", eventType="watch"))
+
+
+def test_event_value_threshold_filters_training_data(aws: Clients) -> None:
+    low = [{**r, "EVENT_VALUE": 1.0} for r in small_rows()]
+    high = [{**r, "ITEM_ID": f"loved-{r['ITEM_ID']}", "EVENT_VALUE": 4.5} for r in small_rows(seed=11)]
+    group = create_group(aws, schema=VALUED_SCHEMA)
+    assert import_csv(aws, group.dataset_arn, to_csv(low + high))["status"] == "ACTIVE"
+
+    config = {"eventValueThreshold": "4"}
+    top = top_items(aws, group.dataset_group_arn, "loved", solutionConfig=config)
+    assert all(item.startswith("loved-") for item in top)
+    solution = aws.personalize.list_solutions()["solutions"][0]["solutionArn"]
+    assert aws.personalize.describe_solution(solutionArn=solution)["solution"]["solutionConfig"]["eventValueThreshold"] == "4"
+
+    # Above every value, nothing is left to train on.
+    version = train(aws, group.dataset_group_arn, name="nothing", recipe=POPULARITY, solutionConfig={"eventValueThreshold": "5"})
+    assert version["status"] == "CREATE FAILED" and "1000" in version["failureReason"]
+
+
+def test_training_mode_update_rules(aws: Clients) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+
+    popular = make_solution(aws, group.dataset_group_arn, "popular", recipe=POPULARITY)
+    new_version(aws, popular)
+    message = fails("InvalidInputException", p.create_solution_version, solutionArn=popular, trainingMode="UPDATE")
+    assert "UPDATE" in message and POPULARITY in message
+
+    personal = make_solution(aws, group.dataset_group_arn, "personal", recipe=USER_PERSONALIZATION)
+    message = fails("InvalidInputException", p.create_solution_version, solutionArn=personal, trainingMode="UPDATE")
+    assert "UPDATE" in message and personal in message
+
+    full = new_version(aws, personal)
+    assert full["status"] == "ACTIVE" and full["trainingMode"] == "FULL"
+    update = new_version(aws, personal, trainingMode="UPDATE")
+    assert update["status"] == "ACTIVE", update.get("failureReason")
+    assert update["trainingMode"] == "UPDATE"
+    modes = {v["solutionVersionArn"]: v["trainingMode"] for v in p.list_solution_versions(solutionArn=personal)["solutionVersions"]}
+    assert modes == {full["solutionVersionArn"]: "FULL", update["solutionVersionArn"]: "UPDATE"}
+
+    assert "'trainingMode'" in fails("InvalidInputException", p.create_solution_version, solutionArn=personal, trainingMode="PARTIAL")
+
+
+def test_delete_solution_in_use_by_a_campaign(aws: Clients) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    version_arn = active_version(aws, group.dataset_group_arn)
+    solution_arn = p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]["solutionArn"]
+    campaign_arn = deploy(aws, version_arn)
+
+    message = fails("ResourceInUseException", p.delete_solution, solutionArn=solution_arn)
+    assert solution_arn in message and campaign_arn in message
+    assert p.describe_solution(solutionArn=solution_arn)["solution"]["status"] == "ACTIVE"
+
+    p.delete_campaign(campaignArn=campaign_arn)
+    p.delete_solution(solutionArn=solution_arn)
+    fails("ResourceNotFoundException", p.describe_solution, solutionArn=solution_arn)
+    fails("ResourceNotFoundException", p.describe_solution_version, solutionVersionArn=version_arn)
+
+
+# Metrics -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("recipe", [USER_PERSONALIZATION, POPULARITY])
+def test_solution_metrics(aws: Clients, recipe: str) -> None:
+    group = loaded_group(aws)
+    version_arn = active_version(aws, group.dataset_group_arn, recipe=recipe)
+    response = aws.personalize.get_solution_metrics(solutionVersionArn=version_arn)
+    assert response["solutionVersionArn"] == version_arn
+    assert set(response["metrics"]) == METRICS
+    assert all(0.0 <= value <= 1.0 for value in response["metrics"].values())
+    assert response["metrics"]["coverage"] > 0
+
+
+def test_solution_metrics_unknown_version(aws: Clients) -> None:
+    ghost = arn("solution", "ghost/0123abcd")
+    message = fails("ResourceNotFoundException", aws.personalize.get_solution_metrics, solutionVersionArn=ghost)
+    assert message == f"Resource Arn {ghost} does not exist."
