@@ -1,82 +1,111 @@
-"""Time evaluation and training of the recipes on MovieLens 100K.
+"""Training on MovieLens 100K (ratings > 3), through the API, side by side with a bare LightFM fit.
 
-Usage: python bench/bench_training.py [path/to/ml-100k/u.data]
+Three figures in one run on the same data:
+- api: CreateSolutionVersion until DescribeSolutionVersion says ACTIVE (asynchronous, as a user
+  polls it; evaluation metrics included), then GetSolutionMetrics, all through boto3 and the mock;
+- recipe: the same evaluation + training called directly, without the API;
+- lightfm: a bare LightFM WARP fit of the plain user-item matrix with the recipe's epochs and
+  components, the floor any LightFM-based recipe pays.
 
-Keeps ratings above 3 (about 55k interactions), then for each recipe times
-``evaluate`` (split + train on 90% of users + next-item metrics) and ``train``
-(minimum data check + train on everything), printing seconds and metrics.
+    .venv/bin/python bench/bench_training.py [path/to/ml-100k]
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, TypeVar
 
+import boto3
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from lightfm import LightFM
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+import personalize_local
+from personalize_local import mock_personalize
+from personalize_local.eval import evaluate
+from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe
+from personalize_local.recipes.user_personalization import UserPersonalization
 
-from personalize_local.eval import evaluate  # noqa: E402
-from personalize_local.recipes import (  # noqa: E402
-    POPULARITY_COUNT_ARN,
-    USER_PERSONALIZATION_ARN,
-    train,
-)
-
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "ml-100k" / "u.data"
-MIN_RATING = 3
-T = TypeVar("T")
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
+SCHEMA = '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'
 
 
-def load_movielens(path: Path) -> pd.DataFrame:
-    ratings = pd.read_csv(
-        path, sep="\t", names=["USER_ID", "ITEM_ID", "RATING", "TIMESTAMP"], dtype=str
+def load(folder: Path) -> pd.DataFrame:
+    ratings = pd.read_csv(folder / "u.data", sep="\t", names=["USER_ID", "ITEM_ID", "RATING", "TIMESTAMP"], dtype=str)
+    liked = ratings[ratings["RATING"].astype(int) > 3]
+    return pd.DataFrame({"USER_ID": liked["USER_ID"], "ITEM_ID": liked["ITEM_ID"], "TIMESTAMP": liked["TIMESTAMP"].astype("int64")})
+
+
+def wait_active(describe, key: str) -> dict:
+    while True:
+        resource = describe()[key]
+        if resource["status"] in ("ACTIVE", "CREATE FAILED"):
+            return resource
+        time.sleep(0.02)
+
+
+def through_api(frame: pd.DataFrame) -> tuple[float, dict[str, float]]:
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    personalize_local.set_synchronous(False)
+    with mock_personalize():
+        s3 = boto3.client("s3")
+        p = boto3.client("personalize")
+        s3.create_bucket(Bucket="bench")
+        s3.put_object(Bucket="bench", Key="ml.csv", Body=frame.to_csv(index=False).encode())
+        schema = p.create_schema(name="ml", schema=SCHEMA)["schemaArn"]
+        group = p.create_dataset_group(name="ml")["datasetGroupArn"]
+        wait_active(lambda: p.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
+        dataset = p.create_dataset(name="ml", schemaArn=schema, datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
+        wait_active(lambda: p.describe_dataset(datasetArn=dataset), "dataset")
+        job = p.create_dataset_import_job(jobName="ml", datasetArn=dataset, dataSource={"dataLocation": "s3://bench/ml.csv"})
+        wait_active(lambda: p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]), "datasetImportJob")
+        solution = p.create_solution(name="ml", datasetGroupArn=group, recipeArn=USER_PERSONALIZATION_ARN)["solutionArn"]
+        wait_active(lambda: p.describe_solution(solutionArn=solution), "solution")
+
+        started = time.perf_counter()
+        version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        final = wait_active(lambda: p.describe_solution_version(solutionVersionArn=version), "solutionVersion")
+        metrics = p.get_solution_metrics(solutionVersionArn=version)["metrics"]
+        seconds = time.perf_counter() - started
+        assert final["status"] == "ACTIVE", final.get("failureReason")
+    return seconds, metrics
+
+
+def recipe_only(frame: pd.DataFrame) -> float:
+    started = time.perf_counter()
+    evaluate(USER_PERSONALIZATION_ARN, frame, None, None, {})
+    fit_recipe(USER_PERSONALIZATION_ARN, frame, None, None, {})
+    return time.perf_counter() - started
+
+
+def bare_lightfm(frame: pd.DataFrame) -> float:
+    defaults = UserPersonalization()
+    users = frame["USER_ID"].astype("category").cat.codes.to_numpy()
+    items = frame["ITEM_ID"].astype("category").cat.codes.to_numpy()
+    matrix = sp.coo_matrix((np.ones(len(frame), np.float32), (users, items)))
+    started = time.perf_counter()
+    LightFM(no_components=defaults.no_components, loss="warp", random_state=0).fit(
+        matrix, epochs=defaults.epochs, num_threads=defaults.num_threads
     )
-    liked = ratings[ratings["RATING"].astype(int) > MIN_RATING]
-    return pd.DataFrame(
-        {
-            "USER_ID": liked["USER_ID"],
-            "ITEM_ID": liked["ITEM_ID"],
-            "TIMESTAMP": liked["TIMESTAMP"].astype("int64"),
-        }
-    ).reset_index(drop=True)
+    return time.perf_counter() - started
 
 
-def timed(action: Callable[[], T]) -> tuple[T, float]:
-    start = time.perf_counter()
-    result = action()
-    return result, time.perf_counter() - start
-
-
-def bench(recipe_arn: str, interactions: pd.DataFrame) -> None:
-    metrics, evaluate_seconds = timed(
-        lambda: evaluate(recipe_arn, interactions, None, None, {}, seed=0)
-    )
-    _, train_seconds = timed(lambda: train(recipe_arn, interactions, None, None, {}, seed=0))
-    print(f"\n{recipe_arn.rsplit('/', 1)[-1]}")
-    print(f"  evaluate: {evaluate_seconds:6.2f} s")
-    print(f"  train:    {train_seconds:6.2f} s")
-    print(f"  total:    {evaluate_seconds + train_seconds:6.2f} s")
-    for name, value in metrics.items():
-        print(f"  {name:45s} {value:.4f}")
-
-
-def main(argv: list[str]) -> int:
-    path = Path(argv[1]) if len(argv) > 1 else DEFAULT_DATA
-    if not path.is_file():
-        print(f"MovieLens 100K ratings not found at {path}; pass the u.data path.", file=sys.stderr)
-        return 2
-    interactions = load_movielens(path)
-    print(
-        f"{len(interactions)} interactions, {interactions['USER_ID'].nunique()} users, "
-        f"{interactions['ITEM_ID'].nunique()} items (rating > {MIN_RATING})"
-    )
-    for recipe_arn in (USER_PERSONALIZATION_ARN, POPULARITY_COUNT_ARN):
-        bench(recipe_arn, interactions)
-    return 0
+def main(folder: Path = DEFAULT_DATA) -> None:
+    if not (folder / "u.data").exists():
+        sys.exit(f"MovieLens 100K not found at {folder}: pass its folder as the first argument.")
+    frame = load(folder)
+    print(f"{len(frame)} interactions, {frame.USER_ID.nunique()} users, {frame.ITEM_ID.nunique()} items (rating > 3)")
+    api_seconds, metrics = through_api(frame)
+    recipe_seconds = recipe_only(frame)
+    lightfm_seconds = bare_lightfm(frame)
+    print(f"{'api: CreateSolutionVersion -> ACTIVE + metrics':<50}{api_seconds:7.2f} s  {api_seconds / lightfm_seconds:5.2f}x")
+    print(f"{'recipe: evaluate + train, no API':<50}{recipe_seconds:7.2f} s  {recipe_seconds / lightfm_seconds:5.2f}x")
+    print(f"{'lightfm: one bare WARP fit (baseline)':<50}{lightfm_seconds:7.2f} s  1.00x")
+    for name, value in sorted(metrics.items()):
+        print(f"  {name:<46}{value:.4f}")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    main(*(Path(a) for a in sys.argv[1:2]))

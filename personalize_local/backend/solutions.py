@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..eval.metrics import evaluate
-from ..recipes import TRAINERS, TrainingError, check_minimum_data, train
+from ..recipes import TRAINERS, TrainingError, check_minimum_data, fit_recipe
 from ..recipes.base import Model
 from ..recipes.catalog import get_recipe
 from ..wire.errors import (
@@ -263,7 +263,7 @@ class SolutionsMixin(BackendCore):
         try:
             check_minimum_data(interactions)
             metrics = evaluate(solution.recipe_arn, interactions, items, users, hyperparameters)
-            model = train(solution.recipe_arn, interactions, items, users, hyperparameters)
+            model = fit_recipe(solution.recipe_arn, interactions, items, users, hyperparameters)
         except TrainingError as error:
             raise lifecycle.JobFailed(str(error)) from None
         with self.lock:
