@@ -39,4 +39,9 @@ def account_for(access_key: str | None) -> str:
 
 
 def backend_for(access_key: str | None, region: str) -> PersonalizeBackend:
-    return personalize_backends[account_for(access_key)][region]
+    account = account_for(access_key)
+    regions = personalize_backends[account]
+    if region not in regions:
+        # botocore builds an endpoint for any region name; serve it like a known one.
+        regions[region] = PersonalizeBackend(region, account)
+    return regions[region]

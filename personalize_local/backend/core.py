@@ -12,7 +12,6 @@ from typing import Any, Callable, Iterable, TypeVar
 from moto.core.base_backend import BaseBackend
 
 from ..wire.errors import (
-    InvalidInputException,
     InvalidNextTokenException,
     ResourceAlreadyExistsException,
     ResourceInUseException,
@@ -129,8 +128,3 @@ def paginate(items: list[Any], next_token: str | None, max_results: int | None) 
 
 def newest_first(resources: Iterable[Resource]) -> list[Any]:
     return sorted(resources, key=lambda r: r.creation_date_time, reverse=True)
-
-
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise InvalidInputException(message)

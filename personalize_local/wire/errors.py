@@ -54,10 +54,6 @@ class TooManyTagKeysException(ServiceError):
     code = "TooManyTagKeysException"
 
 
-class UnknownOperationException(ServiceError):
-    code = "UnknownOperationException"
-
-
 class NotYetSupportedException(ServiceError):
     """An operation the model defines that this emulator does not serve yet."""
 

@@ -46,7 +46,3 @@ def route(method: str, path: str, target: str | None) -> Route | None:
     if target:
         return _targets().get(target)
     return _paths().get((method.upper(), path.rstrip("/") or "/"))
-
-
-def is_personalize_request(method: str, path: str, target: str | None) -> bool:
-    return route(method, path, target) is not None
