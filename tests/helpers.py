@@ -6,7 +6,7 @@ from typing import Any, Callable
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ITEMS_SCHEMA, USERS_SCHEMA, Clients, avro, error_code, error_message
+from .conftest import ITEMS_SCHEMA, USERS_SCHEMA, Clients, error_code, error_message
 from .datagen import START, interactions, to_csv
 from .workflow import POPULARITY, Group, create_group, deploy, import_csv, recommended, train, wait
 
@@ -88,5 +88,3 @@ def new_group(c: Clients, name: str, **options: Any) -> str:
     wait(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"])
     return group_arn
 
-
-__all__ = ["avro", "fails", "wait"]

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from botocore.config import Config
 
-from .conftest import Clients
+from .conftest import Clients, make_clients
 from .helpers import active_version, arn, fails, loaded_group
 from .workflow import USER_PERSONALIZATION, deploy
 
@@ -63,3 +64,10 @@ def test_unknown_campaign(aws: Clients) -> None:
 def test_bad_campaign_arn(aws: Clients) -> None:
     message = fails("InvalidInputException", aws.runtime.get_recommendations, campaignArn="campaign/ghost", userId="user-0")
     assert "'campaignArn'" in message
+
+
+def test_negative_num_results(aws: Clients, campaign: str) -> None:
+    raw = make_clients(config=Config(parameter_validation=False))
+    message = fails("InvalidInputException", raw.runtime.get_recommendations, campaignArn=campaign, userId="user-0", numResults=-1)
+    assert "'numResults'" in message
+    assert raw.shape_errors == [], "\n".join(raw.shape_errors)

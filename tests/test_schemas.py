@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.config import Config
 
-from .conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, Clients, avro
+from .conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, Clients, avro, make_clients
 from .helpers import arn, fails, new_group
 from .workflow import wait
 
@@ -256,3 +257,17 @@ def test_delete_in_use_then_after_the_dataset_is_gone(aws: Clients) -> None:
 def test_delete_unknown(aws: Clients) -> None:
     unknown = arn("schema", "ghost")
     assert fails("ResourceNotFoundException", aws.personalize.delete_schema, schemaArn=unknown) == f"Resource Arn {unknown} does not exist."
+
+
+def test_the_service_checks_what_the_sdk_would_have(aws: Clients) -> None:
+    """With the SDK's own checks off, the service still refuses missing and too-short members, naming them."""
+    raw = make_clients(config=Config(parameter_validation=False))
+    try:
+        message = fails("InvalidInputException", raw.personalize.create_schema, schema=INTERACTIONS_SCHEMA)
+        assert "'name'" in message and "null" in message
+        assert "'name'" in fails("InvalidInputException", raw.personalize.create_schema, name="", schema=INTERACTIONS_SCHEMA)
+        message = fails("InvalidInputException", raw.personalize.create_schema, name=7, schema=INTERACTIONS_SCHEMA)
+        assert "'name'" in message
+        assert aws.personalize.list_schemas()["schemas"] == []
+    finally:
+        assert raw.shape_errors == [], "\n".join(raw.shape_errors)

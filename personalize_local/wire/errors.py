@@ -46,14 +46,6 @@ class InvalidNextTokenException(ServiceError):
     code = "InvalidNextTokenException"
 
 
-class TooManyTagsException(ServiceError):
-    code = "TooManyTagsException"
-
-
-class TooManyTagKeysException(ServiceError):
-    code = "TooManyTagKeysException"
-
-
 class NotYetSupportedException(ServiceError):
     """An operation the model defines that this emulator does not serve yet."""
 
