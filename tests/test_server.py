@@ -12,7 +12,8 @@ from personalize_local.server import PersonalizeServer
 
 from .conftest import Clients, error_code, make_clients
 from .datagen import TASTES, interactions, to_csv
-from .test_getting_started import METRICS, share_of_taste, walk
+from .helpers import METRICS
+from .test_getting_started import share_of_taste, walk
 from .workflow import recommended
 
 
