@@ -258,3 +258,28 @@ def test_mock_personalize_as_a_decorator() -> None:
     assert p.list_schemas()["schemas"] == []
     p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)
     assert [s["name"] for s in p.list_schemas()["schemas"]] == ["s"]
+
+
+def test_state_is_per_account(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accounts resolve as in moto (MOTO_ACCOUNT_ID here), and each sees only its own resources and S3."""
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111111111111")
+    first = aws.personalize.create_schema(name="same-name", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    assert ":111111111111:schema/same-name" in first
+    aws.s3.create_bucket(Bucket="account-one-data")
+
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "222222222222")
+    assert aws.personalize.list_schemas()["schemas"] == []
+    second = aws.personalize.create_schema(name="same-name", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    assert ":222222222222:schema/same-name" in second
+    # An import reads the caller's own account's S3: the other account's bucket is not there.
+    group = aws.personalize.create_dataset_group(name="g")["datasetGroupArn"]
+    dataset = aws.personalize.create_dataset(name="d", schemaArn=second, datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
+    job = aws.personalize.create_dataset_import_job(
+        jobName="j", datasetArn=dataset, dataSource={"dataLocation": "s3://account-one-data/x.csv"}, roleArn=ROLE_ARN
+    )["datasetImportJobArn"]
+    failed = aws.personalize.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"]
+    assert failed["status"] == "CREATE FAILED"
+    assert "account-one-data" in failed["failureReason"]
+
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111111111111")
+    assert [s["schemaArn"] for s in aws.personalize.list_schemas()["schemas"]] == [first]

@@ -30,18 +30,9 @@ class PersonalizeBackend(
 personalize_backends: BackendDict[PersonalizeBackend] = BackendDict(PersonalizeBackend, "personalize")
 
 
-def account_for(access_key: str | None) -> str:
-    """The account a request acts in, resolved from its access key as moto does."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.iam.models import get_account_id_from
-
-    return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
-
-
-def backend_for(access_key: str | None, region: str) -> PersonalizeBackend:
-    account = account_for(access_key)
-    regions = personalize_backends[account]
+def backend_for(account_id: str, region: str) -> PersonalizeBackend:
+    regions = personalize_backends[account_id]
     if region not in regions:
         # botocore builds an endpoint for any region name; serve it like a known one.
-        regions[region] = PersonalizeBackend(region, account)
+        regions[region] = PersonalizeBackend(region, account_id)
     return regions[region]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from botocore import xform_name
 
-from .errors import InvalidInputException, NotYetSupportedException, ServiceError
+from .errors import InternalFailure, InvalidInputException, NotYetSupportedException, ServiceError
 from .models import Route, route
 from .serialize import Response, serialize_error, serialize_result
 from .validate import validate
@@ -26,17 +27,31 @@ DEFAULT_REGION = "us-east-1"
 
 @dataclass(frozen=True)
 class Caller:
-    access_key: str | None
+    account_id: str
     region: str
 
 
 def caller(headers: Mapping[str, str], host: str) -> Caller:
-    """Who is calling and where: from the SigV4 credential scope, else the endpoint's host."""
+    """Who is calling and where: the account as moto resolves it, the region from the credential scope or host."""
     match = _CREDENTIAL.search(headers.get("Authorization", "") or "")
     if match:
-        return Caller(match.group(1), match.group(2))
-    host_match = _HOST_REGION.match(host)
-    return Caller(None, host_match.group(1) if host_match else DEFAULT_REGION)
+        region = match.group(2)
+    else:
+        host_match = _HOST_REGION.match(host)
+        region = host_match.group(1) if host_match else DEFAULT_REGION
+    return Caller(_account(headers, match.group(1) if match else None), region)
+
+
+def _account(headers: Mapping[str, str], access_key: str | None) -> str:
+    """moto's order: MOTO_ACCOUNT_ID, then the x-moto-account-id header, then the access key's account."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import get_account_id_from
+
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if headers.get("x-moto-account-id"):
+        return headers["x-moto-account-id"]
+    return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
 
 
 def signed_service(headers: Mapping[str, str]) -> str | None:
@@ -65,7 +80,7 @@ def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None,
     try:
         params = validate(operation.input_shape, _parse_body(body))
         who = caller(headers, host)
-        backend = backend_for(who.access_key, who.region)
+        backend = backend_for(who.account_id, who.region)
         handler = getattr(backend, xform_name(operation.name), None)
         if handler is None:
             raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
@@ -74,3 +89,6 @@ def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None,
         return serialize_result(operation, result)
     except ServiceError as error:
         return serialize_error(service, error)
+    except Exception as error:  # a bug here: answer like the service's own internal failure, and say it loudly
+        log.exception("%s failed", operation.name)
+        return serialize_error(service, InternalFailure(f"{operation.name} failed inside personalize-local: {error!r}"))

@@ -51,3 +51,10 @@ class NotYetSupportedException(ServiceError):
 
     code = "NotYetSupportedException"
     status = 501
+
+
+class InternalFailure(ServiceError):
+    """Something broke inside the emulator: never the caller's fault."""
+
+    code = "InternalFailure"
+    status = 500
