@@ -50,6 +50,15 @@ def rows_for(item: str, users: range, event_type: str = "watch", at: int = START
     return [{"USER_ID": f"user-{u}", "ITEM_ID": item, "EVENT_TYPE": event_type, "TIMESTAMP": at + u} for u in users]
 
 
+def padded(rows: list[dict[str, object]], total: int = 1000) -> list[dict[str, object]]:
+    """``rows`` topped up to the per-import minimum with one-off interactions of one-off users and items."""
+    filler = [
+        {"USER_ID": f"filler-{k}", "ITEM_ID": f"filler-{k}", "EVENT_TYPE": "watch", "TIMESTAMP": START + k}
+        for k in range(max(0, total - len(rows)))
+    ]
+    return rows + filler
+
+
 def loaded_group(c: Clients, name: str = "demo", rows: list[dict[str, object]] | None = None) -> Group:
     """A custom dataset group whose Interactions dataset holds ``rows`` (the small generated set by default)."""
     group = create_group(c, name)

@@ -5,7 +5,7 @@ import pytest
 
 from .conftest import Clients
 from .datagen import to_csv
-from .helpers import SMALL_USERS, active_version, arn, fails, loaded_group, rows_for
+from .helpers import SMALL_USERS, active_version, arn, fails, loaded_group, padded, rows_for
 from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, recommended, wait
 
 DEFAULT_EXPLORATION = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
@@ -117,7 +117,7 @@ def test_update_to_a_new_version(aws: Clients) -> None:
     assert recommended(aws, campaign_arn, "user-0")[0] != "fresh"
 
     # New data, a new version of the same solution, and the campaign moved onto it.
-    job = import_csv(aws, group.dataset_arn, to_csv(rows_for("fresh", range(SMALL_USERS))), key="fresh.csv", job="fresh", mode="INCREMENTAL")
+    job = import_csv(aws, group.dataset_arn, to_csv(padded(rows_for("fresh", range(SMALL_USERS)))), key="fresh.csv", job="fresh", mode="INCREMENTAL")
     assert job["status"] == "ACTIVE"
     solution_arn = p.describe_solution_version(solutionVersionArn=old)["solutionVersion"]["solutionArn"]
     new = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]

@@ -5,7 +5,7 @@ import pytest
 
 from .conftest import ROLE_ARN, Clients
 from .datagen import START, to_csv
-from .helpers import SMALL_USERS, arn, fails, rows_for, small_rows, top_items
+from .helpers import SMALL_USERS, arn, fails, padded, rows_for, small_rows, top_items
 from .workflow import create_group, import_csv, train, wait
 
 BUCKET = "personalize-data"
@@ -147,16 +147,23 @@ def test_full_replaces_and_incremental_appends(aws: Clients) -> None:
     assert "fresh" not in top_items(aws, group.dataset_group_arn, "before")
 
     # INCREMENTAL adds a new item everybody watched to what is there: it tops the chart.
-    everyone = rows_for("fresh", range(SMALL_USERS))
+    everyone = padded(rows_for("fresh", range(SMALL_USERS)))
     job = import_csv(aws, group.dataset_arn, to_csv(everyone), key="fresh.csv", job="more", mode="INCREMENTAL")
     assert job["status"] == "ACTIVE" and job["importMode"] == "INCREMENTAL"
     assert top_items(aws, group.dataset_group_arn, "after-append")[0] == "fresh"
 
-    # FULL with the same small file replaces everything: too little left to train on.
+    # FULL with the same file replaces everything: one interaction a user is too little to train on.
     assert import_csv(aws, group.dataset_arn, to_csv(everyone), key="fresh.csv", job="only", mode="FULL")["status"] == "ACTIVE"
     version = train(aws, group.dataset_group_arn, name="after-replace")
     assert version["status"] == "CREATE FAILED"
-    assert "1000" in version["failureReason"]
+    assert "25 users" in version["failureReason"]
+
+
+def test_an_import_brings_at_least_1000_interactions(aws: Clients) -> None:
+    group = create_group(aws)
+    job = import_csv(aws, group.dataset_arn, to_csv(small_rows()[:999]), key="short.csv")
+    assert job["status"] == "CREATE FAILED"
+    assert "s3://personalize-data/short.csv" in job["failureReason"] and "999" in job["failureReason"]
 
 
 @pytest.mark.parametrize("mode", ["FULL", "INCREMENTAL"])

@@ -143,10 +143,13 @@ def test_popularity_ranks_the_most_interacted_items_first(aws: Clients) -> None:
 
 
 def test_fewer_than_1000_interactions_fails_the_version(aws: Clients) -> None:
-    group = loaded_group(aws, rows=small_rows()[:999])
-    version = train(aws, group.dataset_group_arn)
+    # 1000 imported, but only 999 of the solution's event type.
+    rows = small_rows()[:1000]
+    rows[0] = {**rows[0], "EVENT_TYPE": "click"}
+    group = loaded_group(aws, rows=rows)
+    version = train(aws, group.dataset_group_arn, eventType="watch")
     assert version["status"] == "CREATE FAILED"
-    assert "1000" in version["failureReason"]
+    assert "fewer than 1000 interactions after filtering by event type: watch" in version["failureReason"]
 
 
 def test_fewer_than_25_users_with_two_interactions_fails_the_version(aws: Clients) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..wire.errors import InvalidInputException, ResourceInUseException
-from . import lifecycle
+from . import lifecycle, quotas
 from .core import BackendCore, Resource, newest_first, now, paginate
 from .solutions import SolutionVersion
 
@@ -118,6 +118,9 @@ class CampaignsMixin(BackendCore):
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         version: SolutionVersion = self.get_active("solution-version", solution_version_arn)
+        quotas.CAMPAIGNS_PER_GROUP.check(
+            self.find(KIND, lambda c: c.solution_version.dataset_group_arn == version.dataset_group_arn)
+        )
         campaign = Campaign(
             arn=self.arn(KIND, name),
             name=name,

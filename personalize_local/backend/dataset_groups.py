@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import lifecycle
+from . import lifecycle, quotas
 from .core import BackendCore, Resource, newest_first, paginate
 
 KIND = "dataset-group"
@@ -46,6 +46,7 @@ class DatasetGroupsMixin(BackendCore):
         domain: str | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
+        quotas.DATASET_GROUPS.check(self.find(KIND))
         group = DatasetGroup(arn=self.arn(KIND, name), name=name, role_arn=role_arn, kms_key_arn=kms_key_arn, domain=domain)
         self.add(KIND, group, tags)
         lifecycle.start(self.lock, group, lambda: None)

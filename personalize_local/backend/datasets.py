@@ -9,12 +9,14 @@ from ..data.s3 import S3ReadError, read_objects
 from ..data.schemas import SchemaError, check_dataset_schema, normalize_dataset_type
 from ..data.table import DatasetTable
 from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
-from . import lifecycle
+from . import lifecycle, quotas
 from .core import BackendCore, Resource, newest_first, paginate
 from .schemas import DatasetSchema
 
 KIND = "dataset"
 IMPORT_KIND = "dataset-import-job"
+# limits.md: every import job into an Interactions dataset brings at least this many records.
+MIN_IMPORTED_INTERACTIONS = 1000
 
 
 @dataclass
@@ -165,6 +167,7 @@ class DatasetsMixin(BackendCore):
             raise InvalidInputException(f"Value '{location}' at 'dataSource.dataLocation' must be an s3:// path.")
         if self.find(IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn and j.busy):
             raise ResourceInUseException(f"The dataset {dataset_arn} already has an import job in progress.")
+        quotas.RUNNING_IMPORT_JOBS.check(self.find(IMPORT_KIND, lambda j: j.busy))
         job = DatasetImportJob(
             arn=self.arn(IMPORT_KIND, job_name),
             name=job_name,
@@ -185,6 +188,11 @@ class DatasetsMixin(BackendCore):
             frame = read_csv_files(files, dataset.schema.parsed, dataset.dataset_type)
         except (S3ReadError, DataImportError) as error:
             raise lifecycle.JobFailed(str(error)) from None
+        if dataset.dataset_type == "INTERACTIONS" and len(frame) < MIN_IMPORTED_INTERACTIONS:
+            raise lifecycle.JobFailed(
+                f"{job.data_location} holds {len(frame)} interactions records; an import job needs at least "
+                f"{MIN_IMPORTED_INTERACTIONS}. Record fewer interactions with PutEvents instead."
+            )
         with self.lock:
             if job.import_mode == "INCREMENTAL":
                 dataset.table.append(frame)

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..data.schemas import Schema, SchemaError, parse_schema
 from ..wire.errors import InvalidInputException
+from . import quotas
 from .core import BackendCore, Resource, newest_first, paginate
 
 KIND = "schema"
@@ -36,6 +37,7 @@ class SchemasMixin(BackendCore):
             parsed = parse_schema(schema, domain)
         except SchemaError as error:
             raise InvalidInputException(f"Invalid schema for 'schema': {error}") from None
+        quotas.SCHEMAS.check(self.find(KIND))
         created = self.add(KIND, DatasetSchema(arn=self.arn(KIND, name), name=name, text=schema, parsed=parsed, domain=domain))
         return {"schemaArn": created.arn}
 

@@ -17,7 +17,7 @@ from ..wire.errors import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
-from . import lifecycle
+from . import lifecycle, quotas
 from .core import BackendCore, Resource, newest_first, paginate, short_id
 
 KIND = "solution"
@@ -162,6 +162,7 @@ class SolutionsMixin(BackendCore):
             raise ResourceNotFoundException.for_arn(recipe_arn)
         if recipe_arn not in TRAINERS:
             raise NotYetSupportedException(f"Training the recipe {recipe_arn} is not supported by personalize-local yet.")
+        quotas.SOLUTIONS_PER_GROUP.check(self.find(KIND, lambda s: s.dataset_group_arn == dataset_group_arn))
         config = dict(solution_config or {})
         threshold = config.get("eventValueThreshold")
         if threshold is not None:
@@ -226,6 +227,7 @@ class SolutionsMixin(BackendCore):
                 raise InvalidInputException(f"trainingMode UPDATE needs an ACTIVE solution version of {solution_arn} trained in FULL mode.")
         if self.find(VERSION_KIND, lambda v: v.solution is solution and v.busy):
             raise ResourceInUseException(f"The solution {solution_arn} already has a solution version in training.")
+        quotas.TRAINING_SOLUTION_VERSIONS.check(self.find(VERSION_KIND, lambda v: v.busy))
         version = SolutionVersion(
             arn=f"{solution.arn}/{short_id()}",
             name=name or solution.name,
@@ -261,7 +263,7 @@ class SolutionsMixin(BackendCore):
         hyperparameters = dict(solution.solution_config.get("algorithmHyperParameters") or {})
         started = time.perf_counter()
         try:
-            check_minimum_data(interactions)
+            check_minimum_data(interactions, solution.event_type)
             metrics = evaluate(solution.recipe_arn, interactions, items, users, hyperparameters)
             model = fit_recipe(solution.recipe_arn, interactions, items, users, hyperparameters)
         except TrainingError as error:

@@ -53,17 +53,19 @@ __all__ = [
 ]
 
 
-def check_minimum_data(interactions: pd.DataFrame) -> None:
+def check_minimum_data(interactions: pd.DataFrame, event_type: str | None = None) -> None:
     """Raise TrainingError unless the data meets the service's training minimums.
 
     Identical records count once (the service keeps a single copy of events
-    that repeat with the same timestamp and properties).
+    that repeat with the same timestamp and properties). ``event_type`` is the
+    solution's, named in the message as the service's error does.
     """
     unique = unique_interactions(interactions)
     if len(unique) < MIN_INTERACTIONS:
+        filtered = f" after filtering by event type: {event_type}" if event_type else ""
         raise TrainingError(
-            f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions "
-            f"({len(unique)} found after filtering)."
+            f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions{filtered} "
+            f"({len(unique)} found)."
         )
     per_user = unique.groupby(USER_ID)[ITEM_ID].size()
     active = int((per_user >= MIN_INTERACTIONS_PER_ACTIVE_USER).sum())

@@ -1,0 +1,36 @@
+"""The service's quotas (limits.md), enforced as LimitExceededException.
+
+Adjustable quotas can be raised, as with the real service's quota increases, by
+setting ``PERSONALIZE_LOCAL_QUOTA_<NAME>`` (e.g. ``PERSONALIZE_LOCAL_QUOTA_DATASET_GROUPS=20``).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Sized
+
+from ..wire.errors import LimitExceededException
+
+
+@dataclass(frozen=True)
+class Quota:
+    name: str
+    default: int
+    counts: str
+
+    @property
+    def limit(self) -> int:
+        return int(os.environ.get(f"PERSONALIZE_LOCAL_QUOTA_{self.name}", self.default))
+
+    def check(self, existing: Sized) -> None:
+        """Refuse one more when ``existing`` already fills the quota."""
+        if len(existing) >= self.limit:
+            raise LimitExceededException(f"The quota of {self.limit} {self.counts} is reached.")
+
+
+SCHEMAS = Quota("SCHEMAS", 500, "active schemas per region")
+DATASET_GROUPS = Quota("DATASET_GROUPS", 5, "active dataset groups per region")
+RUNNING_IMPORT_JOBS = Quota("RUNNING_IMPORT_JOBS", 5, "pending or in-progress dataset import jobs per region")
+TRAINING_SOLUTION_VERSIONS = Quota("TRAINING_SOLUTION_VERSIONS", 20, "pending or in-progress solution versions per region")
+SOLUTIONS_PER_GROUP = Quota("SOLUTIONS_PER_GROUP", 10, "active solutions per dataset group")
+CAMPAIGNS_PER_GROUP = Quota("CAMPAIGNS_PER_GROUP", 5, "active campaigns per dataset group")
