@@ -74,6 +74,8 @@ def test_create_errors(aws: Clients) -> None:
     unknown_recipe = "arn:aws:personalize:::recipe/aws-mind-reader"
     message = fails("ResourceNotFoundException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=unknown_recipe)
     assert unknown_recipe in message
+    legacy = "arn:aws:personalize:::recipe/aws-hrnn"
+    assert "legacy" in fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=legacy)
 
     ghost = arn("dataset-group", "ghost")
     assert ghost in fails("ResourceNotFoundException", p.create_solution, name="s", datasetGroupArn=ghost, recipeArn=POPULARITY)

@@ -10,7 +10,7 @@ import pandas as pd
 from ..eval.metrics import evaluate
 from ..recipes import TRAINERS, TrainingError, check_minimum_data, fit_recipe
 from ..recipes.base import Model
-from ..recipes.catalog import get_recipe
+from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..wire.errors import (
     InvalidInputException,
     NotYetSupportedException,
@@ -158,6 +158,8 @@ class SolutionsMixin(BackendCore):
             raise NotYetSupportedException("performAutoML is not supported by personalize-local yet: name a recipeArn.")
         if not recipe_arn:
             raise InvalidInputException("Value null at 'recipeArn': a recipe is required when performAutoML is not true.")
+        if get_legacy_recipe(recipe_arn) is not None:
+            raise InvalidInputException(f"The recipe {recipe_arn} at 'recipeArn' is a legacy recipe and no longer available.")
         if get_recipe(recipe_arn) is None:
             raise ResourceNotFoundException.for_arn(recipe_arn)
         if recipe_arn not in TRAINERS:

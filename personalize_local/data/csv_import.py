@@ -1,4 +1,4 @@
-"""Bulk CSV import (dataset import jobs) and CSV export for datasets.
+"""Bulk CSV import: what dataset import jobs read.
 
 Each file is a header row naming schema fields, then one record per row. Rows are counted
 as CSV records, with the header as row 1 and the first data row as row 2 (a quoted value
@@ -397,35 +397,3 @@ class _EventTypeBudget:
                     f"columns in the schema the data may hold at most {self.limit} "
                     f"({MAX_EVENT_TYPES_AND_OPTIONAL_COLUMNS} event types and optional columns together).",
                 )
-
-
-# ------------------------------------------------------------------------- export
-
-
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV of ``df``: a header, then one row per record; nulls are empty values.
-
-    Written in the dialect read_csv_files reads, so an export imports back unchanged.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, _Dialect)
-    writer.writerow([str(c) for c in df.columns])
-    with _gc_paused():
-        writer.writerows(zip(*(_column_text(df[c]) for c in df.columns)))
-    return buffer.getvalue().encode("utf-8")
-
-
-def _column_text(series: pd.Series) -> list[str]:
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return ["" if v is pd.NA or v is None else ("true" if v else "false") for v in series.tolist()]
-    if pd.api.types.is_integer_dtype(series.dtype):
-        return ["" if v is pd.NA or v is None else str(int(v)) for v in series.tolist()]
-    if pd.api.types.is_float_dtype(series.dtype):
-        return ["" if v is pd.NA or v != v else repr(float(v)) for v in series.tolist()]
-    return ["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else _text(v) for v in series.tolist()]
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -24,7 +24,7 @@ The guide's worked example (one user, hits at ranks 2 and 5, K = 5)::
     ndcg_at_5        (1/log(3) + 1/log(6)) / (1/log(2) + 1/log(3))  = 0.6241
     precision_at_5   2/5                                              = 0.4000
 
-``_guide_example()`` reproduces these numbers through ``user_metrics``.
+``user_metrics`` reproduces these numbers.
 """
 from __future__ import annotations
 
@@ -156,16 +156,3 @@ def evaluate(
         return [item for item, _ in model.recommend(user, history, k)]
 
     return compute_metrics(recommend, test_inputs, test_holdout, len(catalog(interactions, items)))
-
-
-def _guide_example() -> dict[str, float]:
-    """The guide's single-user example: hits at ranks 2 and 5."""
-    recommended = ["a", "hit1", "b", "c", "hit2"]
-    values = user_metrics(recommended, {"hit1", "hit2"})
-    return {
-        "reciprocal_rank": round(values["mean_reciprocal_rank_at_25"], DECIMALS),
-        "normalized_discounted_cumulative_gain_at_5": round(
-            values["normalized_discounted_cumulative_gain_at_5"], DECIMALS
-        ),
-        "precision_at_5": round(values["precision_at_5"], DECIMALS),
-    }

@@ -410,10 +410,6 @@ class UserPersonalization:
             for i in _best(scores, chosen, n)
         ]
 
-    def user_vector(self, user_id: str, history: Sequence[str]) -> np.ndarray:
-        """The user representation for ``history`` (``get_user_representations`` math)."""
-        return self._user_vector(user_id, self._codes(history))
-
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
         codes = [self.item_index_[i] for i in item_ids if i in self.item_index_]
