@@ -16,19 +16,31 @@ EXPLORATION = {"explorationWeight": ("0.3", 0.0, 1.0), "explorationItemAgeCutOff
 DEFAULT_TPS = 1
 
 
-@dataclass
-class CampaignUpdate(Resource):
-    """latestCampaignUpdate: a change waiting to replace what the campaign serves."""
+@dataclass(frozen=True)
+class Deployment:
+    """What a campaign serves: a solution version, its throughput floor and its config."""
 
-    solution_version: SolutionVersion | None = None
-    min_provisioned_tps: int = DEFAULT_TPS
-    campaign_config: dict[str, Any] = field(default_factory=dict)
+    solution_version: SolutionVersion
+    min_provisioned_tps: int
+    campaign_config: dict[str, Any]
 
-    def summary(self) -> dict[str, Any]:
+    def members(self) -> dict[str, Any]:
         return {
             "solutionVersionArn": self.solution_version.arn,
             "minProvisionedTPS": self.min_provisioned_tps,
             "campaignConfig": self.campaign_config or None,
+        }
+
+
+@dataclass
+class CampaignUpdate(Resource):
+    """latestCampaignUpdate: a deployment waiting to replace the one the campaign serves."""
+
+    deployment: Deployment | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            **self.deployment.members(),
             "status": self.status,
             "failureReason": self.failure_reason,
             "creationDateTime": self.creation_date_time,
@@ -38,10 +50,12 @@ class CampaignUpdate(Resource):
 
 @dataclass
 class Campaign(Resource):
-    solution_version: SolutionVersion | None = None
-    min_provisioned_tps: int = DEFAULT_TPS
-    campaign_config: dict[str, Any] = field(default_factory=dict)
+    deployment: Deployment | None = None
     latest_update: CampaignUpdate | None = None
+
+    @property
+    def solution_version(self) -> SolutionVersion:
+        return self.deployment.solution_version
 
     @property
     def solution_version_arn(self) -> str:
@@ -50,7 +64,7 @@ class Campaign(Resource):
     @property
     def exploration(self) -> tuple[float, float]:
         """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
-        config = self.campaign_config.get("itemExplorationConfig") or {}
+        config = self.deployment.campaign_config.get("itemExplorationConfig") or {}
         weight, cutoff = (float(config.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
         return weight, cutoff
 
@@ -58,9 +72,7 @@ class Campaign(Resource):
         return {
             "name": self.name,
             "campaignArn": self.arn,
-            "solutionVersionArn": self.solution_version_arn,
-            "minProvisionedTPS": self.min_provisioned_tps,
-            "campaignConfig": self.campaign_config or None,
+            **self.deployment.members(),
             "status": self.status,
             "failureReason": self.failure_reason,
             "creationDateTime": self.creation_date_time,
@@ -124,9 +136,7 @@ class CampaignsMixin(BackendCore):
         campaign = Campaign(
             arn=self.arn(KIND, name),
             name=name,
-            solution_version=version,
-            min_provisioned_tps=min_provisioned_tps or DEFAULT_TPS,
-            campaign_config=_campaign_config(version, campaign_config),
+            deployment=Deployment(version, min_provisioned_tps or DEFAULT_TPS, _campaign_config(version, campaign_config)),
         )
         self.add(KIND, campaign, tags)
         lifecycle.start(self.lock, campaign, lambda: None)
@@ -152,24 +162,19 @@ class CampaignsMixin(BackendCore):
         campaign: Campaign = self.get_active(KIND, campaign_arn)
         if campaign.latest_update is not None and campaign.latest_update.busy:
             raise ResourceInUseException(f"The campaign {campaign_arn} is already being updated.")
-        version = (
-            self.get_active("solution-version", solution_version_arn) if solution_version_arn else campaign.solution_version
-        )
-        config = campaign_config if campaign_config is not None else campaign.campaign_config
+        current = campaign.deployment
+        version = self.get_active("solution-version", solution_version_arn) if solution_version_arn else current.solution_version
+        config = campaign_config if campaign_config is not None else current.campaign_config
         update = CampaignUpdate(
             arn=campaign.arn,
             name=campaign.name,
-            solution_version=version,
-            min_provisioned_tps=min_provisioned_tps or campaign.min_provisioned_tps,
-            campaign_config=_campaign_config(version, config),
+            deployment=Deployment(version, min_provisioned_tps or current.min_provisioned_tps, _campaign_config(version, config)),
         )
         campaign.latest_update = update
 
         def apply() -> None:
             with self.lock:
-                campaign.solution_version = update.solution_version
-                campaign.min_provisioned_tps = update.min_provisioned_tps
-                campaign.campaign_config = update.campaign_config
+                campaign.deployment = update.deployment
                 campaign.last_updated_date_time = now()
 
         lifecycle.start(self.lock, update, apply, prefix="UPDATE")
