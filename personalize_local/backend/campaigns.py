@@ -1,7 +1,7 @@
 """Campaigns: deploy a solution version; Create, Describe, List, Update, Delete."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..wire.errors import InvalidInputException, ResourceInUseException
