@@ -61,12 +61,19 @@ def test_exploration_weight_bounds_allowed(aws: Clients, personal: str, weight: 
     assert config["itemExplorationConfig"]["explorationWeight"] == weight
 
 
-def test_exploration_cut_off_must_be_positive(aws: Clients, personal: str) -> None:
+@pytest.mark.parametrize("cut_off", ["-3", "0", "soon"])
+def test_exploration_cut_off_must_be_positive(aws: Clients, personal: str, cut_off: str) -> None:
     message = fails(
         "InvalidInputException", aws.personalize.create_campaign,
-        name="c", solutionVersionArn=personal, campaignConfig={"itemExplorationConfig": {"explorationItemAgeCutOff": "-3"}},
+        name="c", solutionVersionArn=personal, campaignConfig={"itemExplorationConfig": {"explorationItemAgeCutOff": cut_off}},
     )
     assert "explorationItemAgeCutOff" in message
+
+
+def test_exploration_cut_off_may_be_a_fraction_of_a_day(aws: Clients, personal: str) -> None:
+    campaign_arn = deploy(aws, personal, campaignConfig={"itemExplorationConfig": {"explorationItemAgeCutOff": "0.5"}})
+    config = aws.personalize.describe_campaign(campaignArn=campaign_arn)["campaign"]["campaignConfig"]
+    assert config["itemExplorationConfig"]["explorationItemAgeCutOff"] == "0.5"
 
 
 def test_exploration_only_for_user_personalization(aws: Clients) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ..wire.errors import InvalidInputException, ResourceInUseException
 from . import lifecycle, quotas
@@ -11,8 +11,11 @@ from .solutions import SolutionVersion
 
 KIND = "campaign"
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
-# itemExplorationConfig keys: (default, lowest, highest), per the User-Personalization recipe.
-EXPLORATION = {"explorationWeight": ("0.3", 0.0, 1.0), "explorationItemAgeCutOff": ("30", 1.0, float("inf"))}
+# itemExplorationConfig keys: (default, accepted values, their description), per the User-Personalization recipe.
+EXPLORATION: dict[str, tuple[str, Callable[[float], bool], str]] = {
+    "explorationWeight": ("0.3", lambda x: 0.0 <= x <= 1.0, "a number from 0 to 1"),
+    "explorationItemAgeCutOff": ("30", lambda x: x > 0.0, "a positive number of days"),
+}
 DEFAULT_TPS = 1
 
 
@@ -105,16 +108,15 @@ def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> 
     for key in exploration:
         if key not in EXPLORATION:
             raise InvalidInputException(f"Unknown key '{key}' in campaignConfig.itemExplorationConfig.")
-    for key, (default, lowest, highest) in EXPLORATION.items():
+    for key, (default, accepts, description) in EXPLORATION.items():
         value = exploration.setdefault(key, default)
         try:
             number = float(value)
         except ValueError:
             number = float("nan")
-        if not lowest <= number <= highest:
+        if not accepts(number):
             raise InvalidInputException(
-                f"Value '{value}' at 'campaignConfig.itemExplorationConfig.{key}' must be a number from {lowest:g}"
-                + (f" to {highest:g}." if highest != float("inf") else " up.")
+                f"Value '{value}' at 'campaignConfig.itemExplorationConfig.{key}' must be {description}."
             )
     config["itemExplorationConfig"] = exploration
     return config
