@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 import boto3
 import pytest
+from botocore.config import Config
 
 import personalize_local
 from personalize_local import mock_personalize
@@ -35,7 +36,12 @@ def _watch(client: Any, errors: list[str]) -> None:
     client.meta.events.register("before-parse", before_parse)
 
 
+# botocore retries LimitExceededException (a throttling code) with back-off; tests want the first answer.
+NO_RETRIES = Config(retries={"max_attempts": 1})
+
+
 def make_clients(**client_kwargs: Any) -> Clients:
+    client_kwargs["config"] = NO_RETRIES.merge(client_kwargs["config"]) if "config" in client_kwargs else NO_RETRIES
     session = boto3.Session(region_name=REGION)
     clients = Clients(
         personalize=session.client("personalize", **client_kwargs),
