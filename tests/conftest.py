@@ -11,6 +11,7 @@ from botocore.config import Config
 
 import personalize_local
 from personalize_local import mock_personalize
+from personalize_local.backend import lifecycle
 
 from .shapes import check_raw_response
 
@@ -80,6 +81,22 @@ def aws(sync: None) -> Iterator[Clients]:
         clients = make_clients()
         yield clients
     assert clients.shape_errors == [], "responses off their output shapes:\n" + "\n".join(clients.shape_errors)
+
+
+@pytest.fixture
+def lazy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
+    """Clients against the asynchronous emulator, as it runs without the switch."""
+    before = personalize_local.is_synchronous()
+    personalize_local.set_synchronous(False)
+    # A wider PENDING window, so that a describe right after a create reliably sees it.
+    monkeypatch.setattr(lifecycle, "PENDING_SECONDS", 0.25)
+    try:
+        with mock_personalize():
+            clients = make_clients()
+            yield clients
+    finally:
+        personalize_local.set_synchronous(before)
+    assert clients.shape_errors == [], "\n".join(clients.shape_errors)
 
 
 def avro(name: str, fields: list[dict[str, Any]]) -> str:

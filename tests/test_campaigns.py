@@ -6,6 +6,7 @@ import pytest
 from .conftest import Clients
 from .datagen import to_csv
 from .helpers import SMALL_USERS, active_version, arn, fails, loaded_group, padded, rows_for
+from .test_lifecycle import PENDING
 from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, recommended, wait
 
 DEFAULT_EXPLORATION = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
@@ -68,6 +69,17 @@ def test_exploration_cut_off_must_be_positive(aws: Clients, personal: str, cut_o
         name="c", solutionVersionArn=personal, campaignConfig={"itemExplorationConfig": {"explorationItemAgeCutOff": cut_off}},
     )
     assert "explorationItemAgeCutOff" in message
+
+
+def test_exploration_values_must_be_finite(aws: Clients, personal: str) -> None:
+    for key in DEFAULT_EXPLORATION:
+        for value in ("inf", "-inf", "nan", "Infinity"):
+            message = fails(
+                "InvalidInputException", aws.personalize.create_campaign,
+                name="c", solutionVersionArn=personal, campaignConfig={"itemExplorationConfig": {key: value}},
+            )
+            assert key in message and value in message
+    assert aws.personalize.list_campaigns()["campaigns"] == []
 
 
 def test_exploration_cut_off_may_be_a_fraction_of_a_day(aws: Clients, personal: str) -> None:
@@ -140,6 +152,47 @@ def test_update_to_a_new_version(aws: Clients) -> None:
     assert update["minProvisionedTPS"] == 3
     assert update["status"] == "ACTIVE"
     assert recommended(aws, campaign_arn, "user-0")[0] == "fresh"
+
+
+def test_update_to_another_recipe_carries_the_config_over(aws: Clients, personal: str) -> None:
+    p = aws.personalize
+    group_arn = p.describe_solution_version(solutionVersionArn=personal)["solutionVersion"]["datasetGroupArn"]
+    popular = active_version(aws, group_arn, name="popular", recipe=POPULARITY)
+    campaign_arn = deploy(aws, personal)
+
+    # No campaignConfig: the one the campaign has carries over; the exploration defaults were never asked for.
+    p.update_campaign(campaignArn=campaign_arn, solutionVersionArn=popular)
+    campaign = wait(lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"])
+    assert campaign["latestCampaignUpdate"]["status"] == "ACTIVE"
+    assert campaign["solutionVersionArn"] == popular
+    assert "itemExplorationConfig" not in campaign.get("campaignConfig", {})
+    assert len(recommended(aws, campaign_arn, "user-0")) == 10
+
+    # And back: User-Personalization's defaults show again.
+    p.update_campaign(campaignArn=campaign_arn, solutionVersionArn=personal)
+    campaign = wait(lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"])
+    assert campaign["solutionVersionArn"] == personal
+    assert campaign["campaignConfig"]["itemExplorationConfig"] == DEFAULT_EXPLORATION
+
+    # Asking for exploration on a popularity version still fails.
+    message = fails(
+        "InvalidInputException", p.update_campaign,
+        campaignArn=campaign_arn, solutionVersionArn=popular, campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}},
+    )
+    assert "itemExplorationConfig" in message
+    assert p.describe_campaign(campaignArn=campaign_arn)["campaign"]["solutionVersionArn"] == personal
+
+
+def test_update_goes_through_create_statuses(lazy: Clients) -> None:
+    """API_CampaignUpdateSummary.md: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE, asynchronously like the service."""
+    p = lazy.personalize
+    group = loaded_group(lazy)
+    campaign_arn = deploy(lazy, active_version(lazy, group.dataset_group_arn))
+    p.update_campaign(campaignArn=campaign_arn, minProvisionedTPS=2)
+    latest = lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"]["latestCampaignUpdate"]  # noqa: E731
+    assert latest()["status"] in PENDING
+    assert wait(latest)["status"] == "ACTIVE"
+    assert p.describe_campaign(campaignArn=campaign_arn)["campaign"]["minProvisionedTPS"] == 2
 
 
 def test_update_exploration(aws: Clients, personal: str) -> None:

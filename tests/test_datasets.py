@@ -32,13 +32,24 @@ def test_custom_group_create_describe(aws: Clients) -> None:
     assert group["creationDateTime"] <= group["lastUpdatedDateTime"]
 
 
+KMS = {
+    "roleArn": "arn:aws:iam::123456789012:role/KmsRole",
+    "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+}
+
+
 def test_group_keeps_role_and_key(aws: Clients) -> None:
     p = aws.personalize
-    role = "arn:aws:iam::123456789012:role/KmsRole"
-    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    group_arn = new_group(aws, "keyed", roleArn=role, kmsKeyArn=key)
+    group_arn = new_group(aws, "keyed", **KMS)
     group = p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"]
-    assert (group["roleArn"], group["kmsKeyArn"]) == (role, key)
+    assert (group["roleArn"], group["kmsKeyArn"]) == (KMS["roleArn"], KMS["kmsKeyArn"])
+
+
+@pytest.mark.parametrize("given, missing", [("kmsKeyArn", "roleArn"), ("roleArn", "kmsKeyArn")])
+def test_group_key_and_role_go_together(aws: Clients, given: str, missing: str) -> None:
+    message = fails("InvalidInputException", aws.personalize.create_dataset_group, name="g", **{given: KMS[given]})
+    assert f"'{missing}'" in message
+    assert aws.personalize.list_dataset_groups()["datasetGroups"] == []
 
 
 @pytest.mark.parametrize("domain", ["ECOMMERCE", "VIDEO_ON_DEMAND"])

@@ -159,6 +159,36 @@ def test_full_replaces_and_incremental_appends(aws: Clients) -> None:
     assert "25 users" in version["failureReason"]
 
 
+def test_incremental_needs_a_previous_bulk_import(aws: Clients) -> None:
+    p = aws.personalize
+    group = create_group(aws)
+
+    def incremental_refused() -> None:
+        message = fails(
+            "InvalidInputException", p.create_dataset_import_job,
+            jobName="refused", datasetArn=group.dataset_arn, dataSource={"dataLocation": f"s3://{BUCKET}/more.csv"},
+            roleArn=ROLE_ARN, importMode="INCREMENTAL",
+        )
+        assert "'importMode'" in message
+
+    incremental_refused()
+    assert p.list_dataset_import_jobs()["datasetImportJobs"] == []
+    # A failed bulk import brought nothing: still only FULL.
+    assert import_csv(aws, group.dataset_arn, f"{HEADER}\nu,i,watch,never\n".encode(), key="bad.csv", job="bad")["status"] == "CREATE FAILED"
+    incremental_refused()
+
+    assert import_csv(aws, group.dataset_arn, to_csv(small_rows()), job="base")["status"] == "ACTIVE"
+    assert import_csv(aws, group.dataset_arn, to_csv(small_rows()), key="more.csv", job="more", mode="INCREMENTAL")["status"] == "ACTIVE"
+
+    # A dataset deleted and created again (the same ARN) starts without bulk data.
+    p.delete_dataset(datasetArn=group.dataset_arn)
+    again = p.create_dataset(
+        name="again", schemaArn=group.schema_arn, datasetGroupArn=group.dataset_group_arn, datasetType="Interactions"
+    )["datasetArn"]
+    assert again == group.dataset_arn
+    incremental_refused()
+
+
 def test_an_import_brings_at_least_1000_interactions(aws: Clients) -> None:
     group = create_group(aws)
     job = import_csv(aws, group.dataset_arn, to_csv(small_rows()[:999]), key="short.csv")

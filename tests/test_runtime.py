@@ -5,8 +5,8 @@ import pytest
 from botocore.config import Config
 
 from .conftest import Clients, make_clients
-from .helpers import active_version, arn, fails, loaded_group
-from .workflow import USER_PERSONALIZATION, deploy
+from .helpers import active_version, arn, fails, loaded_group, popularity_campaign
+from .workflow import USER_PERSONALIZATION, deploy, recommended
 
 
 @pytest.fixture
@@ -48,6 +48,24 @@ def test_500_is_the_most(aws: Clients, campaign: str) -> None:
 def test_user_personalization_needs_a_user(aws: Clients, campaign: str) -> None:
     message = fails("InvalidInputException", aws.runtime.get_recommendations, campaignArn=campaign)
     assert "userId" in message
+
+
+def test_popular_items_need_no_user(aws: Clients) -> None:
+    # aws-popularity-count is a POPULAR_ITEMS recipe: userId is needed only with a filter.
+    campaign = popularity_campaign(aws, loaded_group(aws).dataset_group_arn)
+    anyone = aws.runtime.get_recommendations(campaignArn=campaign)["itemList"]
+    assert len(anyone) == 25
+    assert anyone == aws.runtime.get_recommendations(campaignArn=campaign, userId="user-0")["itemList"]
+
+
+def test_one_result_is_the_best_item_not_an_explored_one(aws: Clients) -> None:
+    # The default explorationWeight 0.3 of one slot rounds to none: the user's best item, as without exploration.
+    group = loaded_group(aws)
+    version = active_version(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION)
+    exploring = deploy(aws, version, name="exploring")
+    exploiting = deploy(aws, version, name="exploiting", campaignConfig={"itemExplorationConfig": {"explorationWeight": "0"}})
+    for user in ("user-0", "user-1", "user-2", "never-seen"):
+        assert recommended(aws, exploring, user, n=1) == recommended(aws, exploiting, user, n=1)
 
 
 def test_unknown_user_still_gets_recommendations(aws: Clients, campaign: str) -> None:

@@ -49,6 +49,7 @@ def test_create_describe_list_delete(aws: Clients) -> None:
     assert solution["datasetGroupArn"] == group_arn
     assert solution["eventType"] == "watch"
     assert solution["performHPO"] is False
+    assert solution["solutionConfig"] == {}
     assert "latestSolutionVersion" not in solution
 
     other_group = new_group(aws, "other")
@@ -74,6 +75,10 @@ def test_create_errors(aws: Clients) -> None:
     unknown_recipe = "arn:aws:personalize:::recipe/aws-mind-reader"
     message = fails("ResourceNotFoundException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=unknown_recipe)
     assert unknown_recipe in message
+    # AutoML picks the recipe itself: no recipeArn with it (and AutoML itself is not emulated yet).
+    message = fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, performAutoML=True, recipeArn=POPULARITY)
+    assert "'recipeArn'" in message and "performAutoML" in message
+    assert "performAutoML" in fails("NotYetSupportedException", p.create_solution, name="s", datasetGroupArn=group_arn, performAutoML=True)
     legacy = "arn:aws:personalize:::recipe/aws-hrnn"
     assert "legacy" in fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=legacy)
 
@@ -119,6 +124,7 @@ def test_user_personalization_version(aws: Clients) -> None:
     assert version["recipeArn"] == USER_PERSONALIZATION
     assert version["datasetGroupArn"] == group.dataset_group_arn
     assert version["trainingMode"] == "FULL"
+    assert version["solutionConfig"] == {}
     assert "failureReason" not in version
     assert version["trainingHours"] >= 0
 
@@ -271,3 +277,13 @@ def test_solution_metrics_unknown_version(aws: Clients) -> None:
     ghost = arn("solution", "ghost/0123abcd")
     message = fails("ResourceNotFoundException", aws.personalize.get_solution_metrics, solutionVersionArn=ghost)
     assert message == f"Resource Arn {ghost} does not exist."
+
+
+def test_a_version_needs_an_interactions_dataset(aws: Clients) -> None:
+    p = aws.personalize
+    group_arn = new_group(aws, "empty")
+    solution_arn = make_solution(aws, group_arn, "nothing-to-learn")
+    assert group_arn in fails("InvalidInputException", p.create_solution_version, solutionArn=solution_arn)
+    # Nothing half-made stays behind.
+    assert p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"] == []
+    assert "latestSolutionVersion" not in p.describe_solution(solutionArn=solution_arn)["solution"]

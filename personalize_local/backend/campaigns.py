@@ -1,6 +1,7 @@
 """Campaigns: deploy a solution version; Create, Describe, List, Update, Delete."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -14,7 +15,7 @@ USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
 # itemExplorationConfig keys: (default, accepted values, their description), per the User-Personalization recipe.
 EXPLORATION: dict[str, tuple[str, Callable[[float], bool], str]] = {
     "explorationWeight": ("0.3", lambda x: 0.0 <= x <= 1.0, "a number from 0 to 1"),
-    "explorationItemAgeCutOff": ("30", lambda x: x > 0.0, "a positive number of days"),
+    "explorationItemAgeCutOff": ("30", lambda x: x > 0.0, "a positive, finite number of days"),
 }
 DEFAULT_TPS = 1
 
@@ -25,13 +26,25 @@ class Deployment:
 
     solution_version: SolutionVersion
     min_provisioned_tps: int
+    # The campaignConfig as the user gave it, without defaults: an update carries it over to
+    # a version of another recipe, where User-Personalization's defaults would not fit.
     campaign_config: dict[str, Any]
 
+    @property
+    def exploration(self) -> dict[str, str]:
+        """itemExplorationConfig with the recipe's defaults filled in; {} for other recipes."""
+        if self.solution_version.solution.recipe_arn != USER_PERSONALIZATION:
+            return {}
+        given = self.campaign_config.get("itemExplorationConfig") or {}
+        return {key: given.get(key, default) for key, (default, _, _) in EXPLORATION.items()}
+
     def members(self) -> dict[str, Any]:
+        exploration = self.exploration
+        config = {**self.campaign_config, **({"itemExplorationConfig": exploration} if exploration else {})}
         return {
             "solutionVersionArn": self.solution_version.arn,
             "minProvisionedTPS": self.min_provisioned_tps,
-            "campaignConfig": self.campaign_config or None,
+            "campaignConfig": config or None,
         }
 
 
@@ -67,8 +80,8 @@ class Campaign(Resource):
     @property
     def exploration(self) -> tuple[float, float]:
         """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
-        config = self.deployment.campaign_config.get("itemExplorationConfig") or {}
-        weight, cutoff = (float(config.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
+        exploration = self.deployment.exploration
+        weight, cutoff = (float(exploration.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
         return weight, cutoff
 
     def describe(self) -> dict[str, Any]:
@@ -94,31 +107,33 @@ class Campaign(Resource):
         }
 
 
+def _accepted(value: str, accepts: Callable[[float], bool]) -> bool:
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    # float() also reads "inf" and "nan", which are no setting.
+    return math.isfinite(number) and accepts(number)
+
+
 def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> dict[str, Any]:
-    """The config as the service keeps it: exploration defaults filled in for User-Personalization."""
+    """The config as given, checked against the version's recipe (defaults are filled in by Deployment)."""
     config = dict(given or {})
     exploration = config.get("itemExplorationConfig")
-    if version.solution.recipe_arn != USER_PERSONALIZATION:
-        if exploration:
-            raise InvalidInputException(
-                "campaignConfig.itemExplorationConfig applies only to solutions of the aws-user-personalization recipe."
-            )
+    if not exploration:
         return config
-    exploration = dict(exploration or {})
-    for key in exploration:
+    if version.solution.recipe_arn != USER_PERSONALIZATION:
+        raise InvalidInputException(
+            "campaignConfig.itemExplorationConfig applies only to solutions of the aws-user-personalization recipe."
+        )
+    for key, value in exploration.items():
         if key not in EXPLORATION:
             raise InvalidInputException(f"Unknown key '{key}' in campaignConfig.itemExplorationConfig.")
-    for key, (default, accepts, description) in EXPLORATION.items():
-        value = exploration.setdefault(key, default)
-        try:
-            number = float(value)
-        except ValueError:
-            number = float("nan")
-        if not accepts(number):
+        _, accepts, description = EXPLORATION[key]
+        if not _accepted(value, accepts):
             raise InvalidInputException(
                 f"Value '{value}' at 'campaignConfig.itemExplorationConfig.{key}' must be {description}."
             )
-    config["itemExplorationConfig"] = exploration
     return config
 
 
@@ -179,7 +194,7 @@ class CampaignsMixin(BackendCore):
                 campaign.deployment = update.deployment
                 campaign.last_updated_date_time = now()
 
-        lifecycle.start(self.lock, update, apply, prefix="UPDATE")
+        lifecycle.start(self.lock, update, apply)
         return {"campaignArn": campaign.arn}
 
     def delete_campaign(self, campaign_arn: str) -> None:

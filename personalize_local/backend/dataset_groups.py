@@ -4,12 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..wire.errors import InvalidInputException
 from . import lifecycle, quotas
 from .core import BackendCore, Resource, newest_first, paginate
 
 KIND = "dataset-group"
 # Resources that keep a dataset group from being deleted, as the service requires.
 DEPENDENTS = (("dataset", "dataset"), ("solution", "solution"), ("event-tracker", "event tracker"))
+# API_CreateDatasetGroup.md: a KMS key and its IAM role come together: (member given, member it needs, why).
+PAIRED_MEMBERS = (
+    ("kmsKeyArn", "roleArn", "a KMS key needs an IAM role with permission to access it"),
+    ("roleArn", "kmsKeyArn", "an IAM role is only valid with a KMS key"),
+)
 
 
 @dataclass
@@ -46,6 +52,10 @@ class DatasetGroupsMixin(BackendCore):
         domain: str | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
+        given = {"kmsKeyArn": kms_key_arn, "roleArn": role_arn}
+        for member, needed, why in PAIRED_MEMBERS:
+            if given[member] and not given[needed]:
+                raise InvalidInputException(f"Value null at '{needed}': {why}.")
         quotas.DATASET_GROUPS.check(self.find(KIND))
         group = DatasetGroup(arn=self.arn(KIND, name), name=name, role_arn=role_arn, kms_key_arn=kms_key_arn, domain=domain)
         self.add(KIND, group, tags)

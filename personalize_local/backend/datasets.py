@@ -7,7 +7,8 @@ from typing import Any
 from ..data.csv_import import DataImportError, read_csv_files
 from ..data.s3 import S3ReadError, read_objects
 from ..data.schemas import SchemaError, check_dataset_schema, normalize_dataset_type
-from ..data.table import DatasetTable
+from ..data.events import EventLog
+from ..data.table import RECORD_KEYS, DatasetTable
 from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
 from . import lifecycle, quotas
 from .core import BackendCore, Resource, newest_first, paginate
@@ -25,6 +26,7 @@ class Dataset(Resource):
     dataset_type: str = ""
     schema: DatasetSchema | None = None
     table: DatasetTable = field(default_factory=lambda: DatasetTable(()))
+    events: EventLog = field(default_factory=EventLog)
 
     @property
     def schema_arn(self) -> str:
@@ -116,7 +118,7 @@ class DatasetsMixin(BackendCore):
             dataset_group_arn=dataset_group_arn,
             dataset_type=canonical,
             schema=schema,
-            table=DatasetTable(schema.parsed.names),
+            table=DatasetTable(schema.parsed.names, RECORD_KEYS.get(canonical)),
         )
         self.add(KIND, dataset, tags)
         lifecycle.start(self.lock, dataset, lambda: None)
@@ -140,8 +142,12 @@ class DatasetsMixin(BackendCore):
 
     def delete_dataset(self, dataset_arn: str) -> None:
         dataset = self.get(KIND, dataset_arn)
-        running = self.find(IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn and j.busy)
-        self.refuse_if_used(dataset_arn, running, "import job")
+        # API_DeleteDataset.md: not while an import job into it or a solution version of its group is pending or in progress.
+        for kind, uses, what in (
+            (IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn, "import job"),
+            ("solution-version", lambda v: v.dataset_group_arn == dataset.dataset_group_arn, "training solution version"),
+        ):
+            self.refuse_if_used(dataset_arn, self.find(kind, lambda r: uses(r) and r.busy), what)
         lifecycle.delete(self.lock, dataset, lambda: self.remove(KIND, dataset_arn))
 
     def dataset_of(self, dataset_group_arn: str, dataset_type: str) -> Dataset | None:
@@ -165,6 +171,16 @@ class DatasetsMixin(BackendCore):
             raise InvalidInputException("Value null at 'dataSource.dataLocation' failed to satisfy constraint: Member must not be null")
         if not location.startswith("s3://"):
             raise InvalidInputException(f"Value '{location}' at 'dataSource.dataLocation' must be an s3:// path.")
+        # API_CreateDatasetImportJob.md: without a previous bulk import, only FULL is allowed. Jobs older than
+        # the dataset were into a deleted one of the same ARN.
+        imported = self.find(
+            IMPORT_KIND,
+            lambda j: j.dataset_arn == dataset_arn and j.status == "ACTIVE" and j.creation_date_time >= dataset.creation_date_time,
+        )
+        if import_mode == "INCREMENTAL" and not imported:
+            raise InvalidInputException(
+                f"Value 'INCREMENTAL' at 'importMode' needs a previous bulk import into {dataset_arn}: import it FULL first."
+            )
         if self.find(IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn and j.busy):
             raise ResourceInUseException(f"The dataset {dataset_arn} already has an import job in progress.")
         quotas.RUNNING_IMPORT_JOBS.check(self.find(IMPORT_KIND, lambda j: j.busy))

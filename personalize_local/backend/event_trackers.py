@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ..data.csv_import import VALUE_LENGTH_LIMITS
 from ..data.schemas import Field, Schema
 from ..wire.errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
 from . import lifecycle
@@ -95,6 +96,9 @@ def event_record(schema: Schema, event: dict[str, Any], user: str, path: str) ->
             value = properties.get(camel_case(field.name))
         member_path = f"{path}.{_MEMBER_OR_PROPERTY.get(field.name, camel_case(field.name))}"
         record[field.name] = _cast(field, value, member_path)
+        limit = VALUE_LENGTH_LIMITS["INTERACTIONS"].get(field.name)
+        if limit is not None and record[field.name] is not None and len(record[field.name]) > limit:
+            raise InvalidInputException(f"Value at '{member_path}' is longer than {limit} characters.")
         if record[field.name] is None and not field.nullable:
             raise InvalidInputException(f"Value null at '{member_path}': field {field.name} of the Interactions schema is required.")
     return record
@@ -153,20 +157,10 @@ class EventTrackersMixin(BackendCore):
         # Anonymous events belong to the session until a user ID arrives with it.
         user = user_id or session_id
         records = [
-            event_record(dataset.schema.parsed, event, user, f"eventList.{i + 1}.member")
+            (event_record(dataset.schema.parsed, event, user, f"eventList.{i + 1}.member"), event.get("eventId"))
             for i, event in enumerate(event_list)
         ]
-        dataset.table.append_records(_without_repeats(records))
-
-
-def _without_repeats(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Two events with the same time and the same properties are kept once, as the service does."""
-    seen: set[tuple[Any, ...]] = set()
-    kept = []
-    for record in records:
-        key = tuple(sorted(record.items(), key=lambda kv: kv[0]))
-        if key not in seen:
-            seen.add(key)
-            kept.append(record)
-    return kept
+        # Every event is checked before any is kept: a bad one keeps the whole call out.
+        dataset.events.note_session(session_id, user_id)
+        dataset.table.record([record for record, event_id in records if dataset.events.admit(record, event_id)])
 

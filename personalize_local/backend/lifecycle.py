@@ -1,8 +1,9 @@
 """Long work behind a resource's status: asynchronous like the service, or synchronous for fast tests.
 
 Create calls return at once with CREATE PENDING; a worker moves the resource to
-CREATE IN_PROGRESS, does the work and ends in ACTIVE or CREATE FAILED. Deletes go
-through DELETE PENDING. ``PERSONALIZE_LOCAL_SYNC=1`` (or :func:`set_synchronous`)
+CREATE IN_PROGRESS, does the work and ends in ACTIVE or CREATE FAILED. A campaign
+update goes the same way (API_CampaignUpdateSummary.md). Deletes go through
+DELETE PENDING. ``PERSONALIZE_LOCAL_SYNC=1`` (or :func:`set_synchronous`)
 makes every transition happen inside the call that starts it.
 """
 from __future__ import annotations
@@ -38,36 +39,36 @@ def is_synchronous() -> bool:
     return _synchronous
 
 
-def _run(lock: threading.RLock, resource: Resource, prefix: str, work: Callable[[], None]) -> None:
+def _run(lock: threading.RLock, resource: Resource, work: Callable[[], None]) -> None:
     with lock:
-        resource.set_status(f"{prefix} IN_PROGRESS")
+        resource.set_status("CREATE IN_PROGRESS")
     try:
         work()
     except JobFailed as failure:
         with lock:
-            resource.set_status(f"{prefix} FAILED", str(failure))
+            resource.set_status("CREATE FAILED", str(failure))
         return
     except Exception as error:  # a bug here must still leave the resource in a final state
-        log.exception("%s of %s failed", prefix, resource.arn)
+        log.exception("work for %s failed", resource.arn)
         with lock:
-            resource.set_status(f"{prefix} FAILED", f"Internal error: {error}")
+            resource.set_status("CREATE FAILED", f"Internal error: {error}")
         return
     with lock:
         resource.set_status("ACTIVE")
 
 
-def start(lock: threading.RLock, resource: Resource, work: Callable[[], None], prefix: str = "CREATE") -> None:
-    """Run ``work`` for ``resource`` (status ``<prefix> PENDING`` now), in the background unless synchronous."""
-    resource.set_status(f"{prefix} PENDING")
+def start(lock: threading.RLock, resource: Resource, work: Callable[[], None]) -> None:
+    """Run ``work`` for ``resource`` (CREATE PENDING now), in the background unless synchronous."""
+    resource.set_status("CREATE PENDING")
     if _synchronous:
-        _run(lock, resource, prefix, work)
+        _run(lock, resource, work)
         return
 
     def later() -> None:
         time.sleep(PENDING_SECONDS)
-        _run(lock, resource, prefix, work)
+        _run(lock, resource, work)
 
-    threading.Thread(target=later, name=f"personalize-{prefix.lower()}", daemon=True).start()
+    threading.Thread(target=later, name="personalize-create", daemon=True).start()
 
 
 def delete(lock: threading.RLock, resource: Resource, remove: Callable[[], None]) -> None:

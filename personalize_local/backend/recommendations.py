@@ -8,6 +8,7 @@ from ..recipes.catalog import get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
 from .core import BackendCore
+from .solutions import SolutionVersion
 
 DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
@@ -45,7 +46,9 @@ class RecommendationsMixin(BackendCore):
             raise InvalidInputException(f"The campaign {campaign_arn} is {campaign.status}, not ACTIVE.")
         version = campaign.solution_version
         recipe = get_recipe(version.solution.recipe_arn)
-        if recipe.recipe_type == "USER_PERSONALIZATION" and not user_id:
+        # By the guide's category, not recipeType: Popularity-Count reports USER_PERSONALIZATION, yet its
+        # POPULAR_ITEMS list needs a user only with a filter (working-with-predefined-recipes.md).
+        if recipe.category == "USER_PERSONALIZATION" and not user_id:
             raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend for a user.")
         weight, cutoff_days = campaign.exploration
         model = version.model
@@ -62,10 +65,15 @@ class RecommendationsMixin(BackendCore):
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
 
-    def _history(self, version: Any, user_id: str) -> list[str]:
-        """The user's items now, oldest first: training data plus events since, filtered as training was."""
+    def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
+        """The user's items now, oldest first: the version's training data, then the events recorded since.
+
+        Bulk imports after training reach recommendations only through a new version, as in the service.
+        """
+        trained = version.histories.get(user_id, [])
         dataset = self.dataset_of(version.dataset_group_arn, "INTERACTIONS")
         if dataset is None:
-            return []
+            return trained
         accepts = version.solution.training_filter.accepts
-        return [h.item_id for h in dataset.table.histories().get(user_id, ()) if accepts(h.event_type, h.event_value)]
+        recorded = sorted(dataset.table.recorded_for(user_id, since=version.events_mark), key=lambda r: r["TIMESTAMP"])
+        return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]

@@ -24,6 +24,13 @@ KIND = "solution"
 VERSION_KIND = "solution-version"
 # Recipes whose versions may be trained incrementally (trainingMode UPDATE), per CreateSolutionVersion.
 UPDATABLE_RECIPES = {"arn:aws:personalize:::recipe/aws-user-personalization"}
+# API_CreateSolution.md: AutoML picks the recipe, so recipeArn is left out with performAutoML and required
+# without it. Keyed by (performAutoML, recipeArn given): the error each wrong pair raises.
+RECIPE_CHOICE_ERRORS: dict[tuple[bool, bool], tuple[type[Exception], str]] = {
+    (True, True): (InvalidInputException, "Value at 'recipeArn' must be left out when performAutoML is true: AutoML picks the recipe."),
+    (True, False): (NotYetSupportedException, "performAutoML is not supported by personalize-local yet: name a recipeArn."),
+    (False, False): (InvalidInputException, "Value null at 'recipeArn': a recipe is required when performAutoML is not true."),
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,8 @@ class Solution(Resource):
             "recipeArn": self.recipe_arn,
             "datasetGroupArn": self.dataset_group_arn,
             "eventType": self.event_type,
-            "solutionConfig": self.solution_config or None,
+            # {} when none was given, as the guide's describe-solution example shows.
+            "solutionConfig": dict(self.solution_config),
             "status": self.status,
             "creationDateTime": self.creation_date_time,
             "lastUpdatedDateTime": self.last_updated_date_time,
@@ -98,6 +106,10 @@ class SolutionVersion(Resource):
     training_hours: float | None = None
     model: Model | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    # What the version knows of each user: their items in its training data, oldest first ...
+    histories: dict[str, list[str]] = field(default_factory=dict)
+    # ... and where, among the events recorded one by one, its training data ends.
+    events_mark: int = 0
 
     @property
     def solution_arn(self) -> str:
@@ -118,7 +130,7 @@ class SolutionVersion(Resource):
             "recipeArn": solution.recipe_arn,
             "eventType": solution.event_type,
             "datasetGroupArn": solution.dataset_group_arn,
-            "solutionConfig": solution.solution_config or None,
+            "solutionConfig": dict(solution.solution_config),  # {} when none was given, like DescribeSolution
             "trainingHours": self.training_hours,
             "trainingMode": self.training_mode,
             "status": self.status,
@@ -154,10 +166,10 @@ class SolutionsMixin(BackendCore):
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         self.get_active("dataset-group", dataset_group_arn)
-        if perform_auto_ml:
-            raise NotYetSupportedException("performAutoML is not supported by personalize-local yet: name a recipeArn.")
-        if not recipe_arn:
-            raise InvalidInputException("Value null at 'recipeArn': a recipe is required when performAutoML is not true.")
+        wrong_choice = RECIPE_CHOICE_ERRORS.get((bool(perform_auto_ml), bool(recipe_arn)))
+        if wrong_choice is not None:
+            error, message = wrong_choice
+            raise error(message)
         if get_legacy_recipe(recipe_arn) is not None:
             raise InvalidInputException(f"The recipe {recipe_arn} at 'recipeArn' is a legacy recipe and no longer available.")
         if get_recipe(recipe_arn) is None:
@@ -230,15 +242,17 @@ class SolutionsMixin(BackendCore):
         if self.find(VERSION_KIND, lambda v: v.solution is solution and v.busy):
             raise ResourceInUseException(f"The solution {solution_arn} already has a solution version in training.")
         quotas.TRAINING_SOLUTION_VERSIONS.check(self.find(VERSION_KIND, lambda v: v.busy))
+        # The snapshot first: a request that cannot train leaves nothing behind.
+        data = self._training_data(solution)
         version = SolutionVersion(
             arn=f"{solution.arn}/{short_id()}",
             name=name or solution.name,
             solution=solution,
             training_mode=mode,
+            events_mark=self.dataset_of(solution.dataset_group_arn, "INTERACTIONS").table.recorded_count,
         )
         self.add(VERSION_KIND, version, tags)
         solution.latest_version = version
-        data = self._training_data(solution)
         lifecycle.start(self.lock, version, lambda: self._train(version, *data))
         return {"solutionVersionArn": version.arn}
 
@@ -249,7 +263,7 @@ class SolutionsMixin(BackendCore):
             raise InvalidInputException(f"The dataset group {solution.dataset_group_arn} has no Interactions dataset to train on.")
         items, users = (self.dataset_of(solution.dataset_group_arn, kind) for kind in ("ITEMS", "USERS"))
         return (
-            solution.training_filter.apply(interactions.table.frame()),
+            solution.training_filter.apply(interactions.table.frame(interactions.events.session_users())),
             items.table.frame() if items else None,
             users.table.frame() if users else None,
         )
@@ -270,9 +284,11 @@ class SolutionsMixin(BackendCore):
             model = fit_recipe(solution.recipe_arn, interactions, items, users, hyperparameters)
         except TrainingError as error:
             raise lifecycle.JobFailed(str(error)) from None
+        histories = interactions.sort_values("TIMESTAMP", kind="stable").groupby("USER_ID", sort=False)["ITEM_ID"]
         with self.lock:
             version.model = model
             version.metrics = metrics
+            version.histories = {user: list(items) for user, items in histories}
             version.training_hours = round((time.perf_counter() - started) / 3600, 6)
 
     def describe_solution_version(self, solution_version_arn: str) -> dict[str, Any]:

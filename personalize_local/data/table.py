@@ -1,84 +1,71 @@
-"""A dataset's rows: bulk-imported frames plus records that arrive one by one (events, items, users)."""
+"""A dataset's rows: bulk data from import jobs, and records that arrive one by one (events).
+
+The two are kept apart because the service treats them apart: a FULL import
+replaces the bulk data only, never what was recorded individually.
+"""
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class Interaction:
-    timestamp: int
-    item_id: str
-    event_type: str | None
-    event_value: float | None
+# The column that identifies a record, where a newer record replaces an older one (INCREMENTAL imports).
+RECORD_KEYS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID"}
 
 
 class DatasetTable:
     """Rows of one dataset, typed by its schema's columns, read as a single frame."""
 
-    def __init__(self, columns: Iterable[str]) -> None:
+    def __init__(self, columns: Iterable[str], key: str | None = None) -> None:
         self.columns = list(columns)
-        self._frame = pd.DataFrame({name: pd.Series(dtype=object) for name in self.columns})
-        self._records: list[dict[str, Any]] = []
-        self._histories: dict[str, list[Interaction]] | None = None
+        self.key = key
+        self._bulk = pd.DataFrame({name: pd.Series(dtype=object) for name in self.columns})
+        self._recorded: list[dict[str, Any]] = []
+        self._recorded_frame: pd.DataFrame | None = None
+        # Positions in _recorded by USER_ID, so one user's recent events are found without a scan.
+        self._by_user: dict[str, list[int]] = {}
 
     def __len__(self) -> int:
-        return len(self._frame) + len(self._records)
+        return len(self._bulk) + len(self._recorded)
 
-    def frame(self) -> pd.DataFrame:
-        """All rows; records that arrived one by one are folded in on first read."""
-        if self._records:
-            added = pd.DataFrame.from_records(self._records, columns=self.columns)
-            self._frame = _concat(self._frame, added)
-            self._records = []
-        return self._frame
+    @property
+    def recorded_count(self) -> int:
+        """How many records have arrived one by one so far: a mark to read later arrivals from."""
+        return len(self._recorded)
+
+    def frame(self, recorded_users: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """Bulk rows, then recorded rows; ``recorded_users`` renames the USER_ID of recorded rows."""
+        if self._recorded_frame is None:
+            self._recorded_frame = pd.DataFrame.from_records(self._recorded, columns=self.columns)
+        recorded = self._recorded_frame
+        if recorded_users:
+            recorded = recorded.assign(USER_ID=recorded["USER_ID"].replace(dict(recorded_users)))
+        return _concat(self._bulk, recorded, self.key)
 
     def replace(self, frame: pd.DataFrame) -> None:
-        self._frame = frame.reset_index(drop=True)
-        self._records = []
-        self._histories = None
+        """A FULL import: the bulk data becomes ``frame``; recorded rows stay."""
+        self._bulk = frame.reset_index(drop=True)
 
     def append(self, frame: pd.DataFrame) -> None:
-        self._frame = _concat(self.frame(), frame)
-        self._histories = None
+        """An INCREMENTAL import: ``frame`` joins the bulk data, replacing records with the same key."""
+        self._bulk = _concat(self._bulk, frame, self.key)
 
-    def append_records(self, records: list[dict[str, Any]]) -> None:
-        self._records.extend(records)
-        if self._histories is not None:
-            for record in records:
-                _insert(self._histories, record)
+    def record(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            if "USER_ID" in row:
+                self._by_user.setdefault(row["USER_ID"], []).append(len(self._recorded))
+            self._recorded.append(row)
+        self._recorded_frame = None
 
-    def histories(self) -> dict[str, list[Interaction]]:
-        """Each user's interactions, oldest first (interactions datasets only)."""
-        if self._histories is None:
-            histories: dict[str, list[Interaction]] = {}
-            frame = self.frame().sort_values("TIMESTAMP", kind="stable")
-            types = frame["EVENT_TYPE"] if "EVENT_TYPE" in frame else [None] * len(frame)
-            values = frame["EVENT_VALUE"] if "EVENT_VALUE" in frame else [None] * len(frame)
-            for user, item, ts, etype, value in zip(frame["USER_ID"], frame["ITEM_ID"], frame["TIMESTAMP"], types, values):
-                histories.setdefault(user, []).append(Interaction(int(ts), item, _opt(etype), _opt(value)))
-            self._histories = histories
-        return self._histories
+    def recorded_for(self, user_id: str, since: int = 0) -> list[dict[str, Any]]:
+        """The user's records that arrived at or after the mark ``since``, in arrival order."""
+        return [self._recorded[i] for i in self._by_user.get(user_id, ()) if i >= since]
 
 
-def _opt(value: Any) -> Any:
-    return None if value is None or pd.isna(value) else value
-
-
-def _insert(histories: dict[str, list[Interaction]], record: dict[str, Any]) -> None:
-    history = histories.setdefault(record["USER_ID"], [])
-    entry = Interaction(int(record["TIMESTAMP"]), record["ITEM_ID"], record.get("EVENT_TYPE"), record.get("EVENT_VALUE"))
-    # Events may arrive out of order; keep the history sorted by time, later arrivals last among equals.
-    position = bisect.bisect_right([h.timestamp for h in history], entry.timestamp)
-    history.insert(position, entry)
-
-
-def _concat(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
-    if first.empty:
-        return second.reset_index(drop=True)
+def _concat(first: pd.DataFrame, second: pd.DataFrame, key: str | None) -> pd.DataFrame:
     if second.empty:
         return first
-    return pd.concat([first, second], ignore_index=True)
+    if first.empty:
+        return second.reset_index(drop=True)
+    joined = pd.concat([first, second], ignore_index=True)
+    return joined.drop_duplicates(key, keep="last", ignore_index=True) if key else joined

@@ -505,9 +505,9 @@ def _shares(
 
 
 def _exploration_slots(weight: float, n: int) -> int:
-    """Result slots for cold items: the weight's share, at least one if positive."""
-    weight = min(max(weight, 0.0), 1.0)
-    return 0 if weight == 0.0 or n == 0 else max(1, round(weight * n))
+    """Result slots for cold items: the weight's share, rounded, so a list too short for a share has none
+    (numResults=1 is the user's best item, not a cold one)."""
+    return round(min(max(weight, 0.0), 1.0) * n)
 
 
 def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
