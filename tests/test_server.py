@@ -1,7 +1,11 @@
 """The same path against the HTTP server, with boto3 clients pointed at it like any SDK user."""
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
+import time
 import urllib.request
 from typing import Iterator
 
@@ -65,3 +69,34 @@ def test_other_services_still_answered_by_moto(remote: Clients) -> None:
     remote.s3.create_bucket(Bucket="data")
     remote.s3.put_object(Bucket="data", Key="k", Body=b"v")
     assert remote.s3.get_object(Bucket="data", Key="k")["Body"].read() == b"v"
+
+
+def test_the_command_serves() -> None:
+    """`python -m personalize_local server` (what `make run` starts) answers boto3 on its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "personalize_local", "server", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "the server did not open its port"
+                time.sleep(0.1)
+        clients = make_clients(endpoint_url=endpoint)
+        recipes = {r["name"] for r in clients.personalize.list_recipes()["recipes"]}
+        assert "aws-user-personalization" in recipes
+        clients.s3.create_bucket(Bucket="served-by-moto")
+        assert [b["Name"] for b in clients.s3.list_buckets()["Buckets"]] == ["served-by-moto"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
