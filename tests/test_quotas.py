@@ -37,3 +37,17 @@ def test_solutions_and_campaigns_per_dataset_group(aws: Clients) -> None:
     for i in range(5):
         deploy(aws, version, name=f"campaign-{i}")
     assert "5 active campaigns" in fails("LimitExceededException", p.create_campaign, name="campaign-5", solutionVersionArn=version)
+
+
+def tags(count: int) -> list[dict[str, str]]:
+    return [{"tagKey": f"key-{i}", "tagValue": "v"} for i in range(count)]
+
+
+def test_a_resource_carries_at_most_50_tags(aws: Clients) -> None:
+    p = aws.personalize
+    message = fails("TooManyTagsException", p.create_dataset_group, name="crowded", tags=tags(51))
+    assert "'tags'" in message
+    assert p.list_dataset_groups()["datasetGroups"] == []
+    group_arn = p.create_dataset_group(name="tidy", tags=tags(50))["datasetGroupArn"]
+    fails("TooManyTagsException", p.create_event_tracker, name="t", datasetGroupArn=group_arn, tags=tags(51))
+    assert p.list_event_trackers()["eventTrackers"] == []

@@ -16,9 +16,12 @@ from ..wire.errors import (
     ResourceAlreadyExistsException,
     ResourceInUseException,
     ResourceNotFoundException,
+    TooManyTagsException,
 )
 
 DEFAULT_PAGE_SIZE = 100
+# tagging-resources.md: a resource carries at most this many tags.
+MAX_TAGS = 50
 
 
 def now() -> datetime:
@@ -77,6 +80,8 @@ class BackendCore(BaseBackend):
         existing = self.table(kind)
         if resource.arn in existing:
             raise ResourceAlreadyExistsException.for_arn(resource.arn)
+        if tags and len(tags) > MAX_TAGS:
+            raise TooManyTagsException(f"Value at 'tags' has {len(tags)} tags; a resource can have at most {MAX_TAGS}.")
         existing[resource.arn] = resource
         if tags:
             self.tags[resource.arn] = list(tags)

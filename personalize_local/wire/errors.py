@@ -46,6 +46,10 @@ class InvalidNextTokenException(ServiceError):
     code = "InvalidNextTokenException"
 
 
+class TooManyTagsException(ServiceError):
+    code = "TooManyTagsException"
+
+
 class NotYetSupportedException(ServiceError):
     """An operation the model defines that this emulator does not serve yet."""
 
