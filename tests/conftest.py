@@ -38,7 +38,7 @@ def _watch(client: Any, errors: list[str]) -> None:
 
 
 # botocore retries LimitExceededException (a throttling code) with back-off; tests want the first answer.
-NO_RETRIES = Config(retries={"max_attempts": 1})
+NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
 
 def make_clients(**client_kwargs: Any) -> Clients:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Clients
-from .helpers import active_version, fails, loaded_group
-from .workflow import POPULARITY, deploy
+from .conftest import INTERACTIONS_SCHEMA, Clients
+from .datagen import to_csv
+from .helpers import active_version, fails, loaded_group, small_rows
+from .workflow import POPULARITY, create_group, deploy, wait
 
 
 def test_dataset_groups_per_region(aws: Clients) -> None:
@@ -51,3 +52,37 @@ def test_a_resource_carries_at_most_50_tags(aws: Clients) -> None:
     group_arn = p.create_dataset_group(name="tidy", tags=tags(50))["datasetGroupArn"]
     fails("TooManyTagsException", p.create_event_tracker, name="t", datasetGroupArn=group_arn, tags=tags(51))
     assert p.list_event_trackers()["eventTrackers"] == []
+
+
+def test_schemas_per_region(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_SCHEMAS", "2")
+    for i in range(2):
+        aws.personalize.create_schema(name=f"schema-{i}", schema=INTERACTIONS_SCHEMA)
+    assert "2 active schemas" in fails("LimitExceededException", aws.personalize.create_schema, name="one-more", schema=INTERACTIONS_SCHEMA)
+
+
+def test_running_imports_and_trainings_per_region(lazy: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quotas on work in progress count only what is still pending or in progress (asynchronous here)."""
+    monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_RUNNING_IMPORT_JOBS", "1")
+    monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_TRAINING_SOLUTION_VERSIONS", "1")
+    p = lazy.personalize
+    first, second = (create_group(lazy, name) for name in ("first", "second"))
+    lazy.s3.create_bucket(Bucket="quota-data")
+    lazy.s3.put_object(Bucket="quota-data", Key="rows.csv", Body=to_csv(small_rows()))
+    source = {"dataLocation": "s3://quota-data/rows.csv"}
+
+    job = p.create_dataset_import_job(jobName="a", datasetArn=first.dataset_arn, dataSource=source)["datasetImportJobArn"]
+    fails("LimitExceededException", p.create_dataset_import_job, jobName="b", datasetArn=second.dataset_arn, dataSource=source)
+    assert wait(lambda: p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"])["status"] == "ACTIVE"
+    # Once the first is done, the next may start.
+    job = p.create_dataset_import_job(jobName="b", datasetArn=second.dataset_arn, dataSource=source)["datasetImportJobArn"]
+    wait(lambda: p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"])
+
+    solutions = []
+    for group in (first, second):
+        arn = p.create_solution(name=f"s-{len(solutions)}", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
+        wait(lambda: p.describe_solution(solutionArn=arn)["solution"])
+        solutions.append(arn)
+    version = p.create_solution_version(solutionArn=solutions[0])["solutionVersionArn"]
+    assert "1 pending or in-progress solution versions" in fails("LimitExceededException", p.create_solution_version, solutionArn=solutions[1])
+    assert wait(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])["status"] == "ACTIVE"
