@@ -198,5 +198,7 @@ class CampaignsMixin(BackendCore):
         return {"campaignArn": campaign.arn}
 
     def delete_campaign(self, campaign_arn: str) -> None:
-        campaign = self.get(KIND, campaign_arn)
+        campaign = self.get_settled(KIND, campaign_arn)
+        if campaign.latest_update is not None and campaign.latest_update.busy:
+            raise ResourceInUseException(f"The campaign {campaign_arn} is being updated; delete it once the update is done.")
         lifecycle.delete(self.lock, campaign, lambda: self.remove(KIND, campaign_arn))

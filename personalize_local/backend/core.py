@@ -100,6 +100,15 @@ class BackendCore(BaseBackend):
             raise ResourceInUseException(f"Resource Arn {arn} is not in ACTIVE state (it is {resource.status}).")
         return resource
 
+    def get_settled(self, kind: str, arn: str) -> Any:
+        """The resource, which must not be mid-create or mid-delete to be deleted."""
+        resource = self.get(kind, arn)
+        if resource.busy:
+            raise ResourceInUseException(
+                f"Resource Arn {arn} is {resource.status}; it can be deleted once it is ACTIVE or CREATE FAILED."
+            )
+        return resource
+
     def remove(self, kind: str, arn: str) -> None:
         self.table(kind).pop(arn, None)
         self.tags.pop(arn, None)

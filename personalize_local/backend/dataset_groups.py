@@ -70,7 +70,7 @@ class DatasetGroupsMixin(BackendCore):
         return {"datasetGroups": [g.summary() for g in page], "nextToken": token}
 
     def delete_dataset_group(self, dataset_group_arn: str) -> None:
-        group = self.get(KIND, dataset_group_arn)
+        group = self.get_settled(KIND, dataset_group_arn)
         for kind, what in DEPENDENTS:
             self.refuse_if_used(dataset_group_arn, self.find(kind, lambda r: r.dataset_group_arn == dataset_group_arn), what)
         lifecycle.delete(self.lock, group, lambda: self.remove(KIND, dataset_group_arn))

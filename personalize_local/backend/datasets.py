@@ -141,7 +141,7 @@ class DatasetsMixin(BackendCore):
         return {"datasets": [d.summary() for d in page], "nextToken": token}
 
     def delete_dataset(self, dataset_arn: str) -> None:
-        dataset = self.get(KIND, dataset_arn)
+        dataset = self.get_settled(KIND, dataset_arn)
         # API_DeleteDataset.md: not while an import job into it or a solution version of its group is pending or in progress.
         for kind, uses, what in (
             (IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn, "import job"),

@@ -135,7 +135,7 @@ class EventTrackersMixin(BackendCore):
         return {"eventTrackers": [t.summary() for t in page], "nextToken": token}
 
     def delete_event_tracker(self, event_tracker_arn: str) -> None:
-        tracker = self.get(KIND, event_tracker_arn)
+        tracker = self.get_settled(KIND, event_tracker_arn)
         lifecycle.delete(self.lock, tracker, lambda: self.remove(KIND, event_tracker_arn))
 
     def interactions_dataset_for(self, tracker: EventTracker) -> Dataset:

@@ -14,6 +14,7 @@ from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..wire.errors import (
     InvalidInputException,
     NotYetSupportedException,
+    ResourceAlreadyExistsException,
     ResourceInUseException,
     ResourceNotFoundException,
 )
@@ -211,7 +212,7 @@ class SolutionsMixin(BackendCore):
         return {"solutions": [s.summary() for s in page], "nextToken": token}
 
     def delete_solution(self, solution_arn: str) -> None:
-        solution = self.get(KIND, solution_arn)
+        solution = self.get_settled(KIND, solution_arn)
         versions = self.find(VERSION_KIND, lambda v: v.solution is solution)
         self.refuse_if_used(solution_arn, [v for v in versions if v.busy], "training solution version")
         version_arns = {v.arn for v in versions}
@@ -239,6 +240,8 @@ class SolutionsMixin(BackendCore):
                 raise InvalidInputException(f"trainingMode UPDATE is not available for the recipe {solution.recipe_arn}.")
             if not self.find(VERSION_KIND, lambda v: v.solution is solution and v.status == "ACTIVE"):
                 raise InvalidInputException(f"trainingMode UPDATE needs an ACTIVE solution version of {solution_arn} trained in FULL mode.")
+        if name is not None and self.find(VERSION_KIND, lambda v: v.solution is solution and v.name == name):
+            raise ResourceAlreadyExistsException(f"The solution {solution_arn} already has a version named {name}.")
         if self.find(VERSION_KIND, lambda v: v.solution is solution and v.busy):
             raise ResourceInUseException(f"The solution {solution_arn} already has a solution version in training.")
         quotas.TRAINING_SOLUTION_VERSIONS.check(self.find(VERSION_KIND, lambda v: v.busy))
