@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from ..wire.errors import InvalidInputException, ResourceInUseException
 from . import lifecycle, quotas
-from .core import BackendCore, Resource, newest_first, now, paginate
+from .core import BackendCore, Resource, now
 from .solutions import SolutionVersion
 
 KIND = "campaign"
@@ -76,6 +76,10 @@ class Campaign(Resource):
     @property
     def solution_version_arn(self) -> str:
         return self.solution_version.arn
+
+    @property
+    def solution_arn(self) -> str:
+        return self.solution_version.solution_arn
 
     @property
     def exploration(self) -> tuple[float, float]:
@@ -165,9 +169,7 @@ class CampaignsMixin(BackendCore):
     def list_campaigns(
         self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        found = self.find(KIND, lambda c: solution_arn in (None, c.solution_version.solution_arn))
-        page, token = paginate(newest_first(found), next_token, max_results)
-        return {"campaigns": [c.summary() for c in page], "nextToken": token}
+        return self.list_page(KIND, "campaigns", next_token, max_results, solution_arn=solution_arn)
 
     def update_campaign(
         self,

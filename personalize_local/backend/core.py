@@ -109,6 +109,14 @@ class BackendCore(BaseBackend):
             )
         return resource
 
+    def list_page(
+        self, kind: str, member: str, next_token: str | None, max_results: int | None, **parents: str | None
+    ) -> dict[str, Any]:
+        """A List answer: summaries of ``kind`` under ``member``, newest first, of the given parents (None: any)."""
+        found = self.find(kind, lambda r: all(arn in (None, getattr(r, attr)) for attr, arn in parents.items()))
+        page, token = paginate(newest_first(found), next_token, max_results)
+        return {member: [r.summary() for r in page], "nextToken": token}
+
     def remove(self, kind: str, arn: str) -> None:
         self.table(kind).pop(arn, None)
         self.tags.pop(arn, None)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..wire.errors import InvalidInputException
 from . import lifecycle, quotas
-from .core import BackendCore, Resource, newest_first, paginate
+from .core import BackendCore, Resource
 
 KIND = "dataset-group"
 # Resources that keep a dataset group from being deleted, as the service requires.
@@ -66,8 +66,7 @@ class DatasetGroupsMixin(BackendCore):
         return {"datasetGroup": self.get(KIND, dataset_group_arn).describe()}
 
     def list_dataset_groups(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
-        page, token = paginate(newest_first(self.find(KIND)), next_token, max_results)
-        return {"datasetGroups": [g.summary() for g in page], "nextToken": token}
+        return self.list_page(KIND, "datasetGroups", next_token, max_results)
 
     def delete_dataset_group(self, dataset_group_arn: str) -> None:
         group = self.get_settled(KIND, dataset_group_arn)

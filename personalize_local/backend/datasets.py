@@ -11,7 +11,7 @@ from ..data.events import EventLog
 from ..data.table import RECORD_KEYS, DatasetTable
 from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
 from . import lifecycle, quotas
-from .core import BackendCore, Resource, newest_first, paginate
+from .core import BackendCore, Resource
 from .schemas import DatasetSchema
 
 KIND = "dataset"
@@ -136,9 +136,7 @@ class DatasetsMixin(BackendCore):
     def list_datasets(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        found = self.find(KIND, lambda d: dataset_group_arn in (None, d.dataset_group_arn))
-        page, token = paginate(newest_first(found), next_token, max_results)
-        return {"datasets": [d.summary() for d in page], "nextToken": token}
+        return self.list_page(KIND, "datasets", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_dataset(self, dataset_arn: str) -> None:
         dataset = self.get_settled(KIND, dataset_arn)
@@ -223,6 +221,4 @@ class DatasetsMixin(BackendCore):
     def list_dataset_import_jobs(
         self, dataset_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        found = self.find(IMPORT_KIND, lambda j: dataset_arn in (None, j.dataset_arn))
-        page, token = paginate(newest_first(found), next_token, max_results)
-        return {"datasetImportJobs": [j.summary() for j in page], "nextToken": token}
+        return self.list_page(IMPORT_KIND, "datasetImportJobs", next_token, max_results, dataset_arn=dataset_arn)

@@ -10,7 +10,7 @@ from ..data.csv_import import VALUE_LENGTH_LIMITS
 from ..data.schemas import Field, Schema
 from ..wire.errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
 from . import lifecycle
-from .core import BackendCore, Resource, newest_first, paginate, short_id
+from .core import BackendCore, Resource, short_id
 from .datasets import Dataset
 
 KIND = "event-tracker"
@@ -130,9 +130,7 @@ class EventTrackersMixin(BackendCore):
     def list_event_trackers(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        found = self.find(KIND, lambda t: dataset_group_arn in (None, t.dataset_group_arn))
-        page, token = paginate(newest_first(found), next_token, max_results)
-        return {"eventTrackers": [t.summary() for t in page], "nextToken": token}
+        return self.list_page(KIND, "eventTrackers", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_event_tracker(self, event_tracker_arn: str) -> None:
         tracker = self.get_settled(KIND, event_tracker_arn)

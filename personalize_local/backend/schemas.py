@@ -7,7 +7,7 @@ from typing import Any
 from ..data.schemas import Schema, SchemaError, parse_schema
 from ..wire.errors import InvalidInputException
 from . import quotas
-from .core import BackendCore, Resource, newest_first, paginate
+from .core import BackendCore, Resource
 
 KIND = "schema"
 
@@ -45,8 +45,7 @@ class SchemasMixin(BackendCore):
         return {"schema": self.get(KIND, schema_arn).describe()}
 
     def list_schemas(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
-        page, token = paginate(newest_first(self.find(KIND)), next_token, max_results)
-        return {"schemas": [s.summary() for s in page], "nextToken": token}
+        return self.list_page(KIND, "schemas", next_token, max_results)
 
     def delete_schema(self, schema_arn: str) -> None:
         self.get(KIND, schema_arn)

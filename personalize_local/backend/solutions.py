@@ -19,7 +19,7 @@ from ..wire.errors import (
     ResourceNotFoundException,
 )
 from . import lifecycle, quotas
-from .core import BackendCore, Resource, newest_first, paginate, short_id
+from .core import BackendCore, Resource, short_id
 
 KIND = "solution"
 VERSION_KIND = "solution-version"
@@ -207,9 +207,7 @@ class SolutionsMixin(BackendCore):
     def list_solutions(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        found = self.find(KIND, lambda s: dataset_group_arn in (None, s.dataset_group_arn))
-        page, token = paginate(newest_first(found), next_token, max_results)
-        return {"solutions": [s.summary() for s in page], "nextToken": token}
+        return self.list_page(KIND, "solutions", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_solution(self, solution_arn: str) -> None:
         solution = self.get_settled(KIND, solution_arn)
@@ -302,9 +300,7 @@ class SolutionsMixin(BackendCore):
     ) -> dict[str, Any]:
         if solution_arn is not None:
             self.get(KIND, solution_arn)
-        found = self.find(VERSION_KIND, lambda v: solution_arn in (None, v.solution_arn))
-        page, token = paginate(newest_first(found), next_token, max_results)
-        return {"solutionVersions": [v.summary() for v in page], "nextToken": token}
+        return self.list_page(VERSION_KIND, "solutionVersions", next_token, max_results, solution_arn=solution_arn)
 
     def get_solution_metrics(self, solution_version_arn: str) -> dict[str, Any]:
         version: SolutionVersion = self.get_active(VERSION_KIND, solution_version_arn)
