@@ -1,8 +1,9 @@
 """Recipes: train a solution version from a dataset group's data.
 
-``train`` checks the service's minimum data rules, then fits the recipe's
-model. Callers apply the solution's eventType / eventValueThreshold filtering
-before calling, since the minimum counts apply to the filtered data.
+``check_minimum_data`` applies the service's minimum data rules and
+``fit_recipe`` fits the recipe's model. Callers apply the solution's eventType /
+eventValueThreshold filtering first, since the minimum counts apply to the
+filtered data.
 """
 from __future__ import annotations
 
@@ -49,7 +50,6 @@ __all__ = [
     "USER_PERSONALIZATION_ARN",
     "check_minimum_data",
     "fit_recipe",
-    "train",
 ]
 
 
@@ -85,21 +85,8 @@ def fit_recipe(
     hyperparameters: Mapping[str, str],
     seed: int = 0,
 ) -> Model:
-    """Fit the recipe's model without the minimum data check (used by evaluation)."""
+    """Fit the recipe's model; callers check the minimum data first where the service does."""
     trainer_class = TRAINERS.get(recipe_arn)
     if trainer_class is None:
         raise TrainingError(f"Recipe {recipe_arn} is not supported by this emulator.")
     return trainer_class.from_hyperparameters(hyperparameters, seed).fit(interactions, items, users)
-
-
-def train(
-    recipe_arn: str,
-    interactions: pd.DataFrame,
-    items: pd.DataFrame | None,
-    users: pd.DataFrame | None,
-    hyperparameters: Mapping[str, str],
-    seed: int = 0,
-) -> Model:
-    """Check the minimum data rules, then train the recipe's model."""
-    check_minimum_data(interactions)
-    return fit_recipe(recipe_arn, interactions, items, users, hyperparameters, seed)
