@@ -27,6 +27,8 @@ class Dataset(Resource):
     schema: DatasetSchema | None = None
     table: DatasetTable = field(default_factory=lambda: DatasetTable(()))
     events: EventLog = field(default_factory=EventLog)
+    # Whether a bulk import has succeeded: INCREMENTAL imports need one before them.
+    bulk_imported: bool = False
 
     @property
     def schema_arn(self) -> str:
@@ -169,13 +171,8 @@ class DatasetsMixin(BackendCore):
             raise InvalidInputException("Value null at 'dataSource.dataLocation' failed to satisfy constraint: Member must not be null")
         if not location.startswith("s3://"):
             raise InvalidInputException(f"Value '{location}' at 'dataSource.dataLocation' must be an s3:// path.")
-        # API_CreateDatasetImportJob.md: without a previous bulk import, only FULL is allowed. Jobs older than
-        # the dataset were into a deleted one of the same ARN.
-        imported = self.find(
-            IMPORT_KIND,
-            lambda j: j.dataset_arn == dataset_arn and j.status == "ACTIVE" and j.creation_date_time >= dataset.creation_date_time,
-        )
-        if import_mode == "INCREMENTAL" and not imported:
+        # API_CreateDatasetImportJob.md: without a previous bulk import, only FULL is allowed.
+        if import_mode == "INCREMENTAL" and not dataset.bulk_imported:
             raise InvalidInputException(
                 f"Value 'INCREMENTAL' at 'importMode' needs a previous bulk import into {dataset_arn}: import it FULL first."
             )
@@ -212,6 +209,7 @@ class DatasetsMixin(BackendCore):
                 dataset.table.append(frame)
             else:
                 dataset.table.replace(frame)
+            dataset.bulk_imported = True
             dataset.last_updated_date_time = job.last_updated_date_time
             job.rows = len(frame)
 
