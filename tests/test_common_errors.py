@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from .conftest import Clients
-from .helpers import active_version, fails, loaded_group
+from .helpers import active_version, arn, fails, loaded_group
 from .workflow import POPULARITY, deploy, wait
 
 MALFORMED = "not-an-arn"
@@ -42,6 +42,29 @@ ARN_MEMBERS = [
 def test_a_malformed_arn_is_invalid_input_naming_the_member(aws: Clients, operation: str, member: str) -> None:
     message = fails("InvalidInputException", getattr(aws.personalize, operation), **{member: MALFORMED})
     assert f"'{member}'" in message and MALFORMED in message
+
+
+# (operation, ARN member, ARN of nothing): each answers ResourceNotFoundException naming the ARN.
+UNKNOWN = [
+    ("describe_schema", "schemaArn", arn("schema", "ghost")),
+    ("delete_schema", "schemaArn", arn("schema", "ghost")),
+    ("describe_dataset_group", "datasetGroupArn", arn("dataset-group", "ghost")),
+    ("delete_dataset_group", "datasetGroupArn", arn("dataset-group", "ghost")),
+    ("describe_dataset", "datasetArn", arn("dataset", "ghost/INTERACTIONS")),
+    ("delete_dataset", "datasetArn", arn("dataset", "ghost/INTERACTIONS")),
+    ("describe_solution", "solutionArn", arn("solution", "ghost")),
+    ("delete_solution", "solutionArn", arn("solution", "ghost")),
+    ("create_solution_version", "solutionArn", arn("solution", "ghost")),
+    ("list_solution_versions", "solutionArn", arn("solution", "ghost")),
+    ("describe_solution_version", "solutionVersionArn", arn("solution", "ghost/0123abcd")),
+    ("get_solution_metrics", "solutionVersionArn", arn("solution", "ghost/0123abcd")),
+]
+
+
+@pytest.mark.parametrize(("operation", "member", "unknown"), UNKNOWN)
+def test_an_unknown_arn_is_not_found(aws: Clients, operation: str, member: str, unknown: str) -> None:
+    message = fails("ResourceNotFoundException", getattr(aws.personalize, operation), **{member: unknown})
+    assert message == f"Resource Arn {unknown} does not exist."
 
 
 def test_list_solution_versions_pages(aws: Clients) -> None:

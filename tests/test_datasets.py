@@ -78,12 +78,6 @@ def test_group_duplicate_name(aws: Clients) -> None:
     assert group_arn in fails("ResourceAlreadyExistsException", aws.personalize.create_dataset_group, name="twice")
 
 
-def test_group_describe_unknown(aws: Clients) -> None:
-    unknown = arn("dataset-group", "ghost")
-    message = fails("ResourceNotFoundException", aws.personalize.describe_dataset_group, datasetGroupArn=unknown)
-    assert message == f"Resource Arn {unknown} does not exist."
-
-
 def test_group_list_pages(aws: Clients) -> None:
     p = aws.personalize
     arns = {new_group(aws, f"g{i}") for i in range(3)}
@@ -126,11 +120,6 @@ def test_group_delete_refused_while_it_holds_a_tracker_or_solution(aws: Clients)
 
     p.delete_dataset_group(datasetGroupArn=group_arn)
     fails("ResourceNotFoundException", p.describe_dataset_group, datasetGroupArn=group_arn)
-
-
-def test_group_delete_unknown(aws: Clients) -> None:
-    unknown = arn("dataset-group", "ghost")
-    assert unknown in fails("ResourceNotFoundException", aws.personalize.delete_dataset_group, datasetGroupArn=unknown)
 
 
 # Datasets ----------------------------------------------------------------------------------------
@@ -272,9 +261,3 @@ def test_delete_dataset(aws: Clients) -> None:
     assert p.list_datasets(datasetGroupArn=group_arn)["datasets"] == []
     # The type is free again.
     assert make_dataset(aws, group_arn, schema_arn, "Interactions") == dataset_arn
-
-
-def test_describe_and_delete_unknown_dataset(aws: Clients) -> None:
-    unknown = arn("dataset", "ghost/INTERACTIONS")
-    assert fails("ResourceNotFoundException", aws.personalize.describe_dataset, datasetArn=unknown) == f"Resource Arn {unknown} does not exist."
-    assert unknown in fails("ResourceNotFoundException", aws.personalize.delete_dataset, datasetArn=unknown)

@@ -193,12 +193,6 @@ def test_schema_longer_than_the_model_allows(aws: Clients) -> None:
     assert "'schema'" in message and "20000" in message
 
 
-def test_describe_unknown(aws: Clients) -> None:
-    unknown = arn("schema", "nothing-here")
-    message = fails("ResourceNotFoundException", aws.personalize.describe_schema, schemaArn=unknown)
-    assert message == f"Resource Arn {unknown} does not exist."
-
-
 def test_list_pages(aws: Clients) -> None:
     p = aws.personalize
     names = {f"schema-{i}" for i in range(5)}
@@ -245,11 +239,6 @@ def test_delete_in_use_then_after_the_dataset_is_gone(aws: Clients) -> None:
     fails("ResourceNotFoundException", p.describe_dataset, datasetArn=dataset_arn)
     p.delete_schema(schemaArn=schema_arn)
     fails("ResourceNotFoundException", p.describe_schema, schemaArn=schema_arn)
-
-
-def test_delete_unknown(aws: Clients) -> None:
-    unknown = arn("schema", "ghost")
-    assert fails("ResourceNotFoundException", aws.personalize.delete_schema, schemaArn=unknown) == f"Resource Arn {unknown} does not exist."
 
 
 def test_the_service_checks_what_the_sdk_would_have(aws: Clients) -> None:

@@ -99,17 +99,6 @@ def test_create_errors(aws: Clients) -> None:
     assert solution_arn in fails("ResourceAlreadyExistsException", p.create_solution, name="once", datasetGroupArn=group_arn, recipeArn=POPULARITY)
 
 
-def test_describe_and_delete_unknown(aws: Clients) -> None:
-    p = aws.personalize
-    ghost = arn("solution", "ghost")
-    assert fails("ResourceNotFoundException", p.describe_solution, solutionArn=ghost) == f"Resource Arn {ghost} does not exist."
-    assert ghost in fails("ResourceNotFoundException", p.delete_solution, solutionArn=ghost)
-    assert ghost in fails("ResourceNotFoundException", p.create_solution_version, solutionArn=ghost)
-    assert ghost in fails("ResourceNotFoundException", p.list_solution_versions, solutionArn=ghost)
-    version = f"{ghost}/0123abcd"
-    assert fails("ResourceNotFoundException", p.describe_solution_version, solutionVersionArn=version) == f"Resource Arn {version} does not exist."
-
-
 # Versions ----------------------------------------------------------------------------------------
 
 
@@ -271,12 +260,6 @@ def test_solution_metrics(aws: Clients, recipe: str) -> None:
     assert set(response["metrics"]) == METRICS
     assert all(0.0 <= value <= 1.0 for value in response["metrics"].values())
     assert response["metrics"]["coverage"] > 0
-
-
-def test_solution_metrics_unknown_version(aws: Clients) -> None:
-    ghost = arn("solution", "ghost/0123abcd")
-    message = fails("ResourceNotFoundException", aws.personalize.get_solution_metrics, solutionVersionArn=ghost)
-    assert message == f"Resource Arn {ghost} does not exist."
 
 
 def test_a_version_needs_an_interactions_dataset(aws: Clients) -> None:
