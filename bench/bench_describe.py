@@ -19,7 +19,6 @@ import boto3
 import moto.backend_index
 from moto import mock_aws
 
-import personalize_local
 from personalize_local.mock import stubber
 
 SCHEMA = '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'
@@ -43,7 +42,6 @@ def moto_serves_personalize(flag: bool) -> None:
 
 def main(calls: int = 2000, rounds: int = 7) -> None:
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
-    personalize_local.set_synchronous(True)
     with mock_aws():
         ours = boto3.client("personalize", region_name="us-east-1")
         theirs = boto3.client("personalize", region_name="us-east-1")

@@ -1,8 +1,9 @@
 """Training on MovieLens 100K (ratings > 3), through the API, side by side with a bare LightFM fit.
 
 Three figures in one run on the same data:
-- api: CreateSolutionVersion until DescribeSolutionVersion says ACTIVE (asynchronous, as a user
-  polls it; evaluation metrics included), then GetSolutionMetrics, all through boto3 and the mock;
+- api: CreateSolutionVersion until DescribeSolutionVersion says ACTIVE (as a user polls it; by
+  default the first describe waits for the training; evaluation metrics included), then
+  GetSolutionMetrics, all through boto3 and the mock;
 - recipe: the same evaluation + training called directly, without the API;
 - lightfm: a bare LightFM WARP fit of the plain user-item matrix with the recipe's epochs and
   components, the floor any LightFM-based recipe pays.
@@ -22,7 +23,6 @@ import pandas as pd
 import scipy.sparse as sp
 from lightfm import LightFM
 
-import personalize_local
 from personalize_local import mock_personalize
 from personalize_local.eval import evaluate
 from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe
@@ -48,7 +48,6 @@ def wait_active(describe, key: str) -> dict:
 
 def through_api(frame: pd.DataFrame) -> tuple[float, dict[str, float]]:
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
-    personalize_local.set_synchronous(False)
     with mock_personalize():
         s3 = boto3.client("s3")
         p = boto3.client("personalize")

@@ -1,11 +1,10 @@
 """personalize-local: Amazon Personalize, emulated locally, for tests and offline development."""
 from __future__ import annotations
 
-from .backend.lifecycle import is_synchronous, set_synchronous
 from .mock import install as _install
 from .mock import mock_personalize
 
-__all__ = ["mock_personalize", "set_synchronous", "is_synchronous"]
+__all__ = ["mock_personalize"]
 __version__ = "0.1.0"
 
 # Importing the package is enough for moto's own mock_aws to serve Personalize from here.

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import json
+import threading
+import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import boto3
 import pytest
 from botocore.config import Config
+from moto.moto_api import state_manager
+from werkzeug.serving import make_server
 
-import personalize_local
 from personalize_local import mock_personalize
-from personalize_local.backend import lifecycle
+from personalize_local.server import PersonalizeServer
 
 from .shapes import check_raw_response
 
@@ -67,35 +71,64 @@ def _credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def sync() -> Iterator[None]:
-    """Every transition inside its own call, as the documented switch promises."""
-    before = personalize_local.is_synchronous()
-    personalize_local.set_synchronous(True)
-    yield
-    personalize_local.set_synchronous(before)
-
-
-@pytest.fixture
-def aws(sync: None) -> Iterator[Clients]:
+def aws() -> Iterator[Clients]:
+    """Clients against the mock as it runs by default: every status lands at once (moto's ``immediate``)."""
     with mock_personalize():
         clients = make_clients()
         yield clients
     assert clients.shape_errors == [], "responses off their output shapes:\n" + "\n".join(clients.shape_errors)
 
 
-@pytest.fixture
-def lazy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
-    """Clients against the asynchronous emulator, as it runs without the switch."""
-    before = personalize_local.is_synchronous()
-    personalize_local.set_synchronous(False)
-    # A wider PENDING window, so that a describe right after a create reliably sees it.
-    monkeypatch.setattr(lifecycle, "PENDING_SECONDS", 0.25)
+@contextmanager
+def transitions(transition: dict[str, Any]) -> Iterator[None]:
+    """Every Personalize model of moto's state manager on ``transition``, then back to its default."""
+    models = [m for m in state_manager.get_registered_models() if m.startswith("personalize::")]
+    for model in models:
+        state_manager.set_transition(model, transition)
     try:
-        with mock_personalize():
-            clients = make_clients()
-            yield clients
+        yield
     finally:
-        personalize_local.set_synchronous(before)
+        for model in models:
+            state_manager.unset_transition(model)
+
+
+# moto's manual progression: each status moves on every second describe, so a test sees each one.
+MANUAL = {"progression": "manual", "times": 2}
+
+
+@pytest.fixture
+def manual() -> Iterator[Clients]:
+    """Clients against statuses that move only as describes watch them, like the service's slow ones."""
+    with transitions(MANUAL), mock_personalize():
+        clients = make_clients()
+        yield clients
+    assert clients.shape_errors == [], "\n".join(clients.shape_errors)
+
+
+@pytest.fixture(scope="session")
+def endpoint() -> Iterator[str]:
+    """The HTTP server, as `personalize-local server` runs it, on a free local port."""
+    server = make_server("127.0.0.1", 0, PersonalizeServer(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def moto_api(endpoint: str, path: str, body: dict[str, Any] | None = None) -> bytes:
+    """POST to moto's own API on the server (reset, state manager), as moto's docs show."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{endpoint}/moto-api/{path}", data=data, method="POST")
+    with urllib.request.urlopen(request) as response:
+        return response.read()
+
+
+@pytest.fixture
+def remote(endpoint: str) -> Iterator[Clients]:
+    """Clients against the server; moto's own reset endpoint clears every backend, this emulator's included."""
+    moto_api(endpoint, "reset")
+    clients = make_clients(endpoint_url=endpoint)
+    yield clients
     assert clients.shape_errors == [], "\n".join(clients.shape_errors)
 
 

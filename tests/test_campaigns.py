@@ -6,7 +6,6 @@ import pytest
 from .conftest import Clients
 from .datagen import to_csv
 from .helpers import SMALL_USERS, active_version, arn, fails, loaded_group, padded, rows_for
-from .test_lifecycle import PENDING
 from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, recommended, wait
 
 DEFAULT_EXPLORATION = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
@@ -181,18 +180,6 @@ def test_update_to_another_recipe_carries_the_config_over(aws: Clients, personal
     )
     assert "itemExplorationConfig" in message
     assert p.describe_campaign(campaignArn=campaign_arn)["campaign"]["solutionVersionArn"] == personal
-
-
-def test_update_goes_through_create_statuses(lazy: Clients) -> None:
-    """API_CampaignUpdateSummary.md: CREATE PENDING > CREATE IN_PROGRESS > ACTIVE, asynchronously like the service."""
-    p = lazy.personalize
-    group = loaded_group(lazy)
-    campaign_arn = deploy(lazy, active_version(lazy, group.dataset_group_arn))
-    p.update_campaign(campaignArn=campaign_arn, minProvisionedTPS=2)
-    latest = lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"]["latestCampaignUpdate"]  # noqa: E731
-    assert latest()["status"] in PENDING
-    assert wait(latest)["status"] == "ACTIVE"
-    assert p.describe_campaign(campaignArn=campaign_arn)["campaign"]["minProvisionedTPS"] == 2
 
 
 def test_update_exploration(aws: Clients, personal: str) -> None:

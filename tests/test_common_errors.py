@@ -104,11 +104,11 @@ def test_every_create_refuses_more_than_50_tags(aws: Clients) -> None:
     assert len(p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]) == 1
 
 
-def test_resources_on_the_move_cannot_be_deleted(lazy: Clients) -> None:
+def test_resources_on_the_move_cannot_be_deleted(manual: Clients) -> None:
     """Asynchronous: a campaign or tracker still being created answers ResourceInUseException to a delete."""
-    p = lazy.personalize
-    group = loaded_group(lazy)
-    version_arn = active_version(lazy, group.dataset_group_arn)
+    p = manual.personalize
+    group = loaded_group(manual)
+    version_arn = active_version(manual, group.dataset_group_arn)
     campaign_arn = p.create_campaign(name="young", solutionVersionArn=version_arn)["campaignArn"]
     assert campaign_arn in fails("ResourceInUseException", p.delete_campaign, campaignArn=campaign_arn)
     tracker_arn = p.create_event_tracker(name="young", datasetGroupArn=group.dataset_group_arn)["eventTrackerArn"]
@@ -123,17 +123,17 @@ def test_resources_on_the_move_cannot_be_deleted(lazy: Clients) -> None:
     fails("ResourceInUseException", p.delete_campaign, campaignArn=campaign_arn)
 
 
-def test_an_event_tracker_needs_an_active_group(lazy: Clients) -> None:
-    p = lazy.personalize
+def test_an_event_tracker_needs_an_active_group(manual: Clients) -> None:
+    p = manual.personalize
     group_arn = p.create_dataset_group(name="young")["datasetGroupArn"]
     assert group_arn in fails("ResourceInUseException", p.create_event_tracker, name="t", datasetGroupArn=group_arn)
 
 
-def test_a_campaign_being_updated_cannot_be_deleted(lazy: Clients) -> None:
-    p = lazy.personalize
-    group = loaded_group(lazy)
-    version_arn = active_version(lazy, group.dataset_group_arn)
-    campaign_arn = deploy(lazy, version_arn)
+def test_a_campaign_being_updated_cannot_be_deleted(manual: Clients) -> None:
+    p = manual.personalize
+    group = loaded_group(manual)
+    version_arn = active_version(manual, group.dataset_group_arn)
+    campaign_arn = deploy(manual, version_arn)
     p.update_campaign(campaignArn=campaign_arn, minProvisionedTPS=2)
     assert "updated" in fails("ResourceInUseException", p.delete_campaign, campaignArn=campaign_arn)
     wait(lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"]["latestCampaignUpdate"])

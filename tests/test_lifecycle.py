@@ -1,205 +1,363 @@
-"""Asynchronous status like the service (no `sync` here), the synchronous switch, and where state lives."""
+"""Statuses move by moto's state manager: at once by default, step by step when a test asks, and where state lives."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
+import threading
 import time
 from typing import Any, Callable
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.moto_api import state_manager
 
-import personalize_local
 from personalize_local import mock_personalize
+from personalize_local.backend import core
+from personalize_local.backend.lifecycle import JobFailed
 
-from .conftest import INTERACTIONS_SCHEMA, ROLE_ARN, Clients
-from .datagen import to_csv
+from . import service_sample
+from .conftest import INTERACTIONS_SCHEMA, MANUAL, ROLE_ARN, Clients, moto_api, transitions
+from .datagen import interactions, to_csv
 from .helpers import fails, small_rows
-from .workflow import POPULARITY, USER_PERSONALIZATION, wait
+from .workflow import POPULARITY, USER_PERSONALIZATION
 
-PENDING = {"CREATE PENDING", "CREATE IN_PROGRESS"}
+MODELS = {
+    "personalize::dataset_group",
+    "personalize::dataset",
+    "personalize::dataset_import_job",
+    "personalize::solution",
+    "personalize::solution_version",
+    "personalize::campaign",
+    "personalize::event_tracker",
+}
+# moto's manual progression with times 2: the status moves on every second describe.
+CREATED = ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "ACTIVE", "ACTIVE"]
+FAILED = ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "CREATE FAILED", "CREATE FAILED"]
+GONE = "(not found)"
+DELETED = ["DELETE PENDING", "DELETE IN_PROGRESS", "DELETE IN_PROGRESS", GONE, GONE]
+GROUP_DELETED = ["DELETE PENDING", GONE, GONE]  # API_DatasetGroup.md: a group has no DELETE IN_PROGRESS
 
 
-def gone(describe: Callable[[], Any], patience: float = 30.0) -> str:
-    """Poll until describe raises ResourceNotFoundException; the statuses seen on the way."""
+def statuses(describe: Callable[[], dict[str, Any]], count: int) -> list[str]:
+    """What ``count`` describes in a row show: the status, or GONE once the resource is no longer there."""
     seen = []
-    deadline = time.monotonic() + patience
-    while True:
+    for _ in range(count):
         try:
-            resource = describe()
-        except ClientError as error:
-            assert error.response["Error"]["Code"] == "ResourceNotFoundException", error
-            return ",".join(seen)
-        seen.append(resource["status"])
-        assert time.monotonic() < deadline, f"still there: {resource}"
-        time.sleep(0.05)
+            seen.append(describe()["status"])
+        except Exception as error:
+            assert getattr(error, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException", error
+            seen.append(GONE)
+    return seen
 
 
-def test_creates_are_pending_then_active_and_deletes_pending_then_gone(lazy: Clients) -> None:
-    p = lazy.personalize
+def sample_data() -> bytes:
+    """The sample's columns (USER_ID, ITEM_ID, TIMESTAMP), with a user 123 as the sample asks for."""
+    rows = interactions(users=150)
+    return to_csv([{**row, "USER_ID": str(row["USER_ID"]).removeprefix("user-")} for row in rows], ["USER_ID", "ITEM_ID", "TIMESTAMP"])
+
+
+def run_sample(c: Clients) -> tuple[list[str], list[float]]:
+    c.s3.create_bucket(Bucket="sample-bucket")
+    c.s3.put_object(Bucket="sample-bucket", Key="ratings.csv", Body=sample_data())
+    sleeps: list[float] = []
+    items = service_sample.run(c.personalize, c.runtime, "s3://sample-bucket/ratings.csv", ROLE_ARN, sleep=sleeps.append)
+    return items, sleeps
+
+
+# The default: code written for the service runs unchanged and never waits -----------------------
+
+
+def test_the_services_sample_runs_unchanged_and_never_waits(aws: Clients) -> None:
+    items, sleeps = run_sample(aws)
+    assert len(items) == 10
+    assert sleeps == []  # every first describe already showed ACTIVE
+
+
+def test_the_services_sample_over_http(remote: Clients) -> None:
+    items, sleeps = run_sample(remote)
+    assert len(items) == 10
+    assert sleeps == []
+
+
+def test_first_describe_shows_the_final_status_and_failures_with_their_reason(aws: Clients) -> None:
+    p = aws.personalize
+    group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+    schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    dataset_arn = p.create_dataset(name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")["datasetArn"]
+    job_arn = p.create_dataset_import_job(
+        jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://missing-bucket/i.csv"}, roleArn=ROLE_ARN
+    )["datasetImportJobArn"]
+    job = p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"]
+    assert job["status"] == "CREATE FAILED" and "missing-bucket" in job["failureReason"]
+    # Listed the same way.
+    assert p.list_dataset_import_jobs(datasetArn=dataset_arn)["datasetImportJobs"][0]["status"] == "CREATE FAILED"
+
+    solution_arn = p.create_solution(name="sol", datasetGroupArn=group_arn, recipeArn=POPULARITY)["solutionArn"]
+    version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+    version = p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]
+    assert version["status"] == "CREATE FAILED" and "1000" in version["failureReason"]
+
+
+def test_deletes_are_done_at_once(aws: Clients) -> None:
+    p = aws.personalize
+    group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+    tracker_arn = p.create_event_tracker(name="t", datasetGroupArn=group_arn)["eventTrackerArn"]
+    p.delete_event_tracker(eventTrackerArn=tracker_arn)
+    # The group's last dependent is gone, so the group may go right after.
+    p.delete_dataset_group(datasetGroupArn=group_arn)
+    fails("ResourceNotFoundException", p.describe_dataset_group, datasetGroupArn=group_arn)
+    assert p.list_dataset_groups()["datasetGroups"] == []
+
+
+def test_the_personalize_models_are_registered_with_the_state_manager() -> None:
+    registered = set(state_manager.get_registered_models())
+    assert MODELS <= registered
+    assert all(state_manager.get_transition(model) == {"progression": "immediate"} for model in MODELS)
+
+
+# manual: each model walks the service's own statuses ------------------------------------------
+
+
+def test_manual_walks_every_models_statuses(manual: Clients) -> None:
+    p = manual.personalize
     schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
 
     group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
     describe_group = lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"]  # noqa: E731
-    assert describe_group()["status"] in PENDING
-    # A dependent can't use the group before it is ACTIVE.
-    message = fails("ResourceInUseException", p.create_dataset, name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")
-    assert group_arn in message
-    assert wait(describe_group)["status"] == "ACTIVE"
+    assert statuses(describe_group, 5) == CREATED
 
     dataset_arn = p.create_dataset(name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")["datasetArn"]
     describe_dataset = lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"]  # noqa: E731
-    assert describe_dataset()["status"] in PENDING
-    assert wait(describe_dataset)["status"] == "ACTIVE"
+    assert statuses(describe_dataset, 5) == CREATED
 
-    lazy.s3.create_bucket(Bucket="data")
-    lazy.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
+    manual.s3.create_bucket(Bucket="data")
+    manual.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
     job_arn = p.create_dataset_import_job(
         jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/i.csv"}, roleArn=ROLE_ARN
     )["datasetImportJobArn"]
-    describe_job = lambda: p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"]  # noqa: E731
-    assert describe_job()["status"] in PENDING
-    assert [j["status"] for j in p.list_dataset_import_jobs()["datasetImportJobs"]][0] in PENDING
-    # One import at a time per dataset, and the dataset stays while it runs.
-    message = fails(
-        "ResourceInUseException", p.create_dataset_import_job,
-        jobName="j2", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/i.csv"}, roleArn=ROLE_ARN,
-    )
-    assert dataset_arn in message
-    assert dataset_arn in fails("ResourceInUseException", p.delete_dataset, datasetArn=dataset_arn)
-    assert wait(describe_job)["status"] == "ACTIVE"
+    assert statuses(lambda: p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"], 5) == CREATED
+    bad_arn = p.create_dataset_import_job(
+        jobName="bad", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/none.csv"}, roleArn=ROLE_ARN
+    )["datasetImportJobArn"]
+    assert statuses(lambda: p.describe_dataset_import_job(datasetImportJobArn=bad_arn)["datasetImportJob"], 5) == FAILED
 
     tracker_arn = p.create_event_tracker(name="t", datasetGroupArn=group_arn)["eventTrackerArn"]
     describe_tracker = lambda: p.describe_event_tracker(eventTrackerArn=tracker_arn)["eventTracker"]  # noqa: E731
-    assert describe_tracker()["status"] in PENDING
-    assert wait(describe_tracker)["status"] == "ACTIVE"
+    assert statuses(describe_tracker, 5) == CREATED
 
     solution_arn = p.create_solution(name="sol", datasetGroupArn=group_arn, recipeArn=USER_PERSONALIZATION)["solutionArn"]
     describe_solution = lambda: p.describe_solution(solutionArn=solution_arn)["solution"]  # noqa: E731
-    assert describe_solution()["status"] in PENDING
-    assert wait(describe_solution)["status"] == "ACTIVE"
+    assert statuses(describe_solution, 5) == CREATED
 
     version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
     describe_version = lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]  # noqa: E731
-    assert describe_version()["status"] in PENDING
-    # While it trains: no deleting the group's datasets, no second version, no metrics, no campaign, no deleting the solution.
+    assert statuses(describe_version, 5) == CREATED
+
+    campaign_arn = p.create_campaign(name="c", solutionVersionArn=version_arn)["campaignArn"]
+    describe_campaign = lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"]  # noqa: E731
+    assert statuses(describe_campaign, 5) == CREATED
+
+    # A campaign update: latestCampaignUpdate walks the create statuses (API_CampaignUpdateSummary.md);
+    # the campaign stays ACTIVE and serves its old deployment until the update is ACTIVE (API_UpdateCampaign.md).
+    p.update_campaign(campaignArn=campaign_arn, minProvisionedTPS=2)
+    seen = [(c["status"], c["latestCampaignUpdate"]["status"], c["minProvisionedTPS"]) for c in (describe_campaign() for _ in range(4))]
+    assert seen == [
+        ("ACTIVE", "CREATE PENDING", 1),
+        ("ACTIVE", "CREATE IN_PROGRESS", 1),
+        ("ACTIVE", "CREATE IN_PROGRESS", 1),
+        ("ACTIVE", "ACTIVE", 2),
+    ]
+
+    p.delete_campaign(campaignArn=campaign_arn)
+    assert statuses(describe_campaign, 5) == DELETED
+    p.delete_solution(solutionArn=solution_arn)
+    assert statuses(describe_solution, 5) == DELETED
+    p.delete_event_tracker(eventTrackerArn=tracker_arn)
+    assert statuses(describe_tracker, 5) == DELETED
+    p.delete_dataset(datasetArn=dataset_arn)
+    assert statuses(describe_dataset, 5) == DELETED
+    p.delete_dataset_group(datasetGroupArn=group_arn)
+    assert statuses(describe_group, 3) == GROUP_DELETED
+
+
+def test_manual_refuses_dependents_until_their_parent_is_active(manual: Clients) -> None:
+    p = manual.personalize
+    schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+
+    def settle(describe: Callable[[], dict[str, Any]]) -> None:
+        assert statuses(describe, 4)[-1] == "ACTIVE"
+
+    group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+    for _ in range(3):  # refused at every status short of ACTIVE
+        message = fails("ResourceInUseException", p.create_dataset, name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")
+        assert group_arn in message
+        assert group_arn in fails("ResourceInUseException", p.create_event_tracker, name="t", datasetGroupArn=group_arn)
+        assert group_arn in fails("ResourceInUseException", p.create_solution, name="sol", datasetGroupArn=group_arn, recipeArn=POPULARITY)
+        p.describe_dataset_group(datasetGroupArn=group_arn)
+    settle(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"])
+
+    dataset_arn = p.create_dataset(name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")["datasetArn"]
+    source = {"dataLocation": "s3://data/i.csv"}
+    assert dataset_arn in fails("ResourceInUseException", p.create_dataset_import_job, jobName="j", datasetArn=dataset_arn, dataSource=source, roleArn=ROLE_ARN)
+    settle(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"])
+
+    manual.s3.create_bucket(Bucket="data")
+    manual.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
+    job_arn = p.create_dataset_import_job(jobName="j", datasetArn=dataset_arn, dataSource=source, roleArn=ROLE_ARN)["datasetImportJobArn"]
+    # One import at a time per dataset, and the dataset stays while it runs.
+    assert dataset_arn in fails("ResourceInUseException", p.create_dataset_import_job, jobName="j2", datasetArn=dataset_arn, dataSource=source, roleArn=ROLE_ARN)
     assert dataset_arn in fails("ResourceInUseException", p.delete_dataset, datasetArn=dataset_arn)
+    settle(lambda: p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"])
+
+    solution_arn = p.create_solution(name="sol", datasetGroupArn=group_arn, recipeArn=POPULARITY)["solutionArn"]
+    assert solution_arn in fails("ResourceInUseException", p.create_solution_version, solutionArn=solution_arn)
+    settle(lambda: p.describe_solution(solutionArn=solution_arn)["solution"])
+
+    version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+    # While it trains: no second version, no metrics, no campaign, no deleting the solution or the group's datasets.
     assert solution_arn in fails("ResourceInUseException", p.create_solution_version, solutionArn=solution_arn)
     assert version_arn in fails("ResourceInUseException", p.get_solution_metrics, solutionVersionArn=version_arn)
     assert version_arn in fails("ResourceInUseException", p.create_campaign, name="early", solutionVersionArn=version_arn)
     assert solution_arn in fails("ResourceInUseException", p.delete_solution, solutionArn=solution_arn)
-    assert wait(describe_version)["status"] == "ACTIVE"
+    assert dataset_arn in fails("ResourceInUseException", p.delete_dataset, datasetArn=dataset_arn)
+    settle(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
+    assert p.get_solution_metrics(solutionVersionArn=version_arn)["metrics"]
 
     campaign_arn = p.create_campaign(name="c", solutionVersionArn=version_arn)["campaignArn"]
-    describe_campaign = lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"]  # noqa: E731
-    assert describe_campaign()["status"] in PENDING
-    assert wait(describe_campaign)["status"] == "ACTIVE"
-    assert len(lazy.runtime.get_recommendations(campaignArn=campaign_arn, userId="user-0")["itemList"]) == 25
-
-    p.update_campaign(campaignArn=campaign_arn, minProvisionedTPS=2)
-    update = describe_campaign()["latestCampaignUpdate"]
-    assert update["status"] in PENDING  # an update's statuses are a create's (API_CampaignUpdateSummary.md)
-    assert campaign_arn in fails("ResourceInUseException", p.update_campaign, campaignArn=campaign_arn, minProvisionedTPS=3)
-    assert wait(lambda: describe_campaign()["latestCampaignUpdate"])["status"] == "ACTIVE"
-    assert describe_campaign()["minProvisionedTPS"] == 2
-
-    # Deletes: DELETE PENDING at once, then gone.
-    for delete, describe in (
-        (lambda: p.delete_campaign(campaignArn=campaign_arn), describe_campaign),
-        (lambda: p.delete_solution(solutionArn=solution_arn), describe_solution),
-        (lambda: p.delete_event_tracker(eventTrackerArn=tracker_arn), describe_tracker),
-        (lambda: p.delete_dataset(datasetArn=dataset_arn), describe_dataset),
-        (lambda: p.delete_dataset_group(datasetGroupArn=group_arn), describe_group),
-    ):
-        delete()
-        statuses = gone(describe)
-        assert statuses.startswith("DELETE PENDING"), statuses
+    message = fails("InvalidInputException", manual.runtime.get_recommendations, campaignArn=campaign_arn, userId="user-0")
+    assert campaign_arn in message and "CREATE PENDING" in message
+    settle(lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"])
+    assert len(manual.runtime.get_recommendations(campaignArn=campaign_arn, userId="user-0")["itemList"]) == 25
 
 
-def test_failures_arrive_later_too(lazy: Clients) -> None:
-    p = lazy.personalize
+def test_manual_holds_work_results_until_active(manual: Clients) -> None:
+    """What an import brings reaches training only once the job reads ACTIVE: the change and the status land together."""
+    p = manual.personalize
     schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
     group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
-    wait(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"])
+    statuses(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"], 4)
     dataset_arn = p.create_dataset(name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")["datasetArn"]
-    wait(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"])
-    job_arn = p.create_dataset_import_job(
-        jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://missing-bucket/i.csv"}, roleArn=ROLE_ARN
-    )["datasetImportJobArn"]
+    statuses(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"], 4)
+    solution_arn = p.create_solution(name="sol", datasetGroupArn=group_arn, recipeArn=POPULARITY)["solutionArn"]
+    statuses(lambda: p.describe_solution(solutionArn=solution_arn)["solution"], 4)
+    manual.s3.create_bucket(Bucket="data")
+    manual.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
+    job_arn = p.create_dataset_import_job(jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/i.csv"}, roleArn=ROLE_ARN)["datasetImportJobArn"]
     describe_job = lambda: p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"]  # noqa: E731
-    first = describe_job()
-    assert first["status"] in PENDING and "failureReason" not in first
-    last = wait(describe_job)
-    assert last["status"] == "CREATE FAILED" and "missing-bucket" in last["failureReason"]
 
-    solution_arn = p.create_solution(name="sol", datasetGroupArn=group_arn, recipeArn=POPULARITY)["solutionArn"]
-    wait(lambda: p.describe_solution(solutionArn=solution_arn)["solution"])
-    version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
-    describe_version = lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]  # noqa: E731
-    assert describe_version()["status"] in PENDING
-    last = wait(describe_version)
-    assert last["status"] == "CREATE FAILED" and "1000" in last["failureReason"]
+    assert statuses(describe_job, 3) == ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS"]
+    # Training now sees none of the import's rows yet.
+    early = p.create_solution_version(solutionArn=solution_arn, name="early")["solutionVersionArn"]
+    early_states = statuses(lambda: p.describe_solution_version(solutionVersionArn=early)["solutionVersion"], 4)
+    assert early_states[-1] == "CREATE FAILED"
+
+    assert statuses(describe_job, 1) == ["ACTIVE"]
+    later = p.create_solution_version(solutionArn=solution_arn, name="later")["solutionVersionArn"]
+    assert statuses(lambda: p.describe_solution_version(solutionVersionArn=later)["solutionVersion"], 4)[-1] == "ACTIVE"
 
 
-def test_set_synchronous_makes_every_create_active_at_once(lazy: Clients) -> None:
-    p = lazy.personalize
-    personalize_local.set_synchronous(True)
-    assert personalize_local.is_synchronous()
-    schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
-    group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
-    assert p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"]["status"] == "ACTIVE"
-    dataset_arn = p.create_dataset(name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")["datasetArn"]
-    assert p.describe_dataset(datasetArn=dataset_arn)["dataset"]["status"] == "ACTIVE"
-    lazy.s3.create_bucket(Bucket="data")
-    lazy.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
-    job_arn = p.create_dataset_import_job(
-        jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/i.csv"}, roleArn=ROLE_ARN
-    )["datasetImportJobArn"]
-    assert p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"]["status"] == "ACTIVE"
-    solution_arn = p.create_solution(name="sol", datasetGroupArn=group_arn, recipeArn=POPULARITY)["solutionArn"]
-    version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
-    assert p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]["status"] == "ACTIVE"
-    campaign_arn = p.create_campaign(name="c", solutionVersionArn=version_arn)["campaignArn"]
-    assert p.describe_campaign(campaignArn=campaign_arn)["campaign"]["status"] == "ACTIVE"
-    p.delete_campaign(campaignArn=campaign_arn)
-    fails("ResourceNotFoundException", p.describe_campaign, campaignArn=campaign_arn)
-
-    personalize_local.set_synchronous(False)
-    other = p.create_dataset_group(name="later")["datasetGroupArn"]
-    assert p.describe_dataset_group(datasetGroupArn=other)["datasetGroup"]["status"] in PENDING
-    wait(lambda: p.describe_dataset_group(datasetGroupArn=other)["datasetGroup"])
+# time: a status holds for its seconds -----------------------------------------------------------
 
 
-_SCRIPT = textwrap.dedent(
-    """
-    import boto3
-    import personalize_local
-    from personalize_local import mock_personalize
-    from personalize_local.backend import lifecycle
+def test_time_holds_each_status_for_its_seconds(aws: Clients) -> None:
+    p = aws.personalize
+    with transitions({"progression": "time", "seconds": 3600}):
+        group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+        describe = lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"]  # noqa: E731
+        assert statuses(describe, 3) == ["CREATE PENDING"] * 3
+        assert group_arn in fails("ResourceInUseException", p.create_event_tracker, name="t", datasetGroupArn=group_arn)
 
-    lifecycle.PENDING_SECONDS = 1.0
+    # Past its seconds, a status has moved on: sleeping longer (a slower machine) only moves it further.
+    seconds = 0.5
+    with transitions({"progression": "time", "seconds": seconds}):
+        other_arn = p.create_dataset_group(name="other")["datasetGroupArn"]
+        time.sleep(seconds * 1.5)
+        assert p.describe_dataset_group(datasetGroupArn=other_arn)["datasetGroup"]["status"] != "CREATE PENDING"
+        time.sleep(seconds * 1.5)
+        assert p.describe_dataset_group(datasetGroupArn=other_arn)["datasetGroup"]["status"] == "ACTIVE"
+
+
+# Over HTTP: moto's /moto-api/state-manager endpoints ----------------------------------------------
+
+
+def test_manual_over_http(endpoint: str, remote: Clients) -> None:
+    p = remote.personalize
+    try:
+        moto_api(endpoint, "state-manager/set-transition", {"model_name": "personalize::dataset_group", "transition": MANUAL})
+        group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+        describe_group = lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"]  # noqa: E731
+        assert group_arn in fails("ResourceInUseException", p.create_event_tracker, name="t", datasetGroupArn=group_arn)
+        assert statuses(describe_group, 5) == CREATED
+        p.delete_dataset_group(datasetGroupArn=group_arn)
+        assert statuses(describe_group, 3) == GROUP_DELETED
+    finally:
+        moto_api(endpoint, "state-manager/unset-transition", {"model_name": "personalize::dataset_group"})
+    other_arn = p.create_dataset_group(name="other")["datasetGroupArn"]
+    assert p.describe_dataset_group(datasetGroupArn=other_arn)["datasetGroup"]["status"] == "ACTIVE"
+
+
+# Work and the mock's end --------------------------------------------------------------------------
+
+
+def workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "personalize-work"]
+
+
+def test_no_worker_outlives_its_mock(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = threading.Event()
+    original = core.BackendCore.start
+
+    def slow_start(self: core.BackendCore, kind: str, resource: Any, work: Any = None, apply: Any = None) -> None:
+        def slow_work() -> Any:
+            started.set()
+            time.sleep(1.0)  # work still running when the mock ends
+            return work()
+
+        original(self, kind, resource, slow_work if work else None, apply)
+
+    monkeypatch.setattr(core.BackendCore, "start", slow_start)
     with mock_personalize():
         p = boto3.client("personalize", region_name="us-east-1")
-        arn = p.create_dataset_group(name="g")["datasetGroupArn"]
-        print(personalize_local.is_synchronous(), p.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"]["status"])
-    """
-)
+        s3 = boto3.client("s3", region_name="us-east-1")
+        schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+        group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+        dataset_arn = p.create_dataset(name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")["datasetArn"]
+        s3.create_bucket(Bucket="data")
+        s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
+        p.create_dataset_import_job(jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/i.csv"}, roleArn=ROLE_ARN)
+        assert started.wait(30)
+    assert workers() == []
 
 
-@pytest.mark.parametrize("value, synchronous", [("1", True), ("true", True), ("", False)])
-def test_environment_switch(value: str, synchronous: bool) -> None:
-    env = {**os.environ, "PERSONALIZE_LOCAL_SYNC": value, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-    done = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    flag, status = done.stdout.split(maxsplit=1)
-    assert flag == str(synchronous)
-    assert (status.strip() == "ACTIVE") is synchronous
-    if not synchronous:
-        assert status.strip() in PENDING
+def test_update_campaign_brings_a_failed_campaign_into_service(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    """API_UpdateCampaign.md: an update takes a campaign that is ACTIVE or CREATE FAILED."""
+    from .helpers import active_version, loaded_group
+
+    group = loaded_group(aws)
+    version_arn = active_version(aws, group.dataset_group_arn)
+    original = core.BackendCore.start
+    failed_once: list[bool] = []
+
+    def failing_deploy(self: core.BackendCore, kind: str, resource: Any, work: Any = None, apply: Any = None) -> None:
+        def broken() -> Any:
+            raise JobFailed("The deployment failed.")
+
+        # The campaign's own creation fails; its update (a start of the same kind) does not.
+        failing = kind == "campaign" and resource.name == "broken" and not failed_once
+        failed_once.extend([True] if failing else [])
+        original(self, kind, resource, broken if failing else work, apply)
+
+    monkeypatch.setattr(core.BackendCore, "start", failing_deploy)
+    p = aws.personalize
+    campaign_arn = p.create_campaign(name="broken", solutionVersionArn=version_arn)["campaignArn"]
+    failed = p.describe_campaign(campaignArn=campaign_arn)["campaign"]
+    assert failed["status"] == "CREATE FAILED" and failed["failureReason"] == "The deployment failed."
+    fails("InvalidInputException", aws.runtime.get_recommendations, campaignArn=campaign_arn, userId="user-0")
+
+    p.update_campaign(campaignArn=campaign_arn, minProvisionedTPS=2)
+    campaign = p.describe_campaign(campaignArn=campaign_arn)["campaign"]
+    assert campaign["status"] == "ACTIVE" and "failureReason" not in campaign
+    assert campaign["latestCampaignUpdate"]["status"] == "ACTIVE" and campaign["minProvisionedTPS"] == 2
+    assert len(aws.runtime.get_recommendations(campaignArn=campaign_arn, userId="user-0")["itemList"]) == 25
 
 
 # Where state lives -------------------------------------------------------------------------------

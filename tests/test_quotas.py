@@ -61,14 +61,14 @@ def test_schemas_per_region(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> No
     assert "2 active schemas" in fails("LimitExceededException", aws.personalize.create_schema, name="one-more", schema=INTERACTIONS_SCHEMA)
 
 
-def test_running_imports_and_trainings_per_region(lazy: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_running_imports_and_trainings_per_region(manual: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
     """Quotas on work in progress count only what is still pending or in progress (asynchronous here)."""
     monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_RUNNING_IMPORT_JOBS", "1")
     monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_TRAINING_SOLUTION_VERSIONS", "1")
-    p = lazy.personalize
-    first, second = (create_group(lazy, name) for name in ("first", "second"))
-    lazy.s3.create_bucket(Bucket="quota-data")
-    lazy.s3.put_object(Bucket="quota-data", Key="rows.csv", Body=to_csv(small_rows()))
+    p = manual.personalize
+    first, second = (create_group(manual, name) for name in ("first", "second"))
+    manual.s3.create_bucket(Bucket="quota-data")
+    manual.s3.put_object(Bucket="quota-data", Key="rows.csv", Body=to_csv(small_rows()))
     source = {"dataLocation": "s3://quota-data/rows.csv"}
 
     job = p.create_dataset_import_job(jobName="a", datasetArn=first.dataset_arn, dataSource=source)["datasetImportJobArn"]

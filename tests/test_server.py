@@ -4,39 +4,15 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
-from typing import Iterator
 
 import pytest
-from werkzeug.serving import make_server
-
-from personalize_local.server import PersonalizeServer
 
 from .conftest import Clients, error_code, make_clients
 from .datagen import TASTES, interactions, to_csv
 from .helpers import METRICS
 from .test_getting_started import share_of_taste, walk
 from .workflow import recommended
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, PersonalizeServer(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def remote(endpoint: str, sync: None) -> Iterator[Clients]:
-    # moto's own reset endpoint clears every backend, this emulator's included.
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).read()
-    clients = make_clients(endpoint_url=endpoint)
-    yield clients
-    assert clients.shape_errors == [], "\n".join(clients.shape_errors)
 
 
 def test_whole_path_over_http(remote: Clients) -> None:

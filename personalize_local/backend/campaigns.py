@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..wire.errors import InvalidInputException, ResourceInUseException
-from . import lifecycle, quotas
+from . import quotas
 from .core import BackendCore, Resource, now
 from .solutions import SolutionVersion
 
@@ -70,8 +70,20 @@ class Campaign(Resource):
     latest_update: CampaignUpdate | None = None
 
     @property
+    def serving(self) -> Deployment:
+        """The deployment answering requests: the latest update's once it is ACTIVE (reading its status may land it)."""
+        if self.latest_update is not None:
+            self.latest_update.lifecycle.touch()
+        return self.deployment
+
+    @property
+    def status(self) -> str:
+        self.serving  # an update that lands may bring a campaign whose creation failed into service
+        return super().status
+
+    @property
     def solution_version(self) -> SolutionVersion:
-        return self.deployment.solution_version
+        return self.serving.solution_version
 
     @property
     def solution_version_arn(self) -> str:
@@ -84,7 +96,7 @@ class Campaign(Resource):
     @property
     def exploration(self) -> tuple[float, float]:
         """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
-        exploration = self.deployment.exploration
+        exploration = self.serving.exploration
         weight, cutoff = (float(exploration.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
         return weight, cutoff
 
@@ -92,7 +104,7 @@ class Campaign(Resource):
         return {
             "name": self.name,
             "campaignArn": self.arn,
-            **self.deployment.members(),
+            **self.serving.members(),
             "status": self.status,
             "failureReason": self.failure_reason,
             "creationDateTime": self.creation_date_time,
@@ -150,7 +162,7 @@ class CampaignsMixin(BackendCore):
         campaign_config: dict[str, Any] | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        version: SolutionVersion = self.get_active("solution-version", solution_version_arn)
+        version: SolutionVersion = self.require_active("solution-version", solution_version_arn)
         quotas.CAMPAIGNS_PER_GROUP.check(
             self.find(KIND, lambda c: c.solution_version.dataset_group_arn == version.dataset_group_arn)
         )
@@ -160,11 +172,14 @@ class CampaignsMixin(BackendCore):
             deployment=Deployment(version, min_provisioned_tps or DEFAULT_TPS, _campaign_config(version, campaign_config)),
         )
         self.add(KIND, campaign, tags)
-        lifecycle.start(self.lock, campaign, lambda: None)
+        self.start(KIND, campaign)
         return {"campaignArn": campaign.arn}
 
     def describe_campaign(self, campaign_arn: str) -> dict[str, Any]:
-        return {"campaign": self.get(KIND, campaign_arn).describe()}
+        campaign: Campaign = self.observe(KIND, campaign_arn)
+        if campaign.latest_update is not None:
+            campaign.latest_update.lifecycle.advance()  # a describe watches the update move too
+        return {"campaign": campaign.describe()}
 
     def list_campaigns(
         self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
@@ -178,11 +193,12 @@ class CampaignsMixin(BackendCore):
         min_provisioned_tps: int | None = None,
         campaign_config: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        campaign: Campaign = self.get_active(KIND, campaign_arn)
+        # API_UpdateCampaign.md: an update can also bring a campaign whose creation failed into service.
+        campaign: Campaign = self.require_settled(KIND, campaign_arn)
         if campaign.latest_update is not None and campaign.latest_update.busy:
             raise ResourceInUseException(f"The campaign {campaign_arn} is already being updated.")
-        current = campaign.deployment
-        version = self.get_active("solution-version", solution_version_arn) if solution_version_arn else current.solution_version
+        current = campaign.serving
+        version = self.require_active("solution-version", solution_version_arn) if solution_version_arn else current.solution_version
         config = campaign_config if campaign_config is not None else current.campaign_config
         update = CampaignUpdate(
             arn=campaign.arn,
@@ -192,15 +208,16 @@ class CampaignsMixin(BackendCore):
         campaign.latest_update = update
 
         def apply() -> None:
-            with self.lock:
-                campaign.deployment = update.deployment
-                campaign.last_updated_date_time = now()
+            # The campaign serves its previous deployment until the update is ACTIVE (API_UpdateCampaign.md).
+            campaign.deployment = update.deployment
+            campaign.last_updated_date_time = now()
+            campaign.lifecycle.recover()
 
-        lifecycle.start(self.lock, update, apply)
+        self.start(KIND, update, apply=apply)
         return {"campaignArn": campaign.arn}
 
     def delete_campaign(self, campaign_arn: str) -> None:
-        campaign = self.get_settled(KIND, campaign_arn)
+        campaign = self.require_settled(KIND, campaign_arn)
         if campaign.latest_update is not None and campaign.latest_update.busy:
             raise ResourceInUseException(f"The campaign {campaign_arn} is being updated; delete it once the update is done.")
-        lifecycle.delete(self.lock, campaign, lambda: self.remove(KIND, campaign_arn))
+        self.start_delete(KIND, campaign)

@@ -5,9 +5,10 @@ import base64
 import binascii
 import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from moto.core.base_backend import BaseBackend
 
@@ -18,6 +19,7 @@ from ..wire.errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
+from .lifecycle import GONE, Apply, Job, Lifecycle, Work, call_budget
 
 DEFAULT_PAGE_SIZE = 100
 # tagging-resources.md: a resource carries at most this many tags.
@@ -35,19 +37,21 @@ def short_id() -> str:
 
 @dataclass
 class Resource:
-    """A resource with the members every Personalize resource has."""
+    """A resource with the members every Personalize resource has; its status, if it has one, moves by its lifecycle."""
 
     arn: str
     name: str
-    status: str = "ACTIVE"
     creation_date_time: datetime = field(default_factory=now)
     last_updated_date_time: datetime = field(default_factory=now)
-    failure_reason: str | None = None
+    lifecycle: Lifecycle | None = field(default=None, repr=False, compare=False)
 
-    def set_status(self, status: str, failure_reason: str | None = None) -> None:
-        self.status = status
-        self.failure_reason = failure_reason
-        self.last_updated_date_time = now()
+    @property
+    def status(self) -> str:
+        return self.lifecycle.status if self.lifecycle else "ACTIVE"
+
+    @property
+    def failure_reason(self) -> str | None:
+        return self.lifecycle.failure_reason if self.lifecycle else None
 
     @property
     def busy(self) -> bool:
@@ -63,10 +67,24 @@ class BackendCore(BaseBackend):
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
-        # One lock for the region's state: API calls and background jobs both take it.
+        # One lock for the region's state: API calls and workers both take it; waits for work release it.
         self.lock = threading.RLock()
+        self.condition = threading.Condition(self.lock)
         self.resources: dict[str, dict[str, Resource]] = {}
         self.tags: dict[str, list[dict[str, str]]] = {}
+        self.jobs: list[Job] = []
+
+    def reset(self) -> None:
+        """moto's reset (and leaving the mock): cancel the work still running, then forget everything."""
+        for job in self.jobs:
+            job.cancel()
+        super().reset()
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Around one API call: the region's lock, and a bound on how long the call waits for work."""
+        with self.lock, call_budget():
+            yield
 
     # ARNs ------------------------------------------------------------------
     def arn(self, kind: str, *parts: str) -> str:
@@ -87,25 +105,47 @@ class BackendCore(BaseBackend):
             self.tags[resource.arn] = list(tags)
         return resource
 
-    def get(self, kind: str, arn: str) -> Any:
-        try:
-            return self.table(kind)[arn]
-        except KeyError:
-            raise ResourceNotFoundException.for_arn(arn) from None
+    # Lifecycles ----------------------------------------------------------------
+    def start(self, kind: str, resource: Resource, work: Work | None = None, apply: Apply | None = None) -> None:
+        """Walk ``resource`` through the create statuses of its kind's model, ``work`` running behind them."""
+        resource.lifecycle = Lifecycle(kind.replace("-", "_"), resource, self.condition)
+        job = resource.lifecycle.create(work, apply)
+        if job is not None:
+            self.jobs = [j for j in self.jobs if j.alive] + [job]
 
-    def get_active(self, kind: str, arn: str) -> Any:
-        """The resource, which must be ACTIVE to be used by another."""
-        resource = self.get(kind, arn)
-        if resource.status != "ACTIVE":
-            raise ResourceInUseException(f"Resource Arn {arn} is not in ACTIVE state (it is {resource.status}).")
+    def start_delete(self, kind: str, resource: Resource, remove: Apply | None = None) -> None:
+        """Walk ``resource`` through its delete statuses; then ``remove`` it (by default, from the registry)."""
+        resource.lifecycle.delete(remove or (lambda: self.remove(kind, resource.arn)))
+
+    def get(self, kind: str, arn: str) -> Any:
+        resource = self.table(kind).get(arn)
+        if resource is None or resource.status == GONE:
+            raise ResourceNotFoundException.for_arn(arn)
         return resource
 
-    def get_settled(self, kind: str, arn: str) -> Any:
-        """The resource, which must not be mid-create or mid-delete to be deleted."""
+    def observe(self, kind: str, arn: str) -> Any:
+        """The resource as a describe sees it: each describe counts for moto's ``manual`` progression."""
+        resource = self.get(kind, arn)
+        if resource.lifecycle is not None:
+            resource.lifecycle.advance()
+            if resource.status == GONE:
+                raise ResourceNotFoundException.for_arn(arn)
+        return resource
+
+    def require_active(self, kind: str, arn: str) -> Any:
+        """The resource, which another may use only once it is ACTIVE."""
+        resource = self.get(kind, arn)
+        status = resource.status
+        if status != "ACTIVE":
+            raise ResourceInUseException(f"Resource Arn {arn} is not in ACTIVE state (it is {status}).")
+        return resource
+
+    def require_settled(self, kind: str, arn: str) -> Any:
+        """The resource, which may be changed or deleted only when ACTIVE or CREATE FAILED."""
         resource = self.get(kind, arn)
         if resource.busy:
             raise ResourceInUseException(
-                f"Resource Arn {arn} is {resource.status}; it can be deleted once it is ACTIVE or CREATE FAILED."
+                f"Resource Arn {arn} is {resource.status}; it can be changed once it is ACTIVE or CREATE FAILED."
             )
         return resource
 
@@ -122,7 +162,8 @@ class BackendCore(BaseBackend):
         self.tags.pop(arn, None)
 
     def find(self, kind: str, predicate: Callable[[Any], bool] = lambda _r: True) -> list[Any]:
-        return [r for r in self.table(kind).values() if predicate(r)]
+        # A copy: reading a status may finish a delete, which takes the resource out of the table.
+        return [r for r in list(self.table(kind).values()) if r.status != GONE and predicate(r)]
 
     def refuse_if_used(self, arn: str, users: Iterable[Resource], what: str) -> None:
         """ResourceInUseException naming a dependent resource, if there is one."""

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..wire.errors import InvalidInputException
-from . import lifecycle, quotas
+from . import quotas
 from .core import BackendCore, Resource
 
 KIND = "dataset-group"
@@ -59,17 +59,17 @@ class DatasetGroupsMixin(BackendCore):
         quotas.DATASET_GROUPS.check(self.find(KIND))
         group = DatasetGroup(arn=self.arn(KIND, name), name=name, role_arn=role_arn, kms_key_arn=kms_key_arn, domain=domain)
         self.add(KIND, group, tags)
-        lifecycle.start(self.lock, group, lambda: None)
+        self.start(KIND, group)
         return {"datasetGroupArn": group.arn, "domain": domain}
 
     def describe_dataset_group(self, dataset_group_arn: str) -> dict[str, Any]:
-        return {"datasetGroup": self.get(KIND, dataset_group_arn).describe()}
+        return {"datasetGroup": self.observe(KIND, dataset_group_arn).describe()}
 
     def list_dataset_groups(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
         return self.list_page(KIND, "datasetGroups", next_token, max_results)
 
     def delete_dataset_group(self, dataset_group_arn: str) -> None:
-        group = self.get_settled(KIND, dataset_group_arn)
+        group = self.require_settled(KIND, dataset_group_arn)
         for kind, what in DEPENDENTS:
             self.refuse_if_used(dataset_group_arn, self.find(kind, lambda r: r.dataset_group_arn == dataset_group_arn), what)
-        lifecycle.delete(self.lock, group, lambda: self.remove(KIND, dataset_group_arn))
+        self.start_delete(KIND, group)

@@ -10,8 +10,9 @@ from ..data.schemas import SchemaError, check_dataset_schema, normalize_dataset_
 from ..data.events import EventLog
 from ..data.table import RECORD_KEYS, DatasetTable
 from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
-from . import lifecycle, quotas
-from .core import BackendCore, Resource
+from . import quotas
+from .core import BackendCore, Resource, now
+from .lifecycle import Apply, JobFailed
 from .schemas import DatasetSchema
 
 KIND = "dataset"
@@ -101,7 +102,7 @@ class DatasetsMixin(BackendCore):
         canonical = normalize_dataset_type(dataset_type)
         if canonical is None:
             raise InvalidInputException(f"Value '{dataset_type}' at 'datasetType' is not a dataset type: use Interactions, Items or Users.")
-        group = self.get_active("dataset-group", dataset_group_arn)
+        group = self.require_active("dataset-group", dataset_group_arn)
         schema: DatasetSchema = self.get("schema", schema_arn)
         if schema.domain != group.domain:
             raise InvalidInputException(
@@ -123,11 +124,11 @@ class DatasetsMixin(BackendCore):
             table=DatasetTable(schema.parsed.names, RECORD_KEYS.get(canonical)),
         )
         self.add(KIND, dataset, tags)
-        lifecycle.start(self.lock, dataset, lambda: None)
+        self.start(KIND, dataset)
         return {"datasetArn": dataset.arn}
 
     def describe_dataset(self, dataset_arn: str) -> dict[str, Any]:
-        dataset: Dataset = self.get(KIND, dataset_arn)
+        dataset: Dataset = self.observe(KIND, dataset_arn)
         # The Interactions dataset shows the tracking ID of the group's event tracker.
         trackers = self.find(
             "event-tracker",
@@ -141,14 +142,14 @@ class DatasetsMixin(BackendCore):
         return self.list_page(KIND, "datasets", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_dataset(self, dataset_arn: str) -> None:
-        dataset = self.get_settled(KIND, dataset_arn)
+        dataset = self.require_settled(KIND, dataset_arn)
         # API_DeleteDataset.md: not while an import job into it or a solution version of its group is pending or in progress.
         for kind, uses, what in (
             (IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn, "import job"),
             ("solution-version", lambda v: v.dataset_group_arn == dataset.dataset_group_arn, "training solution version"),
         ):
             self.refuse_if_used(dataset_arn, self.find(kind, lambda r: uses(r) and r.busy), what)
-        lifecycle.delete(self.lock, dataset, lambda: self.remove(KIND, dataset_arn))
+        self.start_delete(KIND, dataset)
 
     def dataset_of(self, dataset_group_arn: str, dataset_type: str) -> Dataset | None:
         found = self.find(KIND, lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == dataset_type)
@@ -165,7 +166,7 @@ class DatasetsMixin(BackendCore):
         import_mode: str | None = None,
         publish_attribution_metrics_to_s3: bool | None = None,
     ) -> dict[str, Any]:
-        dataset: Dataset = self.get_active(KIND, dataset_arn)
+        dataset: Dataset = self.require_active(KIND, dataset_arn)
         location = data_source.get("dataLocation")
         if not location:
             raise InvalidInputException("Value null at 'dataSource.dataLocation' failed to satisfy constraint: Member must not be null")
@@ -189,32 +190,41 @@ class DatasetsMixin(BackendCore):
             publish_attribution_metrics_to_s3=publish_attribution_metrics_to_s3,
         )
         self.add(IMPORT_KIND, job, tags)
-        lifecycle.start(self.lock, job, lambda: self._run_import(job, dataset))
+        # S3 is read now, inside the call: moto's S3 is not to be touched from a worker while moto resets.
+        try:
+            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, location)
+        except S3ReadError as error:
+            files = error
+        self.start(IMPORT_KIND, job, lambda: self._import(job, dataset, files))
         return {"datasetImportJobArn": job.arn}
 
-    def _run_import(self, job: DatasetImportJob, dataset: Dataset) -> None:
-        """Read and check every row first; the dataset changes only when all of them pass."""
+    def _import(self, job: DatasetImportJob, dataset: Dataset, files: list[tuple[str, bytes]] | S3ReadError) -> Apply:
+        """Read and check every row; the dataset changes only when all of them pass, as the job turns ACTIVE."""
         try:
-            files = read_objects(self.account_id, job.data_location)
+            if isinstance(files, S3ReadError):
+                raise files
             frame = read_csv_files(files, dataset.schema.parsed, dataset.dataset_type)
         except (S3ReadError, DataImportError) as error:
-            raise lifecycle.JobFailed(str(error)) from None
+            raise JobFailed(str(error)) from None
         if dataset.dataset_type == "INTERACTIONS" and len(frame) < MIN_IMPORTED_INTERACTIONS:
-            raise lifecycle.JobFailed(
+            raise JobFailed(
                 f"{job.data_location} holds {len(frame)} interactions records; an import job needs at least "
                 f"{MIN_IMPORTED_INTERACTIONS}. Record fewer interactions with PutEvents instead."
             )
-        with self.lock:
+
+        def apply() -> None:
             if job.import_mode == "INCREMENTAL":
                 dataset.table.append(frame)
             else:
                 dataset.table.replace(frame)
             dataset.bulk_imported = True
-            dataset.last_updated_date_time = job.last_updated_date_time
+            dataset.last_updated_date_time = now()
             job.rows = len(frame)
 
+        return apply
+
     def describe_dataset_import_job(self, dataset_import_job_arn: str) -> dict[str, Any]:
-        return {"datasetImportJob": self.get(IMPORT_KIND, dataset_import_job_arn).describe()}
+        return {"datasetImportJob": self.observe(IMPORT_KIND, dataset_import_job_arn).describe()}
 
     def list_dataset_import_jobs(
         self, dataset_arn: str | None = None, next_token: str | None = None, max_results: int | None = None

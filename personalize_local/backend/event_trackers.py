@@ -9,7 +9,6 @@ from typing import Any
 from ..data.csv_import import VALUE_LENGTH_LIMITS
 from ..data.schemas import Field, Schema
 from ..wire.errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
-from . import lifecycle
 from .core import BackendCore, Resource, short_id
 from .datasets import Dataset
 
@@ -108,7 +107,7 @@ class EventTrackersMixin(BackendCore):
     def create_event_tracker(
         self, name: str, dataset_group_arn: str, tags: list[dict[str, str]] | None = None
     ) -> dict[str, Any]:
-        self.get_active("dataset-group", dataset_group_arn)
+        self.require_active("dataset-group", dataset_group_arn)
         if self.find(KIND, lambda t: t.name == name):
             raise ResourceAlreadyExistsException(f"An event tracker named {name} already exists.")
         if len(self.find(KIND, lambda t: t.dataset_group_arn == dataset_group_arn)) >= MAX_TRACKERS_PER_GROUP:
@@ -121,11 +120,11 @@ class EventTrackersMixin(BackendCore):
             account_id=self.account_id,
         )
         self.add(KIND, tracker, tags)
-        lifecycle.start(self.lock, tracker, lambda: None)
+        self.start(KIND, tracker)
         return {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id}
 
     def describe_event_tracker(self, event_tracker_arn: str) -> dict[str, Any]:
-        return {"eventTracker": self.get(KIND, event_tracker_arn).describe()}
+        return {"eventTracker": self.observe(KIND, event_tracker_arn).describe()}
 
     def list_event_trackers(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
@@ -133,8 +132,8 @@ class EventTrackersMixin(BackendCore):
         return self.list_page(KIND, "eventTrackers", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_event_tracker(self, event_tracker_arn: str) -> None:
-        tracker = self.get_settled(KIND, event_tracker_arn)
-        lifecycle.delete(self.lock, tracker, lambda: self.remove(KIND, event_tracker_arn))
+        tracker = self.require_settled(KIND, event_tracker_arn)
+        self.start_delete(KIND, tracker)
 
     def interactions_dataset_for(self, tracker: EventTracker) -> Dataset:
         dataset = self.dataset_of(tracker.dataset_group_arn, "INTERACTIONS")

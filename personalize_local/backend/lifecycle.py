@@ -1,86 +1,214 @@
-"""Long work behind a resource's status: asynchronous like the service, or synchronous for fast tests.
+"""Statuses the service's way, moved by moto's state manager.
 
-Create calls return at once with CREATE PENDING; a worker moves the resource to
-CREATE IN_PROGRESS, does the work and ends in ACTIVE or CREATE FAILED. A campaign
-update goes the same way (API_CampaignUpdateSummary.md). Deletes go through
-DELETE PENDING. ``PERSONALIZE_LOCAL_SYNC=1`` (or :func:`set_synchronous`)
-makes every transition happen inside the call that starts it.
+Every Personalize resource with a status is a model of moto's state manager,
+``personalize::<kind>`` (:data:`MODELS`). A create walks CREATE PENDING and
+CREATE IN_PROGRESS and ends in ACTIVE or CREATE FAILED; a delete walks the
+resource's delete statuses, and then the resource is gone. How fast is the state
+manager's to say, as for moto's own models:
+
+- ``immediate`` (the default): a read shows the last status there is, so the
+  first describe after a create already shows ACTIVE or CREATE FAILED;
+- ``manual`` with ``times``: the status moves on each ``times``-th describe;
+- ``time`` with ``seconds``: the status moves once it is that many seconds old.
+
+The real work (an import, a training) starts in a worker with the create. No
+status steps past the last working one before that work is done: a read that
+would step waits for it, within its API call's budget (under the SDKs' 60-second
+read timeout), and longer work honestly shows CREATE IN_PROGRESS until it is done.
+What the work changes (a dataset's rows, a version's model) lands in that step,
+so the change and the ACTIVE status are seen together.
 """
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-from typing import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from .core import Resource
+from moto.moto_api import state_manager
+from moto.moto_api._internal.managed_state_model import ManagedState
+
+if TYPE_CHECKING:
+    from .core import Resource
 
 log = logging.getLogger(__name__)
 
-# How long a resource stays PENDING before its worker starts, so clients can see the state.
-PENDING_SECONDS = 0.05
+CREATE = ("CREATE PENDING", "CREATE IN_PROGRESS")
+DELETE = ("DELETE PENDING", "DELETE IN_PROGRESS")
+# Each model's delete statuses, from the guide's status lists: a dataset group has no DELETE IN_PROGRESS,
+# and import jobs and solution versions are never deleted on their own.
+MODELS: dict[str, tuple[str, ...]] = {
+    "dataset_group": ("DELETE PENDING",),
+    "dataset": DELETE,
+    "dataset_import_job": (),
+    "solution": DELETE,
+    "solution_version": (),
+    "campaign": DELETE,
+    "event_tracker": DELETE,
+}
+PREFIX = "personalize::"
+for _model in MODELS:
+    state_manager.register_default_transition(f"{PREFIX}{_model}", {"progression": "immediate"})
+
+# The status of a resource whose delete has finished: it is no longer there to describe.
+GONE = "GONE"
+# How long one API call may wait for work behind a status: SDKs time a read out after 60 seconds.
+CALL_BUDGET_SECONDS = 45.0
+# How long leaving the mock waits for a worker to notice it was cancelled.
+CANCEL_PATIENCE_SECONDS = 120.0
+
+_deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", default=None)
+
+
+@contextmanager
+def call_budget(seconds: float = CALL_BUDGET_SECONDS) -> Iterator[None]:
+    """Bound what the API call running inside waits for work, in all."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _time_left() -> float:
+    deadline = _deadline.get()
+    return CALL_BUDGET_SECONDS if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 class JobFailed(Exception):
     """The work failed the way the service reports it: the message becomes ``failureReason``."""
 
 
-_synchronous = os.environ.get("PERSONALIZE_LOCAL_SYNC", "").lower() in ("1", "true", "yes")
+# Work does what takes time and returns how to apply its result to the state (or None).
+Apply = Callable[[], None]
+Work = Callable[[], "Apply | None"]
 
 
-def set_synchronous(flag: bool = True) -> None:
-    """Make every create, update and delete finish inside its own API call."""
-    global _synchronous
-    _synchronous = flag
+class Job:
+    """Work behind a status, in a worker thread: whether it failed, and how to apply its result."""
+
+    def __init__(self, work: Work, condition: threading.Condition, on_finish: Callable[[], None]) -> None:
+        self.finished = False
+        self.cancelled = False
+        self.failure: str | None = None
+        self.apply: Apply | None = None
+        self._condition = condition
+        self._on_finish = on_finish
+        self._thread = threading.Thread(target=self._run, args=(work,), name="personalize-work", daemon=True)
+        self._thread.start()
+
+    def _run(self, work: Work) -> None:
+        apply, failure = None, None
+        try:
+            apply = work()
+        except JobFailed as error:
+            failure = str(error)
+        except Exception as error:  # a bug here must still end in a final status
+            log.exception("work behind a status failed")
+            failure = f"Internal error: {error}"
+        with self._condition:
+            self.apply, self.failure, self.finished = apply, failure, True
+            self._condition.notify_all()
+            if not self.cancelled:
+                self._on_finish()
+
+    def wait(self, timeout: float) -> bool:
+        """Whether the work is done, waiting up to ``timeout`` seconds with the backend's lock released."""
+        with self._condition:
+            return self._condition.wait_for(lambda: self.finished, timeout)
+
+    def cancel(self) -> None:
+        """Nothing of the work will be applied; return once its worker has stopped."""
+        self.cancelled = True
+        self._thread.join(CANCEL_PATIENCE_SECONDS)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
 
-def is_synchronous() -> bool:
-    return _synchronous
+class Lifecycle(ManagedState):
+    """One resource's status: a model of moto's state manager that never steps past unfinished work."""
 
+    def __init__(self, model: str, owner: "Resource", condition: threading.Condition) -> None:
+        super().__init__(f"{PREFIX}{model}", [CREATE])
+        self.failure_reason: str | None = None
+        self._owner = owner
+        self._condition = condition
+        self._deletes = MODELS[model]
+        self._phase: tuple[str, ...] = CREATE
+        self._job: Job | None = None
+        self._apply: Apply | None = None
+        self._success = "ACTIVE"
+        self._outcome: str | None = None
 
-def _run(lock: threading.RLock, resource: Resource, work: Callable[[], None]) -> None:
-    with lock:
-        resource.set_status("CREATE IN_PROGRESS")
-    try:
-        work()
-    except JobFailed as failure:
-        with lock:
-            resource.set_status("CREATE FAILED", str(failure))
-        return
-    except Exception as error:  # a bug here must still leave the resource in a final state
-        log.exception("work for %s failed", resource.arn)
-        with lock:
-            resource.set_status("CREATE FAILED", f"Internal error: {error}")
-        return
-    with lock:
-        resource.set_status("ACTIVE")
+    # Phases ------------------------------------------------------------------
+    def create(self, work: Work | None = None, apply: Apply | None = None) -> Job | None:
+        """Start the create statuses; ``work`` runs now in a worker, ``apply`` lands with ACTIVE."""
+        with self._condition:  # the worker reports under this lock: it must find its job set
+            self._begin(CREATE, "ACTIVE", apply)
+            if work is not None:
+                self._job = Job(work, self._condition, self.touch)
+            else:
+                self.touch()  # nothing to wait for: an immediate status lands now
+            return self._job
 
+    def delete(self, remove: Apply) -> None:
+        """Start the delete statuses; ``remove`` takes the resource away after the last of them."""
+        self._begin(self._deletes, GONE, remove)
+        self.touch()
 
-def start(lock: threading.RLock, resource: Resource, work: Callable[[], None]) -> None:
-    """Run ``work`` for ``resource`` (CREATE PENDING now), in the background unless synchronous."""
-    resource.set_status("CREATE PENDING")
-    if _synchronous:
-        _run(lock, resource, work)
-        return
+    def _begin(self, phase: tuple[str, ...], success: str, apply: Apply | None) -> None:
+        self._phase, self._success, self._apply = phase, success, apply
+        self._job, self._outcome, self.failure_reason = None, None, None
+        self._status, self._tick, self._time_progressed = phase[0], 0, datetime.now()
+        self._owner.last_updated_date_time = datetime.now(timezone.utc)
 
-    def later() -> None:
-        time.sleep(PENDING_SECONDS)
-        _run(lock, resource, work)
+    def recover(self) -> None:
+        """A resource whose creation failed, made good by an update: ACTIVE from now on."""
+        if self._status == "CREATE FAILED":
+            self._phase, self._status, self._outcome, self.failure_reason = (), "ACTIVE", "ACTIVE", None
 
-    threading.Thread(target=later, name="personalize-create", daemon=True).start()
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
 
+    # Reading -----------------------------------------------------------------
+    @property
+    def status(self) -> str:  # type: ignore[override]
+        before = self._status
+        after = ManagedState.status.fget(self)  # type: ignore[attr-defined]
+        if after != before:
+            self._owner.last_updated_date_time = datetime.now(timezone.utc)
+        return after
 
-def delete(lock: threading.RLock, resource: Resource, remove: Callable[[], None]) -> None:
-    """Mark ``resource`` DELETE PENDING and remove it, in the background unless synchronous."""
-    resource.set_status("DELETE PENDING")
-    if _synchronous:
-        remove()
-        return
+    def touch(self) -> None:
+        """Read the status, so that an ``immediate`` one lands as soon as it can."""
+        self.status
 
-    def later() -> None:
-        time.sleep(PENDING_SECONDS)
-        with lock:
-            remove()
+    def _get_next_status(self, previous: str | None) -> str | None:
+        if previous not in self._phase:
+            return previous  # ACTIVE, CREATE FAILED and GONE stay
+        position = self._phase.index(previous)
+        if position + 1 < len(self._phase):
+            return self._phase[position + 1]
+        return self._step_out() or previous
 
-    threading.Thread(target=later, name="personalize-delete", daemon=True).start()
+    def _step_out(self) -> str | None:
+        """The status after the phase's last: None while its work is not done. Applies the work once."""
+        job = self._job
+        if self._outcome is None and job is not None and not job.wait(_time_left()):
+            return None
+        # Checked again after the wait: another reader may have stepped out meanwhile.
+        if self._outcome is None:
+            if job is not None and job.failure is not None:
+                self.failure_reason, self._outcome = job.failure, "CREATE FAILED"
+                return self._outcome
+            for apply in (job.apply if job else None, self._apply):
+                if apply is not None:
+                    apply()
+            self._outcome = self._success
+        return self._outcome

@@ -18,8 +18,9 @@ from ..wire.errors import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
-from . import lifecycle, quotas
+from . import quotas
 from .core import BackendCore, Resource, short_id
+from .lifecycle import Apply, JobFailed
 
 KIND = "solution"
 VERSION_KIND = "solution-version"
@@ -166,7 +167,7 @@ class SolutionsMixin(BackendCore):
         solution_config: dict[str, Any] | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        self.get_active("dataset-group", dataset_group_arn)
+        self.require_active("dataset-group", dataset_group_arn)
         wrong_choice = RECIPE_CHOICE_ERRORS.get((bool(perform_auto_ml), bool(recipe_arn)))
         if wrong_choice is not None:
             error, message = wrong_choice
@@ -198,11 +199,11 @@ class SolutionsMixin(BackendCore):
             perform_auto_training=bool(perform_auto_training),
         )
         self.add(KIND, solution, tags)
-        lifecycle.start(self.lock, solution, lambda: None)
+        self.start(KIND, solution)
         return {"solutionArn": solution.arn}
 
     def describe_solution(self, solution_arn: str) -> dict[str, Any]:
-        return {"solution": self.get(KIND, solution_arn).describe()}
+        return {"solution": self.observe(KIND, solution_arn).describe()}
 
     def list_solutions(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
@@ -210,7 +211,7 @@ class SolutionsMixin(BackendCore):
         return self.list_page(KIND, "solutions", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_solution(self, solution_arn: str) -> None:
-        solution = self.get_settled(KIND, solution_arn)
+        solution = self.require_settled(KIND, solution_arn)
         versions = self.find(VERSION_KIND, lambda v: v.solution is solution)
         self.refuse_if_used(solution_arn, [v for v in versions if v.busy], "training solution version")
         version_arns = {v.arn for v in versions}
@@ -221,7 +222,7 @@ class SolutionsMixin(BackendCore):
                 self.remove(VERSION_KIND, arn)
             self.remove(KIND, solution_arn)
 
-        lifecycle.delete(self.lock, solution, remove)
+        self.start_delete(KIND, solution, remove)
 
     # Solution versions -------------------------------------------------------
     def create_solution_version(
@@ -231,7 +232,7 @@ class SolutionsMixin(BackendCore):
         training_mode: str | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        solution: Solution = self.get_active(KIND, solution_arn)
+        solution: Solution = self.require_active(KIND, solution_arn)
         mode = training_mode or "FULL"
         if mode == "UPDATE":
             if solution.recipe_arn not in UPDATABLE_RECIPES:
@@ -254,7 +255,7 @@ class SolutionsMixin(BackendCore):
         )
         self.add(VERSION_KIND, version, tags)
         solution.latest_version = version
-        lifecycle.start(self.lock, version, lambda: self._train(version, *data))
+        self.start(VERSION_KIND, version, lambda: self._train(version, *data))
         return {"solutionVersionArn": version.arn}
 
     def _training_data(self, solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
@@ -275,7 +276,7 @@ class SolutionsMixin(BackendCore):
         interactions: pd.DataFrame,
         items: pd.DataFrame | None,
         users: pd.DataFrame | None,
-    ) -> None:
+    ) -> Apply:
         solution = version.solution
         hyperparameters = dict(solution.solution_config.get("algorithmHyperParameters") or {})
         started = time.perf_counter()
@@ -284,16 +285,18 @@ class SolutionsMixin(BackendCore):
             metrics = evaluate(solution.recipe_arn, interactions, items, users, hyperparameters)
             model = fit_recipe(solution.recipe_arn, interactions, items, users, hyperparameters)
         except TrainingError as error:
-            raise lifecycle.JobFailed(str(error)) from None
+            raise JobFailed(str(error)) from None
         histories = interactions.sort_values("TIMESTAMP", kind="stable").groupby("USER_ID", sort=False)["ITEM_ID"]
-        with self.lock:
-            version.model = model
-            version.metrics = metrics
-            version.histories = {user: list(items) for user, items in histories}
-            version.training_hours = round((time.perf_counter() - started) / 3600, 6)
+        hours = round((time.perf_counter() - started) / 3600, 6)
+        known = {user: list(items) for user, items in histories}
+
+        def apply() -> None:
+            version.model, version.metrics, version.histories, version.training_hours = model, metrics, known, hours
+
+        return apply
 
     def describe_solution_version(self, solution_version_arn: str) -> dict[str, Any]:
-        return {"solutionVersion": self.get(VERSION_KIND, solution_version_arn).describe()}
+        return {"solutionVersion": self.observe(VERSION_KIND, solution_version_arn).describe()}
 
     def list_solution_versions(
         self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
@@ -303,5 +306,5 @@ class SolutionsMixin(BackendCore):
         return self.list_page(VERSION_KIND, "solutionVersions", next_token, max_results, solution_arn=solution_arn)
 
     def get_solution_metrics(self, solution_version_arn: str) -> dict[str, Any]:
-        version: SolutionVersion = self.get_active(VERSION_KIND, solution_version_arn)
+        version: SolutionVersion = self.require_active(VERSION_KIND, solution_version_arn)
         return {"solutionVersionArn": version.arn, "metrics": dict(version.metrics)}

@@ -84,7 +84,7 @@ def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None,
         handler = getattr(backend, xform_name(operation.name), None)
         if handler is None:
             raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
-        with backend.lock:
+        with backend.serving():
             result = handler(**{xform_name(name): value for name, value in params.items()})
         return serialize_result(operation, result)
     except ServiceError as error:
