@@ -135,6 +135,48 @@ def test_columns_follow_the_schema_order(aws: Clients, columns: list[str], reaso
         assert reason in job["failureReason"]
 
 
+PATTERN_FAILURE = "failed to satisfy constraint: Member must satisfy regular expression pattern: (s3|http|https)://.+"
+
+
+@pytest.mark.parametrize(
+    "location, problem",
+    [
+        # The model's pattern refuses these.
+        ("/tmp/x.csv", PATTERN_FAILURE),
+        ("s3:/personalize-data/x.csv", PATTERN_FAILURE),
+        ("s3://", PATTERN_FAILURE),
+        # Its "." is Java's: no line terminators.
+        ("s3://personalize-data/x.csv\n", PATTERN_FAILURE),
+        # The pattern lets these through, but they aren't S3 paths.
+        ("http://personalize-data/x.csv", "must be an S3 path"),
+        ("https://personalize-data.s3.amazonaws.com/x.csv", "must be an S3 path"),
+        ("s3:///x.csv", "must be an S3 path"),
+        ("s3://personalize data/x.csv", "must be an S3 path"),
+    ],
+    ids=["no-scheme", "one-slash", "nothing-after-scheme", "newline", "http", "https", "no-bucket", "space-in-bucket"],
+)
+def test_data_location_must_be_an_s3_path(aws: Clients, location: str, problem: str) -> None:
+    group = create_group(aws)
+    message = fails(
+        "InvalidInputException", aws.personalize.create_dataset_import_job,
+        jobName="j", datasetArn=group.dataset_arn, dataSource={"dataLocation": location}, roleArn=ROLE_ARN,
+    )
+    assert f"Value '{location}' at 'dataSource.dataLocation' " in message
+    assert problem in message
+    if problem != PATTERN_FAILURE:
+        assert "regular expression" not in message
+    assert aws.personalize.list_dataset_import_jobs()["datasetImportJobs"] == []
+
+
+def test_a_bucket_alone_imports_every_file_in_it(aws: Clients) -> None:
+    group = create_group(aws)
+    aws.s3.create_bucket(Bucket=BUCKET)
+    aws.s3.put_object(Bucket=BUCKET, Key="top.csv", Body=to_csv(small_rows()))
+    job = start_job(aws, group.dataset_arn, f"s3://{BUCKET}")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    assert job["dataSource"]["dataLocation"] == f"s3://{BUCKET}"
+
+
 def test_missing_bucket(aws: Clients) -> None:
     group = create_group(aws)
     job = start_job(aws, group.dataset_arn, "s3://no-such-bucket/interactions.csv")
