@@ -1,11 +1,18 @@
 """Errors every operation of a kind shares: malformed ARNs, tags, and resources still on the move."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
-from .conftest import Clients
+from personalize_local import mock_personalize
+from personalize_local.backend import PersonalizeBackend
+
+from .conftest import REGION, Clients, error_code, error_message
 from .helpers import active_version, arn, fails, loaded_group
 from .workflow import POPULARITY, deploy, wait
 
@@ -138,3 +145,29 @@ def test_a_campaign_being_updated_cannot_be_deleted(manual: Clients) -> None:
     assert "updated" in fails("ResourceInUseException", p.delete_campaign, campaignArn=campaign_arn)
     wait(lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"]["latestCampaignUpdate"])
     p.delete_campaign(campaignArn=campaign_arn)
+
+
+@pytest.mark.parametrize("retries", [None, {"mode": "legacy"}, {"mode": "standard"}], ids=["default", "legacy", "standard"])
+def test_a_bug_answers_internal_failure_once_and_logs_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, retries: dict[str, str] | None
+) -> None:
+    def broken(self: PersonalizeBackend, **_: Any) -> None:
+        raise RuntimeError("a bug in the backend")
+
+    monkeypatch.setattr(PersonalizeBackend, "list_schemas", broken)
+    with mock_personalize():
+        # The user's own client, with botocore's retries as configured (not the tests' NO_RETRIES).
+        client = boto3.Session(region_name=REGION).client("personalize", config=Config(retries=retries) if retries else None)
+        sent: list[str] = []
+        client.meta.events.register("before-send.personalize", lambda **kwargs: sent.append(kwargs["event_name"]))
+        with caplog.at_level(logging.ERROR, logger="personalize_local"), pytest.raises(ClientError) as excinfo:
+            client.list_schemas()
+    assert error_code(excinfo) == "InternalFailure"
+    assert "a bug in the backend" in error_message(excinfo)
+    # One request: botocore saw nothing worth retrying.
+    assert len(sent) == 1
+    assert excinfo.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+    # The traceback is in the log, for whoever fixes the bug.
+    [logged] = [record for record in caplog.records if record.exc_info]
+    assert "ListSchemas" in logged.getMessage()
+    assert logged.exc_info[0] is RuntimeError and "a bug in the backend" in logged.exc_text

@@ -6,11 +6,11 @@ from typing import Any, Callable
 
 import pytest
 
-from .conftest import Clients
-from .datagen import TASTES
-from .helpers import ACCOUNT, active_version, arn, fails, items_and_users_schemas, loaded_group, new_group
+from .conftest import Clients, avro
+from .datagen import TASTES, to_csv
+from .helpers import ACCOUNT, active_version, arn, fails, items_and_users_schemas, loaded_group, new_group, small_rows
 from .test_getting_started import share_of_taste
-from .workflow import USER_PERSONALIZATION, deploy, recommended, wait
+from .workflow import USER_PERSONALIZATION, create_group, deploy, import_csv, recommended, wait
 
 HORROR = TASTES[1].items
 SENT = 1_700_000_000
@@ -173,3 +173,37 @@ def test_deleted_tracker_no_longer_takes_events(aws: Clients) -> None:
     aws.personalize.delete_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])
     message = fails("InvalidInputException", aws.events.put_events, trackingId=tracker["trackingId"], userId="u", sessionId="s", eventList=[current("comedy-1", 0)])
     assert tracker["trackingId"] in message
+
+
+# EVENT_ATTRIBUTION_SOURCE without null: an event that doesn't fill it is refused.
+ATTRIBUTED_SCHEMA = avro(
+    "Interactions",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "EVENT_TYPE", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+        {"name": "EVENT_ATTRIBUTION_SOURCE", "type": "string"},
+    ],
+)
+
+
+def test_event_attribution_source_comes_from_the_metric_attribution_member(aws: Clients) -> None:
+    group = create_group(aws, "attributed", schema=ATTRIBUTED_SCHEMA)
+    rows = [{**row, "EVENT_ATTRIBUTION_SOURCE": "bulk"} for row in small_rows()]
+    assert import_csv(aws, group.dataset_arn, to_csv(rows))["status"] == "ACTIVE"
+    campaign = deploy(aws, active_version(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION))
+    tracking_id = make_tracker(aws, group.dataset_group_arn)["trackingId"]
+    cold = recommended(aws, campaign, "newcomer")
+
+    # As a property, the source doesn't count: the field stays empty and the event is refused.
+    in_properties = {**current(HORROR[0], 0), "properties": json.dumps({"eventAttributionSource": "partner"})}
+    message = fails("InvalidInputException", aws.events.put_events, trackingId=tracking_id, userId="newcomer", sessionId="s", eventList=[in_properties])
+    assert "'eventList.1.member.metricAttribution.eventAttributionSource'" in message
+    assert recommended(aws, campaign, "newcomer") == cold
+
+    # In metricAttribution, it fills the field: the events are recorded and reach the recommendations.
+    events = [{**current(HORROR[i], i), "metricAttribution": {"eventAttributionSource": "partner"}} for i in range(8)]
+    aws.events.put_events(trackingId=tracking_id, userId="newcomer", sessionId="s", eventList=events)
+    warm = recommended(aws, campaign, "newcomer")
+    assert warm != cold and share_of_taste(warm, "horror") >= 0.7

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ROLE_ARN, Clients
+from .conftest import ROLE_ARN, Clients, avro
 from .datagen import START, to_csv
 from .helpers import SMALL_USERS, arn, fails, padded, rows_for, small_rows, top_items
 from .workflow import create_group, import_csv, train, wait
@@ -77,8 +77,10 @@ def test_list_and_describe(aws: Clients) -> None:
         (f"{HEADER}\nu1,i1,watch,{START * 1000}\n", 2, "TIMESTAMP"),
         # A row with too few values.
         (f"{HEADER}\nu1,i1,watch\n", 2, "TIMESTAMP"),
+        # The schema's fields, out of the schema's order.
+        (f"USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nu1,i1,{START},watch\n", 1, "TIMESTAMP"),
     ],
-    ids=["bad-type", "missing-column", "unknown-column", "empty-required", "milliseconds", "short-row"],
+    ids=["bad-type", "missing-column", "unknown-column", "empty-required", "milliseconds", "short-row", "column-order"],
 )
 def test_bad_file_fails_the_job_naming_file_row_and_column(aws: Clients, body: str, row: int, column: str) -> None:
     group = create_group(aws)
@@ -88,6 +90,91 @@ def test_bad_file_fails_the_job_naming_file_row_and_column(aws: Clients, body: s
     assert f"s3://{BUCKET}/in/bad.csv" in reason
     assert f"row {row}" in reason
     assert column in reason
+
+
+# EVENT_VALUE is nullable: a file may leave it out.
+VALUED_SCHEMA = avro(
+    "Interactions",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "EVENT_VALUE", "type": ["null", "float"]},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    "columns, reason",
+    [
+        (["USER_ID", "EVENT_VALUE", "ITEM_ID", "TIMESTAMP"], None),
+        (["USER_ID", "ITEM_ID", "TIMESTAMP"], None),
+        (
+            ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_VALUE"],
+            "column ITEM_ID: the header's columns (USER_ID, ITEM_ID, TIMESTAMP, EVENT_VALUE) must follow the order "
+            "of the schema's fields (USER_ID, EVENT_VALUE, ITEM_ID, TIMESTAMP).",
+        ),
+        (
+            ["ITEM_ID", "USER_ID", "TIMESTAMP"],
+            "column ITEM_ID: the header's columns (ITEM_ID, USER_ID, TIMESTAMP) must follow the order "
+            "of the schema's fields (USER_ID, EVENT_VALUE, ITEM_ID, TIMESTAMP); without the fields the file "
+            "leaves out, that is USER_ID, ITEM_ID, TIMESTAMP.",
+        ),
+    ],
+    ids=["schema-order", "nullable-left-out", "nullable-moved", "swapped-with-nullable-left-out"],
+)
+def test_columns_follow_the_schema_order(aws: Clients, columns: list[str], reason: str | None) -> None:
+    group = create_group(aws, schema=VALUED_SCHEMA)
+    rows = [{**row, "EVENT_VALUE": 1.5} for row in small_rows()]
+    job = import_csv(aws, group.dataset_arn, to_csv(rows, columns), key="ordered.csv")
+    if reason is None:
+        assert job["status"] == "ACTIVE", job.get("failureReason")
+    else:
+        assert job["status"] == "CREATE FAILED"
+        assert "s3://personalize-data/ordered.csv, row 1" in job["failureReason"]
+        assert reason in job["failureReason"]
+
+
+PATTERN_FAILURE = "failed to satisfy constraint: Member must satisfy regular expression pattern: (s3|http|https)://.+"
+
+
+@pytest.mark.parametrize(
+    "location, problem",
+    [
+        # The model's pattern refuses these.
+        ("/tmp/x.csv", PATTERN_FAILURE),
+        ("s3:/personalize-data/x.csv", PATTERN_FAILURE),
+        ("s3://", PATTERN_FAILURE),
+        # Its "." is Java's: no line terminators.
+        ("s3://personalize-data/x.csv\n", PATTERN_FAILURE),
+        # The pattern lets these through, but they aren't S3 paths.
+        ("http://personalize-data/x.csv", "must be an S3 path"),
+        ("https://personalize-data.s3.amazonaws.com/x.csv", "must be an S3 path"),
+        ("s3:///x.csv", "must be an S3 path"),
+        ("s3://personalize data/x.csv", "must be an S3 path"),
+    ],
+    ids=["no-scheme", "one-slash", "nothing-after-scheme", "newline", "http", "https", "no-bucket", "space-in-bucket"],
+)
+def test_data_location_must_be_an_s3_path(aws: Clients, location: str, problem: str) -> None:
+    group = create_group(aws)
+    message = fails(
+        "InvalidInputException", aws.personalize.create_dataset_import_job,
+        jobName="j", datasetArn=group.dataset_arn, dataSource={"dataLocation": location}, roleArn=ROLE_ARN,
+    )
+    assert f"Value '{location}' at 'dataSource.dataLocation' " in message
+    assert problem in message
+    if problem != PATTERN_FAILURE:
+        assert "regular expression" not in message
+    assert aws.personalize.list_dataset_import_jobs()["datasetImportJobs"] == []
+
+
+def test_a_bucket_alone_imports_every_file_in_it(aws: Clients) -> None:
+    group = create_group(aws)
+    aws.s3.create_bucket(Bucket=BUCKET)
+    aws.s3.put_object(Bucket=BUCKET, Key="top.csv", Body=to_csv(small_rows()))
+    job = start_job(aws, group.dataset_arn, f"s3://{BUCKET}")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    assert job["dataSource"]["dataLocation"] == f"s3://{BUCKET}"
 
 
 def test_missing_bucket(aws: Clients) -> None:

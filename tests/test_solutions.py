@@ -194,7 +194,8 @@ def test_event_value_threshold_filters_training_data(aws: Clients) -> None:
     low = [{**r, "EVENT_VALUE": 1.0} for r in small_rows()]
     high = [{**r, "ITEM_ID": f"loved-{r['ITEM_ID']}", "EVENT_VALUE": 4.5} for r in small_rows(seed=11)]
     group = create_group(aws, schema=VALUED_SCHEMA)
-    assert import_csv(aws, group.dataset_arn, to_csv(low + high))["status"] == "ACTIVE"
+    columns = ["USER_ID", "ITEM_ID", "EVENT_TYPE", "EVENT_VALUE", "TIMESTAMP"]  # the schema's order
+    assert import_csv(aws, group.dataset_arn, to_csv(low + high, columns))["status"] == "ACTIVE"
 
     config = {"eventValueThreshold": "4"}
     top = top_items(aws, group.dataset_group_arn, "loved", solutionConfig=config)

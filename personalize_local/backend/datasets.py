@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..data.csv_import import DataImportError, read_csv_files
-from ..data.s3 import S3ReadError, read_objects
+from ..data.s3 import S3ReadError, read_objects, split_location
 from ..data.schemas import SchemaError, check_dataset_schema, normalize_dataset_type
 from ..data.events import EventLog
 from ..data.table import RECORD_KEYS, DatasetTable
@@ -170,8 +170,12 @@ class DatasetsMixin(BackendCore):
         location = data_source.get("dataLocation")
         if not location:
             raise InvalidInputException("Value null at 'dataSource.dataLocation' failed to satisfy constraint: Member must not be null")
-        if not location.startswith("s3://"):
-            raise InvalidInputException(f"Value '{location}' at 'dataSource.dataLocation' must be an s3:// path.")
+        # The model's pattern lets http(s):// through, but the service reads only from S3.
+        if split_location(location) is None:
+            raise InvalidInputException(
+                f"Value '{location}' at 'dataSource.dataLocation' must be an S3 path: s3://bucket-name/folder-name/ "
+                "or s3://bucket-name/file-name.csv."
+            )
         # API_CreateDatasetImportJob.md: without a previous bulk import, only FULL is allowed.
         if import_mode == "INCREMENTAL" and not dataset.bulk_imported:
             raise InvalidInputException(

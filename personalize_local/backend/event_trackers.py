@@ -22,9 +22,12 @@ _FROM_EVENT = {
     "USER_ID": lambda event, user: user,
     "RECOMMENDATION_ID": lambda event, user: event.get("recommendationId"),
     "IMPRESSION": lambda event, user: "|".join(event["impression"]) if event.get("impression") else None,
+    "EVENT_ATTRIBUTION_SOURCE": lambda event, user: (event.get("metricAttribution") or {}).get("eventAttributionSource"),
 }
 # Members that have moved out of ``properties`` over time: the member wins, the legacy property still counts.
 _MEMBER_OR_PROPERTY = {"ITEM_ID": "itemId", "EVENT_VALUE": "eventValue"}
+# Where an event carries a field, when that isn't the field's name in camel case (messages name it).
+_MEMBER_PATHS = {"TIMESTAMP": "sentAt", "EVENT_ATTRIBUTION_SOURCE": "metricAttribution.eventAttributionSource"}
 _CASTS = {"string": str, "int": int, "long": int, "float": float, "double": float, "boolean": bool}
 
 
@@ -93,7 +96,7 @@ def event_record(schema: Schema, event: dict[str, Any], user: str, path: str) ->
             value = event.get(member, properties.get(member))
         else:
             value = properties.get(camel_case(field.name))
-        member_path = f"{path}.{_MEMBER_OR_PROPERTY.get(field.name, camel_case(field.name))}"
+        member_path = f"{path}.{_MEMBER_PATHS.get(field.name, camel_case(field.name))}"
         record[field.name] = _cast(field, value, member_path)
         limit = VALUE_LENGTH_LIMITS["INTERACTIONS"].get(field.name)
         if limit is not None and record[field.name] is not None and len(record[field.name]) > limit:

@@ -6,7 +6,7 @@ that spans lines still belongs to one row). Every row is checked before anything
 returned, so an import either yields all its rows or fails with the first bad one.
 
 Checks and limits come from data-prep-formatting.md (header, UTF-8, epoch seconds),
-how-it-works-dataset-schema.md (types, lower-case booleans), items-datasets.md (backslash
+how-it-works-dataset-schema.md (column order, types, lower-case booleans), items-datasets.md (backslash
 escapes in quoted text), limits.md and the *-dataset-requirements.md pages (value lengths,
 event types).
 """
@@ -193,6 +193,17 @@ def _check_header(name: str, text: str, header: list[str], schema: Schema) -> No
         if field.name not in seen and not field.nullable:
             problem = "the header lacks this field; its type doesn't include null, so every file needs the column."
             raise DataImportError(name, 1, field.name, problem)
+    # Columns follow the schema's field order (how-it-works-dataset-schema.md); a nullable
+    # field may be left out, but the columns present keep their relative order.
+    expected = [f for f in schema.names if f in seen]
+    if header != expected:
+        misplaced = next(column for column, wanted in zip(header, expected) if column != wanted)
+        listed, fields = ", ".join(header), ", ".join(schema.names)
+        problem = f"the header's columns ({listed}) must follow the order of the schema's fields ({fields})"
+        if len(expected) < len(schema.names):
+            problem += f"; without the fields the file leaves out, that is {', '.join(expected)}"
+        problem += "."
+        raise DataImportError(name, 1, misplaced, problem)
 
 
 def _data_rows(records: list[list[str]]) -> tuple[list[list[str]], np.ndarray]:

@@ -1,24 +1,31 @@
 """Read what an import job names in S3 from moto's S3, the store boto3 writes to under the mock and the server."""
 from __future__ import annotations
 
+import re
+
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
+
+# s3://bucket, then optionally /key. Bucket names are made of these characters, legacy ones included.
+_S3_PATH = re.compile(r"s3://([A-Za-z0-9._-]+)(?:/(.*))?", re.DOTALL)
 
 
 class S3ReadError(ValueError):
     """The location cannot be read; the message says why, naming it."""
 
 
-def split_location(location: str) -> tuple[str, str]:
-    if not location.startswith("s3://"):
-        raise S3ReadError(f"The data location {location} is not an s3:// path.")
-    bucket, _, key = location[len("s3://") :].partition("/")
-    return bucket, key
+def split_location(location: str) -> tuple[str, str] | None:
+    """The bucket and key (empty for the whole bucket) of an s3:// path; None if ``location`` isn't one."""
+    match = _S3_PATH.fullmatch(location)
+    return (match.group(1), match.group(2) or "") if match else None
 
 
 def read_objects(account_id: str, location: str) -> list[tuple[str, bytes]]:
     """The object at ``location``, or every object under it when it ends in ``/`` (a folder), by key."""
-    bucket_name, key = split_location(location)
+    parts = split_location(location)
+    if parts is None:
+        raise S3ReadError(f"The data location {location} is not an s3:// path.")
+    bucket_name, key = parts
     backend = s3_backends[account_id]["aws"]
     try:
         bucket = backend.get_bucket(bucket_name)

@@ -89,6 +89,6 @@ def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None,
         return serialize_result(operation, result)
     except ServiceError as error:
         return serialize_error(service, error)
-    except Exception as error:  # a bug here: answer like the service's own internal failure, and say it loudly
+    except Exception as error:  # a bug here: the service's InternalFailure code, on a status clients don't retry; say it loudly
         log.exception("%s failed", operation.name)
         return serialize_error(service, InternalFailure(f"{operation.name} failed inside personalize-local: {error!r}"))

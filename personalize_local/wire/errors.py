@@ -61,4 +61,6 @@ class InternalFailure(ServiceError):
     """Something broke inside the emulator: never the caller's fault."""
 
     code = "InternalFailure"
-    status = 500
+    # Not the service's 500: botocore retries 500, 502, 503, 504 (and 429, 509), so a bug would
+    # be repeated with back-off. An unregistered 5xx still reads as a server error (RFC 9110, 15).
+    status = 520

@@ -23,11 +23,13 @@ _JAVA_CLASSES = {
     r"\p{N}": r"\d",
     r"\p{Z}": r"\s",
 }
+# Java's "." stops at line terminators: the service refuses e.g. a location ending in a newline.
+_JAVA_DOT = r"[^\n\r\u0085\u2028\u2029]"
 
 
 @lru_cache(maxsize=None)
 def _pattern(java: str) -> re.Pattern[str]:
-    """The model's Java regex as a Python one: ``\\p{...}`` classes become bracket ranges."""
+    """The model's Java regex as a Python one: ``\\p{...}`` classes become bracket ranges, ``.`` Java's dot."""
     out: list[str] = []
     in_class = False
     i = 0
@@ -44,9 +46,9 @@ def _pattern(java: str) -> re.Pattern[str]:
             i += 2
             continue
         in_class = {"[": True, "]": False}.get(char, in_class)
-        out.append(char)
+        out.append(_JAVA_DOT if char == "." and not in_class else char)
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    return re.compile("".join(out))
 
 
 def _describe(value: Any) -> str:
