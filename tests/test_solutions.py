@@ -332,6 +332,21 @@ def test_training_mode_update_rules(aws: Clients) -> None:
     assert "'trainingMode'" in fails("InvalidInputException", p.create_solution_version, solutionArn=personal, trainingMode="PARTIAL")
 
 
+def test_training_mode_update_needs_an_active_full_version(aws: Clients) -> None:
+    p = aws.personalize
+    # Its only FULL version fails: 999 of the 1000 interactions are of the solution's event type.
+    rows = small_rows()[:1000]
+    rows[0] = {**rows[0], "EVENT_TYPE": "click"}
+    group = loaded_group(aws, rows=rows)
+    solution_arn = make_solution(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION, eventType="watch")
+    full = new_version(aws, solution_arn)
+    assert full["status"] == "CREATE FAILED" and full["trainingMode"] == "FULL"
+    message = fails("InvalidInputException", p.create_solution_version, solutionArn=solution_arn, trainingMode="UPDATE")
+    assert "trainingMode" in message and "FULL" in message and solution_arn in message
+    versions = p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]
+    assert [v["solutionVersionArn"] for v in versions] == [full["solutionVersionArn"]]
+
+
 def test_delete_solution_in_use_by_a_campaign(aws: Clients) -> None:
     p = aws.personalize
     group = loaded_group(aws)

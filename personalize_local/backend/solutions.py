@@ -237,7 +237,7 @@ class SolutionsMixin(BackendCore):
         if mode == "UPDATE":
             if solution.recipe_arn not in UPDATABLE_RECIPES:
                 raise InvalidInputException(f"trainingMode UPDATE is not available for the recipe {solution.recipe_arn}.")
-            if not self.find(VERSION_KIND, lambda v: v.solution is solution and v.status == "ACTIVE"):
+            if not self.find(VERSION_KIND, lambda v: v.solution is solution and v.status == "ACTIVE" and v.training_mode == "FULL"):
                 raise InvalidInputException(f"trainingMode UPDATE needs an ACTIVE solution version of {solution_arn} trained in FULL mode.")
         if name is not None and self.find(VERSION_KIND, lambda v: v.solution is solution and v.name == name):
             raise ResourceAlreadyExistsException(f"The solution {solution_arn} already has a version named {name}.")
