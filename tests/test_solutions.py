@@ -99,6 +99,107 @@ def test_create_errors(aws: Clients) -> None:
     assert solution_arn in fails("ResourceAlreadyExistsException", p.create_solution, name="once", datasetGroupArn=group_arn, recipeArn=POPULARITY)
 
 
+# Hyperparameters: checked against the recipe page's table when the solution is created ----------
+
+HYPERPARAMETERS = "solutionConfig.algorithmHyperParameters"
+HPO_RANGES = "solutionConfig.hpoConfig.algorithmHyperParameterRanges"
+
+
+def hpo(**ranges: list[dict]) -> dict:
+    return {"hpoConfig": {"algorithmHyperParameterRanges": ranges}}
+
+
+@pytest.mark.parametrize(
+    "recipe, config, member, allowed",
+    [
+        # Unknown names, including the emulator's former epochs, and any for a recipe that has none.
+        (USER_PERSONALIZATION, {"algorithmHyperParameters": {"epochs": "5"}}, f"{HYPERPARAMETERS}.epochs", "bptt, hidden_dimension"),
+        (POPULARITY, {"algorithmHyperParameters": {"hidden_dimension": "64"}}, f"{HYPERPARAMETERS}.hidden_dimension", "takes none"),
+        (
+            USER_PERSONALIZATION, {"featureTransformationParameters": {"max_user_history_length_percentile": "0.9"}},
+            "solutionConfig.featureTransformationParameters.max_user_history_length_percentile", "takes none",
+        ),
+        # Out of range.
+        (USER_PERSONALIZATION, {"algorithmHyperParameters": {"hidden_dimension": "16"}}, f"{HYPERPARAMETERS}.hidden_dimension", "[32, 256]"),
+        (USER_PERSONALIZATION, {"algorithmHyperParameters": {"hidden_dimension": "300"}}, f"{HYPERPARAMETERS}.hidden_dimension", "[32, 256]"),
+        (USER_PERSONALIZATION, {"algorithmHyperParameters": {"bptt": "1"}}, f"{HYPERPARAMETERS}.bptt", "[2, 32]"),
+        (
+            USER_PERSONALIZATION, {"algorithmHyperParameters": {"max_user_history_length_percentile": "1.5"}},
+            f"{HYPERPARAMETERS}.max_user_history_length_percentile", "[0.0, 1.0]",
+        ),
+        # Of the wrong type.
+        (USER_PERSONALIZATION, {"algorithmHyperParameters": {"hidden_dimension": "64.5"}}, f"{HYPERPARAMETERS}.hidden_dimension", "an integer"),
+        (USER_PERSONALIZATION, {"algorithmHyperParameters": {"bptt": "many"}}, f"{HYPERPARAMETERS}.bptt", "an integer"),
+        (USER_PERSONALIZATION, {"algorithmHyperParameters": {"recency_mask": "yes"}}, f"{HYPERPARAMETERS}.recency_mask", "true or false"),
+        (
+            USER_PERSONALIZATION, {"algorithmHyperParameters": {"min_user_history_length_percentile": "nan"}},
+            f"{HYPERPARAMETERS}.min_user_history_length_percentile", "a number",
+        ),
+        # HPO ranges: tunable hyperparameters of the recipe only, in the list of their type, within their range.
+        (
+            USER_PERSONALIZATION, hpo(integerHyperParameterRanges=[{"name": "epochs", "minValue": 1, "maxValue": 5}]),
+            f"{HPO_RANGES}.integerHyperParameterRanges.1.member.name", "bptt, hidden_dimension, recency_mask",
+        ),
+        (
+            USER_PERSONALIZATION,
+            hpo(continuousHyperParameterRanges=[{"name": "min_user_history_length_percentile", "minValue": 0.0, "maxValue": 0.1}]),
+            f"{HPO_RANGES}.continuousHyperParameterRanges.1.member.name", "bptt, hidden_dimension, recency_mask",
+        ),
+        (
+            USER_PERSONALIZATION, hpo(continuousHyperParameterRanges=[{"name": "bptt", "minValue": 2.0, "maxValue": 8.0}]),
+            f"{HPO_RANGES}.continuousHyperParameterRanges.1.member.name", "integerHyperParameterRanges",
+        ),
+        (
+            USER_PERSONALIZATION,
+            hpo(integerHyperParameterRanges=[
+                {"name": "bptt", "minValue": 2, "maxValue": 8},
+                {"name": "hidden_dimension", "minValue": 16, "maxValue": 128},
+            ]),
+            f"{HPO_RANGES}.integerHyperParameterRanges.2.member", "[32, 256]",
+        ),
+        (
+            USER_PERSONALIZATION, hpo(integerHyperParameterRanges=[{"name": "bptt", "minValue": 20, "maxValue": 10}]),
+            f"{HPO_RANGES}.integerHyperParameterRanges.1.member", "[2, 32]",
+        ),
+        (
+            USER_PERSONALIZATION, hpo(categoricalHyperParameterRanges=[{"name": "recency_mask", "values": ["true", "maybe"]}]),
+            f"{HPO_RANGES}.categoricalHyperParameterRanges.1.member", "true or false",
+        ),
+    ],
+)
+def test_create_refuses_hyperparameters_off_the_recipe_table(aws: Clients, recipe: str, config: dict, member: str, allowed: str) -> None:
+    p = aws.personalize
+    group_arn = new_group(aws, "g")
+    message = fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=recipe, solutionConfig=config)
+    assert f"'{member}'" in message and allowed in message
+    assert p.list_solutions()["solutions"] == []
+
+
+def test_hyperparameters_within_the_recipe_table_train(aws: Clients) -> None:
+    group = loaded_group(aws)
+    # The guide's HPO example (customizing-solution-config-hpo.md), with every other hyperparameter set too.
+    config = {
+        "algorithmHyperParameters": {
+            "hidden_dimension": "55",
+            "bptt": "2",
+            "recency_mask": "FALSE",
+            "min_user_history_length_percentile": "0",
+            "max_user_history_length_percentile": "1.0",
+        },
+        "hpoConfig": {
+            "algorithmHyperParameterRanges": {
+                "categoricalHyperParameterRanges": [{"name": "recency_mask", "values": ["true", "false"]}],
+                "integerHyperParameterRanges": [{"name": "bptt", "minValue": 2, "maxValue": 22}],
+                "continuousHyperParameterRanges": [],
+            },
+            "hpoResourceConfig": {"maxNumberOfTrainingJobs": "4", "maxParallelTrainingJobs": "2"},
+        },
+    }
+    version = train(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION, performHPO=True, solutionConfig=config)
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    assert version["solutionConfig"] == config
+
+
 # Versions ----------------------------------------------------------------------------------------
 
 
@@ -230,6 +331,21 @@ def test_training_mode_update_rules(aws: Clients) -> None:
     assert modes == {full["solutionVersionArn"]: "FULL", update["solutionVersionArn"]: "UPDATE"}
 
     assert "'trainingMode'" in fails("InvalidInputException", p.create_solution_version, solutionArn=personal, trainingMode="PARTIAL")
+
+
+def test_training_mode_update_needs_an_active_full_version(aws: Clients) -> None:
+    p = aws.personalize
+    # Its only FULL version fails: 999 of the 1000 interactions are of the solution's event type.
+    rows = small_rows()[:1000]
+    rows[0] = {**rows[0], "EVENT_TYPE": "click"}
+    group = loaded_group(aws, rows=rows)
+    solution_arn = make_solution(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION, eventType="watch")
+    full = new_version(aws, solution_arn)
+    assert full["status"] == "CREATE FAILED" and full["trainingMode"] == "FULL"
+    message = fails("InvalidInputException", p.create_solution_version, solutionArn=solution_arn, trainingMode="UPDATE")
+    assert "trainingMode" in message and "FULL" in message and solution_arn in message
+    versions = p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]
+    assert [v["solutionVersionArn"] for v in versions] == [full["solutionVersionArn"]]
 
 
 def test_delete_solution_in_use_by_a_campaign(aws: Clients) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..eval.metrics import evaluate
-from ..recipes import TRAINERS, TrainingError, check_minimum_data, fit_recipe
+from ..recipes import TRAINERS, TrainingError, check_minimum_data, check_solution_config, fit_recipe
 from ..recipes.base import Model
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..wire.errors import (
@@ -178,6 +178,7 @@ class SolutionsMixin(BackendCore):
             raise ResourceNotFoundException.for_arn(recipe_arn)
         if recipe_arn not in TRAINERS:
             raise NotYetSupportedException(f"Training the recipe {recipe_arn} is not supported by personalize-local yet.")
+        check_solution_config(recipe_arn, solution_config or {})
         quotas.SOLUTIONS_PER_GROUP.check(self.find(KIND, lambda s: s.dataset_group_arn == dataset_group_arn))
         config = dict(solution_config or {})
         threshold = config.get("eventValueThreshold")
@@ -237,7 +238,7 @@ class SolutionsMixin(BackendCore):
         if mode == "UPDATE":
             if solution.recipe_arn not in UPDATABLE_RECIPES:
                 raise InvalidInputException(f"trainingMode UPDATE is not available for the recipe {solution.recipe_arn}.")
-            if not self.find(VERSION_KIND, lambda v: v.solution is solution and v.status == "ACTIVE"):
+            if not self.find(VERSION_KIND, lambda v: v.solution is solution and v.status == "ACTIVE" and v.training_mode == "FULL"):
                 raise InvalidInputException(f"trainingMode UPDATE needs an ACTIVE solution version of {solution_arn} trained in FULL mode.")
         if name is not None and self.find(VERSION_KIND, lambda v: v.solution is solution and v.name == name):
             raise ResourceAlreadyExistsException(f"The solution {solution_arn} already has a version named {name}.")

@@ -1,5 +1,6 @@
 """Recipes: train a solution version from a dataset group's data.
 
+``check_solution_config`` refuses hyperparameters outside the recipe's table,
 ``check_minimum_data`` applies the service's minimum data rules and
 ``fit_recipe`` fits the recipe's model. Callers apply the solution's eventType /
 eventValueThreshold filtering first, since the minimum counts apply to the
@@ -12,6 +13,7 @@ from typing import Mapping, Protocol
 import pandas as pd
 
 from .base import ITEM_ID, USER_ID, Model, TrainingError, unique_interactions
+from .hyperparameters import Value, check_solution_config, parse_hyperparameters
 from .popularity import PopularityCount
 from .user_personalization import UserPersonalization
 
@@ -24,10 +26,10 @@ MIN_INTERACTIONS_PER_ACTIVE_USER = 2
 
 
 class Trainer(Protocol):
-    """A recipe's estimator: built from hyperparameters, fitted into a Model."""
+    """A recipe's estimator: built from typed, already checked hyperparameters, fitted into a Model."""
 
     @classmethod
-    def from_hyperparameters(cls, hyperparameters: Mapping[str, str], seed: int = 0) -> "Trainer": ...
+    def from_hyperparameters(cls, hyperparameters: Mapping[str, Value], seed: int = 0) -> "Trainer": ...
 
     def fit(
         self,
@@ -49,6 +51,7 @@ __all__ = [
     "TrainingError",
     "USER_PERSONALIZATION_ARN",
     "check_minimum_data",
+    "check_solution_config",
     "fit_recipe",
 ]
 
@@ -85,8 +88,12 @@ def fit_recipe(
     hyperparameters: Mapping[str, str],
     seed: int = 0,
 ) -> Model:
-    """Fit the recipe's model; callers check the minimum data first where the service does."""
+    """Fit the recipe's model; callers check the minimum data first where the service does.
+
+    ``hyperparameters`` are the solution's algorithmHyperParameters, which CreateSolution checked.
+    """
     trainer_class = TRAINERS.get(recipe_arn)
     if trainer_class is None:
         raise TrainingError(f"Recipe {recipe_arn} is not supported by this emulator.")
-    return trainer_class.from_hyperparameters(hyperparameters, seed).fit(interactions, items, users)
+    trainer = trainer_class.from_hyperparameters(parse_hyperparameters(recipe_arn, hyperparameters), seed)
+    return trainer.fit(interactions, items, users)

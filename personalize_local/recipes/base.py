@@ -1,7 +1,7 @@
 """What every trained model offers, and helpers shared by the recipes."""
 from __future__ import annotations
 
-from typing import Callable, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Protocol, Sequence, runtime_checkable
 
 import pandas as pd
 
@@ -76,33 +76,3 @@ def catalog(interactions: pd.DataFrame, items: pd.DataFrame | None) -> list[str]
     if items is not None and ITEM_ID in items:
         ids.update(items[ITEM_ID].astype(str))
     return sorted(ids)
-
-
-def to_bool(value: str) -> bool:
-    text = str(value).strip().lower()
-    if text not in ("true", "false"):
-        raise ValueError(f"expected true or false, got {value!r}")
-    return text == "true"
-
-
-def parse_hyperparameters(
-    hyperparameters: Mapping[str, str],
-    table: Mapping[str, tuple[str, Callable[[str], object]]],
-) -> dict[str, object]:
-    """Map service hyperparameter names to constructor keyword arguments.
-
-    ``table`` maps a hyperparameter name to (keyword, parser). Names not in the
-    table are ignored, as the emulator only models the ones it can honour.
-    """
-    kwargs: dict[str, object] = {}
-    for name, raw in hyperparameters.items():
-        if name not in table:
-            continue
-        keyword, parse = table[name]
-        try:
-            kwargs[keyword] = parse(raw)
-        except (TypeError, ValueError) as exc:
-            raise TrainingError(
-                f"Hyperparameter {name} has an invalid value {raw!r}: {exc}."
-            ) from exc
-    return kwargs

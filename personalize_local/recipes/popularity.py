@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .base import ITEM_ID, SCORE_DECIMALS, USER_ID, catalog, unique_interactions
+from .hyperparameters import Value
 
 
 class PopularityCount:
@@ -29,7 +30,7 @@ class PopularityCount:
 
     @classmethod
     def from_hyperparameters(
-        cls, hyperparameters: Mapping[str, str], seed: int = 0
+        cls, hyperparameters: Mapping[str, Value], seed: int = 0
     ) -> "PopularityCount":
         return cls()  # the recipe exposes no hyperparameters
 

@@ -54,14 +54,14 @@ CREATION_TIMESTAMP in the Items dataset (else its first interaction) to the
 latest interaction in the training data, and items of unknown age qualify.
 w = 0 is pure exploitation. The same request always gives the same list.
 
-Hyperparameters (strings, as in algorithmHyperParameters)
---------------------------------------------------------
+Hyperparameters (algorithmHyperParameters, checked by CreateSolution)
+---------------------------------------------------------------------
 hidden_dimension -> no_components; bptt -> history_length; recency_mask;
 min/max_user_history_length_percentile (users outside the range do not train,
-but their events still feed their recommendations); ``epochs`` is an emulator
-extension. Anything else is ignored. The default of 64 components (the service
-says 149) keeps MovieLens-100K-sized training to a few seconds; pass
-hidden_dimension=149 to match the service.
+but their events still feed their recommendations). The recipe's table in
+hyperparameters.py sets names and ranges; values arrive typed. The default of
+64 components (the service says 149) keeps MovieLens-100K-sized training to a
+few seconds; pass hidden_dimension=149 to match the service.
 
 Determinism: training uses one thread by default. LightFM's multi-threaded
 training is lock-free (Hogwild), so with ``num_threads`` > 1 two runs with the
@@ -91,18 +91,17 @@ from .base import (
     TrainingError,
     catalog,
     chronological,
-    parse_hyperparameters,
-    to_bool,
     unique_interactions,
 )
+from .hyperparameters import Value
 
-HYPERPARAMETERS = {
-    "hidden_dimension": ("no_components", int),
-    "bptt": ("history_length", int),
-    "recency_mask": ("recency_mask", to_bool),
-    "min_user_history_length_percentile": ("min_user_history_length_percentile", float),
-    "max_user_history_length_percentile": ("max_user_history_length_percentile", float),
-    "epochs": ("epochs", int),
+# The recipe's hyperparameters and the constructor keyword each sets.
+HYPERPARAMETERS: dict[str, str] = {
+    "hidden_dimension": "no_components",
+    "bptt": "history_length",
+    "recency_mask": "recency_mask",
+    "min_user_history_length_percentile": "min_user_history_length_percentile",
+    "max_user_history_length_percentile": "max_user_history_length_percentile",
 }
 
 # Share of the user representation carried by each feature group.
@@ -170,30 +169,11 @@ class UserPersonalization:
 
     @classmethod
     def from_hyperparameters(
-        cls, hyperparameters: Mapping[str, str], seed: int = 0
+        cls, hyperparameters: Mapping[str, Value], seed: int = 0
     ) -> "UserPersonalization":
-        kwargs = parse_hyperparameters(hyperparameters, HYPERPARAMETERS)
-        model = cls(random_state=seed, **kwargs)  # type: ignore[arg-type]
-        model._validate()
-        return model
-
-    def _validate(self) -> None:
-        checks = {
-            "hidden_dimension must be positive": self.no_components > 0,
-            "bptt must be positive": self.history_length > 0,
-            "epochs must be positive": self.epochs > 0,
-            "chunk_size must be positive": self.chunk_size > 0,
-            "recency_half_life must be positive": self.recency_half_life > 0,
-            "user history length percentiles must satisfy 0 <= min <= max <= 1": (
-                0.0
-                <= self.min_user_history_length_percentile
-                <= self.max_user_history_length_percentile
-                <= 1.0
-            ),
-        }
-        failed = [message for message, ok in checks.items() if not ok]
-        if failed:
-            raise TrainingError(f"Invalid hyperparameters: {'; '.join(failed)}.")
+        """Values arrive typed and within the recipe's ranges; absent ones keep the constructor's defaults."""
+        kwargs = {HYPERPARAMETERS[name]: value for name, value in hyperparameters.items()}
+        return cls(random_state=seed, **kwargs)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ fit
 
@@ -203,7 +183,6 @@ class UserPersonalization:
         items: pd.DataFrame | None = None,
         users: pd.DataFrame | None = None,
     ) -> "UserPersonalization":
-        self._validate()
         data = chronological(unique_interactions(_core_columns(interactions)))
         train = self._training_subset(data)
         if train.empty:
