@@ -11,7 +11,7 @@ from moto import mock_aws
 from moto.moto_api import state_manager
 
 from personalize_local import mock_personalize
-from personalize_local.backend import core
+from personalize_local.backend import core, lifecycle
 from personalize_local.backend.lifecycle import JobFailed
 
 from . import service_sample
@@ -326,6 +326,33 @@ def test_no_worker_outlives_its_mock(monkeypatch: pytest.MonkeyPatch) -> None:
         p.create_dataset_import_job(jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/i.csv"}, roleArn=ROLE_ARN)
         assert started.wait(30)
     assert workers() == []
+
+
+def test_work_longer_than_a_calls_budget_shows_in_progress_until_done(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No call waits past its budget (45 s, under the SDKs' 60 s read timeout; shortened here): longer work reads IN_PROGRESS."""
+    monkeypatch.setattr(lifecycle, "CALL_BUDGET_SECONDS", 0.2)
+    release = threading.Event()
+    original = core.BackendCore.start
+
+    def held_start(self: core.BackendCore, kind: str, resource: Any, work: Any = None, apply: Any = None) -> None:
+        def held_work() -> Any:
+            assert release.wait(60)
+            return work()
+
+        original(self, kind, resource, held_work if work else None, apply)
+
+    monkeypatch.setattr(core.BackendCore, "start", held_start)
+    p = aws.personalize
+    schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+    dataset_arn = p.create_dataset(name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")["datasetArn"]
+    aws.s3.create_bucket(Bucket="data")
+    aws.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
+    job_arn = p.create_dataset_import_job(jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/i.csv"}, roleArn=ROLE_ARN)["datasetImportJobArn"]
+    describe = lambda: p.describe_dataset_import_job(datasetImportJobArn=job_arn)["datasetImportJob"]  # noqa: E731
+    assert statuses(describe, 2) == ["CREATE IN_PROGRESS"] * 2  # the work cannot have finished: it is held
+    release.set()
+    assert describe()["status"] == "ACTIVE"
 
 
 def test_update_campaign_brings_a_failed_campaign_into_service(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:

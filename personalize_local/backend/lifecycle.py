@@ -64,9 +64,9 @@ _deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", d
 
 
 @contextmanager
-def call_budget(seconds: float = CALL_BUDGET_SECONDS) -> Iterator[None]:
+def call_budget() -> Iterator[None]:
     """Bound what the API call running inside waits for work, in all."""
-    token = _deadline.set(time.monotonic() + seconds)
+    token = _deadline.set(time.monotonic() + CALL_BUDGET_SECONDS)
     try:
         yield
     finally:

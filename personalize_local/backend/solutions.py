@@ -1,6 +1,7 @@
 """Solutions, solution versions (training) and their metrics."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +18,14 @@ from ..wire.errors import (
     ResourceAlreadyExistsException,
     ResourceInUseException,
     ResourceNotFoundException,
+    ServiceError,
 )
 from . import quotas
-from .core import BackendCore, Resource, short_id
+from .auto_training import Schedule, schedule_for
+from .core import BackendCore, Resource, now, short_id
 from .lifecycle import Apply, JobFailed
+
+log = logging.getLogger(__name__)
 
 KIND = "solution"
 VERSION_KIND = "solution-version"
@@ -64,7 +69,7 @@ class Solution(Resource):
     solution_config: dict[str, Any] = field(default_factory=dict)
     perform_hpo: bool = False
     perform_auto_ml: bool = False
-    perform_auto_training: bool = False
+    schedule: Schedule | None = None
     latest_version: "SolutionVersion | None" = None
 
     @property
@@ -78,7 +83,7 @@ class Solution(Resource):
             "solutionArn": self.arn,
             "performHPO": self.perform_hpo,
             "performAutoML": self.perform_auto_ml,
-            "performAutoTraining": self.perform_auto_training,
+            "performAutoTraining": self.schedule is not None,
             "recipeArn": self.recipe_arn,
             "datasetGroupArn": self.dataset_group_arn,
             "eventType": self.event_type,
@@ -105,6 +110,7 @@ class Solution(Resource):
 class SolutionVersion(Resource):
     solution: Solution | None = None
     training_mode: str = "FULL"
+    training_type: str = "MANUAL"
     training_hours: float | None = None
     model: Model | None = None
     metrics: dict[str, float] = field(default_factory=dict)
@@ -135,6 +141,7 @@ class SolutionVersion(Resource):
             "solutionConfig": dict(solution.solution_config),  # {} when none was given, like DescribeSolution
             "trainingHours": self.training_hours,
             "trainingMode": self.training_mode,
+            "trainingType": self.training_type,
             "status": self.status,
             "failureReason": self.failure_reason,
             "creationDateTime": self.creation_date_time,
@@ -146,6 +153,7 @@ class SolutionVersion(Resource):
             "solutionVersionArn": self.arn,
             "status": self.status,
             "trainingMode": self.training_mode,
+            "trainingType": self.training_type,
             "creationDateTime": self.creation_date_time,
             "lastUpdatedDateTime": self.last_updated_date_time,
             "failureReason": self.failure_reason,
@@ -189,6 +197,8 @@ class SolutionsMixin(BackendCore):
                 raise InvalidInputException(
                     f"Value '{threshold}' at 'solutionConfig.eventValueThreshold' must be a number."
                 ) from None
+        # The model's default: performAutoTraining is true unless the request says false.
+        schedule = schedule_for(perform_auto_training is not False, config, now())
         solution = Solution(
             arn=self.arn(KIND, name),
             name=name,
@@ -197,18 +207,20 @@ class SolutionsMixin(BackendCore):
             event_type=event_type,
             solution_config=config,
             perform_hpo=bool(perform_hpo),
-            perform_auto_training=bool(perform_auto_training),
+            schedule=schedule,
         )
         self.add(KIND, solution, tags)
         self.start(KIND, solution)
         return {"solutionArn": solution.arn}
 
     def describe_solution(self, solution_arn: str) -> dict[str, Any]:
+        self.start_due_auto_training()
         return {"solution": self.observe(KIND, solution_arn).describe()}
 
     def list_solutions(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
+        self.start_due_auto_training()
         return self.list_page(KIND, "solutions", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_solution(self, solution_arn: str) -> None:
@@ -235,6 +247,16 @@ class SolutionsMixin(BackendCore):
     ) -> dict[str, Any]:
         solution: Solution = self.require_active(KIND, solution_arn)
         mode = training_mode or "FULL"
+        arn = self._new_version(solution, name, mode, tags, "MANUAL")
+        if solution.schedule is not None:
+            solution.schedule.trained_by_hand(now())
+        return {"solutionVersionArn": arn}
+
+    def _new_version(
+        self, solution: Solution, name: str | None, mode: str, tags: list[dict[str, str]] | None, training_type: str
+    ) -> str:
+        """Start training a version of ``solution``, by hand or automatically; its ARN."""
+        solution_arn = solution.arn
         if mode == "UPDATE":
             if solution.recipe_arn not in UPDATABLE_RECIPES:
                 raise InvalidInputException(f"trainingMode UPDATE is not available for the recipe {solution.recipe_arn}.")
@@ -252,12 +274,29 @@ class SolutionsMixin(BackendCore):
             name=name or solution.name,
             solution=solution,
             training_mode=mode,
+            training_type=training_type,
             events_mark=self.dataset_of(solution.dataset_group_arn, "INTERACTIONS").table.recorded_count,
         )
         self.add(VERSION_KIND, version, tags)
         solution.latest_version = version
         self.start(VERSION_KIND, version, lambda: self._train(version, *data))
-        return {"solutionVersionArn": version.arn}
+        return version.arn
+
+    def start_due_auto_training(self, solution_arn: str | None = None, force: bool = False) -> list[str]:
+        """Start the automatic trainings that are due (or, forced, all of them); the versions started."""
+        started = []
+        moment = now()
+        for solution in self.find(KIND, lambda s: s.schedule is not None and solution_arn in (None, s.arn)):
+            if not (force or solution.schedule.due(moment)) or solution.status != "ACTIVE":
+                continue
+            if self.find(VERSION_KIND, lambda v: v.solution is solution and v.busy):
+                continue  # still training: look again at the next read
+            solution.schedule.trained(moment)
+            try:
+                started.append(self._new_version(solution, None, "FULL", None, "AUTOMATIC"))
+            except ServiceError as refused:  # no data to train on, or the quota is full: wait for the next turn
+                log.info("automatic training of %s skipped: %s", solution.arn, refused)
+        return started
 
     def _training_data(self, solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
         """The snapshot a version trains on, taken when training is asked for: interactions, items, users."""
@@ -297,6 +336,7 @@ class SolutionsMixin(BackendCore):
         return apply
 
     def describe_solution_version(self, solution_version_arn: str) -> dict[str, Any]:
+        self.start_due_auto_training()
         return {"solutionVersion": self.observe(VERSION_KIND, solution_version_arn).describe()}
 
     def list_solution_versions(
@@ -304,6 +344,7 @@ class SolutionsMixin(BackendCore):
     ) -> dict[str, Any]:
         if solution_arn is not None:
             self.get(KIND, solution_arn)
+        self.start_due_auto_training()
         return self.list_page(VERSION_KIND, "solutionVersions", next_token, max_results, solution_arn=solution_arn)
 
     def get_solution_metrics(self, solution_version_arn: str) -> dict[str, Any]:

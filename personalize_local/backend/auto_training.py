@@ -1,0 +1,74 @@
+"""Automatic training (performAutoTraining): a new solution version every so many days.
+
+As API_CreateSolution.md and AutoTrainingConfig describe it: on unless the solution says
+``performAutoTraining: false``; every 7 days unless ``solutionConfig.autoTrainingConfig``
+says ``rate(N days)`` with N from 1 to 30; the first within one hour after the solution is
+ACTIVE, skipped when a version is created by hand within that hour. The versions it makes
+say ``trainingType: AUTOMATIC``.
+
+The schedule is held against the clock and looked at whenever solutions or their versions
+are read, so a test that moves the clock (freezegun, time-machine) sees automatic versions
+appear; :func:`make_auto_training_due` makes them due now.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..wire.errors import InvalidInputException
+
+RATE = re.compile(r"rate\((\d+) days?\)")
+DEFAULT_RATE = "rate(7 days)"
+DAYS = range(1, 31)
+# API_CreateSolution.md: "Automatic solution version creation starts within one hour after the solution is ACTIVE."
+FIRST_AFTER = timedelta(hours=1)
+MEMBER = "solutionConfig.autoTrainingConfig.schedulingExpression"
+
+
+@dataclass
+class Schedule:
+    """When a solution trains next on its own, and how often."""
+
+    every: timedelta
+    next_due: datetime
+    # Until the first automatic training: a version made by hand before it skips it.
+    first: bool = True
+
+    def due(self, now: datetime) -> bool:
+        return now >= self.next_due
+
+    def trained(self, now: datetime) -> None:
+        self.next_due, self.first = now + self.every, False
+
+    def trained_by_hand(self, now: datetime) -> None:
+        if self.first and now < self.next_due:
+            self.next_due, self.first = self.next_due + self.every, False
+
+
+def schedule_for(perform_auto_training: bool, config: dict[str, Any], active_at: datetime) -> Schedule | None:
+    """The solution's schedule, or None without automatic training; bad expressions refused, naming the member."""
+    expression = (config.get("autoTrainingConfig") or {}).get("schedulingExpression") or DEFAULT_RATE
+    match = RATE.fullmatch(expression)
+    if match is None or int(match.group(1)) not in DAYS:
+        raise InvalidInputException(
+            f"Value '{expression}' at '{MEMBER}' must be rate(N days) with N from {DAYS.start} to {DAYS.stop - 1}."
+        )
+    if not perform_auto_training:
+        return None
+    return Schedule(every=timedelta(days=int(match.group(1))), next_due=active_at + FIRST_AFTER)
+
+
+def make_auto_training_due(solution_arn: str | None = None) -> list[str]:
+    """Make automatic training due now, for one solution or every one, and start it; the versions started.
+
+    For tests: the service would train within the hour, then every N days.
+    """
+    from . import personalize_backends  # the backends import this module
+
+    started: list[str] = []
+    for _, _, backend in personalize_backends.iter_backends():
+        with backend.serving():
+            started += backend.start_due_auto_training(solution_arn, force=True)
+    return started
