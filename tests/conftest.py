@@ -81,15 +81,16 @@ def aws() -> Iterator[Clients]:
 
 @contextmanager
 def transitions(transition: dict[str, Any]) -> Iterator[None]:
-    """Every Personalize model of moto's state manager on ``transition``, then back to its default."""
+    """Every Personalize model of moto's state manager on ``transition``, then back to what it was."""
     models = [m for m in state_manager.get_registered_models() if m.startswith("personalize::")]
+    before = {model: state_manager.get_transition(model) for model in models}
     for model in models:
         state_manager.set_transition(model, transition)
     try:
         yield
     finally:
-        for model in models:
-            state_manager.unset_transition(model)
+        for model, was in before.items():
+            state_manager.set_transition(model, was)
 
 
 # moto's manual progression: each status moves on every second describe, so a test sees each one.

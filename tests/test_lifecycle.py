@@ -17,7 +17,7 @@ from personalize_local.backend.lifecycle import JobFailed
 from . import service_sample
 from .conftest import INTERACTIONS_SCHEMA, MANUAL, ROLE_ARN, Clients, moto_api, transitions
 from .datagen import interactions, to_csv
-from .helpers import fails, small_rows
+from .helpers import fails, loaded_group, small_rows
 from .workflow import POPULARITY, USER_PERSONALIZATION
 
 MODELS = {
@@ -177,6 +177,32 @@ def test_manual_walks_every_models_statuses(manual: Clients) -> None:
     assert statuses(describe_dataset, 5) == DELETED
     p.delete_dataset_group(datasetGroupArn=group_arn)
     assert statuses(describe_group, 3) == GROUP_DELETED
+
+
+def test_manual_stopping_a_version(manual: Clients) -> None:
+    """API_StopSolutionVersionCreation.md: CREATE PENDING > CREATE STOPPED; CREATE IN_PROGRESS > CREATE STOPPING > CREATE STOPPED."""
+    p = manual.personalize
+    with transitions({"progression": "immediate"}):
+        group = loaded_group(manual)
+        solution_arn = p.create_solution(name="sol", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
+    describe = lambda arn: lambda: p.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]  # noqa: E731
+
+    pending = p.create_solution_version(solutionArn=solution_arn, name="pending")["solutionVersionArn"]
+    p.stop_solution_version_creation(solutionVersionArn=pending)
+    assert statuses(describe(pending), 3) == ["CREATE STOPPED"] * 3
+    assert pending in fails("ResourceInUseException", p.stop_solution_version_creation, solutionVersionArn=pending)
+    assert pending in fails("ResourceInUseException", p.get_solution_metrics, solutionVersionArn=pending)
+
+    training = p.create_solution_version(solutionArn=solution_arn, name="training")["solutionVersionArn"]
+    assert statuses(describe(training), 2) == ["CREATE PENDING", "CREATE IN_PROGRESS"]
+    p.stop_solution_version_creation(solutionVersionArn=training)
+    assert statuses(describe(training), 4) == ["CREATE STOPPING", "CREATE STOPPED", "CREATE STOPPED", "CREATE STOPPED"]
+    assert [v["status"] for v in p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]] == ["CREATE STOPPED"] * 2
+
+    # A stopped version holds nothing up: the next one trains.
+    done = p.create_solution_version(solutionArn=solution_arn, name="done")["solutionVersionArn"]
+    assert statuses(describe(done), 4)[-1] == "ACTIVE"
+    assert done in fails("ResourceInUseException", p.stop_solution_version_creation, solutionVersionArn=done)
 
 
 def test_manual_refuses_dependents_until_their_parent_is_active(manual: Clients) -> None:
@@ -357,7 +383,7 @@ def test_work_longer_than_a_calls_budget_shows_in_progress_until_done(aws: Clien
 
 def test_update_campaign_brings_a_failed_campaign_into_service(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
     """API_UpdateCampaign.md: an update takes a campaign that is ACTIVE or CREATE FAILED."""
-    from .helpers import active_version, loaded_group
+    from .helpers import active_version
 
     group = loaded_group(aws)
     version_arn = active_version(aws, group.dataset_group_arn)

@@ -19,7 +19,7 @@ from ..wire.errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
-from .lifecycle import GONE, Apply, Job, Lifecycle, Work, call_budget
+from .lifecycle import GONE, SETTLED, Apply, Job, Lifecycle, Work, call_budget
 
 DEFAULT_PAGE_SIZE = 100
 # tagging-resources.md: a resource carries at most this many tags.
@@ -56,7 +56,7 @@ class Resource:
     @property
     def busy(self) -> bool:
         """Still being created, updated or deleted: a dependent resource may not use it yet."""
-        return self.status not in ("ACTIVE", "CREATE FAILED")
+        return self.status not in SETTLED
 
 
 R = TypeVar("R", bound=Resource)
@@ -141,7 +141,7 @@ class BackendCore(BaseBackend):
         return resource
 
     def require_settled(self, kind: str, arn: str) -> Any:
-        """The resource, which may be changed or deleted only when ACTIVE or CREATE FAILED."""
+        """The resource, which may be changed or deleted only once its create has ended (ACTIVE, CREATE FAILED ...)."""
         resource = self.get(kind, arn)
         if resource.busy:
             raise ResourceInUseException(

@@ -2,8 +2,9 @@
 
 Every Personalize resource with a status is a model of moto's state manager,
 ``personalize::<kind>`` (:data:`MODELS`). A create walks CREATE PENDING and
-CREATE IN_PROGRESS and ends in ACTIVE or CREATE FAILED; a delete walks the
-resource's delete statuses, and then the resource is gone. How fast is the state
+CREATE IN_PROGRESS and ends in ACTIVE or CREATE FAILED; a stopped training walks
+CREATE STOPPING to CREATE STOPPED; a delete walks the resource's delete statuses,
+and then the resource is gone. How fast is the state
 manager's to say, as for moto's own models:
 
 - ``immediate`` (the default): a read shows the last status there is, so the
@@ -38,6 +39,11 @@ log = logging.getLogger(__name__)
 
 CREATE = ("CREATE PENDING", "CREATE IN_PROGRESS")
 DELETE = ("DELETE PENDING", "DELETE IN_PROGRESS")
+# API_StopSolutionVersionCreation.md: CREATE PENDING > CREATE STOPPED, CREATE IN_PROGRESS > CREATE STOPPING > CREATE STOPPED.
+STOPPED = "CREATE STOPPED"
+STOP = ("CREATE STOPPING",)
+# Where a create ends: no status moves on from these by itself.
+SETTLED = frozenset({"ACTIVE", "CREATE FAILED", STOPPED})
 # Each model's delete statuses, from the guide's status lists: a dataset group has no DELETE IN_PROGRESS,
 # and import jobs and solution versions are never deleted on their own.
 MODELS: dict[str, tuple[str, ...]] = {
@@ -162,15 +168,28 @@ class Lifecycle(ManagedState):
         self.touch()
 
     def _begin(self, phase: tuple[str, ...], success: str, apply: Apply | None) -> None:
+        """Walk ``phase``, then settle in ``success`` (applying ``apply``); an empty phase settles at once."""
         self._phase, self._success, self._apply = phase, success, apply
-        self._job, self._outcome, self.failure_reason = None, None, None
-        self._status, self._tick, self._time_progressed = phase[0], 0, datetime.now()
+        self._job, self._outcome, self.failure_reason = None, None if phase else success, None
+        self._status, self._tick, self._time_progressed = phase[0] if phase else success, 0, datetime.now()
+        if not phase and apply is not None:
+            apply()
         self._owner.last_updated_date_time = datetime.now(timezone.utc)
+
+    def stop(self) -> None:
+        """Stop the work and walk the stop statuses: nothing of the work will be applied."""
+        if self._job is not None:
+            self._job.cancelled = True  # its worker finishes on its own; leaving the mock joins it
+        if self._status == CREATE[0]:
+            self._begin((), STOPPED, None)
+        else:
+            self._begin(STOP, STOPPED, None)
+            self.touch()
 
     def recover(self) -> None:
         """A resource whose creation failed, made good by an update: ACTIVE from now on."""
         if self._status == "CREATE FAILED":
-            self._phase, self._status, self._outcome, self.failure_reason = (), "ACTIVE", "ACTIVE", None
+            self._begin((), "ACTIVE", None)
 
     def cancel(self) -> None:
         if self._job is not None:
@@ -191,7 +210,7 @@ class Lifecycle(ManagedState):
 
     def _get_next_status(self, previous: str | None) -> str | None:
         if previous not in self._phase:
-            return previous  # ACTIVE, CREATE FAILED and GONE stay
+            return previous  # settled statuses and GONE stay
         position = self._phase.index(previous)
         if position + 1 < len(self._phase):
             return self._phase[position + 1]

@@ -23,7 +23,7 @@ from ..wire.errors import (
 from . import quotas
 from .auto_training import Schedule, schedule_for
 from .core import BackendCore, Resource, now, short_id
-from .lifecycle import Apply, JobFailed
+from .lifecycle import CREATE, Apply, JobFailed
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +281,15 @@ class SolutionsMixin(BackendCore):
         solution.latest_version = version
         self.start(VERSION_KIND, version, lambda: self._train(version, *data))
         return version.arn
+
+    def stop_solution_version_creation(self, solution_version_arn: str) -> None:
+        version: SolutionVersion = self.get(VERSION_KIND, solution_version_arn)
+        status = version.status
+        if status not in CREATE:
+            raise ResourceInUseException(
+                f"The solution version {solution_version_arn} is {status}: only one in CREATE PENDING or CREATE IN_PROGRESS can be stopped."
+            )
+        version.lifecycle.stop()
 
     def start_due_auto_training(self, solution_arn: str | None = None, force: bool = False) -> list[str]:
         """Start the automatic trainings that are due (or, forced, all of them); the versions started."""
