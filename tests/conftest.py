@@ -106,6 +106,24 @@ def manual() -> Iterator[Clients]:
     assert clients.shape_errors == [], "\n".join(clients.shape_errors)
 
 
+@pytest.fixture(params=["in-process", "server"])
+def stepwise(request: pytest.FixtureRequest) -> Iterator[Clients]:
+    """:func:`manual`, in-process and against the server (set through moto's /moto-api/state-manager there)."""
+    if request.param == "in-process":
+        yield request.getfixturevalue("manual")
+        return
+    endpoint = request.getfixturevalue("endpoint")
+    clients = request.getfixturevalue("remote")
+    models = [m for m in state_manager.get_registered_models() if m.startswith("personalize::")]
+    for model in models:
+        moto_api(endpoint, "state-manager/set-transition", {"model_name": model, "transition": MANUAL})
+    try:
+        yield clients
+    finally:
+        for model in models:
+            moto_api(endpoint, "state-manager/unset-transition", {"model_name": model})
+
+
 @pytest.fixture(scope="session")
 def endpoint() -> Iterator[str]:
     """The HTTP server, as `personalize-local server` runs it, on a free local port."""

@@ -117,8 +117,8 @@ def test_the_personalize_models_are_registered_with_the_state_manager() -> None:
 # manual: each model walks the service's own statuses ------------------------------------------
 
 
-def test_manual_walks_every_models_statuses(manual: Clients) -> None:
-    p = manual.personalize
+def test_manual_walks_every_models_statuses(stepwise: Clients) -> None:
+    p = stepwise.personalize
     schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
 
     group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
@@ -129,8 +129,8 @@ def test_manual_walks_every_models_statuses(manual: Clients) -> None:
     describe_dataset = lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"]  # noqa: E731
     assert statuses(describe_dataset, 5) == CREATED
 
-    manual.s3.create_bucket(Bucket="data")
-    manual.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
+    stepwise.s3.create_bucket(Bucket="data")
+    stepwise.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
     job_arn = p.create_dataset_import_job(
         jobName="j", datasetArn=dataset_arn, dataSource={"dataLocation": "s3://data/i.csv"}, roleArn=ROLE_ARN
     )["datasetImportJobArn"]
@@ -179,11 +179,11 @@ def test_manual_walks_every_models_statuses(manual: Clients) -> None:
     assert statuses(describe_group, 3) == GROUP_DELETED
 
 
-def test_manual_stopping_a_version(manual: Clients) -> None:
+def test_manual_stopping_a_version(stepwise: Clients) -> None:
     """API_StopSolutionVersionCreation.md: CREATE PENDING > CREATE STOPPED; CREATE IN_PROGRESS > CREATE STOPPING > CREATE STOPPED."""
-    p = manual.personalize
+    p = stepwise.personalize
     with transitions({"progression": "immediate"}):
-        group = loaded_group(manual)
+        group = loaded_group(stepwise)
         solution_arn = p.create_solution(name="sol", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
     describe = lambda arn: lambda: p.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]  # noqa: E731
 
@@ -205,8 +205,8 @@ def test_manual_stopping_a_version(manual: Clients) -> None:
     assert done in fails("ResourceInUseException", p.stop_solution_version_creation, solutionVersionArn=done)
 
 
-def test_manual_refuses_dependents_until_their_parent_is_active(manual: Clients) -> None:
-    p = manual.personalize
+def test_manual_refuses_dependents_until_their_parent_is_active(stepwise: Clients) -> None:
+    p = stepwise.personalize
     schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
 
     def settle(describe: Callable[[], dict[str, Any]]) -> None:
@@ -226,8 +226,8 @@ def test_manual_refuses_dependents_until_their_parent_is_active(manual: Clients)
     assert dataset_arn in fails("ResourceInUseException", p.create_dataset_import_job, jobName="j", datasetArn=dataset_arn, dataSource=source, roleArn=ROLE_ARN)
     settle(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"])
 
-    manual.s3.create_bucket(Bucket="data")
-    manual.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
+    stepwise.s3.create_bucket(Bucket="data")
+    stepwise.s3.put_object(Bucket="data", Key="i.csv", Body=to_csv(small_rows()))
     job_arn = p.create_dataset_import_job(jobName="j", datasetArn=dataset_arn, dataSource=source, roleArn=ROLE_ARN)["datasetImportJobArn"]
     # One import at a time per dataset, and the dataset stays while it runs.
     assert dataset_arn in fails("ResourceInUseException", p.create_dataset_import_job, jobName="j2", datasetArn=dataset_arn, dataSource=source, roleArn=ROLE_ARN)
@@ -249,10 +249,10 @@ def test_manual_refuses_dependents_until_their_parent_is_active(manual: Clients)
     assert p.get_solution_metrics(solutionVersionArn=version_arn)["metrics"]
 
     campaign_arn = p.create_campaign(name="c", solutionVersionArn=version_arn)["campaignArn"]
-    message = fails("InvalidInputException", manual.runtime.get_recommendations, campaignArn=campaign_arn, userId="user-0")
+    message = fails("InvalidInputException", stepwise.runtime.get_recommendations, campaignArn=campaign_arn, userId="user-0")
     assert campaign_arn in message and "CREATE PENDING" in message
     settle(lambda: p.describe_campaign(campaignArn=campaign_arn)["campaign"])
-    assert len(manual.runtime.get_recommendations(campaignArn=campaign_arn, userId="user-0")["itemList"]) == 25
+    assert len(stepwise.runtime.get_recommendations(campaignArn=campaign_arn, userId="user-0")["itemList"]) == 25
 
 
 def test_manual_holds_work_results_until_active(manual: Clients) -> None:
