@@ -25,6 +25,7 @@ run: install
 bench: install
 	$(BIN)/python bench/bench_describe.py
 	$(BIN)/python bench/bench_training.py
+	$(BIN)/python bench/bench_sample.py
 
 clean:
 	rm -rf $(VENV) *.egg-info
