@@ -155,15 +155,13 @@ def avro(name: str, fields: list[dict[str, Any]]) -> str:
     return json.dumps({"type": "record", "name": name, "namespace": "com.amazonaws.personalize.schema", "fields": fields, "version": "1.0"})
 
 
-INTERACTIONS_SCHEMA = avro(
-    "Interactions",
-    [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "EVENT_TYPE", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-    ],
-)
+INTERACTIONS_FIELDS = [
+    {"name": "USER_ID", "type": "string"},
+    {"name": "ITEM_ID", "type": "string"},
+    {"name": "EVENT_TYPE", "type": "string"},
+    {"name": "TIMESTAMP", "type": "long"},
+]
+INTERACTIONS_SCHEMA = avro("Interactions", INTERACTIONS_FIELDS)
 
 ITEMS_SCHEMA = avro(
     "Items",

@@ -112,7 +112,7 @@ def test_every_create_refuses_more_than_50_tags(aws: Clients) -> None:
 
 
 def test_resources_on_the_move_cannot_be_deleted(manual: Clients) -> None:
-    """Asynchronous: a campaign or tracker still being created answers ResourceInUseException to a delete."""
+    """Stepwise statuses: a campaign or tracker still being created answers ResourceInUseException to a delete."""
     p = manual.personalize
     group = loaded_group(manual)
     version_arn = active_version(manual, group.dataset_group_arn)

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import pytest
 
-from .conftest import Clients, avro
+from .conftest import INTERACTIONS_FIELDS, Clients, avro
 from .datagen import TASTES, to_csv
 from .helpers import ACCOUNT, active_version, arn, fails, items_and_users_schemas, loaded_group, new_group, small_rows
 from .test_getting_started import share_of_taste
@@ -176,16 +176,7 @@ def test_deleted_tracker_no_longer_takes_events(aws: Clients) -> None:
 
 
 # EVENT_ATTRIBUTION_SOURCE without null: an event that doesn't fill it is refused.
-ATTRIBUTED_SCHEMA = avro(
-    "Interactions",
-    [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "EVENT_TYPE", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-        {"name": "EVENT_ATTRIBUTION_SOURCE", "type": "string"},
-    ],
-)
+ATTRIBUTED_SCHEMA = avro("Interactions", [*INTERACTIONS_FIELDS, {"name": "EVENT_ATTRIBUTION_SOURCE", "type": "string"}])
 
 
 def test_event_attribution_source_comes_from_the_metric_attribution_member(aws: Clients) -> None:

@@ -62,7 +62,7 @@ def test_schemas_per_region(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_running_imports_and_trainings_per_region(manual: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Quotas on work in progress count only what is still pending or in progress (asynchronous here)."""
+    """Quotas on work in progress count only what is still pending or in progress (stepwise statuses here)."""
     monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_RUNNING_IMPORT_JOBS", "1")
     monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_TRAINING_SOLUTION_VERSIONS", "1")
     p = manual.personalize
