@@ -75,10 +75,9 @@ def test_create_errors(aws: Clients) -> None:
     unknown_recipe = "arn:aws:personalize:::recipe/aws-mind-reader"
     message = fails("ResourceNotFoundException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=unknown_recipe)
     assert unknown_recipe in message
-    # AutoML picks the recipe itself: no recipeArn with it (and AutoML itself is not emulated yet).
+    # AutoML picks the recipe itself: no recipeArn with it.
     message = fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, performAutoML=True, recipeArn=POPULARITY)
     assert "'recipeArn'" in message and "performAutoML" in message
-    assert "performAutoML" in fails("NotYetSupportedException", p.create_solution, name="s", datasetGroupArn=group_arn, performAutoML=True)
     legacy = "arn:aws:personalize:::recipe/aws-hrnn"
     assert "legacy" in fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=legacy)
 

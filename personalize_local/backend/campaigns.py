@@ -33,7 +33,7 @@ class Deployment:
     @property
     def exploration(self) -> dict[str, str]:
         """itemExplorationConfig with the recipe's defaults filled in; {} for other recipes."""
-        if self.solution_version.solution.recipe_arn != USER_PERSONALIZATION:
+        if self.solution_version.recipe_arn != USER_PERSONALIZATION:
             return {}
         given = self.campaign_config.get("itemExplorationConfig") or {}
         return {key: given.get(key, default) for key, (default, _, _) in EXPLORATION.items()}
@@ -138,7 +138,7 @@ def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> 
     exploration = config.get("itemExplorationConfig")
     if not exploration:
         return config
-    if version.solution.recipe_arn != USER_PERSONALIZATION:
+    if version.recipe_arn != USER_PERSONALIZATION:
         raise InvalidInputException(
             "campaignConfig.itemExplorationConfig applies only to solutions of the aws-user-personalization recipe."
         )

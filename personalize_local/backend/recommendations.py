@@ -45,7 +45,7 @@ class RecommendationsMixin(BackendCore):
         if campaign.status != "ACTIVE":
             raise InvalidInputException(f"The campaign {campaign_arn} is {campaign.status}, not ACTIVE.")
         version = campaign.solution_version
-        recipe = get_recipe(version.solution.recipe_arn)
+        recipe = get_recipe(version.recipe_arn)
         # By the guide's category, not recipeType: Popularity-Count reports USER_PERSONALIZATION, yet its
         # POPULAR_ITEMS list needs a user only with a filter (working-with-predefined-recipes.md).
         if recipe.category == "USER_PERSONALIZATION" and not user_id:

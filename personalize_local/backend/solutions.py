@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..eval.metrics import evaluate
-from ..recipes import TRAINERS, TrainingError, check_minimum_data, check_solution_config, fit_recipe
+from ..recipes import TRAINERS, TrainingError, check_minimum_data, check_solution_config
+from ..recipes.training import check_tuning_config, train_version
 from ..recipes.base import Model
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..wire.errors import (
@@ -26,17 +26,18 @@ from .core import BackendCore, Resource, now, short_id
 from .lifecycle import CREATE, Apply, JobFailed
 
 log = logging.getLogger(__name__)
+# solutionConfig members that only make sense for a known recipe.
+FIXED_BY_RECIPE = {"algorithmHyperParameters", "featureTransformationParameters"}
 
 KIND = "solution"
 VERSION_KIND = "solution-version"
 # Recipes whose versions may be trained incrementally (trainingMode UPDATE), per CreateSolutionVersion.
 UPDATABLE_RECIPES = {"arn:aws:personalize:::recipe/aws-user-personalization"}
 # API_CreateSolution.md: AutoML picks the recipe, so recipeArn is left out with performAutoML and required
-# without it. Keyed by (performAutoML, recipeArn given): the error each wrong pair raises.
-RECIPE_CHOICE_ERRORS: dict[tuple[bool, bool], tuple[type[Exception], str]] = {
-    (True, True): (InvalidInputException, "Value at 'recipeArn' must be left out when performAutoML is true: AutoML picks the recipe."),
-    (True, False): (NotYetSupportedException, "performAutoML is not supported by personalize-local yet: name a recipeArn."),
-    (False, False): (InvalidInputException, "Value null at 'recipeArn': a recipe is required when performAutoML is not true."),
+# without it. Keyed by (performAutoML, recipeArn given): the message each wrong pair raises.
+RECIPE_CHOICE_ERRORS: dict[tuple[bool, bool], str] = {
+    (True, True): "Value at 'recipeArn' must be left out when performAutoML is true: AutoML picks the recipe.",
+    (False, False): "Value null at 'recipeArn': a recipe is required when performAutoML is not true.",
 }
 
 
@@ -71,6 +72,8 @@ class Solution(Resource):
     perform_auto_ml: bool = False
     schedule: Schedule | None = None
     latest_version: "SolutionVersion | None" = None
+    # AutoML's choice, once a version has made it.
+    best_recipe_arn: str | None = None
 
     @property
     def training_filter(self) -> TrainingFilter:
@@ -84,7 +87,7 @@ class Solution(Resource):
             "performHPO": self.perform_hpo,
             "performAutoML": self.perform_auto_ml,
             "performAutoTraining": self.schedule is not None,
-            "recipeArn": self.recipe_arn,
+            "recipeArn": self.recipe_arn or None,
             "datasetGroupArn": self.dataset_group_arn,
             "eventType": self.event_type,
             # {} when none was given, as the guide's describe-solution example shows.
@@ -93,6 +96,7 @@ class Solution(Resource):
             "creationDateTime": self.creation_date_time,
             "lastUpdatedDateTime": self.last_updated_date_time,
             "latestSolutionVersion": self.latest_version.summary() if self.latest_version else None,
+            "autoMLResult": {"bestRecipeArn": self.best_recipe_arn} if self.best_recipe_arn else None,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -102,13 +106,16 @@ class Solution(Resource):
             "status": self.status,
             "creationDateTime": self.creation_date_time,
             "lastUpdatedDateTime": self.last_updated_date_time,
-            "recipeArn": self.recipe_arn,
+            "recipeArn": self.recipe_arn or None,
         }
 
 
 @dataclass
 class SolutionVersion(Resource):
     solution: Solution | None = None
+    # The solution's recipe, or AutoML's choice once training has made it.
+    recipe_arn: str = ""
+    tuned_hyperparameters: dict[str, str] | None = None
     training_mode: str = "FULL"
     training_type: str = "MANUAL"
     training_hours: float | None = None
@@ -135,11 +142,14 @@ class SolutionVersion(Resource):
             "solutionArn": solution.arn,
             "performHPO": solution.perform_hpo,
             "performAutoML": solution.perform_auto_ml,
-            "recipeArn": solution.recipe_arn,
+            "recipeArn": self.recipe_arn or None,
             "eventType": solution.event_type,
             "datasetGroupArn": solution.dataset_group_arn,
             "solutionConfig": dict(solution.solution_config),  # {} when none was given, like DescribeSolution
             "trainingHours": self.training_hours,
+            "tunedHPOParams": (
+                {"algorithmHyperParameters": self.tuned_hyperparameters} if self.tuned_hyperparameters is not None else None
+            ),
             "trainingMode": self.training_mode,
             "trainingType": self.training_type,
             "status": self.status,
@@ -178,15 +188,16 @@ class SolutionsMixin(BackendCore):
         self.require_active("dataset-group", dataset_group_arn)
         wrong_choice = RECIPE_CHOICE_ERRORS.get((bool(perform_auto_ml), bool(recipe_arn)))
         if wrong_choice is not None:
-            error, message = wrong_choice
-            raise error(message)
-        if get_legacy_recipe(recipe_arn) is not None:
-            raise InvalidInputException(f"The recipe {recipe_arn} at 'recipeArn' is a legacy recipe and no longer available.")
-        if get_recipe(recipe_arn) is None:
-            raise ResourceNotFoundException.for_arn(recipe_arn)
-        if recipe_arn not in TRAINERS:
-            raise NotYetSupportedException(f"Training the recipe {recipe_arn} is not supported by personalize-local yet.")
-        check_solution_config(recipe_arn, solution_config or {})
+            raise InvalidInputException(wrong_choice)
+        if recipe_arn:
+            self._check_recipe(recipe_arn)
+            check_solution_config(recipe_arn, solution_config or {})
+        elif set(solution_config or {}) & FIXED_BY_RECIPE:
+            raise InvalidInputException(
+                f"Values at 'solutionConfig.{'/'.join(sorted(set(solution_config) & FIXED_BY_RECIPE))}' need a recipe: "
+                "with performAutoML the recipe is chosen at training."
+            )
+        check_tuning_config(solution_config or {}, bool(perform_auto_ml), lambda arn: arn in TRAINERS)
         quotas.SOLUTIONS_PER_GROUP.check(self.find(KIND, lambda s: s.dataset_group_arn == dataset_group_arn))
         config = dict(solution_config or {})
         threshold = config.get("eventValueThreshold")
@@ -207,11 +218,21 @@ class SolutionsMixin(BackendCore):
             event_type=event_type,
             solution_config=config,
             perform_hpo=bool(perform_hpo),
+            perform_auto_ml=bool(perform_auto_ml),
             schedule=schedule,
         )
         self.add(KIND, solution, tags)
         self.start(KIND, solution)
         return {"solutionArn": solution.arn}
+
+    @staticmethod
+    def _check_recipe(recipe_arn: str) -> None:
+        if get_legacy_recipe(recipe_arn) is not None:
+            raise InvalidInputException(f"The recipe {recipe_arn} at 'recipeArn' is a legacy recipe and no longer available.")
+        if get_recipe(recipe_arn) is None:
+            raise ResourceNotFoundException.for_arn(recipe_arn)
+        if recipe_arn not in TRAINERS:
+            raise NotYetSupportedException(f"Training the recipe {recipe_arn} is not supported by personalize-local yet.")
 
     def describe_solution(self, solution_arn: str) -> dict[str, Any]:
         self.start_due_auto_training()
@@ -273,6 +294,7 @@ class SolutionsMixin(BackendCore):
             arn=f"{solution.arn}/{short_id()}",
             name=name or solution.name,
             solution=solution,
+            recipe_arn=solution.recipe_arn,
             training_mode=mode,
             training_type=training_type,
             events_mark=self.dataset_of(solution.dataset_group_arn, "INTERACTIONS").table.recorded_count,
@@ -327,20 +349,25 @@ class SolutionsMixin(BackendCore):
         users: pd.DataFrame | None,
     ) -> Apply:
         solution = version.solution
-        hyperparameters = dict(solution.solution_config.get("algorithmHyperParameters") or {})
         started = time.perf_counter()
         try:
             check_minimum_data(interactions, solution.event_type)
-            metrics = evaluate(solution.recipe_arn, interactions, items, users, hyperparameters)
-            model = fit_recipe(solution.recipe_arn, interactions, items, users, hyperparameters)
+            trained = train_version(
+                solution.recipe_arn, solution.solution_config, solution.perform_auto_ml, solution.perform_hpo, interactions, items, users
+            )
         except TrainingError as error:
             raise JobFailed(str(error)) from None
         histories = interactions.sort_values("TIMESTAMP", kind="stable").groupby("USER_ID", sort=False)["ITEM_ID"]
         hours = round((time.perf_counter() - started) / 3600, 6)
         known = {user: list(items) for user, items in histories}
+        choice = trained.choice
 
         def apply() -> None:
-            version.model, version.metrics, version.histories, version.training_hours = model, metrics, known, hours
+            version.model, version.metrics, version.histories, version.training_hours = trained.model, choice.metrics, known, hours
+            version.recipe_arn = choice.recipe_arn
+            version.tuned_hyperparameters = dict(choice.hyperparameters) if trained.tuned else None
+            if solution.perform_auto_ml:
+                solution.best_recipe_arn = choice.recipe_arn
 
         return apply
 
