@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 
 from ..recipes import TRAINERS, TrainingError, check_minimum_data, check_solution_config
+from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
+from ..recipes.objective import Objective
 from ..recipes.training import check_tuning_config, train_version
 from ..recipes.base import Model
 from ..recipes.catalog import get_legacy_recipe, get_recipe
@@ -198,6 +200,7 @@ class SolutionsMixin(BackendCore):
                 "with performAutoML the recipe is chosen at training."
             )
         check_tuning_config(solution_config or {}, bool(perform_auto_ml), lambda arn: arn in TRAINERS)
+        self._check_objective(dataset_group_arn, recipe_arn, solution_config or {})
         quotas.SOLUTIONS_PER_GROUP.check(self.find(KIND, lambda s: s.dataset_group_arn == dataset_group_arn))
         config = dict(solution_config or {})
         threshold = config.get("eventValueThreshold")
@@ -233,6 +236,25 @@ class SolutionsMixin(BackendCore):
             raise ResourceNotFoundException.for_arn(recipe_arn)
         if recipe_arn not in TRAINERS:
             raise NotYetSupportedException(f"Training the recipe {recipe_arn} is not supported by personalize-local yet.")
+
+    def _check_objective(self, dataset_group_arn: str, recipe_arn: str | None, config: dict[str, Any]) -> None:
+        """optimizing-solution-for-objective.md: a User-Personalization or Personalized-Ranking solution,
+        and a numerical, non-null column of the group's Items dataset."""
+        objective = Objective.from_config(config)
+        if objective is None:
+            return
+        if recipe_arn not in OBJECTIVE_RECIPES:
+            raise InvalidInputException(
+                "Value at 'solutionConfig.optimizationObjective' applies only to the User-Personalization and "
+                f"Personalized-Ranking recipes, not {recipe_arn or 'AutoML'}."
+            )
+        items = self.dataset_of(dataset_group_arn, "ITEMS")
+        column = items.schema.parsed.field(objective.attribute) if items else None
+        if column is None or not column.is_numeric or column.nullable:
+            raise InvalidInputException(
+                f"Value '{objective.attribute}' at 'solutionConfig.optimizationObjective.itemAttribute' must name a "
+                f"numerical column of the Items dataset of {dataset_group_arn} whose type doesn't include null."
+            )
 
     def describe_solution(self, solution_arn: str) -> dict[str, Any]:
         self.start_due_auto_training()

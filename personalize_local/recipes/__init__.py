@@ -14,6 +14,7 @@ import pandas as pd
 
 from .base import ITEM_ID, USER_ID, Model, TrainingError, unique_interactions
 from .hyperparameters import Value, check_solution_config, parse_hyperparameters
+from .objective import Objective, ObjectiveModel
 from .popularity import PopularityCount
 from .user_personalization import UserPersonalization
 
@@ -87,13 +88,16 @@ def fit_recipe(
     users: pd.DataFrame | None,
     hyperparameters: Mapping[str, str],
     seed: int = 0,
+    objective: Objective | None = None,
 ) -> Model:
     """Fit the recipe's model; callers check the minimum data first where the service does.
 
-    ``hyperparameters`` are the solution's algorithmHyperParameters, which CreateSolution checked.
+    ``hyperparameters`` are the solution's algorithmHyperParameters, which CreateSolution checked;
+    ``objective`` its optimizationObjective, which then weighs in every ranking.
     """
     trainer_class = TRAINERS.get(recipe_arn)
     if trainer_class is None:
         raise TrainingError(f"Recipe {recipe_arn} is not supported by this emulator.")
     trainer = trainer_class.from_hyperparameters(parse_hyperparameters(recipe_arn, hyperparameters), seed)
-    return trainer.fit(interactions, items, users)
+    model = trainer.fit(interactions, items, users)
+    return ObjectiveModel(model, objective, objective.rewards(items)) if objective else model

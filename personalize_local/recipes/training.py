@@ -24,6 +24,7 @@ from ..wire.errors import InvalidInputException
 from . import TRAINERS, fit_recipe
 from .base import Model
 from .catalog import get_recipe
+from .objective import Objective
 from .hyperparameters import VALUE_TYPES, Choices, HyperParameter, Interval, recipe_hyperparameters
 
 OBJECTIVE = "precision_at_25"
@@ -188,8 +189,10 @@ def train_version(
     """Choose the recipe (AutoML) and hyperparameters (HPO) where asked, evaluate, then fit on everything."""
     from ..eval.metrics import evaluate  # eval imports the recipes
 
+    objective = Objective.from_config(config)
+
     def evaluated(arn: str, hyperparameters: Mapping[str, str]) -> dict[str, float]:
-        return evaluate(arn, interactions, items, users, hyperparameters)
+        return evaluate(arn, interactions, items, users, hyperparameters, objective=objective)
 
     given = dict(config.get("algorithmHyperParameters") or {})
     if perform_auto_ml:
@@ -199,5 +202,5 @@ def train_version(
         choice = tune(recipe_arn, given, config.get("hpoConfig") or {}, evaluated)
     else:
         choice = Choice(recipe_arn, given, evaluated(recipe_arn, given))
-    model = fit_recipe(recipe_arn, interactions, items, users, choice.hyperparameters)
+    model = fit_recipe(recipe_arn, interactions, items, users, choice.hyperparameters, objective=objective)
     return Trained(model, choice, perform_hpo)
