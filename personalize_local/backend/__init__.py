@@ -7,6 +7,7 @@ from .campaigns import CampaignsMixin
 from .dataset_groups import DatasetGroupsMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
+from .ranking import RankingMixin
 from .recipes import RecipesMixin
 from .recommendations import RecommendationsMixin
 from .schemas import SchemasMixin
@@ -20,6 +21,7 @@ class PersonalizeBackend(
     SolutionsMixin,
     CampaignsMixin,
     EventTrackersMixin,
+    RankingMixin,
     RecommendationsMixin,
     RecipesMixin,
 ):

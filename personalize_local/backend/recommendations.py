@@ -13,6 +13,8 @@ from .solutions import SolutionVersion
 DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
 MAX_NUM_RESULTS = 500
+# Recipe categories that GetRecommendations does not answer, and the operation that does.
+SERVED_BY_OTHERS = {"PERSONALIZED_RANKING": "GetPersonalizedRanking"}
 
 
 class RecommendationsMixin(BackendCore):
@@ -41,11 +43,12 @@ class RecommendationsMixin(BackendCore):
                 f"Value '{num_results}' at 'numResults' failed to satisfy constraint: "
                 f"Member must have value less than or equal to {MAX_NUM_RESULTS}"
             )
-        campaign: Campaign = self.get("campaign", campaign_arn)
-        if campaign.status != "ACTIVE":
-            raise InvalidInputException(f"The campaign {campaign_arn} is {campaign.status}, not ACTIVE.")
-        version = campaign.solution_version
+        campaign, version = self.active_campaign(campaign_arn)
         recipe = get_recipe(version.recipe_arn)
+        if recipe.category in SERVED_BY_OTHERS:
+            raise InvalidInputException(
+                f"The campaign {campaign_arn} serves a {recipe.category} recipe: ask it with {SERVED_BY_OTHERS[recipe.category]}."
+            )
         # By the guide's category, not recipeType: Popularity-Count reports USER_PERSONALIZATION, yet its
         # POPULAR_ITEMS list needs a user only with a filter (working-with-predefined-recipes.md).
         if recipe.category == "USER_PERSONALIZATION" and not user_id:
@@ -64,6 +67,14 @@ class RecommendationsMixin(BackendCore):
             "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in items],
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
+
+    def active_campaign(self, arn: str) -> tuple[Campaign, SolutionVersion]:
+        """An ACTIVE campaign and the solution version it answers from."""
+        campaign: Campaign = self.get("campaign", arn)
+        status = campaign.status
+        if status != "ACTIVE":
+            raise InvalidInputException(f"The campaign {arn} is {status}, not ACTIVE.")
+        return campaign, campaign.solution_version
 
     def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.

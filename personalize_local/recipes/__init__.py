@@ -19,6 +19,7 @@ from .popularity import PopularityCount
 from .user_personalization import UserPersonalization
 
 USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
+PERSONALIZED_RANKING_ARN = "arn:aws:personalize:::recipe/aws-personalized-ranking"
 POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
 
 MIN_INTERACTIONS = 1000
@@ -42,6 +43,8 @@ class Trainer(Protocol):
 
 TRAINERS: dict[str, type[Trainer]] = {
     USER_PERSONALIZATION_ARN: UserPersonalization,
+    # native-recipe-search.md: the same model as User-Personalization, asked to reorder given items.
+    PERSONALIZED_RANKING_ARN: UserPersonalization,
     POPULARITY_COUNT_ARN: PopularityCount,
 }
 
