@@ -12,6 +12,7 @@ from .recipes import RecipesMixin
 from .recommendations import RecommendationsMixin
 from .schemas import SchemasMixin
 from .solutions import SolutionsMixin
+from .tags import TagsMixin
 
 
 class PersonalizeBackend(
@@ -24,6 +25,7 @@ class PersonalizeBackend(
     RankingMixin,
     RecommendationsMixin,
     RecipesMixin,
+    TagsMixin,
 ):
     """Amazon Personalize, Personalize Events and Personalize Runtime for one account in one region."""
 

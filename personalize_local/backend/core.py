@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from moto.core.base_backend import BaseBackend
 
 from ..wire.errors import (
+    InvalidInputException,
     InvalidNextTokenException,
     ResourceAlreadyExistsException,
     ResourceInUseException,
@@ -24,6 +25,7 @@ from .lifecycle import GONE, SETTLED, Apply, Job, Lifecycle, Work, call_budget
 DEFAULT_PAGE_SIZE = 100
 # tagging-resources.md: a resource carries at most this many tags.
 MAX_TAGS = 50
+RESERVED_TAG_PREFIX = "aws:"
 
 
 def now() -> datetime:
@@ -100,6 +102,7 @@ class BackendCore(BaseBackend):
             raise ResourceAlreadyExistsException.for_arn(resource.arn)
         if tags and len(tags) > MAX_TAGS:
             raise TooManyTagsException(f"Value at 'tags' has {len(tags)} tags; a resource can have at most {MAX_TAGS}.")
+        check_tags(tags or [])
         existing[resource.arn] = resource
         if tags:
             self.tags[resource.arn] = list(tags)
@@ -170,6 +173,17 @@ class BackendCore(BaseBackend):
         user = next(iter(users), None)
         if user is not None:
             raise ResourceInUseException(f"Cannot delete {arn}: {what} {user.arn} still uses it.")
+
+
+def check_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:
+    """personalize-managing-tags.md: keys and values may not start with aws:, which AWS keeps for itself."""
+    for i, tag in enumerate(tags, start=1):
+        for member in ("tagKey", "tagValue"):
+            if tag.get(member, "").lower().startswith(RESERVED_TAG_PREFIX):
+                raise InvalidInputException(
+                    f"Value '{tag[member]}' at 'tags.{i}.member.{member}' starts with {RESERVED_TAG_PREFIX}, which AWS reserves."
+                )
+    return tags
 
 
 def paginate(items: list[Any], next_token: str | None, max_results: int | None) -> tuple[list[Any], str | None]:

@@ -50,6 +50,10 @@ class TooManyTagsException(ServiceError):
     code = "TooManyTagsException"
 
 
+class TooManyTagKeysException(ServiceError):
+    code = "TooManyTagKeysException"
+
+
 class NotYetSupportedException(ServiceError):
     """An operation the model defines that this emulator does not serve yet."""
 

@@ -1,0 +1,45 @@
+"""TagResource, UntagResource, ListTagsForResource (personalize-managing-tags.md, tagging-resources.md)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..wire.errors import ResourceNotFoundException, TooManyTagKeysException, TooManyTagsException
+from .core import MAX_TAGS, BackendCore, check_tags
+
+# tagging-resources.md: the kinds of resource that take tags (schemas and recipes do not).
+TAGGABLE = (
+    "dataset-group",
+    "dataset",
+    "dataset-import-job",
+    "solution",
+    "solution-version",
+    "campaign",
+    "event-tracker",
+)
+
+
+class TagsMixin(BackendCore):
+    def _taggable(self, resource_arn: str) -> str:
+        for kind in TAGGABLE:
+            if resource_arn in self.table(kind):
+                self.get(kind, resource_arn)  # a resource whose delete has finished is gone
+                return resource_arn
+        raise ResourceNotFoundException.for_arn(resource_arn)
+
+    def tag_resource(self, resource_arn: str, tags: list[dict[str, str]]) -> None:
+        arn = self._taggable(resource_arn)
+        merged = {tag["tagKey"]: tag for tag in self.tags.get(arn, [])}
+        merged.update({tag["tagKey"]: tag for tag in check_tags(tags)})
+        if len(merged) > MAX_TAGS:
+            raise TooManyTagsException(f"The resource {arn} would have {len(merged)} tags; a resource can have at most {MAX_TAGS}.")
+        self.tags[arn] = list(merged.values())
+
+    def untag_resource(self, resource_arn: str, tag_keys: list[str]) -> None:
+        arn = self._taggable(resource_arn)
+        if len(tag_keys) > MAX_TAGS:
+            raise TooManyTagKeysException(f"Value at 'tagKeys' has {len(tag_keys)} keys; a resource has at most {MAX_TAGS}.")
+        gone = set(tag_keys)
+        self.tags[arn] = [tag for tag in self.tags.get(arn, []) if tag["tagKey"] not in gone]
+
+    def list_tags_for_resource(self, resource_arn: str) -> dict[str, Any]:
+        return {"tags": list(self.tags.get(self._taggable(resource_arn), []))}
