@@ -88,3 +88,43 @@ def test_describe_other_recipe_types(aws: Clients) -> None:
 def test_describe_unknown_recipe(aws: Clients, recipe_arn: str) -> None:
     message = fails("ResourceNotFoundException", aws.personalize.describe_recipe, recipeArn=recipe_arn)
     assert message == f"Resource Arn {recipe_arn} does not exist."
+
+
+def test_every_algorithm_and_feature_transformation_a_recipe_names_describes(aws: Clients) -> None:
+    """Following an ARN DescribeRecipe hands out never ends in an error."""
+    p = aws.personalize
+    recipes = [p.describe_recipe(recipeArn=r["recipeArn"])["recipe"] for r in p.list_recipes()["recipes"]]
+    algorithms = {r["algorithmArn"] for r in recipes if "algorithmArn" in r}
+    transformations = {r["featureTransformationArn"] for r in recipes if "featureTransformationArn" in r}
+    assert algorithms and transformations
+    for arn in algorithms:
+        algorithm = p.describe_algorithm(algorithmArn=arn)["algorithm"]
+        assert algorithm["algorithmArn"] == arn and algorithm["name"] == arn.rsplit("/", 1)[1]
+    for arn in transformations:
+        transformation = p.describe_feature_transformation(featureTransformationArn=arn)["featureTransformation"]
+        assert transformation["featureTransformationArn"] == arn and transformation["status"] == "ACTIVE"
+
+
+def test_an_algorithm_shows_the_recipe_pages_hyperparameters(aws: Clients) -> None:
+    """native-recipe-new-item-USER_PERSONALIZATION.md: hidden_dimension 149 in [32, 256], bptt 32 in [2, 32], both tunable."""
+    p = aws.personalize
+    algorithm = p.describe_algorithm(algorithmArn="arn:aws:personalize:::algorithm/aws-user-personalization")["algorithm"]
+    assert algorithm["defaultHyperParameters"]["hidden_dimension"] == "149"
+    integers = {r["name"]: r for r in algorithm["defaultHyperParameterRanges"]["integerHyperParameterRanges"]}
+    assert integers["hidden_dimension"] == {"name": "hidden_dimension", "minValue": 32, "maxValue": 256, "isTunable": True}
+    assert integers["bptt"]["minValue"] == 2 and integers["bptt"]["maxValue"] == 32
+    categorical = {r["name"]: r for r in algorithm["defaultHyperParameterRanges"]["categoricalHyperParameterRanges"]}
+    assert categorical["recency_mask"]["values"] == ["true", "false"]
+    assert int(algorithm["defaultResourceConfig"]["maxNumberOfTrainingJobs"]) >= 1
+    # The percentiles filter the data: they are the feature transformation's.
+    assert "max_user_history_length_percentile" not in algorithm["defaultHyperParameters"]
+    transformation = p.describe_feature_transformation(
+        featureTransformationArn="arn:aws:personalize:::feature-transformation/JSON-percentile-filtering"
+    )["featureTransformation"]
+    assert transformation["defaultParameters"]["max_user_history_length_percentile"] == "0.99"
+
+
+@pytest.mark.parametrize("operation, member, kind", [("describe_algorithm", "algorithmArn", "algorithm"), ("describe_feature_transformation", "featureTransformationArn", "feature-transformation")])
+def test_unknown_algorithm_and_transformation(aws: Clients, operation: str, member: str, kind: str) -> None:
+    arn = f"arn:aws:personalize:::{kind}/aws-mind-reader"
+    assert arn in fails("ResourceNotFoundException", getattr(aws.personalize, operation), **{member: arn})

@@ -1,8 +1,9 @@
-"""The recipe catalog: ListRecipes and DescribeRecipe."""
+"""The recipe catalog: ListRecipes, DescribeRecipe, DescribeAlgorithm, DescribeFeatureTransformation."""
 from __future__ import annotations
 
 from typing import Any
 
+from ..recipes.algorithms import describe_algorithm, describe_feature_transformation
 from ..recipes.catalog import get_recipe, list_recipes, to_description, to_summary
 from ..wire.errors import ResourceNotFoundException
 from .core import BackendCore, paginate
@@ -25,3 +26,15 @@ class RecipesMixin(BackendCore):
         if recipe is None:
             raise ResourceNotFoundException.for_arn(recipe_arn)
         return {"recipe": to_description(recipe)}
+
+    def describe_algorithm(self, algorithm_arn: str) -> dict[str, Any]:
+        algorithm = describe_algorithm(algorithm_arn)
+        if algorithm is None:
+            raise ResourceNotFoundException.for_arn(algorithm_arn)
+        return {"algorithm": algorithm}
+
+    def describe_feature_transformation(self, feature_transformation_arn: str) -> dict[str, Any]:
+        transformation = describe_feature_transformation(feature_transformation_arn)
+        if transformation is None:
+            raise ResourceNotFoundException.for_arn(feature_transformation_arn)
+        return {"featureTransformation": transformation}

@@ -94,6 +94,8 @@ class HyperParameter:
     default: str
     tunable: bool = False
     member: str = ALGORITHM  # the solutionConfig map that carries it
+    # Featurization (filters the data before the algorithm sees it): the feature transformation's parameter.
+    featurization: bool = False
 
     @property
     def allowed(self) -> str:
@@ -109,7 +111,7 @@ class HyperParameter:
 
 def _percentile(name: str, default: str) -> HyperParameter:
     """A featurization hyperparameter: the share of users or items kept at one end."""
-    return HyperParameter(name, "continuous", Interval(0.0, 1.0), default)
+    return HyperParameter(name, "continuous", Interval(0.0, 1.0), default, featurization=True)
 
 
 _HIDDEN_DIMENSION = HyperParameter("hidden_dimension", "integer", Interval(32, 256), "149", tunable=True)
@@ -135,7 +137,7 @@ RECIPE_HYPERPARAMETERS: dict[str, tuple[HyperParameter, ...]] = {
     "aws-trending-now": (
         HyperParameter(
             "trend_discovery_frequency", "categorical",
-            Choices(("30 minutes", "1 hour", "3 hours", "1 day")), "3 hours", member=FEATURE_TRANSFORMATION,
+            Choices(("30 minutes", "1 hour", "3 hours", "1 day")), "3 hours", member=FEATURE_TRANSFORMATION, featurization=True,
         ),
     ),
     "aws-similar-items": (
