@@ -5,6 +5,7 @@ import json
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
+from unittest.mock import ANY
 
 import pytest
 
@@ -128,3 +129,78 @@ def test_made_due_over_http(endpoint: str, remote: Clients) -> None:
         started = json.loads(response.read())["solutionVersionArns"]
     assert len(started) == 1
     assert versions(remote, solution_arn) == [("AUTOMATIC", "ACTIVE")]
+
+
+# UpdateSolution ---------------------------------------------------------------------------------
+
+
+def test_update_turns_automatic_training_off_and_on(aws: Clients) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    solution_arn = p.create_solution(name="s", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
+    assert p.update_solution(solutionArn=solution_arn, performAutoTraining=False) == {"solutionArn": solution_arn, "ResponseMetadata": ANY}
+    solution = p.describe_solution(solutionArn=solution_arn)["solution"]
+    assert solution["performAutoTraining"] is False
+    update = solution["latestSolutionUpdate"]
+    assert (update["status"], update["performAutoTraining"], update["performIncrementalUpdate"]) == ("ACTIVE", False, False)
+    assert personalize_local.make_auto_training_due(solution_arn) == []
+
+    config = {"autoTrainingConfig": {"schedulingExpression": "rate(2 days)"}}
+    p.update_solution(solutionArn=solution_arn, performAutoTraining=True, solutionUpdateConfig=config)
+    solution = p.describe_solution(solutionArn=solution_arn)["solution"]
+    assert solution["performAutoTraining"] is True
+    assert solution["solutionConfig"]["autoTrainingConfig"] == {"schedulingExpression": "rate(2 days)"}
+    assert solution["latestSolutionUpdate"]["solutionUpdateConfig"] == config
+    assert len(personalize_local.make_auto_training_due(solution_arn)) == 1
+
+
+def test_an_updated_rate_runs_from_the_update(aws: Clients, clock: Clock) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    solution_arn = p.create_solution(name="s", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
+    clock.forward(minutes=50)
+    p.update_solution(solutionArn=solution_arn, solutionUpdateConfig={"autoTrainingConfig": {"schedulingExpression": "rate(1 day)"}})
+    clock.forward(minutes=30)  # past the hour from the solution, not from the update
+    assert versions(aws, solution_arn) == []
+    clock.forward(minutes=31)
+    assert versions(aws, solution_arn) == [("AUTOMATIC", "ACTIVE")]
+    clock.forward(days=1, minutes=1)
+    assert len(versions(aws, solution_arn)) == 2
+
+
+def test_update_statuses_and_what_waits_for_them(manual: Clients) -> None:
+    p = manual.personalize
+    group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+    for _ in range(4):
+        p.describe_dataset_group(datasetGroupArn=group_arn)
+    solution_arn = p.create_solution(name="s", datasetGroupArn=group_arn, recipeArn=POPULARITY)["solutionArn"]
+    assert solution_arn in fails("ResourceInUseException", p.update_solution, solutionArn=solution_arn, performAutoTraining=False)
+    for _ in range(4):
+        p.describe_solution(solutionArn=solution_arn)
+
+    p.update_solution(solutionArn=solution_arn, performAutoTraining=False)
+    assert solution_arn in fails("ResourceInUseException", p.update_solution, solutionArn=solution_arn, performAutoTraining=True)
+    seen = []
+    for _ in range(4):
+        solution = p.describe_solution(solutionArn=solution_arn)["solution"]
+        seen.append((solution["latestSolutionUpdate"]["status"], solution["performAutoTraining"]))
+    assert seen == [("CREATE PENDING", True), ("CREATE IN_PROGRESS", True), ("CREATE IN_PROGRESS", True), ("ACTIVE", False)]
+
+
+@pytest.mark.parametrize(
+    "params, member",
+    [
+        ({"solutionUpdateConfig": {"autoTrainingConfig": {"schedulingExpression": "rate(45 days)"}}}, MEMBER),
+        ({"performIncrementalUpdate": True}, "performIncrementalUpdate"),
+        ({"solutionUpdateConfig": {"eventsConfig": {"eventParametersList": [{"eventType": "watch", "weight": 0.5}]}}}, "solutionUpdateConfig.eventsConfig"),
+    ],
+)
+def test_update_errors(aws: Clients, params: dict, member: str) -> None:
+    p = aws.personalize
+    group_arn = new_group(aws, "g")
+    solution_arn = p.create_solution(name="s", datasetGroupArn=group_arn, recipeArn=POPULARITY)["solutionArn"]
+    assert member in fails("InvalidInputException", p.update_solution, solutionArn=solution_arn, **params)
+    solution = p.describe_solution(solutionArn=solution_arn)["solution"]
+    assert "latestSolutionUpdate" not in solution and solution["performAutoTraining"] is True
+    ghost = solution_arn + "-ghost"
+    assert ghost in fails("ResourceNotFoundException", p.update_solution, solutionArn=ghost, performAutoTraining=False)

@@ -28,6 +28,10 @@ from .core import BackendCore, Resource, now, short_id
 from .lifecycle import CREATE, Apply, JobFailed
 
 log = logging.getLogger(__name__)
+EVENTS_CONFIG_RECIPES = {
+    "arn:aws:personalize:::recipe/aws-user-personalization-v2",
+    "arn:aws:personalize:::recipe/aws-personalized-ranking-v2",
+}
 # solutionConfig members that only make sense for a known recipe.
 FIXED_BY_RECIPE = {"algorithmHyperParameters", "featureTransformationParameters"}
 
@@ -65,6 +69,25 @@ class TrainingFilter:
 
 
 @dataclass
+class SolutionUpdate(Resource):
+    """latestSolutionUpdate: an automatic training setting waiting to take effect (UpdateSolution)."""
+
+    update_config: dict[str, Any] = field(default_factory=dict)
+    perform_auto_training: bool = True
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "solutionUpdateConfig": dict(self.update_config),
+            "status": self.status,
+            "performAutoTraining": self.perform_auto_training,
+            "performIncrementalUpdate": False,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+            "failureReason": self.failure_reason,
+        }
+
+
+@dataclass
 class Solution(Resource):
     dataset_group_arn: str = ""
     recipe_arn: str = ""
@@ -76,6 +99,7 @@ class Solution(Resource):
     latest_version: "SolutionVersion | None" = None
     # AutoML's choice, once a version has made it.
     best_recipe_arn: str | None = None
+    latest_update: SolutionUpdate | None = None
 
     @property
     def training_filter(self) -> TrainingFilter:
@@ -99,6 +123,7 @@ class Solution(Resource):
             "lastUpdatedDateTime": self.last_updated_date_time,
             "latestSolutionVersion": self.latest_version.summary() if self.latest_version else None,
             "autoMLResult": {"bestRecipeArn": self.best_recipe_arn} if self.best_recipe_arn else None,
+            "latestSolutionUpdate": self.latest_update.summary() if self.latest_update else None,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -201,6 +226,11 @@ class SolutionsMixin(BackendCore):
             )
         check_tuning_config(solution_config or {}, bool(perform_auto_ml), lambda arn: arn in TRAINERS)
         self._check_objective(dataset_group_arn, recipe_arn, solution_config or {})
+        self._check_events_config(recipe_arn, solution_config or {}, "solutionConfig")
+        if perform_incremental_update:
+            raise InvalidInputException(
+                "Value 'true' at 'performIncrementalUpdate': incremental updates are for the semantic-similarity recipe only."
+            )
         quotas.SOLUTIONS_PER_GROUP.check(self.find(KIND, lambda s: s.dataset_group_arn == dataset_group_arn))
         config = dict(solution_config or {})
         threshold = config.get("eventValueThreshold")
@@ -258,7 +288,51 @@ class SolutionsMixin(BackendCore):
 
     def describe_solution(self, solution_arn: str) -> dict[str, Any]:
         self.start_due_auto_training()
-        return {"solution": self.observe(KIND, solution_arn).describe()}
+        solution: Solution = self.observe(KIND, solution_arn)
+        if solution.latest_update is not None:
+            solution.latest_update.lifecycle.advance()  # a describe watches the update move too
+            solution.latest_update.lifecycle.touch()  # and what it changes lands with its ACTIVE
+        return {"solution": solution.describe()}
+
+    def update_solution(
+        self,
+        solution_arn: str,
+        perform_auto_training: bool | None = None,
+        perform_incremental_update: bool | None = None,
+        solution_update_config: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        solution: Solution = self.require_active(KIND, solution_arn)
+        if solution.latest_update is not None and solution.latest_update.busy:
+            raise ResourceInUseException(f"The solution {solution_arn} is already being updated.")
+        if perform_incremental_update:
+            raise InvalidInputException(
+                "Value 'true' at 'performIncrementalUpdate': incremental updates are for the semantic-similarity recipe only."
+            )
+        given = dict(solution_update_config or {})
+        config = {**solution.solution_config, **given}
+        self._check_events_config(solution.recipe_arn, given, "solutionUpdateConfig")
+        auto = (solution.schedule is not None) if perform_auto_training is None else perform_auto_training
+        schedule_for(auto, config, now())  # refuses a bad rate now, before anything changes
+        update = SolutionUpdate(arn=solution.arn, name=solution.name, update_config=given, perform_auto_training=auto)
+        solution.latest_update = update
+
+        def apply() -> None:
+            # updating-solution.md: the first automatic training comes within the hour after the update completes.
+            solution.solution_config = config
+            solution.schedule = schedule_for(auto, config, now())
+            solution.last_updated_date_time = now()
+
+        self.start(KIND, update, apply=apply)
+        return {"solutionArn": solution.arn}
+
+    @staticmethod
+    def _check_events_config(recipe_arn: str, config: dict[str, Any], parent: str) -> None:
+        """optimizing-solution-events-config.md: only the v2 item recommendation recipes take an eventsConfig."""
+        if config.get("eventsConfig") and recipe_arn not in EVENTS_CONFIG_RECIPES:
+            raise InvalidInputException(
+                f"Value at '{parent}.eventsConfig' applies only to the User-Personalization-v2 and "
+                f"Personalized-Ranking-v2 recipes, not {recipe_arn or 'AutoML'}."
+            )
 
     def list_solutions(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
