@@ -5,6 +5,7 @@ from moto.core.base_backend import BackendDict
 
 from .campaigns import CampaignsMixin
 from .dataset_groups import DatasetGroupsMixin
+from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
 from .ranking import RankingMixin
@@ -19,6 +20,7 @@ class PersonalizeBackend(
     SchemasMixin,
     DatasetGroupsMixin,
     DatasetsMixin,
+    DatasetUpdatesMixin,
     SolutionsMixin,
     CampaignsMixin,
     EventTrackersMixin,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from ..data.csv_import import DataImportError, read_csv_files
@@ -22,6 +23,22 @@ MIN_IMPORTED_INTERACTIONS = 1000
 
 
 @dataclass
+class DatasetUpdate(Resource):
+    """latestDatasetUpdate: a schema waiting to replace the dataset's (UpdateDataset)."""
+
+    schema: DatasetSchema | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "schemaArn": self.schema.arn,
+            "status": self.status,
+            "failureReason": self.failure_reason,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+
+@dataclass
 class Dataset(Resource):
     dataset_group_arn: str = ""
     dataset_type: str = ""
@@ -30,6 +47,9 @@ class Dataset(Resource):
     events: EventLog = field(default_factory=EventLog)
     # Whether a bulk import has succeeded: INCREMENTAL imports need one before them.
     bulk_imported: bool = False
+    latest_update: DatasetUpdate | None = None
+    # When replaced schemas added each of their new fields: solutions older than that don't train on it.
+    columns_added: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def schema_arn(self) -> str:
@@ -40,6 +60,7 @@ class Dataset(Resource):
             **self.summary(),
             "datasetGroupArn": self.dataset_group_arn,
             "schemaArn": self.schema_arn,
+            "latestDatasetUpdate": self.latest_update.summary() if self.latest_update else None,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -129,6 +150,9 @@ class DatasetsMixin(BackendCore):
 
     def describe_dataset(self, dataset_arn: str) -> dict[str, Any]:
         dataset: Dataset = self.observe(KIND, dataset_arn)
+        if dataset.latest_update is not None:
+            dataset.latest_update.lifecycle.advance()  # a describe watches the update move too
+            dataset.latest_update.lifecycle.touch()  # and the schema it brings lands with its ACTIVE
         # The Interactions dataset shows the tracking ID of the group's event tracker.
         trackers = self.find(
             "event-tracker",

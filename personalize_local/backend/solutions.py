@@ -433,9 +433,18 @@ class SolutionsMixin(BackendCore):
         items, users = (self.dataset_of(solution.dataset_group_arn, kind) for kind in ("ITEMS", "USERS"))
         return (
             solution.training_filter.apply(interactions.table.frame(interactions.events.session_users())),
-            items.table.frame() if items else None,
-            users.table.frame() if users else None,
+            self._metadata(solution, items),
+            self._metadata(solution, users),
         )
+
+    @staticmethod
+    def _metadata(solution: Solution, dataset: Any) -> pd.DataFrame | None:
+        """An Items or Users frame as the solution trains on it: without the fields schema
+        replacements added after the solution was created (updating-dataset-schema.md)."""
+        if dataset is None:
+            return None
+        newer = [name for name, added in dataset.columns_added.items() if added > solution.creation_date_time]
+        return dataset.table.frame().drop(columns=newer)
 
     def _train(
         self,

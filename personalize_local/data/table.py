@@ -42,6 +42,13 @@ class DatasetTable:
             recorded = recorded.assign(USER_ID=recorded["USER_ID"].replace(dict(recorded_users)))
         return _concat(self._bulk, recorded, self.key)
 
+    def add_columns(self, names: Iterable[str]) -> None:
+        """A replaced schema's new (nullable) fields: empty in every row there is."""
+        new = [name for name in names if name not in self.columns]
+        self.columns += new
+        self._bulk = self._bulk.assign(**{name: pd.Series(None, index=self._bulk.index, dtype=object) for name in new})
+        self._recorded_frame = None
+
     def replace(self, frame: pd.DataFrame) -> None:
         """A FULL import: the bulk data becomes ``frame``; recorded rows stay."""
         self._bulk = frame.reset_index(drop=True)
