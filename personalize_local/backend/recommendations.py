@@ -75,5 +75,5 @@ class RecommendationsMixin(BackendCore):
         if dataset is None:
             return trained
         accepts = version.solution.training_filter.accepts
-        recorded = sorted(dataset.table.recorded_for(user_id, since=version.events_mark), key=lambda r: r["TIMESTAMP"])
+        recorded = sorted(dataset.table.recorded_for(user_id, since=version.marks.get("INTERACTIONS", 0)), key=lambda r: r["TIMESTAMP"])
         return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
