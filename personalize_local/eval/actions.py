@@ -14,8 +14,9 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from ..data.actions import ACTION_ID, TAKEN, action_event_kind
+from ..data.actions import ACTION_ID, TAKEN
 from ..recipes import fit_recipe
+from ..recipes.next_best_action import KIND_CODES, event_kinds
 from ..recipes.base import EVENT_TYPE, ITEM_ID, TIMESTAMP, USER_ID, chronological
 from .metrics import compute_metrics, split_for_evaluation
 
@@ -34,7 +35,7 @@ def evaluate_actions(
     events = action_interactions
     if events is None:
         events = pd.DataFrame(columns=[USER_ID, ACTION_ID, EVENT_TYPE, TIMESTAMP])
-    taken = events[events[EVENT_TYPE].map(action_event_kind) == TAKEN]
+    taken = events[event_kinds(events[EVENT_TYPE]) == KIND_CODES[TAKEN]]
     as_items = taken[[USER_ID, ACTION_ID, TIMESTAMP]].rename(columns={ACTION_ID: ITEM_ID})
     _, test_inputs, test_holdout = split_for_evaluation(as_items, seed)
     taken_times = chronological(as_items).groupby(USER_ID)[TIMESTAMP].agg(list)
