@@ -59,4 +59,4 @@ def test_ranking_errors(aws: Clients, ranking_campaign: str) -> None:
     group_arn = aws.personalize.list_dataset_groups()["datasetGroups"][0]["datasetGroupArn"]
     personal = deploy(aws, train(aws, group_arn, name="personal", recipe=USER_PERSONALIZATION)["solutionVersionArn"], name="personal")
     message = fails("InvalidInputException", runtime.get_personalized_ranking, campaignArn=personal, userId="user-0", inputList=["comedy-1"])
-    assert "PERSONALIZED_RANKING" in message
+    assert "GetRecommendations" in message

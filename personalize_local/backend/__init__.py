@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from moto.core.base_backend import BackendDict
 
+from .action_records import ActionRecordsMixin
 from .campaigns import CampaignsMixin
 from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
@@ -24,6 +25,7 @@ class PersonalizeBackend(
     SolutionsMixin,
     CampaignsMixin,
     EventTrackersMixin,
+    ActionRecordsMixin,
     RankingMixin,
     RecommendationsMixin,
     RecipesMixin,

@@ -1,13 +1,14 @@
 """Datasets and dataset import jobs."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..data.csv_import import DataImportError, read_csv_files
 from ..data.s3 import S3ReadError, read_objects, split_location
-from ..data.schemas import SchemaError, check_dataset_schema, normalize_dataset_type
+from ..data.schemas import DATASET_TYPE_NAMES, SchemaError, check_dataset_schema, normalize_dataset_type
 from ..data.events import EventLog
 from ..data.table import RECORD_KEYS, DatasetTable
 from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
@@ -20,6 +21,9 @@ KIND = "dataset"
 IMPORT_KIND = "dataset-import-job"
 # limits.md: every import job into an Interactions dataset brings at least this many records.
 MIN_IMPORTED_INTERACTIONS = 1000
+# action-interaction-tracker-id.md: an Action interactions dataset comes with its own event tracker,
+# whose ID PutActionInteractions takes and DescribeDataset shows.
+OWN_TRACKER_TYPES = frozenset({"ACTION_INTERACTIONS"})
 
 
 @dataclass
@@ -47,6 +51,8 @@ class Dataset(Resource):
     events: EventLog = field(default_factory=EventLog)
     # Whether a bulk import has succeeded: INCREMENTAL imports need one before them.
     bulk_imported: bool = False
+    # The tracking ID of the dataset's own event tracker, for the types that have one.
+    tracking_id: str | None = None
     latest_update: DatasetUpdate | None = None
     # When replaced schemas added each of their new fields: solutions older than that don't train on it.
     columns_added: dict[str, datetime] = field(default_factory=dict)
@@ -122,7 +128,9 @@ class DatasetsMixin(BackendCore):
     ) -> dict[str, Any]:
         canonical = normalize_dataset_type(dataset_type)
         if canonical is None:
-            raise InvalidInputException(f"Value '{dataset_type}' at 'datasetType' is not a dataset type: use Interactions, Items or Users.")
+            raise InvalidInputException(
+                f"Value '{dataset_type}' at 'datasetType' is not a dataset type: use {', '.join(DATASET_TYPE_NAMES)}."
+            )
         group = self.require_active("dataset-group", dataset_group_arn)
         schema: DatasetSchema = self.get("schema", schema_arn)
         if schema.domain != group.domain:
@@ -143,6 +151,7 @@ class DatasetsMixin(BackendCore):
             dataset_type=canonical,
             schema=schema,
             table=DatasetTable(schema.parsed.names, RECORD_KEYS.get(canonical)),
+            tracking_id=str(uuid.uuid4()) if canonical in OWN_TRACKER_TYPES else None,
         )
         self.add(KIND, dataset, tags)
         self.start(KIND, dataset)
@@ -153,12 +162,13 @@ class DatasetsMixin(BackendCore):
         if dataset.latest_update is not None:
             dataset.latest_update.lifecycle.advance()  # a describe watches the update move too
             dataset.latest_update.lifecycle.touch()  # and the schema it brings lands with its ACTIVE
-        # The Interactions dataset shows the tracking ID of the group's event tracker.
+        # The Interactions dataset shows the tracking ID of the group's event tracker; an Action interactions dataset its own.
         trackers = self.find(
             "event-tracker",
             lambda t: dataset.dataset_type == "INTERACTIONS" and t.dataset_group_arn == dataset.dataset_group_arn,
         )
-        return {"dataset": {**dataset.describe(), "trackingId": trackers[0].tracking_id if trackers else None}}
+        tracking_id = dataset.tracking_id or (trackers[0].tracking_id if trackers else None)
+        return {"dataset": {**dataset.describe(), "trackingId": tracking_id}}
 
     def list_datasets(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None

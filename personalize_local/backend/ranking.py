@@ -4,14 +4,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ..recipes.catalog import get_recipe
 from ..recipes.ranking import rank
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .recommendations import RecommendationsMixin
 
 # API_RS_GetPersonalizedRanking.md: "The maximum is 500" (the model states no bound).
 MAX_INPUT_ITEMS = 500
-CATEGORY = "PERSONALIZED_RANKING"
 
 
 class RankingMixin(RecommendationsMixin):
@@ -30,12 +28,8 @@ class RankingMixin(RecommendationsMixin):
                 raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
         if len(input_list) > MAX_INPUT_ITEMS:
             raise InvalidInputException(f"Value at 'inputList' has {len(input_list)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
-        _, version = self.active_campaign(campaign_arn)
-        recipe = get_recipe(version.recipe_arn)
-        if recipe.recipe_type != CATEGORY:
-            raise InvalidInputException(
-                f"The campaign {campaign_arn} serves {recipe.name}: GetPersonalizedRanking needs a campaign of a {CATEGORY} recipe."
-            )
+        campaign, _ = self._serving("GetPersonalizedRanking", campaign_arn)
+        version = campaign.solution_version
         ranked = rank(version.model, user_id, self._history(version, user_id), input_list)
         return {
             "personalizedRanking": [{"itemId": item, "score": score} for item, score in ranked],

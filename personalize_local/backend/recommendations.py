@@ -1,10 +1,11 @@
 """personalize-runtime: answers from a campaign's model, the group's live interactions and its config."""
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
-from ..recipes.catalog import get_recipe
+from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
 from .core import BackendCore
@@ -13,8 +14,11 @@ from .solutions import SolutionVersion
 DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
 MAX_NUM_RESULTS = 500
-# Recipe categories that GetRecommendations does not answer, and the operation that does.
-SERVED_BY_OTHERS = {"PERSONALIZED_RANKING": "GetPersonalizedRanking"}
+# API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
+DEFAULT_NUM_ACTIONS = 5
+MAX_NUM_ACTIONS = 100
+# The runtime operation that answers a campaign, by its recipe's category; GetRecommendations for the others.
+ANSWERED_BY = {"PERSONALIZED_ACTIONS": "GetActionRecommendations", "PERSONALIZED_RANKING": "GetPersonalizedRanking"}
 
 
 class RecommendationsMixin(BackendCore):
@@ -38,17 +42,9 @@ class RecommendationsMixin(BackendCore):
         for member, value in (("filterArn", filter_arn), ("promotions", promotions), ("metadataColumns", metadata_columns)):
             if value:
                 raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
-        if num_results is not None and num_results > MAX_NUM_RESULTS:
-            raise InvalidInputException(
-                f"Value '{num_results}' at 'numResults' failed to satisfy constraint: "
-                f"Member must have value less than or equal to {MAX_NUM_RESULTS}"
-            )
-        campaign, version = self.active_campaign(campaign_arn)
-        recipe = get_recipe(version.recipe_arn)
-        if recipe.category in SERVED_BY_OTHERS:
-            raise InvalidInputException(
-                f"The campaign {campaign_arn} serves a {recipe.category} recipe: ask it with {SERVED_BY_OTHERS[recipe.category]}."
-            )
+        _check_num_results(num_results, MAX_NUM_RESULTS)
+        campaign, recipe = self._serving("GetRecommendations", campaign_arn)
+        version = campaign.solution_version
         # By the guide's category, not recipeType: Popularity-Count reports USER_PERSONALIZATION, yet its
         # POPULAR_ITEMS list needs a user only with a filter (working-with-predefined-recipes.md).
         if recipe.category == "USER_PERSONALIZATION" and not user_id:
@@ -68,13 +64,58 @@ class RecommendationsMixin(BackendCore):
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
 
-    def active_campaign(self, arn: str) -> tuple[Campaign, SolutionVersion]:
-        """An ACTIVE campaign and the solution version it answers from."""
-        campaign: Campaign = self.get("campaign", arn)
-        status = campaign.status
-        if status != "ACTIVE":
-            raise InvalidInputException(f"The campaign {arn} is {status}, not ACTIVE.")
-        return campaign, campaign.solution_version
+    def get_action_recommendations(
+        self,
+        campaign_arn: str | None = None,
+        user_id: str | None = None,
+        num_results: int | None = None,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        if not campaign_arn:
+            raise InvalidInputException("Value null at 'campaignArn': give the ARN of a campaign of a PERSONALIZED_ACTIONS recipe.")
+        for member, value in (("filterArn", filter_arn), ("filterValues", filter_values)):
+            if value:
+                raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
+        _check_num_results(num_results, MAX_NUM_ACTIONS)
+        campaign, recipe = self._serving("GetActionRecommendations", campaign_arn)
+        if not user_id:
+            raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend actions for a user.")
+        version = campaign.solution_version
+        group_arn = version.dataset_group_arn
+        actions = self.dataset_of(group_arn, "ACTIONS")
+        action_interactions = self.dataset_of(group_arn, "ACTION_INTERACTIONS")
+        recent = (
+            action_interactions.table.recorded_for(user_id, since=version.marks.get("ACTION_INTERACTIONS", 0))
+            if action_interactions
+            else []
+        )
+        ranked = version.model.recommend_actions(
+            user_id,
+            self._history(version, user_id),
+            recent,
+            num_results if num_results is not None else DEFAULT_NUM_ACTIONS,
+            now=time.time(),
+            # The Actions dataset as it is now: new actions are explored and expirations apply at once.
+            actions=actions.table.frame() if actions else None,
+        )
+        return {
+            "actionList": [{"actionId": action, "score": score} for action, score in ranked],
+            "recommendationId": f"RID-{uuid.uuid4()}",
+        }
+
+    def _serving(self, operation: str, campaign_arn: str) -> tuple[Campaign, RecipeInfo]:
+        """The ACTIVE campaign and its recipe, if ``operation`` is the one that answers for it."""
+        campaign: Campaign = self.get("campaign", campaign_arn)
+        if campaign.status != "ACTIVE":
+            raise InvalidInputException(f"The campaign {campaign_arn} is {campaign.status}, not ACTIVE.")
+        recipe = get_recipe(campaign.solution_version.recipe_arn)
+        answering = ANSWERED_BY.get(recipe.category, "GetRecommendations")
+        if answering != operation:
+            raise InvalidInputException(
+                f"The campaign {campaign_arn} deploys {recipe.name}, a {recipe.category} recipe: use {answering} with it."
+            )
+        return campaign, recipe
 
     def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.
@@ -86,5 +127,13 @@ class RecommendationsMixin(BackendCore):
         if dataset is None:
             return trained
         accepts = version.solution.training_filter.accepts
-        recorded = sorted(dataset.table.recorded_for(user_id, since=version.events_mark), key=lambda r: r["TIMESTAMP"])
+        recorded = sorted(dataset.table.recorded_for(user_id, since=version.marks.get("INTERACTIONS", 0)), key=lambda r: r["TIMESTAMP"])
         return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
+
+
+def _check_num_results(num_results: int | None, most: int) -> None:
+    if num_results is not None and num_results > most:
+        raise InvalidInputException(
+            f"Value '{num_results}' at 'numResults' failed to satisfy constraint: "
+            f"Member must have value less than or equal to {most}"
+        )

@@ -8,11 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..recipes import TRAINERS, TrainingError, check_minimum_data, check_solution_config
+from ..data.schemas import dataset_label
+from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data, check_minimum_data, check_solution_config
+from ..recipes.base import ActionModel, Model
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
 from ..recipes.training import check_tuning_config, train_version
-from ..recipes.base import Model
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..wire.errors import (
     InvalidInputException,
@@ -66,6 +67,17 @@ class TrainingFilter:
         if self.event_type is not None and event_type != self.event_type:
             return False
         return self.value_threshold is None or (event_value is not None and event_value >= self.value_threshold)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What a version trains on: the group's Interactions (filtered by the solution), Items and Users,
+    and the recipe's extra datasets by fit() keyword."""
+
+    interactions: pd.DataFrame
+    items: pd.DataFrame | None
+    users: pd.DataFrame | None
+    extras: dict[str, pd.DataFrame | None]
 
 
 @dataclass
@@ -146,12 +158,12 @@ class SolutionVersion(Resource):
     training_mode: str = "FULL"
     training_type: str = "MANUAL"
     training_hours: float | None = None
-    model: Model | None = None
+    model: Model | ActionModel | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     # What the version knows of each user: their items in its training data, oldest first ...
     histories: dict[str, list[str]] = field(default_factory=dict)
-    # ... and where, among the events recorded one by one, its training data ends.
-    events_mark: int = 0
+    # ... and where, among the records each dataset took one by one, its training data ends, by dataset type.
+    marks: dict[str, int] = field(default_factory=dict)
 
     @property
     def solution_arn(self) -> str:
@@ -386,6 +398,7 @@ class SolutionsMixin(BackendCore):
         quotas.TRAINING_SOLUTION_VERSIONS.check(self.find(VERSION_KIND, lambda v: v.busy))
         # The snapshot first: a request that cannot train leaves nothing behind.
         data = self._training_data(solution)
+        group_arn = solution.dataset_group_arn
         version = SolutionVersion(
             arn=f"{solution.arn}/{short_id()}",
             name=name or solution.name,
@@ -393,11 +406,11 @@ class SolutionsMixin(BackendCore):
             recipe_arn=solution.recipe_arn,
             training_mode=mode,
             training_type=training_type,
-            events_mark=self.dataset_of(solution.dataset_group_arn, "INTERACTIONS").table.recorded_count,
+            marks={d.dataset_type: d.table.recorded_count for d in self.find("dataset", lambda d: d.dataset_group_arn == group_arn)},
         )
         self.add(VERSION_KIND, version, tags)
         solution.latest_version = version
-        self.start(VERSION_KIND, version, lambda: self._train(version, *data))
+        self.start(VERSION_KIND, version, lambda: self._train(version, data))
         return version.arn
 
     def stop_solution_version_creation(self, solution_version_arn: str) -> None:
@@ -425,16 +438,27 @@ class SolutionsMixin(BackendCore):
                 log.info("automatic training of %s skipped: %s", solution.arn, refused)
         return started
 
-    def _training_data(self, solution: Solution) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-        """The snapshot a version trains on, taken when training is asked for: interactions, items, users."""
-        interactions = self.dataset_of(solution.dataset_group_arn, "INTERACTIONS")
+    def _training_data(self, solution: Solution) -> TrainingData:
+        """The snapshot a version trains on, taken when training is asked for."""
+        group_arn = solution.dataset_group_arn
+        interactions = self.dataset_of(group_arn, "INTERACTIONS")
         if interactions is None:
-            raise InvalidInputException(f"The dataset group {solution.dataset_group_arn} has no Interactions dataset to train on.")
-        items, users = (self.dataset_of(solution.dataset_group_arn, kind) for kind in ("ITEMS", "USERS"))
-        return (
+            raise InvalidInputException(f"The dataset group {group_arn} has no Interactions dataset to train on.")
+        items, users = (self.dataset_of(group_arn, kind) for kind in ("ITEMS", "USERS"))
+        extras: dict[str, pd.DataFrame | None] = {}
+        for extra in EXTRA_DATASETS.get(solution.recipe_arn, ()):
+            dataset = self.dataset_of(group_arn, extra.dataset_type)
+            if dataset is None and extra.required:
+                raise InvalidInputException(
+                    f"The dataset group {group_arn} has no {dataset_label(extra.dataset_type)} dataset: "
+                    f"the recipe {solution.recipe_arn} trains on it."
+                )
+            extras[extra.keyword] = dataset.table.frame(dataset.events.session_users()) if dataset else None
+        return TrainingData(
             solution.training_filter.apply(interactions.table.frame(interactions.events.session_users())),
             self._metadata(solution, items),
             self._metadata(solution, users),
+            extras,
         )
 
     @staticmethod
@@ -446,19 +470,16 @@ class SolutionsMixin(BackendCore):
         newer = [name for name, added in dataset.columns_added.items() if added > solution.creation_date_time]
         return dataset.table.frame().drop(columns=newer)
 
-    def _train(
-        self,
-        version: SolutionVersion,
-        interactions: pd.DataFrame,
-        items: pd.DataFrame | None,
-        users: pd.DataFrame | None,
-    ) -> Apply:
+    def _train(self, version: SolutionVersion, data: TrainingData) -> Apply:
         solution = version.solution
+        interactions = data.interactions
         started = time.perf_counter()
         try:
             check_minimum_data(interactions, solution.event_type)
+            check_extra_data(solution.recipe_arn, **data.extras)
             trained = train_version(
-                solution.recipe_arn, solution.solution_config, solution.perform_auto_ml, solution.perform_hpo, interactions, items, users
+                solution.recipe_arn, solution.solution_config, solution.perform_auto_ml, solution.perform_hpo,
+                interactions, data.items, data.users, data.extras,
             )
         except TrainingError as error:
             raise JobFailed(str(error)) from None

@@ -5,10 +5,9 @@ as CSV records, with the header as row 1 and the first data row as row 2 (a quot
 that spans lines still belongs to one row). Every row is checked before anything is
 returned, so an import either yields all its rows or fails with the first bad one.
 
-Checks and limits come from data-prep-formatting.md (header, UTF-8, epoch seconds),
-how-it-works-dataset-schema.md (column order, types, lower-case booleans), items-datasets.md (backslash
-escapes in quoted text), limits.md and the *-dataset-requirements.md pages (value lengths,
-event types).
+Checks and limits come from data-prep-formatting.md (header, UTF-8), how-it-works-dataset-schema.md
+(column order, types, lower-case booleans), items-datasets.md (backslash escapes in quoted text),
+limits.md (event types), and data/values.py (lengths, epoch seconds, ranges, allowed words).
 """
 from __future__ import annotations
 
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .schemas import Field, Schema, metadata_fields, normalize_dataset_type
+from .values import ALLOWED_WORDS, EPOCH_SECONDS_FIELDS, MAX_EPOCH_SECONDS, VALUE_RANGES, length_limit, not_allowed
 
 
 class DataImportError(ValueError):
@@ -47,18 +47,6 @@ class _Dialect(csv.Dialect):
     strict = True
 
 
-# Longest value, by dataset type and field (limits.md, interactions-datasets.md).
-VALUE_LENGTH_LIMITS: dict[str, dict[str, int]] = {
-    "INTERACTIONS": {"USER_ID": 256, "ITEM_ID": 256, "IMPRESSION": 1000},
-    "ITEMS": {"ITEM_ID": 256},
-    "USERS": {"USER_ID": 256},
-}
-# Longest value of any categorical field, counting its '|' separators (limits.md).
-CATEGORICAL_MAX_LENGTH = 1000
-# Fields holding Unix epoch seconds, by dataset type (data-prep-formatting.md).
-EPOCH_SECONDS_FIELDS: dict[str, tuple[str, ...]] = {"INTERACTIONS": ("TIMESTAMP",), "ITEMS": ("CREATION_TIMESTAMP",)}
-# Seconds reach 10**11 only in the year 5138: larger values are milliseconds or finer.
-MAX_EPOCH_SECONDS = 10**11
 # Distinct event types plus optional interactions columns (EVENT_TYPE, EVENT_VALUE, metadata).
 MAX_EVENT_TYPES_AND_OPTIONAL_COLUMNS = 10
 
@@ -246,7 +234,7 @@ def _parse_column(field: Field | None, values: np.ndarray, dataset_type: str) ->
     parser = _PARSERS[field.type]
     typed, type_issues = parser(field, values, empty, dataset_type)
     issues.extend(type_issues)
-    limit = _length_limit(field, dataset_type)
+    limit = length_limit(dataset_type, field.name, field.categorical)
     if limit is not None and values.size:
         lengths = np.fromiter(map(len, values), dtype=np.int64, count=values.size)
         issues.append(_Issue(lengths > limit, lambda raw: f"the value has {len(raw)} characters; at most {limit} are allowed."))
@@ -256,13 +244,6 @@ def _parse_column(field: Field | None, values: np.ndarray, dataset_type: str) ->
         if hits.size and (first is None or hits[0] < first[0]):
             first = (int(hits[0]), issue.describe(values[hits[0]]))
     return typed, first
-
-
-def _length_limit(field: Field, dataset_type: str) -> int | None:
-    limit = VALUE_LENGTH_LIMITS[dataset_type].get(field.name)
-    if limit is None and field.categorical:
-        return CATEGORICAL_MAX_LENGTH
-    return limit
 
 
 def _syntax_errors(pattern: re.Pattern[str], values: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -291,7 +272,12 @@ def _show(raw: str) -> str:
 def _parse_string(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[object, list[_Issue]]:
     typed = values.copy()
     typed[empty] = None
-    return typed, []
+    allowed = ALLOWED_WORDS.get(dataset_type, {}).get(field.name)
+    if allowed is None:
+        return typed, []
+    read, _ = allowed
+    unknown = ~empty & np.fromiter((read(v) is None for v in values), dtype=bool, count=values.size)
+    return typed, [_Issue(unknown, lambda raw: not_allowed(dataset_type, field.name, raw))]
 
 
 def _parse_integer(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[object, list[_Issue]]:
@@ -316,6 +302,11 @@ def _parse_integer(field: Field, values: np.ndarray, empty: np.ndarray, dataset_
         issues.append(
             _Issue(too_large, lambda raw: f"{_show(raw)} is too large for Unix epoch seconds; it looks like milliseconds (divide by 1000).")
         )
+    bounds = VALUE_RANGES.get(dataset_type, {}).get(field.name)
+    if bounds is not None:
+        least, most, meaning = bounds
+        outside = ok & ~out_of_range & ((data < least) | (data > most))
+        issues.append(_Issue(outside, lambda raw: f"{_show(raw)} is out of range for {field.name}: {meaning}."))
     return pd.arrays.IntegerArray(data, empty.copy()), issues
 
 

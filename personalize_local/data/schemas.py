@@ -10,6 +10,9 @@ Where the rules come from (developer guide pages):
 - ECOMMERCE-datasets-and-schemas.md, VIDEO-ON-DEMAND-datasets-and-schemas.md and the
   per-dataset domain pages: the fields each domain adds.
 - limits.md and *-dataset-requirements.md: metadata field counts.
+- The current guide's action pages (custom-datasets-and-schemas.md, actions-datasets.md,
+  action-interactions-dataset-requirements.md): the Actions and Action interactions
+  datasets, which exist only in custom dataset groups.
 """
 from __future__ import annotations
 
@@ -26,11 +29,24 @@ class SchemaError(ValueError):
 PRIMITIVE_TYPES = ("string", "int", "long", "float", "double", "boolean")
 NULL = "null"
 NUMERIC_TYPES = frozenset({"int", "long", "float", "double"})
-DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS")
+DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS", "ACTIONS", "ACTION_INTERACTIONS")
 DOMAINS = ("ECOMMERCE", "VIDEO_ON_DEMAND")
 
-# How each dataset type is spelled in messages and in the schema's record name.
-_LABELS = {"INTERACTIONS": "Interactions", "ITEMS": "Items", "USERS": "Users"}
+# How each dataset type is spelled in messages and in the schema's record name (the guide's examples).
+_LABELS = {
+    "INTERACTIONS": "Interactions",
+    "ITEMS": "Items",
+    "USERS": "Users",
+    "ACTIONS": "Actions",
+    "ACTION_INTERACTIONS": "ActionInteractions",
+}
+# A record name names its dataset type in any case, with or without underscores (ActionInteractions,
+# Action_Interactions); CreateDataset's datasetType is read more strictly, see normalize_dataset_type.
+_BY_RECORD_NAME = {dataset_type.replace("_", ""): dataset_type for dataset_type in DATASET_TYPES}
+# datasetType as the model documents its values: the name CreateDataset's messages suggest.
+DATASET_TYPE_NAMES = ("Interactions", "Items", "Users", "Actions", "Action_Interactions")
+# Next best action resources can't be created in a domain dataset group (actions-datasets.md).
+CUSTOM_ONLY_DATASET_TYPES = frozenset({"ACTIONS", "ACTION_INTERACTIONS"})
 
 _AVRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME_RULE = "letters, digits and _, not starting with a digit"
@@ -112,6 +128,8 @@ REQUIRED_FIELDS: Mapping[str, Mapping[str, FieldRule]] = {
     "INTERACTIONS": {"USER_ID": _ID, "ITEM_ID": _ID, "TIMESTAMP": _EPOCH},
     "ITEMS": {"ITEM_ID": _ID},
     "USERS": {"USER_ID": _ID},
+    "ACTIONS": {"ACTION_ID": _ID},
+    "ACTION_INTERACTIONS": {"USER_ID": _ID, "ACTION_ID": _ID, "EVENT_TYPE": FieldRule(_STRING), "TIMESTAMP": _EPOCH},
 }
 
 # Optional reserved keywords: when present their declaration is fixed; they aren't metadata.
@@ -126,6 +144,20 @@ RESERVED_FIELDS: Mapping[str, Mapping[str, FieldRule]] = {
     # Null allowed: the service fills a missing creation time from interactions (items-datasets.md).
     "ITEMS": {"CREATION_TIMESTAMP": FieldRule(_LONG, nullable=True)},
     "USERS": {},
+    # custom-datasets-and-schemas.md's table names the expiration field EXPIRATION_TIMESTAMP and lists
+    # TYPE; its text and actions-datasets.md say ACTION_EXPIRATION_TIMESTAMP. Both spellings are reserved.
+    "ACTIONS": {
+        "CREATION_TIMESTAMP": FieldRule(_LONG, nullable=True),
+        "VALUE": FieldRule(_LONG, nullable=True),
+        "TYPE": FieldRule(_STRING, nullable=True),
+        "ACTION_EXPIRATION_TIMESTAMP": FieldRule(_LONG, nullable=True),
+        "EXPIRATION_TIMESTAMP": FieldRule(_LONG, nullable=True),
+        "REPEAT_FREQUENCY": FieldRule(_LONG, nullable=True),
+    },
+    "ACTION_INTERACTIONS": {
+        "IMPRESSION": FieldRule(_STRING, nullable=True),
+        "RECOMMENDATION_ID": FieldRule(_STRING, nullable=True),
+    },
 }
 
 # Fields a domain adds as required; they override a reserved rule of the same name.
@@ -161,9 +193,18 @@ DOMAIN_RESERVED_FIELDS: Mapping[tuple[str, str], Mapping[str, FieldRule]] = {
     ("VIDEO_ON_DEMAND", "USERS"): {"SUBSCRIPTION_MODEL": _categorical()},
 }
 
-# (minimum, maximum) metadata fields per dataset type (limits.md); for Interactions the
-# maximum leaves out reserved keywords.
-METADATA_LIMITS: Mapping[str, tuple[int, int]] = {"INTERACTIONS": (0, 5), "ITEMS": (1, 50), "USERS": (1, 5)}
+# (minimum, maximum) metadata fields per dataset type (limits.md, custom-datasets-and-schemas.md);
+# for Interactions the maximum leaves out reserved keywords. The guide gives no maximum for Action
+# interactions: it is taken to be Item interactions' 5.
+METADATA_LIMITS: Mapping[str, tuple[int, int]] = {
+    "INTERACTIONS": (0, 5),
+    "ITEMS": (1, 50),
+    "USERS": (1, 5),
+    "ACTIONS": (1, 10),
+    "ACTION_INTERACTIONS": (0, 5),
+}
+# Most fields a schema may have, all columns counted (actions-datasets.md: "The maximum number of columns is 10").
+MAX_FIELDS: Mapping[str, int] = {"ACTIONS": 10}
 
 # Only Items schemas may carry unstructured text.
 TEXTUAL_DATASET_TYPES = frozenset({"ITEMS"})
@@ -177,6 +218,7 @@ class DatasetRules:
     min_metadata: int
     max_metadata: int
     textual_allowed: bool
+    max_fields: int | None = None
 
     @property
     def label(self) -> str:
@@ -195,6 +237,11 @@ def dataset_rules(dataset_type: str, domain: str | None = None) -> DatasetRules:
     if dataset_type not in DATASET_TYPES:
         raise SchemaError(f"dataset type {dataset_type!r} is not one of {', '.join(_LABELS.values())}.")
     _check_domain(domain)
+    if domain is not None and dataset_type in CUSTOM_ONLY_DATASET_TYPES:
+        raise SchemaError(
+            f"{_LABELS[dataset_type]} schemas can't be for the {domain} domain: next best action data "
+            "lives only in custom dataset groups."
+        )
     required = {**REQUIRED_FIELDS[dataset_type], **DOMAIN_REQUIRED_FIELDS.get((domain, dataset_type), {})}
     reserved = {
         name: rule
@@ -202,7 +249,9 @@ def dataset_rules(dataset_type: str, domain: str | None = None) -> DatasetRules:
         if name not in required
     }
     low, high = METADATA_LIMITS[dataset_type]
-    return DatasetRules(dataset_type, required, reserved, low, high, dataset_type in TEXTUAL_DATASET_TYPES)
+    return DatasetRules(
+        dataset_type, required, reserved, low, high, dataset_type in TEXTUAL_DATASET_TYPES, MAX_FIELDS.get(dataset_type)
+    )
 
 
 def metadata_fields(schema: Schema, dataset_type: str, domain: str | None = None) -> tuple[Field, ...]:
@@ -212,11 +261,21 @@ def metadata_fields(schema: Schema, dataset_type: str, domain: str | None = None
 
 
 def normalize_dataset_type(value: str) -> str | None:
-    """Canonical upper-case dataset type; the service reads the name case-insensitively."""
+    """Canonical upper-case dataset type of a datasetType; the service reads the name case-insensitively."""
     if not isinstance(value, str):
         return None
     upper = value.upper()
     return upper if upper in DATASET_TYPES else None
+
+
+def record_dataset_type(name: str) -> str | None:
+    """The dataset type a schema's record name names, or None."""
+    return _BY_RECORD_NAME.get(name.upper().replace("_", ""))
+
+
+def dataset_label(dataset_type: str) -> str:
+    """How messages name a dataset type: Interactions, ..., ActionInteractions."""
+    return _LABELS[dataset_type]
 
 
 # ------------------------------------------------------------------ CreateDataset
@@ -225,7 +284,7 @@ def normalize_dataset_type(value: str) -> str | None:
 def check_dataset_schema(schema: Schema, dataset_type: str, domain: str | None) -> None:
     """Raise SchemaError unless ``schema`` can back a dataset of ``dataset_type`` in ``domain``."""
     rules = dataset_rules(dataset_type, domain)
-    if normalize_dataset_type(schema.name) != dataset_type:
+    if record_dataset_type(schema.name) != dataset_type:
         raise SchemaError(f"the record name {schema.name!r} must name the dataset type: use {rules.label!r} for this dataset.")
     for name, rule in rules.required.items():
         if schema.field(name) is None:
@@ -238,6 +297,12 @@ def check_dataset_schema(schema: Schema, dataset_type: str, domain: str | None) 
         elif field.textual and not rules.textual_allowed:
             raise SchemaError(f"field {field.name} sets \"textual\": true, but only Items schemas may have textual fields.")
     _check_metadata_count(schema, rules)
+    if rules.max_fields is not None and len(schema.fields) > rules.max_fields:
+        extra = schema.fields[rules.max_fields]
+        raise SchemaError(
+            f"field {extra.name} is one field too many: {rules.label} schemas have at most {rules.max_fields} "
+            f"fields, and this one has {len(schema.fields)}."
+        )
 
 
 def _check_rule(field: Field, rule: FieldRule, label: str) -> None:
@@ -291,7 +356,7 @@ def parse_schema(text: str, domain: str | None) -> Schema:
         namespace=_namespace(document),
         fields=_parse_fields(document),
     )
-    dataset_type = normalize_dataset_type(schema.name)
+    dataset_type = record_dataset_type(schema.name)
     if dataset_type is None:
         raise SchemaError(
             f"the record name {schema.name!r} must be the dataset type the schema is for: "

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 # The column that identifies a record, where a newer record replaces an older one (INCREMENTAL imports).
-RECORD_KEYS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID"}
+RECORD_KEYS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
 
 
 class DatasetTable:

@@ -137,7 +137,7 @@ def compute_metrics(
     return {name: round(means[name], DECIMALS) for name in METRIC_NAMES}
 
 
-def evaluate(
+def evaluate_items(
     recipe_arn: str,
     interactions: pd.DataFrame,
     items: pd.DataFrame | None,

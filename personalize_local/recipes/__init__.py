@@ -1,19 +1,26 @@
 """Recipes: train a solution version from a dataset group's data.
 
 ``check_solution_config`` refuses hyperparameters outside the recipe's table,
-``check_minimum_data`` applies the service's minimum data rules and
-``fit_recipe`` fits the recipe's model. Callers apply the solution's eventType /
-eventValueThreshold filtering first, since the minimum counts apply to the
-filtered data.
+``check_minimum_data`` and ``check_extra_data`` apply the service's minimum data
+rules and ``fit_recipe`` fits the recipe's model. Callers apply the solution's
+eventType / eventValueThreshold filtering first, since the minimum counts apply
+to the filtered data.
+
+Every recipe trains on the Interactions dataset, and on Items and Users when the
+group has them; ``EXTRA_DATASETS`` names what a recipe reads besides, which its
+trainer's ``fit`` takes as keywords.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping, Protocol
 
 import pandas as pd
 
-from .base import ITEM_ID, USER_ID, Model, TrainingError, unique_interactions
+from ..data.schemas import dataset_label
+from .base import ITEM_ID, USER_ID, ActionModel, Model, TrainingError, unique_interactions
 from .hyperparameters import Value, check_solution_config, parse_hyperparameters
+from .next_best_action import NextBestAction
 from .objective import Objective, ObjectiveModel
 from .popularity import PopularityCount
 from .user_personalization import UserPersonalization
@@ -21,6 +28,7 @@ from .user_personalization import UserPersonalization
 USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
 PERSONALIZED_RANKING_ARN = "arn:aws:personalize:::recipe/aws-personalized-ranking"
 POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
+NEXT_BEST_ACTION_ARN = "arn:aws:personalize:::recipe/aws-next-best-action"
 
 MIN_INTERACTIONS = 1000
 MIN_ACTIVE_USERS = 25
@@ -38,7 +46,7 @@ class Trainer(Protocol):
         interactions: pd.DataFrame,
         items: pd.DataFrame | None = None,
         users: pd.DataFrame | None = None,
-    ) -> Model: ...
+    ) -> Model | ActionModel: ...
 
 
 TRAINERS: dict[str, type[Trainer]] = {
@@ -46,14 +54,41 @@ TRAINERS: dict[str, type[Trainer]] = {
     # native-recipe-search.md: the same model as User-Personalization, asked to reorder given items.
     PERSONALIZED_RANKING_ARN: UserPersonalization,
     POPULARITY_COUNT_ARN: PopularityCount,
+    NEXT_BEST_ACTION_ARN: NextBestAction,
 }
 
+
+@dataclass(frozen=True)
+class ExtraDataset:
+    """A dataset a recipe trains on besides Interactions, Items and Users."""
+
+    keyword: str  # the trainer's fit() keyword that takes it
+    dataset_type: str
+    required: bool  # CreateSolutionVersion refuses a dataset group without it
+    minimum: int  # distinct records it must hold, else the version fails
+
+
+# native-recipe-next-best-action.md: the Actions dataset is required; Action interactions are optional
+# and have no minimum (action-interactions-datasets.md).
+EXTRA_DATASETS: dict[str, tuple[ExtraDataset, ...]] = {
+    NEXT_BEST_ACTION_ARN: (
+        ExtraDataset("actions", "ACTIONS", required=True, minimum=1),
+        ExtraDataset("action_interactions", "ACTION_INTERACTIONS", required=False, minimum=0),
+    ),
+}
+# The column whose distinct values count a dataset's records toward its minimum.
+RECORD_IDS = {"ACTIONS": "ACTION_ID"}
+
 __all__ = [
+    "EXTRA_DATASETS",
+    "ActionModel",
     "Model",
+    "NEXT_BEST_ACTION_ARN",
     "POPULARITY_COUNT_ARN",
     "TRAINERS",
     "TrainingError",
     "USER_PERSONALIZATION_ARN",
+    "check_extra_data",
     "check_minimum_data",
     "check_solution_config",
     "fit_recipe",
@@ -84,6 +119,19 @@ def check_minimum_data(interactions: pd.DataFrame, event_type: str | None = None
         )
 
 
+def check_extra_data(recipe_arn: str, **datasets: pd.DataFrame | None) -> None:
+    """Raise TrainingError unless each of the recipe's extra datasets holds its minimum of records."""
+    for extra in EXTRA_DATASETS.get(recipe_arn, ()):
+        frame = datasets.get(extra.keyword)
+        key = RECORD_IDS.get(extra.dataset_type)
+        found = 0 if frame is None else (frame[key].nunique() if key else len(frame))
+        if found < extra.minimum:
+            raise TrainingError(
+                f"Create failed. The {dataset_label(extra.dataset_type)} dataset holds {found} records; "
+                f"the recipe {recipe_arn} needs at least {extra.minimum}."
+            )
+
+
 def fit_recipe(
     recipe_arn: str,
     interactions: pd.DataFrame,
@@ -92,15 +140,17 @@ def fit_recipe(
     hyperparameters: Mapping[str, str],
     seed: int = 0,
     objective: Objective | None = None,
-) -> Model:
+    **datasets: pd.DataFrame | None,
+) -> Model | ActionModel:
     """Fit the recipe's model; callers check the minimum data first where the service does.
 
     ``hyperparameters`` are the solution's algorithmHyperParameters, which CreateSolution checked;
-    ``objective`` its optimizationObjective, which then weighs in every ranking.
+    ``objective`` its optimizationObjective, which then weighs in every ranking; ``datasets``
+    the recipe's EXTRA_DATASETS, by keyword.
     """
     trainer_class = TRAINERS.get(recipe_arn)
     if trainer_class is None:
         raise TrainingError(f"Recipe {recipe_arn} is not supported by this emulator.")
     trainer = trainer_class.from_hyperparameters(parse_hyperparameters(recipe_arn, hyperparameters), seed)
-    model = trainer.fit(interactions, items, users)
+    model = trainer.fit(interactions, items, users, **datasets)
     return ObjectiveModel(model, objective, objective.rewards(items)) if objective else model

@@ -1,7 +1,7 @@
 """What every trained model offers, and helpers shared by the recipes."""
 from __future__ import annotations
 
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
 import pandas as pd
 
@@ -14,7 +14,8 @@ CREATION_TIMESTAMP = "CREATION_TIMESTAMP"
 
 SECONDS_PER_DAY = 86_400.0
 SCORE_DECIMALS = 7
-
+# Categorical columns with more distinct values than this are treated as text.
+MAX_CATEGORY_VALUES = 1000
 
 
 class TrainingError(ValueError):
@@ -51,6 +52,30 @@ class Model(Protocol):
     ) -> list[tuple[str, float]]: ...
 
 
+@runtime_checkable
+class ActionModel(Protocol):
+    """A trained PERSONALIZED_ACTIONS solution version.
+
+    ``recommend_actions`` ranks actions for a user, best first, as (actionId, score), at the moment
+    ``now`` (epoch seconds). ``item_history`` is the user's items oldest first (training data and
+    events recorded since), ``recent`` the user's action interactions recorded since training (rows
+    of the Action interactions dataset), ``actions`` the Actions dataset as it is now (None: as it
+    was at training).
+    """
+
+    action_ids: list[str]
+
+    def recommend_actions(
+        self,
+        user_id: str,
+        item_history: Sequence[str],
+        recent: Sequence[Mapping[str, Any]],
+        num_results: int,
+        now: float,
+        actions: pd.DataFrame | None = None,
+    ) -> list[tuple[str, float]]: ...
+
+
 RECORD_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE)
 
 
@@ -76,3 +101,31 @@ def catalog(interactions: pd.DataFrame, items: pd.DataFrame | None) -> list[str]
     if items is not None and ITEM_ID in items:
         ids.update(items[ITEM_ID].astype(str))
     return sorted(ids)
+
+
+def categorical_tokens(
+    frame: pd.DataFrame | None, id_column: str, skip: tuple[str, ...] = (CREATION_TIMESTAMP,)
+) -> dict[str, list[str]]:
+    """'column=value' tokens per id from low-cardinality string columns.
+
+    Multi-valued categorical fields use '|' as separator (items-datasets.md).
+    Numeric columns, the ``skip`` columns and free-text-like columns are left out.
+    """
+    if frame is None or id_column not in frame or frame.empty:
+        return {}
+    tokens: dict[str, list[str]] = {}
+    ids = frame[id_column].astype(str).to_numpy()
+    for column in frame.columns:
+        if column == id_column or column in skip or not _is_text(frame[column]):
+            continue
+        values = frame[column].fillna("").astype(str).str.split("|")
+        distinct = {v for parts in values for v in parts if v}
+        if not distinct or len(distinct) > MAX_CATEGORY_VALUES:
+            continue
+        for key, parts in zip(ids, values):
+            tokens.setdefault(key, []).extend(f"{column}={v}" for v in parts if v)
+    return {key: sorted(set(found)) for key, found in tokens.items() if found}
+
+
+def _is_text(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)

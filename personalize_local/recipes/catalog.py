@@ -29,7 +29,8 @@ class RecipeInfo:
     feature_transformation_arn: str | None
     description: str
     # The guide's grouping (working-with-predefined-recipes.md): USER_PERSONALIZATION,
-    # POPULAR_ITEMS, PERSONALIZED_RANKING, RELATED_ITEMS or USER_SEGMENTATION. It can differ
+    # POPULAR_ITEMS, PERSONALIZED_RANKING, RELATED_ITEMS, USER_SEGMENTATION or (the current
+    # guide's) PERSONALIZED_ACTIONS. It can differ
     # from recipe_type (Popularity-Count is POPULAR_ITEMS here but reports USER_PERSONALIZATION).
     category: str
     # "ECOMMERCE" / "VIDEO_ON_DEMAND" for domain use cases, None for custom recipes.
@@ -111,6 +112,12 @@ _CUSTOM_ROWS: tuple[tuple[Any, ...], ...] = (
      "aws-item-attribute-affinity", "item-attribute-affinity", "2022-09-14", "2022-09-14",
      "Builds, for each input item attribute value, a ranked segment of the users most "
      "likely to interact with items carrying it."),
+    # The current guide's native-recipe-next-best-action.md (recipe and algorithm ARNs; it lists
+    # no feature transformation).
+    ("aws-next-best-action", "PERSONALIZED_ACTIONS", "PERSONALIZED_ACTIONS",
+     "aws-next-best-action", None, "2023-11-27", "2023-11-27",
+     "Recommends the actions each user is most likely to take within the action optimization "
+     "period, such as enrolling in a loyalty program, learning from action and item interactions."),
 )
 
 # Domain use cases. The guide documents only their recipe ARNs, so there is no

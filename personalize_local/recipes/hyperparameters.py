@@ -154,6 +154,8 @@ RECIPE_HYPERPARAMETERS: dict[str, tuple[HyperParameter, ...]] = {
     ),
     "aws-item-affinity": _AFFINITY,
     "aws-item-attribute-affinity": _AFFINITY,
+    # native-recipe-next-best-action.md: one featurization hyperparameter, in days; no HPO.
+    "aws-next-best-action": (HyperParameter("action_optimization_period", "integer", Interval(7, 28), "14"),),
 }
 
 

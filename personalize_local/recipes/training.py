@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..wire.errors import InvalidInputException
 from . import TRAINERS, fit_recipe
-from .base import Model
+from .base import ActionModel, Model
 from .catalog import get_recipe
 from .objective import Objective
 from .hyperparameters import VALUE_TYPES, Choices, HyperParameter, Interval, recipe_hyperparameters
@@ -172,7 +172,7 @@ def _combinations(axes: Sequence[_Axis], jobs: int, seed: int) -> Iterator[dict[
 class Trained:
     """A trained version: its model, the recipe and hyperparameters it used, its metrics."""
 
-    model: Model
+    model: Model | ActionModel
     choice: Choice
     tuned: bool
 
@@ -185,14 +185,17 @@ def train_version(
     interactions: pd.DataFrame,
     items: pd.DataFrame | None,
     users: pd.DataFrame | None,
+    extras: Mapping[str, pd.DataFrame | None],
 ) -> Trained:
-    """Choose the recipe (AutoML) and hyperparameters (HPO) where asked, evaluate, then fit on everything."""
-    from ..eval.metrics import evaluate  # eval imports the recipes
+    """Choose the recipe (AutoML) and hyperparameters (HPO) where asked, evaluate, then fit on everything.
+
+    ``extras`` are the recipe's extra datasets (EXTRA_DATASETS), by fit() keyword."""
+    from ..eval import evaluate  # eval imports the recipes
 
     objective = Objective.from_config(config)
 
     def evaluated(arn: str, hyperparameters: Mapping[str, str]) -> dict[str, float]:
-        return evaluate(arn, interactions, items, users, hyperparameters, objective=objective)
+        return evaluate(arn, interactions, items, users, hyperparameters, objective=objective, **extras)
 
     given = dict(config.get("algorithmHyperParameters") or {})
     if perform_auto_ml:
@@ -202,5 +205,5 @@ def train_version(
         choice = tune(recipe_arn, given, config.get("hpoConfig") or {}, evaluated)
     else:
         choice = Choice(recipe_arn, given, evaluated(recipe_arn, given))
-    model = fit_recipe(recipe_arn, interactions, items, users, choice.hyperparameters, objective=objective)
+    model = fit_recipe(recipe_arn, interactions, items, users, choice.hyperparameters, objective=objective, **extras)
     return Trained(model, choice, perform_hpo)

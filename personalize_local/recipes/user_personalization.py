@@ -90,6 +90,7 @@ from .base import (
     USER_ID,
     TrainingError,
     catalog,
+    categorical_tokens,
     chronological,
     unique_interactions,
 )
@@ -108,8 +109,6 @@ HYPERPARAMETERS: dict[str, str] = {
 USER_GROUP_SHARES = {"identity": 0.4, "metadata": 0.1, "history": 0.5}
 # Share of an item representation carried by its metadata (rest: identity).
 ITEM_METADATA_SHARE = 0.3
-# Categorical columns with more distinct values than this are treated as text.
-MAX_CATEGORY_VALUES = 1000
 COLD_QUANTILE = 0.25
 MIN_RECENCY_WEIGHT = 0.01
 
@@ -188,7 +187,7 @@ class UserPersonalization:
         if train.empty:
             raise TrainingError("No users are left for training after the user history length filter.")
         self._index(data, train, items, users)
-        item_features = _item_features(self.item_ids, _categorical_tokens(items, ITEM_ID))
+        item_features = _item_features(self.item_ids, categorical_tokens(items, ITEM_ID))
         positives, user_features = self._training_matrices(train)
         estimator = LightFM(
             no_components=self.no_components,
@@ -222,7 +221,7 @@ class UserPersonalization:
         self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
         self.user_ids_: list[str] = sorted(train[USER_ID].unique())
         self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
-        user_tokens = _categorical_tokens(users, USER_ID)
+        user_tokens = categorical_tokens(users, USER_ID)
         vocabulary = sorted({t for tokens in user_tokens.values() for t in tokens})
         token_index = {token: k for k, token in enumerate(vocabulary)}
         self.user_tokens_ = {
@@ -505,32 +504,6 @@ def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = np.exp(logits - logits.max())
     return shifted / shifted.sum()
-
-
-def _categorical_tokens(frame: pd.DataFrame | None, id_column: str) -> dict[str, list[str]]:
-    """'column=value' tokens per id from low-cardinality string columns.
-
-    Multi-valued categorical fields use '|' as separator (items-datasets.md).
-    Numeric, timestamp and free-text-like columns are skipped.
-    """
-    if frame is None or id_column not in frame or frame.empty:
-        return {}
-    tokens: dict[str, list[str]] = {}
-    ids = frame[id_column].astype(str).to_numpy()
-    for column in frame.columns:
-        if column in (id_column, CREATION_TIMESTAMP) or not _is_text(frame[column]):
-            continue
-        values = frame[column].fillna("").astype(str).str.split("|")
-        distinct = {v for parts in values for v in parts if v}
-        if not distinct or len(distinct) > MAX_CATEGORY_VALUES:
-            continue
-        for key, parts in zip(ids, values):
-            tokens.setdefault(key, []).extend(f"{column}={v}" for v in parts if v)
-    return {key: sorted(set(found)) for key, found in tokens.items() if found}
-
-
-def _is_text(column: pd.Series) -> bool:
-    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
 
 
 def _item_features(item_ids: list[str], item_tokens: dict[str, list[str]]) -> sp.csr_matrix:

@@ -1,0 +1,130 @@
+"""Records put one by one (PutEvents, PutActions, PutActionInteractions): request entries to dataset rows.
+
+An entry carries some fields as members of its own (an event's ``sentAt``, an action's ``actionId``)
+and the others in ``properties``, a JSON object whose keys are the schema's field names in camel case
+(NUM_RATINGS -> numRatings). A row is typed by the dataset's schema and checked as a bulk import checks
+its values (data/values.py); a bad entry is refused with the member at fault named.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from ..data.schemas import Field, Schema, dataset_label
+from ..data.values import value_problem
+from ..wire.errors import InvalidInputException
+
+# field -> (entry, user) -> the field's value, for fields an entry carries as members.
+Members = Mapping[str, Callable[[dict[str, Any], "str | None"], Any]]
+_CASTS = {"string": str, "int": int, "long": int, "float": float, "double": float, "boolean": bool}
+
+
+@dataclass(frozen=True)
+class RecordShape:
+    """How the entries of one Put* operation become rows of one dataset type."""
+
+    dataset_type: str
+    from_members: Members
+    # Fields that have moved out of ``properties`` over time: the member wins, the legacy property still counts.
+    member_or_property: Mapping[str, str] = field(default_factory=dict)
+    # Where an entry carries a field, when that isn't the field's name in camel case (messages name it).
+    member_paths: Mapping[str, str] = field(default_factory=dict)
+    # Property keys an entry may not use, in lower case: they are members of their own.
+    reserved_properties: frozenset[str] = frozenset()
+
+
+def _epoch_seconds(member: str) -> Callable[[dict[str, Any], str | None], int]:
+    return lambda entry, user: int(entry[member].timestamp())
+
+
+def _joined(member: str) -> Callable[[dict[str, Any], str | None], str | None]:
+    return lambda entry, user: "|".join(entry[member]) if entry.get(member) else None
+
+
+# PutEvents: item interactions.
+EVENT = RecordShape(
+    "INTERACTIONS",
+    from_members={
+        "EVENT_TYPE": lambda event, user: event["eventType"],
+        "TIMESTAMP": _epoch_seconds("sentAt"),
+        "USER_ID": lambda event, user: user,
+        "RECOMMENDATION_ID": lambda event, user: event.get("recommendationId"),
+        "IMPRESSION": _joined("impression"),
+        "EVENT_ATTRIBUTION_SOURCE": lambda event, user: (event.get("metricAttribution") or {}).get("eventAttributionSource"),
+    },
+    member_or_property={"ITEM_ID": "itemId", "EVENT_VALUE": "eventValue"},
+    member_paths={"TIMESTAMP": "sentAt", "EVENT_ATTRIBUTION_SOURCE": "metricAttribution.eventAttributionSource"},
+)
+# PutActions: actions.
+ACTION = RecordShape("ACTIONS", from_members={"ACTION_ID": lambda action, user: action["actionId"]})
+# PutActionInteractions: action interactions; API_UBS_ActionInteraction.md lists the property keys it refuses.
+ACTION_INTERACTION = RecordShape(
+    "ACTION_INTERACTIONS",
+    from_members={
+        "USER_ID": lambda event, user: user,
+        "ACTION_ID": lambda event, user: event["actionId"],
+        "EVENT_TYPE": lambda event, user: event["eventType"],
+        "TIMESTAMP": _epoch_seconds("timestamp"),
+        "RECOMMENDATION_ID": lambda event, user: event.get("recommendationId"),
+        "IMPRESSION": _joined("impression"),
+    },
+    reserved_properties=frozenset({"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}),
+)
+
+
+def camel_case(field_name: str) -> str:
+    """NUM_RATINGS -> numRatings: how properties name schema fields."""
+    first, *rest = field_name.lower().split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
+def _cast(field: Field, value: Any, path: str) -> Any:
+    if value is None or value == "":
+        return None
+    kind = field.types[0]
+    try:
+        if kind == "boolean" and isinstance(value, str):
+            if value.lower() not in ("true", "false"):
+                raise ValueError(value)
+            return value.lower() == "true"
+        return _CASTS[kind](value)
+    except (TypeError, ValueError, KeyError):
+        raise InvalidInputException(f"Value '{value}' at '{path}' is not a valid {kind} for field {field.name}.") from None
+
+
+def _properties(shape: RecordShape, entry: dict[str, Any], path: str) -> dict[str, Any]:
+    try:
+        properties = json.loads(entry["properties"]) if entry.get("properties") else {}
+    except ValueError:
+        raise InvalidInputException(f"Value at '{path}.properties' is not a JSON object.") from None
+    if not isinstance(properties, dict):
+        raise InvalidInputException(f"Value at '{path}.properties' is not a JSON object.")
+    reserved = next((key for key in properties if key.lower() in shape.reserved_properties), None)
+    if reserved is not None:
+        raise InvalidInputException(f"Value at '{path}.properties' holds the key '{reserved}', which is a member of its own.")
+    return properties
+
+
+def build_record(shape: RecordShape, schema: Schema, entry: dict[str, Any], user: str | None, path: str) -> dict[str, Any]:
+    """The row ``entry`` becomes, typed and checked by the dataset's schema."""
+    properties = _properties(shape, entry, path)
+    record: dict[str, Any] = {}
+    for field in schema.fields:
+        if field.name in shape.from_members:
+            value = shape.from_members[field.name](entry, user)
+        elif field.name in shape.member_or_property:
+            member = shape.member_or_property[field.name]
+            value = entry.get(member, properties.get(member))
+        else:
+            value = properties.get(camel_case(field.name))
+        member_path = f"{path}.{shape.member_paths.get(field.name, camel_case(field.name))}"
+        value = _cast(field, value, member_path)
+        if value is None and not field.nullable:
+            label = dataset_label(shape.dataset_type)
+            raise InvalidInputException(f"Value null at '{member_path}': field {field.name} of the {label} schema is required.")
+        problem = None if value is None else value_problem(shape.dataset_type, field.name, field.categorical, value)
+        if problem is not None:
+            raise InvalidInputException(f"Value at '{member_path}': {problem}")
+        record[field.name] = value
+    return record
