@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from moto.core.base_backend import BackendDict
 
-from .action_records import ActionRecordsMixin
 from .campaigns import CampaignsMixin
 from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
+from .put_records import PutRecordsMixin
 from .ranking import RankingMixin
 from .recipes import RecipesMixin
 from .recommendations import RecommendationsMixin
@@ -25,7 +25,7 @@ class PersonalizeBackend(
     SolutionsMixin,
     CampaignsMixin,
     EventTrackersMixin,
-    ActionRecordsMixin,
+    PutRecordsMixin,
     RankingMixin,
     RecommendationsMixin,
     RecipesMixin,

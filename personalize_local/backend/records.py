@@ -1,4 +1,4 @@
-"""Records put one by one (PutEvents, PutActions, PutActionInteractions): request entries to dataset rows.
+"""Records put one by one (PutEvents, PutItems, PutUsers, PutActions, PutActionInteractions): entries to rows.
 
 An entry carries some fields as members of its own (an event's ``sentAt``, an action's ``actionId``)
 and the others in ``properties``, a JSON object whose keys are the schema's field names in camel case
@@ -56,8 +56,10 @@ EVENT = RecordShape(
     member_or_property={"ITEM_ID": "itemId", "EVENT_VALUE": "eventValue"},
     member_paths={"TIMESTAMP": "sentAt", "EVENT_ATTRIBUTION_SOURCE": "metricAttribution.eventAttributionSource"},
 )
-# PutActions: actions.
+# PutActions, PutItems, PutUsers: records keyed by their ID member.
 ACTION = RecordShape("ACTIONS", from_members={"ACTION_ID": lambda action, user: action["actionId"]})
+ITEM = RecordShape("ITEMS", from_members={"ITEM_ID": lambda item, user: item["itemId"]})
+USER = RecordShape("USERS", from_members={"USER_ID": lambda entry, user: entry["userId"]})
 # PutActionInteractions: action interactions; API_UBS_ActionInteraction.md lists the property keys it refuses.
 ACTION_INTERACTION = RecordShape(
     "ACTION_INTERACTIONS",

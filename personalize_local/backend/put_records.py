@@ -1,9 +1,10 @@
-"""personalize-events PutActions and PutActionInteractions: actions and action interactions, one by one.
+"""personalize-events PutItems, PutUsers, PutActions and PutActionInteractions: records one by one.
 
-PutActions adds to (or replaces records of) the Actions dataset it names; PutActionInteractions
-appends to the Action interactions dataset whose own event tracker has the tracking ID. Every entry
-is checked before any is kept, as PutEvents does; action interactions that repeat another (same time,
-same properties) or reuse an eventId are kept once (recording-action-interaction-events.md).
+PutItems, PutUsers and PutActions add to (or replace records of) the dataset they name, at once
+(importing-items.md, importing-users.md); PutActionInteractions appends to the Action interactions
+dataset whose own event tracker has the tracking ID. Every entry is checked before any is kept, as
+PutEvents does; action interactions that repeat another (same time, same properties) or reuse an
+eventId are kept once (recording-action-interaction-events.md).
 """
 from __future__ import annotations
 
@@ -13,22 +14,29 @@ from ..data.schemas import dataset_label
 from ..wire.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from .core import BackendCore
 from .datasets import KIND, Dataset
-from .records import ACTION, ACTION_INTERACTION, build_record
+from .records import ACTION, ACTION_INTERACTION, ITEM, USER, RecordShape, build_record
 
 
-class ActionRecordsMixin(BackendCore):
+class PutRecordsMixin(BackendCore):
+    def put_items(self, dataset_arn: str, items: list[dict[str, Any]]) -> None:
+        self._put(dataset_arn, items, ITEM, "items", "PutItems")
+
+    def put_users(self, dataset_arn: str, users: list[dict[str, Any]]) -> None:
+        self._put(dataset_arn, users, USER, "users", "PutUsers")
+
     def put_actions(self, dataset_arn: str, actions: list[dict[str, Any]]) -> None:
+        self._put(dataset_arn, actions, ACTION, "actions", "PutActions")
+
+    def _put(self, dataset_arn: str, entries: list[dict[str, Any]], shape: RecordShape, member: str, operation: str) -> None:
         dataset: Dataset = self.get(KIND, dataset_arn)
-        if dataset.dataset_type != ACTION.dataset_type:
+        if dataset.dataset_type != shape.dataset_type:
             raise InvalidInputException(
                 f"Value '{dataset_arn}' at 'datasetArn' is the {dataset_label(dataset.dataset_type)} dataset of its group: "
-                "PutActions adds to an Actions dataset."
+                f"{operation} adds to {dataset_label(shape.dataset_type)} datasets."
             )
         _require_active(dataset)
-        records = [
-            build_record(ACTION, dataset.schema.parsed, action, None, f"actions.{i + 1}.member") for i, action in enumerate(actions)
-        ]
-        dataset.table.record(records)
+        schema = dataset.schema.parsed
+        dataset.table.record([build_record(shape, schema, entry, None, f"{member}.{i + 1}.member") for i, entry in enumerate(entries)])
 
     def put_action_interactions(self, tracking_id: str, action_interactions: list[dict[str, Any]]) -> None:
         found = self.find(KIND, lambda d: d.tracking_id == tracking_id)

@@ -1,0 +1,68 @@
+"""PutItems and PutUsers: records into the Items and Users datasets, one by one, checked as imports are."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from .conftest import ITEMS_SCHEMA, USERS_SCHEMA, Clients
+from .datagen import interactions, to_csv
+from .helpers import arn, fails, loaded_group
+from .workflow import deploy, import_csv, train
+
+RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
+
+
+def metadata_datasets(c: Clients, group_arn: str) -> tuple[str, str]:
+    p = c.personalize
+    datasets = []
+    for kind, schema in (("Items", ITEMS_SCHEMA), ("Users", USERS_SCHEMA)):
+        schema_arn = p.create_schema(name=f"{kind.lower()}-schema", schema=schema)["schemaArn"]
+        datasets.append(p.create_dataset(name=kind.lower(), schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=kind)["datasetArn"])
+    return datasets[0], datasets[1]
+
+
+def test_a_put_item_joins_the_catalog_of_the_next_version(aws: Clients) -> None:
+    group = loaded_group(aws, rows=interactions())
+    items_arn, users_arn = metadata_datasets(aws, group.dataset_group_arn)
+    rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]
+    assert import_csv(aws, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
+
+    def scored(name: str) -> set[str]:
+        version = train(aws, group.dataset_group_arn, name=name, recipe=RANKING)
+        campaign = deploy(aws, version["solutionVersionArn"], name=name)
+        ranked = aws.runtime.get_personalized_ranking(campaignArn=campaign, userId="user-0", inputList=["fresh-1", "comedy-1"])
+        return {r["itemId"] for r in ranked["personalizedRanking"] if "score" in r}
+
+    assert scored("before") == {"comedy-1"}
+    aws.events.put_items(datasetArn=items_arn, items=[{"itemId": "fresh-1", "properties": json.dumps({"genres": "comedy"})}])
+    aws.events.put_users(datasetArn=users_arn, users=[{"userId": "user-0", "properties": json.dumps({"age": 30})}])
+    assert scored("after") == {"fresh-1", "comedy-1"}
+
+
+@pytest.mark.parametrize(
+    "operation, member, entry, needle",
+    [
+        ("put_items", "items", {"itemId": "x", "properties": "{not json"}, "items.1.member.properties"),
+        ("put_items", "items", {"itemId": "x", "properties": json.dumps({"genres": "a" * 1001})}, "items.1.member.genres"),
+        ("put_users", "users", {"userId": "x", "properties": json.dumps({"age": "old"})}, "users.1.member.age"),
+    ],
+)
+def test_bad_records_are_refused_and_nothing_is_kept(aws: Clients, operation: str, member: str, entry: dict[str, Any], needle: str) -> None:
+    group = loaded_group(aws)
+    items_arn, users_arn = metadata_datasets(aws, group.dataset_group_arn)
+    dataset_arn = items_arn if operation == "put_items" else users_arn
+    good = {"itemId": "ok", "properties": json.dumps({"genres": "comedy"})} if operation == "put_items" else {"userId": "ok", "properties": json.dumps({"age": 3})}
+    message = fails("InvalidInputException", getattr(aws.events, operation), datasetArn=dataset_arn, **{member: [good, entry]})
+    assert needle.replace(".1.", ".2.") in message
+
+
+def test_the_dataset_must_be_of_the_right_type_and_exist(aws: Clients) -> None:
+    group = loaded_group(aws)
+    items_arn, users_arn = metadata_datasets(aws, group.dataset_group_arn)
+    item = {"itemId": "x", "properties": json.dumps({"genres": "comedy"})}
+    assert "PutItems" in fails("InvalidInputException", aws.events.put_items, datasetArn=users_arn, items=[item])
+    assert "PutUsers" in fails("InvalidInputException", aws.events.put_users, datasetArn=group.dataset_arn, users=[{"userId": "u"}])
+    ghost = arn("dataset", "ghost/ITEMS")
+    assert ghost in fails("ResourceNotFoundException", aws.events.put_items, datasetArn=ghost, items=[item])
