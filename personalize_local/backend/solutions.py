@@ -8,9 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..eval.metrics import evaluate
-from ..recipes import TRAINERS, TrainingError, check_minimum_data, check_solution_config, fit_recipe
-from ..recipes.base import Model
+from ..eval import evaluate
+from ..recipes import (
+    TRAINERS,
+    TrainingError,
+    check_minimum_data,
+    check_solution_config,
+    fit_recipe,
+)
+from ..recipes.base import TrainedModel
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..wire.errors import (
     InvalidInputException,
@@ -112,7 +118,7 @@ class SolutionVersion(Resource):
     training_mode: str = "FULL"
     training_type: str = "MANUAL"
     training_hours: float | None = None
-    model: Model | None = None
+    model: TrainedModel | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     # What the version knows of each user: their items in its training data, oldest first ...
     histories: dict[str, list[str]] = field(default_factory=dict)

@@ -12,13 +12,15 @@ from typing import Mapping, Protocol
 
 import pandas as pd
 
-from .base import ITEM_ID, USER_ID, Model, TrainingError, unique_interactions
+from .base import ITEM_ID, USER_ID, Model, TrainedModel, TrainingError, unique_interactions
 from .hyperparameters import Value, check_solution_config, parse_hyperparameters
 from .popularity import PopularityCount
+from .sims import Sims
 from .user_personalization import UserPersonalization
 
 USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
 POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
+SIMS_ARN = "arn:aws:personalize:::recipe/aws-sims"
 
 MIN_INTERACTIONS = 1000
 MIN_ACTIVE_USERS = 25
@@ -36,18 +38,21 @@ class Trainer(Protocol):
         interactions: pd.DataFrame,
         items: pd.DataFrame | None = None,
         users: pd.DataFrame | None = None,
-    ) -> Model: ...
+    ) -> TrainedModel: ...
 
 
 TRAINERS: dict[str, type[Trainer]] = {
     USER_PERSONALIZATION_ARN: UserPersonalization,
     POPULARITY_COUNT_ARN: PopularityCount,
+    SIMS_ARN: Sims,
 }
 
 __all__ = [
     "Model",
     "POPULARITY_COUNT_ARN",
+    "SIMS_ARN",
     "TRAINERS",
+    "TrainedModel",
     "TrainingError",
     "USER_PERSONALIZATION_ARN",
     "check_minimum_data",
@@ -87,7 +92,7 @@ def fit_recipe(
     users: pd.DataFrame | None,
     hyperparameters: Mapping[str, str],
     seed: int = 0,
-) -> Model:
+) -> TrainedModel:
     """Fit the recipe's model; callers check the minimum data first where the service does.
 
     ``hyperparameters`` are the solution's algorithmHyperParameters, which CreateSolution checked.

@@ -16,7 +16,6 @@ SECONDS_PER_DAY = 86_400.0
 SCORE_DECIMALS = 7
 
 
-
 class TrainingError(ValueError):
     """Training cannot proceed; the message becomes the solution version's failureReason."""
 
@@ -50,6 +49,24 @@ class Model(Protocol):
         exploration_item_age_cutoff_days: float = 30.0,
     ) -> list[tuple[str, float]]: ...
 
+
+@runtime_checkable
+class RelatedItems(Protocol):
+    """A trained RELATED_ITEMS solution version: items related to a given item.
+
+    ``similar`` ranks items best first as (itemId, score), never the item itself;
+    an item the model cannot place (unknown, or without enough data) gets the
+    popular items, as the service answers. ``exclude`` removes items after scoring.
+    """
+
+    item_ids: list[str]
+    reports_scores: bool
+
+    def similar(self, item_id: str, num_results: int, exclude: set[str] | None = None) -> list[tuple[str, float]]: ...
+
+
+# What fitting a recipe gives: one of the capabilities above, per the recipe's category.
+TrainedModel = Model | RelatedItems
 
 RECORD_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE)
 

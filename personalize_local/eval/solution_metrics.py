@@ -1,0 +1,73 @@
+"""What GetSolutionMetrics reports for each recipe, computed as working-with-training-metrics.md describes.
+
+By the recipe's category:
+
+* USER_PERSONALIZATION and POPULAR_ITEMS: the split of metrics.py (90% of users
+  train; each test user's oldest 90% is the input, the newest 10% held out) and
+  its metrics, the test user's input given to ``recommend``.
+* RELATED_ITEMS: the guide gives these recipes no protocol of their own, so
+  they are evaluated on the same split and metrics, each test user's query
+  being the last item of their input: ``similar`` to that item is compared
+  with the held-out items.
+
+The model is fitted without the minimum data check: the rules apply to the
+whole dataset, not to the training share. Coverage is relative to every item of
+the Interactions and Items datasets.
+"""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import pandas as pd
+
+from ..recipes import fit_recipe
+from ..recipes.base import Model, RelatedItems, TrainedModel, catalog
+from ..recipes.catalog import get_recipe
+from .metrics import RecommendFn, compute_metrics, split_for_evaluation
+
+
+def _for_user(model: Model) -> RecommendFn:
+    return lambda user, history, k: [item for item, _ in model.recommend(user, history, k)]
+
+
+def _for_last_item(model: RelatedItems) -> RecommendFn:
+    return lambda user, history, k: [item for item, _ in model.similar(history[-1], k)]
+
+
+# (recipe ARN, interactions, items, users, hyperparameters, seed) -> metrics
+Evaluation = Callable[[str, pd.DataFrame, "pd.DataFrame | None", "pd.DataFrame | None", Mapping[str, str], int], dict[str, float]]
+
+
+def _by_test_users(query: Callable[[TrainedModel], RecommendFn]) -> Evaluation:
+    def evaluate(
+        recipe_arn: str,
+        interactions: pd.DataFrame,
+        items: pd.DataFrame | None,
+        users: pd.DataFrame | None,
+        hyperparameters: Mapping[str, str],
+        seed: int,
+    ) -> dict[str, float]:
+        train_df, test_inputs, test_holdout = split_for_evaluation(interactions, seed)
+        model = fit_recipe(recipe_arn, train_df, items, users, hyperparameters, seed)
+        return compute_metrics(query(model), test_inputs, test_holdout, len(catalog(interactions, items)))
+
+    return evaluate
+
+
+EVALUATIONS: dict[str, Evaluation] = {
+    "USER_PERSONALIZATION": _by_test_users(_for_user),
+    "POPULAR_ITEMS": _by_test_users(_for_user),
+    "RELATED_ITEMS": _by_test_users(_for_last_item),
+}
+
+
+def evaluate(
+    recipe_arn: str,
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    hyperparameters: Mapping[str, str],
+    seed: int = 0,
+) -> dict[str, float]:
+    """The solution version's metrics: split, train on the training share, score the testing share."""
+    return EVALUATIONS[get_recipe(recipe_arn).category](recipe_arn, interactions, items, users, hyperparameters, seed)

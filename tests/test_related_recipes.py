@@ -1,0 +1,115 @@
+"""RELATED_ITEMS (aws-sims, aws-similar-items), Trending-Now and USER_SEGMENTATION recipes, as users reach them."""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from .conftest import Clients
+from .datagen import START
+from .helpers import METRICS, active_version, fails, loaded_group
+from .workflow import POPULARITY, deploy
+
+SIMS = "arn:aws:personalize:::recipe/aws-sims"
+
+GROUPS, GROUP_ITEMS, USERS_PER_GROUP = 5, 8, 32
+
+
+def group_items(g: int) -> set[str]:
+    return {f"g{g}-{i}" for i in range(GROUP_ITEMS)}
+
+
+def co_watched_rows() -> list[dict[str, object]]:
+    """Each user of group g watches every item of g but the one their number picks, and the blockbuster.
+
+    So items of a group share 24 of their 28 users, while the blockbuster (watched by all 160) shares 28.
+    """
+    rng = random.Random(3)
+    rows = []
+    for g in range(GROUPS):
+        for k in range(USERS_PER_GROUP):
+            watched = sorted(group_items(g) - {f"g{g}-{k % GROUP_ITEMS}"}) + ["blockbuster"]
+            rng.shuffle(watched)
+            user = f"user-{g}-{k}"
+            rows += [
+                {"USER_ID": user, "ITEM_ID": item, "EVENT_TYPE": "watch", "TIMESTAMP": START + 1000 * (g * USERS_PER_GROUP + k) + t}
+                for t, item in enumerate(watched)
+            ]
+    return rows
+
+
+def related(c: Clients, campaign: str, item: str, n: int = 25) -> list[dict[str, Any]]:
+    return c.runtime.get_recommendations(campaignArn=campaign, itemId=item, numResults=n)["itemList"]
+
+
+def ids(answer: list[dict[str, Any]]) -> list[str]:
+    return [entry["itemId"] for entry in answer]
+
+
+def campaign_of(c: Clients, group_arn: str, recipe: str, name: str, **options: Any) -> str:
+    return deploy(c, active_version(c, group_arn, name=name, recipe=recipe, **options), name=name)
+
+
+# aws-sims ---------------------------------------------------------------------------------------
+
+
+def test_sims_neighbours_are_the_items_watched_with_it(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    campaign = campaign_of(aws, group.dataset_group_arn, SIMS, "sims")
+    answer = related(aws, campaign, "g0-3", 8)
+    assert set(ids(answer)[:7]) == group_items(0) - {"g0-3"}
+    # The blockbuster, the most popular item, is outside the default item percentiles: it only tops the list up.
+    assert ids(answer)[7] == "blockbuster"
+    assert all("score" not in entry for entry in answer)  # the service shows no scores for SIMS
+
+
+@pytest.mark.parametrize(
+    "discount, first",
+    [("0.5", "g2-1"), ("0.0", "blockbuster")],  # 0: co-occurrence alone, where popularity wins; 0.5: cosine
+)
+def test_sims_popularity_discount_factor(aws: Clients, discount: str, first: str) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    config = {"algorithmHyperParameters": {"popularity_discount_factor": discount, "max_item_interaction_count_percentile": "1.0"}}
+    campaign = campaign_of(aws, group.dataset_group_arn, SIMS, "sims", solutionConfig=config)
+    assert ids(related(aws, campaign, "g2-0", 1)) == [first]
+
+
+def test_sims_unknown_item_gets_popular_items(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    sims = campaign_of(aws, group.dataset_group_arn, SIMS, "sims")
+    popular = campaign_of(aws, group.dataset_group_arn, POPULARITY, "popular")
+    expected = ids(aws.runtime.get_recommendations(campaignArn=popular, numResults=10)["itemList"])
+    assert ids(related(aws, sims, "never-seen", 10)) == expected
+
+
+def test_sims_metrics_beat_popularity_on_co_watched_data(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    metrics = {}
+    for recipe in (SIMS, POPULARITY):
+        version = active_version(aws, group.dataset_group_arn, name=recipe.rsplit("/", 1)[1], recipe=recipe)
+        metrics[recipe] = aws.personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]
+    assert set(metrics[SIMS]) == METRICS
+    assert metrics[SIMS]["mean_reciprocal_rank_at_25"] > metrics[POPULARITY]["mean_reciprocal_rank_at_25"]
+    assert metrics[SIMS]["precision_at_10"] > metrics[POPULARITY]["precision_at_10"]
+
+
+# GetRecommendations by category ------------------------------------------------------------------
+
+
+def test_related_items_need_an_item_id(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    campaign = campaign_of(aws, group.dataset_group_arn, SIMS, "sims")
+    message = fails("InvalidInputException", aws.runtime.get_recommendations, campaignArn=campaign, userId="user-0-1")
+    assert "'itemId'" in message and "aws-sims" in message
+    # userId is not used for related items: the answer is the item's alone.
+    with_user = aws.runtime.get_recommendations(campaignArn=campaign, itemId="g0-0", userId="user-0-1", numResults=5)
+    assert ids(with_user["itemList"]) == ids(related(aws, campaign, "g0-0", 5))
+
+
+def test_related_items_honour_num_results(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    campaign = campaign_of(aws, group.dataset_group_arn, SIMS, "sims")
+    assert len(related(aws, campaign, "g0-0", 30)) == 30  # neighbours, then popular items
+    assert related(aws, campaign, "g0-0", 0) == []
+    assert len(aws.runtime.get_recommendations(campaignArn=campaign, itemId="g0-0")["itemList"]) == 25
