@@ -8,10 +8,11 @@ import pytest
 
 from .conftest import Clients
 from .datagen import START
-from .helpers import METRICS, active_version, fails, loaded_group
+from .helpers import METRICS, active_version, fails, loaded_group, small_rows
 from .workflow import POPULARITY, deploy
 
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
+TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
 
 GROUPS, GROUP_ITEMS, USERS_PER_GROUP = 5, 8, 32
 
@@ -113,3 +114,49 @@ def test_related_items_honour_num_results(aws: Clients) -> None:
     assert len(related(aws, campaign, "g0-0", 30)) == 30  # neighbours, then popular items
     assert related(aws, campaign, "g0-0", 0) == []
     assert len(aws.runtime.get_recommendations(campaignArn=campaign, itemId="g0-0")["itemList"]) == 25
+
+
+# aws-trending-now --------------------------------------------------------------------------------
+
+
+HOUR = 3600
+
+
+def trend_rows() -> list[dict[str, object]]:
+    """Generated background, then at its end: 'rising' climbs over three hours, 'spike' jumps in the last ten minutes."""
+    background = small_rows()
+    end = max(int(r["TIMESTAMP"]) for r in background) + 10 * 24 * HOUR
+    rising = [end - 9 * 60 * k for k in range(20)] + [end - 3 * HOUR - HOUR // 2 * k for k in range(1, 5)]
+    spike = [end - 60 * k for k in range(1, 9)]
+    return background + [
+        {"USER_ID": f"fan-{item}-{n}", "ITEM_ID": item, "EVENT_TYPE": "watch", "TIMESTAMP": t}
+        for item, times in (("rising", rising), ("spike", spike))
+        for n, t in enumerate(times)
+    ]
+
+
+@pytest.mark.parametrize("frequency, first", [(None, "rising"), ("30 minutes", "spike"), ("1 day", "rising")])
+def test_trending_now_puts_the_accelerating_item_first(aws: Clients, frequency: str | None, first: str) -> None:
+    group = loaded_group(aws, rows=trend_rows())
+    config = {"solutionConfig": {"featureTransformationParameters": {"trend_discovery_frequency": frequency}}} if frequency else {}
+    campaign = campaign_of(aws, group.dataset_group_arn, TRENDING_NOW, "trending", **config)
+    answer = aws.runtime.get_recommendations(campaignArn=campaign, numResults=5)["itemList"]  # no userId needed
+    assert answer[0]["itemId"] == first
+    popular = campaign_of(aws, group.dataset_group_arn, POPULARITY, "popular")
+    assert aws.runtime.get_recommendations(campaignArn=popular, numResults=1)["itemList"][0]["itemId"] not in {"rising", "spike"}
+
+
+def test_trending_now_metrics_include_trend_prediction_accuracy(aws: Clients) -> None:
+    group = loaded_group(aws, rows=trend_rows())
+    version = active_version(aws, group.dataset_group_arn, name="trending", recipe=TRENDING_NOW)
+    metrics = aws.personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]
+    assert set(metrics) == METRICS | {"trend_prediction_accuracy"}
+    assert 0.0 <= metrics["trend_prediction_accuracy"] <= 1.0
+
+
+def test_trend_discovery_frequency_is_one_of_the_recipe_values(aws: Clients) -> None:
+    group = loaded_group(aws)
+    config = {"featureTransformationParameters": {"trend_discovery_frequency": "2 hours"}}
+    message = fails("InvalidInputException", aws.personalize.create_solution, name="t", datasetGroupArn=group.dataset_group_arn,
+                    recipeArn=TRENDING_NOW, solutionConfig=config)
+    assert "solutionConfig.featureTransformationParameters.trend_discovery_frequency" in message

@@ -14,6 +14,7 @@ from ..recipes import (
     TrainingError,
     check_minimum_data,
     check_solution_config,
+    configured_hyperparameters,
     fit_recipe,
 )
 from ..recipes.base import TrainedModel
@@ -333,7 +334,7 @@ class SolutionsMixin(BackendCore):
         users: pd.DataFrame | None,
     ) -> Apply:
         solution = version.solution
-        hyperparameters = dict(solution.solution_config.get("algorithmHyperParameters") or {})
+        hyperparameters = configured_hyperparameters(solution.solution_config)
         started = time.perf_counter()
         try:
             check_minimum_data(interactions, solution.event_type)

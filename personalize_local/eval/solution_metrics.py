@@ -4,7 +4,8 @@ By the recipe's category:
 
 * USER_PERSONALIZATION and POPULAR_ITEMS: the split of metrics.py (90% of users
   train; each test user's oldest 90% is the input, the newest 10% held out) and
-  its metrics, the test user's input given to ``recommend``.
+  its metrics, the test user's input given to ``recommend``. Trending-Now adds
+  trend_prediction_accuracy (trends.py).
 * RELATED_ITEMS: the guide gives these recipes no protocol of their own, so
   they are evaluated on the same split and metrics, each test user's query
   being the last item of their input: ``similar`` to that item is compared
@@ -16,14 +17,16 @@ the Interactions and Items datasets.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from ..recipes import fit_recipe
+from ..recipes import TRENDING_NOW_ARN, fit_recipe
 from ..recipes.base import Model, RelatedItems, TrainedModel, catalog
 from ..recipes.catalog import get_recipe
-from .metrics import RecommendFn, compute_metrics, split_for_evaluation
+from ..recipes.trending import TrendingNow
+from .metrics import MAX_K, RecommendFn, compute_metrics, split_for_evaluation
+from .trends import held_out_rows, trend_prediction_accuracy
 
 
 def _for_user(model: Model) -> RecommendFn:
@@ -33,6 +36,14 @@ def _for_user(model: Model) -> RecommendFn:
 def _for_last_item(model: RelatedItems) -> RecommendFn:
     return lambda user, history, k: [item for item, _ in model.similar(history[-1], k)]
 
+
+def _trend(model: TrendingNow, interactions: pd.DataFrame, test_holdout: Mapping[str, Sequence[str]]) -> dict[str, float]:
+    top = [item for item, _ in model.recommend("", [], MAX_K)]
+    return {"trend_prediction_accuracy": trend_prediction_accuracy(top, held_out_rows(interactions, test_holdout), model.interval)}
+
+
+# Metrics a recipe reports beyond its category's: (model, all interactions, held-out items) -> metrics.
+EXTRA_METRICS: dict[str, Callable[..., dict[str, float]]] = {TRENDING_NOW_ARN: _trend}
 
 # (recipe ARN, interactions, items, users, hyperparameters, seed) -> metrics
 Evaluation = Callable[[str, pd.DataFrame, "pd.DataFrame | None", "pd.DataFrame | None", Mapping[str, str], int], dict[str, float]]
@@ -49,7 +60,9 @@ def _by_test_users(query: Callable[[TrainedModel], RecommendFn]) -> Evaluation:
     ) -> dict[str, float]:
         train_df, test_inputs, test_holdout = split_for_evaluation(interactions, seed)
         model = fit_recipe(recipe_arn, train_df, items, users, hyperparameters, seed)
-        return compute_metrics(query(model), test_inputs, test_holdout, len(catalog(interactions, items)))
+        metrics = compute_metrics(query(model), test_inputs, test_holdout, len(catalog(interactions, items)))
+        extra = EXTRA_METRICS.get(recipe_arn)
+        return {**metrics, **(extra(model, interactions, test_holdout) if extra else {})}
 
     return evaluate
 

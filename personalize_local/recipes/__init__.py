@@ -13,13 +13,15 @@ from typing import Mapping, Protocol
 import pandas as pd
 
 from .base import ITEM_ID, USER_ID, Model, TrainedModel, TrainingError, unique_interactions
-from .hyperparameters import Value, check_solution_config, parse_hyperparameters
+from .hyperparameters import Value, check_solution_config, configured_hyperparameters, parse_hyperparameters
 from .popularity import PopularityCount
 from .sims import Sims
+from .trending import TrendingNow
 from .user_personalization import UserPersonalization
 
 USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
 POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
+TRENDING_NOW_ARN = "arn:aws:personalize:::recipe/aws-trending-now"
 SIMS_ARN = "arn:aws:personalize:::recipe/aws-sims"
 
 MIN_INTERACTIONS = 1000
@@ -44,6 +46,7 @@ class Trainer(Protocol):
 TRAINERS: dict[str, type[Trainer]] = {
     USER_PERSONALIZATION_ARN: UserPersonalization,
     POPULARITY_COUNT_ARN: PopularityCount,
+    TRENDING_NOW_ARN: TrendingNow,
     SIMS_ARN: Sims,
 }
 
@@ -52,11 +55,13 @@ __all__ = [
     "POPULARITY_COUNT_ARN",
     "SIMS_ARN",
     "TRAINERS",
+    "TRENDING_NOW_ARN",
     "TrainedModel",
     "TrainingError",
     "USER_PERSONALIZATION_ARN",
     "check_minimum_data",
     "check_solution_config",
+    "configured_hyperparameters",
     "fit_recipe",
 ]
 
@@ -95,7 +100,8 @@ def fit_recipe(
 ) -> TrainedModel:
     """Fit the recipe's model; callers check the minimum data first where the service does.
 
-    ``hyperparameters`` are the solution's algorithmHyperParameters, which CreateSolution checked.
+    ``hyperparameters`` are the solution's algorithm and feature transformation hyperparameters
+    (``configured_hyperparameters``), which CreateSolution checked.
     """
     trainer_class = TRAINERS.get(recipe_arn)
     if trainer_class is None:
