@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
-from .conftest import Clients
-from .datagen import START
+from .conftest import Clients, avro
+from .datagen import START, to_csv
 from .helpers import METRICS, active_version, fails, loaded_group, small_rows
-from .workflow import POPULARITY, deploy
+from .workflow import POPULARITY, deploy, import_csv, wait
 
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
+SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
 TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
 
 GROUPS, GROUP_ITEMS, USERS_PER_GROUP = 5, 8, 32
@@ -160,3 +161,56 @@ def test_trend_discovery_frequency_is_one_of_the_recipe_values(aws: Clients) -> 
     message = fails("InvalidInputException", aws.personalize.create_solution, name="t", datasetGroupArn=group.dataset_group_arn,
                     recipeArn=TRENDING_NOW, solutionConfig=config)
     assert "solutionConfig.featureTransformationParameters.trend_discovery_frequency" in message
+
+
+# aws-similar-items -------------------------------------------------------------------------------
+
+
+ITEMS_WITH_TEXT = avro(
+    "Items",
+    [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+        {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
+    ],
+)
+THEMES = ("pirates sail the stormy ocean", "robots fire lasers in deep space", "wizards cast ancient spells",
+          "detectives solve a city murder", "cowboys ride across the desert")
+ITEM_COLUMNS = ["ITEM_ID", "GENRES", "DESCRIPTION"]
+
+
+def item_rows() -> list[dict[str, object]]:
+    """Group g's items are of genre-g and tell of theme g; two new items come without interactions."""
+    rows = [{"ITEM_ID": item, "GENRES": f"genre-{g}", "DESCRIPTION": f"A tale where {THEMES[g]}."}
+            for g in range(GROUPS) for item in sorted(group_items(g))]
+    return rows + [
+        {"ITEM_ID": "blockbuster", "GENRES": "genre-0|genre-1|genre-2|genre-3|genre-4", "DESCRIPTION": "Everybody watched it."},
+        {"ITEM_ID": "new-by-genre", "GENRES": "genre-2", "DESCRIPTION": ""},
+        {"ITEM_ID": "new-by-text", "GENRES": "", "DESCRIPTION": "Lasers and robots, out in space."},
+    ]
+
+
+def with_items(c: Clients, group_arn: str, body: bytes) -> None:
+    """An Items dataset of ITEMS_WITH_TEXT holding the CSV ``body``."""
+    p = c.personalize
+    schema = p.create_schema(name="items-text", schema=ITEMS_WITH_TEXT)["schemaArn"]
+    dataset = p.create_dataset(name="items", schemaArn=schema, datasetGroupArn=group_arn, datasetType="Items")["datasetArn"]
+    wait(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
+    job = import_csv(c, dataset, body, key="items.csv", job="items")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+
+
+def test_similar_items_of_a_new_item_share_its_metadata(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    with_items(aws, group.dataset_group_arn, to_csv(item_rows(), ITEM_COLUMNS))
+    campaign = campaign_of(aws, group.dataset_group_arn, SIMILAR_ITEMS, "similar")
+    assert set(ids(related(aws, campaign, "new-by-genre", 8))) == group_items(2)
+    assert set(ids(related(aws, campaign, "new-by-text", 8))) == group_items(1)
+    # A well-known item's neighbours follow who watched it.
+    assert set(ids(related(aws, campaign, "g4-0", 7))) == group_items(4) - {"g4-0"}
+
+
+def test_similar_items_without_items_dataset_follow_co_occurrence(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    campaign = campaign_of(aws, group.dataset_group_arn, SIMILAR_ITEMS, "similar")
+    assert set(ids(related(aws, campaign, "g3-5", 7))) == group_items(3) - {"g3-5"}

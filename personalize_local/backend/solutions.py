@@ -19,6 +19,7 @@ from ..recipes import (
 )
 from ..recipes.base import TrainedModel
 from ..recipes.catalog import get_legacy_recipe, get_recipe
+from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from ..wire.errors import (
     InvalidInputException,
     NotYetSupportedException,
@@ -30,6 +31,7 @@ from ..wire.errors import (
 from . import quotas
 from .auto_training import Schedule, schedule_for
 from .core import BackendCore, Resource, now, short_id
+from .datasets import Dataset
 from .lifecycle import CREATE, Apply, JobFailed
 
 log = logging.getLogger(__name__)
@@ -165,6 +167,13 @@ class SolutionVersion(Resource):
             "lastUpdatedDateTime": self.last_updated_date_time,
             "failureReason": self.failure_reason,
         }
+
+
+def _items_frame(items: Dataset) -> pd.DataFrame:
+    """The Items dataset's rows, telling the recipes how its schema reads each field (categorical, textual...)."""
+    frame = items.table.frame().copy(deep=False)  # the attrs belong to this snapshot, not to the table
+    frame.attrs[FIELD_KINDS] = schema_field_kinds(items.schema.parsed.fields)
+    return frame
 
 
 class SolutionsMixin(BackendCore):
@@ -322,7 +331,7 @@ class SolutionsMixin(BackendCore):
         items, users = (self.dataset_of(solution.dataset_group_arn, kind) for kind in ("ITEMS", "USERS"))
         return (
             solution.training_filter.apply(interactions.table.frame(interactions.events.session_users())),
-            items.table.frame() if items else None,
+            _items_frame(items) if items else None,
             users.table.frame() if users else None,
         )
 

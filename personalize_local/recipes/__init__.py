@@ -15,6 +15,7 @@ import pandas as pd
 from .base import ITEM_ID, USER_ID, Model, TrainedModel, TrainingError, unique_interactions
 from .hyperparameters import Value, check_solution_config, configured_hyperparameters, parse_hyperparameters
 from .popularity import PopularityCount
+from .similar_items import SimilarItems
 from .sims import Sims
 from .trending import TrendingNow
 from .user_personalization import UserPersonalization
@@ -23,6 +24,7 @@ USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalizatio
 POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
 TRENDING_NOW_ARN = "arn:aws:personalize:::recipe/aws-trending-now"
 SIMS_ARN = "arn:aws:personalize:::recipe/aws-sims"
+SIMILAR_ITEMS_ARN = "arn:aws:personalize:::recipe/aws-similar-items"
 
 MIN_INTERACTIONS = 1000
 MIN_ACTIVE_USERS = 25
@@ -48,11 +50,13 @@ TRAINERS: dict[str, type[Trainer]] = {
     POPULARITY_COUNT_ARN: PopularityCount,
     TRENDING_NOW_ARN: TrendingNow,
     SIMS_ARN: Sims,
+    SIMILAR_ITEMS_ARN: SimilarItems,
 }
 
 __all__ = [
     "Model",
     "POPULARITY_COUNT_ARN",
+    "SIMILAR_ITEMS_ARN",
     "SIMS_ARN",
     "TRAINERS",
     "TRENDING_NOW_ARN",
