@@ -4,16 +4,21 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pandas as pd
 import pytest
+
+from personalize_local.recipes import ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN, fit_recipe
+from personalize_local.recipes.base import UnknownSegmentInput
 
 from .conftest import Clients, avro
 from .datagen import START, to_csv
 from .helpers import METRICS, active_version, fails, loaded_group, small_rows
-from .workflow import POPULARITY, deploy, import_csv, wait
+from .workflow import POPULARITY, deploy, import_csv, train, wait
 
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
 SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
 TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
+SEGMENT_METRICS = {"hits_at_1_percent", "recall_at_1_percent"}
 
 GROUPS, GROUP_ITEMS, USERS_PER_GROUP = 5, 8, 32
 
@@ -214,3 +219,61 @@ def test_similar_items_without_items_dataset_follow_co_occurrence(aws: Clients) 
     group = loaded_group(aws, rows=co_watched_rows())
     campaign = campaign_of(aws, group.dataset_group_arn, SIMILAR_ITEMS, "similar")
     assert set(ids(related(aws, campaign, "g3-5", 7))) == group_items(3) - {"g3-5"}
+
+
+# USER_SEGMENTATION -------------------------------------------------------------------------------
+
+
+def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows)
+
+
+def test_item_affinity_segment_holds_users_of_similar_items() -> None:
+    # No boto3 path reaches a segment until batch segment jobs are served: the recipe's model directly.
+    model = fit_recipe(ITEM_AFFINITY_ARN, frame(co_watched_rows()), None, None, {})
+    # Group 1's users who have not watched g1-2 yet (numbers 2, 10, 18, 26) watched every other item of group 1.
+    assert {user for user, _ in model.segment("g1-2", 4)} == {f"user-1-{k}" for k in (2, 10, 18, 26)}
+    with pytest.raises(UnknownSegmentInput):
+        model.segment("never-seen", 4)
+
+
+def test_item_affinity_segments_a_new_item_by_its_metadata() -> None:
+    model = fit_recipe(ITEM_AFFINITY_ARN, frame(co_watched_rows()), frame(item_rows()), None, {})
+    assert {user for user, _ in model.segment("new-by-genre", USERS_PER_GROUP)} == {f"user-2-{k}" for k in range(USERS_PER_GROUP)}
+
+
+def test_item_attribute_affinity_segment_holds_fans_of_the_attribute() -> None:
+    model = fit_recipe(ITEM_ATTRIBUTE_AFFINITY_ARN, frame(co_watched_rows()), frame(item_rows()), None, {})
+    segment = model.segment_by_attributes([("genres", "genre-3")], USERS_PER_GROUP)
+    assert {user for user, _ in segment} == {f"user-3-{k}" for k in range(USERS_PER_GROUP)}
+    both = model.segment_by_attributes([("GENRES", "genre-3"), ("GENRES", "genre-4")], 1)
+    assert len(both) == 1  # only the blockbuster has both
+    with pytest.raises(UnknownSegmentInput):
+        model.segment_by_attributes([("GENRES", "genre-3"), ("GENRES", "no-such-genre")], 5)
+
+
+@pytest.mark.parametrize("recipe", [ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN])
+def test_segmentation_trains_with_its_metrics_and_serves_no_campaign(aws: Clients, recipe: str) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    with_items(aws, group.dataset_group_arn, to_csv(item_rows(), ITEM_COLUMNS))
+    version = active_version(aws, group.dataset_group_arn, name="segments", recipe=recipe)
+    metrics = aws.personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]
+    assert set(metrics) == SEGMENT_METRICS
+    assert metrics["hits_at_1_percent"] > 0 and 0 < metrics["recall_at_1_percent"] <= 1
+    message = fails("InvalidInputException", aws.personalize.create_campaign, name="c", solutionVersionArn=version)
+    assert "CreateBatchSegmentJob" in message and "'solutionVersionArn'" in message
+
+
+def test_item_attribute_affinity_needs_an_items_dataset(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    version = train(aws, group.dataset_group_arn, name="attributes", recipe=ITEM_ATTRIBUTE_AFFINITY_ARN)
+    assert version["status"] == "CREATE FAILED"
+    assert "Items dataset" in version["failureReason"]
+
+
+def test_campaign_cannot_be_updated_to_a_segmentation_version(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    campaign = campaign_of(aws, group.dataset_group_arn, SIMS, "sims")
+    segments = active_version(aws, group.dataset_group_arn, name="segments", recipe=ITEM_AFFINITY_ARN)
+    message = fails("InvalidInputException", aws.personalize.update_campaign, campaignArn=campaign, solutionVersionArn=segments)
+    assert "CreateBatchSegmentJob" in message

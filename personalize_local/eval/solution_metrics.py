@@ -10,6 +10,7 @@ By the recipe's category:
   they are evaluated on the same split and metrics, each test user's query
   being the last item of their input: ``similar`` to that item is compared
   with the held-out items.
+* USER_SEGMENTATION: the split and the hit and recall at 1% of segments.py.
 
 The model is fitted without the minimum data check: the rules apply to the
 whole dataset, not to the training share. Coverage is relative to every item of
@@ -26,6 +27,7 @@ from ..recipes.base import Model, RelatedItems, TrainedModel, catalog
 from ..recipes.catalog import get_recipe
 from ..recipes.trending import TrendingNow
 from .metrics import MAX_K, RecommendFn, compute_metrics, split_for_evaluation
+from .segments import evaluate_segments
 from .trends import held_out_rows, trend_prediction_accuracy
 
 
@@ -67,10 +69,25 @@ def _by_test_users(query: Callable[[TrainedModel], RecommendFn]) -> Evaluation:
     return evaluate
 
 
+def _by_segments(
+    recipe_arn: str,
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    hyperparameters: Mapping[str, str],
+    seed: int,
+) -> dict[str, float]:
+    def fit(training: pd.DataFrame) -> TrainedModel:
+        return fit_recipe(recipe_arn, training, items, users, hyperparameters, seed)
+
+    return evaluate_segments(fit, interactions, items, seed)
+
+
 EVALUATIONS: dict[str, Evaluation] = {
     "USER_PERSONALIZATION": _by_test_users(_for_user),
     "POPULAR_ITEMS": _by_test_users(_for_user),
     "RELATED_ITEMS": _by_test_users(_for_last_item),
+    "USER_SEGMENTATION": _by_segments,
 }
 
 

@@ -12,6 +12,7 @@ from typing import Mapping, Protocol
 
 import pandas as pd
 
+from .affinity import ItemAffinity, ItemAttributeAffinity
 from .base import ITEM_ID, USER_ID, Model, TrainedModel, TrainingError, unique_interactions
 from .hyperparameters import Value, check_solution_config, configured_hyperparameters, parse_hyperparameters
 from .popularity import PopularityCount
@@ -25,6 +26,8 @@ POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
 TRENDING_NOW_ARN = "arn:aws:personalize:::recipe/aws-trending-now"
 SIMS_ARN = "arn:aws:personalize:::recipe/aws-sims"
 SIMILAR_ITEMS_ARN = "arn:aws:personalize:::recipe/aws-similar-items"
+ITEM_AFFINITY_ARN = "arn:aws:personalize:::recipe/aws-item-affinity"
+ITEM_ATTRIBUTE_AFFINITY_ARN = "arn:aws:personalize:::recipe/aws-item-attribute-affinity"
 
 MIN_INTERACTIONS = 1000
 MIN_ACTIVE_USERS = 25
@@ -51,9 +54,13 @@ TRAINERS: dict[str, type[Trainer]] = {
     TRENDING_NOW_ARN: TrendingNow,
     SIMS_ARN: Sims,
     SIMILAR_ITEMS_ARN: SimilarItems,
+    ITEM_AFFINITY_ARN: ItemAffinity,
+    ITEM_ATTRIBUTE_AFFINITY_ARN: ItemAttributeAffinity,
 }
 
 __all__ = [
+    "ITEM_AFFINITY_ARN",
+    "ITEM_ATTRIBUTE_AFFINITY_ARN",
     "Model",
     "POPULARITY_COUNT_ARN",
     "SIMILAR_ITEMS_ARN",

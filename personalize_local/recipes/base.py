@@ -65,8 +65,39 @@ class RelatedItems(Protocol):
     def similar(self, item_id: str, num_results: int, exclude: set[str] | None = None) -> list[tuple[str, float]]: ...
 
 
+class UnknownSegmentInput(LookupError):
+    """A segment was asked for an item or item attribute the solution version was not trained with."""
+
+
+@runtime_checkable
+class ItemSegmenter(Protocol):
+    """A trained USER_SEGMENTATION solution version by item (Item-Affinity).
+
+    ``segment`` ranks users best first as (userId, score): the users most likely
+    to interact with the item. ``item_ids`` are the items it knows; it raises
+    UnknownSegmentInput for any other.
+    """
+
+    item_ids: list[str]
+
+    def segment(self, item_id: str, num_results: int) -> list[tuple[str, float]]: ...
+
+
+@runtime_checkable
+class AttributeSegmenter(Protocol):
+    """A trained USER_SEGMENTATION solution version by item attributes (Item-Attribute-Affinity).
+
+    ``segment_by_attributes`` ranks users best first as (userId, score): the users
+    most likely to interact with items having every (field, value) pair given
+    (``ITEMS.field = "value" AND ...`` in a batch segment job's input). Raises
+    UnknownSegmentInput when no item of the training data has them all.
+    """
+
+    def segment_by_attributes(self, attributes: Sequence[tuple[str, str]], num_results: int) -> list[tuple[str, float]]: ...
+
+
 # What fitting a recipe gives: one of the capabilities above, per the recipe's category.
-TrainedModel = Model | RelatedItems
+TrainedModel = Model | RelatedItems | ItemSegmenter | AttributeSegmenter
 
 RECORD_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE)
 

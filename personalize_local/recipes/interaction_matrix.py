@@ -52,3 +52,8 @@ def within_percentiles(values: np.ndarray, low: float, high: float) -> np.ndarra
     bottom, top = np.quantile(values, [low, high])
     return (values >= bottom) & (values <= top)
 
+
+def repeat_rate(interactions: pd.DataFrame) -> float:
+    """How often an interaction repeats an earlier (user, item) pair, Laplace-smoothed so it is never 0 or 1."""
+    repeats = interactions.duplicated([USER_ID, ITEM_ID]).sum()
+    return float((repeats + 1) / (len(interactions) + 2))
