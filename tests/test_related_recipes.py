@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -13,12 +14,13 @@ from personalize_local.recipes.base import UnknownSegmentInput
 from .conftest import Clients, avro
 from .datagen import START, to_csv
 from .helpers import METRICS, active_version, fails, loaded_group, small_rows
-from .workflow import POPULARITY, deploy, import_csv, train, wait
+from .workflow import POPULARITY, create_group, deploy, import_csv, train, wait
 
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
 SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
 TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
 SEGMENT_METRICS = {"hits_at_1_percent", "recall_at_1_percent"}
+ML_100K = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
 
 GROUPS, GROUP_ITEMS, USERS_PER_GROUP = 5, 8, 32
 
@@ -277,3 +279,41 @@ def test_campaign_cannot_be_updated_to_a_segmentation_version(aws: Clients) -> N
     segments = active_version(aws, group.dataset_group_arn, name="segments", recipe=ITEM_AFFINITY_ARN)
     message = fails("InvalidInputException", aws.personalize.update_campaign, campaignArn=campaign, solutionVersionArn=segments)
     assert "CreateBatchSegmentJob" in message
+
+
+# MovieLens 100K ----------------------------------------------------------------------------------
+
+
+def movielens() -> tuple[bytes, bytes]:
+    if not (ML_100K / "u.data").exists():
+        pytest.skip(f"MovieLens 100K not found at {ML_100K}")
+    ratings = pd.read_csv(ML_100K / "u.data", sep="\t", names=["USER_ID", "ITEM_ID", "RATING", "TIMESTAMP"], dtype=str)
+    liked = ratings[ratings["RATING"].astype(int) > 3].assign(EVENT_TYPE="watch")
+    genres = pd.read_csv(ML_100K / "u.genre", sep="|", names=["GENRE", "INDEX"])["GENRE"].tolist()
+    movies = pd.read_csv(ML_100K / "u.item", sep="|", encoding="latin-1", header=None)
+    items = pd.DataFrame({
+        "ITEM_ID": movies[0].astype(str),
+        "GENRES": ["|".join(g for g, flag in zip(genres, flags) if flag) for flags in movies.iloc[:, 5:].to_numpy()],
+        "DESCRIPTION": movies[1],
+    })
+    return (liked[["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"]].to_csv(index=False).encode(), items.to_csv(index=False).encode())
+
+
+# Each recipe and the metrics GetSolutionMetrics reports for it.
+RECIPE_METRICS = {
+    SIMS: METRICS,
+    SIMILAR_ITEMS: METRICS,
+    TRENDING_NOW: METRICS | {"trend_prediction_accuracy"},
+    ITEM_AFFINITY_ARN: SEGMENT_METRICS,
+    ITEM_ATTRIBUTE_AFFINITY_ARN: SEGMENT_METRICS,
+}
+
+
+def test_every_recipe_trains_on_movielens(aws: Clients) -> None:
+    interactions, items = movielens()
+    group = create_group(aws, "ml")
+    assert import_csv(aws, group.dataset_arn, interactions, key="ml.csv", job="ml")["status"] == "ACTIVE"
+    with_items(aws, group.dataset_group_arn, items)
+    for recipe, metrics in RECIPE_METRICS.items():
+        version = active_version(aws, group.dataset_group_arn, name=recipe.rsplit("/", 1)[1], recipe=recipe)
+        assert set(aws.personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]) == metrics, recipe
