@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
@@ -14,11 +15,48 @@ from .solutions import SolutionVersion
 DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
 MAX_NUM_RESULTS = 500
+Ranked = list[tuple[str, float]]
+# (backend, campaign, userId, itemId, numResults) -> (itemId, score), best first
+Answerer = Callable[["RecommendationsMixin", Campaign, "str | None", "str | None", int], Ranked]
+
+
+def _for_user(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int) -> Ranked:
+    version = campaign.solution_version
+    weight, cutoff_days = campaign.exploration
+    history = backend._history(version, user_id)
+    return version.model.recommend(user_id, history, n, exploration_weight=weight, exploration_item_age_cutoff_days=cutoff_days)
+
+
+def _related(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int) -> Ranked:
+    return campaign.solution_version.model.similar(item_id, n)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How campaigns of a recipe category answer: the member they need, said how, and the answer."""
+
+    required: str | None
+    purpose: str
+    answer: Answerer
+
+
+# By the guide's category, not recipeType: Popularity-Count reports USER_PERSONALIZATION, yet its POPULAR_ITEMS
+# list needs a user only with a filter; RELATED_ITEMS need itemId and use userId only for filters
+# (working-with-predefined-recipes.md, API_RS_GetRecommendations.md).
+ANSWERS: dict[str, Answer] = {
+    "USER_PERSONALIZATION": Answer("userId", "recommend for a user", _for_user),
+    "POPULAR_ITEMS": Answer(None, "recommend the same items to everybody", _for_user),
+    "RELATED_ITEMS": Answer("itemId", "recommend items related to an item", _related),
+}
 # API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
-# The runtime operation that answers a campaign, by its recipe's category; GetRecommendations for the others.
-ANSWERED_BY = {"PERSONALIZED_ACTIONS": "GetActionRecommendations", "PERSONALIZED_RANKING": "GetPersonalizedRanking"}
+# The operation that answers campaigns of the other categories.
+ANSWERED_BY = {
+    "PERSONALIZED_RANKING": "GetPersonalizedRanking",
+    "PERSONALIZED_ACTIONS": "GetActionRecommendations",
+    "USER_SEGMENTATION": "CreateBatchSegmentJob",
+}
 
 
 class RecommendationsMixin(BackendCore):
@@ -45,21 +83,14 @@ class RecommendationsMixin(BackendCore):
         _check_num_results(num_results, MAX_NUM_RESULTS)
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         version = campaign.solution_version
-        # By the guide's category, not recipeType: Popularity-Count reports USER_PERSONALIZATION, yet its
-        # POPULAR_ITEMS list needs a user only with a filter (working-with-predefined-recipes.md).
-        if recipe.category == "USER_PERSONALIZATION" and not user_id:
-            raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend for a user.")
-        weight, cutoff_days = campaign.exploration
+        how = ANSWERS[recipe.category]
+        given = {"userId": user_id, "itemId": item_id}
+        if how.required and not given[how.required]:
+            raise InvalidInputException(f"Value null at '{how.required}': campaigns of {recipe.name} {how.purpose}.")
         model = version.model
-        items = model.recommend(
-            user_id,
-            self._history(version, user_id),
-            num_results if num_results is not None else DEFAULT_NUM_RESULTS,
-            exploration_weight=weight,
-            exploration_item_age_cutoff_days=cutoff_days,
-        )
+        items = how.answer(self, campaign, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS)
         return {
-            # Recipes whose scores the service does not show (popularity) answer with item IDs alone.
+            # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
             "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in items],
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
