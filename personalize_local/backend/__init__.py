@@ -8,6 +8,7 @@ from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
+from .filters import FiltersMixin
 from .ranking import RankingMixin
 from .recipes import RecipesMixin
 from .recommendations import RecommendationsMixin
@@ -24,6 +25,7 @@ class PersonalizeBackend(
     SolutionsMixin,
     CampaignsMixin,
     EventTrackersMixin,
+    FiltersMixin,
     RankingMixin,
     RecommendationsMixin,
     RecipesMixin,
