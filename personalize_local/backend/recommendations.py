@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ..filters import Request
 from ..recipes.catalog import get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
@@ -35,7 +36,7 @@ class RecommendationsMixin(BackendCore):
             raise NotYetSupportedException("Recommenders are not supported by personalize-local yet: use campaignArn.")
         if not campaign_arn:
             raise InvalidInputException("Value null at 'campaignArn': give campaignArn or recommenderArn.")
-        for member, value in (("filterArn", filter_arn), ("promotions", promotions), ("metadataColumns", metadata_columns)):
+        for member, value in (("promotions", promotions), ("metadataColumns", metadata_columns)):
             if value:
                 raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
         if num_results is not None and num_results > MAX_NUM_RESULTS:
@@ -55,10 +56,13 @@ class RecommendationsMixin(BackendCore):
             raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend for a user.")
         weight, cutoff_days = campaign.exploration
         model = version.model
+        # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
+        request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
         items = model.recommend(
             user_id,
             self._history(version, user_id),
             num_results if num_results is not None else DEFAULT_NUM_RESULTS,
+            self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, model.item_ids),
             exploration_weight=weight,
             exploration_item_age_cutoff_days=cutoff_days,
         )
