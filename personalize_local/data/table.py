@@ -5,7 +5,7 @@ replaces the bulk data only, never what was recorded individually.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -84,14 +84,14 @@ class DatasetTable:
         """The user's records that arrived at or after the mark ``since``, in arrival order."""
         return [self._recorded[i] for i in self._by_user.get(user_id, ()) if i >= since]
 
-    def user_rows(self, user_id: str) -> list[dict[str, Any]]:
-        """Every row of the user: bulk rows in file order, then recorded rows in arrival order."""
+    def user_rows(self, user_id: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The user's rows as tuples of ``columns``: bulk rows in file order, then recorded rows in arrival order."""
         if self._bulk_by_user is None:
             has_users = "USER_ID" in self._bulk.columns and not self._bulk.empty
             self._bulk_by_user = self._bulk.groupby("USER_ID", sort=False).indices if has_users else {}
         positions = self._bulk_by_user.get(user_id)
-        bulk = self._bulk.iloc[positions].to_dict("records") if positions is not None else []
-        return bulk + self.recorded_for(user_id)
+        bulk = list(zip(*(self._bulk[c].to_numpy()[positions] for c in columns))) if positions is not None else []
+        return bulk + [tuple(row.get(c) for c in columns) for row in self.recorded_for(user_id)]
 
 
 def _concat(first: pd.DataFrame, second: pd.DataFrame, key: str | None) -> pd.DataFrame:

@@ -230,13 +230,22 @@ def parse(text: str) -> FilterExpression:
     return _ToExpression().transform(tree)
 
 
-def parse_parameter_values(text: str, member: str) -> tuple[str | float, ...]:
-    """A request's value for a $parameter: comma-separated "quoted" strings or plain numbers."""
+@lru_cache(maxsize=4096)
+def _read_values(text: str) -> tuple[str | float, ...] | str:
+    """The values ``text`` holds, or where and why it doesn't read; remembered, as requests repeat their values."""
     try:
         tree = _parser().parse(text, start="parameter_values")
     except UnexpectedInput as error:
-        raise FilterError(
-            f"Value at '{member}' is not a list of values ({_syntax_error(error, text)}): separate values "
-            'by commas, with strings in double quotes ("comedy","drama") and numbers without.'
-        ) from None
+        return _syntax_error(error, text)
     return _ToExpression().transform(tree)
+
+
+def parse_parameter_values(text: str, member: str) -> tuple[str | float, ...]:
+    """A request's value for a $parameter: comma-separated "quoted" strings or plain numbers."""
+    values = _read_values(text)
+    if isinstance(values, str):
+        raise FilterError(
+            f"Value at '{member}' is not a list of values ({values}): separate values "
+            'by commas, with strings in double quotes ("comedy","drama") and numbers without.'
+        )
+    return values

@@ -102,14 +102,14 @@ class InteractionsIndex:
 
 def recent_items_by_type(table: DatasetTable, user_id: str, limit: int) -> dict[str, list[str]]:
     """The user's items by event type (lower case), newest first, the most recent ``limit`` of each type."""
-    rows = table.user_rows(user_id)
+    rows = table.user_rows(user_id, ("TIMESTAMP", "EVENT_TYPE", "ITEM_ID"))
     # Newest first; of two with the same time, the one that arrived later.
-    ordered = sorted(reversed(rows), key=lambda row: -int(row["TIMESTAMP"]))
+    ordered = sorted(reversed(rows), key=lambda row: -int(row[0]))
     by_type: dict[str, list[str]] = defaultdict(list)
-    for row in ordered:
-        items = by_type[str(row.get("EVENT_TYPE") or "").lower()]
+    for _, event_type, item in ordered:
+        items = by_type[str(event_type or "").lower()]
         if len(items) < limit:
-            items.append(str(row["ITEM_ID"]))
+            items.append(str(item))
     return by_type
 
 
