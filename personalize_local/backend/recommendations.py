@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..filters import Request
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
@@ -16,19 +17,19 @@ DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
 MAX_NUM_RESULTS = 500
 Ranked = list[tuple[str, float]]
-# (backend, campaign, userId, itemId, numResults) -> (itemId, score), best first
-Answerer = Callable[["RecommendationsMixin", Campaign, "str | None", "str | None", int], Ranked]
+# (backend, campaign, userId, itemId, numResults, items a filter keeps out) -> (itemId, score), best first
+Answerer = Callable[["RecommendationsMixin", Campaign, "str | None", "str | None", int, "set[str]"], Ranked]
 
 
-def _for_user(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int) -> Ranked:
+def _for_user(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
     version = campaign.solution_version
     weight, cutoff_days = campaign.exploration
     history = backend._history(version, user_id)
-    return version.model.recommend(user_id, history, n, exploration_weight=weight, exploration_item_age_cutoff_days=cutoff_days)
+    return version.model.recommend(user_id, history, n, refused, exploration_weight=weight, exploration_item_age_cutoff_days=cutoff_days)
 
 
-def _related(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int) -> Ranked:
-    return campaign.solution_version.model.similar(item_id, n)
+def _related(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+    return campaign.solution_version.model.similar(item_id, n, refused)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class RecommendationsMixin(BackendCore):
             raise NotYetSupportedException("Recommenders are not supported by personalize-local yet: use campaignArn.")
         if not campaign_arn:
             raise InvalidInputException("Value null at 'campaignArn': give campaignArn or recommenderArn.")
-        for member, value in (("filterArn", filter_arn), ("promotions", promotions), ("metadataColumns", metadata_columns)):
+        for member, value in (("promotions", promotions), ("metadataColumns", metadata_columns)):
             if value:
                 raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
         _check_num_results(num_results, MAX_NUM_RESULTS)
@@ -88,7 +89,10 @@ class RecommendationsMixin(BackendCore):
         if how.required and not given[how.required]:
             raise InvalidInputException(f"Value null at '{how.required}': campaigns of {recipe.name} {how.purpose}.")
         model = version.model
-        items = how.answer(self, campaign, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS)
+        # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
+        request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
+        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, model.item_ids)
+        items = how.answer(self, campaign, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, refused)
         return {
             # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
             "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in items],
