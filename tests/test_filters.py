@@ -510,3 +510,18 @@ def test_user_personalization_answers_hold_num_results(aws: Clients, shop: Shop)
     assert len(items) == 30 and all(holds(i["itemId"], "Horror") for i in items)
     scores = [i["score"] for i in items]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_related_items_filtered_by_the_current_item(aws: Clients, shop: Shop) -> None:
+    """CurrentItem values come from the item the related items are asked for."""
+    version = train(aws, shop.group_arn, name="sims", recipe="arn:aws:personalize:::recipe/aws-sims")
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    campaign = deploy(aws, version["solutionVersionArn"], name="sims")
+    cheaper_alike = make_filter(aws, shop.group_arn, "INCLUDE ItemID WHERE Items.GENRES IN CurrentItem.GENRES AND Items.PRICE < CurrentItem.PRICE")
+    for asked in ("comedy-12", "horror-20"):
+        genre = genres(asked).split("|")[0]
+        items = [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=campaign, itemId=asked, numResults=50, filterArn=cheaper_alike)["itemList"]]
+        assert items, asked
+        assert all(holds(item, genre) and price(item) < price(asked) for item in items), (asked, items)
+        unfiltered = [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=campaign, itemId=asked, numResults=50)["itemList"]]
+        assert any(not (holds(item, genre) and price(item) < price(asked)) for item in unfiltered)  # the filter did the work
