@@ -233,16 +233,16 @@ def test_distinct_fields_quotas(aws: Clients) -> None:
         ('INCLUDE ItemID WHERE Items.GENRES IN ("Comedy"', "line 1, column 47", "found the end, expected ')' or ','"),
         ('INCLUDE ItemID WHER Items.GENRES IN ("Comedy")', "line 1, column 16", "found 'WHER', expected WHERE"),
         ('ITEMS ItemID WHERE Items.GENRES IN ("Comedy")', "line 1, column 1", "expected INCLUDE or EXCLUDE"),
-        ('INCLUDE Movies WHERE Items.GENRES IN ("Comedy")', "line 1, column 9", "expected ItemID or UserID"),
-        ('INCLUDE ItemID WHERE Products.GENRES IN ("Comedy")', "line 1, column 22", "expected a dataset (Items, Users or Interactions)"),
-        ('INCLUDE ItemID WHERE Items.GENRES = "Comedy"', "line 1, column 37", "found '\"Comedy\"', expected CurrentItem, a $parameter or a number"),
+        ('INCLUDE Movies WHERE Items.GENRES IN ("Comedy")', "line 1, column 9", "expected ItemID, UserID or ActionID"),
+        ('INCLUDE ItemID WHERE Products.GENRES IN ("Comedy")', "line 1, column 22", "expected a dataset (Items, Users, Interactions, Actions or Action_Interactions)"),
+        ('INCLUDE ItemID WHERE Items.GENRES = "Comedy"', "line 1, column 37", "found '\"Comedy\"', expected '(', CurrentItem, a $parameter or a number"),
         ('INCLUDE ItemID WHERE Items.GENRES CONTAINS ("Comedy")', "line 1, column 35", "expected IN, NOT or a comparison operator"),
         ('INCLUDE ItemID WHERE Items.PRICE < 5 IF CurrentUser.AGE > 3 IF CurrentUser.AGE < 9', "line 1, column 61", "found 'IF', expected '|', AND or the end"),
         ('INCLUDE ItemID WHERE CurrentUser.AGE > 3', "line 1, column 22", "found 'CurrentUser', expected a dataset"),
         ('INCLUDE ItemID WHERE Items.GENRES IN ($GENRE, "Drama")', "line 1, column 45", "found ',', expected ')'"),
         ('INCLUDE ItemID WHERE Items.PRICE < 5 |', "line 1, column 39", "found the end, expected INCLUDE or EXCLUDE"),
         ('INCLUDE ItemID WHERE Items.PRICE < 5 ;', "line 1, column 38", "found ';'"),
-        ('INCLUDE ItemID\nWHERE Items.PRICE <\n"cheap"', "line 3, column 1", "expected CurrentItem, a $parameter or a number"),
+        ('INCLUDE ItemID\nWHERE Items.PRICE <\n"cheap"', "line 3, column 1", "expected '(', CurrentItem, a $parameter or a number"),
     ],
 )
 def test_syntax_errors_name_the_position_and_what_was_expected(aws: Clients, shop: Shop, expression: str, where: str, expected: str) -> None:
@@ -259,7 +259,7 @@ def test_syntax_errors_name_the_position_and_what_was_expected(aws: Clients, sho
         ('EXCLUDE ItemID WHERE Items.DESCRIPTION IN ("boot")', "Items.DESCRIPTION is textual"),
         ('EXCLUDE ItemID WHERE Items.ON_SALE IN ("true")', "Items.ON_SALE is boolean"),
         ('EXCLUDE ItemID WHERE Interactions.ITEM_ID IN ("comedy-1")', "Interactions filters read only EVENT_TYPE"),
-        ('EXCLUDE ItemID WHERE Items.GENRES IN (*)', "use it only with Interactions.EVENT_TYPE"),
+        ('EXCLUDE ItemID WHERE Items.GENRES IN (*)', "use it only with an EVENT_TYPE of interactions"),
         ('EXCLUDE ItemID WHERE Items.GENRES IN ("Comedy") AND Interactions.EVENT_TYPE IN ("watch")', "Interactions.EVENT_TYPE is chained by AND/OR to Items.GENRES"),
         ('EXCLUDE ItemID WHERE Items.GENRES > 3', "Items.GENRES is a string field: match it with IN or NOT IN"),
         ('EXCLUDE ItemID WHERE Items.PRICE IN ("cheap")', "Items.PRICE is a number field: match it with numbers"),
@@ -271,7 +271,7 @@ def test_syntax_errors_name_the_position_and_what_was_expected(aws: Clients, sho
         ('EXCLUDE ItemID WHERE Items.PRICE > CurrentItem.GENRES', "CurrentItem.GENRES is not a number field like Items.PRICE"),
         ('EXCLUDE ItemID WHERE Items.PRICE > 3 IF CurrentUser.HEIGHT > 5', "CurrentUser.HEIGHT is not a field of the Users dataset's schema"),
         ('EXCLUDE ItemID WHERE Items.PRICE > $X OR Items.GENRES IN ($X)', "$X stands for both strings and numbers"),
-        ('EXCLUDE ItemID WHERE Items.PRICE > 3 | EXCLUDE UserID WHERE Users.AGE > 3', "filter both ItemIDs and UserIDs"),
+        ('EXCLUDE ItemID WHERE Items.PRICE > 3 | EXCLUDE UserID WHERE Users.AGE > 3', "filter different IDs"),
     ],
 )
 def test_expressions_are_checked_against_the_datasets(aws: Clients, shop: Shop, expression: str, expected: str) -> None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from ..filters import CheckedFilter, FilterError, Request, check, parse, select
+from ..filters.validation import TARGETS
 from ..wire.errors import InvalidInputException
 from . import quotas
 from .core import BackendCore, Resource
@@ -77,8 +78,9 @@ class FiltersMixin(BackendCore):
         dataset_group_arn: str,
         request: Request,
         candidates: Iterable[str],
+        target: str = "ITEM_ID",
     ) -> set[str]:
-        """The ``candidates`` the request's filter (if any) keeps out of the answer."""
+        """The ``candidates`` (items, or by ``target`` actions) the request's filter (if any) keeps out of the answer."""
         if not filter_arn:
             return set()
         filter_: Filter = self.get(KIND, filter_arn)
@@ -90,10 +92,11 @@ class FiltersMixin(BackendCore):
         status = filter_.status
         if status != "ACTIVE":
             raise InvalidInputException(f"Value '{filter_arn}' at 'filterArn': the filter is {status}, not ACTIVE.")
-        if filter_.checked.target.key != "ITEM_ID":
+        if filter_.checked.target.key != target:
+            wanted = next(rule.label for rule in TARGETS.values() if rule.key == target)
             raise InvalidInputException(
                 f"Value '{filter_arn}' at 'filterArn': the filter selects {filter_.checked.target.label}s; "
-                "recommendations take an ItemID filter."
+                f"this operation takes {wanted} filters."
             )
         datasets = {d.dataset_type: d.table for d in self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)}
         try:

@@ -109,9 +109,6 @@ class RecommendationsMixin(BackendCore):
     ) -> dict[str, Any]:
         if not campaign_arn:
             raise InvalidInputException("Value null at 'campaignArn': give the ARN of a campaign of a PERSONALIZED_ACTIONS recipe.")
-        for member, value in (("filterArn", filter_arn), ("filterValues", filter_values)):
-            if value:
-                raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
         _check_num_results(num_results, MAX_NUM_ACTIONS)
         campaign, recipe = self._serving("GetActionRecommendations", campaign_arn)
         if not user_id:
@@ -125,17 +122,22 @@ class RecommendationsMixin(BackendCore):
             if action_interactions
             else []
         )
+        current = actions.table.frame() if actions else None
+        known = current["ACTION_ID"].astype(str) if current is not None else version.model.action_ids
+        refused = self.filtered_out(filter_arn, filter_values, group_arn, Request(user_id), known, target="ACTION_ID")
+        # Every action ranked, then the filter: the answer still holds numResults actions when enough pass.
         ranked = version.model.recommend_actions(
             user_id,
             self._history(version, user_id),
             recent,
-            num_results if num_results is not None else DEFAULT_NUM_ACTIONS,
+            len(known),
             now=time.time(),
             # The Actions dataset as it is now: new actions are explored and expirations apply at once.
-            actions=actions.table.frame() if actions else None,
+            actions=current,
         )
+        wanted = num_results if num_results is not None else DEFAULT_NUM_ACTIONS
         return {
-            "actionList": [{"actionId": action, "score": score} for action, score in ranked],
+            "actionList": [{"actionId": action, "score": score} for action, score in ranked if action not in refused][:wanted],
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
 

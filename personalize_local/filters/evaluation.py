@@ -32,6 +32,10 @@ from .validation import CheckedFilter
 from .values import Values, bind
 
 
+# The datasets of interactions, whose conditions read the event types of the requesting user's own.
+INTERACTION_DATASETS = frozenset({"INTERACTIONS", "ACTION_INTERACTIONS"})
+
+
 @dataclass(frozen=True)
 class Selection:
     """What passes a filter: IDs in ``include`` (None: no INCLUDE expression applied) and not in ``exclude``."""
@@ -57,6 +61,8 @@ class Request:
 NEEDS = {
     ("ITEMID", "INTERACTIONS"): ("user_id", "Value null at 'userId': the filter reads the user's interactions."),
     ("ITEMID", "CURRENTUSER"): ("user_id", "Value null at 'userId': the filter reads the CurrentUser."),
+    ("ACTIONID", "ACTION_INTERACTIONS"): ("user_id", "Value null at 'userId': the filter reads the user's action interactions."),
+    ("ACTIONID", "CURRENTUSER"): ("user_id", "Value null at 'userId': the filter reads the CurrentUser."),
     ("ITEMID", "CURRENTITEM"): (
         "item_id",
         "Value at 'filterArn': the filter reads the CurrentItem, which only related-items recommendations have "
@@ -114,8 +120,8 @@ class _Evaluation:
     def matching(self, condition: Condition) -> set[str]:
         """IDs of the condition's dataset (users, for CurrentUser) that meet the condition."""
         values = self.operand(condition)
-        if condition.field.dataset == "INTERACTIONS":
-            return self.interacted(condition.operator, values)
+        if condition.field.dataset in INTERACTION_DATASETS:
+            return self.interacted(condition.field.dataset, condition.operator, values)
         table = self.datasets.get(condition.field.dataset)
         if table is None:
             return set()
@@ -126,13 +132,13 @@ class _Evaluation:
         holding = records.holding(field, values)
         return holding if condition.operator == "IN" else set(records.all) - holding
 
-    def interacted(self, operator: str, values: tuple[str | float | Wildcard, ...]) -> set[str]:
+    def interacted(self, dataset: str, operator: str, values: tuple[str | float | Wildcard, ...]) -> set[str]:
         """The IDs with interactions of the event types IN (or NOT IN) ``values``, in any case."""
-        table = self.datasets.get("INTERACTIONS")
+        table = self.datasets.get(dataset)
         if table is None:
             return set()
-        if self.target.key == "ITEM_ID":
-            by_type = recent_items_by_type(table, self.request.user_id, self.interactions_per_type)
+        if self.target.key != "USER_ID":  # the requesting user's own items or actions
+            by_type = recent_items_by_type(table, self.request.user_id, self.interactions_per_type, self.target.key)
         else:
             by_type = interactions_of(table).users_by_type
         every = any(isinstance(v, Wildcard) or v == "*" for v in values)

@@ -24,6 +24,9 @@ SOURCES = {
     "INTERACTIONS": "INTERACTIONS",
     "CURRENTUSER": "USERS",
     "CURRENTITEM": "ITEMS",
+    "ACTIONS": "ACTIONS",
+    "ACTION": "ACTIONS",  # action-recommendation-filter-examples.md writes Action.MEMBERSHIP_LEVEL too
+    "ACTION_INTERACTIONS": "ACTION_INTERACTIONS",
 }
 # How messages spell each source, as the guide writes them.
 SPELLING = {
@@ -32,6 +35,9 @@ SPELLING = {
     "INTERACTIONS": "Interactions",
     "CURRENTUSER": "CurrentUser",
     "CURRENTITEM": "CurrentItem",
+    "ACTIONS": "Actions",
+    "ACTION": "Actions",
+    "ACTION_INTERACTIONS": "Action_Interactions",
 }
 
 
@@ -133,7 +139,7 @@ def conditions_of(clause: Clause) -> Iterator[Condition]:
 @dataclass(frozen=True)
 class Expression:
     action: str  # INCLUDE or EXCLUDE
-    target: str  # ITEMID or USERID
+    target: str  # ITEMID, USERID or ACTIONID
     where: Clause
     guard: tuple[Condition, ...] = ()  # IF CurrentUser conditions, joined by AND
 

@@ -41,6 +41,7 @@ test: IN LPAR values RPAR                    -> in_values
     | IN current_item                        -> in_current_item
     | NOT IN current_item                    -> not_in_current_item
     | COMPARATOR (NUMBER | PARAMETER)        -> compare_value
+    | COMPARATOR LPAR (NUMBER | PARAMETER) RPAR -> compare_value_in_parentheses
     | COMPARATOR current_item                -> compare_current_item
 values: PARAMETER | literal (COMMA literal)*
 literal: STRING | NUMBER | STAR
@@ -50,9 +51,9 @@ parameter_values: given (COMMA given)*
 given: STRING | NUMBER
 
 ACTION: "INCLUDE"i | "EXCLUDE"i
-TARGET: "ItemID"i | "UserID"i
+TARGET: "ItemID"i | "UserID"i | "ActionID"i
 WHERE: "WHERE"i
-DATASET: "Items"i | "Users"i | "Interactions"i
+DATASET: "Items"i | "Users"i | "Interactions"i | "Action_Interactions"i | "Actions"i | "Action"i
 CURRENT_USER: "CurrentUser"i
 CURRENT_ITEM: "CurrentItem"i
 IN: "IN"i
@@ -79,9 +80,9 @@ RPAR: ")"
 # What each terminal stands for, in a message saying what was expected.
 EXPECTED = {
     "ACTION": "INCLUDE or EXCLUDE",
-    "TARGET": "ItemID or UserID",
+    "TARGET": "ItemID, UserID or ActionID",
     "WHERE": "WHERE",
-    "DATASET": "a dataset (Items, Users or Interactions)",
+    "DATASET": "a dataset (Items, Users, Interactions, Actions or Action_Interactions)",
     "CURRENT_USER": "CurrentUser",
     "CURRENT_ITEM": "CurrentItem",
     "IN": "IN",
@@ -176,6 +177,10 @@ class _ToExpression(Transformer):
         if value.type == "PARAMETER":
             return str(operator), Parameter(value[1:], _position(value))
         return str(operator), Literals((_number(value),))
+
+    def compare_value_in_parentheses(self, operator: Token, _l: Token, value: Token, _r: Token) -> tuple[str, Any]:
+        # The guide writes both Actions.VALUE > $VALUE and Actions.VALUE > ($VALUE).
+        return self.compare_value(operator, value)
 
     def compare_current_item(self, operator: Token, item: CurrentItemField) -> tuple[str, Any]:
         return str(operator), item

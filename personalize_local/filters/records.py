@@ -100,9 +100,9 @@ class InteractionsIndex:
         }
 
 
-def recent_items_by_type(table: DatasetTable, user_id: str, limit: int) -> dict[str, list[str]]:
-    """The user's items by event type (lower case), newest first, the most recent ``limit`` of each type."""
-    rows = table.user_rows(user_id, ("TIMESTAMP", "EVENT_TYPE", "ITEM_ID"))
+def recent_items_by_type(table: DatasetTable, user_id: str, limit: int, key: str = "ITEM_ID") -> dict[str, list[str]]:
+    """The user's items (or, by ``key``, actions) by event type (lower case), newest first, the most recent ``limit`` of each type."""
+    rows = table.user_rows(user_id, ("TIMESTAMP", "EVENT_TYPE", key))
     # Newest first; of two with the same time, the one that arrived later.
     ordered = sorted(reversed(rows), key=lambda row: -int(row[0]))
     by_type: dict[str, list[str]] = defaultdict(list)

@@ -40,7 +40,8 @@ NUMBER = "number"
 MAX_FIELDS = 5
 # The runtime model's FilterValues map holds at most 25 entries: a filter can't use more parameters.
 MAX_PARAMETERS = 25
-EVENT_TYPE = ("INTERACTIONS", "EVENT_TYPE")
+# The fields `*` (every event type) may match.
+EVENT_TYPES = {("INTERACTIONS", "EVENT_TYPE"), ("ACTION_INTERACTIONS", "EVENT_TYPE")}
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,13 @@ class TargetRule:
 TARGETS = {
     "ITEMID": TargetRule("ItemID", "ITEM_ID", "ITEMS", frozenset({"ITEMS", "INTERACTIONS"}), guard=True, current_item=True),
     "USERID": TargetRule("UserID", "USER_ID", "USERS", frozenset({"USERS", "INTERACTIONS"}), guard=False, current_item=False),
+    # action-recommendation-filter-examples.md: actions by their data or the user's action interactions, IF CurrentUser too.
+    "ACTIONID": TargetRule(
+        "ActionID", "ACTION_ID", "ACTIONS", frozenset({"ACTIONS", "ACTION_INTERACTIONS"}), guard=True, current_item=False
+    ),
 }
 # Fields each dataset's conditions may read (datasets not listed: any field that can be filtered on).
-READABLE = {"INTERACTIONS": frozenset({"EVENT_TYPE"})}
+READABLE = {"INTERACTIONS": frozenset({"EVENT_TYPE"}), "ACTION_INTERACTIONS": frozenset({"EVENT_TYPE"})}
 # Fields filters refuse, and why.
 UNFILTERABLE: tuple[tuple[Callable[[Field], bool], str], ...] = (
     (lambda field: field.textual, "is textual: filters can't use unstructured text"),
@@ -134,7 +139,7 @@ class _Checker:
             readable = " or ".join(SPELLING[d] for d in sorted(rule.where))
             raise _fail(first, f"can't select {rule.label}s: their conditions read {readable}")
         for condition in chained[1:]:
-            if condition.field.source != first.source:
+            if condition.field.dataset != first.dataset:
                 raise _fail(
                     condition.field,
                     f"is chained by AND/OR to {first}: a chain reads one dataset, so join "
@@ -166,8 +171,8 @@ class _Checker:
     def literals(self, ref: FieldRef, kind: str, literals: Literals) -> None:
         for value in literals.values:
             if isinstance(value, Wildcard):
-                if (ref.dataset, ref.name) != EVENT_TYPE:
-                    raise _fail(ref, "is matched with *, which stands for every event type: use it only with Interactions.EVENT_TYPE")
+                if (ref.dataset, ref.name) not in EVENT_TYPES:
+                    raise _fail(ref, "is matched with *, which stands for every event type: use it only with an EVENT_TYPE of interactions")
             elif (kind == NUMBER) != isinstance(value, float):
                 wanted = "numbers" if kind == NUMBER else 'strings in double quotes ("value")'
                 raise _fail(ref, f"is a {kind} field: match it with {wanted}")
@@ -185,7 +190,7 @@ def check(expression: FilterExpression, schemas: Mapping[str, Schema]) -> Checke
     """``expression`` checked against the group's datasets (``schemas`` by dataset type); FilterError if it fails."""
     targets = {e.target for e in expression.expressions}
     if len(targets) > 1:
-        raise FilterError("Invalid filterExpression: its expressions filter both ItemIDs and UserIDs; a filter filters one of them.")
+        raise FilterError("Invalid filterExpression: its expressions filter different IDs (ItemID, UserID, ActionID); a filter filters one of them.")
     checker = _Checker(schemas)
     for part in expression.expressions:
         checker.expression(part)
