@@ -80,12 +80,12 @@ def recipe_only(frame: pd.DataFrame) -> float:
 
 
 def bare_lightfm(frame: pd.DataFrame) -> float:
-    defaults = UserPersonalization()
+    defaults = UserPersonalization().factor_settings
     users = frame["USER_ID"].astype("category").cat.codes.to_numpy()
     items = frame["ITEM_ID"].astype("category").cat.codes.to_numpy()
     matrix = sp.coo_matrix((np.ones(len(frame), np.float32), (users, items)))
     started = time.perf_counter()
-    LightFM(no_components=defaults.no_components, loss="warp", random_state=0).fit(
+    LightFM(no_components=defaults.no_components, loss="warp", random_state=defaults.random_state).fit(
         matrix, epochs=defaults.epochs, num_threads=defaults.num_threads
     )
     return time.perf_counter() - started
