@@ -18,6 +18,7 @@ from .popularity import PopularityCount
 from .user_personalization import UserPersonalization
 
 USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
+USER_PERSONALIZATION_V2_ARN = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
 
 MIN_INTERACTIONS = 1000
@@ -41,6 +42,8 @@ class Trainer(Protocol):
 
 TRAINERS: dict[str, type[Trainer]] = {
     USER_PERSONALIZATION_ARN: UserPersonalization,
+    # The same model: v2 differs from v1 in the catalog sizes it takes and in its hyperparameters.
+    USER_PERSONALIZATION_V2_ARN: UserPersonalization,
     POPULARITY_COUNT_ARN: PopularityCount,
 }
 
@@ -50,6 +53,7 @@ __all__ = [
     "TRAINERS",
     "TrainingError",
     "USER_PERSONALIZATION_ARN",
+    "USER_PERSONALIZATION_V2_ARN",
     "check_minimum_data",
     "check_solution_config",
     "fit_recipe",
