@@ -23,10 +23,12 @@ import pandas as pd
 import scipy.sparse as sp
 from lightfm import LightFM
 
-from personalize_local import mock_personalize
-from personalize_local.eval import evaluate
-from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe
-from personalize_local.recipes.user_personalization import UserPersonalization
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from personalize_local import mock_personalize  # noqa: E402
+from personalize_local.eval import evaluate  # noqa: E402
+from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe  # noqa: E402
+from personalize_local.recipes.user_personalization import UserPersonalization  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
 SCHEMA = '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'

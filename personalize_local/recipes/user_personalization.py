@@ -100,7 +100,7 @@ HYPERPARAMETERS: dict[str, str] = {
     "max_user_history_length_percentile": "max_user_history_length_percentile",
 }
 
-# Weight of each view's standardized scores (bench/quality.py measured 0.5/0.5 best on MovieLens).
+# Weight of each view's standardized scores: bench/quality.py measures each view alone beside the blend.
 BLEND = {"linear": 0.5, "factors": 0.5}
 USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
@@ -127,8 +127,10 @@ class UserPersonalization:
         max_sampled: int = 10,
         min_user_history_length_percentile: float = 0.0,
         max_user_history_length_percentile: float = 0.99,
+        view_weights: Mapping[str, float] = BLEND,
         random_state: int = 0,
     ) -> None:
+        self.view_weights = dict(view_weights)
         self.history_length = history_length
         self.recency_mask = recency_mask
         self.recency_half_life = recency_half_life
@@ -292,7 +294,7 @@ class UserPersonalization:
             "linear": self.linear_.scores(recent, recency),
             "factors": self.factors_.scores(user_vector),
         }
-        return _blend(views)
+        return _blend(views, self.view_weights)
 
     def _adjust_for_repeats(self, probabilities: np.ndarray, seen: np.ndarray) -> np.ndarray:
         """Give the already-consumed items the share of mass repeats get in the data."""
@@ -323,15 +325,15 @@ def _codes_of(values: pd.Series, ordered_ids: list[str]) -> np.ndarray:
     return pd.Categorical(values, categories=ordered_ids).codes.astype(np.int64)
 
 
-def _blend(views: dict[str, np.ndarray]) -> np.ndarray:
+def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
     """Weighted mean of the standardized views; a flat view (no information) drops out."""
     total = np.zeros(next(iter(views.values())).size, dtype=np.float64)
     weight = 0.0
     for name, scores in views.items():
         spread = float(scores.std())
-        if spread > 0.0:
-            total += BLEND[name] * (scores - scores.mean()) / spread
-            weight += BLEND[name]
+        if spread > 0.0 and weights[name] > 0.0:
+            total += weights[name] * (scores - scores.mean()) / spread
+            weight += weights[name]
     return total / weight if weight else total
 
 
