@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..eval.metrics import evaluate
 from ..recipes import TRAINERS, TrainingError, check_minimum_data, check_solution_config, fit_recipe
-from ..recipes.base import Model
+from ..recipes.base import Model, chronological, sequences
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..wire.errors import (
     InvalidInputException,
@@ -335,9 +335,8 @@ class SolutionsMixin(BackendCore):
             model = fit_recipe(solution.recipe_arn, interactions, items, users, hyperparameters)
         except TrainingError as error:
             raise JobFailed(str(error)) from None
-        histories = interactions.sort_values("TIMESTAMP", kind="stable").groupby("USER_ID", sort=False)["ITEM_ID"]
+        known = sequences(chronological(interactions))
         hours = round((time.perf_counter() - started) / 3600, 6)
-        known = {user: list(items) for user, items in histories}
 
         def apply() -> None:
             version.model, version.metrics, version.histories, version.training_hours = model, metrics, known, hours

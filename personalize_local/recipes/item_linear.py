@@ -57,7 +57,7 @@ class ItemLinear:
         if head.size:
             gram[diagonal] += l2_ratio * float(gram[diagonal].mean())
         precision = _spd_inverse(gram)
-        weights = precision / -np.diag(precision)  # column j divided by -P_jj
+        weights = np.ascontiguousarray(precision / -np.diag(precision))  # column j over -P_jj; rows read per request
         weights[diagonal] = 0.0
         return cls(head, rows, weights, n_items)
 
