@@ -26,9 +26,9 @@ neither, as the average user, which ranks broadly popular items first.
 Scores
 ------
 As recommendations.md describes, scores are a softmax over every catalog item,
-so the scores of the whole catalog sum to 1; ``score_items`` applies the same
-function to a list of candidates only, as GetPersonalizedRanking does
-(rankings.md). The model also learns how often users return to items they
+so the scores of the whole catalog sum to 1; ``score_items`` renormalizes the
+same scores over a list of candidates, as GetPersonalizedRanking scores only
+its input items (rankings.md), and ranking can be built on it. The model also learns how often users return to items they
 already consumed (``repeat_rate_``); the probability mass of the items in the
 user's history is rescaled to that rate, so on data without repeats
 already-seen items sink to the bottom while on re-purchase data they stay.
@@ -105,6 +105,7 @@ BLEND = {"linear": 0.5, "factors": 0.5}
 USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
 COLD_QUANTILE = 0.25
+_NONE = np.empty(0, dtype=np.int64)
 
 
 class UserPersonalization:
@@ -241,19 +242,13 @@ class UserPersonalization:
         exploration_item_age_cutoff_days: float = 30.0,
     ) -> list[tuple[str, float]]:
         """Best items first as (itemId, score); see the module docstring."""
-        history_codes = self._codes(history)
-        seen = np.zeros(len(self.item_ids), dtype=bool)
-        seen[history_codes] = True
-        scores = self._adjust_for_repeats(_softmax(self._logits(user_id, history_codes)), seen)
+        scores = self._scores(user_id, self._codes(history))
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._codes(exclude)] = False
         n = min(num_results, int(allowed.sum()))
-        explore = _best(
-            scores,
-            allowed & self._cold_items(exploration_item_age_cutoff_days),
-            _exploration_slots(exploration_weight, n),
-        )
+        slots = _exploration_slots(exploration_weight, n)
+        explore = _best(scores, allowed & self._cold_items(exploration_item_age_cutoff_days), slots) if slots else _NONE
         exploit_pool = allowed.copy()
         exploit_pool[explore] = False
         chosen = np.zeros_like(allowed)
@@ -266,17 +261,22 @@ class UserPersonalization:
 
     def score_items(self, user_id: str, history: Sequence[str], item_ids: Sequence[str]) -> list[float | None]:
         """Scores of the candidates ``item_ids`` for this user, in their order: the recommendation
-        scoring restricted to the distinct known candidates (they sum to 1, rankings.md). None for
-        an item the model does not know (GetPersonalizedRanking puts those last)."""
-        history_codes = self._codes(history)
+        scores of the distinct known candidates, renormalized to sum to 1 over them (rankings.md), so
+        they rank as ``recommend`` does. None for an item the model does not know (GetPersonalizedRanking
+        puts those last)."""
         positions = [self.item_index_.get(item) for item in item_ids]
         candidates = np.unique([p for p in positions if p is not None]).astype(np.int64)
         if candidates.size == 0:
             return [None] * len(positions)
-        seen = np.isin(candidates, history_codes)
-        scores = self._adjust_for_repeats(_softmax(self._logits(user_id, history_codes)[candidates]), seen)
-        by_position = dict(zip(candidates.tolist(), scores.tolist()))
+        chosen = self._scores(user_id, self._codes(history))[candidates]
+        by_position = dict(zip(candidates.tolist(), (chosen / chosen.sum()).tolist()))
         return [None if p is None else round(by_position[p], SCORE_DECIMALS) for p in positions]
+
+    def _scores(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
+        """Catalog-wide probabilities: the softmax of the blend, repeats given their share."""
+        seen = np.zeros(len(self.item_ids), dtype=bool)
+        seen[history_codes] = True
+        return self._adjust_for_repeats(_softmax(self._logits(user_id, history_codes)), seen)
 
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
@@ -348,7 +348,7 @@ def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     candidates = np.flatnonzero(allowed)
     k = min(k, candidates.size)
     if k <= 0:
-        return np.empty(0, dtype=np.int64)
+        return _NONE
     # Only items scoring at least the k-th best score can make the list.
     kth = np.partition(scores[candidates], candidates.size - k)[candidates.size - k]
     candidates = candidates[scores[candidates] >= kth]
