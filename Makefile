@@ -26,6 +26,8 @@ bench: install
 	$(BIN)/python bench/bench_describe.py
 	$(BIN)/python bench/bench_training.py
 	$(BIN)/python bench/bench_sample.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) *.egg-info
