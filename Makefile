@@ -28,6 +28,8 @@ bench: install
 	$(BIN)/python bench/bench_sample.py
 	$(BIN)/python bench/bench_actions.py
 	$(BIN)/python bench/bench_filters.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -23,10 +23,12 @@ import pandas as pd
 import scipy.sparse as sp
 from lightfm import LightFM
 
-from personalize_local import mock_personalize
-from personalize_local.eval import evaluate
-from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe
-from personalize_local.recipes.user_personalization import UserPersonalization
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from personalize_local import mock_personalize  # noqa: E402
+from personalize_local.eval import evaluate  # noqa: E402
+from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe  # noqa: E402
+from personalize_local.recipes.user_personalization import UserPersonalization  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
 SCHEMA = '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'
@@ -80,12 +82,12 @@ def recipe_only(frame: pd.DataFrame) -> float:
 
 
 def bare_lightfm(frame: pd.DataFrame) -> float:
-    defaults = UserPersonalization()
+    defaults = UserPersonalization().factor_settings
     users = frame["USER_ID"].astype("category").cat.codes.to_numpy()
     items = frame["ITEM_ID"].astype("category").cat.codes.to_numpy()
     matrix = sp.coo_matrix((np.ones(len(frame), np.float32), (users, items)))
     started = time.perf_counter()
-    LightFM(no_components=defaults.no_components, loss="warp", random_state=0).fit(
+    LightFM(no_components=defaults.no_components, loss="warp", random_state=defaults.random_state).fit(
         matrix, epochs=defaults.epochs, num_threads=defaults.num_threads
     )
     return time.perf_counter() - started

@@ -5,7 +5,7 @@ import pytest
 
 from .conftest import Clients
 from .helpers import fails
-from .workflow import POPULARITY, USER_PERSONALIZATION
+from .workflow import PERSONALIZED_RANKING_V2, POPULARITY, USER_PERSONALIZATION, USER_PERSONALIZATION_V2
 
 ECOMMERCE_RECOMMENDED_FOR_YOU = "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you"
 VOD_TOP_PICKS = "arn:aws:personalize:::recipe/aws-vod-top-picks"
@@ -82,6 +82,20 @@ def test_describe_other_recipe_types(aws: Clients) -> None:
     assert sims["recipeType"] == "RELATED_ITEMS"
     ranking = aws.personalize.describe_recipe(recipeArn="arn:aws:personalize:::recipe/aws-personalized-ranking")["recipe"]
     assert ranking["recipeType"] == "PERSONALIZED_RANKING"
+
+
+@pytest.mark.parametrize(
+    "recipe_arn, recipe_type",
+    [(USER_PERSONALIZATION_V2, "USER_PERSONALIZATION"), (PERSONALIZED_RANKING_V2, "PERSONALIZED_RANKING")],
+)
+def test_v2_recipes(aws: Clients, recipe_arn: str, recipe_type: str) -> None:
+    recipe = aws.personalize.describe_recipe(recipeArn=recipe_arn)["recipe"]
+    name = recipe_arn.rsplit("/", 1)[1]
+    assert recipe["name"] == name and recipe["recipeType"] == recipe_type
+    assert recipe["algorithmArn"] == f"arn:aws:personalize:::algorithm/{name}"
+    assert "featureTransformationArn" not in recipe
+    listed = {r["recipeArn"]: r for r in all_pages(aws)}
+    assert listed[recipe_arn]["status"] == "ACTIVE" and "domain" not in listed[recipe_arn]
 
 
 @pytest.mark.parametrize("recipe_arn", ["arn:aws:personalize:::recipe/aws-crystal-ball", "arn:aws:personalize:::recipe/aws-hrnn"])

@@ -6,7 +6,17 @@ import pytest
 from .conftest import Clients, avro
 from .datagen import START, to_csv
 from .helpers import METRICS, SMALL_USERS, active_version, arn, fails, loaded_group, new_group, rows_for, small_rows, top_items
-from .workflow import POPULARITY, USER_PERSONALIZATION, create_group, deploy, import_csv, train, wait
+from .workflow import (
+    PERSONALIZED_RANKING_V2,
+    POPULARITY,
+    USER_PERSONALIZATION,
+    USER_PERSONALIZATION_V2,
+    create_group,
+    deploy,
+    import_csv,
+    train,
+    wait,
+)
 
 VALUED_SCHEMA = avro(
     "Interactions",
@@ -118,6 +128,12 @@ def hpo(**ranges: list[dict]) -> dict:
             USER_PERSONALIZATION, {"featureTransformationParameters": {"max_user_history_length_percentile": "0.9"}},
             "solutionConfig.featureTransformationParameters.max_user_history_length_percentile", "takes none",
         ),
+        # The v2 recipe has its own table: one switch instead of the v1 sequence settings.
+        (USER_PERSONALIZATION_V2, {"algorithmHyperParameters": {"bptt": "8"}}, f"{HYPERPARAMETERS}.bptt", "apply_recency_bias"),
+        (
+            USER_PERSONALIZATION_V2, {"algorithmHyperParameters": {"apply_recency_bias": "often"}},
+            f"{HYPERPARAMETERS}.apply_recency_bias", "true or false",
+        ),
         # Out of range.
         (USER_PERSONALIZATION, {"algorithmHyperParameters": {"hidden_dimension": "16"}}, f"{HYPERPARAMETERS}.hidden_dimension", "[32, 256]"),
         (USER_PERSONALIZATION, {"algorithmHyperParameters": {"hidden_dimension": "300"}}, f"{HYPERPARAMETERS}.hidden_dimension", "[32, 256]"),
@@ -197,6 +213,27 @@ def test_hyperparameters_within_the_recipe_table_train(aws: Clients) -> None:
     version = train(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION, performHPO=True, solutionConfig=config)
     assert version["status"] == "ACTIVE", version.get("failureReason")
     assert version["solutionConfig"] == config
+
+
+def test_user_personalization_v2_trains_with_its_own_hyperparameters(aws: Clients) -> None:
+    group = loaded_group(aws)
+    config = {"algorithmHyperParameters": {"apply_recency_bias": "false"}}
+    version = train(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION_V2, solutionConfig=config)
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    assert version["recipeArn"] == USER_PERSONALIZATION_V2
+    assert set(aws.personalize.get_solution_metrics(solutionVersionArn=version["solutionVersionArn"])["metrics"]) == METRICS
+    items = aws.runtime.get_recommendations(campaignArn=deploy(aws, version["solutionVersionArn"]), userId="user-0")["itemList"]
+    assert len(items) == 25 and all(i["score"] > 0 for i in items)
+
+
+def test_personalized_ranking_v2_trains_and_ranks(aws: Clients) -> None:
+    group = loaded_group(aws)
+    version = train(aws, group.dataset_group_arn, name="ranking-v2", recipe=PERSONALIZED_RANKING_V2)
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    campaign = deploy(aws, version["solutionVersionArn"], name="ranking-v2")
+    candidates = ["comedy-1", "horror-1", "unknown-1"]
+    ranked = aws.runtime.get_personalized_ranking(campaignArn=campaign, userId="user-0", inputList=candidates)["personalizedRanking"]
+    assert sorted(r["itemId"] for r in ranked) == sorted(candidates) and ranked[-1] == {"itemId": "unknown-1"}
 
 
 # Versions ----------------------------------------------------------------------------------------

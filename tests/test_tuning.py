@@ -11,6 +11,7 @@ from .helpers import fails, loaded_group
 from .workflow import POPULARITY, USER_PERSONALIZATION, train
 
 OBJECTIVE = "precision_at_25"
+AUTOML_METRIC = "normalized_discounted_cumulative_gain_at_10"
 
 
 def metrics_of(c: Clients, version: dict[str, Any]) -> dict[str, float]:
@@ -69,19 +70,19 @@ def test_hpo_resource_limits(aws: Clients, member: str, value: str) -> None:
 def test_automl_picks_the_recipe_that_scores_best(aws: Clients) -> None:
     p = aws.personalize
     group = loaded_group(aws, rows=interactions())  # two tastes: popularity alone can't tell users apart
-    config = {"autoMLConfig": {"metricName": OBJECTIVE, "recipeList": [POPULARITY, USER_PERSONALIZATION]}}
+    config = {"autoMLConfig": {"metricName": AUTOML_METRIC, "recipeList": [POPULARITY, USER_PERSONALIZATION]}}
     solution_arn = p.create_solution(name="auto", datasetGroupArn=group.dataset_group_arn, performAutoML=True, solutionConfig=config)["solutionArn"]
     solution = p.describe_solution(solutionArn=solution_arn)["solution"]
     assert solution["performAutoML"] is True and "recipeArn" not in solution and "autoMLResult" not in solution
 
     version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
     version = p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]
-    scores = {recipe: metrics_of(aws, train(aws, group.dataset_group_arn, name=recipe.rsplit("/", 1)[1], recipe=recipe))[OBJECTIVE] for recipe in (POPULARITY, USER_PERSONALIZATION)}
+    scores = {recipe: metrics_of(aws, train(aws, group.dataset_group_arn, name=recipe.rsplit("/", 1)[1], recipe=recipe))[AUTOML_METRIC] for recipe in (POPULARITY, USER_PERSONALIZATION)}
     best = max(scores, key=scores.__getitem__)
     assert scores[USER_PERSONALIZATION] != scores[POPULARITY]  # the data tells them apart
     assert version["recipeArn"] == best
     assert p.describe_solution(solutionArn=solution_arn)["solution"]["autoMLResult"] == {"bestRecipeArn": best}
-    assert metrics_of(aws, version)[OBJECTIVE] == scores[best]
+    assert metrics_of(aws, version)[AUTOML_METRIC] == scores[best]
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,8 @@ from .conftest import INTERACTIONS_SCHEMA, ROLE_ARN, Clients
 
 FINAL = {"ACTIVE", "CREATE FAILED", "DELETE FAILED", "UPDATE FAILED"}
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
+USER_PERSONALIZATION_V2 = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+PERSONALIZED_RANKING_V2 = "arn:aws:personalize:::recipe/aws-personalized-ranking-v2"
 POPULARITY = "arn:aws:personalize:::recipe/aws-popularity-count"
 
 

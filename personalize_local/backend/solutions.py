@@ -14,6 +14,7 @@ from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
 from ..recipes.training import check_tuning_config, train_version
+from ..recipes.base import chronological, sequences
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from ..wire.errors import (
@@ -488,9 +489,8 @@ class SolutionsMixin(BackendCore):
             )
         except TrainingError as error:
             raise JobFailed(str(error)) from None
-        histories = interactions.sort_values("TIMESTAMP", kind="stable").groupby("USER_ID", sort=False)["ITEM_ID"]
+        known = sequences(chronological(interactions))
         hours = round((time.perf_counter() - started) / 3600, 6)
-        known = {user: list(items) for user, items in histories}
         choice = trained.choice
 
         def apply() -> None:

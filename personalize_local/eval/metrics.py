@@ -34,7 +34,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..recipes.base import ITEM_ID, USER_ID, chronological
+from ..recipes.base import USER_ID, chronological, sequences
 
 MAX_K = 25
 NDCG_KS = (5, 10, 25)
@@ -64,24 +64,23 @@ def split_for_evaluation(
     held-out item; users with a single interaction always train.
     """
     ordered = chronological(interactions)
-    sequences = ordered.groupby(USER_ID, sort=True)[ITEM_ID].agg(list)
-    test_users = _pick_test_users(sequences, seed)
+    test_users = _pick_test_users(ordered.groupby(USER_ID, sort=True).size(), seed)
     train_df = ordered[~ordered[USER_ID].isin(test_users)].reset_index(drop=True)
     test_inputs: dict[str, list[str]] = {}
     test_holdout: dict[str, list[str]] = {}
-    for user in test_users:
-        sequence = sequences[user]
+    for user, sequence in sequences(ordered, test_users).items():
         cut = _input_length(len(sequence))
         test_inputs[user] = sequence[:cut]
         test_holdout[user] = sequence[cut:]
     return train_df, test_inputs, test_holdout
 
 
-def _pick_test_users(sequences: pd.Series, seed: int) -> list[str]:
-    eligible = sorted(user for user, seq in sequences.items() if len(seq) >= 2)
+def _pick_test_users(lengths: pd.Series, seed: int) -> list[str]:
+    """``lengths``: interactions per user."""
+    eligible = sorted(user for user, n in lengths.items() if n >= 2)
     if not eligible:
         return []
-    n_test = max(1, round(TEST_USER_SHARE * len(sequences)))
+    n_test = max(1, round(TEST_USER_SHARE * len(lengths)))
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(eligible), size=min(n_test, len(eligible)), replace=False)
     return [eligible[i] for i in sorted(chosen)]

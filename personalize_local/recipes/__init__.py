@@ -31,6 +31,8 @@ from .user_personalization import UserPersonalization
 
 USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
 PERSONALIZED_RANKING_ARN = "arn:aws:personalize:::recipe/aws-personalized-ranking"
+USER_PERSONALIZATION_V2_ARN = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+PERSONALIZED_RANKING_V2_ARN = "arn:aws:personalize:::recipe/aws-personalized-ranking-v2"
 POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
 NEXT_BEST_ACTION_ARN = "arn:aws:personalize:::recipe/aws-next-best-action"
 TRENDING_NOW_ARN = "arn:aws:personalize:::recipe/aws-trending-now"
@@ -62,6 +64,9 @@ TRAINERS: dict[str, type[Trainer]] = {
     USER_PERSONALIZATION_ARN: UserPersonalization,
     # native-recipe-search.md: the same model as User-Personalization, asked to reorder given items.
     PERSONALIZED_RANKING_ARN: UserPersonalization,
+    # The same model: v2 differs from v1 in the catalog sizes it takes and in its hyperparameters.
+    USER_PERSONALIZATION_V2_ARN: UserPersonalization,
+    PERSONALIZED_RANKING_V2_ARN: UserPersonalization,
     POPULARITY_COUNT_ARN: PopularityCount,
     NEXT_BEST_ACTION_ARN: NextBestAction,
     TRENDING_NOW_ARN: TrendingNow,
@@ -109,6 +114,7 @@ __all__ = [
     "TrainingError",
     "USER_PERSONALIZATION_ARN",
     "check_extra_data",
+    "USER_PERSONALIZATION_V2_ARN",
     "check_minimum_data",
     "check_solution_config",
     "configured_hyperparameters",

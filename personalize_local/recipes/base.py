@@ -1,8 +1,9 @@
 """What every trained model offers, and helpers shared by the recipes."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Collection, Mapping, Protocol, Sequence, runtime_checkable
 
+import numpy as np
 import pandas as pd
 
 USER_ID = "USER_ID"
@@ -143,6 +144,23 @@ def chronological(interactions: pd.DataFrame) -> pd.DataFrame:
     """Order by user then time; the stable sort keeps file order for ties."""
     ordered = interactions.sort_values([USER_ID, TIMESTAMP], kind="stable")
     return ordered.reset_index(drop=True)
+
+
+def sequences(ordered: pd.DataFrame, users: Collection[str] | None = None) -> dict[str, list[str]]:
+    """Each user's item IDs oldest first, from interactions in :func:`chronological` order
+    (only ``users``' when given)."""
+    user_ids = ordered[USER_ID].to_numpy()
+    if user_ids.size == 0:
+        return {}
+    starts = np.flatnonzero(np.r_[True, user_ids[1:] != user_ids[:-1]])
+    items = ordered[ITEM_ID].to_numpy()
+    ends = np.r_[starts[1:], user_ids.size]
+    wanted = None if users is None else set(users)
+    return {
+        user_ids[start]: items[start:end].tolist()
+        for start, end in zip(starts.tolist(), ends.tolist())
+        if wanted is None or user_ids[start] in wanted
+    }
 
 
 def catalog(interactions: pd.DataFrame, items: pd.DataFrame | None) -> list[str]:

@@ -77,6 +77,13 @@ _CUSTOM_ROWS: tuple[tuple[Any, ...], ...] = (
      "aws-user-personalization", "JSON-percentile-filtering", "2020-08-17", "2022-11-15",
      "Predicts which items each user is most likely to engage with next, learning from "
      "interactions and optional user and item metadata while exploring newer items."),
+    # native-recipe-user-personalization-v2.md (2024, not in this copy of the guide): the same
+    # API as aws-user-personalization for catalogs of up to 5 million items. No feature
+    # transformation ARN is documented for it, so none is shown.
+    ("aws-user-personalization-v2", None, "USER_PERSONALIZATION",
+     "aws-user-personalization-v2", None, "2024-05-02", "2024-05-02",
+     "Predicts which items each user is most likely to engage with next, for catalogs of up "
+     "to 5 million items, learning from the order of each user's interactions."),
     # native-recipe-popularity.md (page states recipe type USER_PERSONALIZATION).
     ("aws-popularity-count", "USER_PERSONALIZATION", "POPULAR_ITEMS",
      "aws-popularity-count", "sims", "2019-06-10", "2019-06-10",
@@ -92,6 +99,12 @@ _CUSTOM_ROWS: tuple[tuple[Any, ...], ...] = (
      "aws-personalized-ranking", "JSON-percentile-filtering", "2019-06-10", "2020-08-17",
      "Reorders a list of candidate items supplied by the caller according to how "
      "interested a given user is likely to be in each."),
+    # native-recipe-personalized-ranking-v2.md (2024, not in this copy of the guide), as for
+    # aws-user-personalization-v2.
+    ("aws-personalized-ranking-v2", "PERSONALIZED_RANKING", "PERSONALIZED_RANKING",
+     "aws-personalized-ranking-v2", None, "2024-05-02", "2024-05-02",
+     "Reorders a list of candidate items supplied by the caller for a given user, for "
+     "catalogs of up to 5 million items."),
     # native-recipe-similar-items.md (no recipe type or feature transformation on the page).
     ("aws-similar-items", None, "RELATED_ITEMS",
      "aws-similar-items", None, "2022-10-20", "2022-10-20",

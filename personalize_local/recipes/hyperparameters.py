@@ -123,6 +123,9 @@ _SEQUENCE_MODEL = (
     _percentile("min_user_history_length_percentile", "0.0"),
     _percentile("max_user_history_length_percentile", "0.99"),
 )
+# The v2 recipes (2024; their pages are not in this copy of the guide) replace the five above with
+# one switch for the weight of recent interactions, which HPO does not tune.
+_TRANSFORMER_MODEL = (HyperParameter("apply_recency_bias", "boolean", Choices((True, False)), "true"),)
 # The affinity recipes take no HPO (item-affinity-recipe.md).
 _AFFINITY = (replace(_HIDDEN_DIMENSION, tunable=False),)
 
@@ -130,6 +133,8 @@ _AFFINITY = (replace(_HIDDEN_DIMENSION, tunable=False),)
 RECIPE_HYPERPARAMETERS: dict[str, tuple[HyperParameter, ...]] = {
     "aws-user-personalization": _SEQUENCE_MODEL,
     "aws-personalized-ranking": _SEQUENCE_MODEL,
+    "aws-user-personalization-v2": _TRANSFORMER_MODEL,
+    "aws-personalized-ranking-v2": _TRANSFORMER_MODEL,
     # native-recipe-popularity.md: "Popularity-Count has no exposed hyperparameters".
     "aws-popularity-count": (),
     # native-recipe-trending-now.md gives only the console's labels (30 min, 1h, 3h, 1 day;

@@ -1,85 +1,77 @@
-"""aws-user-personalization: a sequence-aware LightFM (WARP) model.
+"""aws-user-personalization (and -v2): a recency-weighted item-to-item model blended with LightFM factors.
 
-How the sequence is taken into account
---------------------------------------
-A user is not one fixed embedding. The user representation is the weighted sum
-of the embeddings of the user's *features*:
+The score of an item for a user blends two views of the user:
 
-* the user's identity (only for users seen in training),
-* the user's categorical metadata from the Users dataset, if any,
-* the user's most recent ``history_length`` items (``bptt``), each item having
-  its own "was recently consumed" feature. With ``recency_mask`` the weights
-  halve every ``recency_half_life`` steps back (lags weighing under 1% are
-  dropped); without it the window is weighted equally.
+* what they did last (item_linear.py): an EASE item-to-item model reads the
+  user's ``history_length`` (``bptt``) most recent items; with ``recency_mask``
+  the item ``lag`` steps back counts 0.5 ** (lag / recency_half_life), so the
+  latest items weigh most, as in the service's sequence models; without it the
+  window counts evenly;
+* who they are (factors.py): LightFM WARP factors of the user's identity and
+  Users-dataset metadata against items' identity and Items-dataset metadata,
+  which also place items without interactions and users the model never saw.
 
-Each feature group gets a fixed share of a total weight of 1 (shares of absent
-groups are redistributed). Training mirrors next-item prediction: each user's
-sequence is cut into chunks of ``chunk_size`` interactions (default 1, i.e.
-every interaction) and each chunk is one LightFM training row whose features
-are the identity and metadata plus the items consumed *before* the chunk, and
-whose positives are the chunk's items. So the history-item embeddings learn
-"what tends to come after this". Items are represented by their identity plus
-categorical Items-dataset metadata ('|'-separated values), which gives items
-without interactions a meaningful position.
+Each view's catalog-wide scores are standardized per request and averaged with
+the weights of BLEND; a view without information for this user (no history, so
+no item-to-item scores) drops out. On MovieLens 100K, under the service's
+evaluation protocol, the blend beats either view alone (bench/quality.py,
+BENCHMARKS.md).
 
-At recommendation time the representation is recomputed with numpy from the
-``history`` passed in (training data plus events recorded since), exactly like
-``LightFM.get_user_representations`` would: a recorded click changes the answer
-at once, and a user unknown to the model but with a few events gets
-personalized results. A user with neither identity nor history gets the average
-training representation, which ranks broadly popular items first.
+Everything is computed at request time from the ``history`` passed in
+(training data plus events recorded since): a recorded click changes the answer
+at once, and a user unknown to the model is served from their events (their
+factor vector folded in from their recent items), from their metadata, or, with
+neither, as the average user, which ranks broadly popular items first.
 
 Scores
 ------
-As recommendations.md describes, scores are a softmax over every catalog item
-(exp of user . item + item bias, divided by the sum over all items), so the
-scores of the whole catalog sum to 1. The model also learns how often users
-return to items they already consumed (``repeat_rate_``); the probability mass
-of the items in the user's history is rescaled to that rate, so on data without
-repeats already-seen items sink to the bottom while on re-purchase data they
-stay. Filters (``exclude``) remove items after scoring; the other scores are not
+As recommendations.md describes, scores are a softmax over every catalog item,
+so the scores of the whole catalog sum to 1; ``score_items`` renormalizes the
+same scores over a list of candidates, as GetPersonalizedRanking scores only
+its input items (rankings.md), and ranking can be built on it. The model also learns how often users return to items they
+already consumed (``repeat_rate_``); the probability mass of the items in the
+user's history is rescaled to that rate, so on data without repeats
+already-seen items sink to the bottom while on re-purchase data they stay.
+Filters (``exclude``) remove items after scoring; the other scores are not
 renormalized, as in the service.
 
 Exploration (campaignConfig.itemExplorationConfig)
 --------------------------------------------------
 ``exploration_weight`` w in [0, 1] is the share of the result slots given to
-*cold* items (round(w * numResults), at least one when w > 0): the most
-relevant of them for this user. The other slots take the best remaining items,
-and the list is ordered by score, so exploration never reorders what it does
-not replace and scores stay the model's probabilities. Cold items are those
-whose training interaction count is in the bottom quartile of the catalog
-(items without interactions included) and whose age is at most
-``exploration_item_age_cutoff_days``; age runs from the item's
-CREATION_TIMESTAMP in the Items dataset (else its first interaction) to the
-latest interaction in the training data, and items of unknown age qualify.
-w = 0 is pure exploitation. The same request always gives the same list.
+*cold* items (round(w * numResults)): the most relevant of them for this user.
+The other slots take the best remaining items, and the list is ordered by
+score, so exploration never reorders what it does not replace and scores stay
+the model's probabilities. Cold items are those whose training interaction
+count is in the bottom quartile of the catalog (items without interactions
+included) and whose age is at most ``exploration_item_age_cutoff_days``; age
+runs from the item's CREATION_TIMESTAMP in the Items dataset (else its first
+interaction) to the latest interaction in the training data, and items of
+unknown age qualify. w = 0 is pure exploitation. The same request always gives
+the same list.
 
 Hyperparameters (algorithmHyperParameters, checked by CreateSolution)
 ---------------------------------------------------------------------
-hidden_dimension -> no_components; bptt -> history_length; recency_mask;
-min/max_user_history_length_percentile (users outside the range do not train,
-but their events still feed their recommendations). The recipe's table in
-hyperparameters.py sets names and ranges; values arrive typed. The default of
-64 components (the service says 149) keeps MovieLens-100K-sized training to a
-few seconds; pass hidden_dimension=149 to match the service.
+hidden_dimension -> no_components; bptt -> history_length; recency_mask (v2:
+apply_recency_bias); min/max_user_history_length_percentile (users outside the
+range do not train, but their events still feed their recommendations). The
+recipe's table in hyperparameters.py sets names and ranges; values arrive
+typed. The default of 64 components (the service says 149) keeps training on a
+million interactions within a minute; pass hidden_dimension=149 to match the
+service.
 
-Determinism: training uses one thread by default. LightFM's multi-threaded
-training is lock-free (Hogwild), so with ``num_threads`` > 1 two runs with the
-same seed give different models; one thread makes a seed reproduce the model
-exactly, at about 1.8x the training time.
+Determinism: LightFM trains on one thread. Its multi-threaded training is
+lock-free (Hogwild), so two runs with the same seed would differ; one thread
+makes the same data and configuration give the same model and answers.
 
-The fitted model keeps only numpy arrays (no LightFM object), is picklable, and
-``recommend`` only reads them, so concurrent calls are safe.
+The fitted model keeps only numpy arrays, is picklable, and ``recommend`` only
+reads them, so concurrent calls are safe.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from lightfm import LightFM
 
 from .base import (
     CREATION_TIMESTAMP,
@@ -90,46 +82,34 @@ from .base import (
     USER_ID,
     TrainingError,
     catalog,
-    categorical_tokens,
     chronological,
     unique_interactions,
 )
+from .factors import Factors, FactorSettings
 from .hyperparameters import Value
+from .item_linear import ItemLinear
+from .metadata import categorical_tokens
 
-# The recipe's hyperparameters and the constructor keyword each sets.
+# The recipes' hyperparameters and the constructor keyword each sets.
 HYPERPARAMETERS: dict[str, str] = {
     "hidden_dimension": "no_components",
     "bptt": "history_length",
     "recency_mask": "recency_mask",
+    "apply_recency_bias": "recency_mask",
     "min_user_history_length_percentile": "min_user_history_length_percentile",
     "max_user_history_length_percentile": "max_user_history_length_percentile",
 }
 
-# Share of the user representation carried by each feature group.
-USER_GROUP_SHARES = {"identity": 0.4, "metadata": 0.1, "history": 0.5}
-# Share of an item representation carried by its metadata (rest: identity).
+# Weight of each view's standardized scores: bench/quality.py measures each view alone beside the blend.
+BLEND = {"linear": 0.5, "factors": 0.5}
+USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
 COLD_QUANTILE = 0.25
-MIN_RECENCY_WEIGHT = 0.01
-
-
-@dataclass(frozen=True)
-class _FeatureSpace:
-    """Column layout of the user feature matrix: identities, items, tokens."""
-
-    n_users: int
-    n_items: int
-    n_tokens: int
-
-    def history_column(self, item_codes: np.ndarray) -> np.ndarray:
-        return self.n_users + item_codes
-
-    def token_column(self, token_codes: np.ndarray) -> np.ndarray:
-        return self.n_users + self.n_items + token_codes
+_NONE = np.empty(0, dtype=np.int64)
 
 
 class UserPersonalization:
-    """LightFM WARP recommender whose users are described by their recent items."""
+    """Recency-weighted EASE item-to-item scores blended with LightFM factors."""
 
     reports_scores = True
 
@@ -139,31 +119,38 @@ class UserPersonalization:
         epochs: int = 12,
         history_length: int = 32,
         recency_mask: bool = True,
-        recency_half_life: float = 2.0,
-        chunk_size: int = 1,
+        recency_half_life: float = 4.0,
+        l2_ratio: float = 5.0,
+        max_linear_items: int = 5000,
         learning_rate: float = 0.05,
         item_alpha: float = 1e-6,
         user_alpha: float = 1e-6,
         max_sampled: int = 10,
         min_user_history_length_percentile: float = 0.0,
         max_user_history_length_percentile: float = 0.99,
-        num_threads: int = 1,
+        view_weights: Mapping[str, float] = BLEND,
         random_state: int = 0,
     ) -> None:
-        self.no_components = no_components
-        self.epochs = epochs
+        self.view_weights = dict(view_weights)
         self.history_length = history_length
         self.recency_mask = recency_mask
         self.recency_half_life = recency_half_life
-        self.chunk_size = chunk_size
-        self.learning_rate = learning_rate
-        self.item_alpha = item_alpha
-        self.user_alpha = user_alpha
-        self.max_sampled = max_sampled
+        self.l2_ratio = l2_ratio
+        self.max_linear_items = max_linear_items
         self.min_user_history_length_percentile = min_user_history_length_percentile
         self.max_user_history_length_percentile = max_user_history_length_percentile
-        self.num_threads = num_threads
-        self.random_state = random_state
+        self.factor_settings = FactorSettings(
+            no_components=no_components,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            item_alpha=item_alpha,
+            user_alpha=user_alpha,
+            max_sampled=max_sampled,
+            num_threads=1,
+            random_state=random_state,
+            user_metadata_share=USER_METADATA_SHARE,
+            item_metadata_share=ITEM_METADATA_SHARE,
+        )
         self.item_ids: list[str] = []
 
     @classmethod
@@ -186,62 +173,28 @@ class UserPersonalization:
         train = self._training_subset(data)
         if train.empty:
             raise TrainingError("No users are left for training after the user history length filter.")
-        self._index(data, train, items, users)
-        item_features = _item_features(self.item_ids, categorical_tokens(items, ITEM_ID))
-        positives, user_features = self._training_matrices(train)
-        estimator = LightFM(
-            no_components=self.no_components,
-            loss="warp",
-            learning_rate=self.learning_rate,
-            item_alpha=self.item_alpha,
-            user_alpha=self.user_alpha,
-            max_sampled=self.max_sampled,
-            random_state=np.random.RandomState(self.random_state),
-        )
-        estimator.fit(
-            positives,
-            user_features=user_features,
-            item_features=item_features,
-            epochs=self.epochs,
-            num_threads=self.num_threads,
-        )
-        self._keep_parameters(estimator, user_features, item_features)
-        self._fit_statistics(data, items)
-        return self
-
-    def _index(
-        self,
-        data: pd.DataFrame,
-        train: pd.DataFrame,
-        items: pd.DataFrame | None,
-        users: pd.DataFrame | None,
-    ) -> None:
-        """Number items, training users and metadata tokens; lay out the features."""
         self.item_ids = catalog(data, items)
         self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
         self.user_ids_: list[str] = sorted(train[USER_ID].unique())
         self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
-        user_tokens = categorical_tokens(users, USER_ID)
-        vocabulary = sorted({t for tokens in user_tokens.values() for t in tokens})
-        token_index = {token: k for k, token in enumerate(vocabulary)}
-        self.user_tokens_ = {
-            user: np.array([token_index[t] for t in tokens], np.int64)
-            for user, tokens in user_tokens.items()
-        }
-        self.space_ = _FeatureSpace(len(self.user_ids_), len(self.item_ids), len(vocabulary))
-        self.decay_ = self._decay_table()
-
-    def _training_matrices(self, train: pd.DataFrame) -> tuple[sp.coo_matrix, sp.csr_matrix]:
-        """Positives (row x item) and user features (row x feature) of the training rows."""
-        user_codes = train[USER_ID].map(self.user_index_).to_numpy(np.int64)
-        item_codes = train[ITEM_ID].map(self.item_index_).to_numpy(np.int64)
-        rows, user_features = self._training_rows(user_codes, item_codes)
-        positives = sp.coo_matrix(
-            (np.ones(item_codes.size, np.float32), (rows, item_codes)),
-            shape=(user_features.shape[0], len(self.item_ids)),
-        ).tocsr().tocoo()  # merges a chunk's repeated items
-        positives.data[:] = 1.0
-        return positives, user_features
+        self.user_tokens_ = categorical_tokens(users, USER_ID)
+        self.recency_ = self._recency_weights()
+        user_codes = _codes_of(train[USER_ID], self.user_ids_)
+        item_codes = _codes_of(train[ITEM_ID], self.item_ids)
+        self.linear_ = ItemLinear.fit(
+            user_codes, item_codes, len(self.user_ids_), len(self.item_ids), self.max_linear_items, self.l2_ratio
+        )
+        self.factors_ = Factors.fit(
+            user_codes,
+            item_codes,
+            self.user_ids_,
+            self.item_ids,
+            self.user_tokens_,
+            categorical_tokens(items, ITEM_ID),
+            self.factor_settings,
+        )
+        self._fit_statistics(data, items)
+        return self
 
     def _training_subset(self, data: pd.DataFrame) -> pd.DataFrame:
         """Drop users outside the history-length percentile range."""
@@ -253,88 +206,12 @@ class UserPersonalization:
         kept = lengths.index[(lengths >= low) & (lengths <= high)]
         return data[data[USER_ID].isin(kept)].reset_index(drop=True)
 
-    def _decay_table(self) -> np.ndarray:
-        """Weight of the item ``lag`` steps back (index 0 = most recent).
-
-        With the recency mask, lags whose weight falls below MIN_RECENCY_WEIGHT
-        are dropped: they barely move the representation but cost training time.
-        """
+    def _recency_weights(self) -> np.ndarray:
+        """Weight of the item ``lag`` steps back (index 0 = most recent)."""
         lags = np.arange(self.history_length, dtype=np.float64)
         if not self.recency_mask:
             return np.ones_like(lags)
-        decay = 0.5 ** (lags / self.recency_half_life)
-        return decay[decay >= MIN_RECENCY_WEIGHT]
-
-    def _training_rows(
-        self, user_codes: np.ndarray, item_codes: np.ndarray
-    ) -> tuple[np.ndarray, sp.csr_matrix]:
-        """Cut each user's sequence into chunks; one feature row per chunk.
-
-        A row's features are the user's identity and metadata plus the items
-        consumed *before* the chunk. Returns the row of every interaction and
-        the rows' feature matrix. Interactions arrive sorted by user, then time.
-        """
-        position = np.arange(user_codes.size) - _group_starts(user_codes)
-        is_chunk_start = position % self.chunk_size == 0
-        rows = np.cumsum(is_chunk_start) - 1
-        starts = np.flatnonzero(is_chunk_start)
-        row_users = user_codes[starts]
-        history = self._history_entries(starts, position[starts], item_codes)
-        tokens = self._user_token_matrix()[row_users]
-        shares = _shares(  # training rows always carry the identity
-            has_identity=np.ones(starts.size, dtype=bool),
-            has_metadata=tokens.getnnz(axis=1) > 0,
-            has_history=history.getnnz(axis=1) > 0,
-        )
-        blocks = [
-            sp.csr_matrix(
-                (shares["identity"], (np.arange(starts.size), row_users)),
-                shape=(starts.size, self.space_.n_users),
-            ),
-            _scale_rows(history, shares["history"]),
-            _scale_rows(tokens, shares["metadata"]),
-        ]
-        return rows, sp.hstack(blocks, format="csr", dtype=np.float32)
-
-    def _history_entries(
-        self, starts: np.ndarray, start_positions: np.ndarray, item_codes: np.ndarray
-    ) -> sp.csr_matrix:
-        """Rows x items: decay weights of the items preceding each row's chunk."""
-        row_ids, cols, weights = [], [], []
-        for lag, decay in enumerate(self.decay_, start=1):
-            valid = np.flatnonzero(start_positions >= lag)
-            row_ids.append(valid)
-            cols.append(item_codes[starts[valid] - lag])
-            weights.append(np.full(valid.size, decay))
-        return sp.csr_matrix(
-            (np.concatenate(weights), (np.concatenate(row_ids), np.concatenate(cols))),
-            shape=(starts.size, self.space_.n_items),
-        )
-
-    def _user_token_matrix(self) -> sp.csr_matrix:
-        """Training users x metadata tokens, 1 where the user has the token."""
-        rows, cols = [], []
-        for user, tokens in self.user_tokens_.items():
-            if user in self.user_index_:
-                rows.append(np.full(tokens.size, self.user_index_[user]))
-                cols.append(tokens)
-        data = (
-            (np.ones(sum(r.size for r in rows)), (np.concatenate(rows), np.concatenate(cols)))
-            if rows
-            else (np.empty(0), (np.empty(0, np.int64), np.empty(0, np.int64)))
-        )
-        return sp.csr_matrix(data, shape=(self.space_.n_users, self.space_.n_tokens))
-
-    def _keep_parameters(
-        self, estimator: LightFM, user_features: sp.csr_matrix, item_features: sp.csr_matrix
-    ) -> None:
-        """Keep plain arrays: item representations are fixed, users are rebuilt per request."""
-        self.user_embeddings_ = estimator.user_embeddings.astype(np.float32)
-        self.item_vectors_ = (item_features @ estimator.item_embeddings).astype(np.float32)
-        self.item_biases_ = (item_features @ estimator.item_biases).astype(np.float32)
-        # Someone with neither identity nor history gets the average training row.
-        rows = user_features @ self.user_embeddings_
-        self.default_user_vector_ = np.asarray(rows.mean(axis=0)).ravel().astype(np.float32)
+        return 0.5 ** (lags / self.recency_half_life)
 
     def _fit_statistics(self, data: pd.DataFrame, items: pd.DataFrame | None) -> None:
         """Repeat rate and the per-item facts exploration needs."""
@@ -352,7 +229,7 @@ class UserPersonalization:
         reference = float(data[TIMESTAMP].max())
         self.item_age_days_ = ((reference - born.astype(float)) / SECONDS_PER_DAY).to_numpy()
 
-    # ------------------------------------------------------------ recommend
+    # ------------------------------------------------------------ scoring
 
     def recommend(
         self,
@@ -365,19 +242,13 @@ class UserPersonalization:
         exploration_item_age_cutoff_days: float = 30.0,
     ) -> list[tuple[str, float]]:
         """Best items first as (itemId, score); see the module docstring."""
-        history_codes = self._codes(history)
-        scores = self._adjust_for_repeats(
-            _softmax(self._logits(user_id, history_codes)), history_codes
-        )
+        scores = self._scores(user_id, self._codes(history))
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._codes(exclude)] = False
         n = min(num_results, int(allowed.sum()))
-        explore = _best(
-            scores,
-            allowed & self._cold_items(exploration_item_age_cutoff_days),
-            _exploration_slots(exploration_weight, n),
-        )
+        slots = _exploration_slots(exploration_weight, n)
+        explore = _best(scores, allowed & self._cold_items(exploration_item_age_cutoff_days), slots) if slots else _NONE
         exploit_pool = allowed.copy()
         exploit_pool[explore] = False
         chosen = np.zeros_like(allowed)
@@ -388,53 +259,45 @@ class UserPersonalization:
             for i in _best(scores, chosen, n)
         ]
 
+    def score_items(self, user_id: str, history: Sequence[str], item_ids: Sequence[str]) -> list[float | None]:
+        """Scores of the candidates ``item_ids`` for this user, in their order: the recommendation
+        scores of the distinct known candidates, renormalized to sum to 1 over them (rankings.md), so
+        they rank as ``recommend`` does. None for an item the model does not know (GetPersonalizedRanking
+        puts those last)."""
+        positions = [self.item_index_.get(item) for item in item_ids]
+        candidates = np.unique([p for p in positions if p is not None]).astype(np.int64)
+        if candidates.size == 0:
+            return [None] * len(positions)
+        chosen = self._scores(user_id, self._codes(history))[candidates]
+        by_position = dict(zip(candidates.tolist(), (chosen / chosen.sum()).tolist()))
+        return [None if p is None else round(by_position[p], SCORE_DECIMALS) for p in positions]
+
+    def _scores(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
+        """Catalog-wide probabilities: the softmax of the blend, repeats given their share."""
+        seen = np.zeros(len(self.item_ids), dtype=bool)
+        seen[history_codes] = True
+        return self._adjust_for_repeats(_softmax(self._logits(user_id, history_codes)), seen)
+
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
         codes = [self.item_index_[i] for i in item_ids if i in self.item_index_]
         return np.array(codes, dtype=np.int64)
 
     def _logits(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
-        # The user bias shifts every item equally, so the softmax ignores it.
-        return self.item_vectors_ @ self._user_vector(user_id, history_codes) + self.item_biases_
-
-    def _user_vector(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
-        columns, weights = self._user_features(user_id, history_codes)
-        if columns.size == 0:
-            return self.default_user_vector_
-        return weights.astype(np.float32) @ self.user_embeddings_[columns]
-
-    def _user_features(
-        self, user_id: str, history_codes: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Feature columns and weights of one user, as in a training row."""
-        recent = history_codes[::-1][: self.decay_.size]  # most recent first
-        identity = self.user_index_.get(user_id)
-        tokens = self.user_tokens_.get(user_id, np.empty(0, np.int64))
-        shares = {
-            group: float(share[0])
-            for group, share in _shares(
-                np.array([identity is not None]),
-                np.array([tokens.size > 0]),
-                np.array([recent.size > 0]),
-            ).items()
+        """Catalog-wide blend of the two views' standardized scores."""
+        recent = history_codes[::-1][: self.history_length]  # most recent first
+        recency = self.recency_[: recent.size]
+        user_vector = self.factors_.user_vector(
+            self.user_index_.get(user_id), self.user_tokens_.get(user_id, []), recent, recency
+        )
+        views = {
+            "linear": self.linear_.scores(recent, recency),
+            "factors": self.factors_.scores(user_vector),
         }
-        decay = self.decay_[: recent.size]
-        columns = [
-            np.array([identity] if identity is not None else [], np.int64),
-            self.space_.token_column(tokens),
-            self.space_.history_column(recent),
-        ]
-        weights = [
-            np.full(columns[0].size, shares["identity"]),
-            np.full(tokens.size, shares["metadata"] / max(tokens.size, 1)),
-            decay * (shares["history"] / decay.sum()) if recent.size else np.empty(0),
-        ]
-        return np.concatenate(columns), np.concatenate(weights)
+        return _blend(views, self.view_weights)
 
-    def _adjust_for_repeats(self, probabilities: np.ndarray, history_codes: np.ndarray) -> np.ndarray:
+    def _adjust_for_repeats(self, probabilities: np.ndarray, seen: np.ndarray) -> np.ndarray:
         """Give the already-consumed items the share of mass repeats get in the data."""
-        seen = np.zeros(probabilities.size, dtype=bool)
-        seen[history_codes] = True
         seen_mass = probabilities[seen].sum()
         if not 0.0 < seen_mass < 1.0:
             return probabilities
@@ -457,29 +320,21 @@ def _core_columns(interactions: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def _group_starts(sorted_codes: np.ndarray) -> np.ndarray:
-    """For each position, the index where its run of equal codes begins."""
-    boundary = np.ones(sorted_codes.size, dtype=bool)
-    boundary[1:] = sorted_codes[1:] != sorted_codes[:-1]
-    starts = np.flatnonzero(boundary)
-    return starts[np.cumsum(boundary) - 1]
+def _codes_of(values: pd.Series, ordered_ids: list[str]) -> np.ndarray:
+    """Position of each value in ``ordered_ids`` (every value is among them)."""
+    return pd.Categorical(values, categories=ordered_ids).codes.astype(np.int64)
 
 
-def _scale_rows(matrix: sp.csr_matrix, totals: np.ndarray) -> sp.csr_matrix:
-    """Rescale each row to sum to its total (empty rows stay empty)."""
-    sums = np.asarray(matrix.sum(axis=1)).ravel()
-    factors = np.divide(totals, sums, out=np.zeros_like(totals, dtype=np.float64), where=sums > 0)
-    return sp.diags(factors) @ matrix
-
-
-def _shares(
-    has_identity: np.ndarray, has_metadata: np.ndarray, has_history: np.ndarray
-) -> dict[str, np.ndarray]:
-    present = {"identity": has_identity, "metadata": has_metadata, "history": has_history}
-    raw = {g: np.where(p, USER_GROUP_SHARES[g], 0.0) for g, p in present.items()}
-    total = sum(raw.values())
-    safe = np.where(total > 0, total, 1.0)
-    return {g: r / safe for g, r in raw.items()}
+def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
+    """Weighted mean of the standardized views; a flat view (no information) drops out."""
+    total = np.zeros(next(iter(views.values())).size, dtype=np.float64)
+    weight = 0.0
+    for name, scores in views.items():
+        spread = float(scores.std())
+        if spread > 0.0 and weights[name] > 0.0:
+            total += weights[name] * (scores - scores.mean()) / spread
+            weight += weights[name]
+    return total / weight if weight else total
 
 
 def _exploration_slots(weight: float, n: int) -> int:
@@ -493,7 +348,7 @@ def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     candidates = np.flatnonzero(allowed)
     k = min(k, candidates.size)
     if k <= 0:
-        return np.empty(0, dtype=np.int64)
+        return _NONE
     # Only items scoring at least the k-th best score can make the list.
     kth = np.partition(scores[candidates], candidates.size - k)[candidates.size - k]
     candidates = candidates[scores[candidates] >= kth]
@@ -504,24 +359,3 @@ def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = np.exp(logits - logits.max())
     return shifted / shifted.sum()
-
-
-def _item_features(item_ids: list[str], item_tokens: dict[str, list[str]]) -> sp.csr_matrix:
-    """Identity plus metadata tokens per item; each row sums to 1."""
-    vocabulary = sorted({t for tokens in item_tokens.values() for t in tokens})
-    token_index = {t: k for k, t in enumerate(vocabulary)}
-    n_items = len(item_ids)
-    rows, cols, weights = list(range(n_items)), list(range(n_items)), [1.0] * n_items
-    for i, item in enumerate(item_ids):
-        tokens = item_tokens.get(item)
-        if not tokens:
-            continue
-        weights[i] = 1.0 - ITEM_METADATA_SHARE
-        for token in tokens:
-            rows.append(i)
-            cols.append(n_items + token_index[token])
-            weights.append(ITEM_METADATA_SHARE / len(tokens))
-    return sp.csr_matrix(
-        (np.array(weights, np.float32), (rows, cols)),
-        shape=(n_items, n_items + len(vocabulary)),
-    )

@@ -1,0 +1,230 @@
+"""The service's evaluation protocol for bench/quality.py and its section files.
+
+working-with-training-metrics.md: 90% of the users train with all their
+interactions; each of the other 10% gives the model the oldest 90% of their
+interactions and the newest 10% are held out. A :class:`Split` is one draw of
+that split (the emulator's own function, seeded), and :func:`measure` scores
+each test user's recommendations against their held-out items with the metric
+definitions written out here, independently of the emulator's:
+
+* precision@K: hits in the top K over K;
+* reciprocal rank: 1 / rank of the first hit in the top 25, 0 without one;
+* NDCG@K: sum of 1/log(1 + rank) over the hits in the top K, over the same sum
+  for as many hits at ranks 1, 2, ... (normalized by the hits, as the guide does);
+* coverage: distinct items recommended to the test users over the catalog.
+
+:class:`Service` is the user's path through boto3 on a fresh mock: import a
+frame, train a recipe, deploy it, ask for recommendations, record events.
+"""
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import boto3
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from personalize_local import mock_personalize  # noqa: E402
+from personalize_local.eval import split_for_evaluation  # noqa: E402
+
+SCHEMA = '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'
+ROLE_ARN = "arn:aws:iam::123456789012:role/PersonalizeRole"
+TOP = 25
+NDCG_KS = (5, 10, 25)
+PRECISION_KS = (5, 10, 25)
+METRICS = (
+    "precision_at_5",
+    "precision_at_10",
+    "precision_at_25",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "mean_reciprocal_rank_at_25",
+    "coverage",
+)
+FINAL = {"ACTIVE", "CREATE FAILED"}
+# PutEvents takes at most ten events per call.
+EVENTS_PER_CALL = 10
+
+
+@dataclass(frozen=True)
+class Split:
+    """One draw of the protocol: what the service is given, and what it should find."""
+
+    seed: int
+    data: pd.DataFrame  # every training user's interactions, and each test user's oldest 90%
+    inputs: dict[str, list[str]]  # test user -> their oldest 90%, oldest first
+    holdout: dict[str, list[str]]  # test user -> their newest 10%
+
+    @classmethod
+    def draw(cls, interactions: pd.DataFrame, seed: int) -> "Split":
+        train, inputs, holdout = split_for_evaluation(interactions, seed)
+        given = _oldest(interactions, {user: len(items) for user, items in inputs.items()})
+        return cls(seed, pd.concat([train, given], ignore_index=True), inputs, holdout)
+
+    @property
+    def catalog_size(self) -> int:
+        return self.data["ITEM_ID"].nunique()
+
+
+def _oldest(interactions: pd.DataFrame, counts: Mapping[str, int]) -> pd.DataFrame:
+    """The first ``counts[user]`` interactions of each user, in time order."""
+    ordered = interactions[interactions["USER_ID"].isin(counts)].sort_values(["USER_ID", "TIMESTAMP"], kind="stable")
+    position = ordered.groupby("USER_ID").cumcount()
+    return ordered[position < ordered["USER_ID"].map(counts)]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a section for one split: the benchmark's metrics, and the agreement check if there is one."""
+
+    name: str
+    seed: int
+    metrics: dict[str, float]
+    # GetSolutionMetrics of the version, and the benchmark's metrics on the split the emulator used for it.
+    reported: dict[str, float] | None = None
+    recomputed: dict[str, float] | None = None
+
+
+# A section of the table: (interactions, splits) -> its rows.
+Section = Callable[[pd.DataFrame, Sequence[Split]], list[Row]]
+
+
+def measure(recommended: Mapping[str, Sequence[str]], holdout: Mapping[str, Sequence[str]], catalog_size: int) -> dict[str, float]:
+    """The protocol's metrics, averaged over the test users (``recommended``: best first)."""
+    totals = dict.fromkeys(METRICS, 0.0)
+    shown: set[str] = set()
+    for user, items in recommended.items():
+        top = list(items)[:TOP]
+        shown.update(top)
+        relevant = set(holdout[user])
+        ranks = [rank for rank, item in enumerate(top, start=1) if item in relevant]
+        totals["mean_reciprocal_rank_at_25"] += 1.0 / ranks[0] if ranks else 0.0
+        for k in PRECISION_KS:
+            totals[f"precision_at_{k}"] += sum(rank <= k for rank in ranks) / k
+        for k in NDCG_KS:
+            hits = [rank for rank in ranks if rank <= k]
+            ideal = sum(1.0 / math.log(1 + rank) for rank in range(1, len(hits) + 1))
+            totals[f"normalized_discounted_cumulative_gain_at_{k}"] += (
+                sum(1.0 / math.log(1 + rank) for rank in hits) / ideal if hits else 0.0
+            )
+    result = {name: total / len(recommended) for name, total in totals.items()}
+    result["coverage"] = len(shown) / catalog_size
+    return result
+
+
+class Service:
+    """boto3 clients on the running mock, and the steps of the user's path."""
+
+    def __init__(self) -> None:
+        self.personalize = boto3.client("personalize")
+        self.runtime = boto3.client("personalize-runtime")
+        self.events = boto3.client("personalize-events")
+        self.s3 = boto3.client("s3")
+        self.s3.create_bucket(Bucket="bench")
+        self.schema = self.personalize.create_schema(name="interactions", schema=SCHEMA)["schemaArn"]
+
+    def dataset_group(self, name: str, interactions: pd.DataFrame) -> str:
+        """A dataset group whose Interactions dataset holds ``interactions`` (imported from S3)."""
+        p = self.personalize
+        self.s3.put_object(Bucket="bench", Key=f"{name}.csv", Body=interactions[["USER_ID", "ITEM_ID", "TIMESTAMP"]].to_csv(index=False).encode())
+        group = p.create_dataset_group(name=name)["datasetGroupArn"]
+        wait(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
+        dataset = p.create_dataset(name=name, schemaArn=self.schema, datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
+        wait(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
+        job = p.create_dataset_import_job(
+            jobName=name, datasetArn=dataset, dataSource={"dataLocation": f"s3://bench/{name}.csv"}, roleArn=ROLE_ARN
+        )["datasetImportJobArn"]
+        wait(lambda: p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"])
+        return group
+
+    def version(self, group: str, recipe: str, name: str, config: Mapping[str, Any] | None = None) -> str:
+        """Train a solution of ``recipe`` on the group: the ACTIVE version's ARN."""
+        p = self.personalize
+        solution = p.create_solution(name=name, datasetGroupArn=group, recipeArn=recipe, solutionConfig=dict(config or {}))["solutionArn"]
+        wait(lambda: p.describe_solution(solutionArn=solution)["solution"])
+        version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        described = wait(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])
+        assert described["status"] == "ACTIVE", described.get("failureReason")
+        return version
+
+    def metrics(self, version: str) -> dict[str, float]:
+        return self.personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]
+
+    def campaign(self, version: str, name: str, config: Mapping[str, Any] | None = None) -> str:
+        p = self.personalize
+        campaign = p.create_campaign(name=name, solutionVersionArn=version, **({"campaignConfig": dict(config)} if config else {}))["campaignArn"]
+        wait(lambda: p.describe_campaign(campaignArn=campaign)["campaign"])
+        return campaign
+
+    def recommend(self, campaign: str, users: Sequence[str]) -> dict[str, list[str]]:
+        """Each user's top 25 from GetRecommendations, no filter."""
+        return {
+            user: [i["itemId"] for i in self.runtime.get_recommendations(campaignArn=campaign, userId=user, numResults=TOP)["itemList"]]
+            for user in users
+        }
+
+    def record(self, group: str, interactions: pd.DataFrame) -> None:
+        """Send ``interactions`` as events through an event tracker, each user's in time order."""
+        tracking = self.personalize.create_event_tracker(name=f"tracker-{group.rsplit('/', 1)[1]}", datasetGroupArn=group)["trackingId"]
+        ordered = interactions.sort_values(["USER_ID", "TIMESTAMP"], kind="stable")
+        for user, rows in ordered.groupby("USER_ID", sort=False):
+            events = [
+                {"eventType": "watch", "itemId": item, "sentAt": datetime.fromtimestamp(int(ts), timezone.utc)}
+                for item, ts in zip(rows["ITEM_ID"], rows["TIMESTAMP"])
+            ]
+            for start in range(0, len(events), EVENTS_PER_CALL):
+                self.events.put_events(trackingId=tracking, userId=user, sessionId=user, eventList=events[start : start + EVENTS_PER_CALL])
+
+
+@contextmanager
+def service() -> Iterator[Service]:
+    """A fresh mock (no quotas carried over between splits) and the clients on it."""
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    with mock_personalize():
+        yield Service()
+
+
+def wait(describe: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    while True:
+        resource = describe()
+        if resource["status"] in FINAL:
+            return resource
+        time.sleep(0.05)
+
+
+def through_api(recipe: str, split: Split, campaigns: Mapping[str, Mapping[str, Any]], config: Mapping[str, Any] | None = None) -> list[Row]:
+    """Train ``recipe`` on the split's data through the API; one row per campaign of ``campaigns``
+    (row name -> campaignConfig), each measured on its recommendations.
+
+    The first row carries the agreement check. The version's GetSolutionMetrics come from the
+    emulator's own split of the data it trained on (seed 0 of the same function). The benchmark
+    redraws that split, trains the recipe on its training users in a second dataset group, deploys
+    it with the first campaign's configuration, records each of its test users' input items as
+    events, and measures that campaign's answers with the code above.
+    """
+    (first, first_config), *_ = campaigns.items()
+    with service() as api:
+        group = api.dataset_group(f"quality-{split.seed}", split.data)
+        version = api.version(group, recipe, "solution", config)
+        rows = [
+            Row(name, split.seed, measure(api.recommend(api.campaign(version, f"campaign-{k}", campaign_config), list(split.inputs)), split.holdout, split.catalog_size))
+            for k, (name, campaign_config) in enumerate(campaigns.items())
+        ]
+        inner = Split.draw(split.data, 0)
+        train_users = inner.data[~inner.data["USER_ID"].isin(inner.inputs)]
+        check_group = api.dataset_group(f"check-{split.seed}", train_users)
+        check_campaign = api.campaign(api.version(check_group, recipe, "check", config), "check", first_config)
+        api.record(check_group, inner.data[inner.data["USER_ID"].isin(inner.inputs)])
+        recomputed = measure(api.recommend(check_campaign, list(inner.inputs)), inner.holdout, split.catalog_size)
+        rows[0] = Row(first, split.seed, rows[0].metrics, api.metrics(version), recomputed)
+    return rows

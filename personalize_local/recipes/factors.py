@@ -1,0 +1,119 @@
+"""The factor side of aws-user-personalization: LightFM (WARP) over identities and metadata.
+
+A training user is described by their identity and the categorical tokens of
+their Users-dataset row; an item by its identity and its Items-dataset tokens
+(metadata_share of the row each, when present). Items without interactions
+thus get a position from their metadata, and so do users known only by their
+metadata. One training row per user, whose positives are their items.
+
+Only plain arrays are kept (no LightFM object): the fitted factors pickle, and
+reading them is safe from concurrent requests.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from lightfm import LightFM
+
+from .metadata import feature_rows, token_columns, vocabulary
+
+
+@dataclass(frozen=True)
+class FactorSettings:
+    no_components: int
+    epochs: int
+    learning_rate: float
+    item_alpha: float
+    user_alpha: float
+    max_sampled: int
+    num_threads: int
+    random_state: int
+    user_metadata_share: float
+    item_metadata_share: float
+
+
+@dataclass(frozen=True)
+class Factors:
+    item_vectors: np.ndarray  # items x components: identity and metadata embeddings combined
+    item_biases: np.ndarray
+    identity_vectors: np.ndarray  # training users x components
+    token_vectors: np.ndarray  # user metadata tokens x components
+    token_columns: dict[str, int]
+    user_metadata_share: float
+    mean_user_vector: np.ndarray  # of the training users, for someone the model knows nothing about
+
+    @classmethod
+    def fit(
+        cls,
+        users: np.ndarray,
+        items: np.ndarray,
+        user_ids: list[str],
+        item_ids: list[str],
+        user_tokens: dict[str, list[str]],
+        item_tokens: dict[str, list[str]],
+        settings: FactorSettings,
+    ) -> "Factors":
+        """Fit on (user code, item code) pairs of the training users; repeated pairs count once."""
+        positives = sp.coo_matrix(
+            (np.ones(users.size, np.float32), (users, items)), shape=(len(user_ids), len(item_ids))
+        ).tocsr()
+        positives.data[:] = 1.0
+        known_tokens = {user: user_tokens[user] for user in user_ids if user in user_tokens}
+        user_features = feature_rows(user_ids, known_tokens, settings.user_metadata_share)
+        item_features = feature_rows(item_ids, item_tokens, settings.item_metadata_share)
+        estimator = LightFM(
+            no_components=settings.no_components,
+            loss="warp",
+            learning_rate=settings.learning_rate,
+            item_alpha=settings.item_alpha,
+            user_alpha=settings.user_alpha,
+            max_sampled=settings.max_sampled,
+            random_state=np.random.RandomState(settings.random_state),
+        )
+        estimator.fit(
+            positives.tocoo(),
+            user_features=user_features,
+            item_features=item_features,
+            epochs=settings.epochs,
+            num_threads=settings.num_threads,
+        )
+        embeddings = estimator.user_embeddings.astype(np.float32)
+        n_users = len(user_ids)
+        return cls(
+            item_vectors=(item_features @ estimator.item_embeddings).astype(np.float32),
+            item_biases=(item_features @ estimator.item_biases).astype(np.float32),
+            identity_vectors=embeddings[:n_users],
+            token_vectors=embeddings[n_users:],
+            token_columns=vocabulary(known_tokens),
+            user_metadata_share=settings.user_metadata_share,
+            mean_user_vector=np.asarray((user_features @ embeddings).mean(axis=0)).ravel().astype(np.float32),
+        )
+
+    def user_vector(
+        self, identity: int | None, tokens: list[str], recent: np.ndarray, recency: np.ndarray
+    ) -> np.ndarray:
+        """The user's representation: identity and metadata as in training, shares of absent parts
+        going to the present ones. Someone with neither is folded in from their recent items
+        (catalog positions, weighted by ``recency``); with no items either, the average user."""
+        columns = token_columns(tokens, self.token_columns)
+        metadata = self.token_vectors[columns].mean(axis=0) if columns.size else None
+        if identity is not None:
+            own = self.identity_vectors[identity]
+            if metadata is None:
+                return own
+            return (1 - self.user_metadata_share) * own + self.user_metadata_share * metadata
+        if metadata is not None:
+            return metadata
+        if recent.size:
+            return recency.astype(np.float32) @ self.item_vectors[recent] / float(recency.sum())
+        return self.mean_user_vector
+
+    def scores(self, user_vector: np.ndarray) -> np.ndarray:
+        """Catalog-wide logits of a user representation.
+
+        einsum rather than BLAS: a multi-threaded matrix-vector product per request costs
+        ten times more on a machine whose cores are busy (requests run side by side).
+        """
+        return np.einsum("ij,j->i", self.item_vectors, user_vector) + self.item_biases
