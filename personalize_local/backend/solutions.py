@@ -14,7 +14,7 @@ from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
 from ..recipes.training import check_tuning_config, train_version
-from ..recipes.base import chronological, sequences
+from ..recipes.base import EVENT_WEIGHT, chronological, sequences
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from ..wire.errors import (
@@ -52,24 +52,62 @@ RECIPE_CHOICE_ERRORS: dict[tuple[bool, bool], str] = {
 
 
 @dataclass(frozen=True)
-class TrainingFilter:
-    """Which interactions a solution trains on: its eventType and solutionConfig.eventValueThreshold."""
+class EventRule:
+    """Interactions of one event type (any, for None) at or above a value threshold, weighing ``weight``."""
 
     event_type: str | None
-    value_threshold: float | None
+    threshold: float | None
+    weight: float = 1.0
 
-    def apply(self, interactions: pd.DataFrame) -> pd.DataFrame:
-        keep = pd.Series(True, index=interactions.index)
+    def matches(self, types: pd.Series, values: pd.Series) -> pd.Series:
+        keep = pd.Series(True, index=types.index)
         if self.event_type is not None:
-            keep &= interactions.get("EVENT_TYPE", pd.Series(None, index=interactions.index)) == self.event_type
-        if self.value_threshold is not None:
-            keep &= interactions.get("EVENT_VALUE", pd.Series(float("nan"), index=interactions.index)) >= self.value_threshold
-        return interactions[keep.fillna(False).astype(bool)]
+            keep &= types == self.event_type
+        if self.threshold is not None:
+            keep &= values >= self.threshold
+        return keep.fillna(False).astype(bool)
 
     def accepts(self, event_type: str | None, event_value: float | None) -> bool:
         if self.event_type is not None and event_type != self.event_type:
             return False
-        return self.value_threshold is None or (event_value is not None and event_value >= self.value_threshold)
+        return self.threshold is None or (event_value is not None and event_value >= self.threshold)
+
+
+@dataclass(frozen=True)
+class TrainingFilter:
+    """Which interactions a solution trains on, and how much each weighs.
+
+    Its eventType and solutionConfig.eventValueThreshold, or solutionConfig.eventsConfig
+    (optimizing-solution-events-config.md): only the listed event types, each at or above its
+    threshold, each with its weight, which training reads from the EVENT_WEIGHT column.
+    """
+
+    rules: tuple[EventRule, ...]  # none: every interaction
+    weighted: bool = False
+
+    @classmethod
+    def of(cls, event_type: str | None, config: dict[str, Any]) -> "TrainingFilter":
+        listed = (config.get("eventsConfig") or {}).get("eventParametersList") or []
+        if listed:
+            return cls(tuple(EventRule(p.get("eventType"), p.get("eventValueThreshold"), p.get("weight", 1.0)) for p in listed), True)
+        threshold = config.get("eventValueThreshold")
+        if event_type is None and threshold is None:
+            return cls(())
+        return cls((EventRule(event_type, float(threshold) if threshold is not None else None),))
+
+    def apply(self, interactions: pd.DataFrame) -> pd.DataFrame:
+        if not self.rules:
+            return interactions
+        types = interactions.get("EVENT_TYPE", pd.Series(None, index=interactions.index))
+        values = interactions.get("EVENT_VALUE", pd.Series(float("nan"), index=interactions.index))
+        weight = pd.Series(float("nan"), index=interactions.index)
+        for rule in reversed(self.rules):  # where two rules match, the first listed wins
+            weight = weight.mask(rule.matches(types, values), rule.weight)
+        kept = weight.notna()
+        return interactions[kept].assign(**{EVENT_WEIGHT: weight[kept]}) if self.weighted else interactions[kept]
+
+    def accepts(self, event_type: str | None, event_value: float | None) -> bool:
+        return not self.rules or any(rule.accepts(event_type, event_value) for rule in self.rules)
 
 
 @dataclass(frozen=True)
@@ -118,8 +156,7 @@ class Solution(Resource):
 
     @property
     def training_filter(self) -> TrainingFilter:
-        threshold = self.solution_config.get("eventValueThreshold")
-        return TrainingFilter(self.event_type, float(threshold) if threshold is not None else None)
+        return TrainingFilter.of(self.event_type, self.solution_config)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,8 @@ TIMESTAMP = "TIMESTAMP"
 EVENT_TYPE = "EVENT_TYPE"
 EVENT_VALUE = "EVENT_VALUE"
 CREATION_TIMESTAMP = "CREATION_TIMESTAMP"
+# How much an interaction weighs in training (solutionConfig.eventsConfig); absent: every one weighs 1.
+EVENT_WEIGHT = "EVENT_WEIGHT"
 
 SECONDS_PER_DAY = 86_400.0
 SCORE_DECIMALS = 7

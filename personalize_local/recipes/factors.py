@@ -54,12 +54,17 @@ class Factors:
         user_tokens: dict[str, list[str]],
         item_tokens: dict[str, list[str]],
         settings: FactorSettings,
+        weights: np.ndarray | None = None,
     ) -> "Factors":
-        """Fit on (user code, item code) pairs of the training users; repeated pairs count once."""
-        positives = sp.coo_matrix(
-            (np.ones(users.size, np.float32), (users, items)), shape=(len(user_ids), len(item_ids))
-        ).tocsr()
-        positives.data[:] = 1.0
+        """Fit on distinct (user code, item code) pairs of the training users, each weighing its weight (1 without ``weights``)."""
+        shape = (len(user_ids), len(item_ids))
+        positives = sp.coo_matrix((np.ones(users.size, np.float32), (users, items)), shape=shape).tocsr()
+        positives.data[:] = 1.0  # repeated pairs were summed: binary again
+        positives = positives.tocoo()
+        # LightFM's sample weights: the same (distinct) pairs as the positives, each with its weight.
+        sample_weight = None
+        if weights is not None:  # laid out as the positives are (row, then column order)
+            sample_weight = sp.coo_matrix((weights, (users, items)), shape=shape).tocsr().tocoo()
         known_tokens = {user: user_tokens[user] for user in user_ids if user in user_tokens}
         user_features = feature_rows(user_ids, known_tokens, settings.user_metadata_share)
         item_features = feature_rows(item_ids, item_tokens, settings.item_metadata_share)
@@ -73,9 +78,10 @@ class Factors:
             random_state=np.random.RandomState(settings.random_state),
         )
         estimator.fit(
-            positives.tocoo(),
+            positives,
             user_features=user_features,
             item_features=item_features,
+            sample_weight=sample_weight,
             epochs=settings.epochs,
             num_threads=settings.num_threads,
         )

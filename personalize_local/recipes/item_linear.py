@@ -37,9 +37,16 @@ class ItemLinear:
 
     @classmethod
     def fit(
-        cls, users: np.ndarray, items: np.ndarray, n_users: int, n_items: int, max_items: int, l2_ratio: float
+        cls,
+        users: np.ndarray,
+        items: np.ndarray,
+        n_users: int,
+        n_items: int,
+        max_items: int,
+        l2_ratio: float,
+        weights: np.ndarray | None = None,
     ) -> "ItemLinear":
-        """Fit on (user code, item code) pairs; repeated pairs count once."""
+        """Fit on distinct (user code, item code) pairs, each counting its weight (1 without ``weights``)."""
         counts = np.bincount(items, minlength=n_items)
         # Most interacted first; ties in catalog order, so the head is the same on every run.
         ranked = np.argsort(-counts, kind="stable")[: min(max_items, np.count_nonzero(counts))]
@@ -47,11 +54,10 @@ class ItemLinear:
         rows = np.full(n_items, -1, dtype=np.int64)
         rows[head] = np.arange(head.size)
         kept = rows[items] >= 0
-        matrix = sp.csr_matrix(
-            (np.ones(int(kept.sum()), np.float32), (users[kept], rows[items[kept]])),
-            shape=(n_users, head.size),
-        )
-        matrix.data[:] = 1.0  # duplicates were summed: binary again
+        values = np.ones(int(kept.sum()), np.float32) if weights is None else weights[kept].astype(np.float32)
+        matrix = sp.csr_matrix((values, (users[kept], rows[items[kept]])), shape=(n_users, head.size))
+        if weights is None:
+            matrix.data[:] = 1.0  # repeated pairs were summed: binary again (weighted pairs come distinct)
         gram = (matrix.T @ matrix).toarray().astype(np.float32)
         diagonal = np.diag_indices(head.size)
         if head.size:

@@ -75,6 +75,7 @@ import pandas as pd
 
 from .base import (
     CREATION_TIMESTAMP,
+    EVENT_WEIGHT,
     ITEM_ID,
     SCORE_DECIMALS,
     SECONDS_PER_DAY,
@@ -179,10 +180,14 @@ class UserPersonalization:
         self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
         self.user_tokens_ = categorical_tokens(users, USER_ID)
         self.recency_ = self._recency_weights()
+        weights = None
+        if EVENT_WEIGHT in interactions:  # eventsConfig: a (user, item) pair weighs what its weightiest interaction does
+            train = train.groupby([USER_ID, ITEM_ID], sort=False)[EVENT_WEIGHT].max().reset_index()
+            weights = train[EVENT_WEIGHT].to_numpy(np.float32, copy=True)  # LightFM needs writable buffers
         user_codes = _codes_of(train[USER_ID], self.user_ids_)
         item_codes = _codes_of(train[ITEM_ID], self.item_ids)
         self.linear_ = ItemLinear.fit(
-            user_codes, item_codes, len(self.user_ids_), len(self.item_ids), self.max_linear_items, self.l2_ratio
+            user_codes, item_codes, len(self.user_ids_), len(self.item_ids), self.max_linear_items, self.l2_ratio, weights
         )
         self.factors_ = Factors.fit(
             user_codes,
@@ -192,6 +197,7 @@ class UserPersonalization:
             self.user_tokens_,
             categorical_tokens(items, ITEM_ID),
             self.factor_settings,
+            weights,
         )
         self._fit_statistics(data, items)
         return self
@@ -317,6 +323,8 @@ def _core_columns(interactions: pd.DataFrame) -> pd.DataFrame:
     data[USER_ID] = data[USER_ID].astype(str)
     data[ITEM_ID] = data[ITEM_ID].astype(str)
     data[TIMESTAMP] = data[TIMESTAMP].astype(np.int64)
+    if EVENT_WEIGHT in interactions:
+        data[EVENT_WEIGHT] = interactions[EVENT_WEIGHT].astype(np.float32)
     return data
 
 
