@@ -53,6 +53,21 @@ class Model(Protocol):
 
 
 @runtime_checkable
+class RelatedItems(Protocol):
+    """A trained RELATED_ITEMS solution version: items related to a given item.
+
+    ``similar`` ranks items best first as (itemId, score), never the item itself;
+    an item the model cannot place (unknown, or without enough data) gets the
+    popular items, as the service answers. ``exclude`` removes items after scoring.
+    """
+
+    item_ids: list[str]
+    reports_scores: bool
+
+    def similar(self, item_id: str, num_results: int, exclude: set[str] | None = None) -> list[tuple[str, float]]: ...
+
+
+@runtime_checkable
 class ActionModel(Protocol):
     """A trained PERSONALIZED_ACTIONS solution version.
 
