@@ -28,6 +28,7 @@ MODELS = {
     "personalize::solution_version",
     "personalize::campaign",
     "personalize::event_tracker",
+    "personalize::recommender",
 }
 # moto's manual progression with times 2: the status moves on every second describe.
 CREATED = ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "ACTIVE", "ACTIVE"]

@@ -12,6 +12,7 @@ from .put_records import PutRecordsMixin
 from .ranking import RankingMixin
 from .recipes import RecipesMixin
 from .recommendations import RecommendationsMixin
+from .recommenders import RecommendersMixin
 from .schemas import SchemasMixin
 from .solutions import SolutionsMixin
 from .tags import TagsMixin
@@ -24,6 +25,7 @@ class PersonalizeBackend(
     DatasetUpdatesMixin,
     SolutionsMixin,
     CampaignsMixin,
+    RecommendersMixin,
     EventTrackersMixin,
     PutRecordsMixin,
     RankingMixin,

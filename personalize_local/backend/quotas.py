@@ -34,3 +34,6 @@ RUNNING_IMPORT_JOBS = Quota("RUNNING_IMPORT_JOBS", 5, "pending or in-progress da
 TRAINING_SOLUTION_VERSIONS = Quota("TRAINING_SOLUTION_VERSIONS", 20, "pending or in-progress solution versions per region")
 SOLUTIONS_PER_GROUP = Quota("SOLUTIONS_PER_GROUP", 10, "active solutions per dataset group")
 CAMPAIGNS_PER_GROUP = Quota("CAMPAIGNS_PER_GROUP", 5, "active campaigns per dataset group")
+# limits.md: "Total number of recommenders" per dataset group; creating-recommenders.md: "at most 15 recommenders per region".
+RECOMMENDERS_PER_GROUP = Quota("RECOMMENDERS_PER_GROUP", 5, "recommenders per dataset group")
+RECOMMENDERS = Quota("RECOMMENDERS", 15, "recommenders per region")
