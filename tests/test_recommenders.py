@@ -306,6 +306,15 @@ def test_five_recommenders_a_dataset_group(aws: Clients, shop: str) -> None:
     assert "5 recommenders per dataset group" in message
 
 
+def test_fifteen_recommenders_a_region(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_RECOMMENDERS", "2")
+    shop_arn, video_arn = group_for(aws, SHOP), group_for(aws, VIDEO)
+    aws.personalize.create_recommender(name="a", datasetGroupArn=shop_arn, recipeArn=use_case("aws-ecomm-popular-items-by-views"))
+    aws.personalize.create_recommender(name="b", datasetGroupArn=video_arn, recipeArn=use_case("aws-vod-most-popular"))
+    message = fails("LimitExceededException", aws.personalize.create_recommender, name="c", datasetGroupArn=video_arn, recipeArn=use_case("aws-vod-trending-now"))
+    assert "2 recommenders per region" in message
+
+
 @pytest.mark.parametrize("config, member", [
     ({"itemExplorationConfig": {"explorationWeight": "1.5"}}, "explorationWeight"),
     ({"itemExplorationConfig": {"explorationWeight": "nan"}}, "explorationWeight"),
