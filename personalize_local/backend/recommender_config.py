@@ -61,7 +61,7 @@ class Setup:
     def members(self) -> dict[str, Any]:
         exploration = self.exploration
         return {
-            **self.given,
+            **{key: value for key, value in self.given.items() if key != "itemExplorationConfig"},
             **({"itemExplorationConfig": exploration} if exploration else {}),
             "minRecommendationRequestsPerSecond": self.given.get("minRecommendationRequestsPerSecond", DEFAULT_REQUESTS_PER_SECOND),
             "enableMetadataWithRecommendations": bool(self.given.get("enableMetadataWithRecommendations", False)),

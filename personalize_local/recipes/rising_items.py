@@ -14,6 +14,7 @@ interactions per hour.
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Sequence
 
 import numpy as np
@@ -67,4 +68,4 @@ class RisingItems:
     ) -> list[tuple[str, float]]:
         """The trending ranking minus ``exclude``; user and history are ignored."""
         excluded = exclude or set()
-        return [(item, score) for item, score in self._ranked if item not in excluded][:num_results]
+        return list(islice(((item, score) for item, score in self._ranked if item not in excluded), num_results))
