@@ -69,6 +69,9 @@ class CoOccurrence:
             allowed = scores > 0
             allowed[[self.item_index_[i] for i in skip if i in self.item_index_]] = False
             candidates = np.flatnonzero(allowed)
+            if candidates.size > num_results > 0:  # only items scoring at least the k-th best can make the list
+                kth = np.partition(scores[candidates], candidates.size - num_results)[candidates.size - num_results]
+                candidates = candidates[scores[candidates] >= kth]
             # Best score first; ties go to the more popular item, then to catalog order.
             order = np.lexsort((candidates, -self.counts_[candidates], -scores[candidates]))[:num_results]
             related = [(self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS)) for i in candidates[order]]
@@ -76,16 +79,24 @@ class CoOccurrence:
         return related + [(item, 0.0) for item, _ in fill]
 
     def _scores(self, code: int) -> np.ndarray:
-        users = self.items_users_.indices[self.items_users_.indptr[code] : self.items_users_.indptr[code + 1]]
-        co = np.asarray(self.users_items_[users].sum(axis=0)).ravel()
+        co = self._co_occurrences(code)
         norms = np.sqrt(self.counts_ * self.counts_[code])
-        scores = np.divide(co, norms, out=np.zeros_like(co, dtype=np.float64), where=norms > 0)
+        scores = np.divide(co, norms, out=np.zeros(co.size), where=norms > 0)
         if self.tokens_ is not None and self.tokens_[code].nnz:
             weight = self.counts_[code] / (self.counts_[code] + COLD_INTERACTIONS)
-            alike = np.asarray((self.tokens_ @ self.tokens_[code].T).todense()).ravel()
+            alike = self.tokens_ @ self.tokens_[code].toarray().ravel()
             scores = weight * scores + (1 - weight) * alike
         scores[code] = 0.0
         return scores
+
+    def _co_occurrences(self, code: int) -> np.ndarray:
+        """Per item, how many of the users of item ``code`` interacted with it: their rows of the matrix, counted."""
+        by_item, by_user = self.items_users_, self.users_items_
+        users = by_item.indices[by_item.indptr[code] : by_item.indptr[code + 1]]
+        starts, lengths = by_user.indptr[users], np.diff(by_user.indptr)[users]
+        # The positions of those rows' entries, gathered without a Python loop over the users.
+        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return np.bincount(by_user.indices[positions], minlength=len(self.item_ids)).astype(np.float64)
 
 
 def _unit_token_rows(item_ids: list[str], tokens: dict[str, list[str]]) -> sp.csr_matrix:
