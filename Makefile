@@ -27,6 +27,7 @@ bench: install
 	$(BIN)/python bench/bench_training.py
 	$(BIN)/python bench/bench_sample.py
 	$(BIN)/python bench/bench_actions.py
+	$(BIN)/python bench/bench_filters.py
 	$(BIN)/python bench/bench_recommenders.py
 
 clean:

@@ -420,3 +420,52 @@ def test_runtime_errors(aws: Clients, trained: tuple[ActionGroup, str]) -> None:
     message = fails("InvalidInputException", runtime.get_action_recommendations, campaignArn=items_campaign, userId="user-1")
     assert "GetRecommendations" in message
 
+
+
+# Filters (action-recommendation-filter-examples.md) ---------------------------------------------------------
+
+
+def action_filter(c: Clients, group: ActionGroup, expression: str, name: str) -> str:
+    p = c.personalize
+    arn = p.create_filter(name=name, datasetGroupArn=group.group.dataset_group_arn, filterExpression=expression)["filterArn"]
+    assert wait(lambda: p.describe_filter(filterArn=arn)["filter"])["status"] == "ACTIVE"
+    return arn
+
+
+def filtered_actions(c: Clients, campaign_arn: str, user: str, filter_arn: str, n: int = 10, **values: str) -> list[str]:
+    request: dict[str, Any] = {"campaignArn": campaign_arn, "userId": user, "numResults": n, "filterArn": filter_arn}
+    if values:
+        request["filterValues"] = values
+    return ids(c.runtime.get_action_recommendations(**request)["actionList"])
+
+
+def test_action_filters_on_the_actions_data(aws: Clients, trained: tuple[ActionGroup, str]) -> None:
+    group, campaign = trained
+    everything = ids(recommended_actions(aws, campaign, "user-0", n=100))
+    by_category = action_filter(aws, group, "EXCLUDE ActionID WHERE Actions.CATEGORY IN ($CATEGORY)", "by-category")
+    kept = filtered_actions(aws, campaign, "user-0", by_category, CATEGORY='"purchase"')
+    assert kept == [a for a in everything if a not in {"comedy-club", "horror-club", "expired-offer"}]
+    valuable = action_filter(aws, group, "INCLUDE ActionID WHERE Actions.VALUE > ($VALUE)", "valuable")
+    assert set(filtered_actions(aws, campaign, "user-0", valuable, VALUE="4")) == {"comedy-club", "horror-club", "loyalty"}
+    # One result asked: the best action that passes.
+    assert filtered_actions(aws, campaign, "user-0", by_category, n=1, CATEGORY='"purchase"') == kept[:1]
+
+
+def test_action_filters_on_the_users_action_interactions_at_once(aws: Clients, trained: tuple[ActionGroup, str]) -> None:
+    group, campaign = trained
+    declined = action_filter(aws, group, 'EXCLUDE ActionID WHERE Action_Interactions.EVENT_TYPE IN ("Not taken", "NOT_TAKEN")', "declined")
+    # user-1 declined the comedy club and (not a third user) the loyalty program.
+    assert {"comedy-club", "loyalty"}.isdisjoint(filtered_actions(aws, campaign, "user-1", declined))
+    assert "app" in filtered_actions(aws, campaign, "user-12", declined)
+    aws.events.put_action_interactions(trackingId=tracking_id(aws, group), actionInteractions=[now_event("app", "Not taken", userId="user-12")])
+    assert "app" not in filtered_actions(aws, campaign, "user-12", declined)
+
+
+def test_action_filter_errors(aws: Clients, trained: tuple[ActionGroup, str]) -> None:
+    group, campaign = trained
+    items = action_filter(aws, group, 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")', "items")
+    message = fails("InvalidInputException", aws.runtime.get_action_recommendations, campaignArn=campaign, userId="user-0", filterArn=items)
+    assert "ActionID" in message and "filterArn" in message
+    message = fails("InvalidInputException", aws.personalize.create_filter, name="mixed", datasetGroupArn=group.group.dataset_group_arn,
+                    filterExpression='EXCLUDE ActionID WHERE Items.GENRES IN ("comedy")')
+    assert "ActionID" in message

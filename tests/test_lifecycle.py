@@ -28,6 +28,7 @@ MODELS = {
     "personalize::solution_version",
     "personalize::campaign",
     "personalize::event_tracker",
+    "personalize::filter",
     "personalize::recommender",
 }
 # moto's manual progression with times 2: the status moves on every second describe.
@@ -145,6 +146,12 @@ def test_manual_walks_every_models_statuses(stepwise: Clients) -> None:
     describe_tracker = lambda: p.describe_event_tracker(eventTrackerArn=tracker_arn)["eventTracker"]  # noqa: E731
     assert statuses(describe_tracker, 5) == CREATED
 
+    filter_arn = p.create_filter(
+        name="f", datasetGroupArn=group_arn, filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")'
+    )["filterArn"]
+    describe_filter = lambda: p.describe_filter(filterArn=filter_arn)["filter"]  # noqa: E731
+    assert statuses(describe_filter, 5) == CREATED
+
     solution_arn = p.create_solution(name="sol", datasetGroupArn=group_arn, recipeArn=USER_PERSONALIZATION)["solutionArn"]
     describe_solution = lambda: p.describe_solution(solutionArn=solution_arn)["solution"]  # noqa: E731
     assert statuses(describe_solution, 5) == CREATED
@@ -174,6 +181,8 @@ def test_manual_walks_every_models_statuses(stepwise: Clients) -> None:
     assert statuses(describe_solution, 5) == DELETED
     p.delete_event_tracker(eventTrackerArn=tracker_arn)
     assert statuses(describe_tracker, 5) == DELETED
+    p.delete_filter(filterArn=filter_arn)
+    assert statuses(describe_filter, 5) == DELETED
     p.delete_dataset(datasetArn=dataset_arn)
     assert statuses(describe_dataset, 5) == DELETED
     p.delete_dataset_group(datasetGroupArn=group_arn)

@@ -8,6 +8,7 @@ from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
+from .filters import FiltersMixin
 from .put_records import PutRecordsMixin
 from .ranking import RankingMixin
 from .recipes import RecipesMixin
@@ -27,6 +28,7 @@ class PersonalizeBackend(
     CampaignsMixin,
     RecommendersMixin,
     EventTrackersMixin,
+    FiltersMixin,
     PutRecordsMixin,
     RankingMixin,
     RecommendationsMixin,

@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..recipes.catalog import get_recipe
 from ..wire.errors import InvalidInputException, ResourceInUseException
 from . import quotas
 from .core import BackendCore, Resource, now
@@ -20,6 +21,9 @@ EXPLORATION: Exploration = {
     "explorationItemAgeCutOff": ("30", lambda x: x > 0.0, "a positive, finite number of days"),
 }
 DEFAULT_TPS = 1
+# Recipe categories whose solution versions no campaign serves, and what serves them instead
+# (user-segmentation-recipes.md: segments come from batch segment jobs).
+NOT_DEPLOYABLE = {"USER_SEGMENTATION": "get its user segments with CreateBatchSegmentJob"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,17 @@ def _accepted(value: str, accepts: Callable[[float], bool]) -> bool:
     return math.isfinite(number) and accepts(number)
 
 
+def _deployable(version: SolutionVersion) -> SolutionVersion:
+    recipe = get_recipe(version.solution.recipe_arn)
+    instead = NOT_DEPLOYABLE.get(recipe.category)
+    if instead:
+        raise InvalidInputException(
+            f"The solution version {version.arn} at 'solutionVersionArn' was trained with {recipe.name}, "
+            f"a {recipe.category} recipe, which campaigns don't serve: {instead}."
+        )
+    return version
+
+
 def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> dict[str, Any]:
     """The config as given, checked against the version's recipe (defaults are filled in by Deployment)."""
     config = dict(given or {})
@@ -167,7 +182,7 @@ class CampaignsMixin(BackendCore):
         campaign_config: dict[str, Any] | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        version: SolutionVersion = self.require_active("solution-version", solution_version_arn)
+        version = _deployable(self.require_active("solution-version", solution_version_arn))
         quotas.CAMPAIGNS_PER_GROUP.check(
             self.find(KIND, lambda c: c.solution_version.dataset_group_arn == version.dataset_group_arn)
         )
@@ -203,7 +218,7 @@ class CampaignsMixin(BackendCore):
         if campaign.latest_update is not None and campaign.latest_update.busy:
             raise ResourceInUseException(f"The campaign {campaign_arn} is already being updated.")
         current = campaign.serving
-        version = self.require_active("solution-version", solution_version_arn) if solution_version_arn else current.solution_version
+        version = _deployable(self.require_active("solution-version", solution_version_arn)) if solution_version_arn else current.solution_version
         config = campaign_config if campaign_config is not None else current.campaign_config
         update = CampaignUpdate(
             arn=campaign.arn,

@@ -60,6 +60,8 @@ MODELS: dict[str, tuple[str, ...]] = {
     "solution_version": (),
     "campaign": DELETE,
     "event_tracker": DELETE,
+    # API_Filter.md lists no statuses: a filter's are those most resources have.
+    "filter": DELETE,
     "recommender": DELETE,
 }
 PREFIX = "personalize::"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ..filters import Request
 from ..recipes.ranking import rank
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .recommendations import RecommendationsMixin
@@ -23,14 +24,15 @@ class RankingMixin(RecommendationsMixin):
         filter_values: dict[str, str] | None = None,
         metadata_columns: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
-        for member, value in (("filterArn", filter_arn), ("metadataColumns", metadata_columns)):
-            if value:
-                raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
+        if metadata_columns:
+            raise NotYetSupportedException("metadataColumns is not supported by personalize-local yet.")
         if len(input_list) > MAX_INPUT_ITEMS:
             raise InvalidInputException(f"Value at 'inputList' has {len(input_list)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
         campaign, _ = self._serving("GetPersonalizedRanking", campaign_arn)
         version = campaign.solution_version
-        ranked = rank(version.model, user_id, self._history(version, user_id), input_list)
+        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, Request(user_id), input_list)
+        candidates = [item for item in input_list if item not in refused]
+        ranked = rank(version.model, user_id, self._history(version, user_id), candidates)
         return {
             "personalizedRanking": [{"itemId": item, "score": score} for item, score in ranked],
             "recommendationId": f"RID-{uuid.uuid4()}",

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
+from ..filters import Request
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
@@ -14,11 +16,48 @@ from .solutions import SolutionVersion
 DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
 MAX_NUM_RESULTS = 500
+Ranked = list[tuple[str, float]]
+# (backend, campaign, userId, itemId, numResults, items a filter keeps out) -> (itemId, score), best first
+Answerer = Callable[["RecommendationsMixin", Campaign, "str | None", "str | None", int, "set[str]"], Ranked]
+
+
+def _for_user(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+    version = campaign.solution_version
+    weight, cutoff_days = campaign.exploration
+    history = backend._history(version, user_id)
+    return version.model.recommend(user_id, history, n, refused, exploration_weight=weight, exploration_item_age_cutoff_days=cutoff_days)
+
+
+def _related(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+    return campaign.solution_version.model.similar(item_id, n, refused)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How campaigns of a recipe category answer: the member they need, said how, and the answer."""
+
+    required: str | None
+    purpose: str
+    answer: Answerer
+
+
+# By the guide's category, not recipeType: Popularity-Count reports USER_PERSONALIZATION, yet its POPULAR_ITEMS
+# list needs a user only with a filter; RELATED_ITEMS need itemId and use userId only for filters
+# (working-with-predefined-recipes.md, API_RS_GetRecommendations.md).
+ANSWERS: dict[str, Answer] = {
+    "USER_PERSONALIZATION": Answer("userId", "recommend for a user", _for_user),
+    "POPULAR_ITEMS": Answer(None, "recommend the same items to everybody", _for_user),
+    "RELATED_ITEMS": Answer("itemId", "recommend items related to an item", _related),
+}
 # API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
-# The runtime operation that answers a campaign, by its recipe's category; GetRecommendations for the others.
-ANSWERED_BY = {"PERSONALIZED_ACTIONS": "GetActionRecommendations", "PERSONALIZED_RANKING": "GetPersonalizedRanking"}
+# The operation that answers campaigns of the other categories.
+ANSWERED_BY = {
+    "PERSONALIZED_RANKING": "GetPersonalizedRanking",
+    "PERSONALIZED_ACTIONS": "GetActionRecommendations",
+    "USER_SEGMENTATION": "CreateBatchSegmentJob",
+}
 
 
 class RecommendationsMixin(BackendCore):
@@ -39,7 +78,7 @@ class RecommendationsMixin(BackendCore):
             raise InvalidInputException("Value null at 'campaignArn': give campaignArn or recommenderArn.")
         if campaign_arn and recommender_arn:
             raise InvalidInputException("Values at 'campaignArn' and 'recommenderArn': give one of them, not both.")
-        for member, value in (("filterArn", filter_arn), ("promotions", promotions), ("metadataColumns", metadata_columns)):
+        for member, value in (("promotions", promotions), ("metadataColumns", metadata_columns)):
             if value:
                 raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
         _check_num_results(num_results, MAX_NUM_RESULTS)
@@ -49,21 +88,17 @@ class RecommendationsMixin(BackendCore):
             )
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         version = campaign.solution_version
-        # By the guide's category, not recipeType: Popularity-Count reports USER_PERSONALIZATION, yet its
-        # POPULAR_ITEMS list needs a user only with a filter (working-with-predefined-recipes.md).
-        if recipe.category == "USER_PERSONALIZATION" and not user_id:
-            raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend for a user.")
-        weight, cutoff_days = campaign.exploration
+        how = ANSWERS[recipe.category]
+        given = {"userId": user_id, "itemId": item_id}
+        if how.required and not given[how.required]:
+            raise InvalidInputException(f"Value null at '{how.required}': campaigns of {recipe.name} {how.purpose}.")
         model = version.model
-        items = model.recommend(
-            user_id,
-            self._history(version, user_id),
-            num_results if num_results is not None else DEFAULT_NUM_RESULTS,
-            exploration_weight=weight,
-            exploration_item_age_cutoff_days=cutoff_days,
-        )
+        # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
+        request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
+        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, model.item_ids)
+        items = how.answer(self, campaign, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, refused)
         return {
-            # Recipes whose scores the service does not show (popularity) answer with item IDs alone.
+            # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
             "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in items],
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
@@ -78,9 +113,6 @@ class RecommendationsMixin(BackendCore):
     ) -> dict[str, Any]:
         if not campaign_arn:
             raise InvalidInputException("Value null at 'campaignArn': give the ARN of a campaign of a PERSONALIZED_ACTIONS recipe.")
-        for member, value in (("filterArn", filter_arn), ("filterValues", filter_values)):
-            if value:
-                raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
         _check_num_results(num_results, MAX_NUM_ACTIONS)
         campaign, recipe = self._serving("GetActionRecommendations", campaign_arn)
         if not user_id:
@@ -94,17 +126,22 @@ class RecommendationsMixin(BackendCore):
             if action_interactions
             else []
         )
+        current = actions.table.frame() if actions else None
+        known = current["ACTION_ID"].astype(str) if current is not None else version.model.action_ids
+        refused = self.filtered_out(filter_arn, filter_values, group_arn, Request(user_id), known, target="ACTION_ID")
+        # Every action ranked, then the filter: the answer still holds numResults actions when enough pass.
         ranked = version.model.recommend_actions(
             user_id,
             self._history(version, user_id),
             recent,
-            num_results if num_results is not None else DEFAULT_NUM_ACTIONS,
+            len(known),
             now=time.time(),
             # The Actions dataset as it is now: new actions are explored and expirations apply at once.
-            actions=actions.table.frame() if actions else None,
+            actions=current,
         )
+        wanted = num_results if num_results is not None else DEFAULT_NUM_ACTIONS
         return {
-            "actionList": [{"actionId": action, "score": score} for action, score in ranked],
+            "actionList": [{"actionId": action, "score": score} for action, score in ranked if action not in refused][:wanted],
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
 

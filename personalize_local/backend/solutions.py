@@ -10,11 +10,12 @@ import pandas as pd
 
 from ..data.schemas import dataset_label
 from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data, check_minimum_data, check_solution_config
-from ..recipes.base import ActionModel, Model
+from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
 from ..recipes.training import check_tuning_config, train_version
 from ..recipes.catalog import get_legacy_recipe, get_recipe
+from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from ..wire.errors import (
     InvalidInputException,
     NotYetSupportedException,
@@ -26,6 +27,7 @@ from ..wire.errors import (
 from . import quotas
 from .auto_training import Schedule, schedule_for
 from .core import BackendCore, Resource, now, short_id
+from .datasets import Dataset
 from .lifecycle import CREATE, Apply, JobFailed
 
 log = logging.getLogger(__name__)
@@ -158,7 +160,7 @@ class SolutionVersion(Resource):
     training_mode: str = "FULL"
     training_type: str = "MANUAL"
     training_hours: float | None = None
-    model: Model | ActionModel | None = None
+    model: TrainedModel | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     # What the version knows of each user: their items in its training data, oldest first ...
     histories: dict[str, list[str]] = field(default_factory=dict)
@@ -473,7 +475,10 @@ class SolutionsMixin(BackendCore):
         if dataset is None:
             return None
         newer = [name for name, added in dataset.columns_added.items() if added > solution.creation_date_time]
-        return dataset.table.frame().drop(columns=newer)
+        frame = dataset.table.frame().drop(columns=newer)
+        # How the schema reads each field (categorical, textual...), for the recipes; on this snapshot only.
+        frame.attrs[FIELD_KINDS] = schema_field_kinds(dataset.schema.parsed.fields)
+        return frame
 
     def _train(self, version: SolutionVersion, data: TrainingData) -> Apply:
         solution = version.solution

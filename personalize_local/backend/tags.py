@@ -15,6 +15,7 @@ TAGGABLE = (
     "solution-version",
     "campaign",
     "event-tracker",
+    "filter",
     "recommender",
 )
 

@@ -5,8 +5,9 @@ replaces the bulk data only, never what was recorded individually.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 # The column that identifies a record, where a newer record replaces an older one (INCREMENTAL imports).
@@ -24,6 +25,9 @@ class DatasetTable:
         self._recorded_frame: pd.DataFrame | None = None
         # Positions in _recorded by USER_ID, so one user's recent events are found without a scan.
         self._by_user: dict[str, list[int]] = {}
+        # How many times the bulk data has changed, and its positions by USER_ID (built when first asked).
+        self._bulk_revision = 0
+        self._bulk_by_user: Mapping[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self._bulk) + len(self._recorded)
@@ -32,6 +36,11 @@ class DatasetTable:
     def recorded_count(self) -> int:
         """How many records have arrived one by one so far: a mark to read later arrivals from."""
         return len(self._recorded)
+
+    @property
+    def revision(self) -> tuple[int, int]:
+        """Changes whenever the rows do: what was computed from an earlier revision is stale."""
+        return self._bulk_revision, len(self._recorded)
 
     def frame(self, recorded_users: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Bulk rows, then recorded rows; ``recorded_users`` renames the USER_ID of recorded rows."""
@@ -48,14 +57,21 @@ class DatasetTable:
         self.columns += new
         self._bulk = self._bulk.assign(**{name: pd.Series(None, index=self._bulk.index, dtype=object) for name in new})
         self._recorded_frame = None
+        self._bulk_changed()
 
     def replace(self, frame: pd.DataFrame) -> None:
         """A FULL import: the bulk data becomes ``frame``; recorded rows stay."""
         self._bulk = frame.reset_index(drop=True)
+        self._bulk_changed()
 
     def append(self, frame: pd.DataFrame) -> None:
         """An INCREMENTAL import: ``frame`` joins the bulk data, replacing records with the same key."""
         self._bulk = _concat(self._bulk, frame, self.key)
+        self._bulk_changed()
+
+    def _bulk_changed(self) -> None:
+        self._bulk_revision += 1
+        self._bulk_by_user = None
 
     def record(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
@@ -67,6 +83,15 @@ class DatasetTable:
     def recorded_for(self, user_id: str, since: int = 0) -> list[dict[str, Any]]:
         """The user's records that arrived at or after the mark ``since``, in arrival order."""
         return [self._recorded[i] for i in self._by_user.get(user_id, ()) if i >= since]
+
+    def user_rows(self, user_id: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The user's rows as tuples of ``columns``: bulk rows in file order, then recorded rows in arrival order."""
+        if self._bulk_by_user is None:
+            has_users = "USER_ID" in self._bulk.columns and not self._bulk.empty
+            self._bulk_by_user = self._bulk.groupby("USER_ID", sort=False).indices if has_users else {}
+        positions = self._bulk_by_user.get(user_id)
+        bulk = list(zip(*(self._bulk[c].to_numpy()[positions] for c in columns))) if positions is not None else []
+        return bulk + [tuple(row.get(c) for c in columns) for row in self.recorded_for(user_id)]
 
 
 def _concat(first: pd.DataFrame, second: pd.DataFrame, key: str | None) -> pd.DataFrame:

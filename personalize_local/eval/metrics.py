@@ -34,10 +34,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..recipes import fit_recipe
-from ..recipes.objective import METRIC as OBJECTIVE_METRIC
-from ..recipes.objective import Objective, average_rewards
-from ..recipes.base import ITEM_ID, USER_ID, catalog, chronological
+from ..recipes.base import ITEM_ID, USER_ID, chronological
 
 MAX_K = 25
 NDCG_KS = (5, 10, 25)
@@ -135,34 +132,3 @@ def compute_metrics(
     means = {name: total / n_users if n_users else 0.0 for name, total in totals.items()}
     means["coverage"] = len(recommended_items) / catalog_size if catalog_size else 0.0
     return {name: round(means[name], DECIMALS) for name in METRIC_NAMES}
-
-
-def evaluate_items(
-    recipe_arn: str,
-    interactions: pd.DataFrame,
-    items: pd.DataFrame | None,
-    users: pd.DataFrame | None,
-    hyperparameters: Mapping[str, str],
-    seed: int = 0,
-    objective: Objective | None = None,
-) -> dict[str, float]:
-    """Split, train on the training users, score the test users' next items.
-
-    The model is fitted without the minimum data check: the rules apply to the
-    whole dataset, not to the 90% training share. Coverage is relative to every
-    item of the Interactions and Items datasets. With an optimization objective,
-    average_rewards_at_k joins the metrics (optimizing-solution-for-objective.md).
-    """
-    train_df, test_inputs, test_holdout = split_for_evaluation(interactions, seed)
-    model = fit_recipe(recipe_arn, train_df, items, users, hyperparameters, seed, objective)
-    recommended: dict[str, list[str]] = {}
-
-    def recommend(user: str, history: Sequence[str], k: int) -> list[str]:
-        recommended[user] = [item for item, _ in model.recommend(user, history, k)]
-        return recommended[user]
-
-    metrics = compute_metrics(recommend, test_inputs, test_holdout, len(catalog(interactions, items)))
-    if objective is not None:
-        rewards = average_rewards(recommended, test_holdout, objective.rewards(items), MAX_K)
-        metrics[OBJECTIVE_METRIC] = round(rewards, DECIMALS)
-    return metrics

@@ -18,17 +18,26 @@ from typing import Mapping, Protocol
 import pandas as pd
 
 from ..data.schemas import dataset_label
-from .base import ITEM_ID, USER_ID, ActionModel, Model, TrainingError, unique_interactions
-from .hyperparameters import Value, check_solution_config, parse_hyperparameters
+from .affinity import ItemAffinity, ItemAttributeAffinity
+from .base import ITEM_ID, USER_ID, ActionModel, Model, TrainedModel, TrainingError, unique_interactions
+from .hyperparameters import Value, check_solution_config, configured_hyperparameters, parse_hyperparameters
 from .next_best_action import NextBestAction
 from .objective import Objective, ObjectiveModel
 from .popularity import PopularityCount
+from .similar_items import SimilarItems
+from .sims import Sims
+from .trending import TrendingNow
 from .user_personalization import UserPersonalization
 
 USER_PERSONALIZATION_ARN = "arn:aws:personalize:::recipe/aws-user-personalization"
 PERSONALIZED_RANKING_ARN = "arn:aws:personalize:::recipe/aws-personalized-ranking"
 POPULARITY_COUNT_ARN = "arn:aws:personalize:::recipe/aws-popularity-count"
 NEXT_BEST_ACTION_ARN = "arn:aws:personalize:::recipe/aws-next-best-action"
+TRENDING_NOW_ARN = "arn:aws:personalize:::recipe/aws-trending-now"
+SIMS_ARN = "arn:aws:personalize:::recipe/aws-sims"
+SIMILAR_ITEMS_ARN = "arn:aws:personalize:::recipe/aws-similar-items"
+ITEM_AFFINITY_ARN = "arn:aws:personalize:::recipe/aws-item-affinity"
+ITEM_ATTRIBUTE_AFFINITY_ARN = "arn:aws:personalize:::recipe/aws-item-attribute-affinity"
 
 MIN_INTERACTIONS = 1000
 MIN_ACTIVE_USERS = 25
@@ -46,7 +55,7 @@ class Trainer(Protocol):
         interactions: pd.DataFrame,
         items: pd.DataFrame | None = None,
         users: pd.DataFrame | None = None,
-    ) -> Model | ActionModel: ...
+    ) -> TrainedModel: ...
 
 
 TRAINERS: dict[str, type[Trainer]] = {
@@ -55,6 +64,11 @@ TRAINERS: dict[str, type[Trainer]] = {
     PERSONALIZED_RANKING_ARN: UserPersonalization,
     POPULARITY_COUNT_ARN: PopularityCount,
     NEXT_BEST_ACTION_ARN: NextBestAction,
+    TRENDING_NOW_ARN: TrendingNow,
+    SIMS_ARN: Sims,
+    SIMILAR_ITEMS_ARN: SimilarItems,
+    ITEM_AFFINITY_ARN: ItemAffinity,
+    ITEM_ATTRIBUTE_AFFINITY_ARN: ItemAttributeAffinity,
 }
 
 
@@ -82,15 +96,22 @@ RECORD_IDS = {"ACTIONS": "ACTION_ID"}
 __all__ = [
     "EXTRA_DATASETS",
     "ActionModel",
+    "ITEM_AFFINITY_ARN",
+    "ITEM_ATTRIBUTE_AFFINITY_ARN",
     "Model",
     "NEXT_BEST_ACTION_ARN",
     "POPULARITY_COUNT_ARN",
+    "SIMILAR_ITEMS_ARN",
+    "SIMS_ARN",
     "TRAINERS",
+    "TRENDING_NOW_ARN",
+    "TrainedModel",
     "TrainingError",
     "USER_PERSONALIZATION_ARN",
     "check_extra_data",
     "check_minimum_data",
     "check_solution_config",
+    "configured_hyperparameters",
     "fit_recipe",
 ]
 
@@ -141,12 +162,13 @@ def fit_recipe(
     seed: int = 0,
     objective: Objective | None = None,
     **datasets: pd.DataFrame | None,
-) -> Model | ActionModel:
+) -> TrainedModel:
     """Fit the recipe's model; callers check the minimum data first where the service does.
 
-    ``hyperparameters`` are the solution's algorithmHyperParameters, which CreateSolution checked;
-    ``objective`` its optimizationObjective, which then weighs in every ranking; ``datasets``
-    the recipe's EXTRA_DATASETS, by keyword.
+    ``hyperparameters`` are the solution's algorithm and feature transformation hyperparameters
+    (``configured_hyperparameters``), which CreateSolution checked; ``objective`` its
+    optimizationObjective, which then weighs in every ranking; ``datasets`` the recipe's
+    EXTRA_DATASETS, by keyword.
     """
     trainer_class = TRAINERS.get(recipe_arn)
     if trainer_class is None:

@@ -53,21 +53,6 @@ class Model(Protocol):
 
 
 @runtime_checkable
-class RelatedItems(Protocol):
-    """A trained RELATED_ITEMS solution version: items related to a given item.
-
-    ``similar`` ranks items best first as (itemId, score), never the item itself;
-    an item the model cannot place (unknown, or without enough data) gets the
-    popular items, as the service answers. ``exclude`` removes items after scoring.
-    """
-
-    item_ids: list[str]
-    reports_scores: bool
-
-    def similar(self, item_id: str, num_results: int, exclude: set[str] | None = None) -> list[tuple[str, float]]: ...
-
-
-@runtime_checkable
 class ActionModel(Protocol):
     """A trained PERSONALIZED_ACTIONS solution version.
 
@@ -90,6 +75,56 @@ class ActionModel(Protocol):
         actions: pd.DataFrame | None = None,
     ) -> list[tuple[str, float]]: ...
 
+
+
+@runtime_checkable
+class RelatedItems(Protocol):
+    """A trained RELATED_ITEMS solution version: items related to a given item.
+
+    ``similar`` ranks items best first as (itemId, score), never the item itself;
+    an item the model cannot place (unknown, or without enough data) gets the
+    popular items, as the service answers. ``exclude`` removes items after scoring.
+    """
+
+    item_ids: list[str]
+    reports_scores: bool
+
+    def similar(self, item_id: str, num_results: int, exclude: set[str] | None = None) -> list[tuple[str, float]]: ...
+
+
+class UnknownSegmentInput(LookupError):
+    """A segment was asked for an item or item attribute the solution version was not trained with."""
+
+
+@runtime_checkable
+class ItemSegmenter(Protocol):
+    """A trained USER_SEGMENTATION solution version by item (Item-Affinity).
+
+    ``segment`` ranks users best first as (userId, score): the users most likely
+    to interact with the item. ``item_ids`` are the items it knows; it raises
+    UnknownSegmentInput for any other.
+    """
+
+    item_ids: list[str]
+
+    def segment(self, item_id: str, num_results: int) -> list[tuple[str, float]]: ...
+
+
+@runtime_checkable
+class AttributeSegmenter(Protocol):
+    """A trained USER_SEGMENTATION solution version by item attributes (Item-Attribute-Affinity).
+
+    ``segment_by_attributes`` ranks users best first as (userId, score): the users
+    most likely to interact with items having every (field, value) pair given
+    (``ITEMS.field = "value" AND ...`` in a batch segment job's input). Raises
+    UnknownSegmentInput when no item of the training data has them all.
+    """
+
+    def segment_by_attributes(self, attributes: Sequence[tuple[str, str]], num_results: int) -> list[tuple[str, float]]: ...
+
+
+# What fitting a recipe gives: one of the capabilities above, per the recipe's category.
+TrainedModel = Model | RelatedItems | ItemSegmenter | AttributeSegmenter | ActionModel
 
 RECORD_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE)
 

@@ -184,6 +184,11 @@ def check_solution_config(recipe_arn: str, config: Mapping[str, Any]) -> None:
     _check_hpo_ranges(recipe_arn, table, ranges)
 
 
+def configured_hyperparameters(config: Mapping[str, Any]) -> dict[str, str]:
+    """The hyperparameters a solutionConfig sets, from every member that carries them (names don't repeat)."""
+    return {name: text for member in (ALGORITHM, FEATURE_TRANSFORMATION) for name, text in (config.get(member) or {}).items()}
+
+
 def parse_hyperparameters(recipe_arn: str, given: Mapping[str, str]) -> dict[str, Value]:
     """Typed values of hyperparameters CreateSolution accepted. Names not given stay absent, so
     each trainer keeps its own default for them."""

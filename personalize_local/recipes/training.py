@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..wire.errors import InvalidInputException
-from . import TRAINERS, fit_recipe
+from . import TRAINERS, configured_hyperparameters, fit_recipe
 from .base import ActionModel, Model
 from .catalog import get_recipe
 from .objective import Objective
@@ -197,7 +197,7 @@ def train_version(
     def evaluated(arn: str, hyperparameters: Mapping[str, str]) -> dict[str, float]:
         return evaluate(arn, interactions, items, users, hyperparameters, objective=objective, **extras)
 
-    given = dict(config.get("algorithmHyperParameters") or {})
+    given = configured_hyperparameters(config)
     if perform_auto_ml:
         metric = (config.get("autoMLConfig") or {}).get("metricName", OBJECTIVE)
         recipe_arn = choose_recipe(automl_candidates(config, list(TRAINERS)), metric, evaluated).recipe_arn

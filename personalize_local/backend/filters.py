@@ -1,0 +1,108 @@
+"""Filters: Create, Describe, List, Delete; and what a filter lets through at runtime."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from ..filters import CheckedFilter, FilterError, Request, check, parse, select
+from ..filters.validation import TARGETS
+from ..wire.errors import InvalidInputException
+from . import quotas
+from .core import BackendCore, Resource
+
+KIND = "filter"
+
+
+@dataclass
+class Filter(Resource):
+    dataset_group_arn: str = ""
+    filter_expression: str = ""
+    checked: CheckedFilter | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.summary(), "filterExpression": self.filter_expression}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "filterArn": self.arn,
+            "datasetGroupArn": self.dataset_group_arn,
+            "status": self.status,
+            "failureReason": self.failure_reason,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+
+class FiltersMixin(BackendCore):
+    def create_filter(
+        self, name: str, dataset_group_arn: str, filter_expression: str, tags: list[dict[str, str]] | None = None
+    ) -> dict[str, Any]:
+        self.require_active("dataset-group", dataset_group_arn)
+        datasets = self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)
+        try:
+            checked = check(parse(filter_expression), {d.dataset_type: d.schema.parsed for d in datasets})
+        except FilterError as error:
+            raise InvalidInputException(str(error)) from None
+        in_group = self.find(KIND, lambda f: f.dataset_group_arn == dataset_group_arn)
+        quotas.FILTERS_PER_GROUP.check(in_group)
+        fields = checked.expression.dataset_fields().union(*(f.checked.expression.dataset_fields() for f in in_group))
+        quotas.FILTER_FIELDS_PER_GROUP.check_total(fields)
+        filter_ = Filter(
+            arn=self.arn(KIND, name),
+            name=name,
+            dataset_group_arn=dataset_group_arn,
+            filter_expression=filter_expression,
+            checked=checked,
+        )
+        self.add(KIND, filter_, tags)
+        self.start(KIND, filter_)
+        return {"filterArn": filter_.arn}
+
+    def describe_filter(self, filter_arn: str) -> dict[str, Any]:
+        return {"filter": self.observe(KIND, filter_arn).describe()}
+
+    def list_filters(
+        self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        return self.list_page(KIND, "Filters", next_token, max_results, dataset_group_arn=dataset_group_arn)
+
+    def delete_filter(self, filter_arn: str) -> None:
+        self.start_delete(KIND, self.require_settled(KIND, filter_arn))
+
+    # personalize-runtime -----------------------------------------------------
+    def filtered_out(
+        self,
+        filter_arn: str | None,
+        filter_values: Mapping[str, str] | None,
+        dataset_group_arn: str,
+        request: Request,
+        candidates: Iterable[str],
+        target: str = "ITEM_ID",
+    ) -> set[str]:
+        """The ``candidates`` (items, or by ``target`` actions) the request's filter (if any) keeps out of the answer."""
+        if not filter_arn:
+            return set()
+        filter_: Filter = self.get(KIND, filter_arn)
+        if filter_.dataset_group_arn != dataset_group_arn:
+            raise InvalidInputException(
+                f"Value '{filter_arn}' at 'filterArn': the filter belongs to {filter_.dataset_group_arn}, "
+                f"the campaign's solution to {dataset_group_arn}."
+            )
+        status = filter_.status
+        if status != "ACTIVE":
+            raise InvalidInputException(f"Value '{filter_arn}' at 'filterArn': the filter is {status}, not ACTIVE.")
+        if filter_.checked.target.key != target:
+            wanted = next(rule.label for rule in TARGETS.values() if rule.key == target)
+            raise InvalidInputException(
+                f"Value '{filter_arn}' at 'filterArn': the filter selects {filter_.checked.target.label}s; "
+                f"this operation takes {wanted} filters."
+            )
+        datasets = {d.dataset_type: d.table for d in self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)}
+        try:
+            selection = select(
+                filter_.checked, filter_values, request, datasets, quotas.FILTER_INTERACTIONS_PER_EVENT_TYPE.limit
+            )
+        except FilterError as error:
+            raise InvalidInputException(str(error)) from None
+        return selection.refused(candidates)

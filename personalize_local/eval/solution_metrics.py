@@ -1,0 +1,135 @@
+"""What GetSolutionMetrics reports for each recipe, computed as working-with-training-metrics.md describes.
+
+By the recipe's category:
+
+* USER_PERSONALIZATION and POPULAR_ITEMS: the split of metrics.py (90% of users
+  train; each test user's oldest 90% is the input, the newest 10% held out) and
+  its metrics, the test user's input given to ``recommend``. Trending-Now adds
+  trend_prediction_accuracy (trends.py).
+* RELATED_ITEMS: the guide gives these recipes no protocol of their own, so
+  they are evaluated on the same split and metrics, each test user's query
+  being the last item of their input: ``similar`` to that item is compared
+  with the held-out items.
+* USER_SEGMENTATION: the split and the hit and recall at 1% of segments.py.
+* PERSONALIZED_RANKING: as USER_PERSONALIZATION (the model ranks the whole catalog).
+* PERSONALIZED_ACTIONS: on the action interactions (actions.py).
+
+With an optimization objective (optimizing-solution-for-objective.md), the ranking
+weighs the objective too and average_rewards_at_k joins the metrics.
+
+The model is fitted without the minimum data check: the rules apply to the
+whole dataset, not to the training share. Coverage is relative to every item of
+the Interactions and Items datasets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import pandas as pd
+
+from ..recipes import TRENDING_NOW_ARN, fit_recipe
+from ..recipes.base import Model, RelatedItems, TrainedModel, catalog
+from ..recipes.catalog import get_recipe
+from ..recipes.objective import METRIC as OBJECTIVE_METRIC
+from ..recipes.objective import Objective, average_rewards
+from ..recipes.trending import TrendingNow
+from .actions import evaluate_actions
+from .metrics import DECIMALS, MAX_K, RecommendFn, compute_metrics, split_for_evaluation
+from .segments import evaluate_segments
+from .trends import held_out_rows, trend_prediction_accuracy
+
+
+def _for_user(model: Model) -> RecommendFn:
+    return lambda user, history, k: [item for item, _ in model.recommend(user, history, k)]
+
+
+def _for_last_item(model: RelatedItems) -> RecommendFn:
+    return lambda user, history, k: [item for item, _ in model.similar(history[-1], k)]
+
+
+def _trend(model: TrendingNow, interactions: pd.DataFrame, test_holdout: Mapping[str, Sequence[str]]) -> dict[str, float]:
+    top = [item for item, _ in model.recommend("", [], MAX_K)]
+    return {"trend_prediction_accuracy": trend_prediction_accuracy(top, held_out_rows(interactions, test_holdout), model.interval)}
+
+
+# Metrics a recipe reports beyond its category's: (model, all interactions, held-out items) -> metrics.
+EXTRA_METRICS: dict[str, Callable[..., dict[str, float]]] = {TRENDING_NOW_ARN: _trend}
+
+@dataclass(frozen=True)
+class Inputs:
+    """What one evaluation works from."""
+
+    recipe_arn: str
+    interactions: pd.DataFrame
+    items: pd.DataFrame | None
+    users: pd.DataFrame | None
+    hyperparameters: Mapping[str, str]
+    seed: int
+    objective: Objective | None
+    datasets: Mapping[str, pd.DataFrame | None]
+
+
+Evaluation = Callable[[Inputs], dict[str, float]]
+
+
+def _by_test_users(query: Callable[[TrainedModel], RecommendFn]) -> Evaluation:
+    def evaluate(given: Inputs) -> dict[str, float]:
+        train_df, test_inputs, test_holdout = split_for_evaluation(given.interactions, given.seed)
+        model = fit_recipe(given.recipe_arn, train_df, given.items, given.users, given.hyperparameters, given.seed, given.objective)
+        asked, recommended = query(model), {}
+
+        def recommend(user: str, history: Sequence[str], k: int) -> list[str]:
+            recommended[user] = list(asked(user, history, k))
+            return recommended[user]
+
+        metrics = compute_metrics(recommend, test_inputs, test_holdout, len(catalog(given.interactions, given.items)))
+        extra = EXTRA_METRICS.get(given.recipe_arn)
+        if extra:
+            metrics.update(extra(model, given.interactions, test_holdout))
+        if given.objective is not None:
+            rewards = average_rewards(recommended, test_holdout, given.objective.rewards(given.items), MAX_K)
+            metrics[OBJECTIVE_METRIC] = round(rewards, DECIMALS)
+        return metrics
+
+    return evaluate
+
+
+def _by_segments(given: Inputs) -> dict[str, float]:
+    def fit(training: pd.DataFrame) -> TrainedModel:
+        return fit_recipe(given.recipe_arn, training, given.items, given.users, given.hyperparameters, given.seed)
+
+    return evaluate_segments(fit, given.interactions, given.items, given.seed)
+
+
+def _on_actions(given: Inputs) -> dict[str, float]:
+    return evaluate_actions(
+        given.recipe_arn, given.interactions, given.items, given.users, given.hyperparameters, given.seed, **given.datasets
+    )
+
+
+EVALUATIONS: dict[str, Evaluation] = {
+    "USER_PERSONALIZATION": _by_test_users(_for_user),
+    "PERSONALIZED_RANKING": _by_test_users(_for_user),
+    "POPULAR_ITEMS": _by_test_users(_for_user),
+    "RELATED_ITEMS": _by_test_users(_for_last_item),
+    "USER_SEGMENTATION": _by_segments,
+    "PERSONALIZED_ACTIONS": _on_actions,
+}
+
+
+def evaluate(
+    recipe_arn: str,
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    hyperparameters: Mapping[str, str],
+    seed: int = 0,
+    objective: Objective | None = None,
+    **datasets: pd.DataFrame | None,
+) -> dict[str, float]:
+    """The solution version's metrics: split, train on the training share, score the testing share.
+
+    ``objective`` is the solution's optimizationObjective; ``datasets`` the recipe's extra datasets, by keyword."""
+    given = Inputs(recipe_arn, interactions, items, users, hyperparameters, seed, objective, datasets)
+    return EVALUATIONS[get_recipe(recipe_arn).category](given)

@@ -1,0 +1,133 @@
+"""The dataset data filters read, indexed once per revision of each dataset.
+
+- An Items or Users dataset as :class:`RecordIndex`: which records hold which values.
+  Categorical fields hold several values separated by ``|`` (items-datasets.md);
+  other string fields one exact string. A condition holds only for records in
+  the dataset: an item without an Items record matches no Items condition, and a
+  record whose field is empty matches NOT IN but never IN or a comparison.
+- Interactions by event type, matched in any case (filter-expressions.md: "Amazon
+  Personalize ignores case only when matching event types"): the requesting
+  user's items, the most recent ``limit`` of each event type (limits.md: 100 by
+  default, adjustable), or, for UserID filters, the users who have each type.
+  Recorded events (PutEvents) count at once, as they arrive.
+"""
+from __future__ import annotations
+
+import operator
+import weakref
+from collections import defaultdict
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..data.schemas import Field
+from ..data.table import DatasetTable
+
+CATEGORY_SEPARATOR = "|"
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _tokens(value: Any, field: Field) -> tuple[str, ...]:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ()
+    text = str(value)
+    return tuple(text.split(CATEGORY_SEPARATOR)) if field.categorical else (text,)
+
+
+class RecordIndex:
+    """One Items or Users dataset's records: the IDs whose field holds given values, or compares so."""
+
+    def __init__(self, frame: pd.DataFrame, key: str) -> None:
+        self._frame = frame
+        self.ids = frame[key].astype(str).to_numpy(dtype=object)
+        self.all: frozenset[str] = frozenset(self.ids)
+        self._rows = {record_id: row for row, record_id in enumerate(self.ids)}
+        self._tokens: dict[str, dict[str, set[str]]] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+
+    def _by_token(self, field: Field) -> dict[str, set[str]]:
+        if field.name not in self._tokens:
+            index: dict[str, set[str]] = defaultdict(set)
+            for record_id, value in zip(self.ids, self._frame[field.name]):
+                for token in _tokens(value, field):
+                    index[token].add(record_id)
+            self._tokens[field.name] = index
+        return self._tokens[field.name]
+
+    def _numbers_of(self, field: Field) -> np.ndarray:
+        if field.name not in self._numbers:
+            self._numbers[field.name] = pd.to_numeric(self._frame[field.name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return self._numbers[field.name]
+
+    def holding(self, field: Field, values: Iterable[str | float]) -> set[str]:
+        """IDs whose ``field`` holds any of ``values``."""
+        if field.is_numeric:
+            wanted = np.array([float(v) for v in values], dtype=float)
+            return set(self.ids[np.isin(self._numbers_of(field), wanted)])
+        index = self._by_token(field)
+        return set().union(*(index.get(str(v), ()) for v in values))
+
+    def comparing(self, field: Field, operator_: str, number: float) -> set[str]:
+        """IDs whose numerical ``field`` compares to ``number`` by ``operator_`` (empty values never do)."""
+        with np.errstate(invalid="ignore"):
+            return set(self.ids[COMPARE[operator_](self._numbers_of(field), number)])
+
+    def values_of(self, record_id: str, field: Field) -> tuple[str | float, ...]:
+        """What the record's ``field`` holds: its values (numbers for numerical fields); () when empty or unknown."""
+        row = self._rows.get(record_id)
+        if row is None:
+            return ()
+        if field.is_numeric:
+            number = self._numbers_of(field)[row]
+            return () if np.isnan(number) else (float(number),)
+        return _tokens(self._frame[field.name].iat[row], field)
+
+
+class InteractionsIndex:
+    """Who has interactions of which event type (lower case): for UserID filters."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        types = frame["EVENT_TYPE"].fillna("").astype(str).str.lower()
+        self.users_by_type: dict[str, set[str]] = {
+            event_type: set(users.astype(str)) for event_type, users in frame["USER_ID"].groupby(types, sort=False)
+        }
+
+
+def recent_items_by_type(table: DatasetTable, user_id: str, limit: int, key: str = "ITEM_ID") -> dict[str, list[str]]:
+    """The user's items (or, by ``key``, actions) by event type (lower case), newest first, the most recent ``limit`` of each type."""
+    rows = table.user_rows(user_id, ("TIMESTAMP", "EVENT_TYPE", key))
+    # Newest first; of two with the same time, the one that arrived later.
+    ordered = sorted(reversed(rows), key=lambda row: -int(row[0]))
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for _, event_type, item in ordered:
+        items = by_type[str(event_type or "").lower()]
+        if len(items) < limit:
+            items.append(str(item))
+    return by_type
+
+
+class _Cache:
+    """What was built from a table, kept while the table stays at the same revision."""
+
+    def __init__(self, build: Callable[[DatasetTable], Any]) -> None:
+        self._build = build
+        self._built: weakref.WeakKeyDictionary[DatasetTable, tuple[tuple[int, int], Any]] = weakref.WeakKeyDictionary()
+
+    def __call__(self, table: DatasetTable) -> Any:
+        revision = table.revision
+        cached = self._built.get(table)
+        if cached is None or cached[0] != revision:
+            cached = (revision, self._build(table))
+            self._built[table] = cached
+        return cached[1]
+
+
+records_of: Callable[[DatasetTable], RecordIndex] = _Cache(lambda table: RecordIndex(table.frame(), table.key))
+interactions_of: Callable[[DatasetTable], InteractionsIndex] = _Cache(lambda table: InteractionsIndex(table.frame()))
