@@ -4,11 +4,15 @@ Read off ECOMMERCE-use-cases.md and VIDEO_ON_DEMAND-use-cases.md (recipe ARNs as
 catalog.py). For every use case, on top of the minimums every recommender needs
 (domain-use-cases.md: 1000 interactions, 25 users with 2 or more):
 
-- ``model``: what fits it. Popular items are Popularity-Count's model (ECOMMERCE
-  counts every view or purchase, "how many times"; VIDEO_ON_DEMAND distinct
-  viewers, "watched by the most users"); personalized picks User-Personalization's,
-  exploring; related items a co-occurrence model (co_occurrence.py; More like X
-  blends in item metadata); trending items rising_items.py's model.
+- ``model``: what fits it, a custom recipe's trainer. Popular items are
+  Popularity-Count's model (ECOMMERCE counts every view or purchase, "how many
+  times"; VIDEO_ON_DEMAND distinct viewers, "watched by the most users");
+  personalized picks User-Personalization's, exploring; items related by who
+  interacted with them SIMS's, every item with interactions taking part (the
+  recipe's default leaves the most popular tenth out, and best sellers are what
+  shoppers buy together); More like X Similar-Items' ("similar to a video":
+  co-occurrence and metadata); Trending now Trending-Now's, on its default
+  interval.
 - ``trains_on``: the event types the model learns from (None: every event).
 - ``required_event``: the event type of which the data must hold ``MIN_EVENTS``
   (None: the general minimum of any events is enough).
@@ -29,15 +33,14 @@ import pandas as pd
 from . import check_minimum_data
 from .base import EVENT_TYPE, ITEM_ID, TIMESTAMP, USER_ID, Model, RelatedItems, TrainingError, unique_interactions
 from .catalog import RecipeInfo, get_recipe
-from .co_occurrence import CoOccurrence
 from .popularity import PopularityCount
-from .rising_items import RisingItems
+from .similar_items import SimilarItems
+from .sims import Sims
+from .trending import TrendingNow
 from .user_personalization import UserPersonalization
 
 # "At minimum, 1000 View events" (and Purchase, Watch): every required event type's minimum.
 MIN_EVENTS = 1000
-# VIDEO_ON_DEMAND-use-cases.md, Trending now: "Every two hours, Amazon Personalize ... identifies trending items."
-TRENDING_INTERVAL_SECONDS = 2 * 3600
 
 UseCaseModel = Model | RelatedItems
 
@@ -112,6 +115,10 @@ def _arn(name: str) -> str:
     return f"arn:aws:personalize:::recipe/{name}"
 
 
+def _related_by_users() -> Sims:
+    return Sims(min_item_interaction_count_percentile=0.0, max_item_interaction_count_percentile=1.0)
+
+
 INTERACTIONS = ("INTERACTIONS",)
 WITH_ITEMS = ("INTERACTIONS", "ITEMS")
 VIEW, PURCHASE, WATCH = "View", "Purchase", "Watch"
@@ -125,20 +132,20 @@ USE_CASES: dict[str, UseCase] = {
                 frozenset({VIEW}), VIEW, INTERACTIONS, NOTHING, Need.REQUIRED, Need.NOT_USED),
         UseCase(_arn("aws-ecomm-popular-items-by-purchases"), lambda: PopularityCount(distinct_users=False),
                 frozenset({PURCHASE}), PURCHASE, INTERACTIONS, NOTHING, Need.REQUIRED, Need.NOT_USED),
-        UseCase(_arn("aws-ecomm-frequently-bought-together"), CoOccurrence,
+        UseCase(_arn("aws-ecomm-frequently-bought-together"), _related_by_users,
                 frozenset({PURCHASE}), PURCHASE, INTERACTIONS, NOTHING, Need.FOR_FILTERS, Need.REQUIRED),
-        UseCase(_arn("aws-ecomm-customers-who-viewed-x-also-viewed"), CoOccurrence,
+        UseCase(_arn("aws-ecomm-customers-who-viewed-x-also-viewed"), _related_by_users,
                 frozenset({VIEW}), VIEW, INTERACTIONS, frozenset({PURCHASE}), Need.REQUIRED, Need.REQUIRED),
         UseCase(_arn("aws-ecomm-recommended-for-you"), UserPersonalization,
                 None, None, INTERACTIONS, frozenset({PURCHASE}), Need.REQUIRED, Need.NOT_USED, explores=True),
         # VIDEO_ON_DEMAND-use-cases.md
-        UseCase(_arn("aws-vod-because-you-watched-x"), CoOccurrence,
+        UseCase(_arn("aws-vod-because-you-watched-x"), _related_by_users,
                 frozenset({WATCH}), WATCH, INTERACTIONS, frozenset({WATCH}), Need.REQUIRED, Need.REQUIRED),
-        UseCase(_arn("aws-vod-more-like-x"), lambda: CoOccurrence(metadata=True),
+        UseCase(_arn("aws-vod-more-like-x"), SimilarItems,
                 None, None, WITH_ITEMS, frozenset({WATCH}), Need.REQUIRED, Need.REQUIRED),
         UseCase(_arn("aws-vod-most-popular"), PopularityCount,
                 frozenset({WATCH}), WATCH, INTERACTIONS, NOTHING, Need.REQUIRED, Need.NOT_USED),
-        UseCase(_arn("aws-vod-trending-now"), lambda: RisingItems(TRENDING_INTERVAL_SECONDS),
+        UseCase(_arn("aws-vod-trending-now"), TrendingNow,
                 None, None, INTERACTIONS, NOTHING, Need.FOR_FILTERS, Need.NOT_USED),
         UseCase(_arn("aws-vod-top-picks"), UserPersonalization,
                 None, None, WITH_ITEMS, frozenset({WATCH}), Need.REQUIRED, Need.NOT_USED, explores=True),
