@@ -220,6 +220,19 @@ def test_video_use_cases_leave_out_what_the_user_watched(aws: Clients, video: st
     assert watched(COMEDY_FAN) and not watched(COMEDY_FAN) & set(answer(aws, recommender_arn, 50, userId=COMEDY_FAN, **request_))
 
 
+@pytest.mark.parametrize("name, request_", [("aws-vod-top-picks", {}), ("aws-vod-because-you-watched-x", {"itemId": "horror-3"})])
+def test_a_filter_applies_in_addition_to_the_automatic_exclusions(aws: Clients, video: str, name: str, request_: dict[str, str]) -> None:
+    p = aws.personalize
+    recommender_arn = recommender(aws, video, name)["recommenderArn"]
+    expression = 'EXCLUDE ItemID WHERE Items.GENRES IN ("horror")'
+    filter_arn = p.create_filter(name="no-horror", datasetGroupArn=video, filterExpression=expression)["filterArn"]
+    wait(lambda: p.describe_filter(filterArn=filter_arn)["filter"])
+    unfiltered = answer(aws, recommender_arn, 30, userId=HORROR_FAN, **request_)
+    filtered = answer(aws, recommender_arn, 30, userId=HORROR_FAN, filterArn=filter_arn, **request_)
+    assert share_of("horror", unfiltered) >= 0.4 and len(filtered) == 30
+    assert share_of("horror", filtered) == 0.0 and not watched(HORROR_FAN) & set(filtered)
+
+
 # Required data ----------------------------------------------------------------------------------------
 
 

@@ -84,7 +84,7 @@ class RecommendationsMixin(BackendCore):
         _check_num_results(num_results, MAX_NUM_RESULTS)
         if recommender_arn:
             return self.recommend_by_recommender(
-                recommender_arn, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS
+                recommender_arn, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, filter_arn, filter_values
             )
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         version = campaign.solution_version

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..data.schemas import dataset_label
 from ..eval.use_cases import evaluate_use_case
+from ..filters import Request
 from ..recipes.base import TrainingError
 from ..recipes.catalog import get_recipe
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
@@ -271,9 +272,17 @@ class RecommendersMixin(BackendCore):
 
     # personalize-runtime -----------------------------------------------------
     def recommend_by_recommender(
-        self, recommender_arn: str, user_id: str | None, item_id: str | None, num_results: int
+        self,
+        recommender_arn: str,
+        user_id: str | None,
+        item_id: str | None,
+        num_results: int,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """GetRecommendations with a recommenderArn: what the use case answers for this user and item."""
+        """GetRecommendations with a recommenderArn: what the use case answers for this user and item.
+
+        domain-dsg-recommendations.md: a filter applies "in addition" to the use case's automatic filtering."""
         recommender: Recommender = self.get(KIND, recommender_arn)
         status = recommender.status
         if status != "ACTIVE":
@@ -284,17 +293,20 @@ class RecommendersMixin(BackendCore):
             if need is Need.REQUIRED and not given[member]:
                 raise InvalidInputException(f"Value null at '{member}': recommenders of {case.recipe.name} need it.")
         trained = recommender.trained
-        recorded = self.recorded_interactions(recommender.dataset_group_arn, user_id, trained.recorded_mark) if user_id else []
+        model, category = trained.model, case.recipe.category
+        group_arn = recommender.dataset_group_arn
+        request = Request(user_id, item_id if category == "RELATED_ITEMS" else None)
+        refused = self.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
+        recorded = self.recorded_interactions(group_arn, user_id, trained.recorded_mark) if user_id else []
         ask = Ask(
             user_id,
             item_id,
             trained.histories.get(user_id, []) + [r["ITEM_ID"] for r in recorded if case.learns_from(r.get("EVENT_TYPE"))],
-            trained.excluded.get(user_id, set()) | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes},
+            trained.excluded.get(user_id, set()) | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes} | refused,
             num_results,
             recommender.serving.exploration_values,
         )
-        model = trained.model
-        ranked = ANSWERS[case.recipe.category](model, ask)
+        ranked = ANSWERS[category](model, ask)
         return {
             "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in ranked],
             "recommendationId": f"RID-{uuid.uuid4()}",
