@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python bench/bench_filters.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_recommenders.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -171,6 +171,16 @@ ITEMS_SCHEMA = avro(
     ],
 )
 
+# The VIDEO_ON_DEMAND domain's Items fields (VIDEO-ON-DEMAND-items-dataset.md).
+VOD_ITEMS = avro(
+    "Items",
+    [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "CREATION_TIMESTAMP", "type": "long"},
+        {"name": "GENRES", "type": "string", "categorical": True},
+    ],
+)
+
 USERS_SCHEMA = avro(
     "Users",
     [

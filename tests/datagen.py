@@ -51,3 +51,27 @@ def to_csv(rows: list[dict[str, object]], columns: list[str] | None = None) -> b
     for row in rows:
         writer.writerow({c: row.get(c, "") for c in columns})
     return out.getvalue().encode()
+
+
+def shop_events(users: int = 80, per_user: int = 14, seed: int = 11) -> list[dict[str, object]]:
+    """An ECOMMERCE shop: each user views items, mostly of their taste, and buys as many, each after its view."""
+    views = interactions(users, per_user, seed)
+    purchases = interactions(users, per_user, seed + 1)
+    return [{**row, "EVENT_TYPE": "View"} for row in views] + [
+        {**row, "EVENT_TYPE": "Purchase", "TIMESTAMP": int(row["TIMESTAMP"]) + 500} for row in purchases
+    ]
+
+
+def video_events(users: int = 75, watches: int = 15, clicks: int = 5, seed: int = 13) -> list[dict[str, object]]:
+    """A VIDEO_ON_DEMAND service: each user watches titles, mostly of their taste, and clicks on a few more."""
+    watched = interactions(users, watches, seed)
+    clicked = interactions(users, clicks, seed + 1)
+    return [{**row, "EVENT_TYPE": "Watch"} for row in watched] + [
+        {**row, "EVENT_TYPE": "Click", "TIMESTAMP": int(row["TIMESTAMP"]) + 500} for row in clicked
+    ]
+
+
+def video_items(new: tuple[str, ...] = ()) -> list[dict[str, object]]:
+    """Every title of the tastes with its genre, and ``new`` titles (named '<genre>-...') nobody has watched yet."""
+    titles = [(item, taste.name) for taste in TASTES for item in taste.items] + [(item, item.split("-")[0]) for item in new]
+    return [{"ITEM_ID": item, "CREATION_TIMESTAMP": START, "GENRES": genre} for item, genre in titles]

@@ -6,7 +6,7 @@ from typing import Any, Callable
 import pytest
 from botocore.exceptions import ClientError
 
-from .conftest import ITEMS_SCHEMA, USERS_SCHEMA, Clients, error_code, error_message
+from .conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, VOD_ITEMS, Clients, error_code, error_message
 from .datagen import START, interactions, to_csv
 from .workflow import POPULARITY, Group, create_group, deploy, import_csv, recommended, train, wait
 
@@ -97,3 +97,34 @@ def new_group(c: Clients, name: str, **options: Any) -> str:
     wait(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"])
     return group_arn
 
+
+
+def use_case(name: str) -> str:
+    """The recipe ARN of a domain use case."""
+    return f"arn:aws:personalize:::recipe/{name}"
+
+
+def domain_group(
+    c: Clients, domain: str, rows: list[dict[str, object]], items: list[dict[str, object]] | None = None, name: str | None = None
+) -> str:
+    """A ``domain`` dataset group whose Interactions dataset holds ``rows`` and, given ``items``, whose Items dataset holds them."""
+    p = c.personalize
+    name = name or domain.lower().replace("_", "-")
+    group_arn = new_group(c, name, domain=domain)
+    datasets = [("Interactions", INTERACTIONS_SCHEMA, rows)] + ([("Items", VOD_ITEMS, items)] if items else [])
+    for dataset_type, schema, records in datasets:
+        schema_arn = p.create_schema(name=f"{name}-{dataset_type}", schema=schema, domain=domain)["schemaArn"]
+        dataset_arn = p.create_dataset(
+            name=f"{name}-{dataset_type}", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=dataset_type
+        )["datasetArn"]
+        wait(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"])
+        job = import_csv(c, dataset_arn, to_csv(records), key=f"{name}-{dataset_type}.csv", job=f"{name}-{dataset_type}")
+        assert job["status"] == "ACTIVE", job.get("failureReason")
+    return group_arn
+
+
+def recommender(c: Clients, group_arn: str, name: str, **options: Any) -> dict[str, Any]:
+    """Create a recommender for the use case ``name``; the recommender as it ends."""
+    p = c.personalize
+    arn = p.create_recommender(name=name, datasetGroupArn=group_arn, recipeArn=use_case(name), **options)["recommenderArn"]
+    return wait(lambda: p.describe_recommender(recommenderArn=arn)["recommender"])

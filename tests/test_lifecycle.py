@@ -29,6 +29,7 @@ MODELS = {
     "personalize::campaign",
     "personalize::event_tracker",
     "personalize::filter",
+    "personalize::recommender",
 }
 # moto's manual progression with times 2: the status moves on every second describe.
 CREATED = ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "ACTIVE", "ACTIVE"]

@@ -6,7 +6,7 @@ import json
 import pytest
 from botocore.config import Config
 
-from .conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, Clients, avro, make_clients
+from .conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, VOD_ITEMS, Clients, avro, make_clients
 from .helpers import arn, fails, new_group
 from .workflow import wait
 
@@ -18,14 +18,6 @@ ECOMMERCE_ITEMS = avro(
         {"name": "ITEM_ID", "type": "string"},
         {"name": "PRICE", "type": "float"},
         {"name": "CATEGORY_L1", "type": "string", "categorical": True},
-    ],
-)
-VOD_ITEMS = avro(
-    "Items",
-    [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "CREATION_TIMESTAMP", "type": "long"},
-        {"name": "GENRES", "type": "string", "categorical": True},
     ],
 )
 

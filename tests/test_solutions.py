@@ -90,6 +90,9 @@ def test_create_errors(aws: Clients) -> None:
     assert "'recipeArn'" in message and "performAutoML" in message
     legacy = "arn:aws:personalize:::recipe/aws-hrnn"
     assert "legacy" in fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=legacy)
+    # A domain use case backs a recommender, not a solution.
+    use_case = "arn:aws:personalize:::recipe/aws-vod-top-picks"
+    assert "recommender" in fails("InvalidInputException", p.create_solution, name="s", datasetGroupArn=group_arn, recipeArn=use_case)
 
     ghost = arn("dataset-group", "ghost")
     assert ghost in fails("ResourceNotFoundException", p.create_solution, name="s", datasetGroupArn=ghost, recipeArn=POPULARITY)

@@ -13,6 +13,7 @@ from .put_records import PutRecordsMixin
 from .ranking import RankingMixin
 from .recipes import RecipesMixin
 from .recommendations import RecommendationsMixin
+from .recommenders import RecommendersMixin
 from .schemas import SchemasMixin
 from .solutions import SolutionsMixin
 from .tags import TagsMixin
@@ -25,6 +26,7 @@ class PersonalizeBackend(
     DatasetUpdatesMixin,
     SolutionsMixin,
     CampaignsMixin,
+    RecommendersMixin,
     EventTrackersMixin,
     FiltersMixin,
     PutRecordsMixin,

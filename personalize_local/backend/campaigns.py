@@ -13,8 +13,10 @@ from .solutions import SolutionVersion
 
 KIND = "campaign"
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
-# itemExplorationConfig keys: (default, accepted values, their description), per the User-Personalization recipe.
-EXPLORATION: dict[str, tuple[str, Callable[[float], bool], str]] = {
+# itemExplorationConfig keys: (default, accepted values, their description).
+Exploration = dict[str, tuple[str, Callable[[float], bool], str]]
+# Per the User-Personalization recipe.
+EXPLORATION: Exploration = {
     "explorationWeight": ("0.3", lambda x: 0.0 <= x <= 1.0, "a number from 0 to 1"),
     "explorationItemAgeCutOff": ("30", lambda x: x > 0.0, "a positive, finite number of days"),
 }
@@ -157,15 +159,18 @@ def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> 
         raise InvalidInputException(
             "campaignConfig.itemExplorationConfig applies only to solutions of the aws-user-personalization recipe."
         )
-    for key, value in exploration.items():
-        if key not in EXPLORATION:
-            raise InvalidInputException(f"Unknown key '{key}' in campaignConfig.itemExplorationConfig.")
-        _, accepts, description = EXPLORATION[key]
-        if not _accepted(value, accepts):
-            raise InvalidInputException(
-                f"Value '{value}' at 'campaignConfig.itemExplorationConfig.{key}' must be {description}."
-            )
+    check_exploration(exploration, EXPLORATION, "campaignConfig.itemExplorationConfig")
     return config
+
+
+def check_exploration(given: dict[str, str], table: Exploration, where: str) -> None:
+    """Refuse keys ``table`` does not know and values it does not accept, naming the member at ``where``."""
+    for key, value in given.items():
+        if key not in table:
+            raise InvalidInputException(f"Unknown key '{key}' in {where}.")
+        _, accepts, description = table[key]
+        if not _accepted(value, accepts):
+            raise InvalidInputException(f"Value '{value}' at '{where}.{key}' must be {description}.")
 
 
 class CampaignsMixin(BackendCore):

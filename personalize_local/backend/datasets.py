@@ -189,6 +189,12 @@ class DatasetsMixin(BackendCore):
         found = self.find(KIND, lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == dataset_type)
         return found[0] if found else None
 
+    def recorded_interactions(self, dataset_group_arn: str, user_id: str, since: int) -> list[dict[str, Any]]:
+        """The user's interactions recorded one by one from the mark ``since`` on, oldest first."""
+        dataset = self.dataset_of(dataset_group_arn, "INTERACTIONS")
+        recorded = dataset.table.recorded_for(user_id, since=since) if dataset else []
+        return sorted(recorded, key=lambda r: r["TIMESTAMP"])
+
     # Import jobs -------------------------------------------------------------
     def create_dataset_import_job(
         self,

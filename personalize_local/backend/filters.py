@@ -87,7 +87,7 @@ class FiltersMixin(BackendCore):
         if filter_.dataset_group_arn != dataset_group_arn:
             raise InvalidInputException(
                 f"Value '{filter_arn}' at 'filterArn': the filter belongs to {filter_.dataset_group_arn}, "
-                f"the campaign's solution to {dataset_group_arn}."
+                f"the campaign's solution or the recommender to {dataset_group_arn}."
             )
         status = filter_.status
         if status != "ACTIVE":

@@ -3,7 +3,9 @@
 Every Personalize resource with a status is a model of moto's state manager,
 ``personalize::<kind>`` (:data:`MODELS`). A create walks CREATE PENDING and
 CREATE IN_PROGRESS and ends in ACTIVE or CREATE FAILED; a stopped training walks
-CREATE STOPPING to CREATE STOPPED; a delete walks the resource's delete statuses,
+CREATE STOPPING to CREATE STOPPED; a stopped recommender walks STOP PENDING and
+STOP IN_PROGRESS to INACTIVE, and a started one START PENDING and START
+IN_PROGRESS back to ACTIVE; a delete walks the resource's delete statuses,
 and then the resource is gone. How fast is the state
 manager's to say, as for moto's own models:
 
@@ -42,8 +44,12 @@ DELETE = ("DELETE PENDING", "DELETE IN_PROGRESS")
 # API_StopSolutionVersionCreation.md: CREATE PENDING > CREATE STOPPED, CREATE IN_PROGRESS > CREATE STOPPING > CREATE STOPPED.
 STOPPED = "CREATE STOPPED"
 STOP = ("CREATE STOPPING",)
-# Where a create ends: no status moves on from these by itself.
-SETTLED = frozenset({"ACTIVE", "CREATE FAILED", STOPPED})
+# API_Recommender.md: STOP PENDING > STOP IN_PROGRESS > INACTIVE > START PENDING > START IN_PROGRESS > ACTIVE.
+INACTIVE = "INACTIVE"
+DEACTIVATE = ("STOP PENDING", "STOP IN_PROGRESS")
+ACTIVATE = ("START PENDING", "START IN_PROGRESS")
+# Where a create, a stop or a start ends: no status moves on from these by itself.
+SETTLED = frozenset({"ACTIVE", "CREATE FAILED", STOPPED, INACTIVE})
 # Each model's delete statuses, from the guide's status lists: a dataset group has no DELETE IN_PROGRESS,
 # and import jobs and solution versions are never deleted on their own.
 MODELS: dict[str, tuple[str, ...]] = {
@@ -56,6 +62,7 @@ MODELS: dict[str, tuple[str, ...]] = {
     "event_tracker": DELETE,
     # API_Filter.md lists no statuses: a filter's are those most resources have.
     "filter": DELETE,
+    "recommender": DELETE,
 }
 PREFIX = "personalize::"
 for _model in MODELS:
@@ -187,6 +194,16 @@ class Lifecycle(ManagedState):
         else:
             self._begin(STOP, STOPPED, None)
             self.touch()
+
+    def deactivate(self) -> None:
+        """Walk the stop statuses to INACTIVE (StopRecommender); nothing is lost, starting again serves as before."""
+        self._begin(DEACTIVATE, INACTIVE, None)
+        self.touch()
+
+    def activate(self) -> None:
+        """Walk the start statuses back to ACTIVE (StartRecommender)."""
+        self._begin(ACTIVATE, "ACTIVE", None)
+        self.touch()
 
     def recover(self) -> None:
         """A resource whose creation failed, made good by an update: ACTIVE from now on."""

@@ -45,3 +45,6 @@ FILTER_FIELDS_PER_GROUP = Quota("FILTER_FIELDS_PER_GROUP", 10, "distinct dataset
 FILTER_INTERACTIONS_PER_EVENT_TYPE = Quota(
     "FILTER_INTERACTIONS_PER_EVENT_TYPE", 100, "interactions per user per event type considered by a filter"
 )
+# limits.md: "Total number of recommenders" per dataset group; creating-recommenders.md: "at most 15 recommenders per region".
+RECOMMENDERS_PER_GROUP = Quota("RECOMMENDERS_PER_GROUP", 5, "recommenders per dataset group")
+RECOMMENDERS = Quota("RECOMMENDERS", 15, "recommenders per region")

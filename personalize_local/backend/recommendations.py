@@ -74,14 +74,18 @@ class RecommendationsMixin(BackendCore):
         promotions: list[dict[str, Any]] | None = None,
         metadata_columns: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
-        if recommender_arn:
-            raise NotYetSupportedException("Recommenders are not supported by personalize-local yet: use campaignArn.")
-        if not campaign_arn:
+        if not campaign_arn and not recommender_arn:
             raise InvalidInputException("Value null at 'campaignArn': give campaignArn or recommenderArn.")
+        if campaign_arn and recommender_arn:
+            raise InvalidInputException("Values at 'campaignArn' and 'recommenderArn': give one of them, not both.")
         for member, value in (("promotions", promotions), ("metadataColumns", metadata_columns)):
             if value:
                 raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
         _check_num_results(num_results, MAX_NUM_RESULTS)
+        if recommender_arn:
+            return self.recommend_by_recommender(
+                recommender_arn, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, filter_arn, filter_values
+            )
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         version = campaign.solution_version
         how = ANSWERS[recipe.category]
@@ -159,13 +163,9 @@ class RecommendationsMixin(BackendCore):
 
         Bulk imports after training reach recommendations only through a new version, as in the service.
         """
-        trained = version.histories.get(user_id, [])
-        dataset = self.dataset_of(version.dataset_group_arn, "INTERACTIONS")
-        if dataset is None:
-            return trained
         accepts = version.solution.training_filter.accepts
-        recorded = sorted(dataset.table.recorded_for(user_id, since=version.marks.get("INTERACTIONS", 0)), key=lambda r: r["TIMESTAMP"])
-        return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
+        recorded = self.recorded_interactions(version.dataset_group_arn, user_id, version.marks.get("INTERACTIONS", 0))
+        return version.histories.get(user_id, []) + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
 
 
 def _check_num_results(num_results: int | None, most: int) -> None:

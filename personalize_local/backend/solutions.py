@@ -314,8 +314,13 @@ class SolutionsMixin(BackendCore):
     def _check_recipe(recipe_arn: str) -> None:
         if get_legacy_recipe(recipe_arn) is not None:
             raise InvalidInputException(f"The recipe {recipe_arn} at 'recipeArn' is a legacy recipe and no longer available.")
-        if get_recipe(recipe_arn) is None:
+        recipe = get_recipe(recipe_arn)
+        if recipe is None:
             raise ResourceNotFoundException.for_arn(recipe_arn)
+        if recipe.domain is not None:
+            raise InvalidInputException(
+                f"The recipe {recipe_arn} at 'recipeArn' is a {recipe.domain} use case: create a recommender with it."
+            )
         if recipe_arn not in TRAINERS:
             raise NotYetSupportedException(f"Training the recipe {recipe_arn} is not supported by personalize-local yet.")
 

@@ -1,12 +1,13 @@
 """aws-popularity-count: the same most popular items for every user.
 
 Per native-recipe-popularity.md, popularity is the number of distinct users who
-interacted with an item, and every user gets the same list: items the user
-already interacted with are not removed (only an explicit ``exclude`` is). New
-events do not change the ranking until a new solution version is trained. The
-service shows no scores for this recipe (``reports_scores`` is False); the
-scores returned here are each item's share of the total popularity, so callers
-that want a number still get a meaningful one.
+interacted with an item (the ECOMMERCE most-viewed and best-seller use cases
+count every view or purchase instead: ``distinct_users=False``), and every user
+gets the same list: items the user already interacted with are not removed
+(only an explicit ``exclude`` is). New events do not change the ranking until a
+new solution version is trained. The service shows no scores for this recipe
+(``reports_scores`` is False); the scores returned here are each item's share of
+the total popularity, so callers that want a number still get a meaningful one.
 """
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ from .hyperparameters import Value
 
 
 class PopularityCount:
-    """Counts distinct users per item; no hyperparameters."""
+    """Counts distinct users (or interactions) per item; no hyperparameters."""
 
     reports_scores = False
 
-    def __init__(self) -> None:
+    def __init__(self, distinct_users: bool = True) -> None:
+        self.distinct_users = distinct_users
         self.item_ids: list[str] = []
         self._ranked: list[tuple[str, float]] = []
 
@@ -40,8 +42,9 @@ class PopularityCount:
         items: pd.DataFrame | None = None,
         users: pd.DataFrame | None = None,
     ) -> "PopularityCount":
-        data = unique_interactions(interactions[[USER_ID, ITEM_ID]].astype(str))
-        counts = data.groupby(ITEM_ID)[USER_ID].nunique()
+        data = unique_interactions(interactions)[[USER_ID, ITEM_ID]].astype(str)
+        by_item = data.groupby(ITEM_ID)[USER_ID]
+        counts = by_item.nunique() if self.distinct_users else by_item.size()
         self.item_ids = catalog(interactions, items)
         popularity = counts.reindex(self.item_ids, fill_value=0).to_numpy(np.float64)
         shares = popularity / popularity.sum() if popularity.sum() else popularity

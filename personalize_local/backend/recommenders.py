@@ -1,0 +1,313 @@
+"""Recommenders: a domain dataset group's use cases, trained and served.
+
+CreateRecommender trains the use case's model (recipes/use_cases.py) in the create's
+worker, with its modelMetrics measured as evaluating-recommenders.md says;
+UpdateRecommender changes the config (and trains again when the columns used in
+training change), Stop/StartRecommender walk the recommender to INACTIVE and back
+to ACTIVE, and GetRecommendations by recommenderArn answers from the model, the
+user's events recorded since training and the use case's automatic exclusions.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pandas as pd
+
+from ..data.schemas import dataset_label
+from ..eval.use_cases import evaluate_use_case
+from ..filters import Request
+from ..recipes.base import TrainingError
+from ..recipes.catalog import get_recipe
+from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
+from ..wire.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
+from . import quotas
+from .core import BackendCore, Resource, now
+from .dataset_groups import DatasetGroup
+from .lifecycle import CREATE, DELETE, Apply, JobFailed
+from .recommender_config import Setup, check_setup
+
+KIND = "recommender"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The data a training reads, taken when it is asked for, and where the recorded interactions then ended."""
+
+    interactions: pd.DataFrame
+    items: pd.DataFrame | None
+    users: pd.DataFrame | None
+    recorded_mark: int
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What a training leaves for answering: the model, its metrics, and what it knew of each user."""
+
+    model: UseCaseModel
+    metrics: dict[str, float]
+    histories: dict[str, list[str]]
+    excluded: dict[str, set[str]]
+    recorded_mark: int
+
+
+@dataclass
+class RecommenderUpdate(Resource):
+    """latestRecommenderUpdate: a config waiting to replace the one the recommender serves with."""
+
+    setup: Setup | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "recommenderConfig": self.setup.members(),
+            "status": self.status,
+            "failureReason": self.failure_reason,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+
+@dataclass
+class Recommender(Resource):
+    dataset_group_arn: str = ""
+    case: UseCase | None = None
+    setup: Setup | None = None
+    trained: Trained | None = None
+    latest_update: RecommenderUpdate | None = None
+
+    @property
+    def serving(self) -> Setup:
+        """The config answering requests: the latest update's once it is ACTIVE (reading its status may land it)."""
+        if self.latest_update is not None:
+            self.latest_update.lifecycle.touch()
+        return self.setup
+
+    def describe(self) -> dict[str, Any]:
+        status = self.status
+        # API_DescribeRecommender.md: "The modelMetrics key is null when the recommender is being created or deleted."
+        shows_metrics = self.trained is not None and status not in CREATE + DELETE
+        return {
+            **self.summary(),
+            "failureReason": self.failure_reason,
+            "latestRecommenderUpdate": self.latest_update.summary() if self.latest_update else None,
+            "modelMetrics": dict(self.trained.metrics) if shows_metrics else None,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "recommenderArn": self.arn,
+            "datasetGroupArn": self.dataset_group_arn,
+            "recipeArn": self.case.recipe_arn,
+            "recommenderConfig": self.serving.members(),
+            "status": self.status,
+            "creationDateTime": self.creation_date_time,
+            "lastUpdatedDateTime": self.last_updated_date_time,
+        }
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One GetRecommendations request to a recommender, with what is known of its user now."""
+
+    user_id: str | None
+    item_id: str | None
+    history: list[str]
+    excluded: set[str]
+    num_results: int
+    exploration: tuple[float, float]
+
+
+def _for_user(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
+    weight, cutoff = ask.exploration
+    return model.recommend(
+        ask.user_id or "", ask.history, ask.num_results, ask.excluded,
+        exploration_weight=weight, exploration_item_age_cutoff_days=cutoff,
+    )
+
+
+def _related(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
+    return model.similar(ask.item_id, ask.num_results, ask.excluded)
+
+
+# How a use case's model answers, by the use case's category.
+ANSWERS: dict[str, Callable[[UseCaseModel, Ask], list[tuple[str, float]]]] = {
+    "USER_PERSONALIZATION": _for_user,
+    "POPULAR_ITEMS": _for_user,
+    "RELATED_ITEMS": _related,
+}
+
+
+class RecommendersMixin(BackendCore):
+    def create_recommender(
+        self,
+        name: str,
+        dataset_group_arn: str,
+        recipe_arn: str,
+        recommender_config: dict[str, Any] | None = None,
+        tags: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        group = self.require_active("dataset-group", dataset_group_arn)
+        case = self._use_case(group, recipe_arn)
+        setup = self._checked_setup(case, group, recommender_config or {})
+        quotas.RECOMMENDERS_PER_GROUP.check(self.find(KIND, lambda r: r.dataset_group_arn == dataset_group_arn))
+        quotas.RECOMMENDERS.check(self.find(KIND))
+        snapshot = self._snapshot(group, setup)
+        recommender = Recommender(arn=self.arn(KIND, name), name=name, dataset_group_arn=dataset_group_arn, case=case, setup=setup)
+        self.add(KIND, recommender, tags)
+        self.start(KIND, recommender, lambda: self._train_recommender(recommender, setup, snapshot))
+        return {"recommenderArn": recommender.arn}
+
+    def _use_case(self, group: DatasetGroup, recipe_arn: str) -> UseCase:
+        """The use case of ``recipe_arn``, which must be of the group's domain (API_CreateRecommender.md)."""
+        if not group.domain:
+            raise InvalidInputException(
+                f"The dataset group {group.arn} has no domain: recommenders are for ECOMMERCE and VIDEO_ON_DEMAND "
+                "dataset groups; use a solution and a campaign in a custom dataset group."
+            )
+        case = USE_CASES.get(recipe_arn)
+        if case is None:
+            if get_recipe(recipe_arn) is None:
+                raise ResourceNotFoundException.for_arn(recipe_arn)
+            raise InvalidInputException(f"Value '{recipe_arn}' at 'recipeArn' is a custom recipe: a recommender takes a domain use case.")
+        if case.recipe.domain != group.domain:
+            raise InvalidInputException(
+                f"Value '{recipe_arn}' at 'recipeArn' is a {case.recipe.domain} use case; the dataset group {group.arn} "
+                f"is for {group.domain}."
+            )
+        return case
+
+    def _checked_setup(self, case: UseCase, group: DatasetGroup, config: dict[str, Any]) -> Setup:
+        """The config checked against the use case and the group, whose datasets must include the use case's."""
+        datasets = {d.dataset_type: d for d in self.find("dataset", lambda d: d.dataset_group_arn == group.arn)}
+        missing = [t for t in case.required_datasets if t not in datasets]
+        if missing:
+            raise InvalidInputException(
+                f"The use case {case.recipe.name} needs {' and '.join(map(dataset_label, case.required_datasets))} "
+                f"datasets; the dataset group {group.arn} has no {dataset_label(missing[0])} dataset."
+            )
+        return check_setup(case, config, {t: d.schema.parsed for t, d in datasets.items()}, group.domain)
+
+    def _snapshot(self, group: DatasetGroup, setup: Setup) -> Snapshot:
+        interactions = self.dataset_of(group.arn, "INTERACTIONS")
+        items, users = (self.dataset_of(group.arn, t) for t in ("ITEMS", "USERS"))
+        return Snapshot(
+            setup.training_columns(interactions.table.frame(interactions.events.session_users()), "INTERACTIONS", group.domain),
+            setup.training_columns(items.table.frame() if items else None, "ITEMS", group.domain),
+            setup.training_columns(users.table.frame() if users else None, "USERS", group.domain),
+            interactions.table.recorded_count,
+        )
+
+    @staticmethod
+    def _train_recommender(recommender: Recommender, setup: Setup, data: Snapshot) -> Apply:
+        case = setup.case
+        try:
+            model = fit_use_case(case, data.interactions, data.items, data.users)
+            metrics = evaluate_use_case(case, data.interactions, data.items, data.users, setup.exploration_values)
+        except TrainingError as error:
+            raise JobFailed(str(error)) from None
+        trained = Trained(model, metrics, case.histories(data.interactions), case.excluded_items(data.interactions), data.recorded_mark)
+
+        def apply() -> None:
+            recommender.trained = trained
+
+        return apply
+
+    def describe_recommender(self, recommender_arn: str) -> dict[str, Any]:
+        recommender: Recommender = self.observe(KIND, recommender_arn)
+        if recommender.latest_update is not None:
+            recommender.latest_update.lifecycle.advance()  # a describe watches the update move too
+        return {"recommender": recommender.describe()}
+
+    def list_recommenders(
+        self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        return self.list_page(KIND, "recommenders", next_token, max_results, dataset_group_arn=dataset_group_arn)
+
+    def update_recommender(self, recommender_arn: str, recommender_config: dict[str, Any]) -> dict[str, Any]:
+        recommender = self._steady(recommender_arn, "ACTIVE", "updated")
+        current = recommender.serving
+        group = self.get("dataset-group", recommender.dataset_group_arn)
+        # What the request leaves out stays as it is.
+        setup = self._checked_setup(recommender.case, group, {**current.given, **recommender_config})
+        update = RecommenderUpdate(arn=recommender.arn, name=recommender.name, setup=setup)
+        recommender.latest_update = update
+        # UpdateRecommender: new columns in training start a full retraining; until it is done the old model serves.
+        retrain = None
+        if setup.columns != current.columns:
+            snapshot = self._snapshot(group, setup)
+            retrain = lambda: self._train_recommender(recommender, setup, snapshot)  # noqa: E731
+
+        def apply() -> None:
+            recommender.setup = setup
+            recommender.last_updated_date_time = now()
+
+        self.start(KIND, update, retrain, apply)
+        return {"recommenderArn": recommender.arn}
+
+    def stop_recommender(self, recommender_arn: str) -> dict[str, Any]:
+        self._steady(recommender_arn, "ACTIVE", "stopped").lifecycle.deactivate()
+        return {"recommenderArn": recommender_arn}
+
+    def start_recommender(self, recommender_arn: str) -> dict[str, Any]:
+        self._steady(recommender_arn, "INACTIVE", "started").lifecycle.activate()
+        return {"recommenderArn": recommender_arn}
+
+    def delete_recommender(self, recommender_arn: str) -> None:
+        recommender: Recommender = self.require_settled(KIND, recommender_arn)
+        if recommender.latest_update is not None and recommender.latest_update.busy:
+            raise ResourceInUseException(f"The recommender {recommender_arn} is being updated; delete it once the update is done.")
+        self.start_delete(KIND, recommender)
+
+    def _steady(self, recommender_arn: str, status: str, change: str) -> Recommender:
+        """The recommender, if it is ``status`` and no update of it is under way."""
+        recommender: Recommender = self.get(KIND, recommender_arn)
+        now_status = recommender.status
+        if now_status != status:
+            raise ResourceInUseException(f"The recommender {recommender_arn} is {now_status}: only an {status} recommender can be {change}.")
+        if recommender.latest_update is not None and recommender.latest_update.busy:
+            raise ResourceInUseException(f"The recommender {recommender_arn} is being updated; it can be {change} once the update is done.")
+        return recommender
+
+    # personalize-runtime -----------------------------------------------------
+    def recommend_by_recommender(
+        self,
+        recommender_arn: str,
+        user_id: str | None,
+        item_id: str | None,
+        num_results: int,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """GetRecommendations with a recommenderArn: what the use case answers for this user and item.
+
+        domain-dsg-recommendations.md: a filter applies "in addition" to the use case's automatic filtering."""
+        recommender: Recommender = self.get(KIND, recommender_arn)
+        status = recommender.status
+        if status != "ACTIVE":
+            raise InvalidInputException(f"The recommender {recommender_arn} is {status}, not ACTIVE.")
+        case = recommender.case
+        given = {"userId": user_id, "itemId": item_id}
+        for member, need in (("userId", case.user_id), ("itemId", case.item_id)):
+            if need is Need.REQUIRED and not given[member]:
+                raise InvalidInputException(f"Value null at '{member}': recommenders of {case.recipe.name} need it.")
+        trained = recommender.trained
+        model, category = trained.model, case.recipe.category
+        group_arn = recommender.dataset_group_arn
+        request = Request(user_id, item_id if category == "RELATED_ITEMS" else None)
+        refused = self.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
+        recorded = self.recorded_interactions(group_arn, user_id, trained.recorded_mark) if user_id else []
+        ask = Ask(
+            user_id,
+            item_id,
+            trained.histories.get(user_id, []) + [r["ITEM_ID"] for r in recorded if case.learns_from(r.get("EVENT_TYPE"))],
+            trained.excluded.get(user_id, set()) | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes} | refused,
+            num_results,
+            recommender.serving.exploration_values,
+        )
+        ranked = ANSWERS[category](model, ask)
+        return {
+            "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in ranked],
+            "recommendationId": f"RID-{uuid.uuid4()}",
+        }
