@@ -36,11 +36,7 @@ class Deployment:
 
     @property
     def exploration(self) -> dict[str, str]:
-        """itemExplorationConfig with the recipe's defaults filled in; {} for other recipes."""
-        if self.solution_version.recipe_arn != USER_PERSONALIZATION:
-            return {}
-        given = self.campaign_config.get("itemExplorationConfig") or {}
-        return {key: given.get(key, default) for key, (default, _, _) in EXPLORATION.items()}
+        return filled_exploration(self.solution_version, self.campaign_config.get("itemExplorationConfig"))
 
     def members(self) -> dict[str, Any]:
         exploration = self.exploration
@@ -100,9 +96,7 @@ class Campaign(Resource):
     @property
     def exploration(self) -> tuple[float, float]:
         """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
-        exploration = self.serving.exploration
-        weight, cutoff = (float(exploration.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
-        return weight, cutoff
+        return exploration_weights(self.serving.exploration)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -150,22 +144,35 @@ def _deployable(version: SolutionVersion) -> SolutionVersion:
 def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> dict[str, Any]:
     """The config as given, checked against the version's recipe (defaults are filled in by Deployment)."""
     config = dict(given or {})
-    exploration = config.get("itemExplorationConfig")
+    check_exploration(version, config.get("itemExplorationConfig"), "campaignConfig.itemExplorationConfig")
+    return config
+
+
+def check_exploration(version: SolutionVersion, exploration: dict[str, str] | None, member: str) -> None:
+    """Refuse an itemExplorationConfig (given at ``member``) the version's recipe doesn't take, or values off its range."""
     if not exploration:
-        return config
+        return
     if version.recipe_arn != USER_PERSONALIZATION:
-        raise InvalidInputException(
-            "campaignConfig.itemExplorationConfig applies only to solutions of the aws-user-personalization recipe."
-        )
+        raise InvalidInputException(f"{member} applies only to solutions of the aws-user-personalization recipe.")
     for key, value in exploration.items():
         if key not in EXPLORATION:
-            raise InvalidInputException(f"Unknown key '{key}' in campaignConfig.itemExplorationConfig.")
+            raise InvalidInputException(f"Unknown key '{key}' in {member}.")
         _, accepts, description = EXPLORATION[key]
         if not _accepted(value, accepts):
-            raise InvalidInputException(
-                f"Value '{value}' at 'campaignConfig.itemExplorationConfig.{key}' must be {description}."
-            )
-    return config
+            raise InvalidInputException(f"Value '{value}' at '{member}.{key}' must be {description}.")
+
+
+def filled_exploration(version: SolutionVersion, given: dict[str, str] | None) -> dict[str, str]:
+    """itemExplorationConfig with the recipe's defaults filled in; {} for other recipes."""
+    if version.recipe_arn != USER_PERSONALIZATION:
+        return {}
+    return {key: (given or {}).get(key, default) for key, (default, _, _) in EXPLORATION.items()}
+
+
+def exploration_weights(exploration: dict[str, str]) -> tuple[float, float]:
+    """(explorationWeight, explorationItemAgeCutOff in days) of a filled-in itemExplorationConfig (defaults if {})."""
+    weight, cutoff = (float(exploration.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
+    return weight, cutoff
 
 
 class CampaignsMixin(BackendCore):
