@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from moto.core.base_backend import BackendDict
 
+from .batch_inference import BatchInferenceMixin
 from .campaigns import CampaignsMixin
 from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
@@ -26,6 +27,7 @@ class PersonalizeBackend(
     SolutionsMixin,
     CampaignsMixin,
     EventTrackersMixin,
+    BatchInferenceMixin,
     FiltersMixin,
     PutRecordsMixin,
     RankingMixin,

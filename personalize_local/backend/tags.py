@@ -16,6 +16,7 @@ TAGGABLE = (
     "campaign",
     "event-tracker",
     "filter",
+    "batch-inference-job",
 )
 
 
