@@ -56,8 +56,9 @@ MODELS: dict[str, tuple[str, ...]] = {
     "event_tracker": DELETE,
     # API_Filter.md lists no statuses: a filter's are those most resources have.
     "filter": DELETE,
-    # frequently-asked-questions.md: "You can't delete batch inference jobs".
+    # frequently-asked-questions.md: "You can't delete batch inference jobs"; nor batch segment jobs.
     "batch_inference_job": (),
+    "batch_segment_job": (),
 }
 PREFIX = "personalize::"
 for _model in MODELS:

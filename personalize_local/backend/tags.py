@@ -17,6 +17,7 @@ TAGGABLE = (
     "event-tracker",
     "filter",
     "batch-inference-job",
+    "batch-segment-job",
 )
 
 
