@@ -7,14 +7,16 @@ from typing import Any
 import pytest
 
 from .conftest import ROLE_ARN, Clients
-from .datagen import TASTES, START, interactions
+from .datagen import START, TASTES, interactions, to_csv
 from .helpers import active_version, arn, fails, loaded_group
 from .test_events import make_tracker
 from .test_filters import Shop, holds, make_filter, quoted, shop  # noqa: F401 (shop is a fixture)
+from .test_related_recipes import ITEM_COLUMNS, co_watched_rows, item_rows, with_items
 from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, wait
 
 RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
+SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
 TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
 ITEM_AFFINITY = "arn:aws:personalize:::recipe/aws-item-affinity"
 BUCKET = "batch-data"
@@ -39,6 +41,11 @@ def create_job(c: Clients, version: str, source: str, destination: str = f"s3://
         roleArn=ROLE_ARN,
         **options,
     )["batchInferenceJobArn"]
+
+
+def refused(code: str, c: Clients, version: str, source: str, **options: Any) -> str:
+    """The message of the service error ``code`` that creating the job gets."""
+    return fails(code, create_job, c=c, version=version, source=source, **options)
 
 
 def run(c: Clients, version: str, source: str, **options: Any) -> dict[str, Any]:
@@ -88,7 +95,8 @@ def test_lines_agree_with_the_campaign_events_included(aws: Clients) -> None:
         assert line["output"] == real_time(aws, campaign, userId=user, numResults=7)
         assert len(line["output"]["recommendedItems"]) == 7
     job = aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"][0]
-    assert aws.personalize.describe_batch_inference_job(batchInferenceJobArn=job["batchInferenceJobArn"])["batchInferenceJob"]["numResults"] == 7
+    described = aws.personalize.describe_batch_inference_job(batchInferenceJobArn=job["batchInferenceJobArn"])["batchInferenceJob"]
+    assert described["numResults"] == 7
 
 
 def test_exploration_config_is_the_campaigns(aws: Clients) -> None:
@@ -207,10 +215,10 @@ def test_filters_the_job_cannot_use(aws: Clients, shop: Shop) -> None:
     version = active_version(aws, shop.group_arn, name="popular-batch", recipe=POPULARITY)
     users_filter = make_filter(aws, shop.group_arn, 'INCLUDE UserID WHERE Users.MEMBERSHIP IN ("gold")', name="users")
     source = put_lines(aws, "in/users.json", [{"userId": "user-0"}])
-    message = fails("InvalidInputException", create_job, c=aws, version=version, source=source, filterArn=users_filter)
+    message = refused("InvalidInputException", aws, version, source, filterArn=users_filter)
     assert "filterArn" in message and "UserID" in message
     ghost = arn("filter", "ghost")
-    assert ghost in fails("ResourceNotFoundException", create_job, c=aws, version=version, source=source, filterArn=ghost)
+    assert ghost in refused("ResourceNotFoundException", aws, version, source, filterArn=ghost)
     assert aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"] == []
 
 
@@ -313,7 +321,7 @@ def test_describe_and_list(aws: Clients) -> None:
     assert [j["jobName"] for j in p.list_batch_inference_jobs(nextToken=page["nextToken"])["batchInferenceJobs"]] == ["first"]
     # Each line by its own recipe's members: the popularity job answers both, sims only the itemId.
     assert [line["error"] is None for line in read_lines(aws, "second/users.json.out")] == [False, True]
-    message = fails("ResourceAlreadyExistsException", create_job, c=aws, version=popular, source=source, destination=f"s3://{BUCKET}/again/", name="first")
+    message = refused("ResourceAlreadyExistsException", aws, popular, source, destination=f"s3://{BUCKET}/again/", name="first")
     assert first in message
 
 
@@ -322,21 +330,37 @@ def test_create_errors(aws: Clients) -> None:
     popular = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
     source = put_lines(aws, "in/users.json", [{"userId": "user-1"}])
     for n in (0, 501):
-        assert "numResults" in fails("InvalidInputException", create_job, c=aws, version=popular, source=source, numResults=n)
-    assert "jobInput.s3DataSource.path" in fails("InvalidInputException", create_job, c=aws, version=popular, source="https://example.com/users.json")
+        assert "numResults" in refused("InvalidInputException", aws, popular, source, numResults=n)
+    assert "jobInput.s3DataSource.path" in refused("InvalidInputException", aws, popular, "https://example.com/users.json")
     for destination in (f"s3://{BUCKET}/in/", f"s3://{BUCKET}/in", f"s3://{BUCKET}/in/users.json/"):
-        assert "jobOutput.s3DataDestination.path" in fails("InvalidInputException", create_job, c=aws, version=popular, source=source, destination=destination)
+        assert "jobOutput.s3DataDestination.path" in refused("InvalidInputException", aws, popular, source, destination=destination)
     ghost = arn("solution-version", "ghost/1")
-    assert ghost in fails("ResourceNotFoundException", create_job, c=aws, version=ghost, source=source)
+    assert ghost in refused("ResourceNotFoundException", aws, ghost, source)
     exploration = {"itemExplorationConfig": {"explorationWeight": "0.5"}}
-    message = fails("InvalidInputException", create_job, c=aws, version=popular, source=source, batchInferenceJobConfig=exploration)
+    message = refused("InvalidInputException", aws, popular, source, batchInferenceJobConfig=exploration)
     assert "batchInferenceJobConfig.itemExplorationConfig" in message and "aws-user-personalization" in message
-    assert "rankingInfluence" in fails("NotYetSupportedException", create_job, c=aws, version=popular, source=source,
+    assert "rankingInfluence" in refused("NotYetSupportedException", aws, popular, source,
                                        batchInferenceJobConfig={"rankingInfluence": {"POPULARITY": 0.5}})
     theme = {"fieldsForThemeGeneration": {"itemName": "TITLE"}}
-    assert "aws-similar-items" in fails("InvalidInputException", create_job, c=aws, version=popular, source=source,
+    assert "aws-similar-items" in refused("InvalidInputException", aws, popular, source,
                                         batchInferenceJobMode="THEME_GENERATION", themeGenerationConfig=theme)
-    assert "THEME_GENERATION" in fails("InvalidInputException", create_job, c=aws, version=popular, source=source, themeGenerationConfig=theme)
+    assert "THEME_GENERATION" in refused("InvalidInputException", aws, popular, source, themeGenerationConfig=theme)
+    assert aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"] == []
+
+
+def test_theme_generation_is_checked_then_not_made_up(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    with_items(aws, group.dataset_group_arn, to_csv(item_rows(), ITEM_COLUMNS))
+    version = active_version(aws, group.dataset_group_arn, name="similar", recipe=SIMILAR_ITEMS)
+    source = put_lines(aws, "in/items.json", [{"itemId": "g0-0"}])
+    themes = {"batchInferenceJobMode": "THEME_GENERATION"}
+    assert "themeGenerationConfig" in refused("InvalidInputException", aws, version, source, **themes)
+    message = refused("InvalidInputException", aws, version, source, **themes,
+                      themeGenerationConfig={"fieldsForThemeGeneration": {"itemName": "TITLE"}})
+    assert "themeGenerationConfig.fieldsForThemeGeneration.itemName" in message
+    message = refused("NotYetSupportedException", aws, version, source, **themes,
+                      themeGenerationConfig={"fieldsForThemeGeneration": {"itemName": "DESCRIPTION"}})
+    assert "THEME_GENERATION" in message
     assert aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"] == []
 
 
@@ -344,7 +368,7 @@ def test_exploration_values_are_checked(aws: Clients) -> None:
     group = loaded_group(aws, rows=interactions(users=70))
     version = active_version(aws, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
     source = put_lines(aws, "in/users.json", [{"userId": "user-1"}])
-    message = fails("InvalidInputException", create_job, c=aws, version=version, source=source,
+    message = refused("InvalidInputException", aws, version, source,
                     batchInferenceJobConfig={"itemExplorationConfig": {"explorationWeight": "2"}})
     assert "batchInferenceJobConfig.itemExplorationConfig.explorationWeight" in message
 
@@ -353,7 +377,8 @@ def test_exploration_values_are_checked(aws: Clients) -> None:
 def test_recipes_without_batch_inference(aws: Clients, recipe: str, instead: str) -> None:
     group = loaded_group(aws, rows=interactions(users=70))
     version = active_version(aws, group.dataset_group_arn, name="other", recipe=recipe)
-    message = fails("InvalidInputException", create_job, c=aws, version=version, source=put_lines(aws, "in/users.json", [{"userId": "user-1"}]))
+    source = put_lines(aws, "in/users.json", [{"userId": "user-1"}])
+    message = refused("InvalidInputException", aws, version, source)
     assert instead in message and "solutionVersionArn" in message
 
 
@@ -365,7 +390,7 @@ def test_running_jobs_quota(manual: Clients, monkeypatch: pytest.MonkeyPatch) ->
     source = put_lines(c, "in/users.json", [{"userId": "user-1"}])
     first = create_job(c, version, source, destination=f"s3://{BUCKET}/a/", name="a")
     create_job(c, version, source, destination=f"s3://{BUCKET}/b/", name="b")
-    assert "2" in fails("LimitExceededException", create_job, c=c, version=version, source=source, destination=f"s3://{BUCKET}/c/", name="c")
+    assert "2" in refused("LimitExceededException", c, version, source, destination=f"s3://{BUCKET}/c/", name="c")
     wait(lambda: c.personalize.describe_batch_inference_job(batchInferenceJobArn=first)["batchInferenceJob"])
     create_job(c, version, source, destination=f"s3://{BUCKET}/c/", name="c")
 
@@ -378,4 +403,13 @@ def test_not_active_version_is_refused(manual: Clients) -> None:
     wait(lambda: p.describe_solution(solutionArn=solution)["solution"])
     version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     source = put_lines(c, "in/users.json", [{"userId": "user-1"}])
-    assert version in fails("ResourceInUseException", create_job, c=c, version=version, source=source)
+    assert version in refused("ResourceInUseException", c, version, source)
+
+
+def test_over_http(remote: Clients) -> None:
+    """Against the server: the job reads and writes the S3 that moto serves on the same port."""
+    group = loaded_group(remote, rows=interactions(users=70))
+    version = active_version(remote, group.dataset_group_arn, name="popular", recipe=POPULARITY)
+    campaign = deploy(remote, version)
+    lines = answered(remote, version, [{"userId": "user-1"}], numResults=5)
+    assert lines[0]["output"] == real_time(remote, campaign, numResults=5)

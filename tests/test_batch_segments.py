@@ -37,7 +37,9 @@ def segmentation_group(c: Clients, recipe: str, users: bool = False) -> tuple[st
     return group.dataset_group_arn, active_version(c, group.dataset_group_arn, name="segments", recipe=recipe)
 
 
-def create_job(c: Clients, version: str, source: str, destination: str = f"s3://{BUCKET}/out/", name: str = "segments", **options: Any) -> str:
+def create_job(
+    c: Clients, version: str, source: str, destination: str = f"s3://{BUCKET}/out/", name: str = "segments", **options: Any
+) -> str:
     return c.personalize.create_batch_segment_job(
         jobName=name,
         solutionVersionArn=version,
@@ -136,7 +138,8 @@ def test_describe_list_and_errors(aws: Clients) -> None:
     assert len(json.loads(aws.s3.get_object(Bucket=BUCKET, Key="out/queries.json.out")["Body"].read())["output"]["recommendedUsers"]) == 3
 
     def refused(code: str, **options: Any) -> str:
-        return fails(code, create_job, c=aws, source=source, **{"version": version, "destination": f"s3://{BUCKET}/x/", "name": "x", **options})
+        request = {"version": version, "destination": f"s3://{BUCKET}/x/", "name": "x", **options}
+        return fails(code, create_job, c=aws, source=source, **request)
 
     assert "numResults" in refused("InvalidInputException", numResults=0)
     assert "segments" in refused("ResourceAlreadyExistsException", name="segments")
@@ -147,6 +150,7 @@ def test_describe_list_and_errors(aws: Clients) -> None:
     assert "jobOutput.s3DataDestination.path" in refused("InvalidInputException", destination=f"s3://{BUCKET}/in/")
     assert [j["jobName"] for j in p.list_batch_segment_jobs()["batchSegmentJobs"]] == ["segments"]
     # A segment version serves no batch inference job.
-    message = fails("InvalidInputException", p.create_batch_inference_job, jobName="inference", solutionVersionArn=version, roleArn=ROLE_ARN,
-                    jobInput={"s3DataSource": {"path": source}}, jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/y/"}})
+    message = fails("InvalidInputException", p.create_batch_inference_job, jobName="inference", solutionVersionArn=version,
+                    roleArn=ROLE_ARN, jobInput={"s3DataSource": {"path": source}},
+                    jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/y/"}})
     assert "CreateBatchSegmentJob" in message

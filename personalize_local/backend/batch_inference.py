@@ -66,14 +66,17 @@ class BatchInferenceJob(BatchJob):
 LineAnswer = Callable[["BatchInferenceMixin", BatchServing, dict[str, Any], int, "str | None"], dict[str, Any]]
 
 
-def _recommended(backend: BatchInferenceMixin, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None) -> dict[str, Any]:
-    ranked = backend.recommend_items(
-        serving, serving.recipe, record.get("userId"), record.get("itemId"), n, filter_arn, record.get("filterValues")
-    )
+def _recommended(
+    backend: BatchInferenceMixin, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None
+) -> dict[str, Any]:
+    user, item, values = record.get("userId"), record.get("itemId"), record.get("filterValues")
+    ranked = backend.recommend_items(serving, serving.recipe, user, item, n, filter_arn, values)
     return _output(serving, ranked)
 
 
-def _ranked(backend: BatchInferenceMixin, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None) -> dict[str, Any]:
+def _ranked(
+    backend: BatchInferenceMixin, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None
+) -> dict[str, Any]:
     candidates = record["itemList"]
     if len(candidates) > MAX_INPUT_ITEMS:
         raise LineError(f"itemList has {len(candidates)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
