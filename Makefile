@@ -31,6 +31,7 @@ bench: install
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_recommenders.py
+	$(BIN)/python bench/bench_batch.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

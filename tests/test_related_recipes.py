@@ -231,7 +231,7 @@ def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 
 def test_item_affinity_segment_holds_users_of_similar_items() -> None:
-    # No boto3 path reaches a segment until batch segment jobs are served: the recipe's model directly.
+    # The recipe's model directly; test_batch_segments.py reaches segments through batch segment jobs.
     model = fit_recipe(ITEM_AFFINITY_ARN, frame(co_watched_rows()), None, None, {})
     # Group 1's users who have not watched g1-2 yet (numbers 2, 10, 18, 26) watched every other item of group 1.
     assert {user for user, _ in model.segment("g1-2", 4)} == {f"user-1-{k}" for k in (2, 10, 18, 26)}

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from moto.core.base_backend import BackendDict
 
+from .batch_inference import BatchInferenceMixin
+from .batch_segments import BatchSegmentsMixin
 from .campaigns import CampaignsMixin
 from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
@@ -28,6 +30,8 @@ class PersonalizeBackend(
     CampaignsMixin,
     RecommendersMixin,
     EventTrackersMixin,
+    BatchInferenceMixin,
+    BatchSegmentsMixin,
     FiltersMixin,
     PutRecordsMixin,
     RankingMixin,

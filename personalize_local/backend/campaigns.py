@@ -38,11 +38,7 @@ class Deployment:
 
     @property
     def exploration(self) -> dict[str, str]:
-        """itemExplorationConfig with the recipe's defaults filled in; {} for other recipes."""
-        if self.solution_version.recipe_arn != USER_PERSONALIZATION:
-            return {}
-        given = self.campaign_config.get("itemExplorationConfig") or {}
-        return {key: given.get(key, default) for key, (default, _, _) in EXPLORATION.items()}
+        return filled_exploration(self.solution_version, self.campaign_config.get("itemExplorationConfig"))
 
     def members(self) -> dict[str, Any]:
         exploration = self.exploration
@@ -102,9 +98,7 @@ class Campaign(Resource):
     @property
     def exploration(self) -> tuple[float, float]:
         """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
-        exploration = self.serving.exploration
-        weight, cutoff = (float(exploration.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
-        return weight, cutoff
+        return exploration_weights(self.serving.exploration)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -152,15 +146,30 @@ def _deployable(version: SolutionVersion) -> SolutionVersion:
 def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> dict[str, Any]:
     """The config as given, checked against the version's recipe (defaults are filled in by Deployment)."""
     config = dict(given or {})
-    exploration = config.get("itemExplorationConfig")
-    if not exploration:
-        return config
-    if version.recipe_arn != USER_PERSONALIZATION:
-        raise InvalidInputException(
-            "campaignConfig.itemExplorationConfig applies only to solutions of the aws-user-personalization recipe."
-        )
-    check_exploration(exploration, EXPLORATION, "campaignConfig.itemExplorationConfig")
+    check_version_exploration(version, config.get("itemExplorationConfig"), "campaignConfig.itemExplorationConfig")
     return config
+
+
+def check_version_exploration(version: SolutionVersion, exploration: dict[str, str] | None, member: str) -> None:
+    """Refuse an itemExplorationConfig (given at ``member``) the version's recipe doesn't take, or values off its range."""
+    if not exploration:
+        return
+    if version.recipe_arn != USER_PERSONALIZATION:
+        raise InvalidInputException(f"{member} applies only to solutions of the aws-user-personalization recipe.")
+    check_exploration(exploration, EXPLORATION, member)
+
+
+def filled_exploration(version: SolutionVersion, given: dict[str, str] | None) -> dict[str, str]:
+    """itemExplorationConfig with the recipe's defaults filled in; {} for other recipes."""
+    if version.recipe_arn != USER_PERSONALIZATION:
+        return {}
+    return {key: (given or {}).get(key, default) for key, (default, _, _) in EXPLORATION.items()}
+
+
+def exploration_weights(exploration: dict[str, str]) -> tuple[float, float]:
+    """(explorationWeight, explorationItemAgeCutOff in days) of a filled-in itemExplorationConfig (defaults if {})."""
+    weight, cutoff = (float(exploration.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
+    return weight, cutoff
 
 
 def check_exploration(given: dict[str, str], table: Exploration, where: str) -> None:

@@ -71,23 +71,13 @@ class FiltersMixin(BackendCore):
         self.start_delete(KIND, self.require_settled(KIND, filter_arn))
 
     # personalize-runtime -----------------------------------------------------
-    def filtered_out(
-        self,
-        filter_arn: str | None,
-        filter_values: Mapping[str, str] | None,
-        dataset_group_arn: str,
-        request: Request,
-        candidates: Iterable[str],
-        target: str = "ITEM_ID",
-    ) -> set[str]:
-        """The ``candidates`` (items, or by ``target`` actions) the request's filter (if any) keeps out of the answer."""
-        if not filter_arn:
-            return set()
+    def usable_filter(self, filter_arn: str, dataset_group_arn: str, target: str) -> Filter:
+        """The filter, if it is ACTIVE, of the solution's dataset group, and selects ``target`` IDs."""
         filter_: Filter = self.get(KIND, filter_arn)
         if filter_.dataset_group_arn != dataset_group_arn:
             raise InvalidInputException(
                 f"Value '{filter_arn}' at 'filterArn': the filter belongs to {filter_.dataset_group_arn}, "
-                f"the campaign's solution or the recommender to {dataset_group_arn}."
+                f"the solution or the recommender to {dataset_group_arn}."
             )
         status = filter_.status
         if status != "ACTIVE":
@@ -98,6 +88,21 @@ class FiltersMixin(BackendCore):
                 f"Value '{filter_arn}' at 'filterArn': the filter selects {filter_.checked.target.label}s; "
                 f"this operation takes {wanted} filters."
             )
+        return filter_
+
+    def filtered_out(
+        self,
+        filter_arn: str | None,
+        filter_values: Mapping[str, str] | None,
+        dataset_group_arn: str,
+        request: Request,
+        candidates: Iterable[str],
+        target: str = "ITEM_ID",
+    ) -> set[str]:
+        """The ``candidates`` (items, or by ``target`` actions or users) the request's filter (if any) keeps out of the answer."""
+        if not filter_arn:
+            return set()
+        filter_ = self.usable_filter(filter_arn, dataset_group_arn, target)
         datasets = {d.dataset_type: d.table for d in self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)}
         try:
             selection = select(

@@ -63,6 +63,9 @@ MODELS: dict[str, tuple[str, ...]] = {
     # API_Filter.md lists no statuses: a filter's are those most resources have.
     "filter": DELETE,
     "recommender": DELETE,
+    # frequently-asked-questions.md: "You can't delete batch inference jobs"; nor batch segment jobs.
+    "batch_inference_job": (),
+    "batch_segment_job": (),
 }
 PREFIX = "personalize::"
 for _model in MODELS:
@@ -242,11 +245,20 @@ class Lifecycle(ManagedState):
             return None
         # Checked again after the wait: another reader may have stepped out meanwhile.
         if self._outcome is None:
-            if job is not None and job.failure is not None:
-                self.failure_reason, self._outcome = job.failure, "CREATE FAILED"
-                return self._outcome
-            for apply in (job.apply if job else None, self._apply):
-                if apply is not None:
-                    apply()
-            self._outcome = self._success
+            failure = job.failure if job is not None else None
+            if failure is None:
+                failure = _applied(job.apply if job else None, self._apply)
+            self.failure_reason = failure
+            self._outcome = self._success if failure is None else "CREATE FAILED"
         return self._outcome
+
+
+def _applied(*applies: Apply | None) -> str | None:
+    """Apply each in turn; the reason, if one fails the way the service reports it (a batch job's bucket gone)."""
+    try:
+        for apply in applies:
+            if apply is not None:
+                apply()
+    except JobFailed as error:
+        return str(error)
+    return None

@@ -7,7 +7,7 @@ from typing import Any
 from ..filters import Request
 from ..recipes.ranking import rank
 from ..wire.errors import InvalidInputException, NotYetSupportedException
-from .recommendations import RecommendationsMixin
+from .recommendations import RecommendationsMixin, Served
 
 # API_RS_GetPersonalizedRanking.md: "The maximum is 500" (the model states no bound).
 MAX_INPUT_ITEMS = 500
@@ -29,11 +29,22 @@ class RankingMixin(RecommendationsMixin):
         if len(input_list) > MAX_INPUT_ITEMS:
             raise InvalidInputException(f"Value at 'inputList' has {len(input_list)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
         campaign, _ = self._serving("GetPersonalizedRanking", campaign_arn)
-        version = campaign.solution_version
-        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, Request(user_id), input_list)
-        candidates = [item for item in input_list if item not in refused]
-        ranked = rank(version.model, user_id, self._history(version, user_id), candidates)
+        ranked = self.rank_items(campaign, user_id, input_list, filter_arn, filter_values)
         return {
             "personalizedRanking": [{"itemId": item, "score": score} for item, score in ranked],
             "recommendationId": f"RID-{uuid.uuid4()}",
         }
+
+    def rank_items(
+        self,
+        served: Served,
+        user_id: str,
+        input_list: list[str],
+        filter_arn: str | None,
+        filter_values: dict[str, str] | None,
+    ) -> list[tuple[str, float | None]]:
+        """``input_list`` as ``served`` ranks it for the user, less what the filter keeps out: campaigns and batch jobs alike."""
+        version = served.solution_version
+        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, Request(user_id), input_list)
+        candidates = [item for item in input_list if item not in refused]
+        return rank(version.model, user_id, self._history(version, user_id), candidates)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from ..filters import Request
 from ..recipes.catalog import RecipeInfo, get_recipe
@@ -17,19 +17,31 @@ DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
 MAX_NUM_RESULTS = 500
 Ranked = list[tuple[str, float]]
-# (backend, campaign, userId, itemId, numResults, items a filter keeps out) -> (itemId, score), best first
-Answerer = Callable[["RecommendationsMixin", Campaign, "str | None", "str | None", int, "set[str]"], Ranked]
 
 
-def _for_user(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
-    version = campaign.solution_version
-    weight, cutoff_days = campaign.exploration
+class Served(Protocol):
+    """What answers: a campaign, or a batch inference job's solution version and its exploration."""
+
+    @property
+    def solution_version(self) -> SolutionVersion: ...
+
+    @property
+    def exploration(self) -> tuple[float, float]: ...
+
+
+# (backend, what serves, userId, itemId, numResults, items a filter keeps out) -> (itemId, score), best first
+Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", int, "set[str]"], Ranked]
+
+
+def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+    version = served.solution_version
+    weight, cutoff_days = served.exploration
     history = backend._history(version, user_id)
     return version.model.recommend(user_id, history, n, refused, exploration_weight=weight, exploration_item_age_cutoff_days=cutoff_days)
 
 
-def _related(backend: RecommendationsMixin, campaign: Campaign, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
-    return campaign.solution_version.model.similar(item_id, n, refused)
+def _related(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+    return served.solution_version.model.similar(item_id, n, refused)
 
 
 @dataclass(frozen=True)
@@ -87,21 +99,35 @@ class RecommendationsMixin(BackendCore):
                 recommender_arn, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, filter_arn, filter_values
             )
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
-        version = campaign.solution_version
+        wanted = num_results if num_results is not None else DEFAULT_NUM_RESULTS
+        items = self.recommend_items(campaign, recipe, user_id, item_id, wanted, filter_arn, filter_values)
+        shown = campaign.solution_version.model.reports_scores
+        return {
+            # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
+            "itemList": [{"itemId": item, "score": score if shown else None} for item, score in items],
+            "recommendationId": f"RID-{uuid.uuid4()}",
+        }
+
+    def recommend_items(
+        self,
+        served: Served,
+        recipe: RecipeInfo,
+        user_id: str | None,
+        item_id: str | None,
+        num_results: int,
+        filter_arn: str | None,
+        filter_values: dict[str, str] | None,
+    ) -> Ranked:
+        """What ``served`` recommends for the request, best first: campaigns and batch inference jobs alike."""
         how = ANSWERS[recipe.category]
         given = {"userId": user_id, "itemId": item_id}
         if how.required and not given[how.required]:
             raise InvalidInputException(f"Value null at '{how.required}': campaigns of {recipe.name} {how.purpose}.")
-        model = version.model
+        version = served.solution_version
         # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
         request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
-        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, model.item_ids)
-        items = how.answer(self, campaign, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, refused)
-        return {
-            # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
-            "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in items],
-            "recommendationId": f"RID-{uuid.uuid4()}",
-        }
+        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, version.model.item_ids)
+        return how.answer(self, served, user_id, item_id, num_results, refused)
 
     def get_action_recommendations(
         self,

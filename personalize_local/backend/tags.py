@@ -17,6 +17,8 @@ TAGGABLE = (
     "event-tracker",
     "filter",
     "recommender",
+    "batch-inference-job",
+    "batch-segment-job",
 )
 
 

@@ -82,6 +82,7 @@ class ItemAffinity:
     def __init__(self, hidden_dimension: int = 149, random_state: int = 0) -> None:
         self.model = UserAffinity(hidden_dimension, random_state)
         self.item_ids: list[str] = []
+        self.user_ids: list[str] = []
 
     @classmethod
     def from_hyperparameters(cls, hyperparameters: Mapping[str, Value], seed: int = 0) -> "ItemAffinity":
@@ -94,7 +95,7 @@ class ItemAffinity:
         users: pd.DataFrame | None = None,
     ) -> "ItemAffinity":
         self.model.fit(interactions, items)
-        self.item_ids = self.model.item_ids
+        self.item_ids, self.user_ids = self.model.item_ids, self.model.user_ids
         self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
         return self
 
@@ -110,6 +111,7 @@ class ItemAttributeAffinity:
 
     def __init__(self, hidden_dimension: int = 149, random_state: int = 0) -> None:
         self.model = UserAffinity(hidden_dimension, random_state)
+        self.user_ids: list[str] = []
 
     @classmethod
     def from_hyperparameters(cls, hyperparameters: Mapping[str, Value], seed: int = 0) -> "ItemAttributeAffinity":
@@ -122,6 +124,7 @@ class ItemAttributeAffinity:
         users: pd.DataFrame | None = None,
     ) -> "ItemAttributeAffinity":
         self.model.fit(interactions, items)
+        self.user_ids = self.model.user_ids
         # item-attribute-affinity-recipe.md: the Items dataset needs a non-textual, non-reserved metadata column.
         self.attributes_ = categorical_values(items, self.model.item_ids)
         if not self.attributes_:

@@ -105,10 +105,11 @@ class ItemSegmenter(Protocol):
 
     ``segment`` ranks users best first as (userId, score): the users most likely
     to interact with the item. ``item_ids`` are the items it knows; it raises
-    UnknownSegmentInput for any other.
+    UnknownSegmentInput for any other. ``user_ids`` are the users a segment can hold.
     """
 
     item_ids: list[str]
+    user_ids: list[str]
 
     def segment(self, item_id: str, num_results: int) -> list[tuple[str, float]]: ...
 
@@ -121,7 +122,10 @@ class AttributeSegmenter(Protocol):
     most likely to interact with items having every (field, value) pair given
     (``ITEMS.field = "value" AND ...`` in a batch segment job's input). Raises
     UnknownSegmentInput when no item of the training data has them all.
+    ``user_ids`` are the users a segment can hold.
     """
+
+    user_ids: list[str]
 
     def segment_by_attributes(self, attributes: Sequence[tuple[str, str]], num_results: int) -> list[tuple[str, float]]: ...
 

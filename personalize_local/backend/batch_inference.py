@@ -1,0 +1,184 @@
+"""Batch inference jobs: CreateBatchInferenceJob, DescribeBatchInferenceJob, ListBatchInferenceJobs.
+
+Each input line is answered as GetRecommendations or GetPersonalizedRanking answers a campaign of
+the same version with the same exploration: the same code, the same data (getting-batch-recommendations.md:
+events recorded since training count for User-Personalization and Personalized-Ranking, as in real time).
+Output lines follow batch-inference-job-output-examples.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..batch.lines import LineError, LineFormat
+from ..recipes.catalog import RecipeInfo
+from ..wire.errors import InvalidInputException, NotYetSupportedException
+from . import quotas
+from .batch_jobs import BatchJob, BatchJobsMixin, check_num_results
+from .campaigns import check_version_exploration, exploration_weights, filled_exploration
+from .ranking import MAX_INPUT_ITEMS, RankingMixin
+from .recommendations import MAX_NUM_RESULTS
+from .solutions import SolutionVersion
+
+KIND = "batch-inference-job"
+SIMILAR_ITEMS = "aws-similar-items"
+# CreateBatchInferenceJob: "You can't get batch recommendations with the Trending-Now or Next-Best-Action
+# recipes"; segments have their own job. By recipe name or category: what to use instead.
+NOT_BATCHED = {
+    "aws-trending-now": "get trending items with GetRecommendations from a campaign",
+    "PERSONALIZED_ACTIONS": "get action recommendations with GetActionRecommendations from a campaign",
+    "USER_SEGMENTATION": "get its user segments with CreateBatchSegmentJob",
+}
+CONFIG_MEMBER = "batchInferenceJobConfig"
+
+
+@dataclass(frozen=True)
+class BatchServing:
+    """What answers a batch inference job's lines, as a campaign would answer requests."""
+
+    solution_version: SolutionVersion
+    recipe: RecipeInfo
+    exploration: tuple[float, float]
+
+
+@dataclass
+class BatchInferenceJob(BatchJob):
+    batch_inference_job_config: dict[str, Any] | None = None
+    batch_inference_job_mode: str = "BATCH_INFERENCE"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            **self.members(),
+            "batchInferenceJobArn": self.arn,
+            "batchInferenceJobConfig": self.batch_inference_job_config,
+            "batchInferenceJobMode": self.batch_inference_job_mode,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "batchInferenceJobArn": self.arn,
+            **self.summary_members(),
+            "batchInferenceJobMode": self.batch_inference_job_mode,
+        }
+
+
+# (backend, serving, record, numResults, filterArn) -> the line's "output"
+LineAnswer = Callable[["BatchInferenceMixin", BatchServing, dict[str, Any], int, "str | None"], dict[str, Any]]
+
+
+def _recommended(
+    backend: BatchInferenceMixin, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None
+) -> dict[str, Any]:
+    user, item, values = record.get("userId"), record.get("itemId"), record.get("filterValues")
+    ranked = backend.recommend_items(serving, serving.recipe, user, item, n, filter_arn, values)
+    return _output(serving, ranked)
+
+
+def _ranked(
+    backend: BatchInferenceMixin, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None
+) -> dict[str, Any]:
+    candidates = record["itemList"]
+    if len(candidates) > MAX_INPUT_ITEMS:
+        raise LineError(f"itemList has {len(candidates)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
+    ranked = backend.rank_items(serving, record["userId"], candidates, filter_arn, record.get("filterValues"))
+    return _output(serving, ranked[:n])
+
+
+def _output(serving: BatchServing, ranked: list[tuple[str, float | None]]) -> dict[str, Any]:
+    # recommendations-batch.md: scores only from the recipes that show them (not popularity, not related items).
+    output: dict[str, Any] = {"recommendedItems": [item for item, _ in ranked]}
+    if serving.solution_version.model.reports_scores:
+        output["scores"] = [score for _, score in ranked]
+    return output
+
+
+# batch-data-upload.md: each category's input lines, and how they are answered.
+LINES: dict[str, tuple[LineFormat, LineAnswer]] = {
+    "USER_PERSONALIZATION": (LineFormat(("userId",), ("filterValues",), "recommendedItems"), _recommended),
+    # The same list for everybody: a userId matters only to a filter that reads the user.
+    "POPULAR_ITEMS": (LineFormat((), ("userId", "filterValues"), "recommendedItems"), _recommended),
+    "RELATED_ITEMS": (LineFormat(("itemId",), ("userId", "filterValues"), "recommendedItems"), _recommended),
+    "PERSONALIZED_RANKING": (LineFormat(("userId", "itemList"), ("filterValues",), "recommendedItems"), _ranked),
+}
+
+
+def _refusal(recipe: RecipeInfo) -> str | None:
+    return NOT_BATCHED.get(recipe.name) or NOT_BATCHED.get(recipe.category)
+
+
+class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
+    def create_batch_inference_job(
+        self,
+        job_name: str,
+        solution_version_arn: str,
+        job_input: dict[str, Any],
+        job_output: dict[str, Any],
+        role_arn: str,
+        filter_arn: str | None = None,
+        num_results: int | None = None,
+        batch_inference_job_config: dict[str, Any] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        batch_inference_job_mode: str | None = None,
+        theme_generation_config: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        version, recipe = self._batch_source(solution_version_arn, "CreateBatchInferenceJob", _refusal)
+        wanted = check_num_results(num_results, MAX_NUM_RESULTS)
+        mode = batch_inference_job_mode or "BATCH_INFERENCE"
+        self._check_mode(version, recipe, mode, theme_generation_config)
+        config = batch_inference_job_config or {}
+        exploration = config.get("itemExplorationConfig")
+        check_version_exploration(version, exploration, f"{CONFIG_MEMBER}.itemExplorationConfig")
+        if any(config.get("rankingInfluence", {}).values()):
+            raise NotYetSupportedException(f"{CONFIG_MEMBER}.rankingInfluence is not supported by personalize-local yet.")
+        self._batch_filter(filter_arn, version, "ITEM_ID")
+        quotas.RUNNING_BATCH_INFERENCE_JOBS.check(self.find(KIND, lambda j: j.busy))
+        locations = self._locations(job_input, job_output)
+        job = BatchInferenceJob(
+            arn=self.arn(KIND, job_name),
+            name=job_name,
+            solution_version_arn=solution_version_arn,
+            filter_arn=filter_arn,
+            num_results=wanted,
+            job_input=job_input,
+            job_output=job_output,
+            role_arn=role_arn,
+            batch_inference_job_config=batch_inference_job_config,
+            batch_inference_job_mode=mode,
+        )
+        self.add(KIND, job, tags)
+        serving = BatchServing(version, recipe, exploration_weights(filled_exploration(version, exploration)))
+        form, answer = LINES[recipe.category]
+        self._start_batch(KIND, job, locations, form, lambda record: answer(self, serving, record, wanted, filter_arn))
+        return {"batchInferenceJobArn": job.arn}
+
+    def _check_mode(self, version: SolutionVersion, recipe: RecipeInfo, mode: str, theme: dict[str, Any] | None) -> None:
+        """themed-batch-recommendations.md: themes need Similar-Items and the Items column naming each item."""
+        if mode != "THEME_GENERATION":
+            if theme is not None:
+                raise InvalidInputException("Value at 'themeGenerationConfig' applies only to batchInferenceJobMode THEME_GENERATION.")
+            return
+        if recipe.name != SIMILAR_ITEMS:
+            raise InvalidInputException(
+                f"Value 'THEME_GENERATION' at 'batchInferenceJobMode' needs a solution version of {SIMILAR_ITEMS}, "
+                f"not {recipe.name}."
+            )
+        if theme is None:
+            raise InvalidInputException("Value null at 'themeGenerationConfig': THEME_GENERATION needs the item name column.")
+        column = theme["fieldsForThemeGeneration"]["itemName"]
+        items = self.dataset_of(version.dataset_group_arn, "ITEMS")
+        field = items.schema.parsed.field(column) if items is not None else None
+        if field is None or not field.is_string:
+            raise InvalidInputException(
+                f"Value '{column}' at 'themeGenerationConfig.fieldsForThemeGeneration.itemName' must name a string "
+                "column of the dataset group's Items dataset."
+            )
+        # Themes come from a generative model the emulator doesn't have; it won't make them up.
+        raise NotYetSupportedException("batchInferenceJobMode THEME_GENERATION is not supported by personalize-local yet.")
+
+    def describe_batch_inference_job(self, batch_inference_job_arn: str) -> dict[str, Any]:
+        return {"batchInferenceJob": self.observe(KIND, batch_inference_job_arn).describe()}
+
+    def list_batch_inference_jobs(
+        self, solution_version_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        return self.list_page(KIND, "batchInferenceJobs", next_token, max_results, solution_version_arn=solution_version_arn)
