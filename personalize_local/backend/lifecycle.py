@@ -2,7 +2,8 @@
 
 Every Personalize resource with a status is a model of moto's state manager,
 ``personalize::<kind>`` (:data:`MODELS`). A create walks CREATE PENDING and
-CREATE IN_PROGRESS and ends in ACTIVE or CREATE FAILED; a stopped training walks
+CREATE IN_PROGRESS and ends in ACTIVE or CREATE FAILED (a few jobs have statuses
+of their own, :data:`OWN_CREATE_STATUSES`); a stopped training walks
 CREATE STOPPING to CREATE STOPPED; a delete walks the resource's delete statuses,
 and then the resource is gone. How fast is the state
 manager's to say, as for moto's own models:
@@ -26,6 +27,7 @@ import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -42,10 +44,29 @@ DELETE = ("DELETE PENDING", "DELETE IN_PROGRESS")
 # API_StopSolutionVersionCreation.md: CREATE PENDING > CREATE STOPPED, CREATE IN_PROGRESS > CREATE STOPPING > CREATE STOPPED.
 STOPPED = "CREATE STOPPED"
 STOP = ("CREATE STOPPING",)
+
+
+@dataclass(frozen=True)
+class CreateStatuses:
+    """What a create walks, and where it ends when its work succeeds or fails."""
+
+    walk: tuple[str, ...] = CREATE
+    succeeded: str = "ACTIVE"
+    failed: str = "CREATE FAILED"
+
+
+# Models whose creates don't walk CREATE PENDING > CREATE IN_PROGRESS > ACTIVE or CREATE FAILED.
+OWN_CREATE_STATUSES: dict[str, CreateStatuses] = {
+    # API_CreateDataDeletionJob: PENDING > IN_PROGRESS > COMPLETED or FAILED.
+    "data_deletion_job": CreateStatuses(("PENDING", "IN_PROGRESS"), "COMPLETED", "FAILED"),
+}
 # Where a create ends: no status moves on from these by itself.
-SETTLED = frozenset({"ACTIVE", "CREATE FAILED", STOPPED})
+SETTLED = frozenset(
+    {"ACTIVE", "CREATE FAILED", STOPPED}
+    | {end for own in OWN_CREATE_STATUSES.values() for end in (own.succeeded, own.failed)}
+)
 # Each model's delete statuses, from the guide's status lists: a dataset group has no DELETE IN_PROGRESS,
-# and import jobs and solution versions are never deleted on their own.
+# and jobs and solution versions are never deleted on their own.
 MODELS: dict[str, tuple[str, ...]] = {
     "dataset_group": ("DELETE PENDING",),
     "dataset": DELETE,
@@ -56,6 +77,10 @@ MODELS: dict[str, tuple[str, ...]] = {
     "event_tracker": DELETE,
     # API_Filter.md lists no statuses: a filter's are those most resources have.
     "filter": DELETE,
+    "dataset_export_job": (),
+    "data_deletion_job": (),
+    # Nor does API_MetricAttribution.md.
+    "metric_attribution": DELETE,
 }
 PREFIX = "personalize::"
 for _model in MODELS:
@@ -142,12 +167,13 @@ class Lifecycle(ManagedState):
     """One resource's status: a model of moto's state manager that never steps past unfinished work."""
 
     def __init__(self, model: str, owner: "Resource", condition: threading.Condition) -> None:
-        super().__init__(f"{PREFIX}{model}", [CREATE])
+        self._create = OWN_CREATE_STATUSES.get(model, CreateStatuses())
+        super().__init__(f"{PREFIX}{model}", [self._create.walk])
         self.failure_reason: str | None = None
         self._owner = owner
         self._condition = condition
         self._deletes = MODELS[model]
-        self._phase: tuple[str, ...] = CREATE
+        self._phase: tuple[str, ...] = self._create.walk
         self._job: Job | None = None
         self._apply: Apply | None = None
         self._success = "ACTIVE"
@@ -155,9 +181,9 @@ class Lifecycle(ManagedState):
 
     # Phases ------------------------------------------------------------------
     def create(self, work: Work | None = None, apply: Apply | None = None) -> Job | None:
-        """Start the create statuses; ``work`` runs now in a worker, ``apply`` lands with ACTIVE."""
+        """Start the create statuses; ``work`` runs now in a worker, ``apply`` lands with ACTIVE (or COMPLETED ...)."""
         with self._condition:  # the worker reports under this lock: it must find its job set
-            self._begin(CREATE, "ACTIVE", apply)
+            self._begin(self._create.walk, self._create.succeeded, apply)
             if work is not None:
                 self._job = Job(work, self._condition, self.touch)
             else:
@@ -226,7 +252,7 @@ class Lifecycle(ManagedState):
         # Checked again after the wait: another reader may have stepped out meanwhile.
         if self._outcome is None:
             if job is not None and job.failure is not None:
-                self.failure_reason, self._outcome = job.failure, "CREATE FAILED"
+                self.failure_reason, self._outcome = job.failure, self._create.failed
                 return self._outcome
             for apply in (job.apply if job else None, self._apply):
                 if apply is not None:
