@@ -4,6 +4,7 @@ from __future__ import annotations
 from moto.core.base_backend import BackendDict
 
 from .campaigns import CampaignsMixin
+from .dataset_exports import DatasetExportsMixin
 from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
@@ -23,6 +24,7 @@ class PersonalizeBackend(
     DatasetGroupsMixin,
     DatasetsMixin,
     DatasetUpdatesMixin,
+    DatasetExportsMixin,
     SolutionsMixin,
     CampaignsMixin,
     EventTrackersMixin,

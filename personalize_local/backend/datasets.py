@@ -177,9 +177,11 @@ class DatasetsMixin(BackendCore):
 
     def delete_dataset(self, dataset_arn: str) -> None:
         dataset = self.require_settled(KIND, dataset_arn)
-        # API_DeleteDataset.md: not while an import job into it or a solution version of its group is pending or in progress.
+        # API_DeleteDataset.md: not while an import job into it or a solution version of its group is pending or in progress;
+        # nor while an export job reads it.
         for kind, uses, what in (
             (IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn, "import job"),
+            ("dataset-export-job", lambda j: j.dataset_arn == dataset_arn, "export job"),
             ("solution-version", lambda v: v.dataset_group_arn == dataset.dataset_group_arn, "training solution version"),
         ):
             self.refuse_if_used(dataset_arn, self.find(kind, lambda r: uses(r) and r.busy), what)

@@ -11,6 +11,7 @@ TAGGABLE = (
     "dataset-group",
     "dataset",
     "dataset-import-job",
+    "dataset-export-job",
     "solution",
     "solution-version",
     "campaign",

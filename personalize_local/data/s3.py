@@ -1,4 +1,4 @@
-"""Read what an import job names in S3 from moto's S3, the store boto3 writes to under the mock and the server."""
+"""Read what a job names in S3, and write what jobs output, in moto's S3: the store boto3 uses under the mock and the server."""
 from __future__ import annotations
 
 import re
@@ -44,3 +44,31 @@ def read_objects(account_id: str, location: str) -> list[tuple[str, bytes]]:
             raise S3ReadError(f"The object {location} does not exist.")
         files.append((f"s3://{bucket_name}/{name}", found.value))
     return files
+
+
+class S3WriteError(ValueError):
+    """The location cannot be written to; the message says why, naming it."""
+
+
+def output_folder(account_id: str, location: str) -> str:
+    """``location`` as a folder to write into (``s3://bucket/prefix/``), once its bucket is known to exist."""
+    parts = split_location(location)
+    if parts is None:
+        raise S3WriteError(f"The output path {location} is not an s3:// path.")
+    bucket_name, key = parts
+    try:
+        s3_backends[account_id]["aws"].get_bucket(bucket_name)
+    except MissingBucket:
+        raise S3WriteError(f"The bucket {bucket_name} of {location} does not exist.") from None
+    return f"s3://{bucket_name}/{key if not key or key.endswith('/') else key + '/'}"
+
+
+def write_object(account_id: str, location: str, body: bytes) -> None:
+    """Put ``body`` at ``location`` (``s3://bucket/key``) in moto's S3, where the caller's S3 client reads it."""
+    parts = split_location(location)
+    if parts is None:
+        raise S3WriteError(f"The output path {location} is not an s3:// path.")
+    try:
+        s3_backends[account_id]["aws"].put_object(*parts, body)
+    except MissingBucket:
+        raise S3WriteError(f"The bucket {parts[0]} of {location} does not exist.") from None

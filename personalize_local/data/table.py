@@ -44,12 +44,20 @@ class DatasetTable:
 
     def frame(self, recorded_users: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Bulk rows, then recorded rows; ``recorded_users`` renames the USER_ID of recorded rows."""
-        if self._recorded_frame is None:
-            self._recorded_frame = pd.DataFrame.from_records(self._recorded, columns=self.columns)
-        recorded = self._recorded_frame
+        recorded = self.recorded()
         if recorded_users:
             recorded = recorded.assign(USER_ID=recorded["USER_ID"].replace(dict(recorded_users)))
         return _concat(self._bulk, recorded, self.key)
+
+    def bulk(self) -> pd.DataFrame:
+        """The rows import jobs brought, in file order (records with the same key included)."""
+        return self._bulk
+
+    def recorded(self) -> pd.DataFrame:
+        """The rows that arrived one by one, in arrival order (records with the same key included)."""
+        if self._recorded_frame is None:
+            self._recorded_frame = pd.DataFrame.from_records(self._recorded, columns=self.columns)
+        return self._recorded_frame
 
     def add_columns(self, names: Iterable[str]) -> None:
         """A replaced schema's new (nullable) fields: empty in every row there is."""
