@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from moto.core.base_backend import BaseBackend
 
+from ..data.s3 import split_location
 from ..wire.errors import (
     InvalidInputException,
     InvalidNextTokenException,
@@ -209,6 +210,20 @@ def check_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:
                     f"Value '{tag[member]}' at 'tags.{i}.member.{member}' starts with {RESERVED_TAG_PREFIX}, which AWS reserves."
                 )
     return tags
+
+
+def require_s3_path(value: str | None, member: str) -> str:
+    """``value``, an s3:// path; InvalidInputException naming ``member`` otherwise.
+
+    The models' pattern lets http(s):// through, but the service reads and writes only S3.
+    """
+    if not value:
+        raise InvalidInputException(f"Value null at '{member}' failed to satisfy constraint: Member must not be null")
+    if split_location(value) is None:
+        raise InvalidInputException(
+            f"Value '{value}' at '{member}' must be an S3 path: s3://bucket-name/folder-name/ or s3://bucket-name/file-name.csv."
+        )
+    return value
 
 
 def paginate(items: list[Any], next_token: str | None, max_results: int | None) -> tuple[list[Any], str | None]:

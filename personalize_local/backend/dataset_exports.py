@@ -13,11 +13,10 @@ from typing import Any, Callable
 import pandas as pd
 
 from ..data.csv_export import to_csv
-from ..data.s3 import S3WriteError, output_folder, split_location, write_object
+from ..data.s3 import S3WriteError, output_folder, write_object
 from ..data.schemas import Schema
 from ..data.table import DatasetTable
-from ..wire.errors import InvalidInputException
-from .core import BackendCore, Resource
+from .core import BackendCore, Resource, require_s3_path
 from .datasets import KIND as DATASET_KIND
 from .datasets import Dataset
 from .lifecycle import Apply, JobFailed
@@ -80,12 +79,7 @@ class DatasetExportsMixin(BackendCore):
     ) -> dict[str, Any]:
         dataset: Dataset = self.require_active(DATASET_KIND, dataset_arn)
         destination = job_output["s3DataDestination"]
-        path = destination["path"]
-        # The model's pattern lets http(s):// through, but the service writes only to S3.
-        if split_location(path) is None:
-            raise InvalidInputException(
-                f"Value '{path}' at 'jobOutput.s3DataDestination.path' must be an S3 path: s3://bucket-name/folder-name/."
-            )
+        path = require_s3_path(destination["path"], "jobOutput.s3DataDestination.path")
         mode = ingestion_mode or DEFAULT_INGESTION_MODE
         job = DatasetExportJob(
             arn=self.arn(KIND, job_name),

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from ..data.csv_import import DataImportError, read_csv_files
-from ..data.s3 import S3ReadError, read_objects, split_location
+from ..data.s3 import S3ReadError, read_objects
 from ..data.schemas import DATASET_TYPE_NAMES, SchemaError, check_dataset_schema, normalize_dataset_type
 from ..data.events import EventLog
 from ..data.table import RECORD_KEYS, DatasetTable
 from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
 from . import quotas
-from .core import BackendCore, Resource, now
+from .core import BackendCore, Resource, now, require_s3_path
 from .lifecycle import Apply, JobFailed
 from .schemas import DatasetSchema
 
@@ -203,15 +203,7 @@ class DatasetsMixin(BackendCore):
         publish_attribution_metrics_to_s3: bool | None = None,
     ) -> dict[str, Any]:
         dataset: Dataset = self.require_active(KIND, dataset_arn)
-        location = data_source.get("dataLocation")
-        if not location:
-            raise InvalidInputException("Value null at 'dataSource.dataLocation' failed to satisfy constraint: Member must not be null")
-        # The model's pattern lets http(s):// through, but the service reads only from S3.
-        if split_location(location) is None:
-            raise InvalidInputException(
-                f"Value '{location}' at 'dataSource.dataLocation' must be an S3 path: s3://bucket-name/folder-name/ "
-                "or s3://bucket-name/file-name.csv."
-            )
+        location = require_s3_path(data_source.get("dataLocation"), "dataSource.dataLocation")
         # API_CreateDatasetImportJob.md: without a previous bulk import, only FULL is allowed.
         if import_mode == "INCREMENTAL" and not dataset.bulk_imported:
             raise InvalidInputException(
