@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 from .conftest import INTERACTIONS_SCHEMA, ROLE_ARN, Clients
 
-FINAL = {"ACTIVE", "CREATE FAILED", "DELETE FAILED", "UPDATE FAILED"}
+# Where statuses stop: a data deletion job ends COMPLETED or FAILED.
+FINAL = {"ACTIVE", "CREATE FAILED", "DELETE FAILED", "UPDATE FAILED", "COMPLETED", "FAILED"}
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
 POPULARITY = "arn:aws:personalize:::recipe/aws-popularity-count"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from moto.core.base_backend import BackendDict
 
 from .campaigns import CampaignsMixin
+from .data_deletion import DataDeletionMixin
 from .dataset_exports import DatasetExportsMixin
 from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
@@ -25,6 +26,7 @@ class PersonalizeBackend(
     DatasetsMixin,
     DatasetUpdatesMixin,
     DatasetExportsMixin,
+    DataDeletionMixin,
     SolutionsMixin,
     CampaignsMixin,
     EventTrackersMixin,

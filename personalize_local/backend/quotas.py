@@ -45,3 +45,5 @@ FILTER_FIELDS_PER_GROUP = Quota("FILTER_FIELDS_PER_GROUP", 10, "distinct dataset
 FILTER_INTERACTIONS_PER_EVENT_TYPE = Quota(
     "FILTER_INTERACTIONS_PER_EVENT_TYPE", 100, "interactions per user per event type considered by a filter"
 )
+# delete-records.md: "You can have up to 5 deletion jobs for a dataset group with a status of PENDING."
+PENDING_DATA_DELETION_JOBS = Quota("PENDING_DATA_DELETION_JOBS", 5, "PENDING data deletion jobs per dataset group")

@@ -12,6 +12,7 @@ TAGGABLE = (
     "dataset",
     "dataset-import-job",
     "dataset-export-job",
+    "data-deletion-job",
     "solution",
     "solution-version",
     "campaign",
