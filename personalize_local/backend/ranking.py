@@ -1,12 +1,12 @@
 """personalize-runtime GetPersonalizedRanking: a PERSONALIZED_RANKING campaign reorders the caller's items."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from ..filters import Request
 from ..recipes.ranking import rank
 from ..wire.errors import InvalidInputException, NotYetSupportedException
+from .recommendation_ids import new_recommendation_id
 from .recommendations import RecommendationsMixin
 
 # API_RS_GetPersonalizedRanking.md: "The maximum is 500" (the model states no bound).
@@ -35,5 +35,5 @@ class RankingMixin(RecommendationsMixin):
         ranked = rank(version.model, user_id, self._history(version, user_id), candidates)
         return {
             "personalizedRanking": [{"itemId": item, "score": score} for item, score in ranked],
-            "recommendationId": f"RID-{uuid.uuid4()}",
+            "recommendationId": new_recommendation_id(campaign.arn),
         }
