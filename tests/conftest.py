@@ -29,6 +29,7 @@ class Clients:
     events: Any
     runtime: Any
     s3: Any
+    cloudwatch: Any
     shape_errors: list[str] = field(default_factory=list)
 
 
@@ -53,6 +54,7 @@ def make_clients(**client_kwargs: Any) -> Clients:
         events=session.client("personalize-events", **client_kwargs),
         runtime=session.client("personalize-runtime", **client_kwargs),
         s3=session.client("s3", **client_kwargs),
+        cloudwatch=session.client("cloudwatch", **client_kwargs),
     )
     for client in (clients.personalize, clients.events, clients.runtime):
         _watch(client, clients.shape_errors)

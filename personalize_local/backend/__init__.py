@@ -11,6 +11,7 @@ from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
 from .filters import FiltersMixin
+from .metric_attributions import MetricAttributionsMixin
 from .put_records import PutRecordsMixin
 from .ranking import RankingMixin
 from .recipes import RecipesMixin
@@ -31,6 +32,7 @@ class PersonalizeBackend(
     CampaignsMixin,
     EventTrackersMixin,
     FiltersMixin,
+    MetricAttributionsMixin,
     PutRecordsMixin,
     RankingMixin,
     RecommendationsMixin,

@@ -10,7 +10,13 @@ from .core import BackendCore, Resource
 
 KIND = "dataset-group"
 # Resources that keep a dataset group from being deleted, as the service requires.
-DEPENDENTS = (("dataset", "dataset"), ("solution", "solution"), ("event-tracker", "event tracker"), ("filter", "filter"))
+DEPENDENTS = (
+    ("dataset", "dataset"),
+    ("solution", "solution"),
+    ("event-tracker", "event tracker"),
+    ("filter", "filter"),
+    ("metric-attribution", "metric attribution"),
+)
 # API_CreateDatasetGroup.md: a KMS key and its IAM role come together: (member given, member it needs, why).
 PAIRED_MEMBERS = (
     ("kmsKeyArn", "roleArn", "a KMS key needs an IAM role with permission to access it"),

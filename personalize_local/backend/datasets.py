@@ -4,7 +4,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
+
+import pandas as pd
 
 from ..data.csv_import import DataImportError, read_csv_files
 from ..data.s3 import S3ReadError, read_objects
@@ -221,16 +223,23 @@ class DatasetsMixin(BackendCore):
             import_mode=import_mode or "FULL",
             publish_attribution_metrics_to_s3=publish_attribution_metrics_to_s3,
         )
+        sources_check = self.import_source_check(dataset, publish_attribution_metrics_to_s3)
         self.add(IMPORT_KIND, job, tags)
         # S3 is read now, inside the call: moto's S3 is not to be touched from a worker while moto resets.
         try:
             files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, location)
         except S3ReadError as error:
             files = error
-        self.start(IMPORT_KIND, job, lambda: self._import(job, dataset, files))
+        self.start(IMPORT_KIND, job, lambda: self._import(job, dataset, files, sources_check))
         return {"datasetImportJobArn": job.arn}
 
-    def _import(self, job: DatasetImportJob, dataset: Dataset, files: list[tuple[str, bytes]] | S3ReadError) -> Apply:
+    def _import(
+        self,
+        job: DatasetImportJob,
+        dataset: Dataset,
+        files: list[tuple[str, bytes]] | S3ReadError,
+        sources_check: Callable[[pd.DataFrame], str | None] | None,
+    ) -> Apply:
         """Read and check every row; the dataset changes only when all of them pass, as the job turns ACTIVE."""
         try:
             if isinstance(files, S3ReadError):
@@ -243,6 +252,9 @@ class DatasetsMixin(BackendCore):
                 f"{job.data_location} holds {len(frame)} interactions records; an import job needs at least "
                 f"{MIN_IMPORTED_INTERACTIONS}. Record fewer interactions with PutEvents instead."
             )
+        problem = sources_check(frame) if sources_check else None
+        if problem is not None:
+            raise JobFailed(problem)
 
         def apply() -> None:
             if job.import_mode == "INCREMENTAL":
@@ -252,6 +264,7 @@ class DatasetsMixin(BackendCore):
             dataset.bulk_imported = True
             dataset.last_updated_date_time = now()
             job.rows = len(frame)
+            self.report_import(job, dataset, frame)
 
         return apply
 
