@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import INTERACTIONS_FIELDS, MANUAL, ROLE_ARN, Clients, avro, transitions
+from .conftest import INTERACTIONS_FIELDS, ROLE_ARN, Clients, avro
 from .datagen import to_csv
 from .helpers import fails, popularity_campaign, small_rows
 from .test_recorded_data import tracker_of

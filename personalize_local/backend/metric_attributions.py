@@ -16,14 +16,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from ..data.attribution import (
+    READ,
+    SOURCE,
+    Events,
     Metric,
     MetricError,
     aggregate,
     attributed_sources,
+    events_of_frame,
+    events_of_records,
     given_sources,
     metric_data,
     parse_metric,
@@ -203,11 +207,12 @@ class MetricAttributionsMixin(BackendCore):
                 f"{MAX_SOURCES} event attribution sources, the most it can."
             )
 
-    def report_events(self, group_arn: str, events: list[dict[str, Any]]) -> None:
+    def report_events(self, group_arn: str, records: list[dict[str, Any]]) -> None:
         """PutEvents: the recorded events (with SOURCE and RECOMMENDATION_ID from the event) to CloudWatch."""
         attribution = self.reporting_attribution(group_arn)
-        if attribution is not None and events:
-            self._report(attribution, pd.DataFrame.from_records(events), to_cloudwatch=True, s3_name=None)
+        if attribution is not None and records:
+            events = events_of_records(records, _columns(attribution))
+            self._report(attribution, events, to_cloudwatch=True, s3_name=None)
 
     def import_source_check(self, dataset: Any, publish_to_s3: bool | None) -> Callable[[pd.DataFrame], str | None] | None:
         """CreateDatasetImportJob: refuse a publishAttributionMetricsToS3 the group can't honour; the check
@@ -228,7 +233,7 @@ class MetricAttributionsMixin(BackendCore):
         known = frozenset(attribution.sources)
 
         def check(rows: pd.DataFrame) -> str | None:
-            new = sorted(given_sources(rows) - known)
+            new = sorted(given_sources(events_of_frame(rows, (SOURCE,))) - known)
             beyond = source_beyond(set(known), new, MAX_SOURCES)
             if beyond is None:
                 return None
@@ -247,9 +252,10 @@ class MetricAttributionsMixin(BackendCore):
             return
         publish = job.publish_attribution_metrics_to_s3 and attribution.s3_path
         s3_name = f"AggregatedAttributionMetrics - {job.import_mode} - {int(time.time())}.csv" if publish else None
-        self._report(attribution, rows, to_cloudwatch=job.import_mode == "INCREMENTAL", s3_name=s3_name)
+        events = events_of_frame(rows, _columns(attribution))
+        self._report(attribution, events, to_cloudwatch=job.import_mode == "INCREMENTAL", s3_name=s3_name)
 
-    def _report(self, attribution: MetricAttribution, events: pd.DataFrame, to_cloudwatch: bool, s3_name: str | None) -> None:
+    def _report(self, attribution: MetricAttribution, events: Events, to_cloudwatch: bool, s3_name: str | None) -> None:
         """Aggregate ``events`` by the attribution's metrics and post the results where they go."""
         answering = [arn for kind in ANSWERING_KINDS for arn in self.table(kind)]
         sources = attributed_sources(events, lambda rid: source_of(rid, answering))
@@ -257,8 +263,7 @@ class MetricAttributionsMixin(BackendCore):
         item_value = self._item_values(attribution.dataset_group_arn)
         if to_cloudwatch:
             oldest = (now() - CLOUDWATCH_MAX_AGE).timestamp()
-            recent = pd.to_numeric(events["TIMESTAMP"]).to_numpy(dtype=np.int64) >= oldest
-            data = metric_data(aggregate(events[recent], sources[recent], attribution.metrics, item_value))
+            data = metric_data(aggregate(events, sources, attribution.metrics, item_value, since=oldest))
             if data:
                 self.post(lambda: put_metric_data(self.account_id, self.region_name, NAMESPACE, data))
         if s3_name is not None:
@@ -278,6 +283,12 @@ class MetricAttributionsMixin(BackendCore):
             return float(found[0]) if found else None
 
         return value
+
+
+def _columns(attribution: MetricAttribution) -> list[str]:
+    """What the attribution's reports read of each event."""
+    summed = [m.column for m in attribution.metrics if m.dataset_type == "INTERACTIONS" and m.column not in READ]
+    return [*READ, *dict.fromkeys(summed)]
 
 
 def _required(metric_attribution_arn: str | None) -> str:

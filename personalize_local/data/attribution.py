@@ -91,26 +91,70 @@ class Aggregate:
     maximum: float
 
 
+# Events as columns: name -> one value per event (a list, or a frame's column as an array).
+Events = Mapping[str, Sequence[Any]]
+# The columns a report reads, besides those SUM(Interactions.COLUMN) adds up.
+READ = ("EVENT_TYPE", "TIMESTAMP", "ITEM_ID", SOURCE, RECOMMENDATION_ID)
+
+
+def events_of_frame(frame: pd.DataFrame, columns: Sequence[str]) -> Events:
+    """``frame``'s ``columns`` as arrays, a column it lacks as Nones."""
+    return {c: frame[c].to_numpy() if c in frame else [None] * len(frame) for c in columns}
+
+
+def events_of_records(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> Events:
+    """Records (PutEvents) as columns, a field a record lacks as None."""
+    return {c: [record.get(c) for record in records] for c in columns}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value != value  # NaN is the one value unequal to itself
+
+
+def _text(value: Any) -> str:
+    return "" if _missing(value) else str(value)
+
+
 # (Items column, item ID) -> the item's value there; None when it has none.
 ItemValue = Callable[[str, str], "float | None"]
-# Each event's value for a metric: (events, metric, item values) -> values, NaN where an event has none.
-_VALUES: dict[tuple[str, str | None], Callable[[pd.DataFrame, Metric, ItemValue], pd.Series]] = {
-    ("SAMPLECOUNT", None): lambda events, metric, item_value: pd.Series(1.0, index=events.index),
-    ("SUM", "INTERACTIONS"): lambda events, metric, item_value: pd.to_numeric(events[metric.column], errors="coerce").astype(float),
-    ("SUM", "ITEMS"): lambda events, metric, item_value: events["ITEM_ID"].map(lambda item: item_value(metric.column, item)).astype(float),
+
+
+def _numbers(values: Sequence[Any]) -> np.ndarray:
+    return np.array([np.nan if _missing(v) else float(v) for v in values], dtype=float)
+
+
+def _item_numbers(events: Events, column: str, item_value: ItemValue) -> np.ndarray:
+    items = events["ITEM_ID"]
+    known = {item: item_value(column, _text(item)) for item in set(items)}
+    return _numbers([known[item] for item in items])
+
+
+# Each event's value for a metric: (events, metric, item values) -> one number per event, NaN where it has none.
+_VALUES: dict[tuple[str, str | None], Callable[[Events, Metric, ItemValue], np.ndarray]] = {
+    ("SAMPLECOUNT", None): lambda events, metric, item_value: np.ones(len(events["TIMESTAMP"])),
+    ("SUM", "INTERACTIONS"): lambda events, metric, item_value: _numbers(events[metric.column]),
+    ("SUM", "ITEMS"): lambda events, metric, item_value: _item_numbers(events, metric.column, item_value),
 }
 
 
-def attributed_sources(events: pd.DataFrame, campaign_of: Callable[[str], str | None]) -> pd.Series:
+def attributed_sources(events: Events, campaign_of: Callable[[str], str | None]) -> list[str]:
     """Each event's source: its eventAttributionSource, else where its recommendationId came from, else undefined."""
-    given = _text_column(events, SOURCE)
-    from_recommendation = _text_column(events, RECOMMENDATION_ID).map(lambda rid: campaign_of(rid) if rid else None)
-    return given.where(given != "", from_recommendation).fillna(UNDEFINED_SOURCE)
+    campaigns: dict[str, str | None] = {}
+    sources = []
+    for given, recommendation in zip(events[SOURCE], events[RECOMMENDATION_ID]):
+        source = _text(given)
+        if not source and not _missing(recommendation):
+            rid = str(recommendation)
+            if rid not in campaigns:
+                campaigns[rid] = campaign_of(rid)
+            source = campaigns[rid]
+        sources.append(source or UNDEFINED_SOURCE)
+    return sources
 
 
-def given_sources(events: pd.DataFrame) -> set[str]:
+def given_sources(events: Events) -> set[str]:
     """The eventAttributionSource values ``events`` name (what the quota on sources counts)."""
-    return set(_text_column(events, SOURCE)) - {""}
+    return {_text(value) for value in events[SOURCE]} - {""}
 
 
 def source_beyond(known: set[str], given: Sequence[str | None], limit: int) -> int | None:
@@ -124,24 +168,36 @@ def source_beyond(known: set[str], given: Sequence[str | None], limit: int) -> i
     return None
 
 
-def _text_column(events: pd.DataFrame, column: str) -> pd.Series:
-    if column not in events:
-        return pd.Series("", index=events.index, dtype=object)
-    return events[column].map(lambda value: "" if value is None or value is pd.NA or value != value else str(value))
-
-
-def aggregate(events: pd.DataFrame, sources: pd.Series, metrics: Sequence[Metric], item_value: ItemValue) -> list[Aggregate]:
-    """The metrics over ``events`` (EVENT_TYPE, TIMESTAMP, ITEM_ID and the columns summed), by source and window."""
+def aggregate(
+    events: Events, sources: Sequence[str], metrics: Sequence[Metric], item_value: ItemValue, since: float | None = None
+) -> list[Aggregate]:
+    """The metrics over ``events`` (those at ``since`` or later), by source and 15-minute window."""
+    times = np.asarray(events["TIMESTAMP"], dtype=np.int64)
+    kept = times >= since if since is not None else np.ones(len(times), dtype=bool)
+    # One integer per (source, window), so that grouping sorts integers, not strings.
+    windows = times // WINDOW_SECONDS
+    codes: dict[str, int] = {}
+    source_codes = np.array([codes.setdefault(source, len(codes)) for source in sources], dtype=np.int64)
+    names = list(codes)
+    span = int(windows.max()) + 1 if len(windows) else 1
+    keys = source_codes * span + windows
+    event_types = np.asarray(events["EVENT_TYPE"], dtype=object)
     found = []
-    windows = pd.to_numeric(events["TIMESTAMP"]).astype(np.int64) // WINDOW_SECONDS * WINDOW_SECONDS
     for metric in metrics:
-        chosen = events["EVENT_TYPE"] == metric.event_type
-        values = _VALUES[metric.function, metric.dataset_type](events[chosen], metric, item_value)
-        frame = pd.DataFrame({"source": sources[chosen], "window": windows[chosen], "value": values}).dropna()
-        grouped = frame.groupby(["source", "window"])["value"].agg(["count", "sum", "min", "max"])
+        values = _VALUES[metric.function, metric.dataset_type](events, metric, item_value)
+        chosen = kept & (event_types == metric.event_type) & ~np.isnan(values)
+        if not chosen.any():
+            continue
+        groups, group_of = np.unique(keys[chosen], return_inverse=True)
+        chosen_values = values[chosen]
+        counts = np.bincount(group_of, minlength=len(groups))
+        totals = np.bincount(group_of, weights=chosen_values, minlength=len(groups))
+        lows, highs = np.full(len(groups), np.inf), np.full(len(groups), -np.inf)
+        np.minimum.at(lows, group_of, chosen_values)
+        np.maximum.at(highs, group_of, chosen_values)
         found += [
-            Aggregate(metric, source, int(window), int(row["count"]), float(row["sum"]), float(row["min"]), float(row["max"]))
-            for (source, window), row in grouped.iterrows()
+            Aggregate(metric, names[key // span], int(key % span) * WINDOW_SECONDS, int(count), float(total), float(low), float(high))
+            for key, count, total, low, high in zip(groups.tolist(), counts, totals, lows, highs)
         ]
     return found
 
