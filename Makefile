@@ -28,6 +28,7 @@ bench: install
 	$(BIN)/python bench/bench_sample.py
 	$(BIN)/python bench/bench_actions.py
 	$(BIN)/python bench/bench_filters.py
+	$(BIN)/python bench/bench_s3_jobs.py
 
 clean:
 	rm -rf $(VENV) *.egg-info
