@@ -153,6 +153,18 @@ def test_the_file_lands_with_active(manual: Clients) -> None:
     assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "ACTIVE"]
 
 
+def test_a_dataset_stays_while_an_export_reads_it(manual: Clients) -> None:
+    group = loaded_group(manual)
+    manual.s3.create_bucket(Bucket=BUCKET)
+    p = manual.personalize
+    arn = p.create_dataset_export_job(
+        jobName="reading", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/"}}
+    )["datasetExportJobArn"]
+    assert arn in fails("ResourceInUseException", p.delete_dataset, datasetArn=group.dataset_arn)
+    wait(lambda: p.describe_dataset_export_job(datasetExportJobArn=arn)["datasetExportJob"])
+    p.delete_dataset(datasetArn=group.dataset_arn)
+
+
 def test_bad_requests(aws: Clients) -> None:
     group = loaded_group(aws)
     p = aws.personalize
