@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_recommenders.py
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_s3_jobs.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

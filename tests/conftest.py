@@ -29,6 +29,7 @@ class Clients:
     events: Any
     runtime: Any
     s3: Any
+    cloudwatch: Any
     shape_errors: list[str] = field(default_factory=list)
 
 
@@ -53,6 +54,7 @@ def make_clients(**client_kwargs: Any) -> Clients:
         events=session.client("personalize-events", **client_kwargs),
         runtime=session.client("personalize-runtime", **client_kwargs),
         s3=session.client("s3", **client_kwargs),
+        cloudwatch=session.client("cloudwatch", **client_kwargs),
     )
     for client in (clients.personalize, clients.events, clients.runtime):
         _watch(client, clients.shape_errors)
@@ -80,9 +82,9 @@ def aws() -> Iterator[Clients]:
 
 
 @contextmanager
-def transitions(transition: dict[str, Any]) -> Iterator[None]:
-    """Every Personalize model of moto's state manager on ``transition``, then back to what it was."""
-    models = [m for m in state_manager.get_registered_models() if m.startswith("personalize::")]
+def transitions(transition: dict[str, Any], *only: str) -> Iterator[None]:
+    """Every Personalize model of moto's state manager (or ``only`` those) on ``transition``, then back to what it was."""
+    models = list(only) or [m for m in state_manager.get_registered_models() if m.startswith("personalize::")]
     before = {model: state_manager.get_transition(model) for model in models}
     for model in models:
         state_manager.set_transition(model, transition)

@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 from .conftest import INTERACTIONS_SCHEMA, ROLE_ARN, Clients
 
-FINAL = {"ACTIVE", "CREATE FAILED", "DELETE FAILED", "UPDATE FAILED"}
+# Where statuses stop: a data deletion job ends COMPLETED or FAILED.
+FINAL = {"ACTIVE", "CREATE FAILED", "DELETE FAILED", "UPDATE FAILED", "COMPLETED", "FAILED"}
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
 USER_PERSONALIZATION_V2 = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 PERSONALIZED_RANKING_V2 = "arn:aws:personalize:::recipe/aws-personalized-ranking-v2"

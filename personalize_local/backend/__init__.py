@@ -6,11 +6,14 @@ from moto.core.base_backend import BackendDict
 from .batch_inference import BatchInferenceMixin
 from .batch_segments import BatchSegmentsMixin
 from .campaigns import CampaignsMixin
+from .data_deletion import DataDeletionMixin
+from .dataset_exports import DatasetExportsMixin
 from .dataset_groups import DatasetGroupsMixin
 from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
 from .filters import FiltersMixin
+from .metric_attributions import MetricAttributionsMixin
 from .put_records import PutRecordsMixin
 from .ranking import RankingMixin
 from .recipes import RecipesMixin
@@ -26,6 +29,8 @@ class PersonalizeBackend(
     DatasetGroupsMixin,
     DatasetsMixin,
     DatasetUpdatesMixin,
+    DatasetExportsMixin,
+    DataDeletionMixin,
     SolutionsMixin,
     CampaignsMixin,
     RecommendersMixin,
@@ -33,6 +38,7 @@ class PersonalizeBackend(
     BatchInferenceMixin,
     BatchSegmentsMixin,
     FiltersMixin,
+    MetricAttributionsMixin,
     PutRecordsMixin,
     RankingMixin,
     RecommendationsMixin,

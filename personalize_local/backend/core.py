@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import threading
 import uuid
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from moto.core.base_backend import BaseBackend
 
+from ..data.s3 import split_location
 from ..wire.errors import (
     InvalidInputException,
     InvalidNextTokenException,
@@ -21,6 +23,8 @@ from ..wire.errors import (
     TooManyTagsException,
 )
 from .lifecycle import GONE, SETTLED, Apply, Job, Lifecycle, Work, call_budget
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 100
 # tagging-resources.md: a resource carries at most this many tags.
@@ -75,6 +79,8 @@ class BackendCore(BaseBackend):
         self.resources: dict[str, dict[str, Resource]] = {}
         self.tags: dict[str, list[dict[str, str]]] = {}
         self.jobs: list[Job] = []
+        # Writes to moto's other services (S3, CloudWatch) waiting for an API call to make them.
+        self.outbox: list[Apply] = []
 
     def reset(self) -> None:
         """moto's reset (and leaving the mock): cancel the work still running, then forget everything."""
@@ -84,9 +90,29 @@ class BackendCore(BaseBackend):
 
     @contextmanager
     def serving(self) -> Iterator[None]:
-        """Around one API call: the region's lock, and a bound on how long the call waits for work."""
+        """Around one API call: the region's lock, a bound on how long the call waits for work, and the outbox sent."""
         with self.lock, call_budget():
-            yield
+            self._send_outbox()
+            try:
+                yield
+            finally:
+                self._send_outbox()
+
+    def post(self, write: Apply) -> None:
+        """Write to another of moto's services (S3, CloudWatch) within the current or the next API call.
+
+        Never from a worker: moto's reset holds moto's lock while it waits for our workers, and
+        reaching any of moto's backends takes that lock. Work that finishes in a worker posts here.
+        """
+        self.outbox.append(write)
+
+    def _send_outbox(self) -> None:
+        while self.outbox:
+            write = self.outbox.pop(0)
+            try:
+                write()
+            except Exception:  # the output's place went away (a bucket deleted meanwhile): the call itself is fine
+                log.exception("output could not be written")
 
     # ARNs ------------------------------------------------------------------
     def arn(self, kind: str, *parts: str) -> str:
@@ -184,6 +210,20 @@ def check_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:
                     f"Value '{tag[member]}' at 'tags.{i}.member.{member}' starts with {RESERVED_TAG_PREFIX}, which AWS reserves."
                 )
     return tags
+
+
+def require_s3_path(value: str | None, member: str) -> str:
+    """``value``, an s3:// path; InvalidInputException naming ``member`` otherwise.
+
+    The models' pattern lets http(s):// through, but the service reads and writes only S3.
+    """
+    if not value:
+        raise InvalidInputException(f"Value null at '{member}' failed to satisfy constraint: Member must not be null")
+    if split_location(value) is None:
+        raise InvalidInputException(
+            f"Value '{value}' at '{member}' must be an S3 path: s3://bucket-name/folder-name/ or s3://bucket-name/file-name.csv."
+        )
+    return value
 
 
 def paginate(items: list[Any], next_token: str | None, max_results: int | None) -> tuple[list[Any], str | None]:

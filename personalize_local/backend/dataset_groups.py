@@ -16,6 +16,7 @@ DEPENDENTS = (
     ("event-tracker", "event tracker"),
     ("filter", "filter"),
     ("recommender", "recommender"),
+    ("metric-attribution", "metric attribution"),
 )
 # API_CreateDatasetGroup.md: a KMS key and its IAM role come together: (member given, member it needs, why).
 PAIRED_MEMBERS = (

@@ -4,16 +4,18 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
+
+import pandas as pd
 
 from ..data.csv_import import DataImportError, read_csv_files
-from ..data.s3 import S3ReadError, read_objects, split_location
+from ..data.s3 import S3ReadError, read_objects
 from ..data.schemas import DATASET_TYPE_NAMES, SchemaError, check_dataset_schema, normalize_dataset_type
 from ..data.events import EventLog
 from ..data.table import RECORD_KEYS, DatasetTable
 from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
 from . import quotas
-from .core import BackendCore, Resource, now
+from .core import BackendCore, Resource, now, require_s3_path
 from .lifecycle import Apply, JobFailed
 from .schemas import DatasetSchema
 
@@ -177,9 +179,11 @@ class DatasetsMixin(BackendCore):
 
     def delete_dataset(self, dataset_arn: str) -> None:
         dataset = self.require_settled(KIND, dataset_arn)
-        # API_DeleteDataset.md: not while an import job into it or a solution version of its group is pending or in progress.
+        # API_DeleteDataset.md: not while an import job into it or a solution version of its group is pending or in progress;
+        # nor while an export job reads it.
         for kind, uses, what in (
             (IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn, "import job"),
+            ("dataset-export-job", lambda j: j.dataset_arn == dataset_arn, "export job"),
             ("solution-version", lambda v: v.dataset_group_arn == dataset.dataset_group_arn, "training solution version"),
         ):
             self.refuse_if_used(dataset_arn, self.find(kind, lambda r: uses(r) and r.busy), what)
@@ -207,15 +211,7 @@ class DatasetsMixin(BackendCore):
         publish_attribution_metrics_to_s3: bool | None = None,
     ) -> dict[str, Any]:
         dataset: Dataset = self.require_active(KIND, dataset_arn)
-        location = data_source.get("dataLocation")
-        if not location:
-            raise InvalidInputException("Value null at 'dataSource.dataLocation' failed to satisfy constraint: Member must not be null")
-        # The model's pattern lets http(s):// through, but the service reads only from S3.
-        if split_location(location) is None:
-            raise InvalidInputException(
-                f"Value '{location}' at 'dataSource.dataLocation' must be an S3 path: s3://bucket-name/folder-name/ "
-                "or s3://bucket-name/file-name.csv."
-            )
+        location = require_s3_path(data_source.get("dataLocation"), "dataSource.dataLocation")
         # API_CreateDatasetImportJob.md: without a previous bulk import, only FULL is allowed.
         if import_mode == "INCREMENTAL" and not dataset.bulk_imported:
             raise InvalidInputException(
@@ -233,16 +229,23 @@ class DatasetsMixin(BackendCore):
             import_mode=import_mode or "FULL",
             publish_attribution_metrics_to_s3=publish_attribution_metrics_to_s3,
         )
+        sources_check = self.import_source_check(dataset, publish_attribution_metrics_to_s3)
         self.add(IMPORT_KIND, job, tags)
         # S3 is read now, inside the call: moto's S3 is not to be touched from a worker while moto resets.
         try:
             files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, location)
         except S3ReadError as error:
             files = error
-        self.start(IMPORT_KIND, job, lambda: self._import(job, dataset, files))
+        self.start(IMPORT_KIND, job, lambda: self._import(job, dataset, files, sources_check))
         return {"datasetImportJobArn": job.arn}
 
-    def _import(self, job: DatasetImportJob, dataset: Dataset, files: list[tuple[str, bytes]] | S3ReadError) -> Apply:
+    def _import(
+        self,
+        job: DatasetImportJob,
+        dataset: Dataset,
+        files: list[tuple[str, bytes]] | S3ReadError,
+        sources_check: Callable[[pd.DataFrame], str | None] | None,
+    ) -> Apply:
         """Read and check every row; the dataset changes only when all of them pass, as the job turns ACTIVE."""
         try:
             if isinstance(files, S3ReadError):
@@ -255,6 +258,9 @@ class DatasetsMixin(BackendCore):
                 f"{job.data_location} holds {len(frame)} interactions records; an import job needs at least "
                 f"{MIN_IMPORTED_INTERACTIONS}. Record fewer interactions with PutEvents instead."
             )
+        problem = sources_check(frame) if sources_check else None
+        if problem is not None:
+            raise JobFailed(problem)
 
         def apply() -> None:
             if job.import_mode == "INCREMENTAL":
@@ -264,6 +270,7 @@ class DatasetsMixin(BackendCore):
             dataset.bulk_imported = True
             dataset.last_updated_date_time = now()
             job.rows = len(frame)
+            self.report_import(job, dataset, frame)
 
         return apply
 

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ..data.attribution import RECOMMENDATION_ID, SOURCE
 from ..wire.errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
 from .core import BackendCore, Resource, short_id
 from .datasets import Dataset
@@ -92,11 +93,17 @@ class EventTrackersMixin(BackendCore):
         dataset = self.interactions_dataset_for(trackers[0])
         # Anonymous events belong to the session until a user ID arrives with it.
         user = user_id or session_id
-        records = [
-            (build_record(EVENT, dataset.schema.parsed, event, user, f"eventList.{i + 1}.member"), event.get("eventId"))
-            for i, event in enumerate(event_list)
-        ]
+        records = [build_record(EVENT, dataset.schema.parsed, event, user, f"eventList.{i + 1}.member") for i, event in enumerate(event_list)]
+        sources = [(event.get("metricAttribution") or {}).get("eventAttributionSource") for event in event_list]
+        group_arn = dataset.dataset_group_arn
+        self.check_event_sources(group_arn, sources, lambda i: f"eventList.{i + 1}.member.metricAttribution.eventAttributionSource")
         # Every event is checked before any is kept: a bad one keeps the whole call out.
         dataset.events.note_session(session_id, user_id)
-        dataset.table.record([record for record, event_id in records if dataset.events.admit(record, event_id)])
+        kept = [i for i, (record, event) in enumerate(zip(records, event_list)) if dataset.events.admit(record, event.get("eventId"))]
+        dataset.table.record([records[i] for i in kept])
+        # What the group's metric attribution reports on: the event's own source and recommendation, whatever the schema keeps.
+        self.report_events(
+            group_arn,
+            [{**records[i], SOURCE: sources[i], RECOMMENDATION_ID: event_list[i].get("recommendationId")} for i in kept],
+        )
 

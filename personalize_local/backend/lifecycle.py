@@ -2,7 +2,8 @@
 
 Every Personalize resource with a status is a model of moto's state manager,
 ``personalize::<kind>`` (:data:`MODELS`). A create walks CREATE PENDING and
-CREATE IN_PROGRESS and ends in ACTIVE or CREATE FAILED; a stopped training walks
+CREATE IN_PROGRESS and ends in ACTIVE or CREATE FAILED (a few jobs have statuses
+of their own, :data:`OWN_CREATE_STATUSES`); a stopped training walks
 CREATE STOPPING to CREATE STOPPED; a stopped recommender walks STOP PENDING and
 STOP IN_PROGRESS to INACTIVE, and a started one START PENDING and START
 IN_PROGRESS back to ACTIVE; a delete walks the resource's delete statuses,
@@ -28,6 +29,7 @@ import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -48,10 +50,29 @@ STOP = ("CREATE STOPPING",)
 INACTIVE = "INACTIVE"
 DEACTIVATE = ("STOP PENDING", "STOP IN_PROGRESS")
 ACTIVATE = ("START PENDING", "START IN_PROGRESS")
+
+
+@dataclass(frozen=True)
+class CreateStatuses:
+    """What a create walks, and where it ends when its work succeeds or fails."""
+
+    walk: tuple[str, ...] = CREATE
+    succeeded: str = "ACTIVE"
+    failed: str = "CREATE FAILED"
+
+
+# Models whose creates don't walk CREATE PENDING > CREATE IN_PROGRESS > ACTIVE or CREATE FAILED.
+OWN_CREATE_STATUSES: dict[str, CreateStatuses] = {
+    # API_CreateDataDeletionJob: PENDING > IN_PROGRESS > COMPLETED or FAILED.
+    "data_deletion_job": CreateStatuses(("PENDING", "IN_PROGRESS"), "COMPLETED", "FAILED"),
+}
 # Where a create, a stop or a start ends: no status moves on from these by itself.
-SETTLED = frozenset({"ACTIVE", "CREATE FAILED", STOPPED, INACTIVE})
+SETTLED = frozenset(
+    {"ACTIVE", "CREATE FAILED", STOPPED, INACTIVE}
+    | {end for own in OWN_CREATE_STATUSES.values() for end in (own.succeeded, own.failed)}
+)
 # Each model's delete statuses, from the guide's status lists: a dataset group has no DELETE IN_PROGRESS,
-# and import jobs and solution versions are never deleted on their own.
+# and jobs and solution versions are never deleted on their own.
 MODELS: dict[str, tuple[str, ...]] = {
     "dataset_group": ("DELETE PENDING",),
     "dataset": DELETE,
@@ -66,6 +87,10 @@ MODELS: dict[str, tuple[str, ...]] = {
     # frequently-asked-questions.md: "You can't delete batch inference jobs"; nor batch segment jobs.
     "batch_inference_job": (),
     "batch_segment_job": (),
+    "dataset_export_job": (),
+    "data_deletion_job": (),
+    # Nor does API_MetricAttribution.md.
+    "metric_attribution": DELETE,
 }
 PREFIX = "personalize::"
 for _model in MODELS:
@@ -152,12 +177,13 @@ class Lifecycle(ManagedState):
     """One resource's status: a model of moto's state manager that never steps past unfinished work."""
 
     def __init__(self, model: str, owner: "Resource", condition: threading.Condition) -> None:
-        super().__init__(f"{PREFIX}{model}", [CREATE])
+        self._create = OWN_CREATE_STATUSES.get(model, CreateStatuses())
+        super().__init__(f"{PREFIX}{model}", [self._create.walk])
         self.failure_reason: str | None = None
         self._owner = owner
         self._condition = condition
         self._deletes = MODELS[model]
-        self._phase: tuple[str, ...] = CREATE
+        self._phase: tuple[str, ...] = self._create.walk
         self._job: Job | None = None
         self._apply: Apply | None = None
         self._success = "ACTIVE"
@@ -165,9 +191,9 @@ class Lifecycle(ManagedState):
 
     # Phases ------------------------------------------------------------------
     def create(self, work: Work | None = None, apply: Apply | None = None) -> Job | None:
-        """Start the create statuses; ``work`` runs now in a worker, ``apply`` lands with ACTIVE."""
+        """Start the create statuses; ``work`` runs now in a worker, ``apply`` lands with ACTIVE (or COMPLETED ...)."""
         with self._condition:  # the worker reports under this lock: it must find its job set
-            self._begin(CREATE, "ACTIVE", apply)
+            self._begin(self._create.walk, self._create.succeeded, apply)
             if work is not None:
                 self._job = Job(work, self._condition, self.touch)
             else:
@@ -249,7 +275,7 @@ class Lifecycle(ManagedState):
             if failure is None:
                 failure = _applied(job.apply if job else None, self._apply)
             self.failure_reason = failure
-            self._outcome = self._success if failure is None else "CREATE FAILED"
+            self._outcome = self._success if failure is None else self._create.failed
         return self._outcome
 
 

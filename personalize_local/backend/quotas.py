@@ -50,3 +50,5 @@ FILTER_INTERACTIONS_PER_EVENT_TYPE = Quota(
 # limits.md: "Total number of recommenders" per dataset group; creating-recommenders.md: "at most 15 recommenders per region".
 RECOMMENDERS_PER_GROUP = Quota("RECOMMENDERS_PER_GROUP", 5, "recommenders per dataset group")
 RECOMMENDERS = Quota("RECOMMENDERS", 15, "recommenders per region")
+# delete-records.md: "You can have up to 5 deletion jobs for a dataset group with a status of PENDING."
+PENDING_DATA_DELETION_JOBS = Quota("PENDING_DATA_DELETION_JOBS", 5, "PENDING data deletion jobs per dataset group")

@@ -1,12 +1,12 @@
 """personalize-runtime GetPersonalizedRanking: a PERSONALIZED_RANKING campaign reorders the caller's items."""
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from ..filters import Request
 from ..recipes.ranking import rank
 from ..wire.errors import InvalidInputException, NotYetSupportedException
+from .recommendation_ids import new_recommendation_id
 from .recommendations import RecommendationsMixin, Served
 
 # API_RS_GetPersonalizedRanking.md: "The maximum is 500" (the model states no bound).
@@ -32,7 +32,7 @@ class RankingMixin(RecommendationsMixin):
         ranked = self.rank_items(campaign, user_id, input_list, filter_arn, filter_values)
         return {
             "personalizedRanking": [{"itemId": item, "score": score} for item, score in ranked],
-            "recommendationId": f"RID-{uuid.uuid4()}",
+            "recommendationId": new_recommendation_id(campaign.arn),
         }
 
     def rank_items(

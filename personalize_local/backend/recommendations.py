@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -11,6 +10,7 @@ from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
 from .core import BackendCore
+from .recommendation_ids import new_recommendation_id
 from .solutions import SolutionVersion
 
 DEFAULT_NUM_RESULTS = 25
@@ -105,7 +105,7 @@ class RecommendationsMixin(BackendCore):
         return {
             # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
             "itemList": [{"itemId": item, "score": score if shown else None} for item, score in items],
-            "recommendationId": f"RID-{uuid.uuid4()}",
+            "recommendationId": new_recommendation_id(campaign.arn),
         }
 
     def recommend_items(
@@ -168,7 +168,7 @@ class RecommendationsMixin(BackendCore):
         wanted = num_results if num_results is not None else DEFAULT_NUM_ACTIONS
         return {
             "actionList": [{"actionId": action, "score": score} for action, score in ranked if action not in refused][:wanted],
-            "recommendationId": f"RID-{uuid.uuid4()}",
+            "recommendationId": new_recommendation_id(campaign.arn),
         }
 
     def _serving(self, operation: str, campaign_arn: str) -> tuple[Campaign, RecipeInfo]:

@@ -9,7 +9,6 @@ user's events recorded since training and the use case's automatic exclusions.
 """
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,6 +25,7 @@ from . import quotas
 from .core import BackendCore, Resource, now
 from .dataset_groups import DatasetGroup
 from .lifecycle import CREATE, DELETE, Apply, JobFailed
+from .recommendation_ids import new_recommendation_id
 from .recommender_config import Setup, check_setup
 
 KIND = "recommender"
@@ -309,5 +309,5 @@ class RecommendersMixin(BackendCore):
         ranked = ANSWERS[category](model, ask)
         return {
             "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in ranked],
-            "recommendationId": f"RID-{uuid.uuid4()}",
+            "recommendationId": new_recommendation_id(recommender.arn),
         }

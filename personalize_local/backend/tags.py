@@ -11,6 +11,8 @@ TAGGABLE = (
     "dataset-group",
     "dataset",
     "dataset-import-job",
+    "dataset-export-job",
+    "data-deletion-job",
     "solution",
     "solution-version",
     "campaign",

@@ -36,7 +36,7 @@ class DataImportError(ValueError):
         super().__init__(f"{file}, row {row} (the header is row 1), column {column}: {problem}")
 
 
-class _Dialect(csv.Dialect):
+class CsvDialect(csv.Dialect):
     delimiter = ","
     quotechar = '"'
     doublequote = True
@@ -132,11 +132,11 @@ def _decode(content: bytes) -> tuple[str, bool]:
 
 def _parse_records(name: str, text: str) -> list[list[str]]:
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), _Dialect))
+        return list(csv.reader(io.StringIO(text, newline=""), CsvDialect))
     except csv.Error:
         pass
     # Slow path, only to say where the quoting broke.
-    reader = csv.reader(io.StringIO(text, newline=""), _Dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), CsvDialect)
     count = 0
     try:
         for count, _ in enumerate(reader, start=1):

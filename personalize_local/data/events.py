@@ -5,10 +5,11 @@
 - Events of an anonymous session (no ``userId``) are recorded under the session ID; once an
   event carries both that session ID and a user ID, training counts the session's events
   as that user's.
+- A deleted user leaves nothing behind: neither their events' fingerprints nor their sessions.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 
 class EventLog:
@@ -37,3 +38,15 @@ class EventLog:
     def session_users(self) -> dict[str, str]:
         """Anonymous sessions whose user is now known: session ID -> user ID."""
         return {s: u for s, u in self._session_users.items() if s in self._anonymous_sessions}
+
+    def forget_users(self, users: Collection[str]) -> set[str]:
+        """Forget ``users`` (a data deletion job); the IDs their events are recorded under: theirs and their anonymous sessions'."""
+        gone = set(users)
+        sessions = {s for s, u in self._session_users.items() if u in gone}
+        anonymous = sessions & self._anonymous_sessions
+        for session in sessions:
+            del self._session_users[session]
+        self._anonymous_sessions -= anonymous
+        recorded_as = gone | anonymous
+        self._seen = {f for f in self._seen if dict(f).get("USER_ID") not in recorded_as}
+        return recorded_as

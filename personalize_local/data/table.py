@@ -5,7 +5,7 @@ replaces the bulk data only, never what was recorded individually.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,16 +21,18 @@ class DatasetTable:
         self.columns = list(columns)
         self.key = key
         self._bulk = pd.DataFrame({name: pd.Series(dtype=object) for name in self.columns})
-        self._recorded: list[dict[str, Any]] = []
+        # Deleted records leave None behind: positions in _recorded are marks that must stay valid.
+        self._recorded: list[dict[str, Any] | None] = []
+        self._deleted = 0
         self._recorded_frame: pd.DataFrame | None = None
         # Positions in _recorded by USER_ID, so one user's recent events are found without a scan.
         self._by_user: dict[str, list[int]] = {}
-        # How many times the bulk data has changed, and its positions by USER_ID (built when first asked).
+        # How many times the bulk data has changed (or rows were deleted), and its positions by USER_ID (built when first asked).
         self._bulk_revision = 0
         self._bulk_by_user: Mapping[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
-        return len(self._bulk) + len(self._recorded)
+        return len(self._bulk) + len(self._recorded) - self._deleted
 
     @property
     def recorded_count(self) -> int:
@@ -44,12 +46,20 @@ class DatasetTable:
 
     def frame(self, recorded_users: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Bulk rows, then recorded rows; ``recorded_users`` renames the USER_ID of recorded rows."""
-        if self._recorded_frame is None:
-            self._recorded_frame = pd.DataFrame.from_records(self._recorded, columns=self.columns)
-        recorded = self._recorded_frame
+        recorded = self.recorded()
         if recorded_users:
             recorded = recorded.assign(USER_ID=recorded["USER_ID"].replace(dict(recorded_users)))
         return _concat(self._bulk, recorded, self.key)
+
+    def bulk(self) -> pd.DataFrame:
+        """The rows import jobs brought, in file order (records with the same key included)."""
+        return self._bulk
+
+    def recorded(self) -> pd.DataFrame:
+        """The rows that arrived one by one, in arrival order (records with the same key included)."""
+        if self._recorded_frame is None:
+            self._recorded_frame = pd.DataFrame.from_records([r for r in self._recorded if r is not None], columns=self.columns)
+        return self._recorded_frame
 
     def add_columns(self, names: Iterable[str]) -> None:
         """A replaced schema's new (nullable) fields: empty in every row there is."""
@@ -72,6 +82,22 @@ class DatasetTable:
     def _bulk_changed(self) -> None:
         self._bulk_revision += 1
         self._bulk_by_user = None
+
+    def delete_users(self, users: Collection[str]) -> int:
+        """Drop every row, bulk or recorded, whose USER_ID is one of ``users``; how many rows went."""
+        if "USER_ID" not in self.columns:
+            return 0
+        doomed = self._bulk["USER_ID"].isin(users)
+        from_bulk = int(doomed.sum())
+        if from_bulk:
+            self._bulk = self._bulk[~doomed].reset_index(drop=True)
+        positions = [position for user in users for position in self._by_user.pop(user, ())]
+        for position in positions:
+            self._recorded[position] = None
+        self._deleted += len(positions)
+        self._recorded_frame = None
+        self._bulk_changed()
+        return from_bulk + len(positions)
 
     def record(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
