@@ -9,12 +9,13 @@ metrics are computed here against the user's newest 10% and averaged over the sp
 - a bare LightFM WARP fit of the same splits (the user-item matrix, the recipe's components
   and epochs, the user's own items left out), and each view of aws-user-personalization alone,
   computed directly;
-- the related-item recipes, asked about the user's last input item (quality_related.py).
+- the related-item recipes, asked about the user's last input item (quality_related.py);
+- aws-personalized-ranking reordering candidates and ranking the catalog (quality_ranking.py).
 
 A line per target says PASS or FAIL (CHECKS), and the run exits with an error if one fails:
-aws-user-personalization's TARGETS, aws-sims above popularity on every metric, and each
-version's GetSolutionMetrics within 0.01 of the metrics computed here on the split the emulator
-used (see quality_protocol.through_api).
+aws-user-personalization's TARGETS, aws-sims above popularity on every metric, the ranking's
+NDCG@10 at least twice a random order's, and each version's GetSolutionMetrics within 0.01 of
+the metrics computed here on the split the emulator used (see quality_protocol.through_api).
 
 A section is a function (interactions, splits) -> rows; SECTIONS lists them.
 
@@ -35,6 +36,7 @@ from lightfm import LightFM
 
 from quality_protocol import METRICS, TOP, Asked, Row, Section, Split, measure, through_api  # first: puts the repository on the path
 from bench_training import DEFAULT_DATA, load  # noqa: I001
+from quality_ranking import RANDOM_ROW, REORDERED_ROW, personalized_ranking
 from quality_related import SIMS_ROW, related_items
 
 from personalize_local.recipes.user_personalization import BLEND, UserPersonalization
@@ -47,6 +49,7 @@ TARGETS = {
     "mean_reciprocal_rank_at_25": 0.24,
     "coverage": 0.25,
 }
+RANKING_GAIN = 2.0  # aws-personalized-ranking's NDCG@10 over a random order of the same candidates
 NDCG_10 = "normalized_discounted_cumulative_gain_at_10"
 SHOWN = ("precision_at_5", "precision_at_25", NDCG_10, "mean_reciprocal_rank_at_25", "coverage")
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
@@ -106,7 +109,7 @@ def views_alone(interactions: pd.DataFrame, splits: Sequence[Split]) -> list[Row
     return rows
 
 
-SECTIONS: list[Section] = [user_personalization, views_alone, bare_lightfm, popularity, related_items]
+SECTIONS: list[Section] = [user_personalization, views_alone, bare_lightfm, popularity, related_items, personalized_ranking]
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,12 @@ def sims_beats_popularity(rows: Sequence[Row]) -> list[Verdict]:
     return [Verdict(not lost, text)]
 
 
+def ranking_beats_random(rows: Sequence[Row]) -> list[Verdict]:
+    ranked, shuffled = mean(rows, REORDERED_ROW, NDCG_10), mean(rows, RANDOM_ROW, NDCG_10)
+    gain = ranked / shuffled
+    return [Verdict(gain >= RANKING_GAIN, f"aws-personalized-ranking NDCG@10 {ranked:.4f} = {gain:.2f}x a random order's {shuffled:.4f} (>= {RANKING_GAIN}x)")]
+
+
 def solution_metrics_agree(rows: Sequence[Row]) -> list[Verdict]:
     """Per recipe: the largest gap between GetSolutionMetrics and the metrics computed here, over its versions."""
     checked = [row for row in rows if row.reported is not None and row.recomputed is not None]
@@ -147,7 +156,7 @@ def solution_metrics_agree(rows: Sequence[Row]) -> list[Verdict]:
     return verdicts
 
 
-CHECKS: list[Check] = [user_personalization_targets, sims_beats_popularity, solution_metrics_agree]
+CHECKS: list[Check] = [user_personalization_targets, sims_beats_popularity, ranking_beats_random, solution_metrics_agree]
 
 
 def table(rows: Sequence[Row]) -> None:
