@@ -60,7 +60,7 @@ def candidates(split: Split) -> dict[str, list[str]]:
     drawn = {}
     for user, held in split.holdout.items():
         unseen = catalog[~np.isin(catalog, [*split.inputs[user], *held])]
-        mixed = [*dict.fromkeys(held), *rng.choice(unseen, NEGATIVES, replace=False)]
+        mixed = [*dict.fromkeys(held), *rng.choice(unseen, min(NEGATIVES, unseen.size), replace=False)]
         drawn[user] = [str(item) for item in rng.permutation(mixed)]
     return drawn
 
