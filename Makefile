@@ -25,6 +25,7 @@ run: install
 bench: install
 	$(BIN)/python bench/bench_describe.py
 	$(BIN)/python bench/bench_training.py
+	$(BIN)/python bench/bench_recipes.py
 	$(BIN)/python bench/bench_sample.py
 	$(BIN)/python bench/bench_actions.py
 	$(BIN)/python bench/bench_filters.py

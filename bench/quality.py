@@ -2,18 +2,22 @@
 
 Five random user splits (seeds 0..4, quality_protocol.py). For each, the service is given every
 training user's interactions and each test user's oldest 90% through boto3 (S3, import job),
-trains a solution version, deploys a campaign, and each test user's top 25 comes from
-GetRecommendations; the metrics are computed here and averaged over the splits. Rows:
+trains a solution version and deploys a campaign; each test user asks it for 25 items, and the
+metrics are computed here against the user's newest 10% and averaged over the splits. Rows:
 
-- aws-user-personalization and aws-popularity-count, through the API;
+- aws-user-personalization and aws-popularity-count, asked by the user (GetRecommendations);
 - a bare LightFM WARP fit of the same splits (the user-item matrix, the recipe's components
-  and epochs, the user's own items left out), computed directly.
+  and epochs, the user's own items left out), and each view of aws-user-personalization alone,
+  computed directly;
+- the related-item recipes, asked about the user's last input item (quality_related.py);
+- aws-personalized-ranking reordering candidates and ranking the catalog (quality_ranking.py).
 
-For every version trained through the API, its GetSolutionMetrics must agree within 0.01 with
+A line per target says PASS or FAIL (CHECKS), and the run exits with an error if one fails:
+aws-user-personalization's TARGETS, aws-sims above popularity on every metric, the ranking's
+NDCG@10 at least twice a random order's, and each version's GetSolutionMetrics within 0.01 of
 the metrics computed here on the split the emulator used (see quality_protocol.through_api).
 
-A section is a function (interactions, splits) -> rows; SECTIONS lists them, and another
-recipe's file adds its own.
+A section is a function (interactions, splits) -> rows; SECTIONS lists them.
 
     .venv/bin/python bench/quality.py [path/to/ml-100k]
 """
@@ -21,16 +25,19 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from lightfm import LightFM
 
-from quality_protocol import METRICS, TOP, Row, Section, Split, measure, through_api  # first: puts the repository on the path
+from quality_protocol import METRICS, TOP, Asked, Row, Section, Split, measure, through_api  # first: puts the repository on the path
 from bench_training import DEFAULT_DATA, load  # noqa: I001
+from quality_ranking import RANDOM_ROW, REORDERED_ROW, personalized_ranking
+from quality_related import SIMS_ROW, related_items
 
 from personalize_local.recipes.user_personalization import BLEND, UserPersonalization
 
@@ -42,9 +49,13 @@ TARGETS = {
     "mean_reciprocal_rank_at_25": 0.24,
     "coverage": 0.25,
 }
-SHOWN = ("precision_at_5", "precision_at_25", "normalized_discounted_cumulative_gain_at_10", "mean_reciprocal_rank_at_25", "coverage")
+RANKING_GAIN = 2.0  # aws-personalized-ranking's NDCG@10 over a random order of the same candidates
+NDCG_10 = "normalized_discounted_cumulative_gain_at_10"
+SHOWN = ("precision_at_5", "precision_at_25", NDCG_10, "mean_reciprocal_rank_at_25", "coverage")
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
 POPULARITY = "arn:aws:personalize:::recipe/aws-popularity-count"
+USER_PERSONALIZATION_ROW = "aws-user-personalization"
+POPULARITY_ROW = "aws-popularity-count"
 
 
 # The offline metrics see no exploration, so the measured campaign explores nothing; the campaign
@@ -53,12 +64,12 @@ NO_EXPLORATION = {"itemExplorationConfig": {"explorationWeight": "0"}}
 
 
 def user_personalization(interactions: pd.DataFrame, splits: Sequence[Split]) -> list[Row]:
-    campaigns = {"aws-user-personalization": NO_EXPLORATION, "aws-user-personalization, default exploration 0.3": {}}
+    campaigns = [Asked(USER_PERSONALIZATION_ROW, campaign_config=NO_EXPLORATION), Asked("aws-user-personalization, default exploration 0.3")]
     return [row for split in splits for row in through_api(USER_PERSONALIZATION, split, campaigns)]
 
 
 def popularity(interactions: pd.DataFrame, splits: Sequence[Split]) -> list[Row]:
-    return [row for split in splits for row in through_api(POPULARITY, split, {"aws-popularity-count": {}})]
+    return [row for split in splits for row in through_api(POPULARITY, split, [Asked(POPULARITY_ROW)])]
 
 
 def bare_lightfm(interactions: pd.DataFrame, splits: Sequence[Split]) -> list[Row]:
@@ -98,32 +109,63 @@ def views_alone(interactions: pd.DataFrame, splits: Sequence[Split]) -> list[Row
     return rows
 
 
-SECTIONS: list[Section] = [user_personalization, views_alone, bare_lightfm, popularity]
+SECTIONS: list[Section] = [user_personalization, views_alone, bare_lightfm, popularity, related_items, personalized_ranking]
 
 
-def table(rows: list[Row]) -> None:
-    names = list(dict.fromkeys(row.name for row in rows))
-    print(f"| row (mean of {len(SEEDS)} splits) | " + " | ".join(SHOWN) + " |")
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    text: str
+
+
+# A target: the rows of every section -> its PASS/FAIL lines.
+Check = Callable[[Sequence[Row]], list[Verdict]]
+
+
+def mean(rows: Sequence[Row], name: str, metric: str) -> float:
+    return float(np.mean([row.metrics[metric] for row in rows if row.name == name]))
+
+
+def user_personalization_targets(rows: Sequence[Row]) -> list[Verdict]:
+    values = {metric: mean(rows, USER_PERSONALIZATION_ROW, metric) for metric in TARGETS}
+    return [Verdict(values[m] >= target, f"{USER_PERSONALIZATION_ROW} {m} {values[m]:.4f} >= {target}") for m, target in TARGETS.items()]
+
+
+def sims_beats_popularity(rows: Sequence[Row]) -> list[Verdict]:
+    lost = [m for m in METRICS if mean(rows, SIMS_ROW, m) <= mean(rows, POPULARITY_ROW, m)]
+    beaten = len(METRICS) - len(lost)
+    text = f"{SIMS_ROW} beats {POPULARITY_ROW} on {beaten}/{len(METRICS)} metrics" + (f" (not on {', '.join(lost)})" if lost else "")
+    return [Verdict(not lost, text)]
+
+
+def ranking_beats_random(rows: Sequence[Row]) -> list[Verdict]:
+    ranked, shuffled = mean(rows, REORDERED_ROW, NDCG_10), mean(rows, RANDOM_ROW, NDCG_10)
+    gain = ranked / shuffled
+    return [Verdict(gain >= RANKING_GAIN, f"aws-personalized-ranking NDCG@10 {ranked:.4f} = {gain:.2f}x a random order's {shuffled:.4f} (>= {RANKING_GAIN}x)")]
+
+
+def solution_metrics_agree(rows: Sequence[Row]) -> list[Verdict]:
+    """Per recipe: the largest gap between GetSolutionMetrics and the metrics computed here, over its versions."""
+    checked = [row for row in rows if row.reported is not None and row.recomputed is not None]
+    verdicts = []
+    for name in dict.fromkeys(row.name for row in checked):
+        gaps = [(abs(row.reported[m] - row.recomputed[m]), m) for row in checked if row.name == name for m in METRICS]
+        gap, metric = max(gaps)
+        versions = sum(row.name == name for row in checked)
+        verdicts.append(Verdict(gap <= AGREEMENT, f"GetSolutionMetrics of {name} within {AGREEMENT}: largest gap {gap:.4f} ({metric}, {versions} versions)"))
+    return verdicts
+
+
+CHECKS: list[Check] = [user_personalization_targets, sims_beats_popularity, ranking_beats_random, solution_metrics_agree]
+
+
+def table(rows: Sequence[Row]) -> None:
+    print(f"| row (mean ± sd of {len(SEEDS)} splits) | " + " | ".join(SHOWN) + " |")
     print("|---|" + "---:|" * len(SHOWN))
-    for name in names:
+    for name in dict.fromkeys(row.name for row in rows):
         mine = [row.metrics for row in rows if row.name == name]
         cells = [f"{np.mean([m[k] for m in mine]):.4f} ± {np.std([m[k] for m in mine]):.4f}" for k in SHOWN]
         print(f"| {name} | " + " | ".join(cells) + " |")
-    print("| target (aws-user-personalization) | " + " | ".join(f">= {TARGETS[k]}" if k in TARGETS else "" for k in SHOWN) + " |")
-
-
-def agreement(rows: list[Row]) -> bool:
-    """Print the largest gap between GetSolutionMetrics and our computation on the emulator's split."""
-    fine = True
-    for row in rows:
-        if row.reported is None or row.recomputed is None:
-            continue
-        gaps = {k: abs(row.reported[k] - row.recomputed[k]) for k in METRICS}
-        worst = max(gaps, key=gaps.get)
-        ok = gaps[worst] <= AGREEMENT
-        fine &= ok
-        print(f"  {row.name:<28} split {row.seed}: largest gap {gaps[worst]:.4f} ({worst}) {'ok' if ok else 'DISAGREES'}")
-    return fine
 
 
 def main(folder: Path = DEFAULT_DATA) -> None:
@@ -139,12 +181,12 @@ def main(folder: Path = DEFAULT_DATA) -> None:
         print(f"  section {section.__name__}: {time.perf_counter() - started:.1f} s")
     print()
     table(rows)
-    print("\nGetSolutionMetrics vs the metrics computed here on the emulator's split (|gap| <= 0.01):")
-    if not agreement(rows):
-        sys.exit("GetSolutionMetrics disagree with the benchmark's computation")
-    mean = {k: np.mean([r.metrics[k] for r in rows if r.name == "aws-user-personalization"]) for k in TARGETS}
-    missed = [k for k, target in TARGETS.items() if mean[k] < target]
-    print("\ntargets met" if not missed else f"\ntargets missed: {', '.join(missed)}")
+    print()
+    verdicts = [verdict for check in CHECKS for verdict in check(rows)]
+    for verdict in verdicts:
+        print(f"{'PASS' if verdict.passed else 'FAIL'}  {verdict.text}")
+    if not all(verdict.passed for verdict in verdicts):
+        sys.exit(f"{sum(not v.passed for v in verdicts)} of {len(verdicts)} targets missed")
 
 
 if __name__ == "__main__":

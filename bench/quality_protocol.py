@@ -14,7 +14,9 @@ definitions written out here, independently of the emulator's:
 * coverage: distinct items recommended to the test users over the catalog.
 
 :class:`Service` is the user's path through boto3 on a fresh mock: import a
-frame, train a recipe, deploy it, ask for recommendations, record events.
+frame, train a recipe, deploy it, ask it, record events. An :data:`Ask` is how
+a test user asks a campaign (for themselves, about their last item, ...), and
+:func:`through_api` measures a recipe's campaigns asked that way.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import os
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -70,6 +72,11 @@ class Split:
         train, inputs, holdout = split_for_evaluation(interactions, seed)
         given = _oldest(interactions, {user: len(items) for user, items in inputs.items()})
         return cls(seed, pd.concat([train, given], ignore_index=True), inputs, holdout)
+
+    @property
+    def catalog(self) -> list[str]:
+        """Every item of the imported data, sorted."""
+        return sorted(self.data["ITEM_ID"].unique())
 
     @property
     def catalog_size(self) -> int:
@@ -166,12 +173,9 @@ class Service:
         wait(lambda: p.describe_campaign(campaignArn=campaign)["campaign"])
         return campaign
 
-    def recommend(self, campaign: str, users: Sequence[str]) -> dict[str, list[str]]:
-        """Each user's top 25 from GetRecommendations, no filter."""
-        return {
-            user: [i["itemId"] for i in self.runtime.get_recommendations(campaignArn=campaign, userId=user, numResults=TOP)["itemList"]]
-            for user in users
-        }
+    def ask(self, campaign: str, ask: "Ask", inputs: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+        """Each test user's answer (``inputs``: test user -> their input items, oldest first)."""
+        return {user: ask(self, campaign, user, items) for user, items in inputs.items()}
 
     def record(self, group: str, interactions: pd.DataFrame) -> None:
         """Send ``interactions`` as events through an event tracker, each user's in time order."""
@@ -184,6 +188,34 @@ class Service:
             ]
             for start in range(0, len(events), EVENTS_PER_CALL):
                 self.events.put_events(trackingId=tracking, userId=user, sessionId=user, eventList=events[start : start + EVENTS_PER_CALL])
+
+
+# How a test user asks a campaign: (service, campaign, test user, their input items oldest first)
+# -> items, best first.
+Ask = Callable[[Service, str, str, Sequence[str]], list[str]]
+
+
+def for_user(api: Service, campaign: str, user: str, inputs: Sequence[str]) -> list[str]:
+    """GetRecommendations for the user, no filter."""
+    answer = api.runtime.get_recommendations(campaignArn=campaign, userId=user, numResults=TOP)
+    return [i["itemId"] for i in answer["itemList"]]
+
+
+def about_last_item(api: Service, campaign: str, user: str, inputs: Sequence[str]) -> list[str]:
+    """GetRecommendations of items related to the user's last input item (related-item recipes), no filter."""
+    answer = api.runtime.get_recommendations(campaignArn=campaign, itemId=inputs[-1], numResults=TOP)
+    return [i["itemId"] for i in answer["itemList"]]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A row measured through the API: a campaign of the version (``campaign_config``) and how test users ask it."""
+
+    name: str
+    ask: Ask = for_user
+    campaign_config: Mapping[str, Any] = field(default_factory=dict)
+    # Whether the answers depend on the user's history, which the check then sends as events.
+    reads_history: bool = True
 
 
 @contextmanager
@@ -202,29 +234,30 @@ def wait(describe: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         time.sleep(0.05)
 
 
-def through_api(recipe: str, split: Split, campaigns: Mapping[str, Mapping[str, Any]], config: Mapping[str, Any] | None = None) -> list[Row]:
-    """Train ``recipe`` on the split's data through the API; one row per campaign of ``campaigns``
-    (row name -> campaignConfig), each measured on its recommendations.
+def through_api(recipe: str, split: Split, asked: Sequence[Asked], config: Mapping[str, Any] | None = None) -> list[Row]:
+    """Train ``recipe`` (``config``: its solutionConfig) on the split's data through the API; one row
+    per entry of ``asked``, each a campaign of the version asked by every test user.
 
     The first row carries the agreement check. The version's GetSolutionMetrics come from the
     emulator's own split of the data it trained on (seed 0 of the same function). The benchmark
     redraws that split, trains the recipe on its training users in a second dataset group, deploys
-    it with the first campaign's configuration, records each of its test users' input items as
-    events, and measures that campaign's answers with the code above.
+    it as the first row's campaign, records each of its test users' input items as events (if the
+    row reads them), asks it as the first row does, and measures the answers with the code above.
     """
-    (first, first_config), *_ = campaigns.items()
+    first = asked[0]
     with service() as api:
         group = api.dataset_group(f"quality-{split.seed}", split.data)
         version = api.version(group, recipe, "solution", config)
         rows = [
-            Row(name, split.seed, measure(api.recommend(api.campaign(version, f"campaign-{k}", campaign_config), list(split.inputs)), split.holdout, split.catalog_size))
-            for k, (name, campaign_config) in enumerate(campaigns.items())
+            Row(row.name, split.seed, measure(api.ask(api.campaign(version, f"campaign-{k}", row.campaign_config), row.ask, split.inputs), split.holdout, split.catalog_size))
+            for k, row in enumerate(asked)
         ]
         inner = Split.draw(split.data, 0)
         train_users = inner.data[~inner.data["USER_ID"].isin(inner.inputs)]
         check_group = api.dataset_group(f"check-{split.seed}", train_users)
-        check_campaign = api.campaign(api.version(check_group, recipe, "check", config), "check", first_config)
-        api.record(check_group, inner.data[inner.data["USER_ID"].isin(inner.inputs)])
-        recomputed = measure(api.recommend(check_campaign, list(inner.inputs)), inner.holdout, split.catalog_size)
-        rows[0] = Row(first, split.seed, rows[0].metrics, api.metrics(version), recomputed)
+        check_campaign = api.campaign(api.version(check_group, recipe, "check", config), "check", first.campaign_config)
+        if first.reads_history:
+            api.record(check_group, inner.data[inner.data["USER_ID"].isin(inner.inputs)])
+        recomputed = measure(api.ask(check_campaign, first.ask, inner.inputs), inner.holdout, split.catalog_size)
+        rows[0] = Row(first.name, split.seed, rows[0].metrics, api.metrics(version), recomputed)
     return rows
