@@ -5,7 +5,7 @@ import pytest
 
 from .conftest import Clients, avro
 from .datagen import START, to_csv
-from .helpers import METRICS, SMALL_USERS, active_version, arn, fails, loaded_group, new_group, rows_for, small_rows, top_items
+from .helpers import METRICS, SMALL_USERS, active_version, arn, fails, loaded_group, new_group, padded, rows_for, small_rows, top_items
 from .workflow import (
     PERSONALIZED_RANKING_V2,
     POPULARITY,
@@ -14,6 +14,7 @@ from .workflow import (
     create_group,
     deploy,
     import_csv,
+    recommended,
     train,
     wait,
 )
@@ -426,3 +427,24 @@ def test_a_version_needs_an_interactions_dataset(aws: Clients) -> None:
     # Nothing half-made stays behind.
     assert p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"] == []
     assert "latestSolutionVersion" not in p.describe_solution(solutionArn=solution_arn)["solution"]
+
+
+def test_an_update_folds_new_items_and_interactions_into_the_model(aws: Clients) -> None:
+    """trainingMode UPDATE: new items and interactions reach the answers, and the version keeps its base's metrics."""
+    p = aws.personalize
+    group = loaded_group(aws)
+    personal = make_solution(aws, group.dataset_group_arn, "personal", recipe=USER_PERSONALIZATION)
+    full = new_version(aws, personal)
+    assert full["status"] == "ACTIVE", full.get("failureReason")
+    # A new title that the other comedy fans (even-numbered users but user-0) watched after training.
+    fresh = [{"USER_ID": f"user-{u}", "ITEM_ID": "fresh-comedy", "EVENT_TYPE": "watch", "TIMESTAMP": START + 50_000_000 + u} for u in range(2, 70, 2)]
+    assert import_csv(aws, group.dataset_arn, to_csv(padded(fresh)), key="fresh.csv", job="fresh", mode="INCREMENTAL")["status"] == "ACTIVE"
+
+    before = deploy(aws, full["solutionVersionArn"], name="before")
+    assert "fresh-comedy" not in recommended(aws, before, "user-0", n=100)
+    update = new_version(aws, personal, trainingMode="UPDATE")
+    assert update["status"] == "ACTIVE", update.get("failureReason")
+    after = deploy(aws, update["solutionVersionArn"], name="after")
+    assert "fresh-comedy" in recommended(aws, after, "user-0", n=25)  # a comedy fan gets the new comedy title
+    metrics = {v: p.get_solution_metrics(solutionVersionArn=v)["metrics"] for v in (full["solutionVersionArn"], update["solutionVersionArn"])}
+    assert metrics[full["solutionVersionArn"]] == metrics[update["solutionVersionArn"]]

@@ -13,7 +13,7 @@ from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data,
 from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
-from ..recipes.training import check_tuning_config, train_version
+from ..recipes.training import Trained, check_tuning_config, train_version
 from ..recipes.base import EVENT_WEIGHT, chronological, sequences
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
@@ -27,7 +27,7 @@ from ..wire.errors import (
 )
 from . import quotas
 from .auto_training import Schedule, schedule_for
-from .core import BackendCore, Resource, now, short_id
+from .core import BackendCore, Resource, newest_first, now, short_id
 from .datasets import Dataset
 from .lifecycle import CREATE, Apply, JobFailed
 
@@ -195,6 +195,8 @@ class SolutionVersion(Resource):
     # The solution's recipe, or AutoML's choice once training has made it.
     recipe_arn: str = ""
     tuned_hyperparameters: dict[str, str] | None = None
+    # What training made (model, recipe, hyperparameters, metrics): what an UPDATE version builds on.
+    trained: Trained | None = None
     training_mode: str = "FULL"
     training_type: str = "MANUAL"
     training_hours: float | None = None
@@ -443,6 +445,8 @@ class SolutionsMixin(BackendCore):
         quotas.TRAINING_SOLUTION_VERSIONS.check(self.find(VERSION_KIND, lambda v: v.busy))
         # The snapshot first: a request that cannot train leaves nothing behind.
         data = self._training_data(solution)
+        # UPDATE builds on the latest ACTIVE version: its model takes the data now, without a retraining.
+        builds_on = newest_first(self.find(VERSION_KIND, lambda v: v.solution is solution and v.status == "ACTIVE"))[0] if mode == "UPDATE" else None
         group_arn = solution.dataset_group_arn
         version = SolutionVersion(
             arn=f"{solution.arn}/{short_id()}",
@@ -455,7 +459,7 @@ class SolutionsMixin(BackendCore):
         )
         self.add(VERSION_KIND, version, tags)
         solution.latest_version = version
-        self.start(VERSION_KIND, version, lambda: self._train(version, data))
+        self.start(VERSION_KIND, version, lambda: self._train(version, data, builds_on))
         return version.arn
 
     def stop_solution_version_creation(self, solution_version_arn: str) -> None:
@@ -518,7 +522,7 @@ class SolutionsMixin(BackendCore):
         frame.attrs[FIELD_KINDS] = schema_field_kinds(dataset.schema.parsed.fields)
         return frame
 
-    def _train(self, version: SolutionVersion, data: TrainingData) -> Apply:
+    def _train(self, version: SolutionVersion, data: TrainingData, builds_on: SolutionVersion | None = None) -> Apply:
         solution = version.solution
         interactions = data.interactions
         started = time.perf_counter()
@@ -527,7 +531,7 @@ class SolutionsMixin(BackendCore):
             check_extra_data(solution.recipe_arn, **data.extras)
             trained = train_version(
                 solution.recipe_arn, solution.solution_config, solution.perform_auto_ml, solution.perform_hpo,
-                interactions, data.items, data.users, data.extras,
+                interactions, data.items, data.users, data.extras, builds_on.trained if builds_on else None,
             )
         except TrainingError as error:
             raise JobFailed(str(error)) from None
@@ -537,6 +541,7 @@ class SolutionsMixin(BackendCore):
 
         def apply() -> None:
             version.model, version.metrics, version.histories, version.training_hours = trained.model, choice.metrics, known, hours
+            version.trained = trained
             version.recipe_arn = choice.recipe_arn
             version.tuned_hyperparameters = dict(choice.hyperparameters) if trained.tuned else None
             if solution.perform_auto_ml:

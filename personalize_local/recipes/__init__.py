@@ -119,6 +119,7 @@ __all__ = [
     "check_solution_config",
     "configured_hyperparameters",
     "fit_recipe",
+    "update_recipe",
 ]
 
 
@@ -157,6 +158,23 @@ def check_extra_data(recipe_arn: str, **datasets: pd.DataFrame | None) -> None:
                 f"Create failed. The {dataset_label(extra.dataset_type)} dataset holds {found} records; "
                 f"the recipe {recipe_arn} needs at least {extra.minimum}."
             )
+
+
+def update_recipe(
+    recipe_arn: str,
+    previous: TrainedModel,
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    hyperparameters: Mapping[str, str],
+    seed: int = 0,
+) -> TrainedModel:
+    """trainingMode UPDATE: the recipe's ``previous`` model with the data now folded in, not retrained."""
+    trainer_class = TRAINERS.get(recipe_arn)
+    if trainer_class is None or not hasattr(trainer_class, "update"):
+        raise TrainingError(f"Recipe {recipe_arn} can't be trained in UPDATE mode.")
+    trainer = trainer_class.from_hyperparameters(parse_hyperparameters(recipe_arn, hyperparameters), seed)
+    return trainer.update(previous, interactions, items, users)
 
 
 def fit_recipe(

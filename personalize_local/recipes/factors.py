@@ -11,7 +11,7 @@ reading them is safe from concurrent requests.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -96,6 +96,19 @@ class Factors:
             user_metadata_share=settings.user_metadata_share,
             mean_user_vector=np.asarray((user_features @ embeddings).mean(axis=0)).ravel().astype(np.float32),
         )
+
+    def for_catalog(self, old_items: list[str], new_items: list[str]) -> "Factors":
+        """These factors over a grown catalog, unretrained: known items keep their vectors, items new
+        to it start as the average item with the lowest bias, until a FULL training places them."""
+        position = {item: i for i, item in enumerate(old_items)}
+        rows = np.array([position.get(item, -1) for item in new_items], dtype=np.int64)
+        known = rows >= 0
+        vectors = np.empty((len(new_items), self.item_vectors.shape[1]), dtype=np.float32)
+        biases = np.empty(len(new_items), dtype=np.float32)
+        vectors[known], biases[known] = self.item_vectors[rows[known]], self.item_biases[rows[known]]
+        vectors[~known] = self.item_vectors.mean(axis=0) if len(old_items) else 0.0
+        biases[~known] = self.item_biases.min() if len(old_items) else 0.0
+        return replace(self, item_vectors=vectors, item_biases=biases)
 
     def user_vector(
         self, identity: int | None, tokens: list[str], recent: np.ndarray, recency: np.ndarray

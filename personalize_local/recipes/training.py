@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from ..wire.errors import InvalidInputException
-from . import TRAINERS, configured_hyperparameters, fit_recipe
+from . import TRAINERS, configured_hyperparameters, fit_recipe, update_recipe
 from .base import ActionModel, Model
 from .catalog import get_recipe
-from .objective import Objective
+from .objective import Objective, ObjectiveModel
 from .hyperparameters import VALUE_TYPES, Choices, HyperParameter, Interval, recipe_hyperparameters
 
 OBJECTIVE = "precision_at_25"
@@ -186,13 +186,23 @@ def train_version(
     items: pd.DataFrame | None,
     users: pd.DataFrame | None,
     extras: Mapping[str, pd.DataFrame | None],
+    update: Trained | None = None,
 ) -> Trained:
     """Choose the recipe (AutoML) and hyperparameters (HPO) where asked, evaluate, then fit on everything.
 
-    ``extras`` are the recipe's extra datasets (EXTRA_DATASETS), by fit() keyword."""
+    ``extras`` are the recipe's extra datasets (EXTRA_DATASETS), by fit() keyword. With ``update``
+    (trainingMode UPDATE: the version it builds on), the new data is folded into that version's model
+    instead, which keeps its recipe, hyperparameters and metrics."""
     from ..eval import evaluate  # eval imports the recipes
 
     objective = Objective.from_config(config)
+    if update is not None:
+        previous = update.choice
+        base = update.model.model if isinstance(update.model, ObjectiveModel) else update.model
+        model = update_recipe(previous.recipe_arn, base, interactions, items, users, previous.hyperparameters)
+        if objective is not None:
+            model = ObjectiveModel(model, objective, objective.rewards(items))
+        return Trained(model, previous, update.tuned)
 
     def evaluated(arn: str, hyperparameters: Mapping[str, str]) -> dict[str, float]:
         return evaluate(arn, interactions, items, users, hyperparameters, objective=objective, **extras)

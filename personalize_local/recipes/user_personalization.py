@@ -202,6 +202,39 @@ class UserPersonalization:
         self._fit_statistics(data, items)
         return self
 
+    def update(
+        self,
+        previous: "UserPersonalization",
+        interactions: pd.DataFrame,
+        items: pd.DataFrame | None = None,
+        users: pd.DataFrame | None = None,
+    ) -> "UserPersonalization":
+        """trainingMode UPDATE: fold new items and interactions into ``previous`` without retraining it.
+
+        The item-to-item view, the catalog and the item statistics (exploration's cold items) are
+        computed on all the data now; the LightFM factors stay ``previous``'s, grown to the new
+        catalog (factors.Factors.for_catalog), and its users keep their identities. A FULL version
+        retrains them.
+        """
+        data = chronological(unique_interactions(_core_columns(interactions)))
+        self.item_ids = catalog(data, items)
+        self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
+        self.user_ids_, self.user_index_ = previous.user_ids_, previous.user_index_
+        self.user_tokens_ = categorical_tokens(users, USER_ID)
+        self.recency_ = self._recency_weights()
+        user_list = sorted(data[USER_ID].unique())
+        self.linear_ = ItemLinear.fit(
+            _codes_of(data[USER_ID], user_list),
+            _codes_of(data[ITEM_ID], self.item_ids),
+            len(user_list),
+            len(self.item_ids),
+            self.max_linear_items,
+            self.l2_ratio,
+        )
+        self.factors_ = previous.factors_.for_catalog(previous.item_ids, self.item_ids)
+        self._fit_statistics(data, items)
+        return self
+
     def _training_subset(self, data: pd.DataFrame) -> pd.DataFrame:
         """Drop users outside the history-length percentile range."""
         lengths = data.groupby(USER_ID).size()
