@@ -66,3 +66,25 @@ def test_the_dataset_must_be_of_the_right_type_and_exist(aws: Clients) -> None:
     assert "PutUsers" in fails("InvalidInputException", aws.events.put_users, datasetArn=group.dataset_arn, users=[{"userId": "u"}])
     ghost = arn("dataset", "ghost/ITEMS")
     assert ghost in fails("ResourceNotFoundException", aws.events.put_items, datasetArn=ghost, items=[item])
+
+
+def test_a_put_item_is_explored_and_filtered_at_once(aws: Clients) -> None:
+    """A new item is recommendable through exploration, and filterable, in the very next call."""
+    p = aws.personalize
+    group = loaded_group(aws, rows=interactions())
+    items_arn, _ = metadata_datasets(aws, group.dataset_group_arn)
+    rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]
+    assert import_csv(aws, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
+    exploring = deploy(aws, train(aws, group.dataset_group_arn, name="personal")["solutionVersionArn"], name="exploring",
+                       campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}})
+    aws.events.put_items(datasetArn=items_arn, items=[{"itemId": "brand-new", "properties": json.dumps({"genres": "musical"})}])
+    assert "brand-new" in [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=exploring, userId="user-0")["itemList"]]
+
+    no_musicals = p.create_filter(name="no-musicals", datasetGroupArn=group.dataset_group_arn,
+                                  filterExpression='EXCLUDE ItemID WHERE Items.GENRES IN ("musical")')["filterArn"]
+    answer = aws.runtime.get_recommendations(campaignArn=exploring, userId="user-0", filterArn=no_musicals)["itemList"]
+    assert "brand-new" not in [i["itemId"] for i in answer] and len(answer) == 25
+    # A record put again replaces the old one: now a comedy, the filter lets it through.
+    aws.events.put_items(datasetArn=items_arn, items=[{"itemId": "brand-new", "properties": json.dumps({"genres": "comedy"})}])
+    answer = aws.runtime.get_recommendations(campaignArn=exploring, userId="user-0", filterArn=no_musicals)["itemList"]
+    assert "brand-new" in [i["itemId"] for i in answer]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from ..filters import Request
+from ..filters.records import records_of
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
@@ -37,7 +38,11 @@ def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None
     version = served.solution_version
     weight, cutoff_days = served.exploration
     history = backend._history(version, user_id)
-    return version.model.recommend(user_id, history, n, refused, exploration_weight=weight, exploration_item_age_cutoff_days=cutoff_days)
+    options: dict[str, Any] = {"exploration_weight": weight, "exploration_item_age_cutoff_days": cutoff_days}
+    if version.recipe_arn in EXPLORING and weight > 0:
+        # Items put (or imported) since training are the newest of all: exploration offers them at once.
+        options["new_items"] = [item for item in backend.items_since_training(version) if item not in refused]
+    return version.model.recommend(user_id, history, n, refused, **options)
 
 
 def _related(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
@@ -61,6 +66,8 @@ ANSWERS: dict[str, Answer] = {
     "POPULAR_ITEMS": Answer(None, "recommend the same items to everybody", _for_user),
     "RELATED_ITEMS": Answer("itemId", "recommend items related to an item", _related),
 }
+# Recipes whose campaigns explore new items (native-recipe-new-item-USER_PERSONALIZATION.md).
+EXPLORING = {"arn:aws:personalize:::recipe/aws-user-personalization"}
 # API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
@@ -126,7 +133,8 @@ class RecommendationsMixin(BackendCore):
         version = served.solution_version
         # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
         request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
-        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, version.model.item_ids)
+        candidates = [*version.model.item_ids, *(self.items_since_training(version) if filter_arn and version.recipe_arn in EXPLORING else ())]
+        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, candidates)
         return how.answer(self, served, user_id, item_id, num_results, refused)
 
     def get_action_recommendations(
@@ -183,6 +191,14 @@ class RecommendationsMixin(BackendCore):
                 f"The campaign {campaign_arn} deploys {recipe.name}, a {recipe.category} recipe: use {answering} with it."
             )
         return campaign, recipe
+
+    def items_since_training(self, version: SolutionVersion) -> list[str]:
+        """Items of the group's Items dataset that ``version``'s model doesn't know, the latest put first."""
+        items = self.dataset_of(version.dataset_group_arn, "ITEMS")
+        if items is None:
+            return []
+        known = getattr(version.model, "item_index_", None) or set(version.model.item_ids)
+        return [item for item in reversed(records_of(items.table).ids) if item not in known]
 
     def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.

@@ -279,24 +279,29 @@ class UserPersonalization:
         *,
         exploration_weight: float = 0.0,
         exploration_item_age_cutoff_days: float = 30.0,
+        new_items: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
-        """Best items first as (itemId, score); see the module docstring."""
+        """Best items first as (itemId, score); see the module docstring.
+
+        ``new_items`` are items added since training (PutItems, later imports), the model has no data
+        on: exploration offers them before its cold items, in the order given, scored 0.
+        """
         scores = self._scores(user_id, self._codes(history))
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._codes(exclude)] = False
-        n = min(num_results, int(allowed.sum()))
+        fresh = list(dict.fromkeys(new_items))
+        n = min(num_results, int(allowed.sum()) + len(fresh))
         slots = _exploration_slots(exploration_weight, n)
-        explore = _best(scores, allowed & self._cold_items(exploration_item_age_cutoff_days), slots) if slots else _NONE
+        offered = fresh[:slots]
+        explore = _best(scores, allowed & self._cold_items(exploration_item_age_cutoff_days), slots - len(offered)) if slots else _NONE
         exploit_pool = allowed.copy()
         exploit_pool[explore] = False
         chosen = np.zeros_like(allowed)
         chosen[explore] = True
-        chosen[_best(scores, exploit_pool, n - explore.size)] = True
-        return [
-            (self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS))
-            for i in _best(scores, chosen, n)
-        ]
+        chosen[_best(scores, exploit_pool, n - explore.size - len(offered))] = True
+        ranked = [(self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS)) for i in _best(scores, chosen, n - len(offered))]
+        return ranked + [(item, 0.0) for item in offered]
 
     def score_items(self, user_id: str, history: Sequence[str], item_ids: Sequence[str]) -> list[float | None]:
         """Scores of the candidates ``item_ids`` for this user, in their order: the recommendation
