@@ -88,3 +88,28 @@ def test_a_put_item_is_explored_and_filtered_at_once(aws: Clients) -> None:
     aws.events.put_items(datasetArn=items_arn, items=[{"itemId": "brand-new", "properties": json.dumps({"genres": "comedy"})}])
     answer = aws.runtime.get_recommendations(campaignArn=exploring, userId="user-0", filterArn=no_musicals)["itemList"]
     assert "brand-new" in [i["itemId"] for i in answer]
+
+
+def test_metadata_columns_come_back_with_each_item(aws: Clients) -> None:
+    """metadataColumns: the Items columns asked for, with the imported values and PutItems values at once."""
+    p = aws.personalize
+    group = loaded_group(aws, rows=interactions())
+    items_arn, _ = metadata_datasets(aws, group.dataset_group_arn)
+    rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]
+    assert import_csv(aws, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
+    version = train(aws, group.dataset_group_arn, name="personal")["solutionVersionArn"]
+    plain = deploy(aws, version, name="plain")
+    enabled = deploy(aws, version, name="enabled", campaignConfig={"enableMetadataWithRecommendations": True})
+
+    answer = aws.runtime.get_recommendations(campaignArn=enabled, userId="user-0", metadataColumns={"ITEMS": ["GENRES"]})["itemList"]
+    assert answer and all(i["metadata"] == {"GENRES": i["itemId"].split("-")[0]} for i in answer)
+    top = answer[0]["itemId"]
+    aws.events.put_items(datasetArn=items_arn, items=[{"itemId": top, "properties": json.dumps({"genres": "comedy|classic"})}])
+    answer = aws.runtime.get_recommendations(campaignArn=enabled, userId="user-0", metadataColumns={"ITEMS": ["GENRES"]})["itemList"]
+    assert {i["itemId"]: i["metadata"]["GENRES"] for i in answer}[top] == "comedy|classic"
+    assert "metadata" not in aws.runtime.get_recommendations(campaignArn=enabled, userId="user-0")["itemList"][0]
+
+    assert "enableMetadataWithRecommendations" in fails("InvalidInputException", aws.runtime.get_recommendations,
+                                                          campaignArn=plain, userId="user-0", metadataColumns={"ITEMS": ["GENRES"]})
+    assert "PRICE" in fails("InvalidInputException", aws.runtime.get_recommendations,
+                            campaignArn=enabled, userId="user-0", metadataColumns={"ITEMS": ["PRICE"]})

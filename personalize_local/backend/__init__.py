@@ -5,6 +5,7 @@ from moto.core.base_backend import BackendDict
 
 from .batch_inference import BatchInferenceMixin
 from .batch_segments import BatchSegmentsMixin
+from .answer_metadata import AnswerMetadataMixin
 from .campaigns import CampaignsMixin
 from .data_deletion import DataDeletionMixin
 from .dataset_exports import DatasetExportsMixin
@@ -44,6 +45,7 @@ class PersonalizeBackend(
     RecommendationsMixin,
     RecipesMixin,
     TagsMixin,
+    AnswerMetadataMixin,
 ):
     """Amazon Personalize, Personalize Events and Personalize Runtime for one account in one region."""
 

@@ -88,6 +88,11 @@ class Campaign(Resource):
         return self.serving.solution_version
 
     @property
+    def metadata_enabled(self) -> bool:
+        """campaignConfig.enableMetadataWithRecommendations: whether answers may carry metadataColumns."""
+        return bool(self.serving.campaign_config.get("enableMetadataWithRecommendations"))
+
+    @property
     def solution_version_arn(self) -> str:
         return self.solution_version.arn
 

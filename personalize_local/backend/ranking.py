@@ -5,7 +5,7 @@ from typing import Any
 
 from ..filters import Request
 from ..recipes.ranking import rank
-from ..wire.errors import InvalidInputException, NotYetSupportedException
+from ..wire.errors import InvalidInputException
 from .recommendation_ids import new_recommendation_id
 from .recommendations import RecommendationsMixin, Served
 
@@ -24,14 +24,14 @@ class RankingMixin(RecommendationsMixin):
         filter_values: dict[str, str] | None = None,
         metadata_columns: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
-        if metadata_columns:
-            raise NotYetSupportedException("metadataColumns is not supported by personalize-local yet.")
         if len(input_list) > MAX_INPUT_ITEMS:
             raise InvalidInputException(f"Value at 'inputList' has {len(input_list)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
         campaign, _ = self._serving("GetPersonalizedRanking", campaign_arn)
         ranked = self.rank_items(campaign, user_id, input_list, filter_arn, filter_values)
+        listed = [{"itemId": item, "score": score} for item, score in ranked]
+        group_arn = campaign.solution_version.dataset_group_arn
         return {
-            "personalizedRanking": [{"itemId": item, "score": score} for item, score in ranked],
+            "personalizedRanking": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, group_arn, campaign.arn),
             "recommendationId": new_recommendation_id(campaign.arn),
         }
 

@@ -97,21 +97,25 @@ class RecommendationsMixin(BackendCore):
             raise InvalidInputException("Value null at 'campaignArn': give campaignArn or recommenderArn.")
         if campaign_arn and recommender_arn:
             raise InvalidInputException("Values at 'campaignArn' and 'recommenderArn': give one of them, not both.")
-        for member, value in (("promotions", promotions), ("metadataColumns", metadata_columns)):
-            if value:
-                raise NotYetSupportedException(f"{member} is not supported by personalize-local yet.")
+        if promotions:
+            raise NotYetSupportedException("promotions is not supported by personalize-local yet.")
         _check_num_results(num_results, MAX_NUM_RESULTS)
         if recommender_arn:
-            return self.recommend_by_recommender(
+            answer = self.recommend_by_recommender(
                 recommender_arn, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, filter_arn, filter_values
             )
+            recommender = self.get("recommender", recommender_arn)
+            enabled = recommender.serving.members()["enableMetadataWithRecommendations"]
+            answer["itemList"] = self.with_metadata(answer["itemList"], metadata_columns, enabled, recommender.dataset_group_arn, recommender_arn)
+            return answer
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         wanted = num_results if num_results is not None else DEFAULT_NUM_RESULTS
         items = self.recommend_items(campaign, recipe, user_id, item_id, wanted, filter_arn, filter_values)
         shown = campaign.solution_version.model.reports_scores
+        # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
+        listed = [{"itemId": item, "score": score if shown else None} for item, score in items]
         return {
-            # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
-            "itemList": [{"itemId": item, "score": score if shown else None} for item, score in items],
+            "itemList": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, campaign.solution_version.dataset_group_arn, campaign.arn),
             "recommendationId": new_recommendation_id(campaign.arn),
         }
 

@@ -79,6 +79,16 @@ class RecordIndex:
         with np.errstate(invalid="ignore"):
             return set(self.ids[COMPARE[operator_](self._numbers_of(field), number)])
 
+    def raw_value(self, record_id: str, column: str) -> str:
+        """The record's ``column`` as imported ("" when empty or the record is unknown)."""
+        row = self._rows.get(record_id)
+        if row is None:
+            return ""
+        value = self._frame[column].iat[row]
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            return ""
+        return str(value)
+
     def values_of(self, record_id: str, field: Field) -> tuple[str | float, ...]:
         """What the record's ``field`` holds: its values (numbers for numerical fields); () when empty or unknown."""
         row = self._rows.get(record_id)
