@@ -7,6 +7,8 @@ from typing import Any, Callable, Protocol
 
 from ..filters import Request
 from ..filters.records import records_of
+from .promotions import check as check_promotion
+from .promotions import interleave, promoted_count
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
@@ -97,10 +99,10 @@ class RecommendationsMixin(BackendCore):
             raise InvalidInputException("Value null at 'campaignArn': give campaignArn or recommenderArn.")
         if campaign_arn and recommender_arn:
             raise InvalidInputException("Values at 'campaignArn' and 'recommenderArn': give one of them, not both.")
-        if promotions:
-            raise NotYetSupportedException("promotions is not supported by personalize-local yet.")
         _check_num_results(num_results, MAX_NUM_RESULTS)
         if recommender_arn:
+            if promotions:
+                raise NotYetSupportedException("promotions with a recommenderArn are not supported by personalize-local yet.")
             answer = self.recommend_by_recommender(
                 recommender_arn, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, filter_arn, filter_values
             )
@@ -110,10 +112,22 @@ class RecommendationsMixin(BackendCore):
             return answer
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         wanted = num_results if num_results is not None else DEFAULT_NUM_RESULTS
-        items = self.recommend_items(campaign, recipe, user_id, item_id, wanted, filter_arn, filter_values)
         shown = campaign.solution_version.model.reports_scores
+        promoted: Ranked = []
+        promotion = (promotions or [None])[0]
+        if promotion is not None:
+            check_promotion(promotion)
+            count = promoted_count(wanted, promotion["percentPromotedItems"])
+            promoted = self.recommend_items(campaign, recipe, user_id, item_id, count, promotion["filterArn"], promotion.get("filterValues"))
+        items = self.recommend_items(
+            campaign, recipe, user_id, item_id, wanted - len(promoted), filter_arn, filter_values, {item for item, _ in promoted}
+        )
         # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
-        listed = [{"itemId": item, "score": score if shown else None} for item, score in items]
+        scored = lambda ranked: [(item, score if shown else None) for item, score in ranked]  # noqa: E731
+        if promotion is not None:
+            listed = interleave(scored(items), scored(promoted), promotion["name"], f"{campaign.arn}|{user_id}|{item_id}|{promotion['name']}")
+        else:
+            listed = [{"itemId": item, "score": score} for item, score in scored(items)]
         return {
             "itemList": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, campaign.solution_version.dataset_group_arn, campaign.arn),
             "recommendationId": new_recommendation_id(campaign.arn),
@@ -128,8 +142,11 @@ class RecommendationsMixin(BackendCore):
         num_results: int,
         filter_arn: str | None,
         filter_values: dict[str, str] | None,
+        keep_out: set[str] | frozenset[str] = frozenset(),
     ) -> Ranked:
-        """What ``served`` recommends for the request, best first: campaigns and batch inference jobs alike."""
+        """What ``served`` recommends for the request, best first: campaigns and batch inference jobs alike.
+
+        ``keep_out``: items left out besides those the filter keeps out (a promotion's items)."""
         how = ANSWERS[recipe.category]
         given = {"userId": user_id, "itemId": item_id}
         if how.required and not given[how.required]:
@@ -138,7 +155,7 @@ class RecommendationsMixin(BackendCore):
         # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
         request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
         candidates = [*version.model.item_ids, *(self.items_since_training(version) if filter_arn and version.recipe_arn in EXPLORING else ())]
-        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, candidates)
+        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, candidates) | set(keep_out)
         return how.answer(self, served, user_id, item_id, num_results, refused)
 
     def get_action_recommendations(
