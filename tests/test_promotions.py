@@ -54,3 +54,17 @@ def test_a_promotion_needs_its_filter(aws: Clients, promoting: tuple[str, str]) 
     message = fails("InvalidInputException", aws.runtime.get_recommendations, campaignArn=campaign, userId="user-0",
                     promotions=[{"name": "scary", "percentPromotedItems": 20}])
     assert "promotions.1.member.filterArn" in message
+
+
+def test_v2_answers_give_the_promoted_items_reason(aws: Clients, promoting: tuple[str, str]) -> None:
+    """PredictedItem.reason: User-Personalization-v2 marks promoted items "Promoted item"."""
+    _, horror = promoting
+    group_arn = aws.personalize.describe_filter(filterArn=horror)["filter"]["datasetGroupArn"]
+    version = train(aws, group_arn, name="v2", recipe="arn:aws:personalize:::recipe/aws-user-personalization-v2")
+    campaign = deploy(aws, version["solutionVersionArn"], name="v2")
+    answer = ask(aws, campaign, horror, 30)
+    assert [i.get("reason") for i in answer if "promotionName" in i] == [["Promoted item"]] * 3
+    assert all("reason" not in i for i in answer if "promotionName" not in i)
+    # v1 answers carry no reasons.
+    v1, _ = promoting
+    assert all("reason" not in i for i in ask(aws, v1, horror, 30))

@@ -30,10 +30,20 @@ def check(promotion: dict[str, Any]) -> None:
             raise InvalidInputException(f"Value null at 'promotions.1.member.{member}': a promotion needs its {', '.join(REQUIRED)}.")
 
 
+# PredictedItem.reason: User-Personalization-v2 answers say why an item is there.
+REASONED_RECIPES = {"arn:aws:personalize:::recipe/aws-user-personalization-v2"}
+PROMOTED_REASON = "Promoted item"
+
+
 def interleave(
-    regular: Sequence[tuple[str, float | None]], promoted: Sequence[tuple[str, float | None]], name: str, seed_text: str
+    regular: Sequence[tuple[str, float | None]],
+    promoted: Sequence[tuple[str, float | None]],
+    name: str,
+    seed_text: str,
+    reasons: bool = False,
 ) -> list[dict[str, Any]]:
-    """The answer's entries: ``promoted`` (in order) at seeded random places among ``regular`` (in order)."""
+    """The answer's entries: ``promoted`` (in order) at seeded random places among ``regular`` (in order);
+    with ``reasons`` (a v2 recipe), promoted entries say so in ``reason``."""
     total = len(regular) + len(promoted)
     rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "big"))
     places = set(rng.sample(range(total), len(promoted)))
@@ -42,7 +52,7 @@ def interleave(
     for place in range(total):
         if place in places:
             item, score = next(promoteds)
-            entries.append({"itemId": item, "score": score, "promotionName": name})
+            entries.append({"itemId": item, "score": score, "promotionName": name, **({"reason": [PROMOTED_REASON]} if reasons else {})})
         else:
             item, score = next(regulars)
             entries.append({"itemId": item, "score": score})

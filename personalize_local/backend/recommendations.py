@@ -8,7 +8,7 @@ from typing import Any, Callable, Protocol
 from ..filters import Request
 from ..filters.records import records_of
 from .promotions import check as check_promotion
-from .promotions import interleave, promoted_count
+from .promotions import REASONED_RECIPES, interleave, promoted_count
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
@@ -125,7 +125,9 @@ class RecommendationsMixin(BackendCore):
         # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
         scored = lambda ranked: [(item, score if shown else None) for item, score in ranked]  # noqa: E731
         if promotion is not None:
-            listed = interleave(scored(items), scored(promoted), promotion["name"], f"{campaign.arn}|{user_id}|{item_id}|{promotion['name']}")
+            reasons = campaign.solution_version.recipe_arn in REASONED_RECIPES
+            seed = f"{campaign.arn}|{user_id}|{item_id}|{promotion['name']}"
+            listed = interleave(scored(items), scored(promoted), promotion["name"], seed, reasons)
         else:
             listed = [{"itemId": item, "score": score} for item, score in scored(items)]
         return {
