@@ -1,6 +1,7 @@
 """What every trained model offers, and helpers shared by the recipes."""
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any, Collection, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
@@ -134,6 +135,12 @@ class AttributeSegmenter(Protocol):
 TrainedModel = Model | RelatedItems | ItemSegmenter | AttributeSegmenter | ActionModel
 
 RECORD_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE)
+
+
+def first_allowed(ranked: Sequence[tuple[str, float]], num_results: int, exclude: set[str] | None) -> list[tuple[str, float]]:
+    """The first ``num_results`` entries of a ranking fixed at training, leaving out ``exclude``."""
+    excluded = exclude or set()
+    return list(islice(((item, score) for item, score in ranked if item not in excluded), num_results))
 
 
 def unique_interactions(interactions: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .base import ITEM_ID, SCORE_DECIMALS, USER_ID, catalog, unique_interactions
+from .base import ITEM_ID, SCORE_DECIMALS, USER_ID, catalog, first_allowed, unique_interactions
 from .hyperparameters import Value
 
 
@@ -66,11 +66,4 @@ class PopularityCount:
         exploration_item_age_cutoff_days: float = 30.0,
     ) -> list[tuple[str, float]]:
         """The global ranking minus ``exclude``; user and history are ignored."""
-        excluded = exclude or set()
-        result: list[tuple[str, float]] = []
-        for item, score in self._ranked:
-            if len(result) >= num_results:
-                break
-            if item not in excluded:
-                result.append((item, score))
-        return result
+        return first_allowed(self._ranked, num_results, exclude)

@@ -16,13 +16,12 @@ interactions per hour over the latest interval.
 """
 from __future__ import annotations
 
-from itertools import islice
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .base import ITEM_ID, TIMESTAMP, USER_ID, catalog, unique_interactions
+from .base import ITEM_ID, TIMESTAMP, USER_ID, catalog, first_allowed, unique_interactions
 from .hyperparameters import Value
 
 # The recipe's trend_discovery_frequency values, in seconds.
@@ -74,8 +73,7 @@ class TrendingNow:
         exploration_item_age_cutoff_days: float = 30.0,
     ) -> list[tuple[str, float]]:
         """The trending ranking minus ``exclude``; user and history are ignored."""
-        excluded = exclude or set()
-        return list(islice(((item, score) for item, score in self._ranked if item not in excluded), num_results))
+        return first_allowed(self._ranked, num_results, exclude)
 
 
 def interval_counts(data: pd.DataFrame, item_ids: Sequence[str], interval: int, intervals: int) -> np.ndarray:
