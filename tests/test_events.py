@@ -160,6 +160,20 @@ def test_more_than_ten_events(aws: Clients, live: tuple[str, str]) -> None:
     assert recommended(aws, campaign, "newcomer") != before
 
 
+def test_an_event_over_ten_kilobytes(aws: Clients, live: tuple[str, str]) -> None:
+    """limits.md: an event holds at most 10 KB; the model's lengths count characters, so UTF-8 can outgrow it."""
+    campaign, tracking_id = live
+    before = recommended(aws, campaign, "newcomer")
+    wide = ["\u20ac" * 256 for _ in range(25)]  # 25 impressions of 768 bytes each
+    events = [current(HORROR[0], 0), {**current(HORROR[1], 1), "impression": wide}]
+    message = fails("InvalidInputException", aws.events.put_events, trackingId=tracking_id, userId="newcomer", sessionId="s", eventList=events)
+    assert "'eventList.2.member'" in message and "10 KB" in message
+    assert recommended(aws, campaign, "newcomer") == before  # nothing of the call was kept
+    # Within the limit the same event is kept.
+    aws.events.put_events(trackingId=tracking_id, userId="newcomer", sessionId="s", eventList=[{**events[1], "impression": wide[:8]}])
+    assert recommended(aws, campaign, "newcomer") != before
+
+
 def test_group_without_interactions_dataset(aws: Clients) -> None:
     group_arn = new_group(aws, "bare")
     tracking_id = make_tracker(aws, group_arn)["trackingId"]

@@ -32,6 +32,8 @@ class RecordShape:
     member_paths: Mapping[str, str] = field(default_factory=dict)
     # Property keys an entry may not use, in lower case: they are members of their own.
     reserved_properties: frozenset[str] = frozenset()
+    # The most bytes one entry's members may hold together (limits.md), None for no limit of its own.
+    max_bytes: int | None = None
 
 
 def _epoch_seconds(member: str) -> Callable[[dict[str, Any], str | None], int]:
@@ -55,6 +57,8 @@ EVENT = RecordShape(
     },
     member_or_property={"ITEM_ID": "itemId", "EVENT_VALUE": "eventValue"},
     member_paths={"TIMESTAMP": "sentAt", "EVENT_ATTRIBUTION_SOURCE": "metricAttribution.eventAttributionSource"},
+    # limits.md: "Maximum size of an event: 10 KB".
+    max_bytes=10 * 1024,
 )
 # PutActions, PutItems, PutUsers: records keyed by their ID member.
 ACTION = RecordShape("ACTIONS", from_members={"ACTION_ID": lambda action, user: action["actionId"]})
@@ -95,6 +99,17 @@ def _cast(field: Field, value: Any, path: str) -> Any:
         raise InvalidInputException(f"Value '{value}' at '{path}' is not a valid {kind} for field {field.name}.") from None
 
 
+def entry_bytes(value: Any) -> int:
+    """What an entry's members weigh: the UTF-8 bytes of its strings, names included, and 8 for any other value."""
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, dict):
+        return sum(len(key) + entry_bytes(member) for key, member in value.items())
+    if isinstance(value, list):
+        return sum(entry_bytes(member) for member in value)
+    return 8
+
+
 def _properties(shape: RecordShape, entry: dict[str, Any], path: str) -> dict[str, Any]:
     try:
         properties = json.loads(entry["properties"]) if entry.get("properties") else {}
@@ -110,6 +125,10 @@ def _properties(shape: RecordShape, entry: dict[str, Any], path: str) -> dict[st
 
 def build_record(shape: RecordShape, schema: Schema, entry: dict[str, Any], user: str | None, path: str) -> dict[str, Any]:
     """The row ``entry`` becomes, typed and checked by the dataset's schema."""
+    if shape.max_bytes is not None and (size := entry_bytes(entry)) > shape.max_bytes:
+        raise InvalidInputException(
+            f"Value at '{path}' is {size} bytes: an event can hold at most {shape.max_bytes} bytes ({shape.max_bytes // 1024} KB)."
+        )
     properties = _properties(shape, entry, path)
     record: dict[str, Any] = {}
     for field in schema.fields:
