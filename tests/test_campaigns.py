@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Clients
+from .conftest import MANUAL, Clients, transitions
 from .datagen import to_csv
 from .helpers import SMALL_USERS, active_version, arn, fails, loaded_group, padded, rows_for
 from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, recommended, wait
@@ -151,6 +151,33 @@ def test_update_to_a_new_version(aws: Clients) -> None:
     assert update["minProvisionedTPS"] == 3
     assert update["status"] == "ACTIVE"
     assert recommended(aws, campaign_arn, "user-0")[0] == "fresh"
+
+
+def test_answers_come_from_the_old_version_until_the_update_is_active(aws: Clients) -> None:
+    """While an update moves (manual progression), every answer is wholly the old version's; then wholly the new one's."""
+    p = aws.personalize
+    group = loaded_group(aws)
+    old = active_version(aws, group.dataset_group_arn, name="popular")
+    campaign_arn = deploy(aws, old)
+    import_csv(aws, group.dataset_arn, to_csv(padded(rows_for("fresh", range(SMALL_USERS)))), key="fresh.csv", job="fresh", mode="INCREMENTAL")
+    new = p.create_solution_version(solutionArn=p.describe_solution_version(solutionVersionArn=old)["solutionVersion"]["solutionArn"])["solutionVersionArn"]
+    assert wait(lambda: p.describe_solution_version(solutionVersionArn=new)["solutionVersion"])["status"] == "ACTIVE"
+    before = recommended(aws, campaign_arn, "user-0")
+    assert "fresh" not in before
+
+    with transitions(MANUAL, "personalize::campaign"):
+        p.update_campaign(campaignArn=campaign_arn, solutionVersionArn=new)
+        seen = []
+        for _ in range(6):
+            campaign = p.describe_campaign(campaignArn=campaign_arn)["campaign"]
+            update = campaign["latestCampaignUpdate"]["status"]
+            answer = recommended(aws, campaign_arn, "user-0")
+            seen.append(update)
+            # The campaign keeps answering, from exactly one version: the one it says it serves.
+            assert campaign["status"] == "ACTIVE"
+            assert answer == (before if campaign["solutionVersionArn"] == old else recommended(aws, campaign_arn, "user-0"))
+            assert (answer[0] == "fresh") == (update == "ACTIVE")
+    assert seen[0] != "ACTIVE" and seen[-1] == "ACTIVE"
 
 
 def test_update_to_another_recipe_carries_the_config_over(aws: Clients, personal: str) -> None:

@@ -66,6 +66,29 @@ class CampaignUpdate(Resource):
         }
 
 
+@dataclass(frozen=True)
+class ServedCampaign:
+    """A campaign as one request sees it. The deployment is read once, so an update that lands
+    mid-request can't mix two versions in one answer: it is wholly the old one's or the new one's."""
+
+    arn: str
+    deployment: Deployment
+
+    @property
+    def solution_version(self) -> SolutionVersion:
+        return self.deployment.solution_version
+
+    @property
+    def exploration(self) -> tuple[float, float]:
+        """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
+        return exploration_weights(self.deployment.exploration)
+
+    @property
+    def metadata_enabled(self) -> bool:
+        """campaignConfig.enableMetadataWithRecommendations: whether answers may carry metadataColumns."""
+        return bool(self.deployment.campaign_config.get("enableMetadataWithRecommendations"))
+
+
 @dataclass
 class Campaign(Resource):
     deployment: Deployment | None = None
@@ -83,14 +106,13 @@ class Campaign(Resource):
         self.serving  # an update that lands may bring a campaign whose creation failed into service
         return super().status
 
+    def answering(self) -> "ServedCampaign":
+        """What one request is answered from: the deployment, read once."""
+        return ServedCampaign(self.arn, self.serving)
+
     @property
     def solution_version(self) -> SolutionVersion:
         return self.serving.solution_version
-
-    @property
-    def metadata_enabled(self) -> bool:
-        """campaignConfig.enableMetadataWithRecommendations: whether answers may carry metadataColumns."""
-        return bool(self.serving.campaign_config.get("enableMetadataWithRecommendations"))
 
     @property
     def solution_version_arn(self) -> str:
@@ -99,11 +121,6 @@ class Campaign(Resource):
     @property
     def solution_arn(self) -> str:
         return self.solution_version.solution_arn
-
-    @property
-    def exploration(self) -> tuple[float, float]:
-        """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
-        return exploration_weights(self.serving.exploration)
 
     def describe(self) -> dict[str, Any]:
         return {

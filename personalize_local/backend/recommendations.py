@@ -11,7 +11,7 @@ from .promotions import check as check_promotion
 from .promotions import REASONED_RECIPES, interleave, promoted_count
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
-from .campaigns import Campaign
+from .campaigns import Campaign, ServedCampaign
 from .core import BackendCore
 from .recommendation_ids import new_recommendation_id
 from .solutions import SolutionVersion
@@ -202,11 +202,12 @@ class RecommendationsMixin(BackendCore):
             "recommendationId": new_recommendation_id(campaign.arn),
         }
 
-    def _serving(self, operation: str, campaign_arn: str) -> tuple[Campaign, RecipeInfo]:
-        """The ACTIVE campaign and its recipe, if ``operation`` is the one that answers for it."""
-        campaign: Campaign = self.get("campaign", campaign_arn)
-        if campaign.status != "ACTIVE":
-            raise InvalidInputException(f"The campaign {campaign_arn} is {campaign.status}, not ACTIVE.")
+    def _serving(self, operation: str, campaign_arn: str) -> tuple[ServedCampaign, RecipeInfo]:
+        """The ACTIVE campaign as this request sees it, and its recipe, if ``operation`` is the one that answers for it."""
+        found: Campaign = self.get("campaign", campaign_arn)
+        if found.status != "ACTIVE":
+            raise InvalidInputException(f"The campaign {campaign_arn} is {found.status}, not ACTIVE.")
+        campaign = found.answering()
         recipe = get_recipe(campaign.solution_version.recipe_arn)
         answering = ANSWERED_BY.get(recipe.category, "GetRecommendations")
         if answering != operation:
