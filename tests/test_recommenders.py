@@ -234,6 +234,33 @@ def test_a_filter_applies_in_addition_to_the_automatic_exclusions(aws: Clients, 
     assert share_of("horror", filtered) == 0.0 and not watched(HORROR_FAN) & set(filtered)
 
 
+def test_a_promotion_takes_its_share_of_a_recommenders_answer(aws: Clients, video: str) -> None:
+    """promoting-items-domain-dsg.md: the share from the promotion's filter, the use case's own exclusions still applied."""
+    p = aws.personalize
+    no_exploration = {"itemExplorationConfig": {"explorationWeight": "0"}}
+    recommender_arn = recommender(aws, video, "aws-vod-top-picks", recommenderConfig=no_exploration)["recommenderArn"]
+    horror = p.create_filter(name="horror", datasetGroupArn=video, filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ("horror")')["filterArn"]
+    wait(lambda: p.describe_filter(filterArn=horror)["filter"])
+    plain = answer(aws, recommender_arn, 10, userId=COMEDY_FAN)
+    assert share_of("horror", plain) < 0.3
+    promotion = {"name": "scary", "percentPromotedItems": 50, "filterArn": horror}
+    listed = aws.runtime.get_recommendations(recommenderArn=recommender_arn, userId=COMEDY_FAN, numResults=10, promotions=[promotion])["itemList"]
+    promoted = [i["itemId"] for i in listed if i.get("promotionName") == "scary"]
+    assert len(listed) == 10 and len({i["itemId"] for i in listed}) == 10
+    assert len(promoted) == 5 and share_of("horror", promoted) == 1.0 and not watched(COMEDY_FAN) & set(promoted)
+    assert [i["itemId"] for i in listed if "promotionName" not in i] == [item for item in plain if item not in promoted][:5]
+
+
+def test_trending_now_takes_no_promotion(aws: Clients, video: str) -> None:
+    p = aws.personalize
+    recommender_arn = recommender(aws, video, "aws-vod-trending-now")["recommenderArn"]
+    horror = p.create_filter(name="horror", datasetGroupArn=video, filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ("horror")')["filterArn"]
+    wait(lambda: p.describe_filter(filterArn=horror)["filter"])
+    message = fails("InvalidInputException", aws.runtime.get_recommendations, recommenderArn=recommender_arn,
+                    promotions=[{"name": "scary", "percentPromotedItems": 50, "filterArn": horror}])
+    assert "promotions" in message
+
+
 # Required data ----------------------------------------------------------------------------------------
 
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..wire.errors import InvalidInputException
+
+# How a campaign or recommender ranks for one request: (numResults, filterArn, filterValues, items kept out)
+# -> (itemId, score), best first.
+Rank = Callable[[int, "str | None", "dict[str, str] | None", "set[str]"], list[tuple[str, float]]]
 
 # What a promotion can't go without: its name (promotionName in the answer), its share and its filter.
 REQUIRED = ("name", "percentPromotedItems", "filterArn")
@@ -57,3 +61,32 @@ def interleave(
             item, score = next(regulars)
             entries.append({"itemId": item, "score": score})
     return entries
+
+
+def promoted_answer(
+    rank: Rank,
+    num_results: int,
+    filter_arn: str | None,
+    filter_values: dict[str, str] | None,
+    promotions: list[dict[str, Any]] | None,
+    shown: bool,
+    seed_text: str,
+    reasons: bool = False,
+) -> list[dict[str, Any]]:
+    """The itemList of a GetRecommendations answer: the promotion's share from its filter, the rest ranked
+    under the request's filter. ``shown``: whether the answer shows scores; ``seed_text`` names the request,
+    so that the same request places promoted items alike."""
+    promotion = (promotions or [None])[0]
+    promoted: list[tuple[str, float]] = []
+    if promotion is not None:
+        check(promotion)
+        count = promoted_count(num_results, promotion["percentPromotedItems"])
+        promoted = rank(count, promotion["filterArn"], promotion.get("filterValues"), set())
+    items = rank(num_results - len(promoted), filter_arn, filter_values, {item for item, _ in promoted})
+
+    def scored(ranked: list[tuple[str, float]]) -> list[tuple[str, float | None]]:
+        return [(item, score if shown else None) for item, score in ranked]
+
+    if promotion is None:
+        return [{"itemId": item, "score": score} for item, score in scored(items)]
+    return interleave(scored(items), scored(promoted), promotion["name"], f"{seed_text}|{promotion['name']}", reasons)

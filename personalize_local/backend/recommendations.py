@@ -7,10 +7,9 @@ from typing import Any, Callable, Protocol
 
 from ..filters import Request
 from ..filters.records import records_of
-from .promotions import check as check_promotion
-from .promotions import REASONED_RECIPES, interleave, promoted_count
+from .promotions import REASONED_RECIPES, promoted_answer
 from ..recipes.catalog import RecipeInfo, get_recipe
-from ..wire.errors import InvalidInputException, NotYetSupportedException
+from ..wire.errors import InvalidInputException
 from .campaigns import Campaign, ServedCampaign
 from .core import BackendCore
 from .recommendation_ids import new_recommendation_id
@@ -100,38 +99,28 @@ class RecommendationsMixin(BackendCore):
         if campaign_arn and recommender_arn:
             raise InvalidInputException("Values at 'campaignArn' and 'recommenderArn': give one of them, not both.")
         _check_num_results(num_results, MAX_NUM_RESULTS)
-        if recommender_arn:
-            if promotions:
-                raise NotYetSupportedException("promotions with a recommenderArn are not supported by personalize-local yet.")
-            answer = self.recommend_by_recommender(
-                recommender_arn, user_id, item_id, num_results if num_results is not None else DEFAULT_NUM_RESULTS, filter_arn, filter_values
-            )
-            recommender = self.get("recommender", recommender_arn)
-            enabled = recommender.serving.members()["enableMetadataWithRecommendations"]
-            answer["itemList"] = self.with_metadata(answer["itemList"], metadata_columns, enabled, recommender.dataset_group_arn, recommender_arn)
-            return answer
-        campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         wanted = num_results if num_results is not None else DEFAULT_NUM_RESULTS
-        shown = campaign.solution_version.model.reports_scores
-        promoted: Ranked = []
-        promotion = (promotions or [None])[0]
-        if promotion is not None:
-            check_promotion(promotion)
-            count = promoted_count(wanted, promotion["percentPromotedItems"])
-            promoted = self.recommend_items(campaign, recipe, user_id, item_id, count, promotion["filterArn"], promotion.get("filterValues"))
-        items = self.recommend_items(
-            campaign, recipe, user_id, item_id, wanted - len(promoted), filter_arn, filter_values, {item for item, _ in promoted}
-        )
+        if recommender_arn:
+            recommender, rank, shown = self.recommender_ranker(recommender_arn, user_id, item_id, bool(promotions))
+            listed = promoted_answer(rank, wanted, filter_arn, filter_values, promotions, shown, f"{recommender_arn}|{user_id}|{item_id}")
+            enabled = recommender.serving.members()["enableMetadataWithRecommendations"]
+            return {
+                "itemList": self.with_metadata(listed, metadata_columns, enabled, recommender.dataset_group_arn, recommender_arn),
+                "recommendationId": new_recommendation_id(recommender_arn),
+            }
+        campaign, recipe = self._serving("GetRecommendations", campaign_arn)
+        version = campaign.solution_version
+
+        def rank(n: int, arn: str | None, values: dict[str, str] | None, keep_out: set[str]) -> Ranked:
+            return self.recommend_items(campaign, recipe, user_id, item_id, n, arn, values, keep_out)
+
         # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
-        scored = lambda ranked: [(item, score if shown else None) for item, score in ranked]  # noqa: E731
-        if promotion is not None:
-            reasons = campaign.solution_version.recipe_arn in REASONED_RECIPES
-            seed = f"{campaign.arn}|{user_id}|{item_id}|{promotion['name']}"
-            listed = interleave(scored(items), scored(promoted), promotion["name"], seed, reasons)
-        else:
-            listed = [{"itemId": item, "score": score} for item, score in scored(items)]
+        listed = promoted_answer(
+            rank, wanted, filter_arn, filter_values, promotions, version.model.reports_scores,
+            f"{campaign.arn}|{user_id}|{item_id}", version.recipe_arn in REASONED_RECIPES,
+        )
         return {
-            "itemList": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, campaign.solution_version.dataset_group_arn, campaign.arn),
+            "itemList": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, version.dataset_group_arn, campaign.arn),
             "recommendationId": new_recommendation_id(campaign.arn),
         }
 

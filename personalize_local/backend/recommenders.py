@@ -25,7 +25,7 @@ from . import quotas
 from .core import BackendCore, Resource, now
 from .dataset_groups import DatasetGroup
 from .lifecycle import CREATE, DELETE, Apply, JobFailed
-from .recommendation_ids import new_recommendation_id
+from .promotions import Rank
 from .recommender_config import Setup, check_setup
 
 KIND = "recommender"
@@ -271,23 +271,21 @@ class RecommendersMixin(BackendCore):
         return recommender
 
     # personalize-runtime -----------------------------------------------------
-    def recommend_by_recommender(
-        self,
-        recommender_arn: str,
-        user_id: str | None,
-        item_id: str | None,
-        num_results: int,
-        filter_arn: str | None = None,
-        filter_values: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
-        """GetRecommendations with a recommenderArn: what the use case answers for this user and item.
+    def recommender_ranker(
+        self, recommender_arn: str, user_id: str | None, item_id: str | None, promoting: bool = False
+    ) -> tuple[Recommender, Rank, bool]:
+        """GetRecommendations with a recommenderArn: the recommender, how it ranks for this user and item,
+        and whether its answers show scores.
 
-        domain-dsg-recommendations.md: a filter applies "in addition" to the use case's automatic filtering."""
+        domain-dsg-recommendations.md: a filter applies "in addition" to the use case's automatic filtering,
+        to promoted items as to the others."""
         recommender: Recommender = self.get(KIND, recommender_arn)
         status = recommender.status
         if status != "ACTIVE":
             raise InvalidInputException(f"The recommender {recommender_arn} is {status}, not ACTIVE.")
         case = recommender.case
+        if promoting and not case.promotes:
+            raise InvalidInputException(f"Value at 'promotions': recommenders of {case.recipe.name} don't take promotions.")
         given = {"userId": user_id, "itemId": item_id}
         for member, need in (("userId", case.user_id), ("itemId", case.item_id)):
             if need is Need.REQUIRED and not given[member]:
@@ -296,18 +294,13 @@ class RecommendersMixin(BackendCore):
         model, category = trained.model, case.recipe.category
         group_arn = recommender.dataset_group_arn
         request = Request(user_id, item_id if category == "RELATED_ITEMS" else None)
-        refused = self.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
         recorded = self.recorded_interactions(group_arn, user_id, trained.recorded_mark) if user_id else []
-        ask = Ask(
-            user_id,
-            item_id,
-            trained.histories.get(user_id, []) + [r["ITEM_ID"] for r in recorded if case.learns_from(r.get("EVENT_TYPE"))],
-            trained.excluded.get(user_id, set()) | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes} | refused,
-            num_results,
-            recommender.serving.exploration_values,
-        )
-        ranked = ANSWERS[category](model, ask)
-        return {
-            "itemList": [{"itemId": item, "score": score if model.reports_scores else None} for item, score in ranked],
-            "recommendationId": new_recommendation_id(recommender.arn),
-        }
+        history = trained.histories.get(user_id, []) + [r["ITEM_ID"] for r in recorded if case.learns_from(r.get("EVENT_TYPE"))]
+        excluded = trained.excluded.get(user_id, set()) | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes}
+        exploration = recommender.serving.exploration_values
+
+        def rank(n: int, filter_arn: str | None, filter_values: dict[str, str] | None, keep_out: set[str]) -> list[tuple[str, float]]:
+            refused = self.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
+            return ANSWERS[category](model, Ask(user_id, item_id, history, excluded | refused | keep_out, n, exploration))
+
+        return recommender, rank, model.reports_scores

@@ -21,6 +21,8 @@ catalog.py). For every use case, on top of the minimums every recommender needs
   request's user ("automatically filters items the user purchased").
 - ``user_id`` / ``item_id``: what GetRecommendations needs of them.
 - ``explores``: whether the recommender takes an itemExplorationConfig.
+- ``promotes``: whether GetRecommendations takes promotions (promoting-items-domain-dsg.md:
+  "For all use cases except Trending now").
 """
 from __future__ import annotations
 
@@ -70,6 +72,7 @@ class UseCase:
     user_id: Need
     item_id: Need
     explores: bool = False
+    promotes: bool = True
 
     @property
     def recipe(self) -> RecipeInfo:
@@ -146,7 +149,7 @@ USE_CASES: dict[str, UseCase] = {
         UseCase(_arn("aws-vod-most-popular"), PopularityCount,
                 frozenset({WATCH}), WATCH, INTERACTIONS, NOTHING, Need.REQUIRED, Need.NOT_USED),
         UseCase(_arn("aws-vod-trending-now"), TrendingNow,
-                None, None, INTERACTIONS, NOTHING, Need.FOR_FILTERS, Need.NOT_USED),
+                None, None, INTERACTIONS, NOTHING, Need.FOR_FILTERS, Need.NOT_USED, promotes=False),
         UseCase(_arn("aws-vod-top-picks"), UserPersonalization,
                 None, None, WITH_ITEMS, frozenset({WATCH}), Need.REQUIRED, Need.NOT_USED, explores=True),
     )
