@@ -7,10 +7,15 @@ first and tells them apart by target header and path.
 from __future__ import annotations
 
 import json
+import logging
+import signal
+import threading
+import time
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable, Iterable
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from .backend.auto_training import make_auto_training_due
@@ -20,6 +25,30 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4567
 # The emulator's own controls for tests, beside moto's /moto-api/: paths no AWS API uses.
 MAKE_AUTO_TRAINING_DUE = "/personalize-local/auto-training/make-due"
+HEALTH = "/personalize-local/health"
+# One JSON line per call: service, operation, status, milliseconds.
+access_log = logging.getLogger("personalize_local.access")
+log = logging.getLogger(__name__)
+
+
+def package_version() -> str:
+    try:
+        return version("personalize-local")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _call_of(request: Request) -> tuple[str, str]:
+    """(service, operation) of a call moto answers, as far as the request tells: its signing scope and its
+    X-Amz-Target or Action, else its method and path."""
+    if request.path.startswith("/personalize-local/"):
+        return "personalize-local", request.path.removeprefix("/personalize-local/")
+    service = signed_service(request.headers) or "unsigned"
+    target = request.headers.get("X-Amz-Target")
+    if target:
+        return service, target.rsplit(".", 1)[-1]
+    action = request.args.get("Action")
+    return service, action or f"{request.method} {request.path}"
 
 
 class PersonalizeServer:
@@ -27,18 +56,48 @@ class PersonalizeServer:
 
     def __init__(self) -> None:
         self.moto_app = DomainDispatcherApplication(create_backend_app)
+        self.started = time.monotonic()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        begun = time.perf_counter()
         request = Request(environ)
+        statuses: list[int] = []
+
+        def noting(status: str, headers: Any, *rest: Any) -> Any:
+            statuses.append(int(status.split(" ", 1)[0]))
+            return start_response(status, headers, *rest)
+
+        found = self._personalize_route(request)
+        service, operation = _call_of(request) if found is None else (found.operation.service_model.endpoint_prefix, found.operation.name)
+        try:
+            return self._answer(request, found, environ, noting)
+        finally:
+            access_log.info(json.dumps({
+                "service": service,
+                "operation": operation,
+                "status": statuses[0] if statuses else 500,
+                "ms": round((time.perf_counter() - begun) * 1000, 2),
+            }))
+
+    @staticmethod
+    def _personalize_route(request: Request) -> Any:
+        if signed_service(request.headers) in (None, "personalize"):
+            return find_route(request.method, request.path, request.headers)
+        return None
+
+    def _answer(self, request: Request, found: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if request.method == "POST" and request.path == MAKE_AUTO_TRAINING_DUE:
             return self._make_auto_training_due(request)(environ, start_response)
-        found = None
-        if signed_service(request.headers) in (None, "personalize"):
-            found = find_route(request.method, request.path, request.headers)
+        if request.method == "GET" and request.path == HEALTH:
+            return self._health()(environ, start_response)
         if found is None:
             return self.moto_app(environ, start_response)
         status, headers, body = dispatch(found, request.headers, request.get_data(), request.host)
         return Response(body, status=status, headers=headers)(environ, start_response)
+
+    def _health(self) -> Response:
+        body = {"status": "ok", "version": package_version(), "uptimeSeconds": round(time.monotonic() - self.started, 3)}
+        return Response(json.dumps(body), status=200, mimetype="application/json")
 
     @staticmethod
     def _make_auto_training_due(request: Request) -> Response:
@@ -48,6 +107,34 @@ class PersonalizeServer:
         return Response(json.dumps({"solutionVersionArns": started}), status=200, mimetype="application/json")
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Serve in the foreground until interrupted."""
-    run_simple(host, port, PersonalizeServer(), threaded=True)
+class _QuietHandler(WSGIRequestHandler):
+    """The access log is the app's one JSON line per call; werkzeug's own line would repeat it."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ready: Callable[[int], None] | None = None) -> None:
+    """Serve in the foreground until SIGTERM or SIGINT; then stop taking calls and let those in flight finish.
+
+    ``ready`` is told the port once the socket listens (port 0 picks a free one)."""
+    server = make_server(host, port, PersonalizeServer(), threaded=True, request_handler=_QuietHandler)
+    server.daemon_threads = False  # server_close() joins the calls in flight: their writes finish
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            log.info("stopping on %s: finishing the calls in flight", signal.Signals(signum).name)
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        if ready is not None:
+            ready(server.server_port)
+        server.serve_forever()
+    finally:
+        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.info("stopped")

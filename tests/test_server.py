@@ -1,10 +1,11 @@
 """The same path against the HTTP server, with boto3 clients pointed at it like any SDK user."""
 from __future__ import annotations
 
-import socket
+import json
+import signal
 import subprocess
 import sys
-import time
+import urllib.request
 
 import pytest
 
@@ -47,32 +48,54 @@ def test_other_services_still_answered_by_moto(remote: Clients) -> None:
     assert remote.s3.get_object(Bucket="data", Key="k")["Body"].read() == b"v"
 
 
-def test_the_command_serves() -> None:
-    """`python -m personalize_local server` (what `make run` starts) answers boto3 on its port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def start_command(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """`python -m personalize_local server ... --port 0` (what `make run` starts) and the endpoint it prints."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "personalize_local", "server", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "personalize_local", "server", "--port", "0", *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    line = server.stdout.readline()  # printed once the socket listens
+    assert "serving on http://" in line, (line, server.poll())
+    return server, line.rsplit(" ", 1)[-1].strip()
+
+
+def stop(server: subprocess.Popen[str]) -> tuple[int, str]:
+    """SIGTERM, then the exit code and what the server wrote to stderr."""
+    server.send_signal(signal.SIGTERM)
+    _, err = server.communicate(timeout=60)
+    return server.returncode, err
+
+
+def test_the_command_serves_logs_each_call_and_stops_cleanly() -> None:
+    server, endpoint = start_command()
     try:
-        endpoint = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read().decode()
-                assert time.monotonic() < deadline, "the server did not open its port"
-                time.sleep(0.1)
+        assert endpoint.startswith("http://127.0.0.1:")
         clients = make_clients(endpoint_url=endpoint)
         recipes = {r["name"] for r in clients.personalize.list_recipes()["recipes"]}
         assert "aws-user-personalization" in recipes
         clients.s3.create_bucket(Bucket="served-by-moto")
         assert [b["Name"] for b in clients.s3.list_buckets()["Buckets"]] == ["served-by-moto"]
+        with pytest.raises(clients.personalize.exceptions.ResourceNotFoundException):
+            clients.personalize.describe_schema(schemaArn="arn:aws:personalize:us-east-1:123456789012:schema/none")
+        with urllib.request.urlopen(f"{endpoint}/personalize-local/health") as answer:
+            health = json.load(answer)
+        assert health["status"] == "ok" and health["uptimeSeconds"] >= 0
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        code, err = stop(server)
+    assert code == 0, err
+    calls = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert {"service": "personalize", "operation": "ListRecipes", "status": 200} in [
+        {k: c[k] for k in ("service", "operation", "status")} for c in calls
+    ]
+    assert [(c["operation"], c["status"]) for c in calls if c["service"] == "personalize"][-1] == ("DescribeSchema", 400)
+    assert any(c["service"] == "s3" for c in calls)
+    assert all(isinstance(c["ms"], float | int) and c["ms"] >= 0 for c in calls)
+    assert err.rstrip().endswith("stopped")
+
+
+def test_a_host_beyond_loopback_is_warned_of() -> None:
+    server, endpoint = start_command("--host", "0.0.0.0")
+    code, err = stop(server)
+    assert code == 0 and "warning: serving on 0.0.0.0" in err
