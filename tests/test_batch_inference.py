@@ -339,8 +339,8 @@ def test_create_errors(aws: Clients) -> None:
     exploration = {"itemExplorationConfig": {"explorationWeight": "0.5"}}
     message = refused("InvalidInputException", aws, popular, source, batchInferenceJobConfig=exploration)
     assert "batchInferenceJobConfig.itemExplorationConfig" in message and "aws-user-personalization" in message
-    assert "rankingInfluence" in refused("NotYetSupportedException", aws, popular, source,
-                                       batchInferenceJobConfig={"rankingInfluence": {"POPULARITY": 0.5}})
+    assert "batchInferenceJobConfig.rankingInfluence" in refused("InvalidInputException", aws, popular, source,
+                                                               batchInferenceJobConfig={"rankingInfluence": {"POPULARITY": 0.5}})
     theme = {"fieldsForThemeGeneration": {"itemName": "TITLE"}}
     assert "aws-similar-items" in refused("InvalidInputException", aws, popular, source,
                                         batchInferenceJobMode="THEME_GENERATION", themeGenerationConfig=theme)

@@ -15,11 +15,12 @@ from typing import Any, Callable
 from ..batch.lines import LineError, LineFormat
 from ..batch.themes import ThemeIndex
 from ..recipes.catalog import RecipeInfo
-from ..wire.errors import InvalidInputException, NotYetSupportedException
+from ..wire.errors import InvalidInputException
 from . import quotas
 from .batch_jobs import BatchJob, BatchJobsMixin, check_num_results
 from .campaigns import check_version_exploration, exploration_weights, filled_exploration
 from .ranking import MAX_INPUT_ITEMS, RankingMixin
+from .ranking_influence import check_ranking_influence
 from .recommendations import MAX_NUM_RESULTS
 from .solutions import SolutionVersion
 
@@ -46,6 +47,7 @@ class BatchServing:
     solution_version: SolutionVersion
     recipe: RecipeInfo
     exploration: tuple[float, float]
+    ranking_influence: dict[str, float]
 
 
 @dataclass
@@ -147,8 +149,8 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
         config = batch_inference_job_config or {}
         exploration = config.get("itemExplorationConfig")
         check_version_exploration(version, exploration, f"{CONFIG_MEMBER}.itemExplorationConfig")
-        if any(config.get("rankingInfluence", {}).values()):
-            raise NotYetSupportedException(f"{CONFIG_MEMBER}.rankingInfluence is not supported by personalize-local yet.")
+        influence = config.get("rankingInfluence") or {}
+        check_ranking_influence(version, influence, f"{CONFIG_MEMBER}.rankingInfluence")
         self._batch_filter(filter_arn, version, "ITEM_ID")
         quotas.RUNNING_BATCH_INFERENCE_JOBS.check(self.find(KIND, lambda j: j.busy))
         locations = self._locations(job_input, job_output)
@@ -166,7 +168,7 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
             theme_generation_config=theme_generation_config,
         )
         self.add(KIND, job, tags)
-        serving = BatchServing(version, recipe, exploration_weights(filled_exploration(version, exploration)))
+        serving = BatchServing(version, recipe, exploration_weights(filled_exploration(version, exploration)), influence)
         form, answer = LINES[recipe.category]
         if themes is not None:
             themed = lambda record: _themed(themes, answer(self, serving, record, wanted, filter_arn))  # noqa: E731

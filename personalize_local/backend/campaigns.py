@@ -9,6 +9,7 @@ from ..recipes.catalog import get_recipe
 from ..wire.errors import InvalidInputException, ResourceInUseException
 from . import quotas
 from .core import BackendCore, Resource, now
+from .ranking_influence import check_ranking_influence
 from .solutions import SolutionVersion
 
 KIND = "campaign"
@@ -105,6 +106,11 @@ class Campaign(Resource):
         """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
         return exploration_weights(self.serving.exploration)
 
+    @property
+    def ranking_influence(self) -> dict[str, float]:
+        """campaignConfig.rankingInfluence: how much popularity and freshness weigh in its answers."""
+        return self.serving.campaign_config.get("rankingInfluence") or {}
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -152,6 +158,7 @@ def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> 
     """The config as given, checked against the version's recipe (defaults are filled in by Deployment)."""
     config = dict(given or {})
     check_version_exploration(version, config.get("itemExplorationConfig"), "campaignConfig.itemExplorationConfig")
+    check_ranking_influence(version, config.get("rankingInfluence"), "campaignConfig.rankingInfluence")
     return config
 
 

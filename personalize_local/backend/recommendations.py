@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from ..filters import Request
 from ..filters.records import records_of
@@ -12,7 +12,7 @@ from .promotions import REASONED_RECIPES, interleave, promoted_count
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
-from .core import BackendCore
+from .ranking_influence import RankingInfluenceMixin
 from .recommendation_ids import new_recommendation_id
 from .solutions import SolutionVersion
 
@@ -31,6 +31,9 @@ class Served(Protocol):
     @property
     def exploration(self) -> tuple[float, float]: ...
 
+    @property
+    def ranking_influence(self) -> Mapping[str, float]: ...
+
 
 # (backend, what serves, userId, itemId, numResults, items a filter keeps out) -> (itemId, score), best first
 Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", int, "set[str]"], Ranked]
@@ -44,6 +47,9 @@ def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None
     if version.recipe_arn in EXPLORING and weight > 0:
         # Items put (or imported) since training are the newest of all: exploration offers them at once.
         options["new_items"] = [item for item in backend.items_since_training(version) if item not in refused]
+    offsets = backend.influence_offsets(version, served.ranking_influence)
+    if offsets is not None:
+        options["offsets"] = offsets
     return version.model.recommend(user_id, history, n, refused, **options)
 
 
@@ -81,7 +87,7 @@ ANSWERED_BY = {
 }
 
 
-class RecommendationsMixin(BackendCore):
+class RecommendationsMixin(RankingInfluenceMixin):
     def get_recommendations(
         self,
         campaign_arn: str | None = None,
