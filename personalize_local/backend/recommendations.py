@@ -211,6 +211,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
     def _serving(self, operation: str, campaign_arn: str) -> tuple[Campaign, RecipeInfo]:
         """The ACTIVE campaign and its recipe, if ``operation`` is the one that answers for it."""
         campaign: Campaign = self.get("campaign", campaign_arn)
+        self.follow_latest(campaign)
         if campaign.status != "ACTIVE":
             raise InvalidInputException(f"The campaign {campaign_arn} is {campaign.status}, not ACTIVE.")
         recipe = get_recipe(campaign.solution_version.recipe_arn)
