@@ -115,5 +115,9 @@ def test_other_recipes_refuse_ranking_influence(aws: Clients) -> None:
         message = refused("InvalidInputException", aws, version, put_lines(aws, "in/users.json", [{"userId": "user-1"}]),
                           batchInferenceJobConfig=config)
         assert "batchInferenceJobConfig.rankingInfluence" in message
+    version = active_version(aws, group.dataset_group_arn, name="v2", recipe=USER_PERSONALIZATION_V2)
+    message = fails("InvalidInputException", aws.personalize.create_campaign, name="over", solutionVersionArn=version,
+                    campaignConfig={"rankingInfluence": {"FRESHNESS": 1.5}})
+    assert "campaignConfig.rankingInfluence.FRESHNESS" in message
     assert aws.personalize.list_campaigns()["campaigns"] == []
     assert aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"] == []
