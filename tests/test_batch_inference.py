@@ -11,7 +11,7 @@ from .datagen import START, TASTES, interactions, to_csv
 from .helpers import active_version, arn, fails, loaded_group
 from .test_events import make_tracker
 from .test_filters import Shop, holds, make_filter, quoted, shop  # noqa: F401 (shop is a fixture)
-from .test_related_recipes import ITEM_COLUMNS, co_watched_rows, item_rows, with_items
+from .test_related_recipes import co_watched_rows, item_rows
 from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, wait
 
 RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
