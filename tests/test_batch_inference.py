@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROLE_ARN, Clients
+from .conftest import ROLE_ARN, Clients, avro
 from .datagen import START, TASTES, interactions, to_csv
 from .helpers import active_version, arn, fails, loaded_group
 from .test_events import make_tracker
 from .test_filters import Shop, holds, make_filter, quoted, shop  # noqa: F401 (shop is a fixture)
-from .test_related_recipes import ITEM_COLUMNS, co_watched_rows, item_rows, with_items
-from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, wait
+from .test_related_recipes import co_watched_rows, item_rows
+from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, wait
 
 RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
@@ -339,8 +339,8 @@ def test_create_errors(aws: Clients) -> None:
     exploration = {"itemExplorationConfig": {"explorationWeight": "0.5"}}
     message = refused("InvalidInputException", aws, popular, source, batchInferenceJobConfig=exploration)
     assert "batchInferenceJobConfig.itemExplorationConfig" in message and "aws-user-personalization" in message
-    assert "rankingInfluence" in refused("NotYetSupportedException", aws, popular, source,
-                                       batchInferenceJobConfig={"rankingInfluence": {"POPULARITY": 0.5}})
+    assert "batchInferenceJobConfig.rankingInfluence" in refused("InvalidInputException", aws, popular, source,
+                                                               batchInferenceJobConfig={"rankingInfluence": {"POPULARITY": 0.5}})
     theme = {"fieldsForThemeGeneration": {"itemName": "TITLE"}}
     assert "aws-similar-items" in refused("InvalidInputException", aws, popular, source,
                                         batchInferenceJobMode="THEME_GENERATION", themeGenerationConfig=theme)
@@ -348,19 +348,110 @@ def test_create_errors(aws: Clients) -> None:
     assert aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"] == []
 
 
-def test_theme_generation_is_checked_then_not_made_up(aws: Clients) -> None:
-    group = loaded_group(aws, rows=co_watched_rows())
-    with_items(aws, group.dataset_group_arn, to_csv(item_rows(), ITEM_COLUMNS))
-    version = active_version(aws, group.dataset_group_arn, name="similar", recipe=SIMILAR_ITEMS)
+# themed-batch-recommendations.md: Similar-Items, and an Items dataset with a textual field and a name column.
+ITEMS_WITH_NAMES = avro(
+    "Items",
+    [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "TITLE", "type": ["null", "string"]},
+        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+        {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
+    ],
+)
+# A group's titles share a word no other group's have, but for its last two; every title has a word of its own too.
+GROUP_WORDS = ("Pirate", "Robot", "Wizard", "Detective", "Cowboy")
+TITLE_WORDS = ("Gold", "Storm", "Night", "Legacy", "Returns", "Island", "Promise", "Echoes")
+
+
+def titled_rows() -> list[dict[str, object]]:
+    rows = item_rows()
+    for row in rows:
+        group, _, k = str(row["ITEM_ID"]).partition("-")
+        named = group.startswith("g") and k.isdigit()
+        if not named:
+            row["TITLE"] = str(row["ITEM_ID"]).title()
+        else:
+            row["TITLE"] = f"The {GROUP_WORDS[int(group[1:])]} {TITLE_WORDS[int(k)]}" if int(k) < 6 else f"{TITLE_WORDS[int(k)]} Tonight"
+    return rows
+
+
+def themed_version(c: Clients) -> str:
+    group = loaded_group(c, rows=co_watched_rows())
+    p = c.personalize
+    schema = p.create_schema(name="items-named", schema=ITEMS_WITH_NAMES)["schemaArn"]
+    dataset = p.create_dataset(name="items", schemaArn=schema, datasetGroupArn=group.dataset_group_arn, datasetType="Items")["datasetArn"]
+    wait(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
+    job = import_csv(c, dataset, to_csv(titled_rows(), ["ITEM_ID", "TITLE", "GENRES", "DESCRIPTION"]), key="items.csv", job="items")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    return active_version(c, group.dataset_group_arn, name="similar", recipe=SIMILAR_ITEMS)
+
+
+THEMES = {"batchInferenceJobMode": "THEME_GENERATION", "themeGenerationConfig": {"fieldsForThemeGeneration": {"itemName": "TITLE"}}}
+
+
+def test_themes_come_from_the_similar_items_names(aws: Clients) -> None:
+    version = themed_version(aws)
+    rows = {row["ITEM_ID"]: row for row in titled_rows()}
+    queries = [{"itemId": "g0-0"}, {"itemId": "g3-2"}, {"userId": "nobody"}]
+    lines = answered(aws, version, queries, key="items.json", name="themed", numResults=7, **THEMES)
+    assert len(lines) == 3 and lines[2]["error"].startswith("User error:") and "itemId" in lines[2]["error"]
+    for line, group in zip(lines[:2], (0, 3)):
+        output = line["output"]
+        assert line["error"] is None and set(output) == {"recommendedItems", "theme", "itemsThemeRelevanceScores"}
+        items, scores = output["recommendedItems"], output["itemsThemeRelevanceScores"]
+        assert len(items) == len(scores) == 7 and line["input"]["itemId"] not in items
+        # The similar items themselves, ranked by relevance to the theme.
+        plain = answered(aws, version, [line["input"]], key=f"plain-{group}.json", name=f"plain-{group}", numResults=7)
+        assert sorted(items) == sorted(plain[0]["output"]["recommendedItems"])
+        assert all(0.0 <= s <= 1.0 for s in scores) and scores == sorted(scores, reverse=True)
+        # Extractive: every word of the theme is in the recommended items' names or their genres.
+        words = {w for item in items for w in f"{rows[item]['TITLE']} {rows[item]['GENRES']}".replace("|", " ").split()}
+        theme = output["theme"]
+        assert set(theme.replace(",", " ").replace("&", " ").replace(":", " ").split()) <= words
+        assert GROUP_WORDS[group] in theme and f"genre-{group}" in theme
+        # The items whose names carry the theme's word relate to it more than the others.
+        named = [GROUP_WORDS[group] in str(rows[item]["TITLE"]) for item in items]
+        assert named == sorted(named, reverse=True) and not all(named)
+        assert scores[named.index(False)] < scores[0]
+    listed = {job["jobName"]: job for job in aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"]}
+    assert listed["plain-0"]["batchInferenceJobMode"] == "BATCH_INFERENCE"
+    described = aws.personalize.describe_batch_inference_job(batchInferenceJobArn=arn("batch-inference-job", "themed"))["batchInferenceJob"]
+    assert listed["themed"]["batchInferenceJobMode"] == described["batchInferenceJobMode"] == "THEME_GENERATION"
+    assert described["themeGenerationConfig"] == THEMES["themeGenerationConfig"]
+    # The same data, the same themes.
+    again = answered(aws, version, queries, key="again.json", name="again", numResults=7, **THEMES)
+    assert again == lines
+
+
+def test_theme_generation_rules(aws: Clients) -> None:
+    version = themed_version(aws)
     source = put_lines(aws, "in/items.json", [{"itemId": "g0-0"}])
     themes = {"batchInferenceJobMode": "THEME_GENERATION"}
     assert "themeGenerationConfig" in refused("InvalidInputException", aws, version, source, **themes)
-    message = refused("InvalidInputException", aws, version, source, **themes,
-                      themeGenerationConfig={"fieldsForThemeGeneration": {"itemName": "TITLE"}})
-    assert "themeGenerationConfig.fieldsForThemeGeneration.itemName" in message
-    message = refused("NotYetSupportedException", aws, version, source, **themes,
-                      themeGenerationConfig={"fieldsForThemeGeneration": {"itemName": "DESCRIPTION"}})
-    assert "THEME_GENERATION" in message
+    for column in ("NAME", "ITEM_ID_TYPO"):
+        message = refused("InvalidInputException", aws, version, source, **themes,
+                          themeGenerationConfig={"fieldsForThemeGeneration": {"itemName": column}})
+        assert "themeGenerationConfig.fieldsForThemeGeneration.itemName" in message and column in message
+    # Up to 100 items a file.
+    many = put_lines(aws, "in/many.json", [{"itemId": f"g0-{k % 8}"} for k in range(101)])
+    job = run(aws, version, many, **THEMES)
+    assert job["status"] == "CREATE FAILED" and "100" in job["failureReason"]
+    assert run(aws, version, source, name="fine", **THEMES)["status"] == "ACTIVE"
+
+
+def test_theme_generation_needs_a_textual_field(aws: Clients) -> None:
+    group = loaded_group(aws, rows=co_watched_rows())
+    p = aws.personalize
+    schema = p.create_schema(name="items-plain", schema=avro("Items", [
+        {"name": "ITEM_ID", "type": "string"}, {"name": "TITLE", "type": ["null", "string"]},
+        {"name": "GENRES", "type": ["null", "string"], "categorical": True}]))["schemaArn"]
+    dataset = p.create_dataset(name="items", schemaArn=schema, datasetGroupArn=group.dataset_group_arn, datasetType="Items")["datasetArn"]
+    wait(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
+    job = import_csv(aws, dataset, to_csv(titled_rows(), ["ITEM_ID", "TITLE", "GENRES"]), key="items.csv", job="items")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    version = active_version(aws, group.dataset_group_arn, name="similar", recipe=SIMILAR_ITEMS)
+    source = put_lines(aws, "in/items.json", [{"itemId": "g0-0"}])
+    assert "textual" in refused("InvalidInputException", aws, version, source, **THEMES)
     assert aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"] == []
 
 

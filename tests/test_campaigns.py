@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+import personalize_local
+
 from .conftest import MANUAL, Clients, transitions
 from .datagen import to_csv
 from .helpers import SMALL_USERS, active_version, arn, fails, loaded_group, padded, rows_for
@@ -244,3 +246,111 @@ def test_delete(aws: Clients, personal: str) -> None:
     assert p.list_campaigns()["campaigns"] == []
     fails("ResourceNotFoundException", aws.runtime.get_recommendations, campaignArn=campaign_arn, userId="user-0")
     assert campaign_arn in fails("ResourceNotFoundException", p.delete_campaign, campaignArn=campaign_arn)
+
+
+# Automatic campaign updates (campaigns.md) -----------------------------------------------------------
+
+
+def latest_of(aws: Clients, version_arn: str) -> str:
+    """The SolutionArn/$LATEST form naming the newest ACTIVE version of ``version_arn``'s solution."""
+    return aws.personalize.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]["solutionArn"] + "/$LATEST"
+
+
+def brings_newcomer(aws: Clients, dataset_arn: str, item: str) -> None:
+    """Everybody watches ``item``: a popularity model trained after this recommends it first."""
+    job = import_csv(aws, dataset_arn, to_csv(padded(rows_for(item, range(SMALL_USERS)))), key=f"{item}.csv", job=item, mode="INCREMENTAL")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+
+
+def test_a_synced_campaign_follows_each_new_version(aws: Clients) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    first = active_version(aws, group.dataset_group_arn, name="popular")
+    latest = latest_of(aws, first)
+    solution_arn = latest.removesuffix("/$LATEST")
+    synced = deploy(aws, latest, name="synced", campaignConfig={"syncWithLatestSolutionVersion": True})
+    pinned = deploy(aws, first, name="pinned")
+    campaign = p.describe_campaign(campaignArn=synced)["campaign"]
+    assert campaign["solutionVersionArn"] == first and campaign["status"] == "ACTIVE"
+    assert campaign["campaignConfig"] == {"syncWithLatestSolutionVersion": True} and "latestCampaignUpdate" not in campaign
+
+    # A version trained by hand: the synced campaign deploys it, through an update of its own.
+    brings_newcomer(aws, group.dataset_arn, "newcomer")
+    second = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+    assert wait(lambda: p.describe_solution_version(solutionVersionArn=second)["solutionVersion"])["status"] == "ACTIVE"
+    campaign = p.describe_campaign(campaignArn=synced)["campaign"]
+    assert campaign["solutionVersionArn"] == second and campaign["campaignConfig"] == {"syncWithLatestSolutionVersion": True}
+    update = campaign["latestCampaignUpdate"]
+    assert update["solutionVersionArn"] == second and update["status"] == "ACTIVE"
+    assert update["campaignConfig"] == {"syncWithLatestSolutionVersion": True}
+    assert recommended(aws, synced, "user-0")[0] == "newcomer"
+    assert recommended(aws, pinned, "user-0")[0] != "newcomer"  # without sync, a campaign stays where it was put
+    assert p.describe_campaign(campaignArn=pinned)["campaign"]["solutionVersionArn"] == first
+
+    # An automatic training: the campaign answers from it at once, without being described first.
+    # More people watch the latecomer than ever watched the newcomer.
+    job = import_csv(aws, group.dataset_arn, to_csv(padded(rows_for("latecomer", range(2 * SMALL_USERS)))), key="latecomer.csv",
+                     job="latecomer", mode="INCREMENTAL")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    (third,) = personalize_local.make_auto_training_due(solution_arn)
+    assert wait(lambda: p.describe_solution_version(solutionVersionArn=third)["solutionVersion"])["trainingType"] == "AUTOMATIC"
+    assert recommended(aws, synced, "user-0")[0] == "latecomer"
+    assert p.describe_campaign(campaignArn=synced)["campaign"]["solutionVersionArn"] == third
+    assert [c["campaignArn"] for c in p.list_campaigns(solutionArn=solution_arn)["campaigns"]] == [pinned, synced]
+
+
+def test_sync_rules(aws: Clients) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    first = active_version(aws, group.dataset_group_arn, name="popular")
+    latest = latest_of(aws, first)
+    sync = {"syncWithLatestSolutionVersion": True}
+    message = fails("InvalidInputException", p.create_campaign, name="plain", solutionVersionArn=first, campaignConfig=sync)
+    assert "syncWithLatestSolutionVersion" in message and "$LATEST" in message
+    # A solution with no ACTIVE version yet has nothing to deploy.
+    idle = p.create_solution(name="idle", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
+    wait(lambda: p.describe_solution(solutionArn=idle)["solution"])
+    assert idle in fails("ResourceInUseException", p.create_campaign, name="idle", solutionVersionArn=f"{idle}/$LATEST", campaignConfig=sync)
+    ghost = arn("solution", "ghost") + "/$LATEST"
+    fails("ResourceNotFoundException", p.create_campaign, name="ghost", solutionVersionArn=ghost)
+    assert p.list_campaigns()["campaigns"] == []
+
+    # $LATEST without sync deploys the newest version once; an update can turn the sync on later.
+    once = deploy(aws, latest, name="once")
+    assert p.describe_campaign(campaignArn=once)["campaign"]["solutionVersionArn"] == first
+    brings_newcomer(aws, group.dataset_arn, "newcomer")
+    second = p.create_solution_version(solutionArn=latest.removesuffix("/$LATEST"))["solutionVersionArn"]
+    wait(lambda: p.describe_solution_version(solutionVersionArn=second)["solutionVersion"])
+    assert p.describe_campaign(campaignArn=once)["campaign"]["solutionVersionArn"] == first
+    # Turning it on needs the $LATEST form: a campaign already on it may leave solutionVersionArn out.
+    p.update_campaign(campaignArn=once, campaignConfig=sync)
+    campaign = wait(lambda: p.describe_campaign(campaignArn=once)["campaign"]["latestCampaignUpdate"])
+    assert campaign["solutionVersionArn"] == second and campaign["campaignConfig"] == sync
+    assert recommended(aws, once, "user-0")[0] == "newcomer"
+    # A campaign pinned to a version can't sync without naming $LATEST.
+    pinned = deploy(aws, first, name="pinned")
+    assert "$LATEST" in fails("InvalidInputException", p.update_campaign, campaignArn=pinned, campaignConfig=sync)
+    p.update_campaign(campaignArn=pinned, solutionVersionArn=latest, campaignConfig=sync)
+    assert wait(lambda: p.describe_campaign(campaignArn=pinned)["campaign"])["solutionVersionArn"] == second
+
+
+def test_a_synced_update_walks_its_statuses(aws: Clients) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    first = active_version(aws, group.dataset_group_arn, name="popular")
+    synced = deploy(aws, latest_of(aws, first), name="synced", campaignConfig={"syncWithLatestSolutionVersion": True})
+    brings_newcomer(aws, group.dataset_arn, "newcomer")
+    second = p.create_solution_version(solutionArn=latest_of(aws, first).removesuffix("/$LATEST"))["solutionVersionArn"]
+    wait(lambda: p.describe_solution_version(solutionVersionArn=second)["solutionVersion"])
+    with transitions(MANUAL, "personalize::campaign"):
+        statuses = []
+        while not statuses or statuses[-1] != "ACTIVE":
+            campaign = p.describe_campaign(campaignArn=synced)["campaign"]
+            update = campaign["latestCampaignUpdate"]
+            statuses.append(update["status"])
+            assert update["solutionVersionArn"] == second and campaign["status"] == "ACTIVE"
+            # The campaign serves its version until the update is ACTIVE.
+            serving = campaign["solutionVersionArn"]
+            assert serving == (second if update["status"] == "ACTIVE" else first)
+    assert list(dict.fromkeys(statuses)) == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
+    assert recommended(aws, synced, "user-0")[0] == "newcomer"

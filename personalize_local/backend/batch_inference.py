@@ -3,7 +3,9 @@
 Each input line is answered as GetRecommendations or GetPersonalizedRanking answers a campaign of
 the same version with the same exploration: the same code, the same data (getting-batch-recommendations.md:
 events recorded since training count for User-Personalization and Personalized-Ranking, as in real time).
-Output lines follow batch-inference-job-output-examples.md.
+Output lines follow batch-inference-job-output-examples.md. In THEME_GENERATION mode a Similar-Items
+job adds each line's theme and the items' relevance to it (themed-batch-recommendations.md); the theme
+is extractive, not generated: see batch/themes.py.
 """
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..batch.lines import LineError, LineFormat
+from ..batch.themes import ThemeIndex
 from ..recipes.catalog import RecipeInfo
-from ..wire.errors import InvalidInputException, NotYetSupportedException
+from ..wire.errors import InvalidInputException
 from . import quotas
 from .batch_jobs import BatchJob, BatchJobsMixin, check_num_results
 from .campaigns import check_version_exploration, exploration_weights, filled_exploration
 from .ranking import MAX_INPUT_ITEMS, RankingMixin
+from .ranking_influence import check_ranking_influence
 from .recommendations import MAX_NUM_RESULTS
 from .solutions import SolutionVersion
 
@@ -30,6 +34,10 @@ NOT_BATCHED = {
     "USER_SEGMENTATION": "get its user segments with CreateBatchSegmentJob",
 }
 CONFIG_MEMBER = "batchInferenceJobConfig"
+THEME_GENERATION = "THEME_GENERATION"
+THEME_MEMBER = "themeGenerationConfig.fieldsForThemeGeneration.itemName"
+# themed-batch-recommendations.md: "Your input file can have up to 100 items."
+MAX_THEMED_LINES = 100
 
 
 @dataclass(frozen=True)
@@ -39,12 +47,14 @@ class BatchServing:
     solution_version: SolutionVersion
     recipe: RecipeInfo
     exploration: tuple[float, float]
+    ranking_influence: dict[str, float]
 
 
 @dataclass
 class BatchInferenceJob(BatchJob):
     batch_inference_job_config: dict[str, Any] | None = None
     batch_inference_job_mode: str = "BATCH_INFERENCE"
+    theme_generation_config: dict[str, Any] | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -52,6 +62,7 @@ class BatchInferenceJob(BatchJob):
             "batchInferenceJobArn": self.arn,
             "batchInferenceJobConfig": self.batch_inference_job_config,
             "batchInferenceJobMode": self.batch_inference_job_mode,
+            "themeGenerationConfig": self.theme_generation_config,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -82,6 +93,16 @@ def _ranked(
         raise LineError(f"itemList has {len(candidates)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
     ranked = backend.rank_items(serving, record["userId"], candidates, filter_arn, record.get("filterValues"))
     return _output(serving, ranked[:n])
+
+
+def _themed(themes: ThemeIndex, output: dict[str, Any]) -> dict[str, Any]:
+    """themed-batch-recommendations.md: the similar items ranked by their relevance to the theme, with it."""
+    theme = themes.theme(output["recommendedItems"])
+    return {
+        "recommendedItems": [item for item, _ in theme.ranked],
+        "theme": theme.text,
+        "itemsThemeRelevanceScores": [score for _, score in theme.ranked],
+    }
 
 
 def _output(serving: BatchServing, ranked: list[tuple[str, float | None]]) -> dict[str, Any]:
@@ -124,12 +145,12 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
         version, recipe = self._batch_source(solution_version_arn, "CreateBatchInferenceJob", _refusal)
         wanted = check_num_results(num_results, MAX_NUM_RESULTS)
         mode = batch_inference_job_mode or "BATCH_INFERENCE"
-        self._check_mode(version, recipe, mode, theme_generation_config)
+        themes = self._themes(version, recipe, mode, theme_generation_config)
         config = batch_inference_job_config or {}
         exploration = config.get("itemExplorationConfig")
         check_version_exploration(version, exploration, f"{CONFIG_MEMBER}.itemExplorationConfig")
-        if any(config.get("rankingInfluence", {}).values()):
-            raise NotYetSupportedException(f"{CONFIG_MEMBER}.rankingInfluence is not supported by personalize-local yet.")
+        influence = config.get("rankingInfluence") or {}
+        check_ranking_influence(version, influence, f"{CONFIG_MEMBER}.rankingInfluence")
         self._batch_filter(filter_arn, version, "ITEM_ID")
         quotas.RUNNING_BATCH_INFERENCE_JOBS.check(self.find(KIND, lambda j: j.busy))
         locations = self._locations(job_input, job_output)
@@ -144,36 +165,48 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
             role_arn=role_arn,
             batch_inference_job_config=batch_inference_job_config,
             batch_inference_job_mode=mode,
+            theme_generation_config=theme_generation_config,
         )
         self.add(KIND, job, tags)
-        serving = BatchServing(version, recipe, exploration_weights(filled_exploration(version, exploration)))
+        serving = BatchServing(version, recipe, exploration_weights(filled_exploration(version, exploration)), influence)
         form, answer = LINES[recipe.category]
-        self._start_batch(KIND, job, locations, form, lambda record: answer(self, serving, record, wanted, filter_arn))
+        if themes is not None:
+            themed = lambda record: _themed(themes, answer(self, serving, record, wanted, filter_arn))  # noqa: E731
+            self._start_batch(KIND, job, locations, form, themed, MAX_THEMED_LINES)
+        else:
+            self._start_batch(KIND, job, locations, form, lambda record: answer(self, serving, record, wanted, filter_arn))
         return {"batchInferenceJobArn": job.arn}
 
-    def _check_mode(self, version: SolutionVersion, recipe: RecipeInfo, mode: str, theme: dict[str, Any] | None) -> None:
-        """themed-batch-recommendations.md: themes need Similar-Items and the Items column naming each item."""
-        if mode != "THEME_GENERATION":
+    def _themes(self, version: SolutionVersion, recipe: RecipeInfo, mode: str, theme: dict[str, Any] | None) -> ThemeIndex | None:
+        """The catalog's theme index for THEME_GENERATION, None for BATCH_INFERENCE.
+
+        themed-batch-recommendations.md: themes need Similar-Items, and an Items dataset with a textual
+        field and the string column naming each item."""
+        if mode != THEME_GENERATION:
             if theme is not None:
-                raise InvalidInputException("Value at 'themeGenerationConfig' applies only to batchInferenceJobMode THEME_GENERATION.")
-            return
+                raise InvalidInputException(f"Value at 'themeGenerationConfig' applies only to batchInferenceJobMode {THEME_GENERATION}.")
+            return None
         if recipe.name != SIMILAR_ITEMS:
             raise InvalidInputException(
-                f"Value 'THEME_GENERATION' at 'batchInferenceJobMode' needs a solution version of {SIMILAR_ITEMS}, "
+                f"Value '{THEME_GENERATION}' at 'batchInferenceJobMode' needs a solution version of {SIMILAR_ITEMS}, "
                 f"not {recipe.name}."
             )
         if theme is None:
-            raise InvalidInputException("Value null at 'themeGenerationConfig': THEME_GENERATION needs the item name column.")
+            raise InvalidInputException(f"Value null at 'themeGenerationConfig': {THEME_GENERATION} needs the item name column.")
         column = theme["fieldsForThemeGeneration"]["itemName"]
         items = self.dataset_of(version.dataset_group_arn, "ITEMS")
+        fields = items.schema.parsed.fields if items is not None else ()
         field = items.schema.parsed.field(column) if items is not None else None
         if field is None or not field.is_string:
             raise InvalidInputException(
-                f"Value '{column}' at 'themeGenerationConfig.fieldsForThemeGeneration.itemName' must name a string "
-                "column of the dataset group's Items dataset."
+                f"Value '{column}' at '{THEME_MEMBER}' must name a string column of the dataset group's Items dataset."
             )
-        # Themes come from a generative model the emulator doesn't have; it won't make them up.
-        raise NotYetSupportedException("batchInferenceJobMode THEME_GENERATION is not supported by personalize-local yet.")
+        if not any(f.textual for f in fields):
+            raise InvalidInputException(
+                f"{THEME_GENERATION} needs a textual field (such as DESCRIPTION) in the Items dataset of {version.dataset_group_arn}."
+            )
+        categorical = [f.name for f in fields if f.categorical and f.name != column]
+        return ThemeIndex.from_items(items.table.frame(), column, categorical)
 
     def describe_batch_inference_job(self, batch_inference_job_arn: str) -> dict[str, Any]:
         return {"batchInferenceJob": self.observe(KIND, batch_inference_job_arn).describe()}

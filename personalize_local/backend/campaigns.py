@@ -1,4 +1,12 @@
-"""Campaigns: deploy a solution version; Create, Describe, List, Update, Delete."""
+"""Campaigns: deploy a solution version; Create, Describe, List, Update, Delete.
+
+campaigns.md (automatic campaign updates): a campaign created or updated with ``SolutionArn/$LATEST``
+as its solutionVersionArn deploys the solution's newest ACTIVE version; with
+``campaignConfig.syncWithLatestSolutionVersion`` it then follows each newer one, trained by hand or
+automatically, through an update of its own (``latestCampaignUpdate``), as UpdateCampaign makes.
+The campaign shows the version it serves. It moves on when it is next read (described, listed,
+asked for recommendations): nothing can see it before then.
+"""
 from __future__ import annotations
 
 import math
@@ -8,7 +16,8 @@ from typing import Any, Callable
 from ..recipes.catalog import get_recipe
 from ..wire.errors import InvalidInputException, ResourceInUseException
 from . import quotas
-from .core import BackendCore, Resource, now
+from .core import BackendCore, Resource, newest_first, now
+from .ranking_influence import check_ranking_influence
 from .solutions import SolutionVersion
 
 KIND = "campaign"
@@ -21,6 +30,9 @@ EXPLORATION: Exploration = {
     "explorationItemAgeCutOff": ("30", lambda x: x > 0.0, "a positive, finite number of days"),
 }
 DEFAULT_TPS = 1
+# API_CreateCampaign.md: "specify the ARN of your solution in SolutionArn/$LATEST format".
+LATEST = "/$LATEST"
+SYNC = "syncWithLatestSolutionVersion"
 # Recipe categories whose solution versions no campaign serves, and what serves them instead
 # (user-segmentation-recipes.md: segments come from batch segment jobs).
 NOT_DEPLOYABLE = {"USER_SEGMENTATION": "get its user segments with CreateBatchSegmentJob"}
@@ -35,6 +47,13 @@ class Deployment:
     # The campaignConfig as the user gave it, without defaults: an update carries it over to
     # a version of another recipe, where User-Personalization's defaults would not fit.
     campaign_config: dict[str, Any]
+    # Whether the version was asked for as SolutionArn/$LATEST: the newest ACTIVE one of its solution.
+    latest: bool = False
+
+    @property
+    def syncs(self) -> bool:
+        """Whether the campaign follows each newer ACTIVE version of the solution."""
+        return self.latest and bool(self.campaign_config.get(SYNC))
 
     @property
     def exploration(self) -> dict[str, str]:
@@ -87,6 +106,11 @@ class ServedCampaign:
     def metadata_enabled(self) -> bool:
         """campaignConfig.enableMetadataWithRecommendations: whether answers may carry metadataColumns."""
         return bool(self.deployment.campaign_config.get("enableMetadataWithRecommendations"))
+
+    @property
+    def ranking_influence(self) -> dict[str, float]:
+        """campaignConfig.rankingInfluence: how much popularity and freshness weigh in its answers."""
+        return self.deployment.campaign_config.get("rankingInfluence") or {}
 
 
 @dataclass
@@ -165,10 +189,16 @@ def _deployable(version: SolutionVersion) -> SolutionVersion:
     return version
 
 
-def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None) -> dict[str, Any]:
-    """The config as given, checked against the version's recipe (defaults are filled in by Deployment)."""
+def _campaign_config(version: SolutionVersion, given: dict[str, Any] | None, latest: bool) -> dict[str, Any]:
+    """The config as given, checked against the version's recipe and how it was named (defaults are filled in by Deployment)."""
     config = dict(given or {})
+    if config.get(SYNC) and not latest:
+        raise InvalidInputException(
+            f"Value 'true' at 'campaignConfig.{SYNC}' needs the solution's ARN in SolutionArn{LATEST} format at "
+            f"'solutionVersionArn', not the solution version {version.arn}."
+        )
     check_version_exploration(version, config.get("itemExplorationConfig"), "campaignConfig.itemExplorationConfig")
+    check_ranking_influence(version, config.get("rankingInfluence"), "campaignConfig.rankingInfluence")
     return config
 
 
@@ -213,14 +243,15 @@ class CampaignsMixin(BackendCore):
         campaign_config: dict[str, Any] | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        version = _deployable(self.require_active("solution-version", solution_version_arn))
+        version, latest = self._deployed_version(solution_version_arn)
         quotas.CAMPAIGNS_PER_GROUP.check(
             self.find(KIND, lambda c: c.solution_version.dataset_group_arn == version.dataset_group_arn)
         )
+        config = _campaign_config(version, campaign_config, latest)
         campaign = Campaign(
             arn=self.arn(KIND, name),
             name=name,
-            deployment=Deployment(version, min_provisioned_tps or DEFAULT_TPS, _campaign_config(version, campaign_config)),
+            deployment=Deployment(version, min_provisioned_tps or DEFAULT_TPS, config, latest),
         )
         self.add(KIND, campaign, tags)
         self.start(KIND, campaign)
@@ -228,6 +259,7 @@ class CampaignsMixin(BackendCore):
 
     def describe_campaign(self, campaign_arn: str) -> dict[str, Any]:
         campaign: Campaign = self.observe(KIND, campaign_arn)
+        self.follow_latest(campaign)
         if campaign.latest_update is not None:
             campaign.latest_update.lifecycle.advance()  # a describe watches the update move too
         return {"campaign": campaign.describe()}
@@ -235,6 +267,8 @@ class CampaignsMixin(BackendCore):
     def list_campaigns(
         self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
+        for campaign in self.find(KIND):
+            self.follow_latest(campaign)
         return self.list_page(KIND, "campaigns", next_token, max_results, solution_arn=solution_arn)
 
     def update_campaign(
@@ -249,13 +283,34 @@ class CampaignsMixin(BackendCore):
         if campaign.latest_update is not None and campaign.latest_update.busy:
             raise ResourceInUseException(f"The campaign {campaign_arn} is already being updated.")
         current = campaign.serving
-        version = _deployable(self.require_active("solution-version", solution_version_arn)) if solution_version_arn else current.solution_version
+        # A campaign deployed as SolutionArn/$LATEST that names no version takes the newest one again.
+        named = solution_version_arn or (f"{current.solution_version.solution_arn}{LATEST}" if current.latest else None)
+        version, latest = self._deployed_version(named) if named else (current.solution_version, False)
         config = campaign_config if campaign_config is not None else current.campaign_config
-        update = CampaignUpdate(
-            arn=campaign.arn,
-            name=campaign.name,
-            deployment=Deployment(version, min_provisioned_tps or current.min_provisioned_tps, _campaign_config(version, config)),
-        )
+        tps = min_provisioned_tps or current.min_provisioned_tps
+        self._start_update(campaign, Deployment(version, tps, _campaign_config(version, config, latest), latest))
+        return {"campaignArn": campaign.arn}
+
+    def delete_campaign(self, campaign_arn: str) -> None:
+        campaign = self.require_settled(KIND, campaign_arn)
+        if campaign.latest_update is not None and campaign.latest_update.busy:
+            raise ResourceInUseException(f"The campaign {campaign_arn} is being updated; delete it once the update is done.")
+        self.start_delete(KIND, campaign)
+
+    def follow_latest(self, campaign: Campaign) -> None:
+        """syncWithLatestSolutionVersion: once the solution has an ACTIVE version newer than the one the
+        campaign serves, and the campaign is not busy, an update deploys it."""
+        current = campaign.serving
+        if not current.syncs or campaign.busy or (campaign.latest_update is not None and campaign.latest_update.busy):
+            return
+        newest = self._newest_active(current.solution_version.solution)
+        if newest is None or newest.creation_date_time <= current.solution_version.creation_date_time:
+            return
+        self._start_update(campaign, Deployment(newest, current.min_provisioned_tps, current.campaign_config, latest=True))
+
+    def _start_update(self, campaign: Campaign, deployment: Deployment) -> None:
+        """latestCampaignUpdate walks the create statuses; the campaign serves its deployment until it is ACTIVE."""
+        update = CampaignUpdate(arn=campaign.arn, name=campaign.name, deployment=deployment)
         campaign.latest_update = update
 
         def apply() -> None:
@@ -265,10 +320,18 @@ class CampaignsMixin(BackendCore):
             campaign.lifecycle.recover()
 
         self.start(KIND, update, apply=apply)
-        return {"campaignArn": campaign.arn}
 
-    def delete_campaign(self, campaign_arn: str) -> None:
-        campaign = self.require_settled(KIND, campaign_arn)
-        if campaign.latest_update is not None and campaign.latest_update.busy:
-            raise ResourceInUseException(f"The campaign {campaign_arn} is being updated; delete it once the update is done.")
-        self.start_delete(KIND, campaign)
+    def _deployed_version(self, arn: str) -> tuple[SolutionVersion, bool]:
+        """The version ``arn`` (solutionVersionArn) deploys, and whether it was named SolutionArn/$LATEST."""
+        if not arn.endswith(LATEST):
+            return _deployable(self.require_active("solution-version", arn)), False
+        solution = self.get("solution", arn[: -len(LATEST)])
+        newest = self._newest_active(solution)
+        if newest is None:
+            raise ResourceInUseException(f"The solution {solution.arn} at 'solutionVersionArn' has no ACTIVE solution version to deploy yet.")
+        return _deployable(newest), True
+
+    def _newest_active(self, solution: Any) -> SolutionVersion | None:
+        """The solution's newest ACTIVE version, trained by hand or automatically."""
+        active = newest_first(self.find("solution-version", lambda v: v.solution is solution and v.status == "ACTIVE"))
+        return active[0] if active else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from ..filters import Request
 from ..filters.records import records_of
@@ -11,7 +11,7 @@ from .promotions import REASONED_RECIPES, promoted_answer
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException
 from .campaigns import Campaign, ServedCampaign
-from .core import BackendCore
+from .ranking_influence import RankingInfluenceMixin
 from .recommendation_ids import new_recommendation_id
 from .solutions import SolutionVersion
 
@@ -30,6 +30,9 @@ class Served(Protocol):
     @property
     def exploration(self) -> tuple[float, float]: ...
 
+    @property
+    def ranking_influence(self) -> Mapping[str, float]: ...
+
 
 # (backend, what serves, userId, itemId, numResults, items a filter keeps out) -> (itemId, score), best first
 Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", int, "set[str]"], Ranked]
@@ -43,6 +46,9 @@ def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None
     if version.recipe_arn in EXPLORING and weight > 0:
         # Items put (or imported) since training are the newest of all: exploration offers them at once.
         options["new_items"] = [item for item in backend.items_since_training(version) if item not in refused]
+    offsets = backend.influence_offsets(version, served.ranking_influence)
+    if offsets is not None:
+        options["offsets"] = offsets
     return version.model.recommend(user_id, history, n, refused, **options)
 
 
@@ -80,7 +86,7 @@ ANSWERED_BY = {
 }
 
 
-class RecommendationsMixin(BackendCore):
+class RecommendationsMixin(RankingInfluenceMixin):
     def get_recommendations(
         self,
         campaign_arn: str | None = None,
@@ -194,6 +200,7 @@ class RecommendationsMixin(BackendCore):
     def _serving(self, operation: str, campaign_arn: str) -> tuple[ServedCampaign, RecipeInfo]:
         """The ACTIVE campaign as this request sees it, and its recipe, if ``operation`` is the one that answers for it."""
         found: Campaign = self.get("campaign", campaign_arn)
+        self.follow_latest(found)
         if found.status != "ACTIVE":
             raise InvalidInputException(f"The campaign {campaign_arn} is {found.status}, not ACTIVE.")
         campaign = found.answering()

@@ -106,6 +106,10 @@ class DatasetTable:
             self._recorded.append(row)
         self._recorded_frame = None
 
+    def recorded_since(self, since: int) -> list[dict[str, Any]]:
+        """Every record that arrived at or after the mark ``since``, in arrival order."""
+        return [row for row in self._recorded[since:] if row is not None]
+
     def recorded_for(self, user_id: str, since: int = 0) -> list[dict[str, Any]]:
         """The user's records that arrived at or after the mark ``since``, in arrival order."""
         return [self._recorded[i] for i in self._by_user.get(user_id, ()) if i >= since]

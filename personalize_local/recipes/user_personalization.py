@@ -266,7 +266,9 @@ class UserPersonalization:
             ].min()
             born = created.reindex(self.item_ids).astype(float).fillna(born)
         reference = float(data[TIMESTAMP].max())
-        self.item_age_days_ = ((reference - born.astype(float)) / SECONDS_PER_DAY).to_numpy()
+        # When each item came (its CREATION_TIMESTAMP, else its first interaction), in epoch seconds.
+        self.item_born_ = born.astype(float).to_numpy()
+        self.item_age_days_ = (reference - self.item_born_) / SECONDS_PER_DAY
 
     # ------------------------------------------------------------ scoring
 
@@ -280,13 +282,16 @@ class UserPersonalization:
         exploration_weight: float = 0.0,
         exploration_item_age_cutoff_days: float = 30.0,
         new_items: Sequence[str] = (),
+        offsets: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
         """Best items first as (itemId, score); see the module docstring.
 
         ``new_items`` are items added since training (PutItems, later imports), the model has no data
-        on: exploration offers them before its cold items, in the order given, scored 0.
+        on: exploration offers them before its cold items, in the order given, scored 0. ``offsets``,
+        one per catalog item (``item_ids``), add to the model's standardized logits before the
+        softmax: what a campaign's rankingInfluence blends in.
         """
-        scores = self._scores(user_id, self._codes(history))
+        scores = self._scores(user_id, self._codes(history), offsets)
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._codes(exclude)] = False
@@ -316,11 +321,14 @@ class UserPersonalization:
         by_position = dict(zip(candidates.tolist(), (chosen / chosen.sum()).tolist()))
         return [None if p is None else round(by_position[p], SCORE_DECIMALS) for p in positions]
 
-    def _scores(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
-        """Catalog-wide probabilities: the softmax of the blend, repeats given their share."""
+    def _scores(self, user_id: str, history_codes: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
+        """Catalog-wide probabilities: the softmax of the blend (plus ``offsets``), repeats given their share."""
         seen = np.zeros(len(self.item_ids), dtype=bool)
         seen[history_codes] = True
-        return self._adjust_for_repeats(_softmax(self._logits(user_id, history_codes)), seen)
+        logits = self._logits(user_id, history_codes)
+        if offsets is not None:
+            logits = logits + offsets
+        return self._adjust_for_repeats(_softmax(logits), seen)
 
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
