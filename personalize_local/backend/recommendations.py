@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from ..filters import Request
 from ..filters.records import records_of
 from .promotions import check as check_promotion
 from .promotions import REASONED_RECIPES, interleave, promoted_count
+from ..recipes.base import Signals
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException, NotYetSupportedException
 from .campaigns import Campaign
@@ -32,11 +33,13 @@ class Served(Protocol):
     def exploration(self) -> tuple[float, float]: ...
 
 
-# (backend, what serves, userId, itemId, numResults, items a filter keeps out) -> (itemId, score), best first
-Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", int, "set[str]"], Ranked]
+# (backend, what serves, userId, itemId, numResults, items a filter keeps out, context) -> (itemId, score), best first
+Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", int, "set[str]", "Mapping[str, str]"], Ranked]
 
 
-def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+def _for_user(
+    backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str], context: Mapping[str, str]
+) -> Ranked:
     version = served.solution_version
     weight, cutoff_days = served.exploration
     history = backend._history(version, user_id)
@@ -44,10 +47,14 @@ def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None
     if version.recipe_arn in EXPLORING and weight > 0:
         # Items put (or imported) since training are the newest of all: exploration offers them at once.
         options["new_items"] = [item for item in backend.items_since_training(version) if item not in refused]
+    if getattr(version.model, "reads_signals", False):
+        options["signals"] = backend.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe_arn))
     return version.model.recommend(user_id, history, n, refused, **options)
 
 
-def _related(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+def _related(
+    backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str], context: Mapping[str, str]
+) -> Ranked:
     return served.solution_version.model.similar(item_id, n, refused)
 
 
@@ -68,8 +75,15 @@ ANSWERS: dict[str, Answer] = {
     "POPULAR_ITEMS": Answer(None, "recommend the same items to everybody", _for_user),
     "RELATED_ITEMS": Answer("itemId", "recommend items related to an item", _related),
 }
-# Recipes whose campaigns explore new items (native-recipe-new-item-USER_PERSONALIZATION.md).
-EXPLORING = {"arn:aws:personalize:::recipe/aws-user-personalization"}
+# Recipes whose campaigns explore new items (native-recipe-new-item-USER_PERSONALIZATION.md; User-Personalization-v2
+# "handles exploration configuration for you", use-case-recipe-features.md).
+EXPLORING = {"arn:aws:personalize:::recipe/aws-user-personalization", "arn:aws:personalize:::recipe/aws-user-personalization-v2"}
+# How many of its best items a recipe's model retrieves before a filter applies (PredictedItem.reason: User-Personalization-v2
+# fills an answer the filter left short with popular items that pass it). As many as the largest answer.
+RETRIEVAL_DEPTH = {"arn:aws:personalize:::recipe/aws-user-personalization-v2": 500}
+# PredictedItem.reason of the items exploration chose and of placeholder popular items.
+EXPLORATION_REASON = "Exploration"
+PLACEHOLDER_REASON = "Popular item"
 # API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
@@ -120,19 +134,24 @@ class RecommendationsMixin(BackendCore):
             count = promoted_count(wanted, promotion["percentPromotedItems"])
             promoted = self.recommend_items(campaign, recipe, user_id, item_id, count, promotion["filterArn"], promotion.get("filterValues"))
         items = self.recommend_items(
-            campaign, recipe, user_id, item_id, wanted - len(promoted), filter_arn, filter_values, {item for item, _ in promoted}
+            campaign, recipe, user_id, item_id, wanted - len(promoted), filter_arn, filter_values, {item for item, _ in promoted}, context
         )
         # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
         scored = lambda ranked: [(item, score if shown else None) for item, score in ranked]  # noqa: E731
+        reasons = campaign.solution_version.recipe_arn in REASONED_RECIPES
         if promotion is not None:
-            reasons = campaign.solution_version.recipe_arn in REASONED_RECIPES
             seed = f"{campaign.arn}|{user_id}|{item_id}|{promotion['name']}"
             listed = interleave(scored(items), scored(promoted), promotion["name"], seed, reasons)
         else:
             listed = [{"itemId": item, "score": score} for item, score in scored(items)]
+        if reasons:
+            _give_reasons(listed, items)
+        group_arn = campaign.solution_version.dataset_group_arn
+        recommendation_id = new_recommendation_id(campaign.arn)
+        self.remember_answer(group_arn, recommendation_id, [entry["itemId"] for entry in listed])
         return {
-            "itemList": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, campaign.solution_version.dataset_group_arn, campaign.arn),
-            "recommendationId": new_recommendation_id(campaign.arn),
+            "itemList": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, group_arn, campaign.arn),
+            "recommendationId": recommendation_id,
         }
 
     def recommend_items(
@@ -145,10 +164,12 @@ class RecommendationsMixin(BackendCore):
         filter_arn: str | None,
         filter_values: dict[str, str] | None,
         keep_out: set[str] | frozenset[str] = frozenset(),
+        context: Mapping[str, str] | None = None,
     ) -> Ranked:
         """What ``served`` recommends for the request, best first: campaigns and batch inference jobs alike.
 
-        ``keep_out``: items left out besides those the filter keeps out (a promotion's items)."""
+        ``keep_out``: items left out besides those the filter keeps out (a promotion's items); ``context``: the
+        request's contextual metadata."""
         how = ANSWERS[recipe.category]
         given = {"userId": user_id, "itemId": item_id}
         if how.required and not given[how.required]:
@@ -158,7 +179,7 @@ class RecommendationsMixin(BackendCore):
         request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
         candidates = [*version.model.item_ids, *(self.items_since_training(version) if filter_arn and version.recipe_arn in EXPLORING else ())]
         refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, candidates) | set(keep_out)
-        return how.answer(self, served, user_id, item_id, num_results, refused)
+        return how.answer(self, served, user_id, item_id, num_results, refused, context or {})
 
     def get_action_recommendations(
         self,
@@ -226,11 +247,45 @@ class RecommendationsMixin(BackendCore):
     def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.
 
-        Bulk imports after training reach recommendations only through a new version, as in the service.
+        The anonymous sessions that have become the user's (an event carried the session and the user) count
+        as the user's at once: what training knew of them under the session follows the user's own, and the
+        events recorded since come in time order with the user's. Bulk imports after training reach
+        recommendations only through a new version, as in the service.
         """
         accepts = version.solution.training_filter.accepts
-        recorded = self.recorded_interactions(version.dataset_group_arn, user_id, version.marks.get("INTERACTIONS", 0))
-        return version.histories.get(user_id, []) + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
+        group_arn, mark = version.dataset_group_arn, version.marks.get("INTERACTIONS", 0)
+        interactions = self.dataset_of(group_arn, "INTERACTIONS")
+        sessions = interactions.events.sessions_of(user_id) if interactions is not None and user_id else []
+        trained = [item for who in (user_id, *sessions) for item in version.histories.get(who, [])]
+        recorded = self.recorded_interactions(group_arn, user_id, mark)
+        for session in sessions:
+            recorded = sorted([*recorded, *self.recorded_interactions(group_arn, session, mark)], key=lambda r: r["TIMESTAMP"])
+        return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
+
+    def signals(self, version: SolutionVersion, context: Mapping[str, str], retrieval_depth: int | None = None) -> Signals:
+        """What a request tells ``version``'s model besides the user: its context, and the group's impressions now."""
+        interactions = self.dataset_of(version.dataset_group_arn, "INTERACTIONS")
+        impressions: Mapping[str, int] = {}
+        if interactions is not None:
+            impressions = interactions.events.impressions.shown(interactions.table.bulk(), interactions.table.revision[0])
+        return Signals(context, impressions, retrieval_depth)
+
+    def remember_answer(self, group_arn: str, recommendation_id: str, items: list[str]) -> None:
+        """Keep what ``recommendation_id`` answered: events citing it were shown these items (implicit impressions)."""
+        interactions = self.dataset_of(group_arn, "INTERACTIONS")
+        if interactions is not None:
+            interactions.events.impressions.remember(recommendation_id, items)
+
+
+def _give_reasons(listed: list[dict[str, Any]], picks: Ranked) -> None:
+    """PredictedItem.reason of the items exploration chose and of placeholder popular items (promoted ones have theirs)."""
+    why = {
+        **{item: EXPLORATION_REASON for item in getattr(picks, "explored", ())},
+        **{item: PLACEHOLDER_REASON for item in getattr(picks, "placeholders", ())},
+    }
+    for entry in listed:
+        if "promotionName" not in entry and entry["itemId"] in why:
+            entry["reason"] = [why[entry["itemId"]]]
 
 
 def _check_num_results(num_results: int | None, most: int) -> None:
