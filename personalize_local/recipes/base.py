@@ -39,7 +39,8 @@ class Model(Protocol):
     recorded since), so a longer history can change the answer without
     retraining. ``exclude`` removes items after scoring (filters). The
     exploration arguments are the campaign's itemExplorationConfig; recipes
-    without exploration ignore them.
+    without exploration ignore them. Models with ``reads_signals`` also take
+    ``signals`` (Signals) and answer with Picks.
     """
 
     item_ids: list[str]

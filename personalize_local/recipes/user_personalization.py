@@ -13,7 +13,8 @@ The score of an item for a user blends two views of the user:
 
 Each view's catalog-wide scores are standardized per request and averaged with
 the weights of BLEND; a view without information for this user (no history, so
-no item-to-item scores) drops out. On MovieLens 100K, under the service's
+no item-to-item scores) drops out. The request's context (contextual metadata)
+adds its log-lifts (context.py) to the blend before the softmax. On MovieLens 100K, under the service's
 evaluation protocol, the blend beats either view alone (bench/quality.py,
 BENCHMARKS.md).
 
@@ -46,8 +47,10 @@ count is in the bottom quartile of the catalog (items without interactions
 included) and whose age is at most ``exploration_item_age_cutoff_days``; age
 runs from the item's CREATION_TIMESTAMP in the Items dataset (else its first
 interaction) to the latest interaction in the training data, and items of
-unknown age qualify. w = 0 is pure exploitation. The same request always gives
-the same list.
+unknown age qualify. Impressions guide the choice: a cold item's claim on a slot
+is its score divided by one plus the times it was shown beyond its interactions
+(shown and ignored). w = 0 is pure exploitation. The same request always gives
+the same list, which says which items exploration chose (base.Picks).
 
 Hyperparameters (algorithmHyperParameters, checked by CreateSolution)
 ---------------------------------------------------------------------
