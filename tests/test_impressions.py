@@ -7,7 +7,10 @@ from collections import Counter
 
 from .conftest import INTERACTIONS_FIELDS, Clients, avro
 from .datagen import GENRES, taste_of, to_csv
+from .helpers import loaded_group, popularity_campaign, small_rows
+from .test_data_deletion import delete_users
 from .test_events import current, make_tracker
+from .test_exports import export, exported
 from .test_user_personalization import genre_rows, with_metadata
 from .workflow import Group, deploy, recommended, train
 
@@ -39,6 +42,9 @@ def test_an_item_shown_explicitly_is_explored_less(aws: Clients) -> None:
     after = appearances(aws, campaign)
     assert after["comedy-new-0"] <= 0.5 * before["comedy-new-0"]
     assert after["comedy-new-0"] < after["comedy-new-1"] and after["comedy-new-1"] >= before["comedy-new-1"]
+    # Deleted users leave nothing behind, what they were shown included.
+    assert delete_users(aws, group.dataset_group_arn, [f"viewer-{k}" for k in range(5)])["status"] == "COMPLETED"
+    assert appearances(aws, campaign) == before
 
 
 def test_the_items_a_recommendation_answered_are_its_implicit_impressions(aws: Clients) -> None:
@@ -74,3 +80,22 @@ def test_imported_impressions_guide_exploration(aws: Clients) -> None:
     group = with_metadata(aws, rows, schema=IMPRESSIONS_SCHEMA)
     after = appearances(aws, exploring_campaign(aws, group))
     assert after["comedy-new-0"] <= 0.5 * after["comedy-new-1"] and after["comedy-new-1"] >= 0.9 * len(COMEDY_FANS)
+
+
+def test_impressions_are_kept_with_the_events(aws: Clients) -> None:
+    """The IMPRESSION field of recorded events holds what the user was shown: the explicit list, else the
+    recommendation's answer."""
+    group = loaded_group(aws, rows=small_rows(), schema=IMPRESSIONS_SCHEMA)
+    campaign = popularity_campaign(aws, group.dataset_group_arn)
+    answer = aws.runtime.get_recommendations(campaignArn=campaign, userId="user-1", numResults=5)
+    tracking_id = make_tracker(aws, group.dataset_group_arn)["trackingId"]
+    answered = [i["itemId"] for i in answer["itemList"]]
+    events = [
+        {**current(answered[0], 0), "recommendationId": answer["recommendationId"]},
+        {**current(answered[1], 1), "recommendationId": answer["recommendationId"], "impression": [answered[1], "comedy-9"]},
+        {**current(answered[2], 2), "recommendationId": "RID-never-given"},
+    ]
+    aws.events.put_events(trackingId=tracking_id, userId="user-1", sessionId="s", eventList=events)
+    assert export(aws, group.dataset_arn, "shown", "PUT")["status"] == "ACTIVE"
+    _, rows = exported(aws, "shown")
+    assert [row["IMPRESSION"] for row in rows] == ["|".join(answered), f"{answered[1]}|comedy-9", ""]
