@@ -132,7 +132,9 @@ class RecommendationsMixin(BackendCore):
         if promotion is not None:
             check_promotion(promotion)
             count = promoted_count(wanted, promotion["percentPromotedItems"])
-            promoted = self.recommend_items(campaign, recipe, user_id, item_id, count, promotion["filterArn"], promotion.get("filterValues"))
+            promoted = self.recommend_items(
+                campaign, recipe, user_id, item_id, count, promotion["filterArn"], promotion.get("filterValues"), context=context
+            )
         items = self.recommend_items(
             campaign, recipe, user_id, item_id, wanted - len(promoted), filter_arn, filter_values, {item for item, _ in promoted}, context
         )

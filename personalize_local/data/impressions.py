@@ -15,7 +15,7 @@ from typing import Collection, Iterator, Mapping, Sequence
 
 import pandas as pd
 
-MAX_REMEMBERED = 100_000
+MAX_REMEMBERED = 20_000
 SEPARATOR = "|"
 # interactions-datasets.md: "Impression values can have at most 1000 characters (including the vertical bar character)".
 MAX_IMPRESSION_CHARS = 1000
