@@ -29,6 +29,7 @@ bench: install
 	$(BIN)/python bench/bench_sample.py
 	$(BIN)/python bench/bench_actions.py
 	$(BIN)/python bench/bench_filters.py
+	$(BIN)/python bench/bench_signals.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_recommenders.py

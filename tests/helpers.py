@@ -59,9 +59,9 @@ def padded(rows: list[dict[str, object]], total: int = 1000) -> list[dict[str, o
     return rows + filler
 
 
-def loaded_group(c: Clients, name: str = "demo", rows: list[dict[str, object]] | None = None) -> Group:
-    """A custom dataset group whose Interactions dataset holds ``rows`` (the small generated set by default)."""
-    group = create_group(c, name)
+def loaded_group(c: Clients, name: str = "demo", rows: list[dict[str, object]] | None = None, schema: str = INTERACTIONS_SCHEMA) -> Group:
+    """A custom dataset group whose Interactions dataset (of ``schema``) holds ``rows`` (the small generated set by default)."""
+    group = create_group(c, name, schema)
     job = import_csv(c, group.dataset_arn, to_csv(rows or small_rows()), key=f"{name}.csv", job=f"{name}-import")
     assert job["status"] == "ACTIVE", job.get("failureReason")
     return group

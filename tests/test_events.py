@@ -126,6 +126,19 @@ def test_anonymous_session_events_count_for_the_session(aws: Clients, live: tupl
     assert warm != cold and share_of_taste(warm, "horror") >= 0.7
 
 
+def test_an_anonymous_session_joins_its_user_at_once(aws: Clients, live: tuple[str, str]) -> None:
+    """Once an event carries both the session and a user, the session's clicks are the user's: the user's very next
+    answer reflects them, without waiting for training."""
+    campaign, tracking_id = live
+    aws.events.put_events(trackingId=tracking_id, sessionId="session-5", eventList=[current(HORROR[i], i) for i in range(8)])
+    comedy = TASTES[0].items
+    aws.events.put_events(trackingId=tracking_id, userId="member-5", sessionId="session-5", eventList=[current(comedy[0], 100)])
+    assert share_of_taste(recommended(aws, campaign, "member-5"), "horror") >= 0.7
+    # Another user's session stays theirs.
+    aws.events.put_events(trackingId=tracking_id, userId="member-6", sessionId="session-6", eventList=[current(comedy[1], 200)])
+    assert share_of_taste(recommended(aws, campaign, "member-6"), "horror") < 0.5
+
+
 def test_unknown_tracking_id(aws: Clients, live: tuple[str, str]) -> None:
     message = fails("InvalidInputException", aws.events.put_events, trackingId="no-such-tracker", userId="u", sessionId="s", eventList=[current("comedy-1", 0)])
     assert "trackingId" in message and "no-such-tracker" in message

@@ -31,7 +31,8 @@ COMEDY, HORROR, DRAMA, WESTERN = GENRES
 LATER = START + 10**6  # after every generated interaction
 SENT = 1_900_000_000
 NO_EXPLORATION = {"itemExplorationConfig": {"explorationWeight": "0"}}
-# The campaign that shows the model's own ranking: v1 explores by default, v2 campaigns do not explore.
+# The campaign that shows the model's own ranking as far as it can: v1 explores by default and can be told not to;
+# v2 campaigns explore as the service sets them (their explored items say so in ``reason``).
 PLAIN_CAMPAIGN = {USER_PERSONALIZATION: NO_EXPLORATION, USER_PERSONALIZATION_V2: {}}
 
 
@@ -154,12 +155,12 @@ NEW_PER_GENRE = 3
 YEAR = 365 * 86_400
 
 
-def with_metadata(c: Clients) -> Group:
-    """The genre data; an Items dataset giving every title its genre (three new titles per genre, a day
-    old, without interactions; the others a year old) and a Users dataset giving every user their
-    genre as SEGMENT, among them two members known by that alone."""
-    rows = genre_rows()
-    group = loaded_group(c, rows=rows)
+def with_metadata(c: Clients, rows: list[dict[str, object]] | None = None, **schema: str) -> Group:
+    """The genre data (or ``rows`` of it, in an Interactions dataset of ``schema``); an Items dataset giving every
+    title its genre (three new titles per genre, a day old, without interactions; the others a year old) and a
+    Users dataset giving every user their genre as SEGMENT, among them two members known by that alone."""
+    rows = rows or genre_rows()
+    group = loaded_group(c, rows=rows, **schema)
     latest = max(int(row["TIMESTAMP"]) for row in rows)
     titles = [{"ITEM_ID": item, "GENRE": genre.name, "CREATION_TIMESTAMP": START - YEAR} for genre in GENRES for item in genre.items]
     titles += [{"ITEM_ID": f"{genre.name}-new-{k}", "GENRE": genre.name, "CREATION_TIMESTAMP": latest - 86_400} for genre in GENRES for k in range(NEW_PER_GENRE)]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..data.attribution import RECOMMENDATION_ID, SOURCE
+from ..data.impressions import fitting
 from ..wire.errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
 from .core import BackendCore, Resource, short_id
 from .datasets import Dataset
@@ -93,7 +94,11 @@ class EventTrackersMixin(BackendCore):
         dataset = self.interactions_dataset_for(trackers[0])
         # Anonymous events belong to the session until a user ID arrives with it.
         user = user_id or session_id
-        records = [build_record(EVENT, dataset.schema.parsed, event, user, f"eventList.{i + 1}.member") for i, event in enumerate(event_list)]
+        # What each event's user was shown: its explicit impression list, else what its recommendationId answered.
+        impressions = dataset.events.impressions
+        shown = [event.get("impression") or list(impressions.answered(event.get("recommendationId"))) for event in event_list]
+        entries = [event if event.get("impression") else {**event, "impression": fitting(items)} for event, items in zip(event_list, shown)]
+        records = [build_record(EVENT, dataset.schema.parsed, event, user, f"eventList.{i + 1}.member") for i, event in enumerate(entries)]
         sources = [(event.get("metricAttribution") or {}).get("eventAttributionSource") for event in event_list]
         group_arn = dataset.dataset_group_arn
         self.check_event_sources(group_arn, sources, lambda i: f"eventList.{i + 1}.member.metricAttribution.eventAttributionSource")
@@ -101,6 +106,8 @@ class EventTrackersMixin(BackendCore):
         dataset.events.note_session(session_id, user_id)
         kept = [i for i, (record, event) in enumerate(zip(records, event_list)) if dataset.events.admit(record, event.get("eventId"))]
         dataset.table.record([records[i] for i in kept])
+        for i in kept:
+            impressions.record(user, shown[i])
         # What the group's metric attribution reports on: the event's own source and recommendation, whatever the schema keeps.
         self.report_events(
             group_arn,

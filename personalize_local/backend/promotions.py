@@ -37,6 +37,8 @@ def check(promotion: dict[str, Any]) -> None:
 # PredictedItem.reason: User-Personalization-v2 answers say why an item is there.
 REASONED_RECIPES = {"arn:aws:personalize:::recipe/aws-user-personalization-v2"}
 PROMOTED_REASON = "Promoted item"
+EXPLORATION_REASON = "Exploration"
+PLACEHOLDER_REASON = "Popular item"
 
 
 def interleave(
@@ -88,5 +90,21 @@ def promoted_answer(
         return [(item, score if shown else None) for item, score in ranked]
 
     if promotion is None:
-        return [{"itemId": item, "score": score} for item, score in scored(items)]
-    return interleave(scored(items), scored(promoted), promotion["name"], f"{seed_text}|{promotion['name']}", reasons)
+        listed = [{"itemId": item, "score": score} for item, score in scored(items)]
+    else:
+        listed = interleave(scored(items), scored(promoted), promotion["name"], f"{seed_text}|{promotion['name']}", reasons)
+    if reasons:
+        give_reasons(listed, items)
+    return listed
+
+
+def give_reasons(listed: list[dict[str, Any]], picks: Sequence[tuple[str, float | None]]) -> None:
+    """PredictedItem.reason of the items exploration chose and of placeholder popular items (base.Picks;
+    promoted ones have theirs)."""
+    why = {
+        **{item: EXPLORATION_REASON for item in getattr(picks, "explored", ())},
+        **{item: PLACEHOLDER_REASON for item in getattr(picks, "placeholders", ())},
+    }
+    for entry in listed:
+        if "promotionName" not in entry and entry["itemId"] in why:
+            entry["reason"] = [why[entry["itemId"]]]

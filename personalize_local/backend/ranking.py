@@ -1,9 +1,10 @@
 """personalize-runtime GetPersonalizedRanking: a PERSONALIZED_RANKING campaign reorders the caller's items."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from ..filters import Request
+from ..recipes.base import Signals
 from ..recipes.ranking import rank
 from ..wire.errors import InvalidInputException
 from .recommendation_ids import new_recommendation_id
@@ -27,12 +28,14 @@ class RankingMixin(RecommendationsMixin):
         if len(input_list) > MAX_INPUT_ITEMS:
             raise InvalidInputException(f"Value at 'inputList' has {len(input_list)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
         campaign, _ = self._serving("GetPersonalizedRanking", campaign_arn)
-        ranked = self.rank_items(campaign, user_id, input_list, filter_arn, filter_values)
+        ranked = self.rank_items(campaign, user_id, input_list, filter_arn, filter_values, context)
         listed = [{"itemId": item, "score": score} for item, score in ranked]
         group_arn = campaign.solution_version.dataset_group_arn
+        recommendation_id = new_recommendation_id(campaign.arn)
+        self.remember_answer(group_arn, recommendation_id, [item for item, _ in ranked])
         return {
             "personalizedRanking": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, group_arn, campaign.arn),
-            "recommendationId": new_recommendation_id(campaign.arn),
+            "recommendationId": recommendation_id,
         }
 
     def rank_items(
@@ -42,9 +45,12 @@ class RankingMixin(RecommendationsMixin):
         input_list: list[str],
         filter_arn: str | None,
         filter_values: dict[str, str] | None,
+        context: Mapping[str, str] | None = None,
     ) -> list[tuple[str, float | None]]:
-        """``input_list`` as ``served`` ranks it for the user, less what the filter keeps out: campaigns and batch jobs alike."""
+        """``input_list`` as ``served`` ranks it for the user (in ``context``), less what the filter keeps out:
+        campaigns and batch jobs alike."""
         version = served.solution_version
         refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, Request(user_id), input_list)
         candidates = [item for item in input_list if item not in refused]
-        return rank(version.model, user_id, self._history(version, user_id), candidates)
+        options = {"signals": Signals(context or {})} if getattr(version.model, "reads_signals", False) else {}
+        return rank(version.model, user_id, self._history(version, user_id), candidates, **options)

@@ -5,9 +5,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Protocol
 
+import numpy as np
+
 from ..filters import Request
 from ..filters.records import records_of
 from .promotions import REASONED_RECIPES, promoted_answer
+from ..recipes.base import Signals
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException
 from .campaigns import Campaign, ServedCampaign
@@ -34,11 +37,13 @@ class Served(Protocol):
     def ranking_influence(self) -> Mapping[str, float]: ...
 
 
-# (backend, what serves, userId, itemId, numResults, items a filter keeps out) -> (itemId, score), best first
-Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", int, "set[str]"], Ranked]
+# (backend, what serves, userId, itemId, numResults, items a filter keeps out, context) -> (itemId, score), best first
+Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", int, "set[str]", "Mapping[str, str]"], Ranked]
 
 
-def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+def _for_user(
+    backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str], context: Mapping[str, str]
+) -> Ranked:
     version = served.solution_version
     weight, cutoff_days = served.exploration
     history = backend._history(version, user_id)
@@ -46,13 +51,15 @@ def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None
     if version.recipe_arn in EXPLORING and weight > 0:
         # Items put (or imported) since training are the newest of all: exploration offers them at once.
         options["new_items"] = [item for item in backend.items_since_training(version) if item not in refused]
-    offsets = backend.influence_offsets(version, served.ranking_influence)
-    if offsets is not None:
-        options["offsets"] = offsets
+    if getattr(version.model, "reads_signals", False):
+        offsets = backend.influence_offsets(version, served.ranking_influence)
+        options["signals"] = backend.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe_arn), offsets)
     return version.model.recommend(user_id, history, n, refused, **options)
 
 
-def _related(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str]) -> Ranked:
+def _related(
+    backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str], context: Mapping[str, str]
+) -> Ranked:
     return served.solution_version.model.similar(item_id, n, refused)
 
 
@@ -73,8 +80,13 @@ ANSWERS: dict[str, Answer] = {
     "POPULAR_ITEMS": Answer(None, "recommend the same items to everybody", _for_user),
     "RELATED_ITEMS": Answer("itemId", "recommend items related to an item", _related),
 }
-# Recipes whose campaigns explore new items (native-recipe-new-item-USER_PERSONALIZATION.md).
-EXPLORING = {"arn:aws:personalize:::recipe/aws-user-personalization"}
+# Recipes whose campaigns explore new items (native-recipe-new-item-USER_PERSONALIZATION.md; User-Personalization-v2
+# "handles exploration configuration for you", use-case-recipe-features.md).
+EXPLORING = {"arn:aws:personalize:::recipe/aws-user-personalization", "arn:aws:personalize:::recipe/aws-user-personalization-v2"}
+# How many of its best items a recipe's model retrieves before a filter applies (PredictedItem.reason: User-Personalization-v2
+# fills an answer the filter left short with popular items that pass it). As many as the largest answer.
+RETRIEVAL_DEPTH = {"arn:aws:personalize:::recipe/aws-user-personalization-v2": 500}
+# PredictedItem.reason of the items exploration chose and of placeholder popular items.
 # API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
@@ -110,24 +122,29 @@ class RecommendationsMixin(RankingInfluenceMixin):
             recommender, rank, shown = self.recommender_ranker(recommender_arn, user_id, item_id, bool(promotions))
             listed = promoted_answer(rank, wanted, filter_arn, filter_values, promotions, shown, f"{recommender_arn}|{user_id}|{item_id}")
             enabled = recommender.serving.members()["enableMetadataWithRecommendations"]
-            return {
-                "itemList": self.with_metadata(listed, metadata_columns, enabled, recommender.dataset_group_arn, recommender_arn),
-                "recommendationId": new_recommendation_id(recommender_arn),
-            }
+            return self._answer(listed, recommender.dataset_group_arn, recommender_arn, metadata_columns, enabled)
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         version = campaign.solution_version
 
         def rank(n: int, arn: str | None, values: dict[str, str] | None, keep_out: set[str]) -> Ranked:
-            return self.recommend_items(campaign, recipe, user_id, item_id, n, arn, values, keep_out)
+            return self.recommend_items(campaign, recipe, user_id, item_id, n, arn, values, keep_out, context)
 
         # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
         listed = promoted_answer(
             rank, wanted, filter_arn, filter_values, promotions, version.model.reports_scores,
             f"{campaign.arn}|{user_id}|{item_id}", version.recipe_arn in REASONED_RECIPES,
         )
+        return self._answer(listed, version.dataset_group_arn, campaign.arn, metadata_columns, campaign.metadata_enabled)
+
+    def _answer(
+        self, listed: list[dict[str, Any]], group_arn: str, source_arn: str, metadata_columns: dict[str, list[str]] | None, enabled: bool
+    ) -> dict[str, Any]:
+        """The GetRecommendations answer of ``listed``, remembered as what its recommendationId showed (implicit impressions)."""
+        recommendation_id = new_recommendation_id(source_arn)
+        self.remember_answer(group_arn, recommendation_id, [entry["itemId"] for entry in listed])
         return {
-            "itemList": self.with_metadata(listed, metadata_columns, campaign.metadata_enabled, version.dataset_group_arn, campaign.arn),
-            "recommendationId": new_recommendation_id(campaign.arn),
+            "itemList": self.with_metadata(listed, metadata_columns, enabled, group_arn, source_arn),
+            "recommendationId": recommendation_id,
         }
 
     def recommend_items(
@@ -140,10 +157,12 @@ class RecommendationsMixin(RankingInfluenceMixin):
         filter_arn: str | None,
         filter_values: dict[str, str] | None,
         keep_out: set[str] | frozenset[str] = frozenset(),
+        context: Mapping[str, str] | None = None,
     ) -> Ranked:
         """What ``served`` recommends for the request, best first: campaigns and batch inference jobs alike.
 
-        ``keep_out``: items left out besides those the filter keeps out (a promotion's items)."""
+        ``keep_out``: items left out besides those the filter keeps out (a promotion's items); ``context``: the
+        request's contextual metadata."""
         how = ANSWERS[recipe.category]
         given = {"userId": user_id, "itemId": item_id}
         if how.required and not given[how.required]:
@@ -153,7 +172,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
         request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
         candidates = [*version.model.item_ids, *(self.items_since_training(version) if filter_arn and version.recipe_arn in EXPLORING else ())]
         refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, candidates) | set(keep_out)
-        return how.answer(self, served, user_id, item_id, num_results, refused)
+        return how.answer(self, served, user_id, item_id, num_results, refused, context or {})
 
     def get_action_recommendations(
         self,
@@ -223,11 +242,37 @@ class RecommendationsMixin(RankingInfluenceMixin):
     def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.
 
-        Bulk imports after training reach recommendations only through a new version, as in the service.
+        The anonymous sessions that have become the user's (an event carried the session and the user) count
+        as the user's at once: what training knew of them under the session follows the user's own, and the
+        events recorded since come in time order with the user's. Bulk imports after training reach
+        recommendations only through a new version, as in the service.
         """
         accepts = version.solution.training_filter.accepts
-        recorded = self.recorded_interactions(version.dataset_group_arn, user_id, version.marks.get("INTERACTIONS", 0))
-        return version.histories.get(user_id, []) + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
+        group_arn, mark = version.dataset_group_arn, version.marks.get("INTERACTIONS", 0)
+        interactions = self.dataset_of(group_arn, "INTERACTIONS")
+        sessions = interactions.events.sessions_of(user_id) if interactions is not None and user_id else []
+        trained = [item for who in (user_id, *sessions) for item in version.histories.get(who, [])]
+        recorded = self.recorded_interactions(group_arn, user_id, mark)
+        for session in sessions:
+            recorded = sorted([*recorded, *self.recorded_interactions(group_arn, session, mark)], key=lambda r: r["TIMESTAMP"])
+        return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
+
+    def signals(
+        self, version: SolutionVersion, context: Mapping[str, str], retrieval_depth: int | None = None, offsets: np.ndarray | None = None
+    ) -> Signals:
+        """What a request tells ``version``'s model besides the user: its context, the group's impressions now,
+        and its campaign's rankingInfluence ``offsets``."""
+        interactions = self.dataset_of(version.dataset_group_arn, "INTERACTIONS")
+        impressions: Mapping[str, int] = {}
+        if interactions is not None:
+            impressions = interactions.events.impressions.shown(interactions.table.bulk(), interactions.table.revision[0])
+        return Signals(context, impressions, retrieval_depth, offsets)
+
+    def remember_answer(self, group_arn: str, recommendation_id: str, items: list[str]) -> None:
+        """Keep what ``recommendation_id`` answered: events citing it were shown these items (implicit impressions)."""
+        interactions = self.dataset_of(group_arn, "INTERACTIONS")
+        if interactions is not None:
+            interactions.events.impressions.remember(recommendation_id, items)
 
 
 def _check_num_results(num_results: int | None, most: int) -> None:

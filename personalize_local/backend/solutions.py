@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..data.schemas import dataset_label
+from ..data.schemas import dataset_label, metadata_fields
 from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data, check_minimum_data, check_solution_config
 from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
@@ -16,6 +16,7 @@ from ..recipes.objective import Objective
 from ..recipes.training import Trained, check_tuning_config, train_version
 from ..recipes.base import EVENT_WEIGHT, chronological, sequences
 from ..recipes.catalog import get_legacy_recipe, get_recipe
+from ..recipes.context import CONTEXT_COLUMNS
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from ..wire.errors import (
     InvalidInputException,
@@ -503,8 +504,13 @@ class SolutionsMixin(BackendCore):
                     f"the recipe {solution.recipe_arn} trains on it."
                 )
             extras[extra.keyword] = dataset.table.frame(dataset.events.session_users()) if dataset else None
+        trained_on = solution.training_filter.apply(interactions.table.frame(interactions.events.session_users()))
+        # Which columns hold context (contextual-metadata.md): the schema's categorical strings.
+        trained_on.attrs[CONTEXT_COLUMNS] = [
+            f.name for f in metadata_fields(interactions.schema.parsed, "INTERACTIONS") if f.categorical and not f.is_numeric
+        ]
         return TrainingData(
-            solution.training_filter.apply(interactions.table.frame(interactions.events.session_users())),
+            trained_on,
             self._metadata(solution, items),
             self._metadata(solution, users),
             extras,

@@ -3,13 +3,16 @@
 - Two events with the same time and the same properties are kept once.
 - An event that reuses an earlier event's ``eventId`` is not kept.
 - Events of an anonymous session (no ``userId``) are recorded under the session ID; once an
-  event carries both that session ID and a user ID, training counts the session's events
-  as that user's.
+  event carries both that session ID and a user ID, the session's events are that user's: at once
+  for the user's answers, and at the next training.
+- The items shown with events (impressions), and what recommendations answered (impressions.py).
 - A deleted user leaves nothing behind: neither their events' fingerprints nor their sessions.
 """
 from __future__ import annotations
 
 from typing import Any, Collection
+
+from .impressions import Impressions
 
 
 class EventLog:
@@ -18,6 +21,8 @@ class EventLog:
         self._event_ids: set[str] = set()
         self._anonymous_sessions: set[str] = set()
         self._session_users: dict[str, str] = {}
+        self._user_sessions: dict[str, list[str]] = {}
+        self.impressions = Impressions()
 
     def admit(self, record: dict[str, Any], event_id: str | None) -> bool:
         """Whether ``record`` is new; remembers it if so."""
@@ -32,8 +37,13 @@ class EventLog:
     def note_session(self, session_id: str, user_id: str | None) -> None:
         if user_id is None:
             self._anonymous_sessions.add(session_id)
-        else:
-            self._session_users.setdefault(session_id, user_id)
+        elif session_id not in self._session_users:
+            self._session_users[session_id] = user_id
+            self._user_sessions.setdefault(user_id, []).append(session_id)
+
+    def sessions_of(self, user_id: str) -> list[str]:
+        """The anonymous sessions whose events are now ``user_id``'s, in the order they were joined."""
+        return [s for s in self._user_sessions.get(user_id, ()) if s in self._anonymous_sessions]
 
     def session_users(self) -> dict[str, str]:
         """Anonymous sessions whose user is now known: session ID -> user ID."""
@@ -46,7 +56,10 @@ class EventLog:
         anonymous = sessions & self._anonymous_sessions
         for session in sessions:
             del self._session_users[session]
+        for user in gone:
+            self._user_sessions.pop(user, None)
         self._anonymous_sessions -= anonymous
         recorded_as = gone | anonymous
+        self.impressions.forget_users(recorded_as)
         self._seen = {f for f in self._seen if dict(f).get("USER_ID") not in recorded_as}
         return recorded_as

@@ -1,6 +1,7 @@
 """What every trained model offers, and helpers shared by the recipes."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Collection, Mapping, Protocol, Sequence, runtime_checkable
 
@@ -38,7 +39,8 @@ class Model(Protocol):
     recorded since), so a longer history can change the answer without
     retraining. ``exclude`` removes items after scoring (filters). The
     exploration arguments are the campaign's itemExplorationConfig; recipes
-    without exploration ignore them.
+    without exploration ignore them. Models with ``reads_signals`` also take
+    ``signals`` (Signals) and answer with Picks.
     """
 
     item_ids: list[str]
@@ -54,6 +56,35 @@ class Model(Protocol):
         exploration_weight: float = 0.0,
         exploration_item_age_cutoff_days: float = 30.0,
     ) -> list[tuple[str, float]]: ...
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What a request tells a model beyond the user and their items (models with ``reads_signals``).
+
+    ``context``: the request's contextual metadata (contextual-metadata.md). ``impressions``: how often
+    each item was shown to users (impressions data), which exploration reads: the more an item was
+    shown and ignored, the less it is explored. ``retrieval_depth``: how many of the best items the
+    model retrieves before the filter applies (None: every item); when the filter leaves fewer than
+    asked for, popular items that pass it fill the answer as placeholders, without a score.
+    ``offsets``: one number per catalog item (the model's ``item_ids``) added to its standardized
+    logits before the softmax: what a campaign's rankingInfluence blends in (None: nothing).
+    """
+
+    context: Mapping[str, str] = field(default_factory=dict)
+    impressions: Mapping[str, int] = field(default_factory=dict)
+    retrieval_depth: int | None = None
+    offsets: "np.ndarray | None" = None
+
+
+class Picks(list):  # type: list[tuple[str, float | None]]
+    """A ranking, best first, that says why some of its items are there: ``explored`` items were chosen by
+    exploration, ``placeholders`` are popular items filling an answer the filter left short."""
+
+    def __init__(self, ranked: Sequence[tuple[str, float | None]] = (), explored: Collection[str] = (), placeholders: Collection[str] = ()) -> None:
+        super().__init__(ranked)
+        self.explored = frozenset(explored)
+        self.placeholders = frozenset(placeholders)
 
 
 @runtime_checkable

@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .base import ITEM_ID, Model, SCORE_DECIMALS
+from .base import ITEM_ID, Model, Picks, SCORE_DECIMALS
 
 # How much of the ranking the objective decides, by sensitivity; relevance decides the rest.
 EMPHASIS = {"OFF": 0.0, "LOW": 0.25, "MEDIUM": 0.5, "HIGH": 0.75}
@@ -55,6 +55,7 @@ class ObjectiveModel:
         self.model = model
         self.item_ids = model.item_ids
         self.reports_scores = model.reports_scores
+        self.reads_signals = getattr(model, "reads_signals", False)
         self._emphasis = EMPHASIS[objective.sensitivity]
         values = np.array([rewards.get(item, 0.0) for item in model.item_ids], dtype=float)
         span = values.max() - values.min() if len(values) else 0.0
@@ -62,15 +63,19 @@ class ObjectiveModel:
         self._value = dict(zip(model.item_ids, (values - values.min()) / span if span > 0 else np.zeros_like(values)))
 
     def recommend(self, user_id: str, history: Sequence[str], num_results: int, exclude: set[str] | None = None, **options: Any) -> list[tuple[str, float]]:
-        ranked = self.model.recommend(user_id, history, len(self.item_ids), exclude, **options)
+        answer = self.model.recommend(user_id, history, len(self.item_ids), exclude, **options)
+        explored, placeholders = getattr(answer, "explored", ()), getattr(answer, "placeholders", frozenset())
+        # Placeholders have no relevance to weigh: they keep their places after the scored items.
+        ranked = [(item, score) for item, score in answer if item not in placeholders]
         if not ranked or self._emphasis == 0.0:
-            return ranked[:num_results]
+            return Picks([*ranked, *((item, None) for item in placeholders)][:num_results], explored, placeholders)
         scores = np.array([score for _, score in ranked], dtype=float)
         span = scores.max() - scores.min()
         relevance = (scores - scores.min()) / span if span > 0 else np.ones_like(scores)
         blended = (1 - self._emphasis) * relevance + self._emphasis * np.array([self._value.get(i, 0.0) for i, _ in ranked])
         order = np.argsort(-blended, kind="stable")[:num_results]
-        return [(ranked[i][0], round(float(blended[i]), SCORE_DECIMALS)) for i in order]
+        reordered = [(ranked[i][0], round(float(blended[i]), SCORE_DECIMALS)) for i in order]
+        return Picks([*reordered, *((item, None) for item in placeholders)][:num_results], explored, placeholders)
 
 
 def average_rewards(recommended: Mapping[str, Sequence[str]], holdout: Mapping[str, Sequence[str]], rewards: Mapping[str, float], k: int) -> float:

@@ -13,7 +13,8 @@ The score of an item for a user blends two views of the user:
 
 Each view's catalog-wide scores are standardized per request and averaged with
 the weights of BLEND; a view without information for this user (no history, so
-no item-to-item scores) drops out. On MovieLens 100K, under the service's
+no item-to-item scores) drops out. The request's context (contextual metadata)
+adds its log-lifts (context.py) to the blend before the softmax. On MovieLens 100K, under the service's
 evaluation protocol, the blend beats either view alone (bench/quality.py,
 BENCHMARKS.md).
 
@@ -46,8 +47,10 @@ count is in the bottom quartile of the catalog (items without interactions
 included) and whose age is at most ``exploration_item_age_cutoff_days``; age
 runs from the item's CREATION_TIMESTAMP in the Items dataset (else its first
 interaction) to the latest interaction in the training data, and items of
-unknown age qualify. w = 0 is pure exploitation. The same request always gives
-the same list.
+unknown age qualify. Impressions guide the choice: a cold item's claim on a slot
+is its score divided by one plus the times it was shown beyond its interactions
+(shown and ignored). w = 0 is pure exploitation. The same request always gives
+the same list, which says which items exploration chose (base.Picks).
 
 Hyperparameters (algorithmHyperParameters, checked by CreateSolution)
 ---------------------------------------------------------------------
@@ -75,17 +78,22 @@ import pandas as pd
 
 from .base import (
     CREATION_TIMESTAMP,
+    EVENT_TYPE,
+    EVENT_VALUE,
     EVENT_WEIGHT,
     ITEM_ID,
     SCORE_DECIMALS,
     SECONDS_PER_DAY,
     TIMESTAMP,
     USER_ID,
+    Picks,
+    Signals,
     TrainingError,
     catalog,
     chronological,
     unique_interactions,
 )
+from .context import ContextLifts, context_columns
 from .factors import Factors, FactorSettings
 from .hyperparameters import Value
 from .item_linear import ItemLinear
@@ -106,6 +114,9 @@ BLEND = {"linear": 0.5, "factors": 0.5}
 USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
 COLD_QUANTILE = 0.25
+# Interactions columns that are no context: the reserved fields (custom-datasets-and-schemas.md) and training weights.
+NOT_CONTEXT = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE, EVENT_WEIGHT, "IMPRESSION", "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE")
+NO_SIGNALS = Signals()
 _NONE = np.empty(0, dtype=np.int64)
 
 
@@ -113,6 +124,7 @@ class UserPersonalization:
     """Recency-weighted EASE item-to-item scores blended with LightFM factors."""
 
     reports_scores = True
+    reads_signals = True
 
     def __init__(
         self,
@@ -200,6 +212,7 @@ class UserPersonalization:
             weights,
         )
         self._fit_statistics(data, items)
+        self.context_ = ContextLifts.fit(unique_interactions(interactions), self.item_index_, context_columns(interactions, NOT_CONTEXT))
         return self
 
     def update(
@@ -233,6 +246,7 @@ class UserPersonalization:
         )
         self.factors_ = previous.factors_.for_catalog(previous.item_ids, self.item_ids)
         self._fit_statistics(data, items)
+        self.context_ = ContextLifts.fit(unique_interactions(interactions), self.item_index_, context_columns(interactions, NOT_CONTEXT))
         return self
 
     def _training_subset(self, data: pd.DataFrame) -> pd.DataFrame:
@@ -282,33 +296,41 @@ class UserPersonalization:
         exploration_weight: float = 0.0,
         exploration_item_age_cutoff_days: float = 30.0,
         new_items: Sequence[str] = (),
-        offsets: np.ndarray | None = None,
-    ) -> list[tuple[str, float]]:
+        signals: Signals = NO_SIGNALS,
+    ) -> Picks:
         """Best items first as (itemId, score); see the module docstring.
 
         ``new_items`` are items added since training (PutItems, later imports), the model has no data
-        on: exploration offers them before its cold items, in the order given, scored 0. ``offsets``,
-        one per catalog item (``item_ids``), add to the model's standardized logits before the
-        softmax: what a campaign's rankingInfluence blends in.
+        on: exploration offers them before its cold items, in the order given (the least shown first),
+        scored 0. ``signals``: the request's context, impressions, retrieval depth and rankingInfluence
+        offsets (base.Signals).
         """
-        scores = self._scores(user_id, self._codes(history), offsets)
+        scores = self._scores(user_id, self._codes(history), signals.context, signals.offsets)
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._codes(exclude)] = False
         fresh = list(dict.fromkeys(new_items))
+        if signals.impressions:
+            fresh.sort(key=lambda item: signals.impressions.get(item, 0))
         n = min(num_results, int(allowed.sum()) + len(fresh))
         slots = _exploration_slots(exploration_weight, n)
         offered = fresh[:slots]
-        explore = _best(scores, allowed & self._cold_items(exploration_item_age_cutoff_days), slots - len(offered)) if slots else _NONE
-        exploit_pool = allowed.copy()
+        cold = allowed & self._cold_items(exploration_item_age_cutoff_days)
+        explore = _best(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered)) if slots else _NONE
+        exploit_pool = allowed & self._retrieved(scores, signals.retrieval_depth)
         exploit_pool[explore] = False
         chosen = np.zeros_like(allowed)
         chosen[explore] = True
         chosen[_best(scores, exploit_pool, n - explore.size - len(offered))] = True
-        ranked = [(self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS)) for i in _best(scores, chosen, n - len(offered))]
-        return ranked + [(item, 0.0) for item in offered]
+        ranked: list[tuple[str, float | None]] = [
+            (self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS)) for i in _best(scores, chosen, n - len(offered))
+        ]
+        ranked += [(item, 0.0) for item in offered]
+        placeholders = self._popular(allowed & ~chosen, n - len(ranked))
+        explored = [self.item_ids[i] for i in explore] + offered
+        return Picks(ranked + [(item, None) for item in placeholders], explored, placeholders)
 
-    def score_items(self, user_id: str, history: Sequence[str], item_ids: Sequence[str]) -> list[float | None]:
+    def score_items(self, user_id: str, history: Sequence[str], item_ids: Sequence[str], signals: Signals = NO_SIGNALS) -> list[float | None]:
         """Scores of the candidates ``item_ids`` for this user, in their order: the recommendation
         scores of the distinct known candidates, renormalized to sum to 1 over them (rankings.md), so
         they rank as ``recommend`` does. None for an item the model does not know (GetPersonalizedRanking
@@ -317,18 +339,47 @@ class UserPersonalization:
         candidates = np.unique([p for p in positions if p is not None]).astype(np.int64)
         if candidates.size == 0:
             return [None] * len(positions)
-        chosen = self._scores(user_id, self._codes(history))[candidates]
+        chosen = self._scores(user_id, self._codes(history), signals.context)[candidates]
         by_position = dict(zip(candidates.tolist(), (chosen / chosen.sum()).tolist()))
         return [None if p is None else round(by_position[p], SCORE_DECIMALS) for p in positions]
 
-    def _scores(self, user_id: str, history_codes: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
-        """Catalog-wide probabilities: the softmax of the blend (plus ``offsets``), repeats given their share."""
+    def _scores(
+        self, user_id: str, history_codes: np.ndarray, context: Mapping[str, str] | None = None, offsets: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Catalog-wide probabilities: the softmax of the blend shifted by the context's lifts and the
+        ranking influence's ``offsets``, repeats given their share."""
         seen = np.zeros(len(self.item_ids), dtype=bool)
         seen[history_codes] = True
         logits = self._logits(user_id, history_codes)
-        if offsets is not None:
-            logits = logits + offsets
+        for shift in (self.context_.log_lifts(context), offsets):
+            if shift is not None:
+                logits = logits + shift
         return self._adjust_for_repeats(_softmax(logits), seen)
+
+    def _exploration_priority(self, scores: np.ndarray, candidates: np.ndarray, impressions: Mapping[str, int]) -> np.ndarray:
+        """How much exploration wants each candidate: its score, divided by one plus the times it was shown
+        without being picked (impressions beyond its interactions), so a much ignored item is explored less."""
+        if not impressions:
+            return scores
+        positions = np.flatnonzero(candidates)
+        shown = np.fromiter((impressions.get(self.item_ids[i], 0) for i in positions), dtype=np.float64, count=positions.size)
+        priority = scores.copy()
+        priority[positions] /= 1.0 + np.maximum(shown - self.item_counts_[positions], 0.0)
+        return priority
+
+    def _retrieved(self, scores: np.ndarray, depth: int | None) -> np.ndarray:
+        """The items the model retrieves before a filter applies: the ``depth`` best (every item without a depth)."""
+        if depth is None or depth >= scores.size:
+            return np.ones(scores.size, dtype=bool)
+        retrieved = np.zeros(scores.size, dtype=bool)
+        retrieved[_best(scores, np.ones(scores.size, dtype=bool), depth)] = True
+        return retrieved
+
+    def _popular(self, candidates: np.ndarray, k: int) -> list[str]:
+        """The ``k`` most interacted-with of the candidates (ties: catalog order)."""
+        if k <= 0:
+            return []
+        return [self.item_ids[i] for i in _best(self.item_counts_.astype(np.float64), candidates, k)]
 
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
