@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from .server import DEFAULT_HOST, DEFAULT_PORT, serve
+from .server import DEFAULT_HOST, DEFAULT_PORT, console_url, serve
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "server":
         print(f"personalize-local serving on http://{args.host}:{args.port}", flush=True)
+        print(f"console: {console_url(args.host, args.port)}", flush=True)
         serve(args.host, args.port)
 
 

@@ -11,9 +11,11 @@ from typing import Any, Callable, Iterable
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
+from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from .backend.auto_training import make_auto_training_due
+from .console import CONSOLE_PATH, serve_console
 from .wire.dispatch import dispatch, find_route, signed_service
 
 DEFAULT_HOST = "127.0.0.1"
@@ -32,6 +34,10 @@ class PersonalizeServer:
         request = Request(environ)
         if request.method == "POST" and request.path == MAKE_AUTO_TRAINING_DUE:
             return self._make_auto_training_due(request)(environ, start_response)
+        if request.path.startswith(CONSOLE_PATH):
+            return serve_console(request)(environ, start_response)
+        if request.path == CONSOLE_PATH.rstrip("/"):
+            return redirect(CONSOLE_PATH)(environ, start_response)
         found = None
         if signed_service(request.headers) in (None, "personalize"):
             found = find_route(request.method, request.path, request.headers)
@@ -46,6 +52,10 @@ class PersonalizeServer:
         body = request.get_json(force=True, silent=True) or {}
         started = make_auto_training_due(body.get("solutionArn"))
         return Response(json.dumps({"solutionVersionArns": started}), status=200, mimetype="application/json")
+
+
+def console_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}{CONSOLE_PATH}"
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
