@@ -6,6 +6,9 @@ import json
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -117,6 +120,22 @@ def cells(page: Page, section: str, column: int) -> list[str]:
 
 def row_of(page: Page, section: str, text: str) -> Any:
     return page.locator(f"#{section} tbody tr", has_text=text)
+
+
+def test_the_command_prints_where_the_console_is() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "personalize_local", "server", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        printed = [server.stdout.readline().strip() for _ in range(2)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert printed[1] == f"console: http://127.0.0.1:{port}{CONSOLE_PATH}"
 
 
 # Browsing ----------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ const shortMetric = (name) =>
 function metricsChart(series) {
   const names = [...new Set(series.flatMap((s) => Object.keys(s.values)))].sort();
   if (!names.length) return html`<p class="muted">No metrics yet.</p>`;
-  const bar = 14, group = series.length * bar + 18, height = 150, top = 12, left = 40;
+  const bar = 20, group = series.length * bar + 24, height = 200, top = 12, left = 40;
   const max = Math.max(1e-9, ...series.flatMap((s) => names.map((n) => s.values[n] ?? 0)));
   const y = (v) => top + height - (v / max) * height;
   const width = left + names.length * group + 10;
