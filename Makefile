@@ -18,7 +18,7 @@ $(STAMP): setup.cfg setup.py
 
 # The console's tests drive Debian's Chromium headless (never a browser Playwright downloads).
 install-browser:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 test: install install-browser
 	$(BIN)/python -m pytest -q

@@ -24,7 +24,7 @@ from .conftest import ITEMS_SCHEMA, ROLE_ARN, Clients, make_clients, moto_api
 from .datagen import TASTES, to_csv
 from .helpers import active_version, small_rows
 from .test_batch_inference import create_job, put_lines
-from .workflow import POPULARITY, create_group, import_csv, wait
+from .workflow import create_group, deploy, import_csv, wait
 
 # The Debian package the install step puts in place (CI included); its network features stay off.
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
 ]
 # Generous: training and page loads share two cores with the rest of the machine.
 PATIENCE_MS = 120_000
+SIMS = "arn:aws:personalize:::recipe/aws-sims"
 GENRE_FILTER = 'INCLUDE ItemID WHERE Items.GENRES IN ($GENRE) | EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")'
 
 
@@ -282,3 +283,27 @@ def test_recommendations_with_a_filter_show_metadata_and_a_click_changes_them(wo
     expect(page.locator("#try .note")).to_have_text(f"Recorded click on {clicked} for user-0.")
     after = cells(page, "recommendations", 1)
     assert clicked not in after and after == [i["itemId"] for i in runtime.get_recommendations(**request)["itemList"]]
+
+
+def test_related_items_for_an_item(world: World, page: Page) -> None:
+    p, runtime = world.clients.personalize, world.clients.runtime
+    campaign = deploy(world.clients, active_version(world.clients, world.group_arn, name="related", recipe=SIMS), name="related")
+    page.goto(world.url(f"campaign/{quote(campaign, safe='')}"))
+    form = page.locator("#try form")
+    form.get_by_label("or item ID").fill("comedy-0")
+    form.get_by_role("button", name="Get recommendations").click()
+    expect(page.locator("#recommendations tbody tr")).to_have_count(10)
+    expected = runtime.get_recommendations(campaignArn=campaign, itemId="comedy-0", numResults=10)["itemList"]
+    assert cells(page, "recommendations", 1) == [i["itemId"] for i in expected]
+    # No user, nothing to record a click for.
+    expect(page.locator("#recommendations button")).to_have_count(0)
+
+
+def test_a_refusal_of_the_service_shows_on_the_page(world: World, page: Page) -> None:
+    page.goto(world.url(f"solution/{quote(world.solution_arn, safe='')}"))
+    deploy_form = page.locator("#deploy form")
+    deploy_form.get_by_label("name").fill("bad name!")
+    deploy_form.get_by_role("button", name="Deploy campaign").click()
+    expect(deploy_form.locator(".note.error")).to_contain_text("InvalidInputException")
+    expect(deploy_form.locator(".note.error")).to_contain_text("'name'")
+    assert "bad name!" not in {c["name"] for c in world.clients.personalize.list_campaigns(solutionArn=world.solution_arn)["campaigns"]}

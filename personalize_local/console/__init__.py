@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from werkzeug.wrappers import Request, Response
 
-from ..backend import backend_for
+from ..backend import PersonalizeBackend, backend_for
 from ..wire.dispatch import caller
 from ..wire.errors import InvalidInputException, ServiceError
 from ..wire.models import service_model
@@ -25,7 +25,7 @@ STATIC = Path(__file__).with_name("static")
 MAX_PAGE = 500
 
 # A read answers JSON (a dict) or a file's bytes.
-Read = Callable[[Any, Request], "dict[str, Any] | bytes"]
+Read = Callable[[PersonalizeBackend, Request], "dict[str, Any] | bytes"]
 
 
 def _int(request: Request, name: str, default: int, upper: int) -> int:
