@@ -21,8 +21,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from personalize_local.console import CONSOLE_PATH
 
 from .conftest import ITEMS_SCHEMA, ROLE_ARN, Clients, make_clients, moto_api
-from .datagen import TASTES, to_csv
-from .helpers import active_version, small_rows
+from .datagen import TASTES, to_csv, video_events, video_items
+from .helpers import active_version, domain_group, recommender, small_rows
 from .test_batch_inference import create_job, put_lines
 from .workflow import create_group, deploy, import_csv, wait
 
@@ -297,6 +297,28 @@ def test_related_items_for_an_item(world: World, page: Page) -> None:
     assert cells(page, "recommendations", 1) == [i["itemId"] for i in expected]
     # No user, nothing to record a click for.
     expect(page.locator("#recommendations button")).to_have_count(0)
+
+
+def test_a_recommender_with_its_metrics_answers_on_its_page(world: World, page: Page) -> None:
+    c = world.clients
+    group = domain_group(c, "VIDEO_ON_DEMAND", video_events(), video_items(), name="videos")
+    made = recommender(c, group, "aws-vod-most-popular")
+    assert made["status"] == "ACTIVE", made.get("failureReason")
+    arn = made["recommenderArn"]
+    page.goto(world.url(f"group/{quote(group, safe='')}"))
+    page.locator("#recommenders").get_by_role("link", name="aws-vod-most-popular").click()
+    expect(page.locator("section", has_text="Recommender aws-vod-most-popular").locator(".status")).to_have_text("ACTIVE")
+    metrics = c.personalize.describe_recommender(recommenderArn=arn)["recommender"]["modelMetrics"]
+    assert cells(page, "metrics", 1) == [f"{metrics[name]:.4f}" for name in cells(page, "metrics", 0)]
+    assert set(cells(page, "metrics", 0)) == set(metrics)
+    form = page.locator("#try form")
+    form.get_by_label("user ID").fill("user-3")
+    form.get_by_label("results").fill("5")
+    form.get_by_role("button", name="Get recommendations").click()
+    expect(page.locator("#recommendations tbody tr")).to_have_count(5)
+    expected = c.runtime.get_recommendations(recommenderArn=arn, userId="user-3", numResults=5)["itemList"]
+    assert cells(page, "recommendations", 1) == [i["itemId"] for i in expected]
+    assert cells(page, "recommendations", 4) == [item.split("-")[0] for item in cells(page, "recommendations", 1)]  # GENRES
 
 
 def test_a_refusal_of_the_service_shows_on_the_page(world: World, page: Page) -> None:
