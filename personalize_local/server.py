@@ -2,7 +2,8 @@
 
 moto's dispatcher routes by the service in the SigV4 credential scope; the three
 Personalize services all sign as ``personalize``, so this app takes their requests
-first and tells them apart by target header and path.
+first and tells them apart by target header and path. The console's pages are served
+under ``/_console/``, a path no AWS API uses.
 """
 from __future__ import annotations
 
