@@ -16,11 +16,11 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from personalize_local.console import CONSOLE_PATH
 
-from .conftest import ITEMS_SCHEMA, ROLE_ARN, Clients, make_clients, moto_api
+from .conftest import ITEMS_SCHEMA, Clients, make_clients, moto_api
 from .datagen import TASTES, to_csv, video_events, video_items
 from .helpers import active_version, domain_group, recommender, small_rows
 from .test_batch_inference import create_job, put_lines
@@ -119,7 +119,7 @@ def cells(page: Page, section: str, column: int) -> list[str]:
     return page.locator(f"#{section} tbody tr").evaluate_all(f"rows => rows.map(r => r.cells[{column}].innerText.trim())")
 
 
-def row_of(page: Page, section: str, text: str) -> Any:
+def row_of(page: Page, section: str, text: str) -> Locator:
     return page.locator(f"#{section} tbody tr", has_text=text)
 
 
