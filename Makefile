@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 4567
 
-.PHONY: install test run bench clean
+.PHONY: install install-browser test run bench clean
 
 install: $(STAMP)
 
@@ -16,7 +16,11 @@ $(STAMP): setup.cfg setup.py
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: install
+# The console's tests drive Debian's Chromium headless (never a browser Playwright downloads).
+install-browser:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+test: install install-browser
 	$(BIN)/python -m pytest -q
 
 run: install

@@ -5,7 +5,7 @@ import argparse
 import logging
 import sys
 
-from .server import DEFAULT_HOST, DEFAULT_PORT, serve
+from .server import DEFAULT_HOST, DEFAULT_PORT, console_url, serve
 
 # Hosts that only this machine reaches; any other exposes an unauthenticated emulator to the network.
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -37,7 +37,12 @@ def main(argv: list[str] | None = None) -> None:
                 file=sys.stderr,
                 flush=True,
             )
-        serve(args.host, args.port, ready=lambda port: print(f"personalize-local serving on http://{args.host}:{port}", flush=True))
+
+        def ready(port: int) -> None:
+            print(f"personalize-local serving on http://{args.host}:{port}", flush=True)
+            print(f"console: {console_url(args.host, port)}", flush=True)
+
+        serve(args.host, args.port, ready=ready)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 moto's dispatcher routes by the service in the SigV4 credential scope; the three
 Personalize services all sign as ``personalize``, so this app takes their requests
-first and tells them apart by target header and path.
+first and tells them apart by target header and path. The console's pages are served
+under ``/_console/``, a path no AWS API uses.
 """
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from typing import Any, Callable, Iterable
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from .backend.auto_training import make_auto_training_due
+from .console import CONSOLE_PATH, serve_console
 from .wire.dispatch import dispatch, find_route, signed_service
 
 DEFAULT_HOST = "127.0.0.1"
@@ -90,6 +93,10 @@ class PersonalizeServer:
             return self._make_auto_training_due(request)(environ, start_response)
         if request.method == "GET" and request.path == HEALTH:
             return self._health()(environ, start_response)
+        if request.path.startswith(CONSOLE_PATH):
+            return serve_console(request)(environ, start_response)
+        if request.path == CONSOLE_PATH.rstrip("/"):
+            return redirect(CONSOLE_PATH)(environ, start_response)
         if found is None:
             return self.moto_app(environ, start_response)
         status, headers, body = dispatch(found, request.headers, request.get_data(), request.host)
@@ -105,6 +112,10 @@ class PersonalizeServer:
         body = request.get_json(force=True, silent=True) or {}
         started = make_auto_training_due(body.get("solutionArn"))
         return Response(json.dumps({"solutionVersionArns": started}), status=200, mimetype="application/json")
+
+
+def console_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}{CONSOLE_PATH}"
 
 
 class _QuietHandler(WSGIRequestHandler):
