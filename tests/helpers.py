@@ -105,13 +105,18 @@ def use_case(name: str) -> str:
 
 
 def domain_group(
-    c: Clients, domain: str, rows: list[dict[str, object]], items: list[dict[str, object]] | None = None, name: str | None = None
+    c: Clients,
+    domain: str,
+    rows: list[dict[str, object]],
+    items: list[dict[str, object]] | None = None,
+    name: str | None = None,
+    interactions_schema: str = INTERACTIONS_SCHEMA,
 ) -> str:
     """A ``domain`` dataset group whose Interactions dataset holds ``rows`` and, given ``items``, whose Items dataset holds them."""
     p = c.personalize
     name = name or domain.lower().replace("_", "-")
     group_arn = new_group(c, name, domain=domain)
-    datasets = [("Interactions", INTERACTIONS_SCHEMA, rows)] + ([("Items", VOD_ITEMS, items)] if items else [])
+    datasets = [("Interactions", interactions_schema, rows)] + ([("Items", VOD_ITEMS, items)] if items else [])
     for dataset_type, schema, records in datasets:
         schema_arn = p.create_schema(name=f"{name}-{dataset_type}", schema=schema, domain=domain)["schemaArn"]
         dataset_arn = p.create_dataset(

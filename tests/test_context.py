@@ -8,7 +8,7 @@ import pytest
 
 from .conftest import INTERACTIONS_FIELDS, Clients, avro
 from .datagen import START, to_csv
-from .helpers import active_version
+from .helpers import active_version, domain_group, recommender
 from .workflow import PERSONALIZED_RANKING_V2, USER_PERSONALIZATION, USER_PERSONALIZATION_V2, create_group, deploy, import_csv
 
 DEVICE_SCHEMA = avro("Interactions", [*INTERACTIONS_FIELDS, {"name": "DEVICE", "type": "string", "categorical": True}])
@@ -69,3 +69,18 @@ def test_personalized_ranking_reads_the_context(aws: Clients, devices: str) -> N
         for device, wanted in (("tv", SERIES), ("mobile", CLIPS)):
             ranking = aws.runtime.get_personalized_ranking(campaignArn=campaign, userId=user, inputList=candidates, context={"DEVICE": device})
             assert all(entry["itemId"] in wanted for entry in ranking["personalizedRanking"][:5]), (device, ranking["personalizedRanking"])
+
+
+def test_a_recommender_reads_the_context_too(aws: Clients) -> None:
+    """Recommended for you learns the DEVICE column of a domain group's Interactions and follows the request's context."""
+    rows = [{**row, "EVENT_TYPE": "View"} for row in device_rows()]
+    shop = domain_group(aws, "ECOMMERCE", rows, interactions_schema=DEVICE_SCHEMA)
+    config = {"itemExplorationConfig": {"explorationWeight": "0"}}
+    arn = recommender(aws, shop, "aws-ecomm-recommended-for-you", recommenderConfig=config)["recommenderArn"]
+    for user in ("user-7", "someone-new"):
+        answers = {
+            device: [i["itemId"] for i in aws.runtime.get_recommendations(recommenderArn=arn, userId=user, numResults=5, context={"DEVICE": device})["itemList"]]
+            for device in ("tv", "mobile")
+        }
+        assert all(item in SERIES for item in answers["tv"]), answers
+        assert all(item in CLIPS for item in answers["mobile"]), answers

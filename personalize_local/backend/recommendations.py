@@ -119,7 +119,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
         _check_num_results(num_results, MAX_NUM_RESULTS)
         wanted = num_results if num_results is not None else DEFAULT_NUM_RESULTS
         if recommender_arn:
-            recommender, rank, shown = self.recommender_ranker(recommender_arn, user_id, item_id, bool(promotions))
+            recommender, rank, shown = self.recommender_ranker(recommender_arn, user_id, item_id, bool(promotions), context)
             listed = promoted_answer(rank, wanted, filter_arn, filter_values, promotions, shown, f"{recommender_arn}|{user_id}|{item_id}")
             enabled = recommender.serving.members()["enableMetadataWithRecommendations"]
             return self._answer(listed, recommender.dataset_group_arn, recommender_arn, metadata_columns, enabled)

@@ -9,15 +9,15 @@ user's events recorded since training and the use case's automatic exclusions.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
 from ..data.schemas import dataset_label
 from ..eval.use_cases import evaluate_use_case
 from ..filters import Request
-from ..recipes.base import TrainingError
+from ..recipes.base import Signals, TrainingError
 from ..recipes.catalog import get_recipe
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
 from ..wire.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
@@ -117,13 +117,16 @@ class Ask:
     excluded: set[str]
     num_results: int
     exploration: tuple[float, float]
+    # The request's contextual metadata, for models that read it (contextual-metadata.md).
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 def _for_user(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
     weight, cutoff = ask.exploration
+    options = {"signals": Signals(ask.context)} if getattr(model, "reads_signals", False) else {}
     return model.recommend(
         ask.user_id or "", ask.history, ask.num_results, ask.excluded,
-        exploration_weight=weight, exploration_item_age_cutoff_days=cutoff,
+        exploration_weight=weight, exploration_item_age_cutoff_days=cutoff, **options,
     )
 
 
@@ -272,7 +275,12 @@ class RecommendersMixin(BackendCore):
 
     # personalize-runtime -----------------------------------------------------
     def recommender_ranker(
-        self, recommender_arn: str, user_id: str | None, item_id: str | None, promoting: bool = False
+        self,
+        recommender_arn: str,
+        user_id: str | None,
+        item_id: str | None,
+        promoting: bool = False,
+        context: Mapping[str, str] | None = None,
     ) -> tuple[Recommender, Rank, bool]:
         """GetRecommendations with a recommenderArn: the recommender, how it ranks for this user and item,
         and whether its answers show scores.
@@ -301,6 +309,6 @@ class RecommendersMixin(BackendCore):
 
         def rank(n: int, filter_arn: str | None, filter_values: dict[str, str] | None, keep_out: set[str]) -> list[tuple[str, float]]:
             refused = self.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
-            return ANSWERS[category](model, Ask(user_id, item_id, history, excluded | refused | keep_out, n, exploration))
+            return ANSWERS[category](model, Ask(user_id, item_id, history, excluded | refused | keep_out, n, exploration, context or {}))
 
         return recommender, rank, model.reports_scores
