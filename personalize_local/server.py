@@ -13,13 +13,19 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
+from . import snapshot
 from .backend.auto_training import make_auto_training_due
+from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4567
 # The emulator's own controls for tests, beside moto's /moto-api/: paths no AWS API uses.
 MAKE_AUTO_TRAINING_DUE = "/personalize-local/auto-training/make-due"
+# A snapshot of the whole state (the file's bytes out), and a snapshot loaded (the file's bytes in).
+SNAPSHOT = "/personalize-local/snapshot"
+RESTORE = "/personalize-local/restore"
+SNAPSHOT_TYPE = "application/vnd.sqlite3"
 
 
 class PersonalizeServer:
@@ -30,8 +36,9 @@ class PersonalizeServer:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
-        if request.method == "POST" and request.path == MAKE_AUTO_TRAINING_DUE:
-            return self._make_auto_training_due(request)(environ, start_response)
+        control = CONTROLS.get(request.path) if request.method == "POST" else None
+        if control is not None:
+            return control(request)(environ, start_response)
         found = None
         if signed_service(request.headers) in (None, "personalize"):
             found = find_route(request.method, request.path, request.headers)
@@ -40,12 +47,38 @@ class PersonalizeServer:
         status, headers, body = dispatch(found, request.headers, request.get_data(), request.host)
         return Response(body, status=status, headers=headers)(environ, start_response)
 
-    @staticmethod
-    def _make_auto_training_due(request: Request) -> Response:
-        """``{"solutionArn": ...}`` (optional) in; the automatic versions started out."""
-        body = request.get_json(force=True, silent=True) or {}
-        started = make_auto_training_due(body.get("solutionArn"))
-        return Response(json.dumps({"solutionVersionArns": started}), status=200, mimetype="application/json")
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _make_auto_training_due(request: Request) -> Response:
+    """``{"solutionArn": ...}`` (optional) in; the automatic versions started out."""
+    body = request.get_json(force=True, silent=True) or {}
+    return _json({"solutionVersionArns": make_auto_training_due(body.get("solutionArn"))})
+
+
+def _snapshot(request: Request) -> Response:
+    """The whole state as a snapshot file."""
+    try:
+        return Response(snapshot.dumps(), status=200, mimetype=SNAPSHOT_TYPE)
+    except StateError as error:
+        return _json({"message": str(error)}, status=500)
+
+
+def _restore(request: Request) -> Response:
+    """A snapshot file in; what it held out. One that can't be read changes nothing and says why."""
+    try:
+        return _json({"restored": snapshot.loads(request.get_data())})
+    except StateError as error:
+        return _json({"message": str(error)}, status=400)
+
+
+CONTROLS: dict[str, Callable[[Request], Response]] = {
+    MAKE_AUTO_TRAINING_DUE: _make_auto_training_due,
+    SNAPSHOT: _snapshot,
+    RESTORE: _restore,
+}
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:

@@ -51,9 +51,10 @@ def save(path: str | os.PathLike[str]) -> dict[str, int]:
     return counts(saved)
 
 
-def load(path: str | os.PathLike[str]) -> dict[str, int]:
-    """Replace the emulator's state with the snapshot at ``path``; StateError (nothing changed) if it can't be read."""
-    saved = read(path)
+def load(path: str | os.PathLike[str], label: str | None = None) -> dict[str, int]:
+    """Replace the emulator's state with the snapshot at ``path`` (named ``label`` in messages);
+    StateError, and nothing changed, if it can't be read."""
+    saved = read(path, label)
     # Everything is decoded into fresh backends first: a snapshot refused half-way changes nothing.
     fresh = []
     for saved_backend in saved.backends:
@@ -87,4 +88,4 @@ def loads(data: bytes) -> dict[str, int]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "snapshot.db"
         path.write_bytes(data)
-        return load(path)
+        return load(path, label="The file given")

@@ -94,13 +94,17 @@ def write(path: str | Path, saved: Saved) -> None:
     partial.replace(target)
 
 
-def read(path: str | Path) -> Saved:
-    """What the snapshot at ``path`` holds; StateError if it is none, or of a format this version can't read."""
+def read(path: str | Path, label: str | None = None) -> Saved:
+    """What the snapshot at ``path`` holds; StateError if it is none, or of a format this version can't read.
+
+    Messages name the file as ``label`` (its path by default).
+    """
+    label = label or str(path)
     if not Path(path).is_file():
-        raise StateError(f"There is no snapshot file at {path}.")
+        raise StateError(f"There is no snapshot file at {label}.")
     connection = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
     try:
-        check_format(path, connection)
+        check_format(label, connection)
         saved = Saved()
         for account_id, region, state in connection.execute("SELECT account_id, region, state FROM backends ORDER BY rowid"):
             rows = connection.execute(
@@ -115,20 +119,20 @@ def read(path: str | Path) -> Saved:
         saved.buckets = list(buckets.values())
         return saved
     except sqlite3.DatabaseError as error:
-        raise StateError(f"{path} is not a personalize-local snapshot ({error}).") from None
+        raise StateError(f"{label} is not a personalize-local snapshot ({error}).") from None
     finally:
         connection.close()
 
 
-def check_format(path: str | Path, connection: sqlite3.Connection) -> None:
+def check_format(label: str, connection: sqlite3.Connection) -> None:
     try:
         meta = dict(connection.execute("SELECT key, value FROM meta"))
-    except sqlite3.DatabaseError:
-        raise StateError(f"{path} is not a personalize-local snapshot: it has no meta table.") from None
+    except sqlite3.DatabaseError as error:
+        raise StateError(f"{label} is not a personalize-local snapshot ({error}).") from None
     found, writer = meta.get("format_version"), meta.get("package_version", "an unknown version")
     if found is None or not found.isdigit() or int(found) not in READABLE_FORMATS:
         raise StateError(
-            f"{path} is a snapshot of format {found} (written by personalize-local {writer}); this is "
+            f"{label} is a snapshot of format {found} (written by personalize-local {writer}); this is "
             f"personalize-local {_package_version()}, which reads format {', '.join(map(str, sorted(READABLE_FORMATS)))}. "
             "Load it with the version that wrote it, or build the state again."
         )
