@@ -14,9 +14,11 @@ from personalize_local.backend import backend_for
 from personalize_local.state import StateError
 
 from .conftest import Clients, make_clients, moto_api, transitions
-from .datagen import START, video_events, video_items
+from .datagen import START, to_csv, video_events, video_items
 from .helpers import ACCOUNT, REGION, active_version, domain_group, loaded_group, popularity_campaign, recommended, recommender
-from .workflow import USER_PERSONALIZATION, deploy, wait
+from .test_actions import action_campaign, action_group, create_dataset
+from .test_related_recipes import ITEM_COLUMNS, ITEMS_WITH_TEXT, co_watched_rows, group_items, item_rows
+from .workflow import USER_PERSONALIZATION, deploy, import_csv, wait
 
 WATCHED = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")'
 USERS = [f"user-{u}" for u in range(6)]
@@ -267,3 +269,46 @@ def test_each_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[st
     assert exited.value.code == 0
     out = capsys.readouterr().out
     assert f"personalize-local {command}" in out and "--endpoint" in out
+
+
+# Every recipe's model ---------------------------------------------------------------------------------
+RANKED = {"aws-user-personalization", "aws-user-personalization-v2", "aws-popularity-count"}
+RANKING = {"aws-personalized-ranking", "aws-personalized-ranking-v2"}
+RELATED = {"aws-sims", "aws-similar-items", "aws-trending-now"}
+SEGMENTS = {"aws-item-affinity", "aws-item-attribute-affinity"}
+
+
+def answers(c: Clients, campaigns: dict[str, str], nba: str) -> dict[str, Any]:
+    """What each recipe's campaign answers (segmentation versions serve no campaign: their metrics)."""
+    runtime, seen = c.runtime, {}
+    for recipe, arn in campaigns.items():
+        if recipe in RANKED:
+            seen[recipe] = runtime.get_recommendations(campaignArn=arn, userId="user-1-2", numResults=10)["itemList"]
+        elif recipe in RANKING:
+            seen[recipe] = runtime.get_personalized_ranking(campaignArn=arn, userId="user-1-2", inputList=sorted(group_items(1)))["personalizedRanking"]
+        elif recipe in RELATED:
+            seen[recipe] = runtime.get_recommendations(campaignArn=arn, itemId="g1-2", numResults=10)["itemList"]
+        else:
+            seen[recipe] = c.personalize.get_solution_metrics(solutionVersionArn=arn)["metrics"]
+    seen["aws-next-best-action"] = runtime.get_action_recommendations(campaignArn=nba, userId="user-1", numResults=5)["actionList"]
+    return seen
+
+
+def test_every_recipes_model_answers_after_a_load_as_before(aws: Clients, tmp_path: Path) -> None:
+    campaigns = {}
+    # Two groups: a group serves five campaigns at most.
+    for name, recipes in (("ranked", RANKED | RANKING), ("related", RELATED | SEGMENTS)):
+        group_arn = loaded_group(aws, name, rows=co_watched_rows()).dataset_group_arn
+        items_arn = create_dataset(aws, group_arn, f"{name}-items", ITEMS_WITH_TEXT, "Items")
+        assert import_csv(aws, items_arn, to_csv(item_rows(), ITEM_COLUMNS), key=f"{name}-items.csv", job=f"{name}-items")["status"] == "ACTIVE"
+        for recipe in sorted(recipes):
+            version = active_version(aws, group_arn, name=recipe, recipe=f"arn:aws:personalize:::recipe/{recipe}")
+            campaigns[recipe] = version if recipe in SEGMENTS else deploy(aws, version, name=recipe)
+    nba = action_campaign(aws, action_group(aws))
+    before = answers(aws, campaigns, nba)
+    assert all(before.values()), [recipe for recipe, answer in before.items() if not answer]
+    snapshot.save(tmp_path / "recipes.db")
+    with mock_personalize():
+        c = make_clients()
+        snapshot.load(tmp_path / "recipes.db")
+        assert answers(c, campaigns, nba) == before
