@@ -13,9 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pandas.api.types import infer_dtype
 
-from .codec import Decoder, Encoder, Extension, StateError
+from .codec import Decoder, Encoder, Extension, StateError, plain
 
 # defaultdict factories a state may use: the builtin container types, by name.
 FACTORIES = {factory.__name__: factory for factory in (list, set, dict, int, float, str, tuple)}
@@ -32,35 +31,52 @@ def load_array(data: bytes) -> np.ndarray:
 
 
 # Columns: a frame's, an index's, an array of objects'. --------------------------------------------
+# pandas' nullable arrays (Int64, Float64, boolean): their values and their mask, both NumPy arrays.
+MASKED = {cls.__name__: cls for cls in (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)}
+
+
 def encode_values(values: Any, encoder: Encoder) -> list[Any]:
     """A one-dimensional array (NumPy or pandas) by its dtype."""
+    if isinstance(values, pd.arrays.NumpyExtensionArray):
+        values = values.to_numpy()
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return ["cat", encoder.blob(save_array(np.asarray(values.codes))), encode_values(np.asarray(dtype.categories), encoder), dtype.ordered]
-    if isinstance(dtype, np.dtype) and dtype.kind != "O":
+    if isinstance(values, np.ndarray) and dtype.kind != "O":
         return ["nd", encoder.blob(save_array(np.ascontiguousarray(values)))]
-    objects = np.asarray(values, dtype=object)
-    if isinstance(dtype, np.dtype):
-        if infer_dtype(objects, skipna=False) == "string":  # all text: JSON reads it back at C speed
-            return ["str", objects.tolist()]
-        return ["obj", [encoder.encode(v) for v in objects.tolist()]]
-    return ["ext", str(dtype), [encoder.encode(v) for v in objects.tolist()]]
+    if MASKED.get(type(values).__name__) is type(values):
+        data = values.to_numpy(dtype=dtype.numpy_dtype, na_value=dtype.numpy_dtype.type(0))
+        return ["masked", type(values).__name__, encoder.blob(save_array(data)), encoder.blob(save_array(np.asarray(values.isna())))]
+    objects = np.asarray(values, dtype=object).tolist()
+    # Text, numbers and None are JSON as they are, read back at C speed; anything else value by value.
+    readable = objects if plain(objects) else [encoder.encode(v) for v in objects]
+    if isinstance(values, np.ndarray):
+        return ["plain" if readable is objects else "obj", readable]
+    return ["ext", str(dtype), readable, readable is objects]
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    found = np.empty(len(values), dtype=object)
+    found[:] = values
+    return found
 
 
 def decode_values(payload: list[Any], decoder: Decoder) -> Any:
     kind = payload[0]
     if kind == "nd":
         return load_array(decoder.blob(payload[1]))
-    if kind == "str":
-        found = np.empty(len(payload[1]), dtype=object)
-        found[:] = payload[1]
-        return found
+    if kind == "plain":
+        return _objects(payload[1])
     if kind == "obj":
-        found = np.empty(len(payload[1]), dtype=object)
-        found[:] = [decoder.decode(v) for v in payload[1]]
-        return found
+        return _objects([decoder.decode(v) for v in payload[1]])
+    if kind == "masked":
+        cls = MASKED.get(payload[1])
+        if cls is None:
+            raise StateError(f"The state holds a pandas {payload[1]}, which this version does not read.")
+        return cls(load_array(decoder.blob(payload[2])), load_array(decoder.blob(payload[3])))
     if kind == "ext":
-        return pd.array([decoder.decode(v) for v in payload[2]], dtype=payload[1])
+        _, dtype, values, is_plain = payload
+        return pd.array(values if is_plain else [decoder.decode(v) for v in values], dtype=dtype)
     if kind == "cat":
         categories = decode_values(payload[2], decoder)
         return pd.Categorical.from_codes(load_array(decoder.blob(payload[1])), categories=categories, ordered=payload[3])

@@ -28,6 +28,13 @@ PACKAGE = "personalize_local"
 EXTRA_CLASSES: Mapping[str, frozenset[str]] = {"lightfm.lightfm": frozenset({"LightFM"})}
 PRIMITIVES = (str, int, float, bool, type(None))
 FUNCTIONS = (FunctionType, MethodType, BuiltinFunctionType, partial)
+# Types JSON reads back exactly as they were written (NaN and infinities included): no node needed.
+PLAIN = frozenset(PRIMITIVES)
+
+
+def plain(values: Iterable[Any]) -> bool:
+    """Whether every value is of a :data:`PLAIN` type, so a container of them is JSON as it is."""
+    return set(map(type, values)) <= PLAIN
 
 
 class StateError(ValueError):
@@ -171,9 +178,13 @@ class Encoder:
         kind = type(value)
         if kind is list:
             node = self._new_id(value)
+            if plain(value):
+                return ["lp", node, value]
             return ["l", node, [self.encode(v, f"[{i}]") for i, v in enumerate(value)]]
         if kind is dict:
             node = self._new_id(value)
+            if set(map(type, value)) == {str} and plain(value.values()):
+                return ["dp", node, value]
             if all(type(k) is str for k in value):
                 return ["d", node, {k: self.encode(v, f"[{k!r}]") for k, v in value.items()}]
             return ["m", node, [[self.encode(k), self.encode(v, f"[{k!r}]")] for k, v in value.items()]]
@@ -242,7 +253,9 @@ class Decoder:
             "r": self._reference,
             "c": lambda n: constant(n[1]),
             "l": self._list,
+            "lp": lambda n: self.register(n[1], n[2]),
             "d": self._dict,
+            "dp": lambda n: self.register(n[1], n[2]),
             "m": self._mapping,
             "t": lambda n: tuple(self.decode(v) for v in n[1]),
             "s": self._set,
