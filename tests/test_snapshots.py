@@ -13,7 +13,7 @@ from personalize_local import cli, mock_personalize, snapshot
 from personalize_local.backend import backend_for
 from personalize_local.state import StateError
 
-from .conftest import Clients, make_clients, moto_api, transitions
+from .conftest import ROLE_ARN, Clients, make_clients, moto_api, transitions
 from .datagen import START, to_csv, video_events, video_items
 from .helpers import ACCOUNT, REGION, active_version, domain_group, loaded_group, popularity_campaign, recommended, recommender
 from .test_actions import action_campaign, action_group, create_dataset
@@ -34,6 +34,9 @@ LISTS: dict[str, tuple[str, str, str, str]] = {
     "list_filters": ("Filters", "describe_filter", "filterArn", "filter"),
     "list_event_trackers": ("eventTrackers", "describe_event_tracker", "eventTrackerArn", "eventTracker"),
     "list_recommenders": ("recommenders", "describe_recommender", "recommenderArn", "recommender"),
+    "list_metric_attributions": ("metricAttributions", "describe_metric_attribution", "metricAttributionArn", "metricAttribution"),
+    "list_dataset_export_jobs": ("datasetExportJobs", "describe_dataset_export_job", "datasetExportJobArn", "datasetExportJob"),
+    "list_batch_inference_jobs": ("batchInferenceJobs", "describe_batch_inference_job", "batchInferenceJobArn", "batchInferenceJob"),
 }
 
 
@@ -55,11 +58,33 @@ def build(c: Clients) -> tuple[World, list[str]]:
     group = loaded_group(c)
     version = active_version(c, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
     campaign = deploy(c, version, name="personal", tags=[{"tagKey": "team", "tagValue": "search"}])
-    popular = popularity_campaign(c, group.dataset_group_arn)
-    filter_arn = p.create_filter(name="unwatched", datasetGroupArn=group.dataset_group_arn, filterExpression=WATCHED)["filterArn"]
-    wait(lambda: p.describe_filter(filterArn=filter_arn)["filter"])
     tracker = p.create_event_tracker(name="tracker", datasetGroupArn=group.dataset_group_arn)
     wait(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"])
+    c.events.put_events(  # recorded events are data too: user-5 (a horror fan) now watches comedies
+        trackingId=tracker["trackingId"], userId="user-5", sessionId="s",
+        eventList=[{"eventId": f"e{k}", "eventType": "watch", "itemId": f"comedy-{k}", "sentAt": START + 10_000_000 + k} for k in range(8)],
+    )
+    popular = popularity_campaign(c, group.dataset_group_arn)  # trained on the imported and the recorded
+    filter_arn = p.create_filter(name="unwatched", datasetGroupArn=group.dataset_group_arn, filterExpression=WATCHED)["filterArn"]
+    wait(lambda: p.describe_filter(filterArn=filter_arn)["filter"])
+    p.update_campaign(campaignArn=campaign, minProvisionedTPS=2)
+    attribution = p.create_metric_attribution(
+        name="watches", datasetGroupArn=group.dataset_group_arn, metricsOutputConfig={"roleArn": ROLE_ARN},
+        metrics=[{"eventType": "watch", "metricName": "WATCHES", "expression": "SAMPLECOUNT()"}],
+    )["metricAttributionArn"]
+    wait(lambda: p.describe_metric_attribution(metricAttributionArn=attribution)["metricAttribution"])
+    export = p.create_dataset_export_job(
+        jobName="export", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, ingestionMode="BULK",
+        jobOutput={"s3DataDestination": {"path": "s3://personalize-data/exports/"}},
+    )["datasetExportJobArn"]
+    wait(lambda: p.describe_dataset_export_job(datasetExportJobArn=export)["datasetExportJob"])
+    c.s3.put_object(Bucket="personalize-data", Key="batch/users.json", Body=b'{"userId": "user-1"}\n{"userId": "user-2"}\n')
+    batch = p.create_batch_inference_job(
+        jobName="batch", solutionVersionArn=version, roleArn=ROLE_ARN,
+        jobInput={"s3DataSource": {"path": "s3://personalize-data/batch/users.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://personalize-data/batch/out/"}},
+    )["batchInferenceJobArn"]
+    wait(lambda: p.describe_batch_inference_job(batchInferenceJobArn=batch)["batchInferenceJob"])
     video = domain_group(c, "VIDEO_ON_DEMAND", video_events(), video_items())
     top_picks = recommender(c, video, "aws-vod-top-picks")["recommenderArn"]
     picked = top_picks_for(c, top_picks)
@@ -131,7 +156,9 @@ def test_a_loaded_world_lists_describes_and_answers_as_the_saved_one(saved: Save
     # The observations are not empty: every family was there to compare.
     assert all(saved.seen[operation] for operation in LISTS), {op: len(saved.seen[op]) for op in LISTS}
     assert saved.seen["filtered"] != saved.seen["personal"]
-    # The S3 object the data came from is back too.
+    # The S3 objects are back too: the data, and what the jobs wrote.
+    keys = {o["Key"] for o in restored.s3.list_objects_v2(Bucket="personalize-data")["Contents"]}
+    assert {"demo.csv", "batch/users.json", "batch/out/users.json.out"} <= keys and any(k.startswith("exports/export/") for k in keys), keys
     assert restored.s3.get_object(Bucket="personalize-data", Key="demo.csv")["Body"].read().startswith(b"USER_ID,ITEM_ID")
 
 
