@@ -218,6 +218,19 @@ def test_work_running_when_saved_comes_back_failed_with_a_reason(aws: Clients, t
         assert wait(lambda: c.personalize.describe_solution_version(solutionVersionArn=again)["solutionVersion"])["status"] == "ACTIVE"
 
 
+def test_work_saved_before_anyone_looked_lands_first(aws: Clients, tmp_path: Path) -> None:
+    p = aws.personalize
+    group = loaded_group(aws)
+    solution_arn = p.create_solution(name="s", datasetGroupArn=group.dataset_group_arn, recipeArn=USER_PERSONALIZATION)["solutionArn"]
+    version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+    snapshot.save(tmp_path / "fresh.db")  # no describe since the create: the training lands as a describe would land it
+    with mock_personalize():
+        c = make_clients()
+        snapshot.load(tmp_path / "fresh.db")
+        assert c.personalize.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]["status"] == "ACTIVE"
+        assert c.personalize.get_solution_metrics(solutionVersionArn=version_arn)["metrics"]
+
+
 def _edit(source: Path, target: Path, sql: str, *args: Any) -> Path:
     target.write_bytes(source.read_bytes())
     with sqlite3.connect(target) as connection:
@@ -256,6 +269,18 @@ def test_a_snapshot_naming_a_class_outside_the_allowlist_is_refused(saved: Saved
     assert named in str(refused.value) and "refused" in str(refused.value)
     assert "snapshot_payload" not in sys.modules
     assert aws.personalize.list_campaigns()["campaigns"] == []
+
+
+def test_fields_added_since_a_snapshot_take_their_defaults_and_one_without_a_default_is_refused(saved: Saved, aws: Clients, tmp_path: Path) -> None:
+    # As a snapshot written before Campaign had latest_update (a field with a default) would hold it.
+    older = _edit(saved.path, tmp_path / "older.db", "UPDATE backends SET state = replace(state, ?, ?)", '"latest_update":', '"retired_member":')
+    snapshot.load(older)
+    assert recommended(aws, saved.world.campaign_arn, "user-0") == saved.seen["personal"]["user-0"]
+    assert aws.personalize.describe_campaign(campaignArn=saved.world.campaign_arn)["campaign"].get("latestCampaignUpdate") is None
+    # Without campaign_config, which has no default, a deployment can't be made: refused, naming it.
+    lacking = _edit(saved.path, tmp_path / "lacking.db", "UPDATE backends SET state = replace(state, ?, ?)", '"campaign_config":', '"retired_member":')
+    with pytest.raises(StateError, match="Deployment lacks the field campaign_config"):
+        snapshot.load(lacking)
 
 
 def test_state_that_is_not_data_is_not_saved(aws: Clients, tmp_path: Path) -> None:

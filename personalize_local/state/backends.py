@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from ..backend.core import BackendCore
+from ..backend.core import BackendCore, Resource
 from .arrays import EXTENSIONS
 from .codec import Decoder, Encoder, StateError
 from .lifecycles import Lifecycles
@@ -17,10 +17,22 @@ RUNTIME = frozenset({"region_name", "account_id", "partition", "lock", "conditio
 def encode_backend(backend: BackendCore) -> tuple[str, list[bytes]]:
     """The backend's state as JSON and the blobs it refers to by position."""
     with backend.lock:
+        land_finished_work(backend)
         backend._send_outbox()  # writes to S3 a finished job still owes land before S3 is saved
         encoder = Encoder(EXTENSIONS + (Lifecycles(),))
         tree = {name: encoder.encode(value, name) for name, value in vars(backend).items() if name not in RUNTIME}
         return json.dumps(tree, separators=(",", ":")), encoder.blobs
+
+
+def land_finished_work(backend: BackendCore) -> None:
+    """Read every status, as describes would: work that is done (or done within a call's wait, under moto's
+    default progression) lands with its status, rather than being saved as interrupted."""
+    for table in list(backend.resources.values()):
+        for resource in list(table.values()):
+            pending = [resource] + [member for member in vars(resource).values() if isinstance(member, Resource)]
+            for member in pending:  # the resource, and its pending updates (latestCampaignUpdate ...)
+                if member.lifecycle is not None:
+                    member.lifecycle.touch()
 
 
 def restore_backend(backend: BackendCore, state: str, blob: Callable[[int], bytes]) -> None:
