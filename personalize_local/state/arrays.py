@@ -150,9 +150,7 @@ class SparseMatrices(Extension):
             raise StateError(f"The state holds a sparse matrix of class scipy.sparse.{name}, which this version does not read.")
         arrays = {p: load_array(decoder.blob(blob)) for p, blob in parts.items()}
         if form in self.OWN:
-            matrix = cls((arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(shape))
-            matrix.has_sorted_indices  # noqa: B018 (computed once, as it was)
-            return matrix
+            return cls((arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(shape))
         coo = sp.coo_matrix((arrays["data"], (arrays["row"], arrays["col"])), shape=tuple(shape))
         return cls(coo.asformat(form))
 

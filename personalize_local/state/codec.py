@@ -150,7 +150,7 @@ class Encoder:
         return len(self.blobs) - 1
 
     def encode(self, value: Any, step: str | None = None) -> Any:
-        if isinstance(value, PRIMITIVES) and type(value) in PRIMITIVES:
+        if type(value) in PLAIN:
             return value
         if step is not None:
             self._path.append(step)
