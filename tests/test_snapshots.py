@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import boto3
 import pytest
 
 from personalize_local import cli, mock_personalize, snapshot
@@ -229,6 +230,21 @@ def test_work_saved_before_anyone_looked_lands_first(aws: Clients, tmp_path: Pat
         snapshot.load(tmp_path / "fresh.db")
         assert c.personalize.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]["status"] == "ACTIVE"
         assert c.personalize.get_solution_metrics(solutionVersionArn=version_arn)["metrics"]
+
+
+def test_every_region_comes_back(tmp_path: Path) -> None:
+    regions = ("us-east-1", "eu-west-1", "ap-southeast-2")
+    with mock_personalize():
+        for region in regions:
+            boto3.client("personalize", region_name=region).create_dataset_group(name=f"group-{region}")
+        snapshot.save(tmp_path / "regions.db")
+    with mock_personalize():
+        for region in regions:
+            assert boto3.client("personalize", region_name=region).list_dataset_groups()["datasetGroups"] == []
+        snapshot.load(tmp_path / "regions.db")
+        for region in regions:
+            groups = boto3.client("personalize", region_name=region).list_dataset_groups()["datasetGroups"]
+            assert [(g["name"], g["datasetGroupArn"].split(":")[3]) for g in groups] == [(f"group-{region}", region)]
 
 
 def _edit(source: Path, target: Path, sql: str, *args: Any) -> Path:
