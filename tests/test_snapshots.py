@@ -219,6 +219,22 @@ def test_work_running_when_saved_comes_back_failed_with_a_reason(aws: Clients, t
         assert wait(lambda: c.personalize.describe_solution_version(solutionVersionArn=again)["solutionVersion"])["status"] == "ACTIVE"
 
 
+def test_a_start_under_way_ends_started_and_a_delete_under_way_is_undone(saved: Saved, restored: Clients, tmp_path: Path) -> None:
+    p, world = restored.personalize, saved.world
+    with transitions({"progression": "manual", "times": 1000}, "personalize::recommender", "personalize::filter"):
+        p.start_recommender(recommenderArn=world.recommender_arn)
+        p.delete_filter(filterArn=world.filter_arn)
+        assert p.describe_recommender(recommenderArn=world.recommender_arn)["recommender"]["status"] == "START PENDING"
+        assert p.describe_filter(filterArn=world.filter_arn)["filter"]["status"] == "DELETE PENDING"
+        snapshot.save(tmp_path / "moving.db")
+    snapshot.load(tmp_path / "moving.db")
+    assert p.describe_recommender(recommenderArn=world.recommender_arn)["recommender"]["status"] == "ACTIVE"
+    assert top_picks_for(restored, world.recommender_arn) == saved.picked
+    assert p.describe_filter(filterArn=world.filter_arn)["filter"]["status"] == "ACTIVE"
+    p.delete_filter(filterArn=world.filter_arn)  # and it can be deleted again
+    assert p.list_filters()["Filters"] == []
+
+
 def test_work_saved_before_anyone_looked_lands_first(aws: Clients, tmp_path: Path) -> None:
     p = aws.personalize
     group = loaded_group(aws)
