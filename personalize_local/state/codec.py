@@ -96,17 +96,27 @@ class Extension:
 
 
 # Constants ------------------------------------------------------------------------------------
+def _is_constant(module: str, name: str, value: Any) -> bool:
+    """UPPER_CASE names (constants by convention, never caches), and the module's own functions and classes."""
+    if name.startswith("__") or isinstance(value, PRIMITIVES) or type(value).__name__ == "module":
+        return False
+    if isinstance(value, (type, FunctionType)):
+        return value.__module__ == module
+    bare = name.lstrip("_")
+    return bare.upper() == bare and any(c.isalpha() for c in bare)
+
+
 def constants() -> dict[int, tuple[Any, list[Any]]]:
     """Objects that are module-level constants of the package: id -> (object, [module, name] or [module, name, key]).
 
-    Top-level names, and the values of top-level dicts, lists and tuples (a catalog of use cases).
+    Constants and the values of constant dicts, lists and tuples (a catalog of use cases, a table of functions).
     """
     found: dict[int, tuple[Any, list[Any]]] = {}
     for module_name, module in list(sys.modules.items()):
         if module is None or not _own_module(module_name):
             continue
         for name, value in list(vars(module).items()):
-            if isinstance(value, PRIMITIVES) or type(value).__name__ == "module" or name.startswith("__"):
+            if not _is_constant(module_name, name, value):
                 continue
             found.setdefault(id(value), (value, [module_name, name]))
             members: Iterable[tuple[Any, Any]] = ()
