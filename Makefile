@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/bench_recommenders.py
 	$(BIN)/python bench/bench_batch.py
 	$(BIN)/python bench/bench_s3_jobs.py
+	$(BIN)/python bench/bench_snapshots.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

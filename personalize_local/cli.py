@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
 
-from .server import DEFAULT_HOST, DEFAULT_PORT, console_url, serve
+from .server import DEFAULT_HOST, DEFAULT_PORT, RESTORE, SNAPSHOT, SNAPSHOT_TYPE, console_url, serve
 
+DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 # Hosts that only this machine reaches; any other exposes an unauthenticated emulator to the network.
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -21,28 +26,76 @@ def _log_to_stderr() -> None:
         logger.propagate = False
 
 
+def _post(endpoint: str, path: str, body: bytes, content_type: str) -> bytes:
+    """POST to the running server's control ``path``; exits with the server's message if it refuses."""
+    request = urllib.request.Request(endpoint.rstrip("/") + path, data=body, method="POST", headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.read()
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode(errors="replace")
+        try:
+            detail = json.loads(detail)["message"]
+        except (ValueError, KeyError, TypeError):
+            pass
+        sys.exit(f"personalize-local: {detail}")
+    except urllib.error.URLError as error:
+        sys.exit(f"personalize-local: no server at {endpoint} ({error.reason})")
+
+
+def _snapshot(args: argparse.Namespace) -> None:
+    data = _post(args.endpoint, SNAPSHOT, b"", "application/json")
+    Path(args.file).write_bytes(data)
+    print(f"saved the state of {args.endpoint} to {args.file} ({len(data)} bytes)")
+
+
+def _restore(args: argparse.Namespace) -> None:
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as error:
+        sys.exit(f"personalize-local: cannot read {args.file}: {error.strerror}")
+    held = json.loads(_post(args.endpoint, RESTORE, data, SNAPSHOT_TYPE))["restored"]
+    print(f"restored {args.file} into {args.endpoint}: " + ", ".join(f"{n} {what}" for what, n in held.items()))
+
+
+def _server(args: argparse.Namespace) -> None:
+    _log_to_stderr()
+    if args.host not in LOOPBACK:
+        print(
+            f"warning: serving on {args.host}, not loopback: anybody who reaches this host can use the emulator, "
+            "which checks no credentials.",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def ready(port: int) -> None:
+        print(f"personalize-local serving on http://{args.host}:{port}", flush=True)
+        print(f"console: {console_url(args.host, port)}", flush=True)
+
+    serve(args.host, args.port, ready=ready)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="personalize-local", description="A local emulator of Amazon Personalize.")
     commands = parser.add_subparsers(dest="command", required=True)
     server = commands.add_parser("server", help="serve the emulator (and moto's other services) over HTTP")
     server.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST}; another prints a warning)")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
+    server.set_defaults(run=_server)
+    for name, run, help_, description in (
+        ("snapshot", _snapshot, "save a running server's whole state to a file",
+         "Save the whole state of a running server (Personalize in every account and region: resources, "
+         "data, trained models; and S3's buckets and objects) to FILE, one SQLite file."),
+        ("restore", _restore, "load a snapshot file into a running server",
+         "Load FILE, a snapshot, into a running server: it replaces all of Personalize's state and puts the "
+         "snapshot's S3 buckets and objects back. A file it can't read changes nothing."),
+    ):
+        command = commands.add_parser(name, help=help_, description=description)
+        command.add_argument("file", metavar="FILE", help="the snapshot file")
+        command.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help=f"the server's URL (default {DEFAULT_ENDPOINT})")
+        command.set_defaults(run=run)
     args = parser.parse_args(argv)
-    if args.command == "server":
-        _log_to_stderr()
-        if args.host not in LOOPBACK:
-            print(
-                f"warning: serving on {args.host}, not loopback: anybody who reaches this host can use the emulator, "
-                "which checks no credentials.",
-                file=sys.stderr,
-                flush=True,
-            )
-
-        def ready(port: int) -> None:
-            print(f"personalize-local serving on http://{args.host}:{port}", flush=True)
-            print(f"console: {console_url(args.host, port)}", flush=True)
-
-        serve(args.host, args.port, ready=ready)
+    args.run(args)
 
 
 if __name__ == "__main__":

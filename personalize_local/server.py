@@ -20,8 +20,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from . import snapshot
 from .backend.auto_training import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
+from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service
 
 DEFAULT_HOST = "127.0.0.1"
@@ -29,6 +31,10 @@ DEFAULT_PORT = 4567
 # The emulator's own controls for tests, beside moto's /moto-api/: paths no AWS API uses.
 MAKE_AUTO_TRAINING_DUE = "/personalize-local/auto-training/make-due"
 HEALTH = "/personalize-local/health"
+# A snapshot of the whole state (the file's bytes out), and a snapshot loaded (the file's bytes in).
+SNAPSHOT = "/personalize-local/snapshot"
+RESTORE = "/personalize-local/restore"
+SNAPSHOT_TYPE = "application/vnd.sqlite3"
 # One JSON line per call: service, operation, status, milliseconds.
 access_log = logging.getLogger("personalize_local.access")
 log = logging.getLogger(__name__)
@@ -89,10 +95,9 @@ class PersonalizeServer:
         return None
 
     def _answer(self, request: Request, found: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if request.method == "POST" and request.path == MAKE_AUTO_TRAINING_DUE:
-            return self._make_auto_training_due(request)(environ, start_response)
-        if request.method == "GET" and request.path == HEALTH:
-            return self._health()(environ, start_response)
+        control = CONTROLS.get((request.method, request.path))
+        if control is not None:
+            return control(self, request)(environ, start_response)
         if request.path.startswith(CONSOLE_PATH):
             return serve_console(request)(environ, start_response)
         if request.path == CONSOLE_PATH.rstrip("/"):
@@ -102,16 +107,45 @@ class PersonalizeServer:
         status, headers, body = dispatch(found, request.headers, request.get_data(), request.host)
         return Response(body, status=status, headers=headers)(environ, start_response)
 
-    def _health(self) -> Response:
-        body = {"status": "ok", "version": package_version(), "uptimeSeconds": round(time.monotonic() - self.started, 3)}
-        return Response(json.dumps(body), status=200, mimetype="application/json")
 
-    @staticmethod
-    def _make_auto_training_due(request: Request) -> Response:
-        """``{"solutionArn": ...}`` (optional) in; the automatic versions started out."""
-        body = request.get_json(force=True, silent=True) or {}
-        started = make_auto_training_due(body.get("solutionArn"))
-        return Response(json.dumps({"solutionVersionArns": started}), status=200, mimetype="application/json")
+
+def _json(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _health(server: PersonalizeServer, request: Request) -> Response:
+    return _json({"status": "ok", "version": package_version(), "uptimeSeconds": round(time.monotonic() - server.started, 3)})
+
+
+def _make_auto_training_due(server: PersonalizeServer, request: Request) -> Response:
+    """``{"solutionArn": ...}`` (optional) in; the automatic versions started out."""
+    body = request.get_json(force=True, silent=True) or {}
+    return _json({"solutionVersionArns": make_auto_training_due(body.get("solutionArn"))})
+
+
+def _snapshot(server: PersonalizeServer, request: Request) -> Response:
+    """The whole state as a snapshot file."""
+    try:
+        return Response(snapshot.dumps(), status=200, mimetype=SNAPSHOT_TYPE)
+    except StateError as error:
+        return _json({"message": str(error)}, status=500)
+
+
+def _restore(server: PersonalizeServer, request: Request) -> Response:
+    """A snapshot file in; what it held out. One that can't be read changes nothing and says why."""
+    try:
+        return _json({"restored": snapshot.loads(request.get_data())})
+    except StateError as error:
+        return _json({"message": str(error)}, status=400)
+
+
+# The emulator's own endpoints, by method and path.
+CONTROLS: dict[tuple[str, str], Callable[[PersonalizeServer, Request], Response]] = {
+    ("GET", HEALTH): _health,
+    ("POST", MAKE_AUTO_TRAINING_DUE): _make_auto_training_due,
+    ("POST", SNAPSHOT): _snapshot,
+    ("POST", RESTORE): _restore,
+}
 
 
 def console_url(host: str, port: int) -> str:

@@ -98,6 +98,8 @@ for _model in MODELS:
 
 # The status of a resource whose delete has finished: it is no longer there to describe.
 GONE = "GONE"
+# Why a create whose work was still running when the state was saved comes back failed.
+INTERRUPTED = "The emulator stopped before this work finished (its state was saved while it ran); create it again."
 # How long one API call may wait for work behind a status: SDKs time a read out after 60 seconds.
 CALL_BUDGET_SECONDS = 45.0
 # How long leaving the mock waits for a worker to notice it was cancelled.
@@ -188,6 +190,32 @@ class Lifecycle(ManagedState):
         self._apply: Apply | None = None
         self._success = "ACTIVE"
         self._outcome: str | None = None
+        # The status and reason before a delete began: where an unfinished delete leaves the resource.
+        self._before_delete: tuple[str, str | None] = ("ACTIVE", None)
+
+    @classmethod
+    def settled(
+        cls, model: str, owner: "Resource | None", condition: threading.Condition, status: str, failure_reason: str | None
+    ) -> "Lifecycle":
+        """A lifecycle read back from saved state: in ``status`` for good, no work behind it."""
+        lifecycle = cls(model, owner, condition)  # type: ignore[arg-type]
+        lifecycle._phase, lifecycle._success = (), status
+        lifecycle._status, lifecycle._outcome, lifecycle.failure_reason = status, status, failure_reason
+        return lifecycle
+
+    def resumable(self) -> tuple[str, str | None]:
+        """The status (and failure reason) to save: where this resource stands in a process started afresh.
+
+        Settled statuses stay. Work can't outlive its process, so a create still walking its statuses
+        fails (:data:`INTERRUPTED`); stops and starts end where they were going; a delete not yet done is undone.
+        """
+        if self._status not in self._phase:
+            return self._status, self.failure_reason
+        if self._phase == self._create.walk:
+            return self._create.failed, INTERRUPTED
+        if self._success == GONE:
+            return self._before_delete
+        return self._success, None
 
     # Phases ------------------------------------------------------------------
     def create(self, work: Work | None = None, apply: Apply | None = None) -> Job | None:
@@ -202,6 +230,7 @@ class Lifecycle(ManagedState):
 
     def delete(self, remove: Apply) -> None:
         """Start the delete statuses; ``remove`` takes the resource away after the last of them."""
+        self._before_delete = (self._status, self.failure_reason)
         self._begin(self._deletes, GONE, remove)
         self.touch()
 

@@ -1,0 +1,91 @@
+"""Snapshots: the whole emulator state in one file, loaded into a fresh mock or server in well under a second.
+
+A snapshot holds Personalize in every account and region (every resource, the data of every
+dataset, every trained model, tags) and moto's S3 buckets and objects (their bytes; not versions,
+policies or other settings). Loading one replaces all of Personalize's state and puts the buckets
+and objects back (creating missing buckets, overwriting objects), leaving the rest of moto alone.
+
+Work can't outlive its process: a resource whose work was running when the snapshot was taken
+comes back CREATE FAILED, its failureReason saying the emulator stopped; see Lifecycle.resumable.
+
+    from personalize_local import mock_personalize, snapshot
+
+    with mock_personalize():
+        ...                          # build and train
+        snapshot.save("trained.db")
+    with mock_personalize():
+        snapshot.load("trained.db")  # every resource as it was, ACTIVE, the models trained
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from moto.s3.models import FakeKey, s3_backends
+
+from .backend import PersonalizeBackend, personalize_backends
+from .state.backends import encode_backend, restore_backend
+from .state.codec import StateError
+from .state.store import Saved, SavedBackend, SavedBucket, blob_reader, counts, read, write
+
+# moto's S3 keeps every account's buckets under the partition name.
+S3_PARTITION = "aws"
+
+__all__ = ["save", "load", "dumps", "loads", "StateError"]
+
+
+def save(path: str | os.PathLike[str]) -> dict[str, int]:
+    """Write the emulator's whole state to ``path``; how many backends, buckets and objects it holds."""
+    saved = Saved()
+    for account_id, regions in list(personalize_backends.items()):
+        for region, backend in list(regions.items()):
+            state, blobs = encode_backend(backend)
+            saved.backends.append(SavedBackend(account_id, region, state, blobs))
+    for account_id in list(s3_backends.keys()):
+        s3 = s3_backends[account_id][S3_PARTITION]
+        for bucket in list(s3.buckets.values()):
+            objects = [(key, found.value) for key, found in bucket.keys.items() if isinstance(found, FakeKey)]
+            saved.buckets.append(SavedBucket(account_id, bucket.name, bucket.region_name, objects))
+    write(path, saved)
+    return counts(saved)
+
+
+def load(path: str | os.PathLike[str], label: str | None = None) -> dict[str, int]:
+    """Replace the emulator's state with the snapshot at ``path`` (named ``label`` in messages);
+    StateError, and nothing changed, if it can't be read."""
+    saved = read(path, label)
+    # Everything is decoded into fresh backends first: a snapshot refused half-way changes nothing.
+    fresh = []
+    for saved_backend in saved.backends:
+        backend = PersonalizeBackend(saved_backend.region, saved_backend.account_id)
+        restore_backend(backend, saved_backend.state, blob_reader(saved_backend.blobs))
+        fresh.append(backend)
+    for regions in list(personalize_backends.values()):
+        for backend in list(regions.values()):
+            backend.reset()  # cancels work still running
+    for backend in fresh:
+        personalize_backends[backend.account_id][backend.region_name] = backend
+    for bucket in saved.buckets:
+        s3 = s3_backends[bucket.account_id][S3_PARTITION]
+        if bucket.name not in s3.buckets:
+            s3.create_bucket(bucket.name, bucket.region)
+        for key, body in bucket.objects:
+            s3.put_object(bucket.name, key, body)
+    return counts(saved)
+
+
+def dumps() -> bytes:
+    """The snapshot :func:`save` writes, as bytes (what the server's snapshot endpoint answers)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "snapshot.db"
+        save(path)
+        return path.read_bytes()
+
+
+def loads(data: bytes) -> dict[str, int]:
+    """:func:`load` from the bytes of a snapshot file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "snapshot.db"
+        path.write_bytes(data)
+        return load(path, label="The file given")

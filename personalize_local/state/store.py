@@ -1,0 +1,158 @@
+"""The emulator's state in an SQLite database: a snapshot file (and, in WAL mode, a data directory's store).
+
+Tables: ``meta`` (the format version and the package version that wrote it), ``backends`` (one
+row per account and region: its state as JSON, see backends.py), ``blobs`` (each backend's arrays
+in NumPy's format and other bytes), and ``s3_buckets`` and ``s3_objects`` (moto's S3 as it was).
+A file of a newer or unknown format is refused, naming both versions.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from .codec import StateError
+
+# The layout of the tables and of the JSON in them. Raise it with any change a reader of the old
+# layout would misread; reading an older format is this version's job.
+FORMAT_VERSION = 1
+READABLE_FORMATS = frozenset({1})
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE backends (account_id TEXT NOT NULL, region TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (account_id, region));
+CREATE TABLE blobs (account_id TEXT NOT NULL, region TEXT NOT NULL, id INTEGER NOT NULL, data BLOB NOT NULL,
+                    PRIMARY KEY (account_id, region, id));
+CREATE TABLE s3_buckets (account_id TEXT NOT NULL, name TEXT NOT NULL, region TEXT NOT NULL, PRIMARY KEY (account_id, name));
+CREATE TABLE s3_objects (account_id TEXT NOT NULL, bucket TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL,
+                         PRIMARY KEY (account_id, bucket, key));
+"""
+
+
+@dataclass
+class SavedBackend:
+    account_id: str
+    region: str
+    state: str
+    blobs: list[bytes]
+
+
+@dataclass
+class SavedBucket:
+    account_id: str
+    name: str
+    region: str
+    objects: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class Saved:
+    """Everything a snapshot holds."""
+
+    backends: list[SavedBackend] = field(default_factory=list)
+    buckets: list[SavedBucket] = field(default_factory=list)
+
+
+def _package_version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def write(path: str | Path, saved: Saved) -> None:
+    """Write ``saved`` to ``path`` as one SQLite file, replacing what was there only once it is complete."""
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    connection = sqlite3.connect(partial)
+    try:
+        with connection:
+            connection.executescript(SCHEMA)
+            connection.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [
+                    ("format_version", str(FORMAT_VERSION)),
+                    ("package_version", _package_version()),
+                    ("written_at", datetime.now(timezone.utc).isoformat()),
+                ],
+            )
+            for backend in saved.backends:
+                connection.execute("INSERT INTO backends VALUES (?, ?, ?)", (backend.account_id, backend.region, backend.state))
+                connection.executemany(
+                    "INSERT INTO blobs VALUES (?, ?, ?, ?)",
+                    ((backend.account_id, backend.region, i, data) for i, data in enumerate(backend.blobs)),
+                )
+            for bucket in saved.buckets:
+                connection.execute("INSERT INTO s3_buckets VALUES (?, ?, ?)", (bucket.account_id, bucket.name, bucket.region))
+                connection.executemany(
+                    "INSERT INTO s3_objects VALUES (?, ?, ?, ?)",
+                    ((bucket.account_id, bucket.name, key, body) for key, body in bucket.objects),
+                )
+    finally:
+        connection.close()
+    partial.replace(target)
+
+
+def read(path: str | Path, label: str | None = None) -> Saved:
+    """What the snapshot at ``path`` holds; StateError if it is none, or of a format this version can't read.
+
+    Messages name the file as ``label`` (its path by default).
+    """
+    label = label or str(path)
+    if not Path(path).is_file():
+        raise StateError(f"There is no snapshot file at {label}.")
+    connection = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        check_format(label, connection)
+        saved = Saved()
+        for account_id, region, state in connection.execute("SELECT account_id, region, state FROM backends ORDER BY rowid"):
+            rows = connection.execute(
+                "SELECT id, data FROM blobs WHERE account_id = ? AND region = ? ORDER BY id", (account_id, region)
+            )
+            saved.backends.append(SavedBackend(account_id, region, state, [data for _, data in rows]))
+        buckets = {}
+        for account_id, name, region in connection.execute("SELECT account_id, name, region FROM s3_buckets ORDER BY rowid"):
+            buckets[(account_id, name)] = SavedBucket(account_id, name, region)
+        for account_id, bucket, key, body in connection.execute("SELECT account_id, bucket, key, body FROM s3_objects ORDER BY rowid"):
+            buckets[(account_id, bucket)].objects.append((key, body))
+        saved.buckets = list(buckets.values())
+        return saved
+    except sqlite3.DatabaseError as error:
+        raise StateError(f"{label} is not a personalize-local snapshot ({error}).") from None
+    finally:
+        connection.close()
+
+
+def check_format(label: str, connection: sqlite3.Connection) -> None:
+    try:
+        meta = dict(connection.execute("SELECT key, value FROM meta"))
+    except sqlite3.DatabaseError as error:
+        raise StateError(f"{label} is not a personalize-local snapshot ({error}).") from None
+    found, writer = meta.get("format_version"), meta.get("package_version", "an unknown version")
+    if found is None or not found.isdigit() or int(found) not in READABLE_FORMATS:
+        raise StateError(
+            f"{label} is a snapshot of format {found} (written by personalize-local {writer}); this is "
+            f"personalize-local {_package_version()}, which reads format {', '.join(map(str, sorted(READABLE_FORMATS)))}. "
+            "Load it with the version that wrote it, or build the state again."
+        )
+
+
+def blob_reader(blobs: list[bytes]) -> Callable[[int], bytes]:
+    def blob(position: int) -> bytes:
+        try:
+            return blobs[position]
+        except IndexError:
+            raise StateError(f"The state refers to blob {position}, which the snapshot does not hold.") from None
+
+    return blob
+
+
+def counts(saved: Saved) -> dict[str, int]:
+    """How much a snapshot holds, for messages."""
+    return {
+        "backends": len(saved.backends),
+        "s3Buckets": len(saved.buckets),
+        "s3Objects": sum(len(bucket.objects) for bucket in saved.buckets),
+    }
+

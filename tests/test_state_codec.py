@@ -1,0 +1,95 @@
+"""The state codec on values the API can't be asked to hold yet, so that fields other models add come back too."""
+from __future__ import annotations
+
+import json
+from collections import Counter, OrderedDict, defaultdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from lightfm import LightFM
+
+from personalize_local.backend.auto_training import Schedule
+from personalize_local.recipes.use_cases import USE_CASES, Need
+from personalize_local.state import StateError
+from personalize_local.state.arrays import EXTENSIONS
+from personalize_local.state.codec import Decoder, Encoder
+
+
+def round_trip(value: Any) -> Any:
+    encoder = Encoder(EXTENSIONS)
+    text = json.dumps(encoder.encode(value, "value"))
+    return Decoder(lambda n: encoder.blobs[n], EXTENSIONS).decode(json.loads(text))
+
+
+def test_values_of_every_kind_come_back_equal() -> None:
+    when = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
+    value = {
+        "text": ["a", None, 1, 2.5, float("inf"), True],
+        (1, "key"): frozenset({("a", 1), ("b", 2)}),
+        "set": {("USER_ID", "u1"), ("ITEM_ID", "i1")},
+        "times": [when, date(2024, 5, 1), timedelta(days=2, seconds=3), pd.Timestamp("2024-05-01T00:00:00Z")],
+        "numbers": [np.float32(0.25), np.int64(7), np.bool_(True), np.datetime64("2024-05-01")],
+        "collections": [defaultdict(list, {"a": [1]}), OrderedDict(b=2), Counter("aab")],
+        "enum": Need.REQUIRED,
+    }
+    objects = np.array(["x", None, 3], dtype=object)
+    back, back_objects = round_trip([value, objects])
+    assert back == value
+    assert back_objects.dtype == object and back_objects.tolist() == objects.tolist()
+    assert back["collections"][0].default_factory is list and back["enum"] is Need.REQUIRED
+
+
+def test_arrays_sparse_matrices_and_frames_keep_their_types() -> None:
+    frame = pd.DataFrame({
+        "USER_ID": ["u1", "u2", None],
+        "TIMESTAMP": pd.array([1, None, 3], dtype="Int64"),
+        "VALUE": [0.5, np.nan, 1.5],
+        "GENRE": pd.Categorical(["a", "b", "a"]),
+        "WHEN": pd.to_datetime(["2024-01-01", "2024-01-02", None], utc=True),
+        "MIXED": ["a", 1, pd.NA],
+    }, index=pd.Index([10, 20, 30], name="row"))
+    csr = sp.random(20, 30, density=0.1, format="csr", random_state=1, dtype=np.float32)
+    value = {"frame": frame, "series": frame["VALUE"], "csr": csr, "dok": csr.todok(), "csc_array": sp.csc_array(csr),
+             "grid": np.arange(12, dtype=np.int16).reshape(3, 4), "multi": frame.set_index(["USER_ID", "GENRE"])}
+    back = round_trip(value)
+    pd.testing.assert_frame_equal(back["frame"], frame)
+    pd.testing.assert_series_equal(back["series"], frame["VALUE"])
+    pd.testing.assert_frame_equal(back["multi"], value["multi"])
+    for name in ("csr", "dok", "csc_array"):
+        assert type(back[name]) is type(value[name]) and (back[name] != value[name]).nnz == 0
+    assert back["grid"].dtype == np.int16 and (back["grid"] == value["grid"]).all()
+
+
+def test_shared_objects_stay_shared_and_constants_stay_themselves() -> None:
+    shared = Schedule(every=timedelta(days=7), next_due=datetime(2024, 1, 1, tzinfo=timezone.utc))
+    items = ["a", "b"]
+    case = next(iter(USE_CASES.values()))
+    back = round_trip({"one": shared, "two": shared, "lists": [items, items], "case": case})
+    assert back["one"] is back["two"] and back["one"] == shared
+    assert back["lists"][0] is back["lists"][1]
+    assert back["case"] is case  # a use case of the catalog, with its functions: referenced, not copied
+
+
+def test_a_lightfm_model_predicts_after_a_round_trip_as_before() -> None:
+    interactions = sp.random(30, 40, density=0.2, format="coo", random_state=2)
+    interactions.data[:] = 1
+    model = LightFM(no_components=4, random_state=np.random.RandomState(3)).fit(interactions, epochs=3)
+    back = round_trip(model)
+    users, items = np.repeat(np.arange(30), 40), np.tile(np.arange(40), 30)
+    assert np.array_equal(back.predict(users, items), model.predict(users, items))
+    assert back.random_state.get_state()[1].tolist() == model.random_state.get_state()[1].tolist()
+
+
+@pytest.mark.parametrize("value, named", [
+    (lambda: None, "a function"),
+    (Exception("no"), "builtins.Exception"),
+    (object(), "builtins.object"),
+])
+def test_what_is_not_data_is_refused_with_its_path(value: Any, named: str) -> None:
+    with pytest.raises(StateError) as refused:
+        round_trip({"model": [value]})
+    assert "value['model'][0]" in str(refused.value) and named in str(refused.value)
