@@ -30,6 +30,8 @@ class DatasetTable:
         # How many times the bulk data has changed (or rows were deleted), and its positions by USER_ID (built when first asked).
         self._bulk_revision = 0
         self._bulk_by_user: Mapping[str, np.ndarray] | None = None
+        # The bulk data's columns as arrays, as asked for: one user's rows are read on every filtered request.
+        self._bulk_arrays: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self._bulk) + len(self._recorded) - self._deleted
@@ -82,6 +84,7 @@ class DatasetTable:
     def _bulk_changed(self) -> None:
         self._bulk_revision += 1
         self._bulk_by_user = None
+        self._bulk_arrays = {}
 
     def delete_users(self, users: Collection[str]) -> int:
         """Drop every row, bulk or recorded, whose USER_ID is one of ``users``; how many rows went."""
@@ -116,8 +119,13 @@ class DatasetTable:
             has_users = "USER_ID" in self._bulk.columns and not self._bulk.empty
             self._bulk_by_user = self._bulk.groupby("USER_ID", sort=False).indices if has_users else {}
         positions = self._bulk_by_user.get(user_id)
-        bulk = list(zip(*(self._bulk[c].to_numpy()[positions] for c in columns))) if positions is not None else []
+        bulk = list(zip(*(self._bulk_array(c)[positions] for c in columns))) if positions is not None else []
         return bulk + [tuple(row.get(c) for c in columns) for row in self.recorded_for(user_id)]
+
+    def _bulk_array(self, column: str) -> np.ndarray:
+        if column not in self._bulk_arrays:
+            self._bulk_arrays[column] = self._bulk[column].to_numpy()
+        return self._bulk_arrays[column]
 
 
 def _concat(first: pd.DataFrame, second: pd.DataFrame, key: str | None) -> pd.DataFrame:

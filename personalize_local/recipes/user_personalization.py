@@ -289,18 +289,14 @@ class UserPersonalization:
         scores = self._scores(user_id, self._codes(history))
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
-            allowed[self._codes(exclude)] = False
+            allowed[self._excluded_codes(exclude)] = False
         fresh = list(dict.fromkeys(new_items))
         n = min(num_results, int(allowed.sum()) + len(fresh))
         slots = _exploration_slots(exploration_weight, n)
         offered = fresh[:slots]
         explore = _best(scores, allowed & self._cold_items(exploration_item_age_cutoff_days), slots - len(offered)) if slots else _NONE
-        exploit_pool = allowed.copy()
-        exploit_pool[explore] = False
-        chosen = np.zeros_like(allowed)
-        chosen[explore] = True
-        chosen[_best(scores, exploit_pool, n - explore.size - len(offered))] = True
-        ranked = [(self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS)) for i in _best(scores, chosen, n - len(offered))]
+        chosen = _with_best(scores, allowed, explore, n - len(offered))
+        ranked = [(self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS)) for i in chosen.tolist()]
         return ranked + [(item, 0.0) for item in offered]
 
     def score_items(self, user_id: str, history: Sequence[str], item_ids: Sequence[str]) -> list[float | None]:
@@ -317,10 +313,28 @@ class UserPersonalization:
         return [None if p is None else round(by_position[p], SCORE_DECIMALS) for p in positions]
 
     def _scores(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
-        """Catalog-wide probabilities: the softmax of the blend, repeats given their share."""
-        seen = np.zeros(len(self.item_ids), dtype=bool)
-        seen[history_codes] = True
-        return self._adjust_for_repeats(_softmax(self._logits(user_id, history_codes)), seen)
+        """Catalog-wide probabilities: the softmax of the blend, repeats given their share (read only).
+
+        The last user's are kept: a request with a promotion asks twice for the same user and history."""
+        key = (user_id, history_codes.tobytes())
+        last = self.__dict__.get("_last_scores")
+        if last is not None and last[0] == key:
+            return last[1]
+        scores = self._adjust_for_repeats(_softmax(self._logits(user_id, history_codes)), np.unique(history_codes))
+        scores.flags.writeable = False
+        self._last_scores = (key, scores)
+        return scores
+
+    def _excluded_codes(self, exclude: set[str] | frozenset[str]) -> np.ndarray:
+        """Catalog positions of ``exclude``. A filter that refuses the same for everyone hands over the same
+        frozenset while the data stays: the positions of the last one are kept."""
+        last = self.__dict__.get("_last_exclusion")
+        if last is not None and last[0] is exclude:
+            return last[1]
+        codes = self._codes(exclude)
+        if isinstance(exclude, frozenset):
+            self._last_exclusion = (exclude, codes)
+        return codes
 
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
@@ -341,19 +355,23 @@ class UserPersonalization:
         return _blend(views, self.view_weights)
 
     def _adjust_for_repeats(self, probabilities: np.ndarray, seen: np.ndarray) -> np.ndarray:
-        """Give the already-consumed items the share of mass repeats get in the data."""
+        """Give the already-consumed items (``seen``: their catalog positions, ascending) the share of mass repeats get in the data."""
         seen_mass = probabilities[seen].sum()
         if not 0.0 < seen_mass < 1.0:
             return probabilities
-        scale = np.where(
-            seen, self.repeat_rate_ / seen_mass, (1 - self.repeat_rate_) / (1 - seen_mass)
-        )
-        return probabilities * scale
+        adjusted = probabilities * ((1 - self.repeat_rate_) / (1 - seen_mass))
+        adjusted[seen] = probabilities[seen] * (self.repeat_rate_ / seen_mass)
+        return adjusted
 
     def _cold_items(self, cutoff_days: float) -> np.ndarray:
-        """Items with little interaction data that are young enough to explore."""
-        young = np.isnan(self.item_age_days_) | (self.item_age_days_ <= cutoff_days)
-        return young & (self.item_counts_ <= self.cold_max_count_)
+        """Items with little interaction data that are young enough to explore (read only; kept by cutoff)."""
+        known = self.__dict__.setdefault("_cold_by_cutoff", {})
+        if cutoff_days not in known:
+            young = np.isnan(self.item_age_days_) | (self.item_age_days_ <= cutoff_days)
+            cold = young & (self.item_counts_ <= self.cold_max_count_)
+            cold.flags.writeable = False
+            known[cutoff_days] = cold
+        return known[cutoff_days]
 
 
 def _core_columns(interactions: pd.DataFrame) -> pd.DataFrame:
@@ -376,11 +394,19 @@ def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.nda
     total = np.zeros(next(iter(views.values())).size, dtype=np.float64)
     weight = 0.0
     for name, scores in views.items():
-        spread = float(scores.std())
-        if spread > 0.0 and weights[name] > 0.0:
-            total += weights[name] * (scores - scores.mean()) / spread
+        if weights[name] <= 0.0:
+            continue
+        # The standard deviation as numpy's std computes it, keeping the centered scores it needs anyway.
+        centered = scores - scores.mean()
+        spread = float(np.sqrt(np.mean(centered * centered)))
+        if spread > 0.0:
+            centered *= weights[name]
+            centered /= spread
+            total += centered
             weight += weights[name]
-    return total / weight if weight else total
+    if weight:
+        total /= weight
+    return total
 
 
 def _exploration_slots(weight: float, n: int) -> int:
@@ -391,17 +417,26 @@ def _exploration_slots(weight: float, n: int) -> int:
 
 def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k best allowed items, best first (ties: catalog order)."""
-    candidates = np.flatnonzero(allowed)
-    k = min(k, candidates.size)
+    k = min(k, int(np.count_nonzero(allowed)))
     if k <= 0:
         return _NONE
+    masked = np.where(allowed, scores, -np.inf)
     # Only items scoring at least the k-th best score can make the list.
-    kth = np.partition(scores[candidates], candidates.size - k)[candidates.size - k]
-    candidates = candidates[scores[candidates] >= kth]
+    kth = np.partition(masked, masked.size - k)[masked.size - k]
+    candidates = np.flatnonzero(masked >= kth)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order[:k]]
 
 
+def _with_best(scores: np.ndarray, allowed: np.ndarray, kept: np.ndarray, k: int) -> np.ndarray:
+    """``kept`` (allowed items) and the best other allowed items, ``k`` in all, best first (ties: catalog order)."""
+    best = _best(scores, allowed, k)  # the best k allowed hold the best k - len(kept) of the others
+    chosen = np.concatenate([kept, best[~np.isin(best, kept)][: max(k - kept.size, 0)]])
+    return chosen[np.lexsort((chosen, -scores[chosen]))]
+
+
 def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
+    shifted = logits - logits.max()
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum()
+    return shifted
