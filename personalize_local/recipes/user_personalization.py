@@ -338,7 +338,9 @@ class UserPersonalization:
 
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
-        codes = [self.item_index_[i] for i in item_ids if i in self.item_index_]
+        codes = list(map(self.item_index_.get, item_ids))
+        if None in codes:
+            codes = [code for code in codes if code is not None]
         return np.array(codes, dtype=np.int64)
 
     def _logits(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
@@ -396,9 +398,9 @@ def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.nda
     for name, scores in views.items():
         if weights[name] <= 0.0:
             continue
-        # The standard deviation as numpy's std computes it, keeping the centered scores it needs anyway.
-        centered = scores - scores.mean()
-        spread = float(np.sqrt(np.mean(centered * centered)))
+        # The standard deviation as numpy's std computes it (sums over the count), keeping the centered scores.
+        centered = scores - np.add.reduce(scores) / scores.size
+        spread = float(np.sqrt(np.add.reduce(centered * centered) / centered.size))
         if spread > 0.0:
             centered *= weights[name]
             centered /= spread
@@ -431,6 +433,8 @@ def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
 def _with_best(scores: np.ndarray, allowed: np.ndarray, kept: np.ndarray, k: int) -> np.ndarray:
     """``kept`` (allowed items) and the best other allowed items, ``k`` in all, best first (ties: catalog order)."""
     best = _best(scores, allowed, k)  # the best k allowed hold the best k - len(kept) of the others
+    if kept.size == 0:
+        return best
     chosen = np.concatenate([kept, best[~np.isin(best, kept)][: max(k - kept.size, 0)]])
     return chosen[np.lexsort((chosen, -scores[chosen]))]
 
