@@ -2,8 +2,10 @@
 
 A boto3 call served in-process cannot cost much less than botocore's own request building and
 response parsing. The floor is measured in the same process, side by side: the cheapest of a few
-describes of the emulator's lightest resources (each case reports which won). Every figure is
-shown with its ratio to that floor.
+describes of the emulator's lightest resources (each run reports which won). Every figure is
+shown with its ratio to that floor. Beside each runtime call, botocore alone: the same call from
+a client whose responses are the emulator's, recorded once and replayed without the emulator;
+the difference is the emulator's own time.
 
 On MovieLens 100K (bench_filters.py's campaign: aws-user-personalization over every rating, with
 the Items and Users datasets; the campaign's default exploration), in one run:
@@ -23,6 +25,7 @@ alike; p50 and p99 are taken per round over every call, and the table shows thei
 """
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
@@ -34,11 +37,14 @@ from typing import Any, Callable
 import boto3
 import numpy as np
 import pandas as pd
+from botocore.awsrequest import AWSResponse
+from moto.core.botocore_stubber import MockRawResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_filters import DEFAULT_DATA, USER_PERSONALIZATION, load, setup, wait_active  # noqa: E402
 from personalize_local import mock_personalize  # noqa: E402
+from personalize_local.mock import stubber  # noqa: E402
 
 EXCLUDE_HISTORY = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")'
 PROMOTED = 'INCLUDE ItemID WHERE Items.GENRES IN ("Comedy")'
@@ -71,6 +77,7 @@ class Case:
 
     name: str
     call: Callable[[int], int]
+    alone: "Case | None" = None  # the same call, botocore alone
     p50: list[float] = field(default_factory=list)
     p99: list[float] = field(default_factory=list)
     rate: list[float] = field(default_factory=list)  # events per second, for PutEvents
@@ -135,6 +142,18 @@ def check_events_count_at_once(runtime: Any, events: Any, campaign: str, exclude
     return len(users)
 
 
+def replaying(client: Any, body: bytes) -> Any:
+    """``client`` answered with ``body`` by a handler of its own instead of the emulator: botocore alone."""
+    client.meta.events.unregister("before-send", stubber)
+    content_type = "application/json"
+    client.meta.events.register("before-send", lambda request, **_: AWSResponse(request.url, 200, {"Content-Type": content_type}, MockRawResponse(body)))
+    return client
+
+
+def body_of(response: dict[str, Any]) -> bytes:
+    return json.dumps({k: v for k, v in response.items() if k != "ResponseMetadata"}).encode()
+
+
 def main(folder: Path = DEFAULT_DATA, calls: int = 1000, rounds: int = 7) -> None:
     if not (folder / "u.data").exists():
         sys.exit(f"MovieLens 100K not found at {folder}: pass its folder as the first argument.")
@@ -183,16 +202,29 @@ def main(folder: Path = DEFAULT_DATA, calls: int = 1000, rounds: int = 7) -> Non
             "DescribeEventTracker": Case("DescribeEventTracker", lambda k: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]) and 0),
             "DescribeRecipe": Case("DescribeRecipe", lambda k: p.describe_recipe(recipeArn=USER_PERSONALIZATION) and 0),
         }
+        def alone(request: dict[str, Any]) -> Case:
+            replayed = replaying(boto3.client("personalize-runtime"), body_of(runtime.get_recommendations(userId=users[0], numResults=NUM_RESULTS, **request)))
+            return Case("botocore alone", lambda k: replayed.get_recommendations(userId=users[k % len(users)], numResults=NUM_RESULTS, **request) and 0)
+
+        quiet = replaying(boto3.client("personalize-events"), b"")
+
+        def put_alone(count: int) -> Case:
+            return Case("botocore alone", lambda k: quiet.put_events(
+                trackingId=tracker["trackingId"], userId=f"visitor-{k}", sessionId=f"session-{k}",
+                eventList=[{"eventType": "Watch", "itemId": items[(k + j) * 7 % len(items)], "sentAt": START + k + j} for j in range(count)],
+            ) and count)
+
+        filtered = {"campaignArn": campaign, "filterArn": exclude, "promotions": promotion}
         cases = [
-            Case("GetRecommendations", recommend(campaign, users)),
-            Case("GetRecommendations, exclude-history filter + promotion", recommend(campaign, users, filterArn=exclude, promotions=promotion)),
-            Case("PutEvents, 1 event a call", put(1)),
-            Case("PutEvents, 10 events a call", put(10)),
-            Case("GetRecommendations, 100,000-item catalog", recommend(big_arn, big_users)),
+            Case("GetRecommendations", recommend(campaign, users), alone({"campaignArn": campaign})),
+            Case("GetRecommendations, exclude-history filter + promotion", recommend(campaign, users, filterArn=exclude, promotions=promotion), alone(filtered)),
+            Case("PutEvents, 1 event a call", put(1), put_alone(1)),
+            Case("PutEvents, 10 events a call", put(10), put_alone(10)),
+            Case("GetRecommendations, 100,000-item catalog", recommend(big_arn, big_users), alone({"campaignArn": big_arn})),
         ]
         checked = 0
         for _ in range(rounds):
-            for case in [*floors.values(), *cases]:
+            for case in [*floors.values(), *cases, *(c.alone for c in cases if c.alone)]:
                 case.round(calls)
             checked += check_events_count_at_once(runtime, events, campaign, exclude, tracker["trackingId"], users[checked:checked + 20])
 
@@ -203,12 +235,14 @@ def main(folder: Path = DEFAULT_DATA, calls: int = 1000, rounds: int = 7) -> Non
           f"{BIG_INTERACTIONS} interactions over {BIG_ITEMS} items; {calls} calls x {rounds} alternating rounds, "
           f"medians of the rounds' p50 and p99; {sent['events']} events put; {checked} clicks checked to count at once")
     print(f"floor candidates (p50): " + ", ".join(f"{name} {statistics.median(c.p50) * 1e3:.3f} ms" for name, c in floors.items()))
-    print(f"{'call':<58}{'p50':>10}{'x floor':>9}{'p99':>10}{'x floor':>9}{'events/s':>10}   target")
-    print(f"{'floor: ' + floor_name:<58}{base50 * 1e3:8.3f}ms{1:8.2f}x{base99 * 1e3:8.3f}ms{1:8.2f}x{'':>10}")
+    print(f"{'call':<58}{'p50':>10}{'x floor':>9}{'p99':>10}{'x floor':>9}{'events/s':>10}{'botocore alone p50':>20}{'emulator p50':>14}   target")
+    print(f"{'floor: ' + floor_name:<58}{base50 * 1e3:8.3f}ms{1:8.2f}x{base99 * 1e3:8.3f}ms{1:8.2f}x")
     for case in cases:
         p50, p99 = statistics.median(case.p50), statistics.median(case.p99)
         rate = f"{statistics.median(case.rate):10,.0f}" if case.name.startswith("PutEvents") else f"{'':>10}"
-        print(f"{case.name:<58}{p50 * 1e3:8.3f}ms{p50 / base50:8.2f}x{p99 * 1e3:8.3f}ms{p99 / base99:8.2f}x{rate}   {TARGETS[case.name]}")
+        alone50 = statistics.median(case.alone.p50) if case.alone else float("nan")
+        print(f"{case.name:<58}{p50 * 1e3:8.3f}ms{p50 / base50:8.2f}x{p99 * 1e3:8.3f}ms{p99 / base99:8.2f}x{rate}"
+              f"{alone50 * 1e3:12.3f}ms {alone50 / base50:4.2f}x{(p50 - alone50) * 1e3:12.3f}ms   {TARGETS[case.name]}")
 
 
 if __name__ == "__main__":

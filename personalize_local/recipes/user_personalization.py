@@ -435,7 +435,9 @@ def _with_best(scores: np.ndarray, allowed: np.ndarray, kept: np.ndarray, k: int
     best = _best(scores, allowed, k)  # the best k allowed hold the best k - len(kept) of the others
     if kept.size == 0:
         return best
-    chosen = np.concatenate([kept, best[~np.isin(best, kept)][: max(k - kept.size, 0)]])
+    taken = set(kept.tolist())
+    others = [i for i in best.tolist() if i not in taken][: max(k - kept.size, 0)]
+    chosen = np.concatenate([kept, np.array(others, dtype=np.int64)])
     return chosen[np.lexsort((chosen, -scores[chosen]))]
 
 
