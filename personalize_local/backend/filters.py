@@ -19,8 +19,10 @@ class Filter(Resource):
     dataset_group_arn: str = ""
     filter_expression: str = ""
     checked: CheckedFilter | None = None
-    # For a filter that reads nothing of the request (no interactions, CurrentUser or CurrentItem), what it
-    # refused last: (filterValues and the group's tables at their revisions, the candidates, what it refused).
+    # Whether it reads nothing of the request (no interactions, CurrentUser or CurrentItem): it selects the same for all.
+    same_for_all: bool = False
+    # For a filter the same for all, what it refused last: (filterValues and the group's tables at their
+    # revisions, the candidates, what it refused).
     last_refusal: tuple[Any, Collection[str], frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
     def describe(self) -> dict[str, Any]:
@@ -58,6 +60,7 @@ class FiltersMixin(BackendCore):
             dataset_group_arn=dataset_group_arn,
             filter_expression=filter_expression,
             checked=checked,
+            same_for_all=not per_request(checked.expression),
         )
         self.add(KIND, filter_, tags)
         self.start(KIND, filter_)
@@ -111,7 +114,7 @@ class FiltersMixin(BackendCore):
             return set()
         filter_ = self.usable_filter(filter_arn, dataset_group_arn, target)
         datasets = {d.dataset_type: d.table for d in self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)}
-        same_for_all = not per_request(filter_.checked.expression)
+        same_for_all = filter_.same_for_all
         if same_for_all:
             key = (sorted((filter_values or {}).items()), [(kind, table, table.revision) for kind, table in sorted(datasets.items())])
             last = filter_.last_refusal
