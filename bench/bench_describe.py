@@ -18,6 +18,7 @@ from typing import Any, Callable
 import boto3
 import moto.backend_index
 from moto import mock_aws
+from moto.core.models import botocore_stubber
 
 from personalize_local.mock import stubber
 
@@ -45,7 +46,9 @@ def main(calls: int = 2000, rounds: int = 7) -> None:
     with mock_aws():
         ours = boto3.client("personalize", region_name="us-east-1")
         theirs = boto3.client("personalize", region_name="us-east-1")
+        # Our handler stands in for moto's: take it away and give this client moto's own.
         theirs.meta.events.unregister("before-send", stubber)
+        theirs.meta.events.register("before-send", botocore_stubber)
 
         moto_serves_personalize(True)
         moto_schema = theirs.create_schema(name="bench", schema=SCHEMA)["schemaArn"]

@@ -1,16 +1,16 @@
 """In-process: answer botocore's Personalize requests before they leave the process (moto's technique).
 
-Our ``before-send`` handler goes into botocore's built-in handlers ahead of moto's
-stubber, and moto stops claiming the personalize host. botocore calls every
-``before-send`` handler and keeps the first answer, so ours must come first.
-The handler answers only while a moto mock is active, so ``mock_aws`` and
-``mock_personalize`` both serve Personalize from this emulator.
+Our ``before-send`` handler takes the place of moto's stubber in botocore's built-in
+handlers and hands moto every request that is not for Personalize; moto stops claiming
+the personalize host. botocore calls every ``before-send`` handler and keeps the first
+answer: with two handlers, moto's would walk its URL patterns for each of our requests
+after ours had answered. The handler answers only while a moto mock is active, so
+``mock_aws`` and ``mock_personalize`` both serve Personalize from this emulator.
 """
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import botocore.handlers
 import moto.backend_index
@@ -18,41 +18,62 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from moto import mock_aws
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
-from werkzeug.datastructures import Headers
 
-from .wire.dispatch import dispatch, find_route
+from .wire.dispatch import dispatch
+from .wire.models import route
 
-_HOSTS = re.compile(r"^personalize(-events|-runtime)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+# scheme://host[:port]/path of a Personalize endpoint: the host (the region is in it) and the path.
+_URL = re.compile(r"^https?://(personalize(?:-events|-runtime)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?)(?::\d+)?([^?#]*)")
+# The request headers the wire reads (botocore's are case-insensitive; the wire's mapping here is a plain dict).
+_READ = ("X-Amz-Target", "Authorization", "x-moto-account-id")
 
 
 class PersonalizeStubber:
+    """Answers Personalize requests from this emulator; hands the others to moto's stubber.
+
+    It equals moto's stubber, which it stands in for: moto's ``patch_client`` then sees a client
+    already patched, and does not register moto's a second time (every other request would run twice).
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return other is self or other is botocore_stubber
+
+    __hash__ = object.__hash__
+
     def __call__(self, event_name: str, request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse | None:
         if not botocore_stubber.enabled:
             return None
-        url = urlsplit(request.url)
-        host = url.hostname or ""
-        if not _HOSTS.match(host):
+        answer = self.answer(request)
+        return answer if answer is not None else botocore_stubber(event_name, request, **kwargs)
+
+    @staticmethod
+    def answer(request: AWSPreparedRequest) -> AWSResponse | None:
+        """The emulator's response, or None if the request is not for Personalize."""
+        url = _URL.match(request.url)
+        if url is None:
             return None
-        # botocore keeps some header values as bytes; the wire reads text, case-insensitively.
-        request_headers = Headers({k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()})
-        found = find_route(request.method, url.path, request_headers)
+        # botocore keeps some header values as bytes; the wire reads text.
+        headers = {
+            name: value.decode() if isinstance(value, bytes) else value
+            for name in _READ
+            if (value := request.headers.get(name)) is not None
+        }
+        found = route(request.method, url.group(2), headers.get("X-Amz-Target"))
         if found is None:
             return None
-        status, headers, body = dispatch(found, request_headers, request.body, host)
-        return AWSResponse(request.url, status, headers, MockRawResponse(body))
+        status, response_headers, body = dispatch(found, headers, request.body, url.group(1))
+        return AWSResponse(request.url, status, response_headers, MockRawResponse(body))
 
 
 stubber = PersonalizeStubber()
 
 
 def install() -> None:
-    """Put our handler ahead of moto's and take the personalize host from moto. Idempotent."""
+    """Put our handler in the place of moto's and take the personalize host from moto. Idempotent."""
     handlers = botocore.handlers.BUILTIN_HANDLERS
+    handlers[:] = [(event, stubber if handler is botocore_stubber else handler, *rest) for event, handler, *rest in handlers]
     if not any(handler is stubber for _, handler, *_ in handlers):
-        moto_position = next(
-            (i for i, (_, handler, *_) in enumerate(handlers) if handler is botocore_stubber), len(handlers)
-        )
-        handlers.insert(moto_position, ("before-send", stubber))
+        handlers.append(("before-send", stubber))
     moto.backend_index.backend_url_patterns[:] = [
         (service, pattern) for service, pattern in moto.backend_index.backend_url_patterns if service != "personalize"
     ]

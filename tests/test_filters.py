@@ -11,7 +11,7 @@ from moto.moto_api import state_manager
 
 from .conftest import Clients, avro
 from .datagen import START, TASTES, to_csv
-from .helpers import arn, fails, loaded_group, new_group, popularity_campaign, small_rows
+from .helpers import arn, fails, loaded_group, new_group, padded, popularity_campaign, small_rows
 from .test_events import make_tracker
 from .workflow import USER_PERSONALIZATION, create_group, deploy, import_csv, train, wait
 
@@ -525,3 +525,67 @@ def test_related_items_filtered_by_the_current_item(aws: Clients, shop: Shop) ->
         assert all(holds(item, genre) and price(item) < price(asked) for item in items), (asked, items)
         unfiltered = [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=campaign, itemId=asked, numResults=50)["itemList"]]
         assert any(not (holds(item, genre) and price(item) < price(asked)) for item in unfiltered)  # the filter did the work
+
+
+# What filters select follows the data at once ----------------------------------------------------
+
+def dataset_arn(c: Clients, group_arn: str, kind: str) -> str:
+    datasets = c.personalize.list_datasets(datasetGroupArn=group_arn)["datasets"]
+    return next(d["datasetArn"] for d in datasets if d["datasetType"] == kind)
+
+
+def test_an_items_filter_follows_put_items_imports_and_its_values(aws: Clients, shop: Shop) -> None:
+    """A filter that reads only the Items dataset selects the same for everybody, until the Items data changes."""
+    chosen = make_filter(aws, shop.group_arn, "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)")
+    comedies = passing(shop, lambda item: holds(item, "Comedy"), n=100)
+    assert answer(aws, shop, chosen, n=100, GENRE=quoted("Comedy")) == comedies
+    # Other values, another selection; the same for everybody.
+    horror = {item for item in RECORDED if holds(item, "Horror")}
+    assert answer(aws, shop, chosen, n=100, GENRE=quoted("Horror")) == passing(shop, lambda item: item in horror, n=100)
+    assert answer(aws, shop, chosen, n=100, user="user-1", GENRE=quoted("Horror")) == passing(shop, lambda item: item in horror, n=100)
+
+    # PutItems: the most popular comedy is a horror film now.
+    items_arn = dataset_arn(aws, shop.group_arn, "ITEMS")
+    turned = comedies[0]
+    aws.events.put_items(datasetArn=items_arn, items=[{"itemId": turned, "properties": json.dumps({"genres": "Horror"})}])
+    horror.add(turned)
+    assert answer(aws, shop, chosen, n=100, GENRE=quoted("Horror")) == passing(shop, lambda item: item in horror, n=100)
+
+    # An INCREMENTAL import: the next comedy too.
+    another = comedies[1]
+    job = import_csv(aws, items_arn, to_csv([{**next(r for r in ITEM_ROWS if r["ITEM_ID"] == another), "GENRES": "Horror"}]),
+                     key="more-items.csv", job="more-items", mode="INCREMENTAL")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    horror.add(another)
+    assert answer(aws, shop, chosen, n=100, GENRE=quoted("Horror")) == passing(shop, lambda item: item in horror, n=100)
+
+
+def test_the_same_filter_on_two_campaigns_judges_each_catalog(aws: Clients, shop: Shop) -> None:
+    """A filter's selection kept for one campaign's items is not another campaign's: their catalogs differ."""
+    no_horror = make_filter(aws, shop.group_arn, 'EXCLUDE ItemID WHERE Items.GENRES IN ("Horror")')
+    new = [{"itemId": "horror-new", "properties": json.dumps({"genres": "Horror"})}, {"itemId": "comedy-new", "properties": json.dumps({"genres": "Comedy"})}]
+    aws.events.put_items(datasetArn=dataset_arn(aws, shop.group_arn, "ITEMS"), items=new)
+    # Trained after the two were put: they are in its catalog, not in the popularity campaign's.
+    version = train(aws, shop.group_arn, name="personal", recipe=USER_PERSONALIZATION)
+    personal = deploy(aws, version["solutionVersionArn"], name="personal")
+
+    def filtered(campaign: str) -> set[str]:
+        ranked = aws.runtime.get_recommendations(campaignArn=campaign, userId="user-0", numResults=100, filterArn=no_horror)["itemList"]
+        return {i["itemId"] for i in ranked}
+
+    for _ in range(2):
+        assert filtered(shop.campaign) == {item for item in shop.everything if not holds(item, "Horror")}
+        got = filtered(personal)
+        assert "comedy-new" in got and "horror-new" not in got and not any(holds(item, "Horror") for item in got)
+
+
+def test_exclude_history_follows_imported_interactions_at_once(aws: Clients, shop: Shop) -> None:
+    seen = make_filter(aws, shop.group_arn, "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (*)")
+    history = {r["ITEM_ID"] for r in small_rows() + PURCHASES if r["USER_ID"] == "user-0"}
+    assert answer(aws, shop, seen, n=80) == passing(shop, lambda item: item not in history, n=80)
+    watched = passing(shop, lambda item: item not in history)[0]
+    rows = [{"USER_ID": "user-0", "ITEM_ID": watched, "EVENT_TYPE": "Watch", "TIMESTAMP": START + 3_000_000}]
+    job = import_csv(aws, dataset_arn(aws, shop.group_arn, "INTERACTIONS"), to_csv(padded(rows)), key="more.csv", job="more", mode="INCREMENTAL")
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    history.add(watched)
+    assert answer(aws, shop, seen, n=80) == passing(shop, lambda item: item not in history, n=80)

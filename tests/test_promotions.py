@@ -1,6 +1,8 @@
 """Promotions (promoting-items.md): a share of the answer for items passing the promotion's filter."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import Clients
@@ -69,3 +71,26 @@ def test_v2_answers_give_the_promoted_items_reason(aws: Clients, promoting: tupl
     # v1 answers carry no reasons.
     v1, _ = promoting
     assert all("reason" not in i for i in ask(aws, v1, horror, 30))
+
+
+def test_promotions_follow_put_items_and_events_at_once(aws: Clients, promoting: tuple[str, str]) -> None:
+    """The promotion's filter reads only Items: what it selects changes with the Items data; the scores with events."""
+    campaign, horror = promoting
+    group_arn = aws.personalize.describe_filter(filterArn=horror)["filter"]["datasetGroupArn"]
+    before = ask(aws, campaign, horror, 40)
+    plain = [i["itemId"] for i in before if "promotionName" not in i]
+    # The fan's favourite comedy becomes a horror film: the best of the promotable items now.
+    datasets = aws.personalize.list_datasets(datasetGroupArn=group_arn)["datasets"]
+    items_arn = next(d["datasetArn"] for d in datasets if d["datasetType"] == "ITEMS")
+    aws.events.put_items(datasetArn=items_arn, items=[{"itemId": plain[0], "properties": json.dumps({"genres": "Horror"})}])
+    promoted = [i["itemId"] for i in ask(aws, campaign, horror, 40) if "promotionName" in i]
+    assert promoted[0] == plain[0]
+
+    # Events: the same request is scored on the history they make, promoted items included.
+    tracking_id = aws.personalize.create_event_tracker(name="tracker", datasetGroupArn=group_arn)["trackingId"]
+    scores = {i["itemId"]: i["score"] for i in ask(aws, campaign, horror, 40)}
+    aws.events.put_events(trackingId=tracking_id, userId="user-0", sessionId="s", eventList=[
+        {"eventType": "watch", "itemId": item, "sentAt": 2_000_000_000 + k} for k, item in enumerate(promoted[1:])
+    ])
+    after = {i["itemId"]: i["score"] for i in ask(aws, campaign, horror, 40)}
+    assert after != scores

@@ -113,3 +113,22 @@ def test_metadata_columns_come_back_with_each_item(aws: Clients) -> None:
                                                           campaignArn=plain, userId="user-0", metadataColumns={"ITEMS": ["GENRES"]})
     assert "PRICE" in fails("InvalidInputException", aws.runtime.get_recommendations,
                             campaignArn=enabled, userId="user-0", metadataColumns={"ITEMS": ["PRICE"]})
+
+
+def test_items_put_after_answers_are_explored_in_the_next_one(aws: Clients) -> None:
+    """What a campaign knows of the items put since training is kept between calls only while no item is put."""
+    group = loaded_group(aws, rows=interactions())
+    items_arn, _ = metadata_datasets(aws, group.dataset_group_arn)
+    rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]
+    assert import_csv(aws, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
+    exploring = deploy(aws, train(aws, group.dataset_group_arn, name="personal")["solutionVersionArn"], name="exploring",
+                       campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}})
+
+    def answered() -> list[str]:
+        return [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=exploring, userId="user-0")["itemList"]]
+
+    assert not {"new-1", "new-2"} & set(answered())
+    aws.events.put_items(datasetArn=items_arn, items=[{"itemId": "new-1", "properties": json.dumps({"genres": "musical"})}])
+    assert "new-1" in answered() and "new-2" not in answered()
+    aws.events.put_items(datasetArn=items_arn, items=[{"itemId": "new-2", "properties": json.dumps({"genres": "musical"})}])
+    assert {"new-1", "new-2"} <= set(answered())

@@ -1,10 +1,11 @@
 """Filters: Create, Describe, List, Delete; and what a filter lets through at runtime."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Collection, Mapping
 
 from ..filters import CheckedFilter, FilterError, Request, check, parse, select
+from ..filters.evaluation import per_request
 from ..filters.validation import TARGETS
 from ..wire.errors import InvalidInputException
 from . import quotas
@@ -18,6 +19,11 @@ class Filter(Resource):
     dataset_group_arn: str = ""
     filter_expression: str = ""
     checked: CheckedFilter | None = None
+    # Whether it reads nothing of the request (no interactions, CurrentUser or CurrentItem): it selects the same for all.
+    same_for_all: bool = False
+    # For a filter the same for all, what it refused last: (filterValues and the group's tables at their
+    # revisions, the candidates, what it refused).
+    last_refusal: tuple[Any, Collection[str], frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
     def describe(self) -> dict[str, Any]:
         return {**self.summary(), "filterExpression": self.filter_expression}
@@ -54,6 +60,7 @@ class FiltersMixin(BackendCore):
             dataset_group_arn=dataset_group_arn,
             filter_expression=filter_expression,
             checked=checked,
+            same_for_all=not per_request(checked.expression),
         )
         self.add(KIND, filter_, tags)
         self.start(KIND, filter_)
@@ -96,18 +103,31 @@ class FiltersMixin(BackendCore):
         filter_values: Mapping[str, str] | None,
         dataset_group_arn: str,
         request: Request,
-        candidates: Iterable[str],
+        candidates: Collection[str],
         target: str = "ITEM_ID",
-    ) -> set[str]:
-        """The ``candidates`` (items, or by ``target`` actions or users) the request's filter (if any) keeps out of the answer."""
+    ) -> set[str] | frozenset[str]:
+        """The ``candidates`` (items, or by ``target`` actions or users) the request's filter (if any) keeps out of the answer.
+
+        A filter that reads nothing of the request refuses the same until the data or the filterValues change:
+        asked again about the same candidates (the same object), it answers what it refused before."""
         if not filter_arn:
             return set()
         filter_ = self.usable_filter(filter_arn, dataset_group_arn, target)
         datasets = {d.dataset_type: d.table for d in self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)}
+        same_for_all = filter_.same_for_all
+        if same_for_all:
+            key = (sorted((filter_values or {}).items()), [(kind, table, table.revision) for kind, table in sorted(datasets.items())])
+            last = filter_.last_refusal
+            if last is not None and last[1] is candidates and last[0] == key:
+                return last[2]
         try:
             selection = select(
                 filter_.checked, filter_values, request, datasets, quotas.FILTER_INTERACTIONS_PER_EVENT_TYPE.limit
             )
         except FilterError as error:
             raise InvalidInputException(str(error)) from None
-        return selection.refused(candidates)
+        refused = selection.refused(candidates)
+        if same_for_all:
+            refused = frozenset(refused)
+            filter_.last_refusal = (key, candidates, refused)
+        return refused

@@ -276,6 +276,8 @@ class Lifecycle(ManagedState):
     @property
     def status(self) -> str:  # type: ignore[override]
         before = self._status
+        if before not in self._phase:
+            return before  # settled: no progression moves it (_get_next_status), so moto's state manager is not asked
         after = ManagedState.status.fget(self)  # type: ignore[attr-defined]
         if after != before:
             self._owner.last_updated_date_time = datetime.now(timezone.utc)

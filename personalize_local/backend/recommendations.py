@@ -8,12 +8,12 @@ from typing import Any, Callable, Mapping, Protocol
 import numpy as np
 
 from ..filters import Request
-from ..filters.records import records_of
 from .promotions import REASONED_RECIPES, promoted_answer
 from ..recipes.base import Signals
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException
 from .campaigns import Campaign, ServedCampaign
+from .new_items import items_unknown_to, judged_items
 from .ranking_influence import RankingInfluenceMixin
 from .recommendation_ids import new_recommendation_id
 from .solutions import SolutionVersion
@@ -170,8 +170,10 @@ class RecommendationsMixin(RankingInfluenceMixin):
         version = served.solution_version
         # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
         request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
-        candidates = [*version.model.item_ids, *(self.items_since_training(version) if filter_arn and version.recipe_arn in EXPLORING else ())]
-        refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, candidates) | set(keep_out)
+        refused = keep_out
+        if filter_arn:
+            filtered = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, self._judged(version))
+            refused = filtered | keep_out if keep_out else filtered
         return how.answer(self, served, user_id, item_id, num_results, refused, context or {})
 
     def get_action_recommendations(
@@ -234,10 +236,12 @@ class RecommendationsMixin(RankingInfluenceMixin):
     def items_since_training(self, version: SolutionVersion) -> list[str]:
         """Items of the group's Items dataset that ``version``'s model doesn't know, the latest put first."""
         items = self.dataset_of(version.dataset_group_arn, "ITEMS")
-        if items is None:
-            return []
-        known = getattr(version.model, "item_index_", None) or set(version.model.item_ids)
-        return [item for item in reversed(records_of(items.table).ids) if item not in known]
+        return list(items_unknown_to(version.model, items.table)) if items is not None else []
+
+    def _judged(self, version: SolutionVersion) -> frozenset[str]:
+        """The items a filter judges: the model's, and for exploring recipes those put since training."""
+        items = self.dataset_of(version.dataset_group_arn, "ITEMS") if version.recipe_arn in EXPLORING else None
+        return judged_items(version.model, items.table if items is not None else None)
 
     def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.

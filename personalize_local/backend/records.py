@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from ..data.schemas import Field, Schema, dataset_label
@@ -79,6 +80,7 @@ ACTION_INTERACTION = RecordShape(
 )
 
 
+@lru_cache(maxsize=None)  # a schema's few field names, asked for each record put
 def camel_case(field_name: str) -> str:
     """NUM_RATINGS -> numRatings: how properties name schema fields."""
     first, *rest = field_name.lower().split("_")

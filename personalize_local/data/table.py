@@ -5,9 +5,8 @@ replaces the bulk data only, never what was recorded individually.
 """
 from __future__ import annotations
 
-from typing import Any, Collection, Iterable, Mapping, Sequence
+from typing import Any, Collection, Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 
 # The column that identifies a record, where a newer record replaces an older one (INCREMENTAL imports).
@@ -27,9 +26,8 @@ class DatasetTable:
         self._recorded_frame: pd.DataFrame | None = None
         # Positions in _recorded by USER_ID, so one user's recent events are found without a scan.
         self._by_user: dict[str, list[int]] = {}
-        # How many times the bulk data has changed (or rows were deleted), and its positions by USER_ID (built when first asked).
+        # How many times the bulk data has changed (or rows were deleted).
         self._bulk_revision = 0
-        self._bulk_by_user: Mapping[str, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self._bulk) + len(self._recorded) - self._deleted
@@ -43,6 +41,11 @@ class DatasetTable:
     def revision(self) -> tuple[int, int]:
         """Changes whenever the rows do: what was computed from an earlier revision is stale."""
         return self._bulk_revision, len(self._recorded)
+
+    @property
+    def bulk_revision(self) -> int:
+        """Changes whenever the bulk rows do (imports, deletions), not when records arrive one by one."""
+        return self._bulk_revision
 
     def frame(self, recorded_users: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Bulk rows, then recorded rows; ``recorded_users`` renames the USER_ID of recorded rows."""
@@ -81,7 +84,6 @@ class DatasetTable:
 
     def _bulk_changed(self) -> None:
         self._bulk_revision += 1
-        self._bulk_by_user = None
 
     def delete_users(self, users: Collection[str]) -> int:
         """Drop every row, bulk or recorded, whose USER_ID is one of ``users``; how many rows went."""
@@ -113,15 +115,6 @@ class DatasetTable:
     def recorded_for(self, user_id: str, since: int = 0) -> list[dict[str, Any]]:
         """The user's records that arrived at or after the mark ``since``, in arrival order."""
         return [self._recorded[i] for i in self._by_user.get(user_id, ()) if i >= since]
-
-    def user_rows(self, user_id: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-        """The user's rows as tuples of ``columns``: bulk rows in file order, then recorded rows in arrival order."""
-        if self._bulk_by_user is None:
-            has_users = "USER_ID" in self._bulk.columns and not self._bulk.empty
-            self._bulk_by_user = self._bulk.groupby("USER_ID", sort=False).indices if has_users else {}
-        positions = self._bulk_by_user.get(user_id)
-        bulk = list(zip(*(self._bulk[c].to_numpy()[positions] for c in columns))) if positions is not None else []
-        return bulk + [tuple(row.get(c) for c in columns) for row in self.recorded_for(user_id)]
 
 
 def _concat(first: pd.DataFrame, second: pd.DataFrame, key: str | None) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
-from typing import Iterable, Mapping
+from typing import Collection, Mapping
 
 from ..data.table import DatasetTable
 from .errors import FilterError
@@ -23,6 +23,7 @@ from .expression import (
     Condition,
     CurrentItemField,
     Expression,
+    FilterExpression,
     Literals,
     Parameter,
     Wildcard,
@@ -43,10 +44,13 @@ class Selection:
     include: frozenset[str] | None
     exclude: frozenset[str]
 
-    def refused(self, record_ids: Iterable[str]) -> set[str]:
+    def refused(self, record_ids: Collection[str]) -> set[str]:
         """Those of ``record_ids`` that don't pass."""
-        ids = set(record_ids)
-        return (ids & self.exclude) | (ids - self.include if self.include is not None else set())
+        ids = record_ids if isinstance(record_ids, (set, frozenset)) else set(record_ids)
+        refused = ids & self.exclude  # walks the smaller of the two
+        if self.include is not None:
+            refused |= ids - self.include
+        return set(refused)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,15 @@ class Request:
 
     user_id: str | None = None
     item_id: str | None = None  # the CurrentItem: given for related-items recommendations only
+
+
+# Sources read for the request's user or item: a filter reading none of them selects the same for every request.
+PER_REQUEST_SOURCES = ("INTERACTIONS", "ACTION_INTERACTIONS", "CURRENTUSER", "CURRENTITEM")
+
+
+def per_request(expression: FilterExpression) -> bool:
+    """Whether what ``expression`` selects depends on who asks or about what (beyond the filterValues)."""
+    return any(expression.reads(source) for source in PER_REQUEST_SOURCES)
 
 
 # What an expression reading a source needs from the request, by (target, source): (request attribute, refusal).

@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import heapq
 import operator
 import weakref
 from collections import defaultdict
@@ -110,16 +111,67 @@ class InteractionsIndex:
         }
 
 
+def _event_type(value: Any) -> str:
+    return str(value or "").lower()
+
+
+class RecentIndex:
+    """An interactions dataset's bulk rows by user, newest first (of two at the same time, the later in
+    the file first): their times, event types (lower case) and items (or, by ``key``, actions)."""
+
+    def __init__(self, frame: pd.DataFrame, key: str) -> None:
+        self._spans: dict[Any, tuple[int, int]] = {}
+        self._times = self._types = self._items = np.empty(0, dtype=object)
+        if frame.empty or "USER_ID" not in frame or key not in frame:
+            return
+        users, uniques = pd.factorize(frame["USER_ID"])
+        times = frame["TIMESTAMP"].to_numpy(dtype=np.int64)
+        order = np.lexsort((-np.arange(len(frame)), -times, users))
+        users = users[order]
+        lowered: dict[Any, str] = {}
+        self._times = times[order].tolist()
+        self._types = [lowered[v] if v in lowered else lowered.setdefault(v, _event_type(v)) for v in frame["EVENT_TYPE"].to_numpy(dtype=object)[order]]
+        self._items = frame[key].to_numpy(dtype=object)[order].tolist()
+        starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+        ends = np.r_[starts[1:], users.size]
+        self._spans = {uniques[users[start]]: (int(start), int(end)) for start, end in zip(starts, ends) if users[start] >= 0}
+
+    def rows_of(self, user_id: str) -> tuple[list[int], list[str], list[Any]]:
+        """The user's bulk rows, newest first: times, event types, items."""
+        start, end = self._spans.get(user_id, (0, 0))
+        return self._times[start:end], self._types[start:end], self._items[start:end]
+
+
+# table -> key -> (the bulk revision it was built from, the index): events recorded since are read apart.
+_recent: weakref.WeakKeyDictionary[DatasetTable, dict[str, tuple[int, RecentIndex]]] = weakref.WeakKeyDictionary()
+
+
+def _recent_index(table: DatasetTable, key: str) -> RecentIndex:
+    built = _recent.setdefault(table, {})
+    revision = table.bulk_revision
+    if key not in built or built[key][0] != revision:
+        built[key] = (revision, RecentIndex(table.bulk(), key))
+    return built[key][1]
+
+
 def recent_items_by_type(table: DatasetTable, user_id: str, limit: int, key: str = "ITEM_ID") -> dict[str, list[str]]:
-    """The user's items (or, by ``key``, actions) by event type (lower case), newest first, the most recent ``limit`` of each type."""
-    rows = table.user_rows(user_id, ("TIMESTAMP", "EVENT_TYPE", key))
-    # Newest first; of two with the same time, the one that arrived later.
-    ordered = sorted(reversed(rows), key=lambda row: -int(row[0]))
+    """The user's items (or, by ``key``, actions) by event type (lower case), newest first, the most recent ``limit`` of each type.
+
+    Of two with the same time, the one that arrived later comes first: a recorded event before any bulk row."""
+    times, types, items = _recent_index(table, key).rows_of(user_id)
+    rows: Iterable[tuple[int, str, Any]] = zip(times, types, items)
+    recorded = table.recorded_for(user_id)
+    if recorded:
+        arrived = sorted(
+            ((int(r.get("TIMESTAMP")), k, _event_type(r.get("EVENT_TYPE")), r.get(key)) for k, r in enumerate(recorded)), reverse=True
+        )
+        # heapq.merge takes ties from its first input first: the recorded rows.
+        rows = ((t, e, i) for t, _, e, i in heapq.merge(arrived, ((t, 0, e, i) for t, e, i in rows), key=lambda row: -row[0]))
     by_type: dict[str, list[str]] = defaultdict(list)
-    for _, event_type, item in ordered:
-        items = by_type[str(event_type or "").lower()]
-        if len(items) < limit:
-            items.append(str(item))
+    for _, event_type, item in rows:
+        chosen = by_type[event_type]
+        if len(chosen) < limit:
+            chosen.append(str(item))
     return by_type
 
 

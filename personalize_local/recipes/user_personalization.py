@@ -308,7 +308,7 @@ class UserPersonalization:
         scores = self._scores(user_id, self._codes(history), signals.context, signals.offsets)
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
-            allowed[self._codes(exclude)] = False
+            allowed[self._excluded_codes(exclude)] = False
         fresh = list(dict.fromkeys(new_items))
         if signals.impressions:
             fresh.sort(key=lambda item: signals.impressions.get(item, 0))
@@ -347,14 +347,22 @@ class UserPersonalization:
         self, user_id: str, history_codes: np.ndarray, context: Mapping[str, str] | None = None, offsets: np.ndarray | None = None
     ) -> np.ndarray:
         """Catalog-wide probabilities: the softmax of the blend shifted by the context's lifts and the
-        ranking influence's ``offsets``, repeats given their share."""
-        seen = np.zeros(len(self.item_ids), dtype=bool)
-        seen[history_codes] = True
+        ranking influence's ``offsets``, repeats given their share (read only).
+
+        The last request's are kept: a request with a promotion asks twice for the same user, history,
+        context and offsets (the same array while the data stays)."""
+        key = (user_id, history_codes.tobytes(), tuple(sorted((context or {}).items())))
+        last = self.__dict__.get("_last_scores")
+        if last is not None and last[0] == key and last[1] is offsets:
+            return last[2]
         logits = self._logits(user_id, history_codes)
         for shift in (self.context_.log_lifts(context), offsets):
             if shift is not None:
                 logits = logits + shift
-        return self._adjust_for_repeats(_softmax(logits), seen)
+        scores = self._adjust_for_repeats(_softmax(logits), np.unique(history_codes))
+        scores.flags.writeable = False
+        self._last_scores = (key, offsets, scores)
+        return scores
 
     def _exploration_priority(self, scores: np.ndarray, candidates: np.ndarray, impressions: Mapping[str, int]) -> np.ndarray:
         """How much exploration wants each candidate: its score, divided by one plus the times it was shown
@@ -381,9 +389,22 @@ class UserPersonalization:
             return []
         return [self.item_ids[i] for i in _best(self.item_counts_.astype(np.float64), candidates, k)]
 
+    def _excluded_codes(self, exclude: set[str] | frozenset[str]) -> np.ndarray:
+        """Catalog positions of ``exclude``. A filter that refuses the same for everyone hands over the same
+        frozenset while the data stays: the positions of the last one are kept."""
+        last = self.__dict__.get("_last_exclusion")
+        if last is not None and last[0] is exclude:
+            return last[1]
+        codes = self._codes(exclude)
+        if isinstance(exclude, frozenset):
+            self._last_exclusion = (exclude, codes)
+        return codes
+
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
-        codes = [self.item_index_[i] for i in item_ids if i in self.item_index_]
+        codes = list(map(self.item_index_.get, item_ids))
+        if None in codes:
+            codes = [code for code in codes if code is not None]
         return np.array(codes, dtype=np.int64)
 
     def _logits(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
@@ -400,19 +421,23 @@ class UserPersonalization:
         return _blend(views, self.view_weights)
 
     def _adjust_for_repeats(self, probabilities: np.ndarray, seen: np.ndarray) -> np.ndarray:
-        """Give the already-consumed items the share of mass repeats get in the data."""
+        """Give the already-consumed items (``seen``: their catalog positions, ascending) the share of mass repeats get in the data."""
         seen_mass = probabilities[seen].sum()
         if not 0.0 < seen_mass < 1.0:
             return probabilities
-        scale = np.where(
-            seen, self.repeat_rate_ / seen_mass, (1 - self.repeat_rate_) / (1 - seen_mass)
-        )
-        return probabilities * scale
+        adjusted = probabilities * ((1 - self.repeat_rate_) / (1 - seen_mass))
+        adjusted[seen] = probabilities[seen] * (self.repeat_rate_ / seen_mass)
+        return adjusted
 
     def _cold_items(self, cutoff_days: float) -> np.ndarray:
-        """Items with little interaction data that are young enough to explore."""
-        young = np.isnan(self.item_age_days_) | (self.item_age_days_ <= cutoff_days)
-        return young & (self.item_counts_ <= self.cold_max_count_)
+        """Items with little interaction data that are young enough to explore (read only; kept by cutoff)."""
+        known = self.__dict__.setdefault("_cold_by_cutoff", {})
+        if cutoff_days not in known:
+            young = np.isnan(self.item_age_days_) | (self.item_age_days_ <= cutoff_days)
+            cold = young & (self.item_counts_ <= self.cold_max_count_)
+            cold.flags.writeable = False
+            known[cutoff_days] = cold
+        return known[cutoff_days]
 
 
 def _core_columns(interactions: pd.DataFrame) -> pd.DataFrame:
@@ -435,11 +460,19 @@ def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.nda
     total = np.zeros(next(iter(views.values())).size, dtype=np.float64)
     weight = 0.0
     for name, scores in views.items():
-        spread = float(scores.std())
-        if spread > 0.0 and weights[name] > 0.0:
-            total += weights[name] * (scores - scores.mean()) / spread
+        if weights[name] <= 0.0:
+            continue
+        # The standard deviation as numpy's std computes it (sums over the count), keeping the centered scores.
+        centered = scores - np.add.reduce(scores) / scores.size
+        spread = float(np.sqrt(np.add.reduce(centered * centered) / centered.size))
+        if spread > 0.0:
+            centered *= weights[name]
+            centered /= spread
+            total += centered
             weight += weights[name]
-    return total / weight if weight else total
+    if weight:
+        total /= weight
+    return total
 
 
 def _exploration_slots(weight: float, n: int) -> int:
@@ -450,17 +483,19 @@ def _exploration_slots(weight: float, n: int) -> int:
 
 def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k best allowed items, best first (ties: catalog order)."""
-    candidates = np.flatnonzero(allowed)
-    k = min(k, candidates.size)
+    k = min(k, int(np.count_nonzero(allowed)))
     if k <= 0:
         return _NONE
+    masked = np.where(allowed, scores, -np.inf)
     # Only items scoring at least the k-th best score can make the list.
-    kth = np.partition(scores[candidates], candidates.size - k)[candidates.size - k]
-    candidates = candidates[scores[candidates] >= kth]
+    kth = np.partition(masked, masked.size - k)[masked.size - k]
+    candidates = np.flatnonzero(masked >= kth)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order[:k]]
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max())
-    return shifted / shifted.sum()
+    shifted = logits - logits.max()
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum()
+    return shifted

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from botocore import xform_name
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.iam.models import get_account_id_from
 
 from .errors import InternalFailure, InvalidInputException, NotYetSupportedException, ServiceError
 from .models import Route, route
@@ -44,9 +45,6 @@ def caller(headers: Mapping[str, str], host: str) -> Caller:
 
 def _account(headers: Mapping[str, str], access_key: str | None) -> str:
     """moto's order: MOTO_ACCOUNT_ID, then the x-moto-account-id header, then the access key's account."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.iam.models import get_account_id_from
-
     if "MOTO_ACCOUNT_ID" in os.environ:
         return os.environ["MOTO_ACCOUNT_ID"]
     if headers.get("x-moto-account-id"):
@@ -81,11 +79,12 @@ def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None,
         params = validate(operation.input_shape, _parse_body(body))
         who = caller(headers, host)
         backend = backend_for(who.account_id, who.region)
-        handler = getattr(backend, xform_name(operation.name), None)
+        handler = getattr(backend, found.handler, None)
         if handler is None:
             raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
+        keywords = found.keywords
         with backend.serving():
-            result = handler(**{xform_name(name): value for name, value in params.items()})
+            result = handler(**{keywords[name]: value for name, value in params.items()})
         return serialize_result(operation, result)
     except ServiceError as error:
         return serialize_error(service, error)

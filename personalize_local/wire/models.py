@@ -1,10 +1,11 @@
 """botocore's service models for the three Personalize services, and request routing by them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import botocore.session
+from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
 
 SERVICES = ("personalize", "personalize-events", "personalize-runtime")
@@ -19,6 +20,14 @@ def service_model(service: str) -> ServiceModel:
 class Route:
     service: str
     operation: OperationModel
+    # The backend method that answers, and the keyword each input member becomes: worked out once, not per call.
+    handler: str = field(init=False)
+    keywords: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        shape = self.operation.input_shape
+        object.__setattr__(self, "handler", xform_name(self.operation.name))
+        object.__setattr__(self, "keywords", {name: xform_name(name) for name in (shape.members if shape else ())})
 
 
 @lru_cache(maxsize=None)

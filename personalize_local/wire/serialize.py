@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -15,30 +15,95 @@ Response = tuple[int, dict[str, str], bytes]
 class ShapeMismatch(AssertionError):
     """The backend produced a member its output shape lacks: a bug here, never the caller's."""
 
+    def __init__(self, shape: str, unknown: list[str], path: str = "") -> None:
+        super().__init__(f"{path or shape}: members {unknown} are not in shape {shape}")
+        self.shape, self.unknown, self.path = shape, unknown, path
 
-def _to_wire(shape: Shape, value: Any, path: str) -> Any:
-    kind = shape.type_name
-    if kind == "structure":
-        unknown = set(value) - set(shape.members)
-        if unknown:
-            raise ShapeMismatch(f"{path or shape.name}: members {sorted(unknown)} are not in shape {shape.name}")
-        return {
-            name: _to_wire(shape.members[name], item, f"{path}.{name}")
-            for name, item in value.items()
-            if item is not None
-        }
-    if kind == "list":
-        return [_to_wire(shape.member, item, f"{path}[]") for item in value]
-    if kind == "map":
-        return {key: _to_wire(shape.value, item, f"{path}.{key}") for key, item in value.items()}
-    if kind == "timestamp":
-        # JSON protocols send timestamps as epoch seconds.
-        return value.timestamp() if isinstance(value, datetime) else value
-    if kind in ("float", "double"):
-        return float(value)
-    if kind in ("integer", "long"):
-        return int(value)
-    return value
+    def under(self, step: str) -> "ShapeMismatch":
+        """The same mismatch, seen from the shape holding this one at ``step`` (``.member`` or ``[]``)."""
+        return ShapeMismatch(self.shape, self.unknown, step + self.path)
+
+
+# A value of a shape to its JSON form; None where the value goes out as it is (strings, booleans ...).
+Writer = Callable[[Any], Any]
+_writers: dict[Shape, Writer | None] = {}
+
+
+def _writer(shape: Shape) -> Writer | None:
+    """The shape's writer, built once: every response of an operation walks the same shapes."""
+    if shape not in _writers:
+        _writers[shape] = lambda value: built(value)  # stands in while a recursive shape is built  # noqa: E731
+        built = _BUILDERS.get(shape.type_name, lambda _shape: None)(shape)
+        _writers[shape] = built
+    return _writers[shape]
+
+
+def _structure(shape: Shape) -> Writer:
+    members = {name: _writer(member) for name, member in shape.members.items()}
+
+    def write(value: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for name, item in value.items():
+            if item is None:
+                continue
+            if name not in members:
+                raise ShapeMismatch(shape.name, sorted(set(value) - set(members)))
+            member = members[name]
+            try:
+                out[name] = item if member is None else member(item)
+            except ShapeMismatch as mismatch:
+                raise mismatch.under(f".{name}") from None
+        return out
+
+    return write
+
+
+def _list(shape: Shape) -> Writer:
+    member = _writer(shape.member)
+
+    def write(value: Any) -> list[Any]:
+        if member is None:
+            return list(value)
+        try:
+            return [member(item) for item in value]
+        except ShapeMismatch as mismatch:
+            raise mismatch.under("[]") from None
+
+    return write
+
+
+def _map(shape: Shape) -> Writer:
+    member = _writer(shape.value)
+
+    def write(value: dict[str, Any]) -> dict[str, Any]:
+        if member is None:
+            return dict(value)
+        out = {}
+        for key, item in value.items():
+            try:
+                out[key] = member(item)
+            except ShapeMismatch as mismatch:
+                raise mismatch.under(f".{key}") from None
+        return out
+
+    return write
+
+
+def _timestamp(value: Any) -> Any:
+    # JSON protocols send timestamps as epoch seconds.
+    return value.timestamp() if isinstance(value, datetime) else value
+
+
+_BUILDERS: dict[str, Callable[[Shape], Writer | None]] = {
+    "structure": _structure,
+    "list": _list,
+    "map": _map,
+    "timestamp": lambda _shape: _timestamp,
+    "float": lambda _shape: float,
+    "double": lambda _shape: float,
+    "integer": lambda _shape: int,
+    "long": lambda _shape: int,
+}
 
 
 def _content_type(service: ServiceModel) -> str:
@@ -49,7 +114,8 @@ def _content_type(service: ServiceModel) -> str:
 
 def serialize_result(operation: OperationModel, result: dict[str, Any] | None) -> Response:
     shape = operation.output_shape
-    body = _to_wire(shape, result or {}, "") if shape is not None else {}
+    writer = _writer(shape) if shape is not None else None
+    body = writer(result or {}) if writer is not None else {}
     headers = {"Content-Type": _content_type(operation.service_model)}
     return 200, headers, json.dumps(body).encode()
 
