@@ -192,7 +192,8 @@ class BackendCore(BaseBackend):
 
     def find(self, kind: str, predicate: Callable[[Any], bool] = lambda _r: True) -> list[Any]:
         # A copy: reading a status may finish a delete, which takes the resource out of the table.
-        return [r for r in list(self.table(kind).values()) if r.status != GONE and predicate(r)]
+        # The predicate first: it is a cheap comparison, and reading a status may step a lifecycle.
+        return [r for r in list(self.table(kind).values()) if predicate(r) and r.status != GONE]
 
     def refuse_if_used(self, arn: str, users: Iterable[Resource], what: str) -> None:
         """ResourceInUseException naming a dependent resource, if there is one."""

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from functools import lru_cache
 from typing import Iterable
 
 PREFIX = "RID-"
 _DIGEST_LENGTH = 8  # the UUID's first group
 
 
+@lru_cache(maxsize=1024)  # every answer of a campaign starts with the same digest
 def _digest(source_arn: str) -> str:
     return hashlib.sha256(source_arn.encode()).hexdigest()[:_DIGEST_LENGTH]
 

@@ -118,6 +118,8 @@ COLD_QUANTILE = 0.25
 NOT_CONTEXT = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE, EVENT_WEIGHT, "IMPRESSION", "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE")
 NO_SIGNALS = Signals()
 _NONE = np.empty(0, dtype=np.int64)
+# Few enough allowed items (an answer's own, ordered once more) are sorted outright, without a partition first.
+_SORTED_OUTRIGHT = 256
 
 
 class UserPersonalization:
@@ -483,13 +485,17 @@ def _exploration_slots(weight: float, n: int) -> int:
 
 def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k best allowed items, best first (ties: catalog order)."""
-    k = min(k, int(np.count_nonzero(allowed)))
+    count = int(np.count_nonzero(allowed))
+    k = min(k, count)
     if k <= 0:
         return _NONE
-    masked = np.where(allowed, scores, -np.inf)
-    # Only items scoring at least the k-th best score can make the list.
-    kth = np.partition(masked, masked.size - k)[masked.size - k]
-    candidates = np.flatnonzero(masked >= kth)
+    if count <= _SORTED_OUTRIGHT:
+        candidates = np.flatnonzero(allowed)
+    else:
+        masked = np.where(allowed, scores, -np.inf)
+        # Only items scoring at least the k-th best score can make the list.
+        kth = np.partition(masked, masked.size - k)[masked.size - k]
+        candidates = np.flatnonzero(masked >= kth)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order[:k]]
 
