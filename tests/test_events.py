@@ -139,6 +139,22 @@ def test_an_anonymous_session_joins_its_user_at_once(aws: Clients, live: tuple[s
     assert share_of_taste(recommended(aws, campaign, "member-6"), "horror") < 0.5
 
 
+def test_a_joined_sessions_clicks_count_for_the_users_filters(aws: Clients, live: tuple[str, str]) -> None:
+    """An exclude-history filter keeps out what the user clicked before logging in, once the session is theirs."""
+    campaign, tracking_id = live
+    group_arn = aws.personalize.list_dataset_groups()["datasetGroups"][0]["datasetGroupArn"]
+    seen_arn = aws.personalize.create_filter(
+        name="unseen", datasetGroupArn=group_arn, filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")'
+    )["filterArn"]
+    filtered = lambda user: [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=campaign, userId=user, numResults=25, filterArn=seen_arn)["itemList"]]  # noqa: E731
+    clicked = filtered("member-7")[:3]
+    aws.events.put_events(trackingId=tracking_id, sessionId="session-7", eventList=[current(item, i) for i, item in enumerate(clicked)])
+    assert set(clicked) & set(filtered("member-7"))  # still anonymous: the session's clicks are not the user's yet
+    aws.events.put_events(trackingId=tracking_id, userId="member-7", sessionId="session-7", eventList=[current(HORROR[30], 50)])
+    after = filtered("member-7")
+    assert len(after) == 25 and not (set(clicked) | {HORROR[30]}) & set(after)
+
+
 def test_unknown_tracking_id(aws: Clients, live: tuple[str, str]) -> None:
     message = fails("InvalidInputException", aws.events.put_events, trackingId="no-such-tracker", userId="u", sessionId="s", eventList=[current("comedy-1", 0)])
     assert "trackingId" in message and "no-such-tracker" in message

@@ -1,7 +1,7 @@
 """Filters: Create, Describe, List, Delete; and what a filter lets through at runtime."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Collection, Mapping
 
 from ..filters import CheckedFilter, FilterError, Request, check, parse, select
@@ -113,7 +113,11 @@ class FiltersMixin(BackendCore):
         if not filter_arn:
             return set()
         filter_ = self.usable_filter(filter_arn, dataset_group_arn, target)
-        datasets = {d.dataset_type: d.table for d in self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)}
+        found = {d.dataset_type: d for d in self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)}
+        datasets = {kind: dataset.table for kind, dataset in found.items()}
+        interactions = found.get("INTERACTIONS")
+        if request.user_id and interactions is not None:
+            request = replace(request, sessions=tuple(interactions.events.sessions_of(request.user_id)))
         same_for_all = filter_.same_for_all
         if same_for_all:
             key = (sorted((filter_values or {}).items()), [(kind, table, table.revision) for kind, table in sorted(datasets.items())])

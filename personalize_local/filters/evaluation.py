@@ -59,6 +59,8 @@ class Request:
 
     user_id: str | None = None
     item_id: str | None = None  # the CurrentItem: given for related-items recommendations only
+    # Anonymous sessions whose events are now the user's (an event carried the session and the user).
+    sessions: tuple[str, ...] = ()
 
 
 # Sources read for the request's user or item: a filter reading none of them selects the same for every request.
@@ -151,7 +153,8 @@ class _Evaluation:
         if table is None:
             return set()
         if self.target.key != "USER_ID":  # the requesting user's own items or actions
-            by_type = recent_items_by_type(table, self.request.user_id, self.interactions_per_type, self.target.key)
+            owners = (self.request.user_id, *self.request.sessions)
+            by_type = recent_items_by_type(table, owners, self.interactions_per_type, self.target.key)
         else:
             by_type = interactions_of(table).users_by_type
         every = any(isinstance(v, Wildcard) or v == "*" for v in values)

@@ -17,7 +17,7 @@ import heapq
 import operator
 import weakref
 from collections import defaultdict
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -154,10 +154,23 @@ def _recent_index(table: DatasetTable, key: str) -> RecentIndex:
     return built[key][1]
 
 
-def recent_items_by_type(table: DatasetTable, user_id: str, limit: int, key: str = "ITEM_ID") -> dict[str, list[str]]:
-    """The user's items (or, by ``key``, actions) by event type (lower case), newest first, the most recent ``limit`` of each type.
+def recent_items_by_type(table: DatasetTable, user_ids: Sequence[str], limit: int, key: str = "ITEM_ID") -> dict[str, list[str]]:
+    """The items (or, by ``key``, actions) of ``user_ids`` (a user, and the anonymous sessions that became theirs) by
+    event type (lower case), newest first, the most recent ``limit`` of each type.
 
     Of two with the same time, the one that arrived later comes first: a recorded event before any bulk row."""
+    streams = [_newest_first(table, user_id, key) for user_id in user_ids]
+    rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda row: -row[0])
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for _, event_type, item in rows:
+        chosen = by_type[event_type]
+        if len(chosen) < limit:
+            chosen.append(str(item))
+    return by_type
+
+
+def _newest_first(table: DatasetTable, user_id: str, key: str) -> Iterable[tuple[int, str, Any]]:
+    """One ID's (time, event type, item) rows, newest first: the bulk index merged with the events recorded one by one."""
     times, types, items = _recent_index(table, key).rows_of(user_id)
     rows: Iterable[tuple[int, str, Any]] = zip(times, types, items)
     recorded = table.recorded_for(user_id)
@@ -167,12 +180,7 @@ def recent_items_by_type(table: DatasetTable, user_id: str, limit: int, key: str
         )
         # heapq.merge takes ties from its first input first: the recorded rows.
         rows = ((t, e, i) for t, _, e, i in heapq.merge(arrived, ((t, 0, e, i) for t, e, i in rows), key=lambda row: -row[0]))
-    by_type: dict[str, list[str]] = defaultdict(list)
-    for _, event_type, item in rows:
-        chosen = by_type[event_type]
-        if len(chosen) < limit:
-            chosen.append(str(item))
-    return by_type
+    return rows
 
 
 class _Cache:
