@@ -35,9 +35,9 @@ from .state.backends import encode_backend
 from .state.datadir import DataDirStore, Entry, ObjectKey, S3Changes
 from .state.store import SavedBackend
 from .wire.dispatch import caller, dispatch
-from .wire.errors import ServiceError
+from .wire.errors import InternalFailure, ServiceError
 from .wire.models import Route, service_model
-from .wire.serialize import Response
+from .wire.serialize import Response, serialize_error
 from .wire.validate import validate
 
 log = logging.getLogger(__name__)
@@ -106,12 +106,18 @@ class DataDir:
                     self._positions[(who.account_id, who.region)] = self.store.append(
                         who.account_id, who.region, found.service, found.operation.name, body
                     )
+            changed = False
         else:
             answer = dispatch(found, headers, body, host)
-            if answer[0] < 300 and not found.operation.name.startswith(READS):
+            changed = answer[0] < 300 and not found.operation.name.startswith(READS)
+        if changed or self._landed != self._saved:  # a change, or work landed this answer may show: kept first
+            try:
                 self.checkpoint()
-        if self._landed != self._saved:  # this answer may show work that landed: it is kept first
-            self.checkpoint()
+            except Exception as error:  # a bug: the call is done, but would not survive a restart; say so
+                log.exception("checkpoint of %s failed", self.directory)
+                return serialize_error(found.operation.service_model, InternalFailure(
+                    f"{found.operation.name} was done but could not be written to the data directory: {error!r}"
+                ))
         return answer
 
     def after_moto(self, method: str, path: str) -> None:
@@ -140,7 +146,7 @@ class DataDir:
                         position = self._positions.get((account_id, region), 0)
                     backends.append((SavedBackend(account_id, region, state, blobs), position))
             changes = self._s3_changes()  # after encoding: it sends the output finished jobs owe S3
-            self.store.write_checkpoint(backends, changes)
+            self.store.write_checkpoint(backends, dict(self._positions), changes)
             self._noted_s3(changes)
             self._saved = landed
 

@@ -171,8 +171,9 @@ class DataDirStore:
             )
             return int(cursor.lastrowid or 0)
 
-    def write_checkpoint(self, backends: list[tuple[SavedBackend, int]], s3: S3Changes) -> None:
-        """Replace the checkpoint (each backend with the journal position it holds) and drop the entries it holds."""
+    def write_checkpoint(self, backends: list[tuple[SavedBackend, int]], held: dict[Place, int], s3: S3Changes) -> None:
+        """Replace the checkpoint (each backend with the journal position it holds) and drop the entries it holds:
+        each account and region's up to its position in ``held`` (a backend reset away holds none of its own)."""
         with self._transaction() as db:
             db.execute("DELETE FROM backends")
             db.execute("DELETE FROM blobs")
@@ -182,9 +183,9 @@ class DataDirStore:
                     "INSERT INTO blobs VALUES (?, ?, ?, ?)",
                     ((backend.account_id, backend.region, i, data) for i, data in enumerate(backend.blobs)),
                 )
-            db.execute(
-                "DELETE FROM journal WHERE seq <= (SELECT b.position FROM backends b "
-                "WHERE b.account_id = journal.account_id AND b.region = journal.region)"
+            db.executemany(
+                "DELETE FROM journal WHERE account_id = ? AND region = ? AND seq <= ?",
+                ((account_id, region, position) for (account_id, region), position in held.items()),
             )
             _write_s3(db, s3)
 
