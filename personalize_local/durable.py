@@ -176,9 +176,8 @@ class DataDir:
             s3 = s3_backends[account_id][snapshot.S3_PARTITION]
             for bucket in list(s3.buckets.values()):
                 changes.buckets[(account_id, bucket.name)] = bucket.region_name
-                for key, found in list(bucket.keys.items()):
-                    if isinstance(found, FakeKey):
-                        current[(account_id, bucket.name, key)] = found
+                for key, found in _objects(bucket):
+                    current[(account_id, bucket.name, key)] = found
         for place, found in current.items():
             if self._etags.get(place) != found.etag:
                 changes.written.append((place, found.etag, found.value))
@@ -203,3 +202,13 @@ class DataDir:
                 getattr(backend, xform_name(entry.operation))(**{xform_name(name): value for name, value in params.items()})
         except ServiceError as error:  # it succeeded on this state once; say so if it no longer does
             log.warning("journal entry %d (%s) could not be replayed: %s", entry.seq, entry.operation, error)
+
+
+def _objects(bucket: Any) -> list[tuple[str, FakeKey]]:
+    """A bucket's latest objects (not delete markers). moto's key store reads a copy of its keys, but a key
+    deleted meanwhile by another call fails the read: read again."""
+    while True:
+        try:
+            return [(key, found) for key, found in bucket.keys.items() if isinstance(found, FakeKey)]
+        except (KeyError, RuntimeError):
+            continue

@@ -13,7 +13,7 @@ from typing import Any
 from .conftest import ROLE_ARN, Clients, make_clients
 from .datagen import TASTES, interactions, to_csv
 from .helpers import POPULARITY, loaded_group, small_rows
-from .test_exports import BUCKET, exported
+from .test_exports import BUCKET, export, exported
 from .test_getting_started import share_of_taste
 from .test_recorded_data import SENT, personal_campaign, tracker_of
 from .test_server import start_command, stop
@@ -79,6 +79,8 @@ def test_a_restart_keeps_every_resource_the_data_the_models_and_s3(tmp_path: Pat
             trackingId=tracking_id, userId="user-1", sessionId="s-1",
             eventList=[{"eventType": "watch", "itemId": TASTES[1].items[i], "sentAt": SENT + i} for i in range(5)],
         )
+        c.s3.put_object(Bucket="personalize-data", Key="scratch.csv", Body=b"gone")
+        c.s3.delete_object(Bucket="personalize-data", Key="scratch.csv")
         before, answered = inventory(c), answers(c, campaign_arn, filter_arn)
         tags = c.personalize.list_tags_for_resource(resourceArn=campaign_arn)["tags"]
     finally:
@@ -89,6 +91,7 @@ def test_a_restart_keeps_every_resource_the_data_the_models_and_s3(tmp_path: Pat
         assert inventory(c) == before
         assert c.personalize.list_tags_for_resource(resourceArn=campaign_arn)["tags"] == tags
         assert answers(c, campaign_arn, filter_arn) == answered
+        assert [o["Key"] for o in c.s3.list_objects_v2(Bucket="personalize-data")["Contents"]] == ["demo.csv"]
         assert c.s3.get_object(Bucket="personalize-data", Key="demo.csv")["Body"].read() == body
 
         # Events recorded after the restart still change the answers at once.
@@ -118,7 +121,10 @@ def burst(c: Clients, tracking_id: str, acknowledged: list[str], unanswered: lis
 def test_a_kill_during_a_burst_of_put_events_loses_no_acknowledged_event(tmp_path: Path) -> None:
     server, c = restarted(tmp_path)
     try:
-        group = loaded_group(c, rows=small_rows())
+        rows = small_rows()
+        group = loaded_group(c, rows=rows)
+        # A job's output, written to S3 as the job lands: kept before its ACTIVE is answered.
+        assert export(c, group.dataset_arn, "before-kill", "ALL")["status"] == "ACTIVE"
         tracking_id = tracker_of(c, group.dataset_group_arn)
         acknowledged: list[str] = []
         unanswered: list[str] = []
@@ -140,7 +146,7 @@ def test_a_kill_during_a_burst_of_put_events_loses_no_acknowledged_event(tmp_pat
     server, c = restarted(tmp_path)
     try:
         assert c.personalize.describe_filter(filterArn=filter_arn)["filter"]["status"] == "ACTIVE"
-        c.s3.create_bucket(Bucket=BUCKET)
+        assert len(exported(c, "before-kill")[1]) == len(rows)
         job = c.personalize.create_dataset_export_job(
             jobName="after-kill", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, ingestionMode="PUT",
             jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}},
