@@ -61,10 +61,12 @@ class DataDir:
         self.store = DataDirStore(directory)
         self.directory = self.store.directory
         self._positions: dict[tuple[str, str], int] = {}  # the last journal entry each backend's state holds
-        self._etags: dict[ObjectKey, str] = {}  # S3 objects as the database holds them
+        self._etags: dict[ObjectKey, str] = {}  # S3 objects as the database holds them, and its buckets
+        self._buckets: dict[tuple[str, str], str] = {}
         self._saving = threading.Lock()  # one checkpoint or S3 write at a time
         self._noting = threading.Lock()
-        self._landed = 0  # landings so far, and how many of them the last checkpoint holds
+        # Work landed so far (counted by the lifecycles' listener), and how much of it the last checkpoint holds.
+        self._landed = 0
         self._saved = 0
         self._entries = 0  # journal entries since the last checkpoint began
         self._wake = threading.Event()
@@ -74,6 +76,7 @@ class DataDir:
     def open(self) -> dict[str, int]:
         """Restore the checkpoint and replay the journal after it; then keep everything from here on."""
         saved, self._positions, self._etags = self.store.read()
+        self._buckets = {(bucket.account_id, bucket.name): bucket.region for bucket in saved.buckets}
         held = snapshot.restore(saved)
         replayed = 0
         for entry in self.store.journal():
@@ -137,7 +140,7 @@ class DataDir:
         else:
             with self._saving:
                 changes = self._s3_changes()
-                if changes.written or changes.gone:
+                if changes.written or changes.gone or changes.buckets != self._buckets:
                     self.store.write_s3(changes)
                     self._noted_s3(changes)
 
@@ -194,6 +197,7 @@ class DataDir:
         return changes
 
     def _noted_s3(self, changes: S3Changes) -> None:
+        self._buckets = changes.buckets
         for place, etag, _ in changes.written:
             self._etags[place] = etag
         for place in changes.gone:

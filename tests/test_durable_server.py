@@ -137,6 +137,10 @@ def test_a_kill_during_a_burst_of_put_events_loses_no_acknowledged_event(tmp_pat
         count = len(acknowledged)
         while len(acknowledged) < count + 50:
             sender.join(0.01)
+        c.s3.create_bucket(Bucket="empty-bucket")  # kept as it answers, though no object is written
+        count = len(acknowledged)
+        while len(acknowledged) < count + 10:
+            sender.join(0.01)
     finally:
         server.kill()
         server.communicate(timeout=60)
@@ -147,6 +151,7 @@ def test_a_kill_during_a_burst_of_put_events_loses_no_acknowledged_event(tmp_pat
     try:
         assert c.personalize.describe_filter(filterArn=filter_arn)["filter"]["status"] == "ACTIVE"
         assert len(exported(c, "before-kill")[1]) == len(rows)
+        assert sorted(b["Name"] for b in c.s3.list_buckets()["Buckets"]) == sorted([BUCKET, "empty-bucket", "personalize-data"])
         job = c.personalize.create_dataset_export_job(
             jobName="after-kill", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, ingestionMode="PUT",
             jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}},
