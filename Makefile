@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/bench_s3_jobs.py
 	$(BIN)/python bench/bench_snapshots.py
 	$(BIN)/python bench/runtime.py
+	$(BIN)/python bench/bench_durable.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

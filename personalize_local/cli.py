@@ -9,6 +9,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .durable import DataDir
+from .state import StateError
 from .server import DEFAULT_HOST, DEFAULT_PORT, RESTORE, SNAPSHOT, SNAPSHOT_TYPE, console_url, serve
 
 DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
@@ -19,7 +21,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 def _log_to_stderr() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    for name in ("personalize_local.access", "personalize_local.server"):
+    for name in ("personalize_local.access", "personalize_local.server", "personalize_local.durable"):
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -68,11 +70,28 @@ def _server(args: argparse.Namespace) -> None:
             flush=True,
         )
 
+    data_dir = _open_data_dir(args.data_dir) if args.data_dir else None
+
     def ready(port: int) -> None:
         print(f"personalize-local serving on http://{args.host}:{port}", flush=True)
         print(f"console: {console_url(args.host, port)}", flush=True)
 
-    serve(args.host, args.port, ready=ready)
+    serve(args.host, args.port, ready=ready, data_dir=data_dir)
+
+
+def _open_data_dir(directory: str) -> DataDir:
+    """The data directory, its state restored; exits saying why if it can't be used."""
+    try:
+        data_dir = DataDir(directory)
+    except StateError as error:
+        sys.exit(f"personalize-local: {error}")
+    try:
+        held = data_dir.open()
+    except StateError as error:
+        data_dir.store.close()
+        sys.exit(f"personalize-local: {error}")
+    print(f"data directory {directory}: " + ", ".join(f"{n} {what}" for what, n in held.items()), file=sys.stderr, flush=True)
+    return data_dir
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -81,6 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     server = commands.add_parser("server", help="serve the emulator (and moto's other services) over HTTP")
     server.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST}; another prints a warning)")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
+    server.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep the state in DIR across restarts and kills (created if missing; one server at a time)",
+    )
     server.set_defaults(run=_server)
     for name, run, help_, description in (
         ("snapshot", _snapshot, "save a running server's whole state to a file",

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from . import snapshot
 from .backend.auto_training import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
+from .durable import DataDir
 from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service
 
@@ -63,9 +64,10 @@ def _call_of(request: Request) -> tuple[str, str]:
 class PersonalizeServer:
     """A WSGI app answering Personalize, Personalize Events and Personalize Runtime, and moto's services."""
 
-    def __init__(self) -> None:
+    def __init__(self, data_dir: DataDir | None = None) -> None:
         self.moto_app = DomainDispatcherApplication(create_backend_app)
         self.started = time.monotonic()
+        self.data_dir = data_dir  # where the state is kept, if anywhere
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         begun = time.perf_counter()
@@ -97,16 +99,22 @@ class PersonalizeServer:
     def _answer(self, request: Request, found: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         control = CONTROLS.get((request.method, request.path))
         if control is not None:
-            return control(self, request)(environ, start_response)
+            response = control(self, request)
+            if self.data_dir is not None and request.method == "POST":
+                self.data_dir.checkpoint()
+            return response(environ, start_response)
         if request.path.startswith(CONSOLE_PATH):
             return serve_console(request)(environ, start_response)
         if request.path == CONSOLE_PATH.rstrip("/"):
             return redirect(CONSOLE_PATH)(environ, start_response)
         if found is None:
-            return self.moto_app(environ, start_response)
-        status, headers, body = dispatch(found, request.headers, request.get_data(), request.host)
+            answer = self.moto_app(environ, start_response)
+            if self.data_dir is not None:
+                self.data_dir.after_moto(request.method, request.path)
+            return answer
+        call = dispatch if self.data_dir is None else self.data_dir.dispatch
+        status, headers, body = call(found, request.headers, request.get_data(), request.host)
         return Response(body, status=status, headers=headers)(environ, start_response)
-
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
@@ -159,11 +167,14 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ready: Callable[[int], None] | None = None) -> None:
+def serve(
+    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ready: Callable[[int], None] | None = None, data_dir: DataDir | None = None
+) -> None:
     """Serve in the foreground until SIGTERM or SIGINT; then stop taking calls and let those in flight finish.
 
-    ``ready`` is told the port once the socket listens (port 0 picks a free one)."""
-    server = make_server(host, port, PersonalizeServer(), threaded=True, request_handler=_QuietHandler)
+    ``ready`` is told the port once the socket listens (port 0 picks a free one). ``data_dir``, opened,
+    keeps every acknowledged call; it is closed (the journal folded into a checkpoint) once the last call is done."""
+    server = make_server(host, port, PersonalizeServer(data_dir), threaded=True, request_handler=_QuietHandler)
     server.daemon_threads = False  # server_close() joins the calls in flight: their writes finish
     stopping = threading.Event()
 
@@ -180,6 +191,8 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ready: Callable[[i
         server.serve_forever()
     finally:
         server.server_close()
+        if data_dir is not None:
+            data_dir.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         log.info("stopped")

@@ -32,7 +32,7 @@ from .state.store import Saved, SavedBackend, SavedBucket, blob_reader, counts, 
 # moto's S3 keeps every account's buckets under the partition name.
 S3_PARTITION = "aws"
 
-__all__ = ["save", "load", "dumps", "loads", "StateError"]
+__all__ = ["save", "load", "restore", "dumps", "loads", "StateError"]
 
 
 def save(path: str | os.PathLike[str]) -> dict[str, int]:
@@ -54,7 +54,11 @@ def save(path: str | os.PathLike[str]) -> dict[str, int]:
 def load(path: str | os.PathLike[str], label: str | None = None) -> dict[str, int]:
     """Replace the emulator's state with the snapshot at ``path`` (named ``label`` in messages);
     StateError, and nothing changed, if it can't be read."""
-    saved = read(path, label)
+    return restore(read(path, label))
+
+
+def restore(saved: Saved) -> dict[str, int]:
+    """Replace the emulator's state with ``saved``; StateError, and nothing changed, if it can't be decoded."""
     # Everything is decoded into fresh backends first: a snapshot refused half-way changes nothing.
     fresh = []
     for saved_backend in saved.backends:

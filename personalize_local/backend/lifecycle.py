@@ -105,6 +105,10 @@ CALL_BUDGET_SECONDS = 45.0
 # How long leaving the mock waits for a worker to notice it was cancelled.
 CANCEL_PATIENCE_SECONDS = 120.0
 
+# Told whenever work lands (a create's result applied with its final status), under the backend's lock:
+# a data directory saves the state then. Listeners only take note; they must not wait.
+landing_listeners: list[Callable[[], None]] = []
+
 _deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", default=None)
 
 
@@ -307,6 +311,8 @@ class Lifecycle(ManagedState):
                 failure = _applied(job.apply if job else None, self._apply)
             self.failure_reason = failure
             self._outcome = self._success if failure is None else self._create.failed
+            for listener in landing_listeners:
+                listener()
         return self._outcome
 
 

@@ -18,7 +18,6 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 ITEM_ID = "ITEM_ID"
 # Words of two letters or digits at least; common English words say nothing about a theme.
@@ -38,6 +37,9 @@ class Theme:
 
 
 def _words(name: str) -> list[str]:
+    # Imported on first use: scikit-learn takes a second to import, which every server start would pay.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     return [word for word in WORD.findall(name) if word.lower() not in ENGLISH_STOP_WORDS]
 
 
@@ -59,6 +61,8 @@ class ThemeIndex:
         if not any(documents):
             self.vocabulary, self.idf, self.matrix = [], np.empty(0), None
             return
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, lowercase=False)
         self.matrix = vectorizer.fit_transform(documents).tocsr()  # rows L2-normalized
         self.vocabulary = list(vectorizer.get_feature_names_out())

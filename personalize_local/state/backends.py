@@ -14,10 +14,14 @@ from .lifecycles import Lifecycles
 RUNTIME = frozenset({"region_name", "account_id", "partition", "lock", "condition", "jobs", "outbox"})
 
 
-def encode_backend(backend: BackendCore) -> tuple[str, list[bytes]]:
-    """The backend's state as JSON and the blobs it refers to by position."""
+def encode_backend(backend: BackendCore, land: bool = True) -> tuple[str, list[bytes]]:
+    """The backend's state as JSON and the blobs it refers to by position.
+
+    ``land``: first read every status as a describe would (and wait for work as a call does); a data
+    directory's checkpoints don't, as they must neither wait nor count as describes."""
     with backend.lock:
-        land_finished_work(backend)
+        if land:
+            land_finished_work(backend)
         backend._send_outbox()  # writes to S3 a finished job still owes land before S3 is saved
         encoder = Encoder(EXTENSIONS + (Lifecycles(),))
         tree = {name: encoder.encode(value, name) for name, value in vars(backend).items() if name not in RUNTIME}

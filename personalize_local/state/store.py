@@ -124,17 +124,20 @@ def read(path: str | Path, label: str | None = None) -> Saved:
         connection.close()
 
 
-def check_format(label: str, connection: sqlite3.Connection) -> None:
+def check_format(
+    label: str, connection: sqlite3.Connection, kind: str = "snapshot", readable: frozenset[int] = READABLE_FORMATS
+) -> None:
+    """StateError unless the database is a personalize-local ``kind`` of a format in ``readable``, naming both versions."""
     try:
         meta = dict(connection.execute("SELECT key, value FROM meta"))
     except sqlite3.DatabaseError as error:
-        raise StateError(f"{label} is not a personalize-local snapshot ({error}).") from None
+        raise StateError(f"{label} is not a personalize-local {kind} ({error}).") from None
     found, writer = meta.get("format_version"), meta.get("package_version", "an unknown version")
-    if found is None or not found.isdigit() or int(found) not in READABLE_FORMATS:
+    if found is None or not found.isdigit() or int(found) not in readable:
         raise StateError(
-            f"{label} is a snapshot of format {found} (written by personalize-local {writer}); this is "
-            f"personalize-local {_package_version()}, which reads format {', '.join(map(str, sorted(READABLE_FORMATS)))}. "
-            "Load it with the version that wrote it, or build the state again."
+            f"{label} is a {kind} of format {found} (written by personalize-local {writer}); this is "
+            f"personalize-local {_package_version()}, which reads format {', '.join(map(str, sorted(readable)))}. "
+            "Open it with the version that wrote it, or build the state again."
         )
 
 
