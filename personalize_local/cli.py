@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from . import demo
 from .server import DEFAULT_HOST, DEFAULT_PORT, RESTORE, SNAPSHOT, SNAPSHOT_TYPE, console_url, serve
 
 DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     server.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST}; another prints a warning)")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
     server.set_defaults(run=_server)
+    demo.add_command(commands)
     for name, run, help_, description in (
         ("snapshot", _snapshot, "save a running server's whole state to a file",
          "Save the whole state of a running server (Personalize in every account and region: resources, "
