@@ -11,6 +11,7 @@ theme's: from 0 to 1, the same for the same data every time.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 ITEM_ID = "ITEM_ID"
 # Words of two letters or digits at least; common English words say nothing about a theme.
@@ -37,8 +37,17 @@ class Theme:
     ranked: list[tuple[str, float]]
 
 
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    # scikit-learn is imported when a theme is first asked for: importing it costs a second at the server's start.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return ENGLISH_STOP_WORDS
+
+
 def _words(name: str) -> list[str]:
-    return [word for word in WORD.findall(name) if word.lower() not in ENGLISH_STOP_WORDS]
+    stop_words = _stop_words()
+    return [word for word in WORD.findall(name) if word.lower() not in stop_words]
 
 
 class ThemeIndex:
@@ -59,6 +68,8 @@ class ThemeIndex:
         if not any(documents):
             self.vocabulary, self.idf, self.matrix = [], np.empty(0), None
             return
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, lowercase=False)
         self.matrix = vectorizer.fit_transform(documents).tocsr()  # rows L2-normalized
         self.vocabulary = list(vectorizer.get_feature_names_out())
