@@ -7,6 +7,7 @@ under ``/_console/``, a path no AWS API uses.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
@@ -16,13 +17,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable, Iterable
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from . import snapshot
 from .backend.auto_training import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
+from .serving import KeepAliveServer
 from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service
 
@@ -40,6 +41,7 @@ access_log = logging.getLogger("personalize_local.access")
 log = logging.getLogger(__name__)
 
 
+@functools.cache
 def package_version() -> str:
     try:
         return version("personalize-local")
@@ -152,19 +154,11 @@ def console_url(host: str, port: int) -> str:
     return f"http://{host}:{port}{CONSOLE_PATH}"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """The access log is the app's one JSON line per call; werkzeug's own line would repeat it."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ready: Callable[[int], None] | None = None) -> None:
     """Serve in the foreground until SIGTERM or SIGINT; then stop taking calls and let those in flight finish.
 
     ``ready`` is told the port once the socket listens (port 0 picks a free one)."""
-    server = make_server(host, port, PersonalizeServer(), threaded=True, request_handler=_QuietHandler)
-    server.daemon_threads = False  # server_close() joins the calls in flight: their writes finish
+    server = KeepAliveServer(host, port, PersonalizeServer())  # server_close() lets the calls in flight finish
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
