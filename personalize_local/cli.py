@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from logging.handlers import QueueHandler, QueueListener
+from queue import SimpleQueue
 import sys
 import urllib.error
 import urllib.request
@@ -17,14 +19,20 @@ DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _log_to_stderr() -> None:
+def _log_to_stderr() -> QueueListener:
+    """Log lines go to stderr from a thread of their own: a call's thread only queues its line, never waits
+    on the write (which gives other threads the interpreter, and takes a while to get it back)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    lines: SimpleQueue[logging.LogRecord] = SimpleQueue()
     for name in ("personalize_local.access", "personalize_local.server"):
         logger = logging.getLogger(name)
-        logger.addHandler(handler)
+        logger.addHandler(QueueHandler(lines))
         logger.setLevel(logging.INFO)
         logger.propagate = False
+    listener = QueueListener(lines, handler)
+    listener.start()
+    return listener
 
 
 def _post(endpoint: str, path: str, body: bytes, content_type: str) -> bytes:
@@ -60,7 +68,7 @@ def _restore(args: argparse.Namespace) -> None:
 
 
 def _server(args: argparse.Namespace) -> None:
-    _log_to_stderr()
+    writer = _log_to_stderr()
     if args.host not in LOOPBACK:
         print(
             f"warning: serving on {args.host}, not loopback: anybody who reaches this host can use the emulator, "
@@ -73,7 +81,10 @@ def _server(args: argparse.Namespace) -> None:
         print(f"personalize-local serving on http://{args.host}:{port}", flush=True)
         print(f"console: {console_url(args.host, port)}", flush=True)
 
-    serve(args.host, args.port, ready=ready)
+    try:
+        serve(args.host, args.port, ready=ready)
+    finally:
+        writer.stop()  # writes what is queued
 
 
 def main(argv: list[str] | None = None) -> None:
