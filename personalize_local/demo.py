@@ -133,7 +133,7 @@ class Bar:
 
     def draw(self, fraction: float, note: str = "") -> None:
         filled = int(round(BAR_WIDTH * fraction))
-        line = f"  {self.label:<24} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:4.0%}  {note}"
+        line = f"   {self.label:<24} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:4.0%}  {note}"
         if self.live:
             self.out.write("\r\x1b[2K" + line)
             self.out.flush()

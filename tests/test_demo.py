@@ -12,7 +12,7 @@ from .conftest import Clients
 from .helpers import METRICS
 
 USERS, SEED = 60, 3
-BAR = re.compile(r"^  (import interactions\.csv|import items\.csv|train \(and evaluate\)) +\[(#*)(\.*)\] +(\d+)%  (\S+)", re.M)
+BAR = re.compile(r"^   (import interactions\.csv|import items\.csv|train \(and evaluate\)) +\[(#*)(\.*)\] +(\d+)%  (\S+)", re.M)
 METRIC = re.compile(r"^   ([a-z_0-9]+) +(\d\.\d{4})$", re.M)
 VIEWER = re.compile(r"^   (viewer-\d+) \(likes ([^)]+)\)( now)?:\n((?:   +\d+\. .*\n)+)", re.M)
 ENTRY = re.compile(r"^   +\d+\. (.+?) {2,}(.+?) {2,}(\S+)$", re.M)
