@@ -1,14 +1,17 @@
 """GetRecommendations over HTTP: one `personalize-local server` process, concurrent boto3 clients.
 
-- start: from Popen of `python -m personalize_local server --port 0` to the first ListRecipes answered
-  (median of a few starts);
+- start: from Popen of `python -m personalize_local server --port N` to the first ListRecipes answered
+  (the client made beforehand; median of a few starts);
 - a campaign on MovieLens 100K (ratings > 3; generated tastes when the folder is missing), loaded over
   HTTP with boto3 as any user would;
 - CLIENTS concurrent clients for SECONDS each: GetRecommendations (numResults 25, users in turn),
   beside S3 HeadBucket answered by moto through the same server and port, and by a plain
   `moto_server` process: requests/s and latency percentiles, the clients as processes (each its
   own boto3 client and interpreter), then as threads of one process (sharing one GIL: the
-  client's own cost shows in the HeadBucket rows).
+  client's own cost shows in the HeadBucket rows); and GetRecommendations from clients that cost
+  next to nothing (http.client replaying one signed request), for what the server itself can do.
+  Each row also gives the server process's CPU time per call: the machine has 2 cores, shared by
+  the server and its clients.
 
 Targets: GetRecommendations at >= 500 requests/s with p99 <= 20 ms from 4 clients; start <= 2 s.
 
@@ -17,6 +20,7 @@ Targets: GetRecommendations at >= 500 requests/s with p99 <= 20 ms from 4 client
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import multiprocessing
 import os
@@ -31,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import boto3
 import numpy as np
@@ -163,7 +168,7 @@ def load_campaign(endpoint: str, body: bytes) -> str:
 class Load:
     """What each client calls, where, and for how long."""
 
-    call: str  # "recommend" or "head_bucket"
+    call: str  # "recommend", "recommend_raw" or "head_bucket"
     endpoint: str
     campaign: str
     users: list[str]
@@ -171,12 +176,37 @@ class Load:
 
 
 def _caller(load: Load, offset: int) -> Callable[[int], Any]:
+    users = load.users
+    if load.call == "head_bucket":
+        s3 = client("s3", load.endpoint)
+        return lambda i: s3.head_bucket(Bucket=BUCKET)
+    runtime = client("personalize-runtime", load.endpoint)
     if load.call == "recommend":
-        runtime = client("personalize-runtime", load.endpoint)
-        users = load.users
         return lambda i: runtime.get_recommendations(campaignArn=load.campaign, userId=users[(offset + i) % len(users)], numResults=NUM_RESULTS)
-    s3 = client("s3", load.endpoint)
-    return lambda i: s3.head_bucket(Bucket=BUCKET)
+    return _raw_recommend(runtime, load, offset)
+
+
+def _raw_recommend(runtime: Any, load: Load, offset: int) -> Callable[[int], Any]:
+    """GetRecommendations as boto3 signs it once, replayed on one kept-open connection with http.client
+    (the user changed in the body; the emulator checks no signatures): the server's cost with a client
+    that costs next to nothing."""
+    sent: list[Any] = []
+    runtime.meta.events.register("before-send", lambda request, **_: sent.append(request))
+    runtime.get_recommendations(campaignArn=load.campaign, userId=load.users[0], numResults=NUM_RESULTS)
+    request = sent[0]
+    url = urlsplit(request.url)
+    headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items() if k.lower() != "content-length"}
+    connection = http.client.HTTPConnection(url.hostname, url.port)
+    bodies = [json.dumps({"campaignArn": load.campaign, "userId": user, "numResults": NUM_RESULTS}).encode() for user in load.users]
+
+    def call(i: int) -> None:
+        connection.request("POST", url.path, body=bodies[(offset + i) % len(bodies)], headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GetRecommendations answered {response.status}")
+
+    return call
 
 
 def hammer(load: Load, offset: int, ready: Any) -> list[float]:
@@ -205,10 +235,23 @@ class Figures:
     p50_ms: float
     p99_ms: float
     calls: int
+    server_cpu_ms: float | None  # the server process's CPU time per call, warm-up calls included
 
 
-def run_load(call: str, endpoint: str, campaign: str, users: list[str], clients: int, seconds: float, processes: bool) -> Figures:
+def cpu_seconds(pid: int) -> float | None:
+    """A process's user + system CPU time (Linux's /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_load(
+    call: str, endpoint: str, server_pid: int, campaign: str, users: list[str], clients: int, seconds: float, processes: bool
+) -> Figures:
     load = Load(call, endpoint, campaign, users, seconds)
+    cpu_before = cpu_seconds(server_pid)
     if processes:  # spawned: each client its own interpreter, nothing inherited
         context = multiprocessing.get_context("spawn")
         ready, queue = context.Barrier(clients), context.Queue()
@@ -222,8 +265,11 @@ def run_load(call: str, endpoint: str, campaign: str, users: list[str], clients:
         ready = threading.Barrier(clients)
         with ThreadPoolExecutor(clients) as threads:
             results = list(threads.map(lambda k: hammer(load, k, ready), range(clients)))
+    cpu_after = cpu_seconds(server_pid)
     latencies = np.array([s for result in results for s in result]) * 1000
-    return Figures(len(latencies) / seconds, float(np.percentile(latencies, 50)), float(np.percentile(latencies, 99)), len(latencies))
+    calls = len(latencies) + clients * (WARMUP_CALLS + (call == "recommend_raw"))
+    server_cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) * 1000 / calls
+    return Figures(len(latencies) / seconds, float(np.percentile(latencies, 50)), float(np.percentile(latencies, 99)), len(latencies), server_cpu)
 
 
 # Report -------------------------------------------------------------------------------------------------
@@ -250,12 +296,14 @@ def main() -> None:
         for processes in (True, False):
             kind = f"{args.clients} processes" if processes else f"{args.clients} threads of one process"
             rows.append((kind, "GetRecommendations (personalize-local server)",
-                         run_load("recommend", endpoint, campaign, users, args.clients, args.seconds, processes)))
+                         run_load("recommend", endpoint, server.pid, campaign, users, args.clients, args.seconds, processes)))
             rows.append((kind, "S3 HeadBucket (moto, through the same server)",
-                         run_load("head_bucket", endpoint, campaign, users, args.clients, args.seconds, processes)))
+                         run_load("head_bucket", endpoint, server.pid, campaign, users, args.clients, args.seconds, processes)))
             if moto is not None:
                 rows.append((kind, "S3 HeadBucket (plain moto_server)",
-                             run_load("head_bucket", moto[1], campaign, users, args.clients, args.seconds, processes)))
+                             run_load("head_bucket", moto[1], moto[0].pid, campaign, users, args.clients, args.seconds, processes)))
+        rows.append((f"{args.clients} processes, http.client", "GetRecommendations (personalize-local server), signed once and replayed",
+                     run_load("recommend_raw", endpoint, server.pid, campaign, users, args.clients, args.seconds, True)))
     finally:
         stop(server)
         if moto is not None:
@@ -265,10 +313,11 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}\n")
     print(f"server start to first ListRecipes answer: median {statistics.median(starts):.2f} s "
           f"({min(starts):.2f}-{max(starts):.2f}, {STARTS} starts)\n")
-    print("| clients | call | requests/s | p50 ms | p99 ms | calls |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| clients | call | requests/s | p50 ms | p99 ms | server CPU ms/call | calls |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for kind, call, f in rows:
-        print(f"| {kind} | {call} | {f.rps:.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | {f.calls} |")
+        cpu = "-" if f.server_cpu_ms is None else f"{f.server_cpu_ms:.2f}"
+        print(f"| {kind} | {call} | {f.rps:.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | {cpu} | {f.calls} |")
     recommend = rows[0][2]
     verdicts = [
         (recommend.rps >= TARGET_RPS, f"GetRecommendations >= {TARGET_RPS:.0f} requests/s ({recommend.rps:.0f})"),
