@@ -9,7 +9,8 @@
   `moto_server` process: requests/s and latency percentiles, the clients as processes (each its
   own boto3 client and interpreter), then as threads of one process (sharing one GIL: the
   client's own cost shows in the HeadBucket rows); and GetRecommendations from clients that cost
-  next to nothing (http.client replaying one signed request), for what the server itself can do.
+  next to nothing (http.client replaying one signed request), for what the server itself can do,
+  and its health check from the same, for what HTTP costs it.
   Each row also gives the server process's CPU time per call: the machine has 2 cores, shared by
   the server and its clients.
 
@@ -49,6 +50,7 @@ BUCKET = "bench"
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
 TARGET_RPS, TARGET_P99_MS, TARGET_START_S = 500.0, 20.0, 2.0
 STARTS = 5
+HEALTH = "/personalize-local/health"  # the server's own cheapest answer
 WARMUP_CALLS = 20
 NUM_RESULTS = 25
 CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, max_pool_connections=4)
@@ -168,7 +170,7 @@ def load_campaign(endpoint: str, body: bytes) -> str:
 class Load:
     """What each client calls, where, and for how long."""
 
-    call: str  # "recommend", "recommend_raw" or "head_bucket"
+    call: str  # "recommend", "recommend_raw", "health" or "head_bucket"
     endpoint: str
     campaign: str
     users: list[str]
@@ -180,10 +182,27 @@ def _caller(load: Load, offset: int) -> Callable[[int], Any]:
     if load.call == "head_bucket":
         s3 = client("s3", load.endpoint)
         return lambda i: s3.head_bucket(Bucket=BUCKET)
+    if load.call == "health":
+        return _raw_health(load)
     runtime = client("personalize-runtime", load.endpoint)
     if load.call == "recommend":
         return lambda i: runtime.get_recommendations(campaignArn=load.campaign, userId=users[(offset + i) % len(users)], numResults=NUM_RESULTS)
     return _raw_recommend(runtime, load, offset)
+
+
+def _raw_health(load: Load) -> Callable[[int], Any]:
+    """GET /personalize-local/health on one kept-open connection: what HTTP and the app's wrapper cost."""
+    url = urlsplit(load.endpoint)
+    connection = http.client.HTTPConnection(url.hostname, url.port)
+
+    def call(i: int) -> None:
+        connection.request("GET", HEALTH)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"health answered {response.status}")
+
+    return call
 
 
 def _raw_recommend(runtime: Any, load: Load, offset: int) -> Callable[[int], Any]:
@@ -304,6 +323,8 @@ def main() -> None:
                              run_load("head_bucket", moto[1], moto[0].pid, campaign, users, args.clients, args.seconds, processes)))
         rows.append((f"{args.clients} processes, http.client", "GetRecommendations (personalize-local server), signed once and replayed",
                      run_load("recommend_raw", endpoint, server.pid, campaign, users, args.clients, args.seconds, True)))
+        rows.append((f"{args.clients} processes, http.client", f"GET {HEALTH} (personalize-local server)",
+                     run_load("health", endpoint, server.pid, campaign, users, args.clients, args.seconds, True)))
     finally:
         stop(server)
         if moto is not None:
