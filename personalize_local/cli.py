@@ -4,12 +4,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from logging.handlers import QueueHandler, QueueListener
-from queue import SimpleQueue
 import sys
 import urllib.error
 import urllib.request
+from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
+from queue import SimpleQueue
 
 from . import demo
 from .server import DEFAULT_HOST, DEFAULT_PORT, RESTORE, SNAPSHOT, SNAPSHOT_TYPE, console_url, serve

@@ -17,7 +17,6 @@ import json
 import random
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
