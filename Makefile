@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 4567
 
-.PHONY: install install-browser test run bench clean
+.PHONY: install install-browser test run demo bench clean
 
 install: $(STAMP)
 
@@ -26,6 +26,10 @@ test: install install-browser
 run: install
 	$(BIN)/personalize-local server --host $(HOST) --port $(PORT)
 
+# The whole workflow in-process on generated data: what to try first.
+demo: install
+	$(BIN)/personalize-local demo
+
 bench: install
 	$(BIN)/python bench/bench_describe.py
 	$(BIN)/python bench/bench_training.py
@@ -42,6 +46,7 @@ bench: install
 	$(BIN)/python bench/bench_snapshots.py
 	$(BIN)/python bench/runtime.py
 	$(BIN)/python bench/bench_durable.py
+	$(BIN)/python bench/server.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

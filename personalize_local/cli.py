@@ -7,8 +7,11 @@ import logging
 import sys
 import urllib.error
 import urllib.request
+from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
+from queue import SimpleQueue
 
+from . import demo
 from .durable import DataDir
 from .state import StateError
 from .server import DEFAULT_HOST, DEFAULT_PORT, RESTORE, SNAPSHOT, SNAPSHOT_TYPE, console_url, serve
@@ -18,14 +21,20 @@ DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def _log_to_stderr() -> None:
+def _log_to_stderr() -> QueueListener:
+    """Log lines go to stderr from a thread of their own: a call's thread only queues its line, never waits
+    on the write (which gives other threads the interpreter, and takes a while to get it back)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    lines: SimpleQueue[logging.LogRecord] = SimpleQueue()
     for name in ("personalize_local.access", "personalize_local.server", "personalize_local.durable"):
         logger = logging.getLogger(name)
-        logger.addHandler(handler)
+        logger.addHandler(QueueHandler(lines))
         logger.setLevel(logging.INFO)
         logger.propagate = False
+    listener = QueueListener(lines, handler)
+    listener.start()
+    return listener
 
 
 def _post(endpoint: str, path: str, body: bytes, content_type: str) -> bytes:
@@ -61,7 +70,7 @@ def _restore(args: argparse.Namespace) -> None:
 
 
 def _server(args: argparse.Namespace) -> None:
-    _log_to_stderr()
+    writer = _log_to_stderr()
     if args.host not in LOOPBACK:
         print(
             f"warning: serving on {args.host}, not loopback: anybody who reaches this host can use the emulator, "
@@ -76,7 +85,10 @@ def _server(args: argparse.Namespace) -> None:
         print(f"personalize-local serving on http://{args.host}:{port}", flush=True)
         print(f"console: {console_url(args.host, port)}", flush=True)
 
-    serve(args.host, args.port, ready=ready, data_dir=data_dir)
+    try:
+        serve(args.host, args.port, ready=ready, data_dir=data_dir)
+    finally:
+        writer.stop()  # writes what is queued
 
 
 def _open_data_dir(directory: str) -> DataDir:
@@ -106,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
         help="keep the state in DIR across restarts and kills (created if missing; one server at a time)",
     )
     server.set_defaults(run=_server)
+    demo.add_command(commands)
     for name, run, help_, description in (
         ("snapshot", _snapshot, "save a running server's whole state to a file",
          "Save the whole state of a running server (Personalize in every account and region: resources, "

@@ -7,6 +7,7 @@ under ``/_console/``, a path no AWS API uses.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import signal
@@ -16,7 +17,6 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable, Iterable
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
@@ -24,6 +24,7 @@ from . import snapshot
 from .backend.auto_training import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
 from .durable import DataDir
+from .serving import KeepAliveServer
 from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service
 
@@ -41,6 +42,7 @@ access_log = logging.getLogger("personalize_local.access")
 log = logging.getLogger(__name__)
 
 
+@functools.cache
 def package_version() -> str:
     try:
         return version("personalize-local")
@@ -160,13 +162,6 @@ def console_url(host: str, port: int) -> str:
     return f"http://{host}:{port}{CONSOLE_PATH}"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """The access log is the app's one JSON line per call; werkzeug's own line would repeat it."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 def serve(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ready: Callable[[int], None] | None = None, data_dir: DataDir | None = None
 ) -> None:
@@ -174,8 +169,7 @@ def serve(
 
     ``ready`` is told the port once the socket listens (port 0 picks a free one). ``data_dir``, opened,
     keeps every acknowledged call; it is closed (the journal folded into a checkpoint) once the last call is done."""
-    server = make_server(host, port, PersonalizeServer(data_dir), threaded=True, request_handler=_QuietHandler)
-    server.daemon_threads = False  # server_close() joins the calls in flight: their writes finish
+    server = KeepAliveServer(host, port, PersonalizeServer(data_dir))  # server_close() lets the calls in flight finish
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:

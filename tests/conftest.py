@@ -12,10 +12,10 @@ import boto3
 import pytest
 from botocore.config import Config
 from moto.moto_api import state_manager
-from werkzeug.serving import make_server
 
 from personalize_local import mock_personalize
 from personalize_local.server import PersonalizeServer
+from personalize_local.serving import KeepAliveServer
 
 from .shapes import check_raw_response
 
@@ -129,7 +129,7 @@ def stepwise(request: pytest.FixtureRequest) -> Iterator[Clients]:
 @pytest.fixture(scope="session")
 def endpoint() -> Iterator[str]:
     """The HTTP server, as `personalize-local server` runs it, on a free local port."""
-    server = make_server("127.0.0.1", 0, PersonalizeServer(), threaded=True)
+    server = KeepAliveServer("127.0.0.1", 0, PersonalizeServer())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

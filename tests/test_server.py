@@ -1,6 +1,7 @@
 """The same path against the HTTP server, with boto3 clients pointed at it like any SDK user."""
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import subprocess
@@ -99,3 +100,59 @@ def test_a_host_beyond_loopback_is_warned_of() -> None:
     server, endpoint = start_command("--host", "0.0.0.0")
     code, err = stop(server)
     assert code == 0 and "warning: serving on 0.0.0.0" in err
+
+
+# Connections kept open between calls (HTTP/1.1 keep-alive), as SDKs' connection pools use them ----------
+LIST_RECIPES = {"X-Amz-Target": "AmazonPersonalize.ListRecipes", "Content-Type": "application/x-amz-json-1.1"}
+
+
+def connect(endpoint: str) -> http.client.HTTPConnection:
+    host, port = endpoint.removeprefix("http://").rsplit(":", 1)
+    return http.client.HTTPConnection(host, int(port), timeout=60)
+
+
+def ask(connection: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None,
+        headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+def test_calls_share_one_connection_whatever_the_app_reads_of_the_body(endpoint: str) -> None:
+    connection = connect(endpoint)
+    status, headers, body = ask(connection, "POST", "/", b"{}", LIST_RECIPES)
+    assert status == 200 and "connection" not in headers
+    assert "aws-user-personalization" in {r["name"] for r in json.loads(body)["recipes"]}
+    socket_used = connection.sock
+    # A body the health check never reads is skipped: the next call on the connection is read whole.
+    status, _, body = ask(connection, "GET", "/personalize-local/health", b"x" * 10_000)
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    # moto's answers too, a HEAD's without a body.
+    status, _, _ = ask(connection, "PUT", "/kept-open")
+    assert status == 200
+    status, headers, body = ask(connection, "HEAD", "/kept-open")
+    assert status == 200 and body == b""
+    status, _, body = ask(connection, "POST", "/", b"{}", LIST_RECIPES)
+    assert status == 200 and json.loads(body)["recipes"]
+    assert connection.sock is socket_used
+
+
+def test_a_chunked_body_is_read_and_its_connection_closed(endpoint: str) -> None:
+    connection = connect(endpoint)
+    connection.request("POST", "/", body=iter([b"{", b"}"]), headers=LIST_RECIPES, encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 200 and json.loads(response.read())["recipes"]
+    assert response.getheader("Connection") == "close"
+
+
+def test_a_client_asking_to_close_gets_its_connection_closed(endpoint: str) -> None:
+    status, headers, _ = ask(connect(endpoint), "POST", "/", b"{}", {**LIST_RECIPES, "Connection": "close"})
+    assert status == 200 and headers["connection"] == "close"
+
+
+def test_the_command_stops_with_connections_left_open() -> None:
+    server, endpoint = start_command()
+    idle = connect(endpoint)
+    assert ask(idle, "POST", "/", b"{}", LIST_RECIPES)[0] == 200
+    code, err = stop(server)  # the idle connection does not hold the server up
+    assert code == 0 and err.rstrip().endswith("stopped")

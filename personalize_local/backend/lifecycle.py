@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from moto.moto_api import state_manager
 from moto.moto_api._internal.managed_state_model import ManagedState
 
+from ..progress import Progress, tracking
+
 if TYPE_CHECKING:
     from .core import Resource
 
@@ -144,6 +146,7 @@ class Job:
         self.cancelled = False
         self.failure: str | None = None
         self.apply: Apply | None = None
+        self.progress = Progress()  # reported from inside the work (see progress.py)
         self._condition = condition
         self._on_finish = on_finish
         self._thread = threading.Thread(target=self._run, args=(work,), name="personalize-work", daemon=True)
@@ -152,12 +155,14 @@ class Job:
     def _run(self, work: Work) -> None:
         apply, failure = None, None
         try:
-            apply = work()
+            with tracking(self.progress):
+                apply = work()
         except JobFailed as error:
             failure = str(error)
         except Exception as error:  # a bug here must still end in a final status
             log.exception("work behind a status failed")
             failure = f"Internal error: {error}"
+        self.progress.advance(1.0)
         with self._condition:
             self.apply, self.failure, self.finished = apply, failure, True
             self._condition.notify_all()
@@ -277,6 +282,11 @@ class Lifecycle(ManagedState):
             self._job.cancel()
 
     # Reading -----------------------------------------------------------------
+    @property
+    def progress(self) -> float:
+        """How far the work behind the status has got: 1.0 once it is done, or when there is none. Never waits."""
+        return self._job.progress.fraction if self._job is not None else 1.0
+
     @property
     def status(self) -> str:  # type: ignore[override]
         before = self._status

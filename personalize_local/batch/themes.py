@@ -11,6 +11,7 @@ theme's: from 0 to 1, the same for the same data every time.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -36,11 +37,17 @@ class Theme:
     ranked: list[tuple[str, float]]
 
 
-def _words(name: str) -> list[str]:
-    # Imported on first use: scikit-learn takes a second to import, which every server start would pay.
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    # scikit-learn is imported when a theme is first asked for: importing it costs a second at the server's start.
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return [word for word in WORD.findall(name) if word.lower() not in ENGLISH_STOP_WORDS]
+    return ENGLISH_STOP_WORDS
+
+
+def _words(name: str) -> list[str]:
+    stop_words = _stop_words()
+    return [word for word in WORD.findall(name) if word.lower() not in stop_words]
 
 
 class ThemeIndex:

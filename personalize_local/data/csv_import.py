@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
+from .. import progress
 from .schemas import Field, Schema, metadata_fields, normalize_dataset_type
 from .values import ALLOWED_WORDS, EPOCH_SECONDS_FIELDS, MAX_EPOCH_SECONDS, VALUE_RANGES, length_limit, not_allowed
 
@@ -71,8 +72,8 @@ def read_csv_files(files: list[tuple[str, bytes]], schema: Schema, dataset_type:
         raise ValueError(f"unknown dataset type {dataset_type!r}")
     event_types = _EventTypeBudget.for_schema(schema, canonical)
     frames = []
-    for name, content in files:
-        with _gc_paused():
+    for index, (name, content) in enumerate(files):
+        with _gc_paused(), progress.part(index, len(files)):
             frame, row_numbers = _read_file(name, content, schema, canonical)
         event_types.check(name, frame, row_numbers)
         frames.append(frame)
@@ -108,7 +109,8 @@ def _read_file(name: str, content: bytes, schema: Schema, dataset_type: str) -> 
     parsed: dict[str, object] = {}
     # Report the earliest bad row; on a tie, the leftmost column.
     first_issue: tuple[int, str, str] | None = None  # (row index, column, problem)
-    for column in header:
+    for checked, column in enumerate(header, start=1):
+        progress.report(checked, len(header) + 1)  # the records are read; each column is checked in turn
         values = raw.get(column, np.empty(0, dtype=object))
         parsed[column], issue = _parse_column(schema.field(column), values, dataset_type)
         if issue is not None and (first_issue is None or issue[0] < first_issue[0]):

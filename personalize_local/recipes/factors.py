@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from lightfm import LightFM
 
+from .. import progress
 from .metadata import feature_rows, token_columns, vocabulary
 
 
@@ -77,14 +78,16 @@ class Factors:
             max_sampled=settings.max_sampled,
             random_state=np.random.RandomState(settings.random_state),
         )
-        estimator.fit(
-            positives,
-            user_features=user_features,
-            item_features=item_features,
-            sample_weight=sample_weight,
-            epochs=settings.epochs,
-            num_threads=settings.num_threads,
-        )
+        for epoch in range(settings.epochs):  # one at a time, as fit(epochs=N) runs them, to report each
+            estimator.fit_partial(
+                positives,
+                user_features=user_features,
+                item_features=item_features,
+                sample_weight=sample_weight,
+                epochs=1,
+                num_threads=settings.num_threads,
+            )
+            progress.report(epoch + 1, settings.epochs)
         embeddings = estimator.user_embeddings.astype(np.float32)
         n_users = len(user_ids)
         return cls(

@@ -33,7 +33,6 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.linalg import svds
 from scipy.special import expit
 
 from ..data.actions import (
@@ -169,6 +168,8 @@ def _item_factors(matrix: sp.csr_matrix, seed: int) -> tuple[np.ndarray, np.ndar
     counts = np.asarray(matrix.sum(axis=1)).ravel()
     normalized = sp.diags(1.0 / np.sqrt(np.maximum(counts, 1.0))) @ matrix
     v0 = np.random.default_rng(seed).standard_normal(min(normalized.shape))
+    from scipy.sparse.linalg import svds  # imported when first used, as minimize is
+
     _, _, vt = svds(normalized, k=k, v0=v0)
     factors = vt.T
     # svds' signs are arbitrary: each component's largest entry made positive gives the same factors every time.

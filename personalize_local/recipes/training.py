@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .. import progress
 from ..wire.errors import InvalidInputException
 from . import TRAINERS, configured_hyperparameters, fit_recipe, update_recipe
 from .base import ActionModel, Model
@@ -204,8 +205,12 @@ def train_version(
             model = ObjectiveModel(model, objective, objective.rewards(items))
         return Trained(model, previous, update.tuned)
 
+    steps = _planned_evaluations(config, perform_auto_ml, perform_hpo) + 1  # and the final fit
+    evaluations = itertools.count()
+
     def evaluated(arn: str, hyperparameters: Mapping[str, str]) -> dict[str, float]:
-        return evaluate(arn, interactions, items, users, hyperparameters, objective=objective, **extras)
+        with progress.part(next(evaluations), steps):
+            return evaluate(arn, interactions, items, users, hyperparameters, objective=objective, **extras)
 
     given = configured_hyperparameters(config)
     if perform_auto_ml:
@@ -215,5 +220,13 @@ def train_version(
         choice = tune(recipe_arn, given, config.get("hpoConfig") or {}, evaluated)
     else:
         choice = Choice(recipe_arn, given, evaluated(recipe_arn, given))
-    model = fit_recipe(recipe_arn, interactions, items, users, choice.hyperparameters, objective=objective, **extras)
+    with progress.part(steps - 1, steps):
+        model = fit_recipe(recipe_arn, interactions, items, users, choice.hyperparameters, objective=objective, **extras)
     return Trained(model, choice, perform_hpo)
+
+
+def _planned_evaluations(config: Mapping[str, Any], perform_auto_ml: bool, perform_hpo: bool) -> int:
+    """How many evaluations a training plans (HPO may try fewer, on small spaces): for progress only."""
+    candidates = len(automl_candidates(config, list(TRAINERS))) if perform_auto_ml else 0
+    resources = (config.get("hpoConfig") or {}).get("hpoResourceConfig") or {}
+    return candidates + (int(resources.get("maxNumberOfTrainingJobs", DEFAULT_TRAINING_JOBS)) if perform_hpo else 1)
