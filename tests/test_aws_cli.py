@@ -5,13 +5,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from .conftest import INTERACTIONS_SCHEMA, ROLE_ARN
 from .datagen import TASTES, interactions, taste_of, to_csv
 from .test_getting_started import share_of_taste
+from .workflow import wait
 
 
 def aws_cli(endpoint: str, *args: str) -> Any:
@@ -28,14 +28,8 @@ def aws_cli(endpoint: str, *args: str) -> Any:
 
 
 def until_settled(endpoint: str, *describe: str) -> dict[str, Any]:
-    """Describe until the status settles, as the guide's scripts poll (the default state manager settles at once)."""
-    for _ in range(100):
-        answer = aws_cli(endpoint, *describe)
-        resource = next(iter(answer.values()))
-        if resource["status"] in ("ACTIVE", "CREATE FAILED"):
-            return resource
-        time.sleep(0.1)
-    raise AssertionError(f"{describe} never settled: {resource['status']}")
+    """Describe until the status settles, as the guide's scripts poll (workflow.wait)."""
+    return wait(lambda: next(iter(aws_cli(endpoint, *describe).values())))
 
 
 def test_getting_started_with_the_aws_cli(endpoint: str, tmp_path: Path) -> None:

@@ -286,7 +286,7 @@ def test_recommendations_with_a_filter_show_metadata_and_a_click_changes_them(wo
 
 
 def test_related_items_for_an_item(world: World, page: Page) -> None:
-    p, runtime = world.clients.personalize, world.clients.runtime
+    runtime = world.clients.runtime
     campaign = deploy(world.clients, active_version(world.clients, world.group_arn, name="related", recipe=SIMS), name="related")
     page.goto(world.url(f"campaign/{quote(campaign, safe='')}"))
     form = page.locator("#try form")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .conftest import INTERACTIONS_FIELDS, Clients, avro
-from .datagen import GENRES, taste_of, to_csv
+from .datagen import GENRES, taste_of
 from .helpers import loaded_group, popularity_campaign, small_rows
 from .test_data_deletion import delete_users
 from .test_events import current, make_tracker

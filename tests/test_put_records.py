@@ -92,7 +92,6 @@ def test_a_put_item_is_explored_and_filtered_at_once(aws: Clients) -> None:
 
 def test_metadata_columns_come_back_with_each_item(aws: Clients) -> None:
     """metadataColumns: the Items columns asked for, with the imported values and PutItems values at once."""
-    p = aws.personalize
     group = loaded_group(aws, rows=interactions())
     items_arn, _ = metadata_datasets(aws, group.dataset_group_arn)
     rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]

@@ -29,7 +29,6 @@ from ..wire.errors import (
 from . import quotas
 from .auto_training import Schedule, schedule_for
 from .core import BackendCore, Resource, newest_first, now, short_id
-from .datasets import Dataset
 from .lifecycle import CREATE, Apply, JobFailed
 
 log = logging.getLogger(__name__)

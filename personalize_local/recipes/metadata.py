@@ -6,7 +6,6 @@ each id is then described by its identity plus its tokens, as LightFM feature ro
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from .base import categorical_tokens
