@@ -170,11 +170,12 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
         self.add(KIND, job, tags)
         serving = BatchServing(version, recipe, exploration_weights(filled_exploration(version, exploration)), influence)
         form, answer = LINES[recipe.category]
-        if themes is not None:
-            themed = lambda record: _themed(themes, answer(self, serving, record, wanted, filter_arn))  # noqa: E731
-            self._start_batch(KIND, job, locations, form, themed, MAX_THEMED_LINES)
-        else:
-            self._start_batch(KIND, job, locations, form, lambda record: answer(self, serving, record, wanted, filter_arn))
+
+        def answered(record: dict[str, Any]) -> dict[str, Any]:
+            output = answer(self, serving, record, wanted, filter_arn)
+            return output if themes is None else _themed(themes, output)
+
+        self._start_batch(KIND, job, locations, form, answered, None if themes is None else MAX_THEMED_LINES)
         return {"batchInferenceJobArn": job.arn}
 
     def _themes(self, version: SolutionVersion, recipe: RecipeInfo, mode: str, theme: dict[str, Any] | None) -> ThemeIndex | None:
