@@ -255,7 +255,9 @@ class RecommendationsMixin(RankingInfluenceMixin):
         group_arn, mark = version.dataset_group_arn, version.marks.get("INTERACTIONS", 0)
         interactions = self.dataset_of(group_arn, "INTERACTIONS")
         sessions = interactions.events.sessions_of(user_id) if interactions is not None and user_id else []
-        trained = [item for who in (user_id, *sessions) for item in version.histories.get(who, [])]
+        trained = version.histories.get(user_id, []) if not sessions else [
+            item for who in (user_id, *sessions) for item in version.histories.get(who, [])
+        ]
         recorded = self.recorded_interactions(group_arn, user_id, mark)
         for session in sessions:
             recorded = sorted([*recorded, *self.recorded_interactions(group_arn, session, mark)], key=lambda r: r["TIMESTAMP"])

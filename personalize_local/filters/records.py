@@ -122,6 +122,8 @@ class RecentIndex:
     def __init__(self, frame: pd.DataFrame, key: str) -> None:
         self._spans: dict[Any, tuple[int, int]] = {}
         self._times = self._types = self._items = np.empty(0, dtype=object)
+        # (user, limit) -> the user's newest items by event type: built on first use, the bulk rows never change.
+        self._by_type: dict[tuple[Any, int], dict[str, list[str]]] = {}
         if frame.empty or "USER_ID" not in frame or key not in frame:
             return
         users, uniques = pd.factorize(frame["USER_ID"])
@@ -141,6 +143,15 @@ class RecentIndex:
         start, end = self._spans.get(user_id, (0, 0))
         return self._times[start:end], self._types[start:end], self._items[start:end]
 
+    def newest_by_type(self, user_id: str, limit: int) -> dict[str, list[str]]:
+        """The user's bulk items by event type, newest first, the most recent ``limit`` of each (read only)."""
+        found = self._by_type.get((user_id, limit))
+        if found is None:
+            _, types, items = self.rows_of(user_id)
+            found = _by_type(zip(types, items), limit)
+            self._by_type[(user_id, limit)] = found
+        return found
+
 
 # table -> key -> (the bulk revision it was built from, the index): events recorded since are read apart.
 _recent: weakref.WeakKeyDictionary[DatasetTable, dict[str, tuple[int, RecentIndex]]] = weakref.WeakKeyDictionary()
@@ -159,14 +170,21 @@ def recent_items_by_type(table: DatasetTable, user_ids: Sequence[str], limit: in
     event type (lower case), newest first, the most recent ``limit`` of each type.
 
     Of two with the same time, the one that arrived later comes first: a recorded event before any bulk row."""
+    if len(user_ids) == 1 and not table.recorded_for(user_ids[0]):
+        return _recent_index(table, key).newest_by_type(user_ids[0], limit)  # bulk rows alone: indexed
     streams = [_newest_first(table, user_id, key) for user_id in user_ids]
     rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda row: -row[0])
+    return _by_type(((event_type, item) for _, event_type, item in rows), limit)
+
+
+def _by_type(rows: Iterable[tuple[str, Any]], limit: int) -> dict[str, list[str]]:
+    """(event type, item) rows, newest first, to each type's first ``limit`` items."""
     by_type: dict[str, list[str]] = defaultdict(list)
-    for _, event_type, item in rows:
+    for event_type, item in rows:
         chosen = by_type[event_type]
         if len(chosen) < limit:
             chosen.append(str(item))
-    return by_type
+    return dict(by_type)
 
 
 def _newest_first(table: DatasetTable, user_id: str, key: str) -> Iterable[tuple[int, str, Any]]:

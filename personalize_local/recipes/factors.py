@@ -123,7 +123,7 @@ class Factors:
         going to the present ones. Someone with neither is folded in from their recent items
         (catalog positions, weighted by ``recency``); with no items either, the average user."""
         columns = token_columns(tokens, self.token_columns)
-        metadata = self.token_vectors[columns].mean(axis=0) if columns.size else None
+        metadata = _mean_of_rows(self.token_vectors[columns]) if columns.size else None
         if identity is not None:
             own = self.identity_vectors[identity]
             if metadata is None:
@@ -146,3 +146,9 @@ class Factors:
         if self.item_vectors.shape[0] >= BLAS_CATALOG:
             return self.item_vectors @ user_vector + self.item_biases
         return np.einsum("ij,j->i", self.item_vectors, user_vector) + self.item_biases
+
+
+def _mean_of_rows(rows: np.ndarray) -> np.ndarray:
+    """``rows.mean(axis=0)`` to the bit (numpy's sum, then its division in place), without its per-call overhead."""
+    total = np.add.reduce(rows, axis=0)
+    return np.true_divide(total, np.intp(rows.shape[0]), out=total, casting="unsafe")

@@ -69,11 +69,15 @@ class ItemLinear:
 
     def scores(self, items: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Catalog-wide scores of a user whose items (catalog positions) count with ``weights``."""
-        out = np.zeros(self.n_items, dtype=np.float32)
         rows = self.rows[items]
         known = rows >= 0
-        if known.any():
-            out[self.head] = weights[known].astype(np.float32) @ self.weights[rows[known]]
+        if not known.any():
+            return np.zeros(self.n_items, dtype=np.float32)
+        head_scores = weights[known].astype(np.float32) @ self.weights[rows[known]]
+        if self.head.size == self.n_items:  # the head is the whole catalog, in order
+            return head_scores
+        out = np.zeros(self.n_items, dtype=np.float32)
+        out[self.head] = head_scores
         return out
 
 

@@ -314,7 +314,7 @@ class UserPersonalization:
         fresh = list(dict.fromkeys(new_items))
         if signals.impressions:
             fresh.sort(key=lambda item: signals.impressions.get(item, 0))
-        n = min(num_results, int(allowed.sum()) + len(fresh))
+        n = min(num_results, int(np.count_nonzero(allowed)) + len(fresh))
         slots = _exploration_slots(exploration_weight, n)
         offered = fresh[:slots]
         cold = allowed & self._cold_items(exploration_item_age_cutoff_days)
@@ -324,8 +324,9 @@ class UserPersonalization:
         chosen = np.zeros_like(allowed)
         chosen[explore] = True
         chosen[_best(scores, exploit_pool, n - explore.size - len(offered))] = True
+        best = _best(scores, chosen, n - len(offered))
         ranked: list[tuple[str, float | None]] = [
-            (self.item_ids[i], round(float(scores[i]), SCORE_DECIMALS)) for i in _best(scores, chosen, n - len(offered))
+            (self.item_ids[i], round(score, SCORE_DECIMALS)) for i, score in zip(best.tolist(), scores[best].tolist())
         ]
         ranked += [(item, 0.0) for item in offered]
         placeholders = self._popular(allowed & ~chosen, n - len(ranked))
@@ -361,7 +362,7 @@ class UserPersonalization:
         for shift in (self.context_.log_lifts(context), offsets):
             if shift is not None:
                 logits = logits + shift
-        scores = self._adjust_for_repeats(_softmax(logits), np.unique(history_codes))
+        scores = self._adjust_for_repeats(_softmax(logits), self._distinct(history_codes))
         scores.flags.writeable = False
         self._last_scores = (key, offsets, scores)
         return scores
@@ -421,6 +422,12 @@ class UserPersonalization:
             "factors": self.factors_.scores(user_vector),
         }
         return _blend(views, self.view_weights)
+
+    def _distinct(self, codes: np.ndarray) -> np.ndarray:
+        """The distinct catalog positions among ``codes``, ascending (np.unique's answer, without its sort)."""
+        seen = np.zeros(len(self.item_ids), dtype=bool)
+        seen[codes] = True
+        return np.flatnonzero(seen)
 
     def _adjust_for_repeats(self, probabilities: np.ndarray, seen: np.ndarray) -> np.ndarray:
         """Give the already-consumed items (``seen``: their catalog positions, ascending) the share of mass repeats get in the data."""
