@@ -8,7 +8,7 @@ from typing import Any, Callable, Mapping, Protocol
 import numpy as np
 
 from ..filters import Request
-from .promotions import REASONED_RECIPES, promoted_answer
+from .promotions import REASONED_RECIPES, Rank, promoted_answer
 from ..recipes.base import Signals
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..wire.errors import InvalidInputException
@@ -37,30 +37,34 @@ class Served(Protocol):
     def ranking_influence(self) -> Mapping[str, float]: ...
 
 
-# (backend, what serves, userId, itemId, numResults, items a filter keeps out, context) -> (itemId, score), best first
-Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", int, "set[str]", "Mapping[str, str]"], Ranked]
+# One request's answers: (numResults, items kept out) -> (itemId, score), best first.
+Answering = Callable[[int, "set[str] | frozenset[str]"], Ranked]
+# (backend, what serves, userId, itemId, context) -> how it answers that request: what every answer of the request
+# shares (the user's history, exploration, signals) read once, as a request with a promotion ranks twice.
+Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", "Mapping[str, str]"], Answering]
 
 
-def _for_user(
-    backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str], context: Mapping[str, str]
-) -> Ranked:
+def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]) -> Answering:
     version = served.solution_version
     weight, cutoff_days = served.exploration
     history = backend._history(version, user_id)
     options: dict[str, Any] = {"exploration_weight": weight, "exploration_item_age_cutoff_days": cutoff_days}
-    if version.recipe_arn in EXPLORING and weight > 0:
-        # Items put (or imported) since training are the newest of all: exploration offers them at once.
-        options["new_items"] = [item for item in backend.items_since_training(version) if item not in refused]
+    # Items put (or imported) since training are the newest of all: exploration offers them at once.
+    since_training = backend.items_since_training(version) if version.recipe_arn in EXPLORING and weight > 0 else None
     if getattr(version.model, "reads_signals", False):
         offsets = backend.influence_offsets(version, served.ranking_influence)
         options["signals"] = backend.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe_arn), offsets)
-    return version.model.recommend(user_id, history, n, refused, **options)
+
+    def answer(n: int, refused: set[str] | frozenset[str]) -> Ranked:
+        fresh = {} if since_training is None else {"new_items": [item for item in since_training if item not in refused]}
+        return version.model.recommend(user_id, history, n, refused, **options, **fresh)
+
+    return answer
 
 
-def _related(
-    backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, n: int, refused: set[str], context: Mapping[str, str]
-) -> Ranked:
-    return served.solution_version.model.similar(item_id, n, refused)
+def _related(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]) -> Answering:
+    model = served.solution_version.model
+    return lambda n, refused: model.similar(item_id, n, refused)
 
 
 @dataclass(frozen=True)
@@ -126,9 +130,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         version = campaign.solution_version
 
-        def rank(n: int, arn: str | None, values: dict[str, str] | None, keep_out: set[str]) -> Ranked:
-            return self.recommend_items(campaign, recipe, user_id, item_id, n, arn, values, keep_out, context)
-
+        rank = self.ranker(campaign, recipe, user_id, item_id, context)
         # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
         listed = promoted_answer(
             rank, wanted, filter_arn, filter_values, promotions, version.model.reports_scores,
@@ -156,25 +158,32 @@ class RecommendationsMixin(RankingInfluenceMixin):
         num_results: int,
         filter_arn: str | None,
         filter_values: dict[str, str] | None,
-        keep_out: set[str] | frozenset[str] = frozenset(),
-        context: Mapping[str, str] | None = None,
     ) -> Ranked:
-        """What ``served`` recommends for the request, best first: campaigns and batch inference jobs alike.
+        """What ``served`` recommends for the request, best first: campaigns and batch inference jobs alike."""
+        return self.ranker(served, recipe, user_id, item_id)(num_results, filter_arn, filter_values, frozenset())
 
-        ``keep_out``: items left out besides those the filter keeps out (a promotion's items); ``context``: the
-        request's contextual metadata."""
+    def ranker(
+        self, served: Served, recipe: RecipeInfo, user_id: str | None, item_id: str | None, context: Mapping[str, str] | None = None
+    ) -> Rank:
+        """How ``served`` ranks for one request (``context``: its contextual metadata), under whichever filter each
+        ranking applies, keeping out the items given besides (a promotion's)."""
         how = ANSWERS[recipe.category]
         given = {"userId": user_id, "itemId": item_id}
         if how.required and not given[how.required]:
             raise InvalidInputException(f"Value null at '{how.required}': campaigns of {recipe.name} {how.purpose}.")
         version = served.solution_version
-        # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
         request = Request(user_id, item_id if recipe.category == "RELATED_ITEMS" else None)
-        refused = keep_out
-        if filter_arn:
-            filtered = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, self._judged(version))
-            refused = filtered | keep_out if keep_out else filtered
-        return how.answer(self, served, user_id, item_id, num_results, refused, context or {})
+        answer = how.answer(self, served, user_id, item_id, context or {})
+
+        def rank(n: int, filter_arn: str | None, filter_values: dict[str, str] | None, keep_out: set[str] | frozenset[str]) -> Ranked:
+            # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
+            refused = keep_out
+            if filter_arn:
+                filtered = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, self._judged(version))
+                refused = filtered | keep_out if keep_out else filtered
+            return answer(n, refused)
+
+        return rank
 
     def get_action_recommendations(
         self,

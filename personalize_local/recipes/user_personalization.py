@@ -307,7 +307,7 @@ class UserPersonalization:
         scored 0. ``signals``: the request's context, impressions, retrieval depth and rankingInfluence
         offsets (base.Signals).
         """
-        scores = self._scores(user_id, self._codes(history), signals.context, signals.offsets)
+        scores = self._scores(user_id, self._history_codes(history), signals.context, signals.offsets)
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._excluded_codes(exclude)] = False
@@ -401,6 +401,16 @@ class UserPersonalization:
         codes = self._codes(exclude)
         if isinstance(exclude, frozenset):
             self._last_exclusion = (exclude, codes)
+        return codes
+
+    def _history_codes(self, history: Sequence[str]) -> np.ndarray:
+        """Catalog positions of ``history``. A request that ranks twice (a promotion, then the rest) hands over
+        the same history: the positions of the last one are kept."""
+        last = self.__dict__.get("_last_history")
+        if last is not None and last[0] is history:
+            return last[1]
+        codes = self._codes(history)
+        self._last_history = (history, codes)
         return codes
 
     def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
