@@ -4,7 +4,7 @@ Limits come from limits.md and the *-dataset-requirements.md pages (value length
 data-prep-formatting.md (epoch seconds) and the current guide's action pages (actions-datasets.md:
 value 1 to 10, repeat frequency at most 30 days; recording-action-interaction-events.md: the three
 action event types). CSV imports check whole columns at once (data/csv_import.py); Put* operations
-check one value at a time with :func:`value_problem`.
+check one value at a time, with the field's check from :func:`value_check`.
 """
 from __future__ import annotations
 
@@ -70,13 +70,41 @@ def not_allowed(dataset_type: str, name: str, value: str) -> str | None:
     return None
 
 
-def value_problem(dataset_type: str, name: str, categorical: bool, value: Any) -> str | None:
-    """Why a typed, non-null value can't be stored in the field, or None."""
-    if isinstance(value, str):
-        limit = length_limit(dataset_type, name, categorical)
+# Why a typed, non-null value can't be stored in its field, or None.
+ValueCheck = Callable[[Any], "str | None"]
+
+
+def _string_check(dataset_type: str, name: str, categorical: bool) -> ValueCheck | None:
+    limit = length_limit(dataset_type, name, categorical)
+    allowed = ALLOWED_WORDS.get(dataset_type, {}).get(name)
+    if limit is None and allowed is None:
+        return None
+
+    def check(value: str) -> str | None:
         if limit is not None and len(value) > limit:
             return f"the value has {len(value)} characters; at most {limit} are allowed."
         return not_allowed(dataset_type, name, value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return out_of_range(dataset_type, name, value)
-    return None
+
+    return check
+
+
+def _whole_number_check(dataset_type: str, name: str, categorical: bool) -> ValueCheck | None:
+    if name not in EPOCH_SECONDS_FIELDS.get(dataset_type, ()) and name not in VALUE_RANGES.get(dataset_type, {}):
+        return None
+    return lambda number: out_of_range(dataset_type, name, number)
+
+
+# Avro type -> the field's check, or None when no value of the type can be wrong for the field.
+_CHECKS: dict[str, Callable[[str, str, bool], ValueCheck | None]] = {
+    "string": _string_check,
+    "int": _whole_number_check,
+    "long": _whole_number_check,
+}
+
+
+def value_check(dataset_type: str, name: str, kind: str, categorical: bool) -> ValueCheck | None:
+    """The check of the field's typed, non-null values (of the Avro type ``kind``), or None if any will do.
+
+    Worked out once per schema: every value put is checked with it."""
+    make = _CHECKS.get(kind)
+    return make(dataset_type, name, categorical) if make is not None else None
