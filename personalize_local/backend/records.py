@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 from ..data.schemas import Field, Schema, dataset_label
 from ..data.values import ValueCheck, value_check
@@ -157,26 +157,19 @@ def record_plan(shape: RecordShape, schema: Schema) -> tuple[FieldPlan, ...]:
 def entry_bytes(value: Any) -> int:
     """What an entry's members weigh: the UTF-8 bytes of its strings, names included, and 8 for any other value.
 
-    Loops rather than generators, members weighed in place: every event of a PutEvents call is weighed."""
+    Loops rather than generators, strings weighed in place: every event of a PutEvents call is weighed."""
     if isinstance(value, str):
         return len(value.encode())
-    if isinstance(value, dict):
-        return sum(len(key) for key in value) + _members_bytes(value.values())
-    if isinstance(value, list):
-        return _members_bytes(value)
-    return 8
-
-
-def _members_bytes(members: Iterable[Any]) -> int:
     total = 0
-    for member in members:
-        if type(member) is str:
-            total += len(member.encode())
-        elif isinstance(member, (dict, list)):
-            total += entry_bytes(member)
-        else:
-            total += 8
-    return total
+    if isinstance(value, dict):
+        for key, member in value.items():
+            total += len(key) + (len(member.encode()) if type(member) is str else entry_bytes(member))
+        return total
+    if isinstance(value, list):
+        for member in value:
+            total += len(member.encode()) if type(member) is str else entry_bytes(member)
+        return total
+    return 8
 
 
 def _properties(shape: RecordShape, entry: dict[str, Any], path: str) -> dict[str, Any]:

@@ -52,16 +52,6 @@ def length_limit(dataset_type: str, name: str, categorical: bool) -> int | None:
     return limit
 
 
-def out_of_range(dataset_type: str, name: str, number: int) -> str | None:
-    """Why ``number`` can't be the field's value, or None."""
-    if name in EPOCH_SECONDS_FIELDS.get(dataset_type, ()) and abs(number) >= MAX_EPOCH_SECONDS:
-        return f"{number} is too large for Unix epoch seconds; it looks like milliseconds (divide by 1000)."
-    bounds = VALUE_RANGES.get(dataset_type, {}).get(name)
-    if bounds is not None and not bounds[0] <= number <= bounds[1]:
-        return f"{number} is out of range for {name}: {bounds[2]}."
-    return None
-
-
 def not_allowed(dataset_type: str, name: str, value: str) -> str | None:
     """Why the word ``value`` can't be the field's value, or None."""
     allowed = ALLOWED_WORDS.get(dataset_type, {}).get(name)
@@ -76,22 +66,32 @@ ValueCheck = Callable[[Any], "str | None"]
 
 def _string_check(dataset_type: str, name: str, categorical: bool) -> ValueCheck | None:
     limit = length_limit(dataset_type, name, categorical)
-    allowed = ALLOWED_WORDS.get(dataset_type, {}).get(name)
-    if limit is None and allowed is None:
+    words = ALLOWED_WORDS.get(dataset_type, {}).get(name)
+    if limit is None and words is None:
         return None
 
     def check(value: str) -> str | None:
         if limit is not None and len(value) > limit:
             return f"the value has {len(value)} characters; at most {limit} are allowed."
-        return not_allowed(dataset_type, name, value)
+        return None if words is None else not_allowed(dataset_type, name, value)
 
     return check
 
 
 def _whole_number_check(dataset_type: str, name: str, categorical: bool) -> ValueCheck | None:
-    if name not in EPOCH_SECONDS_FIELDS.get(dataset_type, ()) and name not in VALUE_RANGES.get(dataset_type, {}):
+    epoch_seconds = name in EPOCH_SECONDS_FIELDS.get(dataset_type, ())
+    bounds = VALUE_RANGES.get(dataset_type, {}).get(name)
+    if not epoch_seconds and bounds is None:
         return None
-    return lambda number: out_of_range(dataset_type, name, number)
+
+    def check(number: int) -> str | None:
+        if epoch_seconds and abs(number) >= MAX_EPOCH_SECONDS:
+            return f"{number} is too large for Unix epoch seconds; it looks like milliseconds (divide by 1000)."
+        if bounds is not None and not bounds[0] <= number <= bounds[1]:
+            return f"{number} is out of range for {name}: {bounds[2]}."
+        return None
+
+    return check
 
 
 # Avro type -> the field's check, or None when no value of the type can be wrong for the field.
