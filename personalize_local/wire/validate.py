@@ -110,14 +110,15 @@ def _structure(shape: Shape) -> Check:
         if not isinstance(value, dict):
             _fail(errors, value, path, "Member must be a structure")
             return value
+        prefix = f"{path}." if path else ""
         for name in required:
             if value.get(name) is None:
-                _fail(errors, None, _join(path, name), "Member must not be null")
+                _fail(errors, None, prefix + name, "Member must not be null")
         result: dict[str, Any] = {}
         for name, member in members:
             item = value.get(name)
             if item is not None:
-                result[name] = member(item, _join(path, name), errors)
+                result[name] = member(item, prefix + name, errors)
         return result
 
     return check
@@ -153,6 +154,7 @@ def _map(shape: Shape) -> Check:
 
 def _string(shape: Shape) -> Check:
     length = _length(shape, "Member must have length")
+    low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
     enum = shape.metadata.get("enum")
     java = shape.metadata.get("pattern")
     pattern = _pattern(java) if java else None
@@ -161,7 +163,8 @@ def _string(shape: Shape) -> Check:
         if not isinstance(value, str):
             _fail(errors, value, path, "Member must be a string")
             return value
-        length(value, path, errors)
+        if len(value) < low or (high is not None and len(value) > high):  # the common case, within bounds, costs no call
+            length(value, path, errors)
         if enum and value not in enum:
             _fail(errors, value, path, f"Member must satisfy enum value set: [{', '.join(enum)}]")
         if pattern is not None and not pattern.fullmatch(value):
@@ -241,10 +244,6 @@ _BUILDERS: dict[str, Callable[[Shape], Check]] = {
     "timestamp": lambda _shape: _timestamp,
     "blob": lambda _shape: _blob,
 }
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
 
 
 def validate(shape: Shape | None, params: Any) -> dict[str, Any]:
