@@ -100,8 +100,8 @@ def _no_cast(value: Any) -> Any:
 _CASTS: dict[str, Callable[[Any], Any]] = {
     "string": str, "int": int, "long": int, "float": float, "double": float, "boolean": _boolean,
 }
-# Where a field's value comes from: (entry, user, properties) -> the value as given.
-Read = Callable[[dict[str, Any], "str | None", dict[str, Any]], Any]
+# Where a field's value comes from: (entry, user) for a member, (entry, properties) for a property.
+Read = Callable[[dict[str, Any], Any], Any]
 
 
 class FieldPlan(NamedTuple):
@@ -109,27 +109,27 @@ class FieldPlan(NamedTuple):
 
     field: Field
     read: Read
+    from_properties: bool  # whether ``read`` takes the entry's properties rather than its user
     cast: Callable[[Any], Any]
     member: str  # where the entry carries it, for messages: "sentAt", "itemId" ...
     check: ValueCheck | None
 
 
-def _read(shape: RecordShape, name: str) -> Read:
+def _read(shape: RecordShape, name: str) -> tuple[Read, bool]:
     if name in shape.from_members:
-        from_member = shape.from_members[name]
-        return lambda entry, user, properties: from_member(entry, user)
+        return shape.from_members[name], False
     if name in shape.member_or_property:
         member = shape.member_or_property[name]
-        return lambda entry, user, properties: entry.get(member, properties.get(member))
+        return (lambda entry, properties: entry.get(member, properties.get(member))), True
     key = camel_case(name)
-    return lambda entry, user, properties: properties.get(key)
+    return (lambda entry, properties: properties.get(key)), True
 
 
 def _plan(shape: RecordShape, schema: Schema) -> tuple[FieldPlan, ...]:
     return tuple(
         FieldPlan(
             field,
-            _read(shape, field.name),
+            *_read(shape, field.name),
             _CASTS.get(field.types[0], _no_cast),
             shape.member_paths.get(field.name, camel_case(field.name)),
             value_check(shape.dataset_type, field.name, field.types[0], field.categorical),
@@ -196,8 +196,8 @@ def build_record(shape: RecordShape, schema: Schema, entry: dict[str, Any], user
         )
     properties = _properties(shape, entry, path)
     record: dict[str, Any] = {}
-    for field, read, cast, member, check in record_plan(shape, schema):
-        value = read(entry, user, properties)
+    for field, read, from_properties, cast, member, check in record_plan(shape, schema):
+        value = read(entry, properties if from_properties else user)
         if value is None or value == "":
             if not field.nullable:
                 label = dataset_label(shape.dataset_type)
