@@ -196,22 +196,22 @@ def build_record(shape: RecordShape, schema: Schema, entry: dict[str, Any], user
         )
     properties = _properties(shape, entry, path)
     record: dict[str, Any] = {}
-    for field, read, from_properties, cast, member, check in record_plan(shape, schema):
+    for column, read, from_properties, cast, member, check in record_plan(shape, schema):
         value = read(entry, properties if from_properties else user)
         if value is None or value == "":
-            if not field.nullable:
+            if not column.nullable:
                 label = dataset_label(shape.dataset_type)
-                raise InvalidInputException(f"Value null at '{path}.{member}': field {field.name} of the {label} schema is required.")
-            record[field.name] = None
+                raise InvalidInputException(f"Value null at '{path}.{member}': field {column.name} of the {label} schema is required.")
+            record[column.name] = None
             continue
         try:
             value = cast(value)
         except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite number for a whole-number field
             raise InvalidInputException(
-                f"Value '{value}' at '{path}.{member}' is not a valid {field.types[0]} for field {field.name}."
+                f"Value '{value}' at '{path}.{member}' is not a valid {column.types[0]} for field {column.name}."
             ) from None
         problem = None if check is None else check(value)
         if problem is not None:
             raise InvalidInputException(f"Value at '{path}.{member}': {problem}")
-        record[field.name] = value
+        record[column.name] = value
     return record
