@@ -206,14 +206,21 @@ class Serving:
     def __enter__(self) -> None:
         self._backend.lock.acquire()
         self._budget.__enter__()
-        self._backend._send_outbox()  # writes that fail are logged, never raised: nothing here leaves the lock held
+        try:
+            self._backend._send_outbox()
+        except BaseException:
+            self._leave()
+            raise
 
     def __exit__(self, *exc: object) -> None:
         try:
             self._backend._send_outbox()
         finally:
-            self._budget.__exit__()
-            self._backend.lock.release()
+            self._leave()
+
+    def _leave(self) -> None:
+        self._budget.__exit__()
+        self._backend.lock.release()
 
 
 def check_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -84,14 +84,18 @@ class EventTrackersMixin(BackendCore):
             )
         return dataset
 
+    def _active_tracker(self, tracking_id: str) -> EventTracker:
+        """The ACTIVE tracker with this tracking ID: a plain loop, as every PutEvents looks for it."""
+        for tracker in list(self.table(KIND).values()):  # a copy: reading a status may finish a delete
+            if tracker.tracking_id == tracking_id and tracker.status == "ACTIVE":
+                return tracker
+        raise InvalidInputException(f"Value '{tracking_id}' at 'trackingId': no ACTIVE event tracker has this tracking ID.")
+
     # personalize-events ----------------------------------------------------
     def put_events(
         self, tracking_id: str, session_id: str, event_list: list[dict[str, Any]], user_id: str | None = None
     ) -> None:
-        trackers = self.find(KIND, lambda t: t.tracking_id == tracking_id and t.status == "ACTIVE")
-        if not trackers:
-            raise InvalidInputException(f"Value '{tracking_id}' at 'trackingId': no ACTIVE event tracker has this tracking ID.")
-        dataset = self.interactions_dataset_for(trackers[0])
+        dataset = self.interactions_dataset_for(self._active_tracker(tracking_id))
         # Anonymous events belong to the session until a user ID arrives with it.
         user = user_id or session_id
         schema = dataset.schema.parsed
