@@ -87,7 +87,7 @@ class BackendCore(BaseBackend):
             job.cancel()
         super().reset()
 
-    def serving(self) -> "Serving":
+    def serving(self) -> Serving:
         """Around one API call: the region's lock, a bound on how long the call waits for work, and the outbox sent."""
         return Serving(self)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable
@@ -63,6 +64,9 @@ def _shown(value: Any) -> Any:
 # A member's check: (value, path, errors) -> the value as the backend takes it; what is wrong goes to ``errors``.
 Check = Callable[[Any, str, list[str]], Any]
 _checks: dict[Shape, Check] = {}
+# Shapes whose check is being built, and the lock that builds: a server's other threads wait for it to be whole.
+_unfinished: set[Shape] = set()
+_building = threading.RLock()
 
 
 def _fail(errors: list[str], value: Any, path: str, constraint: str) -> None:
@@ -71,11 +75,17 @@ def _fail(errors: list[str], value: Any, path: str, constraint: str) -> None:
 
 def _check(shape: Shape) -> Check:
     """The shape's check, built once: every request of an operation walks the same shapes."""
-    if shape not in _checks:
-        _checks[shape] = lambda value, path, errors: built(value, path, errors)  # stands in while a recursive shape is built
-        built = _BUILDERS.get(shape.type_name, _scalar)(shape)
-        _checks[shape] = built
-    return _checks[shape]
+    found = _checks.get(shape)
+    if found is not None and shape not in _unfinished:
+        return found
+    with _building:
+        if shape not in _checks:
+            _unfinished.add(shape)
+            _checks[shape] = lambda value, path, errors: built(value, path, errors)  # stands in while a recursive shape is built
+            built = _BUILDERS.get(shape.type_name, _scalar)(shape)
+            _checks[shape] = built
+            _unfinished.discard(shape)
+        return _checks[shape]
 
 
 def _length(shape: Shape, prefix: str) -> Callable[[Any, str, list[str]], None]:
