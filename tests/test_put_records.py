@@ -47,6 +47,8 @@ def test_a_put_item_joins_the_catalog_of_the_next_version(aws: Clients) -> None:
         ("put_items", "items", {"itemId": "x", "properties": "{not json"}, "items.1.member.properties"),
         ("put_items", "items", {"itemId": "x", "properties": json.dumps({"genres": "a" * 1001})}, "items.1.member.genres"),
         ("put_users", "users", {"userId": "x", "properties": json.dumps({"age": "old"})}, "users.1.member.age"),
+        # JSON reads Infinity as a number that no whole-number field can hold.
+        ("put_users", "users", {"userId": "x", "properties": json.dumps({"age": float("inf")})}, "users.1.member.age"),
     ],
 )
 def test_bad_records_are_refused_and_nothing_is_kept(aws: Clients, operation: str, member: str, entry: dict[str, Any], needle: str) -> None:

@@ -55,6 +55,11 @@ personalize_backends: BackendDict[PersonalizeBackend] = BackendDict(PersonalizeB
 
 
 def backend_for(account_id: str, region: str) -> PersonalizeBackend:
+    # A backend made before is found with plain dict reads: moto's own lookups take its lock and scan lists, each call.
+    made = dict.get(personalize_backends, account_id)
+    backend = None if made is None else dict.get(made, region)
+    if backend is not None:
+        return backend
     regions = personalize_backends[account_id]
     if region not in regions:
         # botocore builds an endpoint for any region name; serve it like a known one.

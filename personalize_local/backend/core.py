@@ -6,10 +6,9 @@ import binascii
 import logging
 import threading
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from moto.core.base_backend import BaseBackend
 
@@ -22,7 +21,7 @@ from ..wire.errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
-from .lifecycle import GONE, SETTLED, Apply, Job, Lifecycle, Work, call_budget
+from .lifecycle import GONE, SETTLED, Apply, CallBudget, Job, Lifecycle, Work
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +87,9 @@ class BackendCore(BaseBackend):
             job.cancel()
         super().reset()
 
-    @contextmanager
-    def serving(self) -> Iterator[None]:
+    def serving(self) -> Serving:
         """Around one API call: the region's lock, a bound on how long the call waits for work, and the outbox sent."""
-        with self.lock, call_budget():
-            self._send_outbox()
-            try:
-                yield
-            finally:
-                self._send_outbox()
+        return Serving(self)
 
     def post(self, write: Apply) -> None:
         """Write to another of moto's services (S3, CloudWatch) within the current or the next API call.
@@ -200,6 +193,34 @@ class BackendCore(BaseBackend):
         user = next(iter(users), None)
         if user is not None:
             raise ResourceInUseException(f"Cannot delete {arn}: {what} {user.arn} still uses it.")
+
+
+class Serving:
+    """BackendCore.serving: a class rather than a generator, as one is entered around every API call."""
+
+    __slots__ = ("_backend", "_budget")
+
+    def __init__(self, backend: BackendCore) -> None:
+        self._backend, self._budget = backend, CallBudget()
+
+    def __enter__(self) -> None:
+        self._backend.lock.acquire()
+        self._budget.__enter__()
+        try:
+            self._backend._send_outbox()
+        except BaseException:
+            self._leave()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._backend._send_outbox()
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        self._budget.__exit__()
+        self._backend.lock.release()
 
 
 def check_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from ..data.attribution import RECOMMENDATION_ID, SOURCE
 from ..data.impressions import fitting
@@ -84,33 +84,44 @@ class EventTrackersMixin(BackendCore):
             )
         return dataset
 
+    def _active_tracker(self, tracking_id: str) -> EventTracker:
+        """The ACTIVE tracker with this tracking ID: a plain loop, as every PutEvents looks for it."""
+        for tracker in list(self.table(KIND).values()):  # a copy: reading a status may finish a delete
+            if tracker.tracking_id == tracking_id and tracker.status == "ACTIVE":
+                return tracker
+        raise InvalidInputException(f"Value '{tracking_id}' at 'trackingId': no ACTIVE event tracker has this tracking ID.")
+
     # personalize-events ----------------------------------------------------
     def put_events(
         self, tracking_id: str, session_id: str, event_list: list[dict[str, Any]], user_id: str | None = None
     ) -> None:
-        trackers = self.find(KIND, lambda t: t.tracking_id == tracking_id and t.status == "ACTIVE")
-        if not trackers:
-            raise InvalidInputException(f"Value '{tracking_id}' at 'trackingId': no ACTIVE event tracker has this tracking ID.")
-        dataset = self.interactions_dataset_for(trackers[0])
+        dataset = self.interactions_dataset_for(self._active_tracker(tracking_id))
         # Anonymous events belong to the session until a user ID arrives with it.
         user = user_id or session_id
-        # What each event's user was shown: its explicit impression list, else what its recommendationId answered.
+        schema = dataset.schema.parsed
         impressions = dataset.events.impressions
-        shown = [event.get("impression") or list(impressions.answered(event.get("recommendationId"))) for event in event_list]
-        entries = [event if event.get("impression") else {**event, "impression": fitting(items)} for event, items in zip(event_list, shown)]
-        records = [build_record(EVENT, dataset.schema.parsed, event, user, f"eventList.{i + 1}.member") for i, event in enumerate(entries)]
+        shown: list[Sequence[str]] = []
+        records: list[dict[str, Any]] = []
+        for i, event in enumerate(event_list):
+            # What the event's user was shown: its explicit impression list, else what its recommendationId answered.
+            explicit = event.get("impression")
+            items = explicit or impressions.answered(event.get("recommendationId"))
+            entry = event if explicit else {**event, "impression": fitting(items)}
+            records.append(build_record(EVENT, schema, entry, user, f"eventList.{i + 1}.member"))
+            shown.append(items)
         sources = [(event.get("metricAttribution") or {}).get("eventAttributionSource") for event in event_list]
         group_arn = dataset.dataset_group_arn
         self.check_event_sources(group_arn, sources, lambda i: f"eventList.{i + 1}.member.metricAttribution.eventAttributionSource")
         # Every event is checked before any is kept: a bad one keeps the whole call out.
-        dataset.events.note_session(session_id, user_id)
-        kept = [i for i, (record, event) in enumerate(zip(records, event_list)) if dataset.events.admit(record, event.get("eventId"))]
+        events = dataset.events
+        events.note_session(session_id, user_id)
+        kept = [i for i, (record, event) in enumerate(zip(records, event_list)) if events.admit(record, event.get("eventId"))]
         dataset.table.record([records[i] for i in kept])
         for i in kept:
             impressions.record(user, shown[i])
         # What the group's metric attribution reports on: the event's own source and recommendation, whatever the schema keeps.
-        self.report_events(
-            group_arn,
-            [{**records[i], SOURCE: sources[i], RECOMMENDATION_ID: event_list[i].get("recommendationId")} for i in kept],
-        )
-
+        if self.reporting_attribution(group_arn) is not None:
+            self.report_events(
+                group_arn,
+                [{**records[i], SOURCE: sources[i], RECOMMENDATION_ID: event_list[i].get("recommendationId")} for i in kept],
+            )

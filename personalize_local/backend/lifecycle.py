@@ -27,11 +27,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable
 
 from moto.moto_api import state_manager
 from moto.moto_api._internal.managed_state_model import ManagedState
@@ -114,14 +113,18 @@ landing_listeners: list[Callable[[], None]] = []
 _deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", default=None)
 
 
-@contextmanager
-def call_budget() -> Iterator[None]:
-    """Bound what the API call running inside waits for work, in all."""
-    token = _deadline.set(time.monotonic() + CALL_BUDGET_SECONDS)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
+class CallBudget:
+    """Bound what the API call running inside waits for work, in all.
+
+    A class rather than a generator: one is entered around every API call."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _deadline.set(time.monotonic() + CALL_BUDGET_SECONDS)
+
+    def __exit__(self, *_exc: object) -> None:
+        _deadline.reset(self._token)
 
 
 def _time_left() -> float:

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from ..data.schemas import Field, Schema, dataset_label
-from ..data.values import value_problem
+from ..data.values import ValueCheck, value_check
 from ..wire.errors import InvalidInputException
 
 # field -> (entry, user) -> the field's value, for fields an entry carries as members.
 Members = Mapping[str, Callable[[dict[str, Any], "str | None"], Any]]
-_CASTS = {"string": str, "int": int, "long": int, "float": float, "double": float, "boolean": bool}
 
 
-@dataclass(frozen=True)
+# eq=False: a shape is one of the constants below, and keys the plans worked out for it by its identity.
+@dataclass(frozen=True, eq=False)
 class RecordShape:
     """How the entries of one Put* operation become rows of one dataset type."""
 
@@ -80,55 +79,105 @@ ACTION_INTERACTION = RecordShape(
 )
 
 
-@lru_cache(maxsize=None)  # a schema's few field names, asked for each record put
 def camel_case(field_name: str) -> str:
     """NUM_RATINGS -> numRatings: how properties name schema fields."""
     first, *rest = field_name.lower().split("_")
     return first + "".join(part.capitalize() for part in rest)
 
 
-def _cast(field: Field, value: Any, path: str) -> Any:
-    if value is None or value == "":
-        return None
-    kind = field.types[0]
-    try:
-        if kind == "boolean" and isinstance(value, str):
-            if value.lower() not in ("true", "false"):
-                raise ValueError(value)
-            return value.lower() == "true"
-        return _CASTS[kind](value)
-    except (TypeError, ValueError, KeyError):
-        raise InvalidInputException(f"Value '{value}' at '{path}' is not a valid {kind} for field {field.name}.") from None
+def _boolean(value: Any) -> bool:
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false"):
+            raise ValueError(value)
+        return value.lower() == "true"
+    return bool(value)
+
+
+def _no_cast(value: Any) -> Any:
+    raise ValueError(value)
+
+
+_CASTS: dict[str, Callable[[Any], Any]] = {
+    "string": str, "int": int, "long": int, "float": float, "double": float, "boolean": _boolean,
+}
+# Where a field's value comes from: (entry, user) for a member, (entry, properties) for a property.
+Read = Callable[[dict[str, Any], Any], Any]
+
+
+class FieldPlan(NamedTuple):
+    """How one schema field's value is read from an entry, typed and checked: worked out once per schema."""
+
+    field: Field
+    read: Read
+    from_properties: bool  # whether ``read`` takes the entry's properties rather than its user
+    cast: Callable[[Any], Any]
+    member: str  # where the entry carries it, for messages: "sentAt", "itemId" ...
+    check: ValueCheck | None
+
+
+def _read(shape: RecordShape, name: str) -> tuple[Read, bool]:
+    if name in shape.from_members:
+        return shape.from_members[name], False
+    if name in shape.member_or_property:
+        member = shape.member_or_property[name]
+        return (lambda entry, properties: entry.get(member, properties.get(member))), True
+    key = camel_case(name)
+    return (lambda entry, properties: properties.get(key)), True
+
+
+def _plan(shape: RecordShape, schema: Schema) -> tuple[FieldPlan, ...]:
+    return tuple(
+        FieldPlan(
+            field,
+            *_read(shape, field.name),
+            _CASTS.get(field.types[0], _no_cast),
+            shape.member_paths.get(field.name, camel_case(field.name)),
+            value_check(shape.dataset_type, field.name, field.types[0], field.categorical),
+        )
+        for field in schema.fields
+    )
+
+
+# (shape, schema) -> their plan, by identity: schemas are immutable, and few are in use at a time.
+_plans: dict[tuple[int, int], tuple[RecordShape, Schema, tuple[FieldPlan, ...]]] = {}
+MAX_PLANS = 256
+
+
+def record_plan(shape: RecordShape, schema: Schema) -> tuple[FieldPlan, ...]:
+    """The plan of ``shape``'s rows under ``schema``; the plans are kept for MAX_PLANS pairs at most."""
+    key = (id(shape), id(schema))
+    kept = _plans.get(key)
+    if kept is None:  # the pair is kept with its plan, so its ids are not reused while the key stands
+        if len(_plans) >= MAX_PLANS:
+            _plans.clear()
+        kept = _plans[key] = (shape, schema, _plan(shape, schema))
+    return kept[2]
 
 
 def entry_bytes(value: Any) -> int:
     """What an entry's members weigh: the UTF-8 bytes of its strings, names included, and 8 for any other value.
 
-    Loops rather than generators, members weighed in place: every event of a PutEvents call is weighed."""
+    Loops rather than generators, strings weighed in place: every event of a PutEvents call is weighed."""
     if isinstance(value, str):
         return len(value.encode())
+    total = 0
     if isinstance(value, dict):
-        return sum(len(key) for key in value) + _members_bytes(value.values())
+        for key, member in value.items():
+            total += len(key) + (len(member.encode()) if type(member) is str else entry_bytes(member))
+        return total
     if isinstance(value, list):
-        return _members_bytes(value)
+        for member in value:
+            total += len(member.encode()) if type(member) is str else entry_bytes(member)
+        return total
     return 8
 
 
-def _members_bytes(members: Iterable[Any]) -> int:
-    total = 0
-    for member in members:
-        if type(member) is str:
-            total += len(member.encode())
-        elif isinstance(member, (dict, list)):
-            total += entry_bytes(member)
-        else:
-            total += 8
-    return total
-
-
 def _properties(shape: RecordShape, entry: dict[str, Any], path: str) -> dict[str, Any]:
+    text = entry.get("properties")
+    if not text:
+        return {}
     try:
-        properties = json.loads(entry["properties"]) if entry.get("properties") else {}
+        properties = json.loads(text)
     except ValueError:
         raise InvalidInputException(f"Value at '{path}.properties' is not a JSON object.") from None
     if not isinstance(properties, dict):
@@ -147,21 +196,22 @@ def build_record(shape: RecordShape, schema: Schema, entry: dict[str, Any], user
         )
     properties = _properties(shape, entry, path)
     record: dict[str, Any] = {}
-    for field in schema.fields:
-        if field.name in shape.from_members:
-            value = shape.from_members[field.name](entry, user)
-        elif field.name in shape.member_or_property:
-            member = shape.member_or_property[field.name]
-            value = entry.get(member, properties.get(member))
-        else:
-            value = properties.get(camel_case(field.name))
-        member_path = f"{path}.{shape.member_paths.get(field.name, camel_case(field.name))}"
-        value = _cast(field, value, member_path)
-        if value is None and not field.nullable:
-            label = dataset_label(shape.dataset_type)
-            raise InvalidInputException(f"Value null at '{member_path}': field {field.name} of the {label} schema is required.")
-        problem = None if value is None else value_problem(shape.dataset_type, field.name, field.categorical, value)
+    for column, read, from_properties, cast, member, check in record_plan(shape, schema):
+        value = read(entry, properties if from_properties else user)
+        if value is None or value == "":
+            if not column.nullable:
+                label = dataset_label(shape.dataset_type)
+                raise InvalidInputException(f"Value null at '{path}.{member}': field {column.name} of the {label} schema is required.")
+            record[column.name] = None
+            continue
+        try:
+            value = cast(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite number for a whole-number field
+            raise InvalidInputException(
+                f"Value '{value}' at '{path}.{member}' is not a valid {column.types[0]} for field {column.name}."
+            ) from None
+        problem = None if check is None else check(value)
         if problem is not None:
-            raise InvalidInputException(f"Value at '{member_path}': {problem}")
-        record[field.name] = value
+            raise InvalidInputException(f"Value at '{path}.{member}': {problem}")
+        record[column.name] = value
     return record

@@ -4,7 +4,7 @@ Limits come from limits.md and the *-dataset-requirements.md pages (value length
 data-prep-formatting.md (epoch seconds) and the current guide's action pages (actions-datasets.md:
 value 1 to 10, repeat frequency at most 30 days; recording-action-interaction-events.md: the three
 action event types). CSV imports check whole columns at once (data/csv_import.py); Put* operations
-check one value at a time with :func:`value_problem`.
+check one value at a time, with the field's check from :func:`value_check`.
 """
 from __future__ import annotations
 
@@ -52,16 +52,6 @@ def length_limit(dataset_type: str, name: str, categorical: bool) -> int | None:
     return limit
 
 
-def out_of_range(dataset_type: str, name: str, number: int) -> str | None:
-    """Why ``number`` can't be the field's value, or None."""
-    if name in EPOCH_SECONDS_FIELDS.get(dataset_type, ()) and abs(number) >= MAX_EPOCH_SECONDS:
-        return f"{number} is too large for Unix epoch seconds; it looks like milliseconds (divide by 1000)."
-    bounds = VALUE_RANGES.get(dataset_type, {}).get(name)
-    if bounds is not None and not bounds[0] <= number <= bounds[1]:
-        return f"{number} is out of range for {name}: {bounds[2]}."
-    return None
-
-
 def not_allowed(dataset_type: str, name: str, value: str) -> str | None:
     """Why the word ``value`` can't be the field's value, or None."""
     allowed = ALLOWED_WORDS.get(dataset_type, {}).get(name)
@@ -70,13 +60,51 @@ def not_allowed(dataset_type: str, name: str, value: str) -> str | None:
     return None
 
 
-def value_problem(dataset_type: str, name: str, categorical: bool, value: Any) -> str | None:
-    """Why a typed, non-null value can't be stored in the field, or None."""
-    if isinstance(value, str):
-        limit = length_limit(dataset_type, name, categorical)
+# Why a typed, non-null value can't be stored in its field, or None.
+ValueCheck = Callable[[Any], "str | None"]
+
+
+def _string_check(dataset_type: str, name: str, categorical: bool) -> ValueCheck | None:
+    limit = length_limit(dataset_type, name, categorical)
+    words = ALLOWED_WORDS.get(dataset_type, {}).get(name)
+    if limit is None and words is None:
+        return None
+
+    def check(value: str) -> str | None:
         if limit is not None and len(value) > limit:
             return f"the value has {len(value)} characters; at most {limit} are allowed."
-        return not_allowed(dataset_type, name, value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return out_of_range(dataset_type, name, value)
-    return None
+        return None if words is None else not_allowed(dataset_type, name, value)
+
+    return check
+
+
+def _whole_number_check(dataset_type: str, name: str, categorical: bool) -> ValueCheck | None:
+    epoch_seconds = name in EPOCH_SECONDS_FIELDS.get(dataset_type, ())
+    bounds = VALUE_RANGES.get(dataset_type, {}).get(name)
+    if not epoch_seconds and bounds is None:
+        return None
+
+    def check(number: int) -> str | None:
+        if epoch_seconds and abs(number) >= MAX_EPOCH_SECONDS:
+            return f"{number} is too large for Unix epoch seconds; it looks like milliseconds (divide by 1000)."
+        if bounds is not None and not bounds[0] <= number <= bounds[1]:
+            return f"{number} is out of range for {name}: {bounds[2]}."
+        return None
+
+    return check
+
+
+# Avro type -> the field's check, or None when no value of the type can be wrong for the field.
+_CHECKS: dict[str, Callable[[str, str, bool], ValueCheck | None]] = {
+    "string": _string_check,
+    "int": _whole_number_check,
+    "long": _whole_number_check,
+}
+
+
+def value_check(dataset_type: str, name: str, kind: str, categorical: bool) -> ValueCheck | None:
+    """The check of the field's typed, non-null values (of the Avro type ``kind``), or None if any will do.
+
+    Worked out once per schema: every value put is checked with it."""
+    make = _CHECKS.get(kind)
+    return make(dataset_type, name, categorical) if make is not None else None

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
+from ..backend import backend_for
 from .errors import InternalFailure, InvalidInputException, NotYetSupportedException, ServiceError
 from .models import Route, route
 from .serialize import Response, serialize_error, serialize_result
@@ -71,8 +72,6 @@ def _parse_body(body: bytes | str | None) -> Any:
 
 
 def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None, host: str) -> Response:
-    from ..backend import backend_for  # the backend imports the wire's errors; keep the cycle lazy
-
     operation = found.operation
     service = operation.service_model
     try:
