@@ -321,15 +321,14 @@ class UserPersonalization:
         explore = _best(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered)) if slots else _NONE
         exploit_pool = allowed & self._retrieved(scores, signals.retrieval_depth)
         exploit_pool[explore] = False
-        chosen = np.zeros_like(allowed)
-        chosen[explore] = True
-        chosen[_best(scores, exploit_pool, n - explore.size - len(offered))] = True
-        best = _best(scores, chosen, n - len(offered))
+        exploit = _best(scores, exploit_pool, n - explore.size - len(offered))
+        picked = np.sort(np.concatenate((explore, exploit)))  # catalog order, then best first (ties: catalog order)
+        best = picked[np.lexsort((picked, -scores[picked]))]
         ranked: list[tuple[str, float | None]] = [
             (self.item_ids[i], round(score, SCORE_DECIMALS)) for i, score in zip(best.tolist(), scores[best].tolist())
         ]
         ranked += [(item, 0.0) for item in offered]
-        placeholders = self._popular(allowed & ~chosen, n - len(ranked))
+        placeholders = self._popular(allowed, best, n - len(ranked))
         explored = [self.item_ids[i] for i in explore] + offered
         return Picks(ranked + [(item, None) for item in placeholders], explored, placeholders)
 
@@ -386,10 +385,12 @@ class UserPersonalization:
         retrieved[_best(scores, np.ones(scores.size, dtype=bool), depth)] = True
         return retrieved
 
-    def _popular(self, candidates: np.ndarray, k: int) -> list[str]:
-        """The ``k`` most interacted-with of the candidates (ties: catalog order)."""
+    def _popular(self, allowed: np.ndarray, picked: np.ndarray, k: int) -> list[str]:
+        """The ``k`` most interacted-with of the allowed items not ``picked`` (ties: catalog order)."""
         if k <= 0:
             return []
+        candidates = allowed.copy()
+        candidates[picked] = False
         return [self.item_ids[i] for i in _best(self.item_counts_.astype(np.float64), candidates, k)]
 
     def _excluded_codes(self, exclude: set[str] | frozenset[str]) -> np.ndarray:
