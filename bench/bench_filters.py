@@ -85,25 +85,41 @@ def wait_active(describe: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     return resource
 
 
-def setup(p: Any, s3: Any, frames: dict[str, pd.DataFrame]) -> tuple[str, str]:
-    """(campaign ARN, dataset group ARN) over the three datasets."""
-    s3.create_bucket(Bucket="bench")
-    group = p.create_dataset_group(name="ml")["datasetGroupArn"]
+def new_group(p: Any, name: str) -> str:
+    group = p.create_dataset_group(name=name)["datasetGroupArn"]
     wait_active(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
-    for kind, frame in frames.items():
-        s3.put_object(Bucket="bench", Key=f"{kind}.csv", Body=frame.to_csv(index=False).encode())
-        schema = p.create_schema(name=kind, schema=SCHEMAS[kind])["schemaArn"]
-        dataset = p.create_dataset(name=kind, schemaArn=schema, datasetGroupArn=group, datasetType=kind)["datasetArn"]
-        wait_active(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
-        job = p.create_dataset_import_job(jobName=kind, datasetArn=dataset, dataSource={"dataLocation": f"s3://bench/{kind}.csv"})
-        wait_active(lambda: p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"])
-    solution = p.create_solution(name="ml", datasetGroupArn=group, recipeArn=USER_PERSONALIZATION)["solutionArn"]
+    return group
+
+
+def import_dataset(p: Any, s3: Any, group: str, kind: str, frame: pd.DataFrame, schema: str, name: str) -> str:
+    """A ``kind`` dataset of ``group`` (``name`` names it, its schema, file and job), ``frame`` imported into it."""
+    s3.put_object(Bucket="bench", Key=f"{name}.csv", Body=frame.to_csv(index=False).encode())
+    schema_arn = p.create_schema(name=name, schema=schema)["schemaArn"]
+    dataset = p.create_dataset(name=name, schemaArn=schema_arn, datasetGroupArn=group, datasetType=kind)["datasetArn"]
+    wait_active(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
+    job = p.create_dataset_import_job(jobName=name, datasetArn=dataset, dataSource={"dataLocation": f"s3://bench/{name}.csv"})
+    wait_active(lambda: p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"])
+    return dataset
+
+
+def deploy(p: Any, group: str, name: str) -> str:
+    """An aws-user-personalization solution of ``group`` trained and deployed: the campaign's ARN."""
+    solution = p.create_solution(name=name, datasetGroupArn=group, recipeArn=USER_PERSONALIZATION)["solutionArn"]
     wait_active(lambda: p.describe_solution(solutionArn=solution)["solution"])
     version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     wait_active(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])
-    campaign = p.create_campaign(name="ml", solutionVersionArn=version)["campaignArn"]
+    campaign = p.create_campaign(name=name, solutionVersionArn=version)["campaignArn"]
     wait_active(lambda: p.describe_campaign(campaignArn=campaign)["campaign"])
-    return campaign, group
+    return campaign
+
+
+def setup(p: Any, s3: Any, frames: dict[str, pd.DataFrame]) -> tuple[str, str]:
+    """(campaign ARN, dataset group ARN) over the three datasets."""
+    s3.create_bucket(Bucket="bench")
+    group = new_group(p, "ml")
+    for kind, frame in frames.items():
+        import_dataset(p, s3, group, kind, frame, SCHEMAS[kind], kind)
+    return deploy(p, group, "ml"), group
 
 
 def main(folder: Path = DEFAULT_DATA, calls: int = 200, rounds: int = 5) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 import pandas as pd
 
-from bench_filters import DEFAULT_DATA, USER_PERSONALIZATION, avro, load, wait_active
+from bench_filters import DEFAULT_DATA, avro, deploy, import_dataset, load, new_group, wait_active
 from personalize_local import mock_personalize
 
 SCHEMA = avro("Interactions", [
@@ -43,20 +43,9 @@ def with_dayparts(interactions: pd.DataFrame) -> pd.DataFrame:
 def setup(p: Any, s3: Any, interactions: pd.DataFrame) -> tuple[str, str]:
     """(campaign ARN, tracking ID) over the Interactions dataset."""
     s3.create_bucket(Bucket="bench")
-    group = p.create_dataset_group(name="ml")["datasetGroupArn"]
-    wait_active(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
-    s3.put_object(Bucket="bench", Key="interactions.csv", Body=interactions.to_csv(index=False).encode())
-    schema = p.create_schema(name="interactions", schema=SCHEMA)["schemaArn"]
-    dataset = p.create_dataset(name="interactions", schemaArn=schema, datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
-    wait_active(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
-    job = p.create_dataset_import_job(jobName="interactions", datasetArn=dataset, dataSource={"dataLocation": "s3://bench/interactions.csv"})
-    wait_active(lambda: p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"])
-    solution = p.create_solution(name="ml", datasetGroupArn=group, recipeArn=USER_PERSONALIZATION)["solutionArn"]
-    wait_active(lambda: p.describe_solution(solutionArn=solution)["solution"])
-    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    wait_active(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])
-    campaign = p.create_campaign(name="ml", solutionVersionArn=version)["campaignArn"]
-    wait_active(lambda: p.describe_campaign(campaignArn=campaign)["campaign"])
+    group = new_group(p, "ml")
+    import_dataset(p, s3, group, "Interactions", interactions, SCHEMA, "interactions")
+    campaign = deploy(p, group, "ml")
     tracker = p.create_event_tracker(name="ml", datasetGroupArn=group)
     wait_active(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"])
     return campaign, tracker["trackingId"]

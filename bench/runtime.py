@@ -47,7 +47,7 @@ from moto.core.botocore_stubber import MockRawResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_filters import DEFAULT_DATA, USER_PERSONALIZATION, load, setup, wait_active  # noqa: E402
+from bench.bench_filters import DEFAULT_DATA, USER_PERSONALIZATION, deploy, import_dataset, load, new_group, setup, wait_active  # noqa: E402
 from personalize_local import mock_personalize  # noqa: E402
 from personalize_local.backend import backend_for  # noqa: E402
 from personalize_local.mock import stubber  # noqa: E402
@@ -121,19 +121,10 @@ def big_catalog() -> dict[str, pd.DataFrame]:
 
 
 def big_campaign(p: Any, s3: Any, frames: dict[str, pd.DataFrame]) -> str:
-    group = p.create_dataset_group(name="big")["datasetGroupArn"]
-    wait_active(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
+    group = new_group(p, "big")
     for kind, schema in (("Interactions", INTERACTIONS_SCHEMA), ("Items", ITEMS_SCHEMA)):
-        s3.put_object(Bucket="bench", Key=f"big-{kind}.csv", Body=frames[kind].to_csv(index=False).encode())
-        schema_arn = p.create_schema(name=f"big-{kind}", schema=schema)["schemaArn"]
-        dataset = p.create_dataset(name=f"big-{kind}", schemaArn=schema_arn, datasetGroupArn=group, datasetType=kind)["datasetArn"]
-        job = p.create_dataset_import_job(jobName=f"big-{kind}", datasetArn=dataset, dataSource={"dataLocation": f"s3://bench/big-{kind}.csv"})
-        wait_active(lambda: p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"])
-    solution = p.create_solution(name="big", datasetGroupArn=group, recipeArn=USER_PERSONALIZATION)["solutionArn"]
-    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    wait_active(lambda: p.describe_solution_version(solutionVersionArn=version)["solutionVersion"])
-    campaign = p.create_campaign(name="big", solutionVersionArn=version)["campaignArn"]
-    wait_active(lambda: p.describe_campaign(campaignArn=campaign)["campaign"])
+        import_dataset(p, s3, group, kind, frames[kind], schema, f"big-{kind}")
+    campaign = deploy(p, group, "big")
     return campaign
 
 
@@ -274,7 +265,7 @@ def main(folder: Path = DEFAULT_DATA, calls: int = 1000, rounds: int = 7) -> Non
     print(f"ml-100k: {len(frames['Interactions'])} interactions, {len(items)} items, {len(users)} users; generated: "
           f"{BIG_INTERACTIONS} interactions over {BIG_ITEMS} items; {calls} calls x {rounds} alternating rounds, "
           f"medians of the rounds' p50 and p99; {sent['events']} events put; {checked} clicks checked to count at once")
-    print(f"floor candidates (p50): " + ", ".join(f"{name} {statistics.median(c.p50) * 1e3:.3f} ms" for name, c in floors.items()))
+    print("floor candidates (p50): " + ", ".join(f"{name} {statistics.median(c.p50) * 1e3:.3f} ms" for name, c in floors.items()))
     print(f"{'call':<58}{'p50':>10}{'x floor':>9}{'p99':>10}{'x floor':>9}{'events/s':>10}{'botocore alone p50':>20}{'emulator p50':>14}   target")
     print(f"{'floor: ' + floor_name:<58}{base50 * 1e3:8.3f}ms{1:8.2f}x{base99 * 1e3:8.3f}ms{1:8.2f}x")
     for case in cases:
