@@ -9,7 +9,7 @@ import pytest
 from .conftest import ITEMS_SCHEMA, USERS_SCHEMA, Clients
 from .datagen import interactions, to_csv
 from .helpers import arn, fails, loaded_group
-from .workflow import deploy, import_csv, train
+from .workflow import Group, deploy, import_csv, train
 
 RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
 
@@ -21,6 +21,16 @@ def metadata_datasets(c: Clients, group_arn: str) -> tuple[str, str]:
         schema_arn = p.create_schema(name=f"{kind.lower()}-schema", schema=schema)["schemaArn"]
         datasets.append(p.create_dataset(name=kind.lower(), schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=kind)["datasetArn"])
     return datasets[0], datasets[1]
+
+
+def trained_with_items(c: Clients) -> tuple[Group, str, str]:
+    """A loaded group with 40 comedy and 40 horror items imported into its Items dataset, and a version trained on it:
+    (the group, the Items dataset's ARN, the version's ARN)."""
+    group = loaded_group(c, rows=interactions())
+    items_arn, _ = metadata_datasets(c, group.dataset_group_arn)
+    rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]
+    assert import_csv(c, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
+    return group, items_arn, train(c, group.dataset_group_arn, name="personal")["solutionVersionArn"]
 
 
 def test_a_put_item_joins_the_catalog_of_the_next_version(aws: Clients) -> None:
@@ -73,12 +83,8 @@ def test_the_dataset_must_be_of_the_right_type_and_exist(aws: Clients) -> None:
 def test_a_put_item_is_explored_and_filtered_at_once(aws: Clients) -> None:
     """A new item is recommendable through exploration, and filterable, in the very next call."""
     p = aws.personalize
-    group = loaded_group(aws, rows=interactions())
-    items_arn, _ = metadata_datasets(aws, group.dataset_group_arn)
-    rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]
-    assert import_csv(aws, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
-    exploring = deploy(aws, train(aws, group.dataset_group_arn, name="personal")["solutionVersionArn"], name="exploring",
-                       campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}})
+    group, items_arn, version = trained_with_items(aws)
+    exploring = deploy(aws, version, name="exploring", campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}})
     aws.events.put_items(datasetArn=items_arn, items=[{"itemId": "brand-new", "properties": json.dumps({"genres": "musical"})}])
     assert "brand-new" in [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=exploring, userId="user-0")["itemList"]]
 
@@ -94,11 +100,7 @@ def test_a_put_item_is_explored_and_filtered_at_once(aws: Clients) -> None:
 
 def test_metadata_columns_come_back_with_each_item(aws: Clients) -> None:
     """metadataColumns: the Items columns asked for, with the imported values and PutItems values at once."""
-    group = loaded_group(aws, rows=interactions())
-    items_arn, _ = metadata_datasets(aws, group.dataset_group_arn)
-    rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]
-    assert import_csv(aws, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
-    version = train(aws, group.dataset_group_arn, name="personal")["solutionVersionArn"]
+    _, items_arn, version = trained_with_items(aws)
     plain = deploy(aws, version, name="plain")
     enabled = deploy(aws, version, name="enabled", campaignConfig={"enableMetadataWithRecommendations": True})
 
@@ -118,12 +120,8 @@ def test_metadata_columns_come_back_with_each_item(aws: Clients) -> None:
 
 def test_items_put_after_answers_are_explored_in_the_next_one(aws: Clients) -> None:
     """What a campaign knows of the items put since training is kept between calls only while no item is put."""
-    group = loaded_group(aws, rows=interactions())
-    items_arn, _ = metadata_datasets(aws, group.dataset_group_arn)
-    rows = [{"ITEM_ID": f"{g}-{i}", "GENRES": g} for g in ("comedy", "horror") for i in range(40)]
-    assert import_csv(aws, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
-    exploring = deploy(aws, train(aws, group.dataset_group_arn, name="personal")["solutionVersionArn"], name="exploring",
-                       campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}})
+    _, items_arn, version = trained_with_items(aws)
+    exploring = deploy(aws, version, name="exploring", campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}})
 
     def answered() -> list[str]:
         return [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=exploring, userId="user-0")["itemList"]]
