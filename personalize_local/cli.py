@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ from pathlib import Path
 from queue import SimpleQueue
 
 from . import demo
+from .backend.lifecycle import DEFAULT_WAIT_SECONDS, WAIT_ENV, parse_wait_seconds, wait_budget
 from .durable import DataDir
 from .state import StateError
 from .server import DEFAULT_HOST, DEFAULT_PORT, RESTORE, SNAPSHOT, SNAPSHOT_TYPE, console_url, serve
@@ -69,7 +71,18 @@ def _restore(args: argparse.Namespace) -> None:
     print(f"restored {args.file} into {args.endpoint}: " + ", ".join(f"{n} {what}" for what, n in held.items()))
 
 
+def _set_wait_budget(text: str | None) -> None:
+    """--wait-seconds: this process's budget, as PERSONALIZE_LOCAL_WAIT_SECONDS; exits saying why if it (or the variable) is bad."""
+    try:
+        if text is not None:
+            os.environ[WAIT_ENV] = str(parse_wait_seconds(text, "--wait-seconds"))
+        wait_budget()
+    except ValueError as error:
+        sys.exit(f"personalize-local: {error}")
+
+
 def _server(args: argparse.Namespace) -> None:
+    _set_wait_budget(args.wait_seconds)
     writer = _log_to_stderr()
     if args.host not in LOOPBACK:
         print(
@@ -116,6 +129,12 @@ def main(argv: list[str] | None = None) -> None:
         "--data-dir",
         metavar="DIR",
         help="keep the state in DIR across restarts and kills (created if missing; one server at a time)",
+    )
+    server.add_argument(
+        "--wait-seconds",
+        metavar="N",
+        help=f"how long one call may wait for the work behind a status it observes before answering it as in progress "
+        f"(default {WAIT_ENV} or {DEFAULT_WAIT_SECONDS:g}; 0: never wait)",
     )
     server.set_defaults(run=_server)
     demo.add_command(commands)

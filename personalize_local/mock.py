@@ -19,6 +19,7 @@ from moto import mock_aws
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
+from .backend.lifecycle import wait_budget
 from .wire.dispatch import dispatch
 from .wire.models import route
 
@@ -83,6 +84,8 @@ def mock_personalize(func: Any = None, config: Any = None) -> Any:
     """Serve Personalize from this emulator and every other AWS service from moto.
 
     A decorator for functions and classes, or a context manager, exactly like moto's
-    ``mock_aws``; state is per account and region, and gone when the mock exits.
+    ``mock_aws``; state is per account and region, and gone when the mock exits. A bad
+    ``PERSONALIZE_LOCAL_WAIT_SECONDS`` raises ValueError here, rather than at the first call.
     """
+    wait_budget()
     return mock_aws(func, config) if func is not None else mock_aws(config=config)

@@ -238,7 +238,7 @@ def held_training(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
         return fit(self, *args, **kwargs)
 
     monkeypatch.setattr(user_personalization.UserPersonalization, "fit", held_fit)
-    monkeypatch.setattr(lifecycle, "CALL_BUDGET_SECONDS", 0.2)
+    monkeypatch.setenv(lifecycle.WAIT_ENV, "0.2")
     yield release
     release.set()
 

@@ -120,9 +120,10 @@ class Campaign(Resource):
 
     @property
     def serving(self) -> Deployment:
-        """The deployment answering requests: the latest update's once it is ACTIVE (reading its status may land it)."""
+        """The deployment answering requests: the latest update's once it is ACTIVE (reading its status may land it;
+        it waits for the update's work only where the call observes this resource, as a describe does)."""
         if self.latest_update is not None:
-            self.latest_update.lifecycle.touch()
+            self.latest_update.status
         return self.deployment
 
     @property
@@ -262,6 +263,7 @@ class CampaignsMixin(BackendCore):
         self.follow_latest(campaign)
         if campaign.latest_update is not None:
             campaign.latest_update.lifecycle.advance()  # a describe watches the update move too
+            campaign.latest_update.lifecycle.touch()  # and what it brings lands with its ACTIVE
         return {"campaign": campaign.describe()}
 
     def list_campaigns(

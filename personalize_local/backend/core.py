@@ -21,7 +21,7 @@ from ..wire.errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
-from .lifecycle import GONE, SETTLED, Apply, CallBudget, Job, Lifecycle, Work
+from .lifecycle import GONE, SETTLED, Apply, CallBudget, Job, Lifecycle, Observing, Work
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +140,10 @@ class BackendCore(BaseBackend):
         resource.lifecycle.delete(remove or (lambda: self.remove(kind, resource.arn)))
 
     def get(self, kind: str, arn: str) -> Any:
+        """The resource ``arn``, which the call names: its status is read observing it, waiting (within the
+        call's budget) for the work behind it. Reads of resources a call finds (:meth:`find`) never wait."""
         resource = self.table(kind).get(arn)
-        if resource is None or resource.status == GONE:
+        if resource is None or _observed_status(resource) == GONE:
             raise ResourceNotFoundException.for_arn(arn)
         return resource
 
@@ -150,7 +152,7 @@ class BackendCore(BaseBackend):
         resource = self.get(kind, arn)
         if resource.lifecycle is not None:
             resource.lifecycle.advance()
-            if resource.status == GONE:
+            if _observed_status(resource) == GONE:
                 raise ResourceNotFoundException.for_arn(arn)
         return resource
 
@@ -174,7 +176,9 @@ class BackendCore(BaseBackend):
     def list_page(
         self, kind: str, member: str, next_token: str | None, max_results: int | None, **parents: str | None
     ) -> dict[str, Any]:
-        """A List answer: summaries of ``kind`` under ``member``, newest first, of the given parents (None: any)."""
+        """A List answer: summaries of ``kind`` under ``member``, newest first, of the given parents (None: any).
+
+        Statuses as they are now: a List observes none of the resources it lists, so it waits for no work."""
         found = self.find(kind, lambda r: all(arn in (None, getattr(r, attr)) for attr, arn in parents.items()))
         page, token = paginate(newest_first(found), next_token, max_results)
         return {member: [r.summary() for r in page], "nextToken": token}
@@ -184,6 +188,8 @@ class BackendCore(BaseBackend):
         self.tags.pop(arn, None)
 
     def find(self, kind: str, predicate: Callable[[Any], bool] = lambda _r: True) -> list[Any]:
+        """The resources of ``kind`` for which ``predicate`` holds. The statuses it (and the caller) reads
+        are as they are now: a quota count or a look over siblings never waits for their work."""
         # A copy: reading a status may finish a delete, which takes the resource out of the table.
         # The predicate first: it is a cheap comparison, and reading a status may step a lifecycle.
         return [r for r in list(self.table(kind).values()) if predicate(r) and r.status != GONE]
@@ -205,7 +211,11 @@ class Serving:
 
     def __enter__(self) -> None:
         self._backend.lock.acquire()
-        self._budget.__enter__()
+        try:
+            self._budget.__enter__()  # a bad PERSONALIZE_LOCAL_WAIT_SECONDS raises here: the lock is not kept
+        except BaseException:
+            self._backend.lock.release()
+            raise
         try:
             self._backend._send_outbox()
         except BaseException:
@@ -221,6 +231,16 @@ class Serving:
     def _leave(self) -> None:
         self._budget.__exit__()
         self._backend.lock.release()
+
+
+def _observed_status(resource: Resource) -> str:
+    """The status of the resource a call names, read observing it and its pending update (latestCampaignUpdate ...):
+    each waits for the work behind it within the call's budget."""
+    with Observing():
+        update = getattr(resource, "latest_update", None)
+        if isinstance(update, Resource):
+            update.status
+        return resource.status
 
 
 def check_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:

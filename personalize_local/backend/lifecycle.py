@@ -16,15 +16,20 @@ manager's to say, as for moto's own models:
 - ``time`` with ``seconds``: the status moves once it is that many seconds old.
 
 The real work (an import, a training) starts in a worker with the create. No
-status steps past the last working one before that work is done: a read that
-would step waits for it, within its API call's budget (under the SDKs' 60-second
-read timeout), and longer work honestly shows CREATE IN_PROGRESS until it is done.
+status steps past the last working one before that work is done. Only a call
+that observes the resource (it names it: a describe, or an operation on it) waits
+for that work, within the call's budget (:func:`wait_budget`, well under the
+SDKs' 60-second read timeout); longer work honestly shows CREATE IN_PROGRESS until
+it is done. Any other read of a status (a List, a quota count, a check over a
+resource's siblings) shows it as it is now and never waits (:class:`Observing`).
 What the work changes (a dataset's rows, a version's model) lands in that step,
 so the change and the ACTIVE status are seen together.
 """
 from __future__ import annotations
 
 import logging
+import math
+import os
 import threading
 import time
 from contextvars import ContextVar
@@ -101,8 +106,10 @@ for _model in MODELS:
 GONE = "GONE"
 # Why a create whose work was still running when the state was saved comes back failed.
 INTERRUPTED = "The emulator stopped before this work finished (its state was saved while it ran); create it again."
-# How long one API call may wait for work behind a status: SDKs time a read out after 60 seconds.
-CALL_BUDGET_SECONDS = 45.0
+# How long one API call may wait, in all, for work behind the statuses it observes: SDKs time a read out
+# after 60 seconds (botocore's default), so a call answers well before. 0: never wait.
+WAIT_ENV = "PERSONALIZE_LOCAL_WAIT_SECONDS"
+DEFAULT_WAIT_SECONDS = 20.0
 # How long leaving the mock waits for a worker to notice it was cancelled.
 CANCEL_PATIENCE_SECONDS = 120.0
 
@@ -111,25 +118,72 @@ CANCEL_PATIENCE_SECONDS = 120.0
 landing_listeners: list[Callable[[], None]] = []
 
 _deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", default=None)
+# Whether a status read here observes its resource, and so may wait for the work behind it.
+_observing: ContextVar[bool] = ContextVar("personalize_local_observing", default=False)
+# The last value of WAIT_ENV read, and the seconds it says: the variable is read on every call, parsed once.
+_wait_read: tuple[str | None, float] = (None, DEFAULT_WAIT_SECONDS)
+
+
+def parse_wait_seconds(text: str, source: str = WAIT_ENV) -> float:
+    """``text`` as a wait budget in seconds: a finite number, 0 or more; ValueError naming ``source`` otherwise."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"{source} must be a number of seconds, 0 or more (0: never wait), not {text!r}")
+    return seconds
+
+
+def wait_budget() -> float:
+    """How long one API call may wait for the work behind the statuses it observes: ``PERSONALIZE_LOCAL_WAIT_SECONDS``
+    (read again on every call, so a change takes effect at the next), 20 seconds without it."""
+    global _wait_read
+    text = os.environ.get(WAIT_ENV)
+    if text is None:
+        return DEFAULT_WAIT_SECONDS
+    read, seconds = _wait_read
+    if text != read:
+        seconds = parse_wait_seconds(text)
+        _wait_read = (text, seconds)
+    return seconds
 
 
 class CallBudget:
-    """Bound what the API call running inside waits for work, in all.
+    """Bound what the API call running inside waits for work, in all (:func:`wait_budget`).
 
     A class rather than a generator: one is entered around every API call."""
 
     __slots__ = ("_token",)
 
     def __enter__(self) -> None:
-        self._token = _deadline.set(time.monotonic() + CALL_BUDGET_SECONDS)
+        self._token = _deadline.set(time.monotonic() + wait_budget())
 
     def __exit__(self, *_exc: object) -> None:
         _deadline.reset(self._token)
 
 
+class Observing:
+    """Within: status reads observe their resource, waiting for the work behind it within the call's budget.
+
+    A call observes only the resource it names (a describe, an operation on it); every other status
+    read (a List, a quota count, a look over the resource's siblings) shows the status as it is now."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _observing.set(True)
+
+    def __exit__(self, *_exc: object) -> None:
+        _observing.reset(self._token)
+
+
 def _time_left() -> float:
+    """How long the status read running now may wait for work: 0 unless it observes its resource."""
+    if not _observing.get():
+        return 0.0
     deadline = _deadline.get()
-    return CALL_BUDGET_SECONDS if deadline is None else max(0.0, deadline - time.monotonic())
+    return wait_budget() if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 class JobFailed(Exception):
@@ -173,8 +227,11 @@ class Job:
                 self._on_finish()
 
     def wait(self, timeout: float) -> bool:
-        """Whether the work is done, waiting up to ``timeout`` seconds with the backend's lock released."""
+        """Whether the work is done, waiting up to ``timeout`` seconds with the backend's lock released
+        (not at all, and the lock kept, when ``timeout`` is 0)."""
         with self._condition:
+            if timeout <= 0:
+                return self.finished
             return self._condition.wait_for(lambda: self.finished, timeout)
 
     def cancel(self) -> None:
@@ -292,6 +349,7 @@ class Lifecycle(ManagedState):
 
     @property
     def status(self) -> str:  # type: ignore[override]
+        """The status, stepped as moto's progression says; past unfinished work only within :class:`Observing`."""
         before = self._status
         if before not in self._phase:
             return before  # settled: no progression moves it (_get_next_status), so moto's state manager is not asked
@@ -301,8 +359,11 @@ class Lifecycle(ManagedState):
         return after
 
     def touch(self) -> None:
-        """Read the status, so that an ``immediate`` one lands as soon as it can."""
-        self.status
+        """Read the status as a describe does, so that an ``immediate`` one lands as soon as it can:
+        waiting for the work behind it within the call's budget. A plain read of :attr:`status` waits
+        only within :class:`Observing`."""
+        with Observing():
+            self.status
 
     def _get_next_status(self, previous: str | None) -> str | None:
         if previous not in self._phase:

@@ -78,9 +78,10 @@ class Recommender(Resource):
 
     @property
     def serving(self) -> Setup:
-        """The config answering requests: the latest update's once it is ACTIVE (reading its status may land it)."""
+        """The config answering requests: the latest update's once it is ACTIVE (reading its status may land it;
+        it waits for the update's work only where the call observes this resource, as a describe does)."""
         if self.latest_update is not None:
-            self.latest_update.lifecycle.touch()
+            self.latest_update.status
         return self.setup
 
     def describe(self) -> dict[str, Any]:
@@ -221,6 +222,7 @@ class RecommendersMixin(BackendCore):
         recommender: Recommender = self.observe(KIND, recommender_arn)
         if recommender.latest_update is not None:
             recommender.latest_update.lifecycle.advance()  # a describe watches the update move too
+            recommender.latest_update.lifecycle.touch()  # and what it brings lands with its ACTIVE
         return {"recommender": recommender.describe()}
 
     def list_recommenders(
