@@ -40,9 +40,12 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 
 def versions(c: Clients, solution_arn: str) -> list[tuple[str, str]]:
-    """(trainingType, status) of the solution's versions, oldest first."""
-    listed = c.personalize.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]
-    return [(v["trainingType"], v["status"]) for v in reversed(listed)]
+    """(trainingType, status) of the solution's versions, oldest first, each as its describe shows it:
+    a List shows a training as it is now, where a describe waits for it (within the call's budget)."""
+    p = c.personalize
+    listed = p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]
+    described = [p.describe_solution_version(solutionVersionArn=v["solutionVersionArn"])["solutionVersion"] for v in reversed(listed)]
+    return [(v["trainingType"], v["status"]) for v in described]
 
 
 def test_on_by_default_and_off_when_asked(aws: Clients) -> None:
