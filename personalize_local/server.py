@@ -2,8 +2,16 @@
 
 moto's dispatcher routes by the service in the SigV4 credential scope; the three
 Personalize services all sign as ``personalize``, so this app takes their requests
-first and tells them apart by target header and path. The console's pages are served
-under ``/_console/``, a path no AWS API uses.
+first and tells them apart by target header and path; one signed for Personalize that
+names no operation of it is answered ``UnknownOperationException`` here, never handed to
+moto. The console's pages are served under ``/_console/``, a path no AWS API uses.
+
+Browsers: the emulator's own endpoints and moto's (``/personalize-local/``, ``/moto-api/``)
+change state only for a request without an ``Origin`` header (SDKs, curl, the CLI) or from
+the server's own origin with a JSON (non-simple) content type, so no page elsewhere can
+reset or replace the state; and no answer allows a foreign origin to read it (CORS), but
+for an S3 bucket whose own CORS configuration (PutBucketCors) allows that origin.
+An exception no handler expected is answered ``InternalFailure`` in JSON, never an HTML page.
 """
 from __future__ import annotations
 
@@ -11,12 +19,17 @@ import functools
 import json
 import logging
 import signal
+import sys
 import threading
 import time
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.s3.models import s3_backends
+from moto.s3.responses import S3Response
+from moto.s3.utils import bucket_name_from_url, cors_matches_origin
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
@@ -27,6 +40,9 @@ from .durable import DataDir
 from .serving import KeepAliveServer
 from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service
+from .wire.errors import InternalFailure, UnknownOperationException
+from .wire.models import service_model
+from .wire.serialize import serialize_error
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4567
@@ -37,6 +53,13 @@ HEALTH = "/personalize-local/health"
 SNAPSHOT = "/personalize-local/snapshot"
 RESTORE = "/personalize-local/restore"
 SNAPSHOT_TYPE = "application/vnd.sqlite3"
+# Where the emulator's and moto's own endpoints are: any method but these changes state there.
+OWN_PREFIX = "/personalize-local/"
+CONTROL_PREFIXES = (OWN_PREFIX, "/moto-api/")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Content types a page may send to another origin without a preflight (a CORS "simple" request).
+SIMPLE_TYPES = frozenset({"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 # One JSON line per call: service, operation, status, milliseconds.
 access_log = logging.getLogger("personalize_local.access")
 log = logging.getLogger(__name__)
@@ -75,20 +98,29 @@ class PersonalizeServer:
         begun = time.perf_counter()
         request = Request(environ)
         statuses: list[int] = []
+        foreign = _foreign_origin(request)
 
-        def noting(status: str, headers: Any, *rest: Any) -> Any:
+        def noting(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             statuses.append(int(status.split(" ", 1)[0]))
-            return start_response(status, headers, *rest)
+            if foreign is not None:
+                headers = _without_cors_allowance(request, foreign, headers)
+            return start_response(status, headers, exc_info)
 
-        found = self._personalize_route(request)
-        service, operation = _call_of(request) if found is None else (found.operation.service_model.endpoint_prefix, found.operation.name)
+        found = None
+        service, operation = "unknown", f"{request.method} {request.path}"
         try:
+            found = self._personalize_route(request)
+            service, operation = _call_of(request) if found is None else (found.operation.service_model.endpoint_prefix, found.operation.name)
             return self._answer(request, found, environ, noting)
+        except Exception as error:  # a bug: said loudly, answered in JSON on a status clients don't retry
+            log.exception("%s %s failed", request.method, request.path)
+            failure = _internal_failure(found, f"{operation} failed inside personalize-local: {error!r}")
+            return failure(environ, functools.partial(noting, exc_info=sys.exc_info()))
         finally:
             access_log.info(json.dumps({
                 "service": service,
                 "operation": operation,
-                "status": statuses[0] if statuses else 500,
+                "status": statuses[-1] if statuses else 500,
                 "ms": round((time.perf_counter() - begun) * 1000, 2),
             }))
 
@@ -99,18 +131,25 @@ class PersonalizeServer:
         return None
 
     def _answer(self, request: Request, found: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        refusal = _browser_refusal(request)
+        if refusal is not None:
+            return refusal(environ, start_response)
         control = CONTROLS.get((request.method, request.path))
         if control is not None:
             response = control(self, request)
             if self.data_dir is not None and request.method == "POST":
                 self.data_dir.checkpoint()
             return response(environ, start_response)
+        if request.path.startswith(OWN_PREFIX):
+            return _no_control(request)(environ, start_response)
         if request.path.startswith(CONSOLE_PATH):
             return serve_console(request)(environ, start_response)
         if request.path == CONSOLE_PATH.rstrip("/"):
             return redirect(CONSOLE_PATH)(environ, start_response)
+        if found is None and _asks_personalize(request):
+            return _unknown_operation(request)(environ, start_response)
         if found is None:
-            answer = self.moto_app(environ, start_response)
+            answer = _json_error_pages(self.moto_app, environ, start_response)
             if self.data_dir is not None:
                 self.data_dir.after_moto(request.method, request.path)
             return answer
@@ -123,6 +162,130 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
+# Requests from browsers --------------------------------------------------------------------------
+
+
+def _origin(text: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an origin or a base URL; None for one that names none (``null``)."""
+    try:
+        parts = urlsplit(text.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname.lower(), port if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def _own_origin(request: Request) -> str:
+    """The origin the request was addressed to: its scheme and Host header."""
+    return f"{request.scheme}://{request.host}"
+
+
+def _foreign_origin(request: Request) -> str | None:
+    """The request's ``Origin``, if it has one that is not the server's own (a page elsewhere sent it)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    own = _origin(_own_origin(request))
+    return None if own is not None and _origin(origin) == own else origin
+
+
+def _browser_refusal(request: Request) -> Response | None:
+    """The refusal of a change to the emulator's or moto's state (reset, restore, state manager ...) a browser
+    page may have sent: from another origin, or with a content type a page sends without a preflight.
+
+    A request without ``Origin`` is no page's (browsers send it on every cross-origin request, and on every
+    POST): SDKs, curl and the ``personalize-local`` command change the state with any content type."""
+    if request.method in SAFE_METHODS or not request.path.startswith(CONTROL_PREFIXES):
+        return None
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    if _foreign_origin(request) is not None:
+        return _json({
+            "__type": "AccessDeniedException",
+            "message": f"Refused {request.method} {request.path} from origin {origin}: the emulator's own endpoints change "
+            f"its state only for requests from {_own_origin(request)} or without an Origin header.",
+        }, status=403)
+    if request.mimetype in SIMPLE_TYPES:
+        return _json({
+            "__type": "UnsupportedMediaTypeException",
+            "message": f"Refused {request.method} {request.path} with Content-Type {request.mimetype or '(none)'}: from a browser, "
+            "the emulator's own endpoints take application/json (or the snapshot's application/vnd.sqlite3).",
+        }, status=415)
+    return None
+
+
+def _without_cors_allowance(request: Request, origin: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An answer to a foreign origin, without moto's blanket CORS allowance (it allows every origin everything):
+    only an S3 bucket's own CORS configuration allows a page elsewhere to read the answer."""
+    if not any(name.lower().startswith("access-control-") for name, _ in headers) or _bucket_allows(request, origin):
+        return headers
+    return [(name, value) for name, value in headers if not name.lower().startswith("access-control-")]
+
+
+def _bucket_allows(request: Request, origin: str) -> bool:
+    """Whether the request is S3's, on a bucket whose CORS rules (PutBucketCors) allow the origin."""
+    if request.path.startswith(CONTROL_PREFIXES) or signed_service(request.headers) not in (None, "s3"):
+        return False
+    if S3Response.subdomain_based_buckets(request):
+        name = bucket_name_from_url(request.url)
+    else:
+        name = request.path.lstrip("/").split("/", 1)[0]
+    located = s3_backends.bucket_accounts.get(name) if name else None
+    if located is None:
+        return False
+    partition, account_id = located
+    bucket = s3_backends[account_id][partition].buckets.get(name)
+    return bucket is not None and any(
+        rule.allowed_origins and cors_matches_origin(origin, rule.allowed_origins) for rule in bucket.cors
+    )
+
+
+# Requests for Personalize that name no operation of it, and failures ----------------------------
+
+
+def _asks_personalize(request: Request) -> bool:
+    """Whether a request no route matched is for Personalize: signed for it, naming its target prefix, or a
+    browser's preflight of its control plane (``OPTIONS /``), which moto can't answer either."""
+    signed = signed_service(request.headers)
+    if signed == "personalize":
+        return True
+    if signed is not None:
+        return False
+    target = request.headers.get("X-Amz-Target") or ""
+    prefix = service_model("personalize").metadata["targetPrefix"]
+    if target.startswith(prefix + "."):
+        return True
+    return request.method == "OPTIONS" and request.path == "/" and not S3Response.subdomain_based_buckets(request)
+
+
+def _unknown_operation(request: Request) -> Response:
+    """Personalize's ``UnknownOperationException``: 400 on its JSON control plane (``/``), 404 on another path."""
+    target = request.headers.get("X-Amz-Target")
+    if target or request.path == "/":
+        service = service_model("personalize")
+        asked = f"X-Amz-Target {target!r}" if target else f"{request.method} / without an X-Amz-Target"
+        error = UnknownOperationException(f"{asked} names no operation of {service.metadata['serviceFullName']}.")
+    else:
+        service = service_model("personalize-runtime")
+        error = UnknownOperationException(f"{request.method} {request.path} is no operation of Amazon Personalize.")
+        error.status = 404
+    status, headers, body = serialize_error(service, error)
+    return Response(body, status=status, headers=headers)
+
+
+def _internal_failure(found: Any, message: str) -> Response:
+    """``InternalFailure``, in the operation's protocol when the request had one, else in JSON."""
+    error = InternalFailure(message)
+    if found is not None:
+        status, headers, body = serialize_error(found.operation.service_model, error)
+        return Response(body, status=status, headers=headers)
+    return _json({"__type": error.code, "message": message}, status=error.status or 520)
+
+
 def _health(server: PersonalizeServer, request: Request) -> Response:
     return _json({"status": "ok", "version": package_version(), "uptimeSeconds": round(time.monotonic() - server.started, 3)})
 
@@ -130,7 +293,10 @@ def _health(server: PersonalizeServer, request: Request) -> Response:
 def _make_auto_training_due(server: PersonalizeServer, request: Request) -> Response:
     """``{"solutionArn": ...}`` (optional) in; the automatic versions started out."""
     body = request.get_json(force=True, silent=True) or {}
-    return _json({"solutionVersionArns": make_auto_training_due(body.get("solutionArn"))})
+    solution_arn = body.get("solutionArn") if isinstance(body, dict) else body
+    if solution_arn is not None and not isinstance(solution_arn, str):
+        return _json({"__type": "SerializationException", "message": 'The body is {"solutionArn": "..."} (optional), or none.'}, status=400)
+    return _json({"solutionVersionArns": make_auto_training_due(solution_arn)})
 
 
 def _snapshot(server: PersonalizeServer, request: Request) -> Response:
@@ -156,6 +322,47 @@ CONTROLS: dict[tuple[str, str], Callable[[PersonalizeServer, Request], Response]
     ("POST", SNAPSHOT): _snapshot,
     ("POST", RESTORE): _restore,
 }
+
+
+def _no_control(request: Request) -> Response:
+    """A path under /personalize-local/ that is none of the emulator's endpoints, or a method it does not take."""
+    methods = sorted(method for method, path in CONTROLS if path == request.path)
+    if methods:
+        response = _json({
+            "__type": "MethodNotAllowedException", "message": f"{request.path} takes {' or '.join(methods)}, not {request.method}.",
+        }, status=405)
+        response.headers["Allow"] = ", ".join(methods)
+        return response
+    return _json({"__type": "NotFoundException", "message": f"{request.path} is none of personalize-local's endpoints."}, status=404)
+
+
+def _json_error_pages(app: Callable[..., Any], environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """moto's answers, but for the HTML error pages of its web framework (a path or method it does not route)
+    given as JSON: ``{"__type": "NotFoundException", "message": ...}``."""
+    started: list[Any] = []
+
+    def holding(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started[:] = [status, headers, exc_info]
+        return lambda data: None  # moto's apps return their body, never write it
+
+    answer = app(environ, holding)
+    status, headers, exc_info = started
+    code = int(status.split(" ", 1)[0])
+    html = any(name.lower() == "content-type" and value.startswith("text/html") for name, value in headers)
+    if code < 400 or not html:
+        start_response(status, headers, exc_info)
+        return answer
+    try:
+        page = b"".join(answer)
+    finally:
+        getattr(answer, "close", lambda: None)()
+    if not page.lstrip().lower().startswith(b"<!doctype html"):  # moto's own short answers (text, JSON) labeled text/html
+        start_response(status, headers, exc_info)
+        return [page]
+    phrase = status.split(" ", 1)[1] if " " in status else "Error"
+    error = _json({"__type": "".join(phrase.title().split()) + "Exception", "message": f"{environ.get('REQUEST_METHOD')} "
+                   f"{environ.get('PATH_INFO')}: {phrase.capitalize()}."}, status=code)
+    return error(environ, start_response)
 
 
 def console_url(host: str, port: int) -> str:

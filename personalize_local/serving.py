@@ -5,8 +5,14 @@ it can't tell where the request's body ends and the next request begins. SDKs ke
 connections, and a new TCP connection and a new thread for every call cost more than most calls
 do. So a request whose body has a known length (its Content-Length, or none) is answered on a
 connection kept open (HTTP/1.1 keep-alive): after the app ran, what it left of the body is read,
-and the response goes out in one write. Anything else (a chunked body, HTTP/1.0) takes werkzeug's
-own path, which closes the connection.
+and the response goes out in one write. A chunked body is read whole before the app runs, and
+its connection closed after the answer; an HTTP/1.0 request takes werkzeug's own path, which
+closes the connection too.
+
+A request whose body can't be delimited (a Content-Length that is no length, a Transfer-Encoding
+other than chunked, a chunk that can't be read) is answered 400 before the app sees it, and its
+connection closed; so are requests the HTTP parser refuses. Those answers, and the one for an
+exception the app let out, are JSON (``{"__type": ..., "message": ...}``), never an HTML page.
 
 Stopping: connections kept open while idle don't hold the process up (their threads are daemons);
 :meth:`KeepAliveServer.server_close` first lets the calls in flight finish, and a call that finishes
@@ -14,18 +20,29 @@ while the server stops closes its connection.
 """
 from __future__ import annotations
 
+import io
+import json
 import logging
+import re
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from http import HTTPStatus
+from typing import IO, Any, Callable, Iterator
 
-from werkzeug.exceptions import InternalServerError
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.serving import DechunkedInput, ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
+
+from .wire.errors import InternalFailure
 
 log = logging.getLogger(__name__)
 # Responses without a body, whatever their headers say (RFC 9110, 6.4.1).
 BODILESS = frozenset({204, 304})
+# A Content-Length is digits only: no sign, no other number (RFC 9110, 8.6).
+_LENGTH = re.compile(r"[0-9]+")
+
+
+class Unframed(Exception):
+    """A request whose body can't be told from what follows it: answered 400, its connection closed."""
 
 
 class KeepAliveHandler(WSGIRequestHandler):
@@ -39,37 +56,89 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     def run_wsgi(self) -> None:
         with self.server.call_in_flight():
-            length = self._body_length()
-            if length is None or self.request_version != "HTTP/1.1":
-                super().run_wsgi()  # answers with Connection: close
-            else:
-                self._answer(length)
+            try:
+                length = self._body_length()
+                if length is None:
+                    self._answer_chunked()
+                elif self.request_version != "HTTP/1.1":
+                    super().run_wsgi()  # answers with Connection: close
+                else:
+                    self._continue()
+                    self._answer(LimitedStream(self.rfile, length))
+            except Unframed as problem:
+                log.info("refused %s %s: %s", self.command, self.path, problem)
+                self.close_connection = True
+                self._send(*_error(400, "BadRequestException", str(problem)))
             if self.server.stopping:
                 self.close_connection = True
 
     def _body_length(self) -> int | None:
-        """The request body's length, if the headers tell it (no body: 0); None for a chunked body."""
-        if self.headers.get("Transfer-Encoding", "").strip():
+        """The request body's length, if the headers tell it (no body: 0); None for a chunked body.
+        Headers that tell no length (RFC 9112, 6.3) raise :class:`Unframed`."""
+        encoding = self.headers.get("Transfer-Encoding")
+        if encoding is not None:
+            codings = [coding.strip().lower() for coding in encoding.split(",") if coding.strip()]
+            if not codings or codings[-1] != "chunked":
+                raise Unframed(f"Transfer-Encoding {encoding!r} is not supported: only a chunked body can be read.")
             return None
-        text = self.headers.get("Content-Length")
-        if text is None:
+        lengths = {text.strip() for text in self.headers.get_all("Content-Length") or ()}
+        if not lengths:
             return 0
-        return int(text) if text.strip().isdigit() else None
+        if len(lengths) > 1 or not _LENGTH.fullmatch(next(iter(lengths))):
+            raise Unframed(f"Content-Length {', '.join(sorted(lengths))!r} is not a length in bytes.")
+        return int(lengths.pop())
 
-    def _answer(self, length: int) -> None:
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    def _answer_chunked(self) -> None:
+        """A chunked body, read whole (a chunk that can't be read is :class:`Unframed`), then the app on it."""
+        self._continue()
+        try:
+            data = DechunkedInput(self.rfile).read()
+        except (OSError, ValueError, BufferError) as error:
+            raise Unframed(f"The chunked request body can't be read: {error}.") from None
+        self.close_connection = True  # trailers after the last chunk are not read
+        self._answer(io.BytesIO(data), len(data))
+
+    def _answer(self, body: IO[bytes], length: int | None = None) -> None:
+        """The app on the body: a :class:`LimitedStream` of the connection, or a chunked body read (``length``)."""
         environ = self.make_environ()
-        body = LimitedStream(self.rfile, length)
         environ["wsgi.input"] = body
+        if length is not None:  # a chunked body, read: the app sees it with its length, like any other
+            environ["CONTENT_LENGTH"] = str(length)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            environ.pop("wsgi.input_terminated", None)
         try:
             status, headers, data = _run(self.server.app, environ)
         except Exception:
             log.exception("error on request %s %s", self.command, self.path)
             self.close_connection = True
-            status, headers, data = _run(InternalServerError(), environ)
-        body.exhaust()  # what the app did not read: the next request starts after it
+            status, headers, data = _error(
+                InternalFailure.status or 520, InternalFailure.code, f"{self.command} {self.path} failed inside personalize-local."
+            )
+        if isinstance(body, LimitedStream):
+            body.exhaust()  # what the app did not read: the next request starts after it
         self._send(status, headers, data)
+
+    def _continue(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The HTTP parser's refusals (a bad request line, headers too long ...) as JSON, not its HTML page."""
+        phrase = _phrase(code)
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # a request line that could not be read: answer with a status line anyway
+            self.request_version = self.protocol_version
+        body = json.dumps({"__type": "".join(phrase.title().split()) + "Exception", "message": message or phrase}).encode()
+        self.send_response(code, phrase)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        bodiless = self.command == "HEAD" or code < 200 or code in BODILESS
+        if not bodiless:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not bodiless:
+            self.wfile.write(body)
 
     def _send(self, status: str, headers: list[tuple[str, str]], data: bytes) -> None:
         """Status line, headers and body in one write."""
@@ -82,6 +151,18 @@ class KeepAliveHandler(WSGIRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if bodiless else data))
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # not a registered status (InternalFailure's 520)
+        return "Unknown"
+
+
+def _error(status: int, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """A JSON error answer, as :func:`_run` returns one."""
+    return f"{status} {_phrase(status)}", [("Content-Type", "application/json")], json.dumps({"__type": code, "message": message}).encode()
 
 
 def _run(app: Callable[..., Any], environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:

@@ -65,18 +65,34 @@ def serve_console(request: Request) -> Response:
     if name.startswith("api/"):
         return _read(request, name[len("api/") :])
     if request.method not in ("GET", "HEAD"):
-        return Response("Method not allowed", status=405)
-    path = (STATIC / (name or "index.html")).resolve()
-    if STATIC.resolve() not in path.parents or not path.is_file():
-        return Response("Not found", status=404, mimetype="text/plain")
+        return _refusal(405, "MethodNotAllowedException", f"The console's pages are read with GET, not {request.method}.")
+    path = _static_file(name or "index.html")
+    if path is None:
+        return _refusal(404, "NotFoundException", f"No console page or file {name!r}.")
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return Response(path.read_bytes(), mimetype=mimetype, headers={"Cache-Control": "no-cache"})
+
+
+def _static_file(name: str) -> Path | None:
+    """The console's file of that name, if it is one: nothing outside ``static/``, no name the file system refuses."""
+    if "\x00" in name:
+        return None
+    try:
+        path = (STATIC / name).resolve()
+        found = STATIC.resolve() in path.parents and path.is_file()
+    except (OSError, ValueError):  # a name too long, or one the file system can't hold
+        return None
+    return path if found else None
+
+
+def _refusal(status: int, code: str, message: str) -> Response:
+    return Response(json.dumps({"__type": code, "message": message}), status=status, mimetype="application/json")
 
 
 def _read(request: Request, name: str) -> Response:
     read = READS.get(name)
     if read is None or request.method != "GET":
-        return Response(json.dumps({"message": f"No console read {name}"}), status=404, mimetype="application/json")
+        return _refusal(404, "NotFoundException", f"No console read {name}")
     who = caller(request.headers, request.host)
     backend = backend_for(who.account_id, who.region)
     try:

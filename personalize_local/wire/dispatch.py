@@ -15,7 +15,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from ..backend import backend_for
-from .errors import InternalFailure, InvalidInputException, NotYetSupportedException, ServiceError
+from .errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError
 from .models import Route, route
 from .serialize import Response, serialize_error, serialize_result
 from .validate import validate
@@ -62,13 +62,22 @@ def find_route(method: str, path: str, headers: Mapping[str, str]) -> Route | No
     return route(method, path, headers.get("X-Amz-Target"))
 
 
-def _parse_body(body: bytes | str | None) -> Any:
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
+
+
+def _parse_body(body: bytes | str | None) -> dict[str, Any]:
+    """The request's JSON object; a body that is not one is the service's SerializationException."""
     if not body:
         return {}
     try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise InvalidInputException(f"The request body is not valid JSON: {exc}") from None
+        parsed = json.loads(body)
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise SerializationException(f"The request body is not valid JSON: {exc}") from None
+    except RecursionError:  # json's parser recurses once per level: a body nested deeper than the stack
+        raise SerializationException("The request body is JSON nested too deeply to be read.") from None
+    if not isinstance(parsed, dict):
+        raise SerializationException(f"The request body must be a JSON object, not {_JSON_KINDS.get(type(parsed), 'a value')}.")
+    return parsed
 
 
 def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None, host: str) -> Response:

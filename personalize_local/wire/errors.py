@@ -54,6 +54,20 @@ class TooManyTagKeysException(ServiceError):
     code = "TooManyTagKeysException"
 
 
+class SerializationException(ServiceError):
+    """A request body that can't be read as the protocol's JSON: not JSON, not an object, or nested too deep."""
+
+    code = "SerializationException"
+    status = 400
+
+
+class UnknownOperationException(ServiceError):
+    """A request for the service that names no operation of it (an unknown ``X-Amz-Target``, method or path)."""
+
+    code = "UnknownOperationException"
+    status = 400
+
+
 class NotYetSupportedException(ServiceError):
     """An operation the model defines that this emulator does not serve yet."""
 
