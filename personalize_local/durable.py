@@ -153,9 +153,9 @@ class DataDir:
             for account_id, regions in list(personalize_backends.items()):
                 for region, backend in list(regions.items()):
                     with backend.lock:  # the state and the journal position it holds, read together
-                        state, blobs = encode_backend(backend, land=False)
+                        records = encode_backend(backend, land=False)
                         position = self._positions.get((account_id, region), 0)
-                    backends.append((SavedBackend(account_id, region, state, blobs), position))
+                    backends.append((SavedBackend(account_id, region, records), position))
             changes = self._s3_changes()  # after encoding: it sends the output finished jobs owe S3
             self.store.write_checkpoint(backends, dict(self._positions), changes)
             self._noted_s3(changes)

@@ -19,6 +19,7 @@ comes back CREATE FAILED, its failureReason saying the emulator stopped; see Lif
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -29,6 +30,10 @@ from .state.backends import encode_backend, restore_backend
 from .state.codec import StateError
 from .state.store import Saved, SavedBackend, SavedBucket, blob_reader, counts, read, write
 
+# What a snapshot may name: accounts, regions and buckets as AWS writes them.
+ACCOUNT = re.compile(r"\d{12}")
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # moto's S3 keeps every account's buckets under the partition name.
 S3_PARTITION = "aws"
 
@@ -40,8 +45,7 @@ def save(path: str | os.PathLike[str]) -> dict[str, int]:
     saved = Saved()
     for account_id, regions in list(personalize_backends.items()):
         for region, backend in list(regions.items()):
-            state, blobs = encode_backend(backend)
-            saved.backends.append(SavedBackend(account_id, region, state, blobs))
+            saved.backends.append(SavedBackend(account_id, region, encode_backend(backend)))
     for account_id in list(s3_backends.keys()):
         s3 = s3_backends[account_id][S3_PARTITION]
         for bucket in list(s3.buckets.values()):
@@ -59,11 +63,17 @@ def load(path: str | os.PathLike[str], label: str | None = None) -> dict[str, in
 
 def restore(saved: Saved) -> dict[str, int]:
     """Replace the emulator's state with ``saved``; StateError, and nothing changed, if it can't be decoded."""
-    # Everything is decoded into fresh backends first: a snapshot refused half-way changes nothing.
+    # Everything is checked and decoded into fresh backends first: a snapshot refused half-way changes nothing.
+    for place in [(b.account_id, b.region) for b in saved.backends] + [(b.account_id, b.region) for b in saved.buckets]:
+        if not (ACCOUNT.fullmatch(place[0]) and REGION.fullmatch(place[1])):
+            raise StateError(f"The state names the account {place[0]!r} in the region {place[1]!r}, which are not an account and a region.")
+    for bucket in saved.buckets:
+        if not BUCKET.fullmatch(bucket.name):
+            raise StateError(f"The state names the bucket {bucket.name!r}, which is not a bucket's name.")
     fresh = []
     for saved_backend in saved.backends:
         backend = PersonalizeBackend(saved_backend.region, saved_backend.account_id)
-        restore_backend(backend, saved_backend.state, blob_reader(saved_backend.blobs))
+        restore_backend(backend, saved_backend.records, blob_reader)
         fresh.append(backend)
     for regions in list(personalize_backends.values()):
         for backend in list(regions.values()):

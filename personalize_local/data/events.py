@@ -16,6 +16,14 @@ from .impressions import Impressions
 
 
 class EventLog:
+    # What a saved state holds of it (state/records.py).
+    _seen: set[tuple[tuple[str, Any], ...]]
+    _event_ids: set[str]
+    _anonymous_sessions: set[str]
+    _session_users: dict[str, str]
+    _user_sessions: dict[str, list[str]]
+    impressions: Impressions
+
     def __init__(self) -> None:
         self._seen: set[tuple[tuple[str, Any], ...]] = set()
         self._event_ids: set[str] = set()

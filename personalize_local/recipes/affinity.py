@@ -23,7 +23,7 @@ having every (field, value) pair of the query.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,16 @@ SHRINKAGE = 0.2
 
 class UserAffinity:
     """The factor model both segmentation recipes share: affinity of every user to a set of items."""
+
+    # What a saved state holds of it (state/records.py).
+    hidden_dimension: int
+    random_state: int
+    user_ids: list[str]
+    item_ids: list[str]
+    item_factors_: np.ndarray
+    user_factors_: np.ndarray
+    seen_: sp.csc_matrix
+    repeat_rate_: float
 
     def __init__(self, hidden_dimension: int = 149, random_state: int = 0) -> None:
         self.hidden_dimension = hidden_dimension
@@ -79,6 +89,12 @@ class UserAffinity:
 class ItemAffinity:
     """Item-Affinity: a segment per item."""
 
+    # What a saved state holds of it (state/records.py).
+    model: UserAffinity
+    item_ids: list[str]
+    user_ids: list[str]
+    item_index_: dict[str, int]
+
     def __init__(self, hidden_dimension: int = 149, random_state: int = 0) -> None:
         self.model = UserAffinity(hidden_dimension, random_state)
         self.item_ids: list[str] = []
@@ -108,6 +124,11 @@ class ItemAffinity:
 
 class ItemAttributeAffinity:
     """Item-Attribute-Affinity: a segment per conjunction of item attributes."""
+
+    # What a saved state holds of it (state/records.py).
+    model: UserAffinity
+    user_ids: list[str]
+    attributes_: dict[Any, Any]
 
     def __init__(self, hidden_dimension: int = 149, random_state: int = 0) -> None:
         self.model = UserAffinity(hidden_dimension, random_state)

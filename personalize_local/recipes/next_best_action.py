@@ -125,6 +125,13 @@ def action_events(action_interactions: pd.DataFrame | None) -> pd.DataFrame:
 class UserProfiles:
     """User features: a profile folded in from item interactions, and Users metadata tokens."""
 
+    # What a saved state holds of it (state/records.py).
+    item_index: dict[str, int]
+    item_factors: np.ndarray
+    trained: dict[str, np.ndarray]
+    token_index: dict[str, int]
+    user_tokens: dict[str, np.ndarray]
+
     def __init__(self, interactions: pd.DataFrame, users: pd.DataFrame | None, seed: int) -> None:
         pairs = interactions[[USER_ID, ITEM_ID]].astype(str).drop_duplicates()
         self.item_index = {item: code for code, item in enumerate(sorted(pairs[ITEM_ID].unique()))}
@@ -225,6 +232,18 @@ def _training_actions(rules: ActionRules, events: pd.DataFrame) -> list[str]:
 
 class NextBestActionModel:
     """A trained aws-next-best-action solution version (an :class:`~.base.ActionModel`)."""
+
+    # What a saved state holds of it (state/records.py).
+    action_ids: list[str]
+    action_index: dict[str, int]
+    rules: ActionRules
+    profiles: UserProfiles
+    scored: np.ndarray
+    intercept: float
+    action_logits: np.ndarray
+    history_weights: np.ndarray
+    cross_weights: np.ndarray
+    pasts: dict[str, dict[str, Past]]
 
     reports_scores = True
 

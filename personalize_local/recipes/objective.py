@@ -51,6 +51,14 @@ class Objective:
 class ObjectiveModel:
     """A model whose ranking weighs each item's attribute value beside the model's own relevance."""
 
+    # What a saved state holds of it (state/records.py).
+    model: Model
+    item_ids: list[str]
+    reports_scores: bool
+    reads_signals: bool
+    _emphasis: float
+    _value: dict[str, float]
+
     def __init__(self, model: Model, objective: Objective, rewards: Mapping[str, float]) -> None:
         self.model = model
         self.item_ids = model.item_ids

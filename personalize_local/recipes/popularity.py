@@ -23,6 +23,11 @@ from .hyperparameters import Value
 class PopularityCount:
     """Counts distinct users (or interactions) per item; no hyperparameters."""
 
+    # What a saved state holds of it (state/records.py).
+    distinct_users: bool
+    item_ids: list[str]
+    _ranked: list[tuple[str, float]]
+
     reports_scores = False
 
     def __init__(self, distinct_users: bool = True) -> None:

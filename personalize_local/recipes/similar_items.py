@@ -49,6 +49,17 @@ COLD_INTERACTIONS = 5
 class SimilarItems:
     """Blends interaction and metadata embeddings of items."""
 
+    # What a saved state holds of it (state/records.py).
+    item_id_hidden_dim: int
+    item_metadata_hidden_dim: int
+    random_state: int
+    item_ids: list[str]
+    item_index_: dict[str, int]
+    vectors_: np.ndarray
+    interaction_dims_: int
+    interaction_weight_: np.ndarray
+    popular_: PopularityCount
+
     reports_scores = False
 
     def __init__(self, item_id_hidden_dim: int = 100, item_metadata_hidden_dim: int = 100, random_state: int = 0) -> None:

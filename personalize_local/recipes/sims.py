@@ -46,6 +46,16 @@ BLOCK = 256
 class Sims:
     """Item-to-item co-occurrence; the hyperparameters are the recipe's, with its defaults."""
 
+    # What a saved state holds of it (state/records.py).
+    popularity_discount_factor: float
+    min_cointeraction_count: int
+    user_percentiles: tuple[float, float]
+    item_percentiles: tuple[float, float]
+    item_ids: list[str]
+    item_index_: dict[str, int]
+    neighbours_: sp.csr_matrix
+    popular_: PopularityCount
+
     reports_scores = False
 
     def __init__(

@@ -23,7 +23,7 @@ import pandas as pd
 from .. import progress
 from ..wire.errors import InvalidInputException
 from . import TRAINERS, configured_hyperparameters, fit_recipe, update_recipe
-from .base import ActionModel, Model
+from .base import TrainedModel
 from .catalog import get_recipe
 from .objective import Objective, ObjectiveModel
 from .hyperparameters import VALUE_TYPES, Choices, HyperParameter, Interval, recipe_hyperparameters
@@ -173,7 +173,7 @@ def _combinations(axes: Sequence[_Axis], jobs: int, seed: int) -> Iterator[dict[
 class Trained:
     """A trained version: its model, the recipe and hyperparameters it used, its metrics."""
 
-    model: Model | ActionModel
+    model: TrainedModel
     choice: Choice
     tuned: bool
 

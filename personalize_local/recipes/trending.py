@@ -35,6 +35,11 @@ SECONDS_PER_HOUR = 3600.0
 class TrendingNow:
     """Ranks items by their latest increase in interactions."""
 
+    # What a saved state holds of it (state/records.py).
+    interval: int
+    item_ids: list[str]
+    _ranked: list[tuple[str, float]]
+
     reports_scores = False
 
     def __init__(self, trend_discovery_frequency: str = DEFAULT_FREQUENCY) -> None:

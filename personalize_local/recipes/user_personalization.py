@@ -71,7 +71,7 @@ reads them, so concurrent calls are safe.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -124,6 +124,32 @@ _SORTED_OUTRIGHT = 256
 
 class UserPersonalization:
     """Recency-weighted EASE item-to-item scores blended with LightFM factors."""
+
+    # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
+    TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_last_scores", "_last_exclusion", "_last_history", "_cold_by_cutoff"})
+    view_weights: dict[str, float]
+    history_length: int
+    recency_mask: bool
+    recency_half_life: float
+    l2_ratio: float
+    max_linear_items: int
+    min_user_history_length_percentile: float
+    max_user_history_length_percentile: float
+    factor_settings: FactorSettings
+    item_ids: list[str]
+    item_index_: dict[str, int]
+    user_ids_: list[str]
+    user_index_: dict[str, int]
+    user_tokens_: dict[str, Any]
+    recency_: np.ndarray
+    linear_: ItemLinear
+    factors_: Factors
+    context_: ContextLifts
+    item_counts_: np.ndarray
+    item_age_days_: np.ndarray
+    item_born_: np.ndarray
+    cold_max_count_: float
+    repeat_rate_: float
 
     reports_scores = True
     reads_signals = True

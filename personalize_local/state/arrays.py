@@ -7,6 +7,7 @@ sparse matrix is its component arrays; a frame is its columns, each with its dty
 from __future__ import annotations
 
 import io
+import math
 from collections import Counter, OrderedDict, defaultdict
 from typing import Any
 
@@ -15,6 +16,19 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .codec import Decoder, Encoder, Extension, StateError, plain
+
+HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+# Kinds of dtype an array may have: booleans, numbers, datetimes, fixed-width text and bytes; never objects.
+NUMERIC_KINDS = frozenset("biufcmMUS")
+# Sparse classes a state may hold, by name.
+SPARSE = {
+    cls.__name__: cls
+    for cls in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.dok_matrix, sp.lil_matrix, sp.bsr_matrix, sp.dia_matrix,
+                sp.csr_array, sp.csc_array, sp.coo_array, sp.dok_array, sp.lil_array, sp.bsr_array, sp.dia_array)
+}
+# pandas extension dtypes a column may have, by name.
+PANDAS_DTYPES = frozenset({"string", "Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
+                           "Float32", "Float64", "boolean", "object"})
 
 # defaultdict factories a state may use: the builtin container types, by name.
 FACTORIES = {factory.__name__: factory for factory in (list, set, dict, int, float, str, tuple)}
@@ -27,7 +41,24 @@ def save_array(array: np.ndarray) -> bytes:
 
 
 def load_array(data: bytes) -> np.ndarray:
-    return np.load(io.BytesIO(data), allow_pickle=False)
+    """An array in NumPy's format, read only once its header is checked: a numeric dtype, and a shape its bytes fill."""
+    if not isinstance(data, bytes):
+        raise StateError(f"The state holds a {type(data).__name__} where an array's bytes belong.")
+    stream = io.BytesIO(data)
+    try:
+        header = HEADER_READERS.get(np.lib.format.read_magic(stream))
+        if header is None:
+            raise ValueError("a format version NumPy's save does not write")
+        shape, fortran, dtype = header(stream, max_header_size=10_000)
+    except (ValueError, SyntaxError, TypeError) as error:
+        raise StateError(f"The state holds an array whose header NumPy can't read ({error}).") from None
+    if dtype.hasobject or dtype.kind not in NUMERIC_KINDS:
+        raise StateError(f"The state holds an array of dtype {dtype}, which a snapshot may not hold (objects are never unpickled).")
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(data) - stream.tell():
+        raise StateError(f"The state holds an array of shape {shape} whose bytes ({len(data) - stream.tell()}) don't fill it.")
+    flat = np.frombuffer(data, dtype=dtype, count=count, offset=stream.tell())
+    return flat.reshape(shape, order="F" if fortran else "C").copy()
 
 
 # Columns: a frame's, an index's, an array of objects'. --------------------------------------------
@@ -76,6 +107,8 @@ def decode_values(payload: list[Any], decoder: Decoder) -> Any:
         return cls(load_array(decoder.blob(payload[2])), load_array(decoder.blob(payload[3])))
     if kind == "ext":
         _, dtype, values, is_plain = payload
+        if dtype not in PANDAS_DTYPES and not str(dtype).startswith(("datetime64[", "timedelta64[")):
+            raise StateError(f"The state holds a pandas column of dtype {dtype!r}, which a snapshot may not hold.")
         return pd.array(values if is_plain else [decoder.decode(v) for v in values], dtype=dtype)
     if kind == "cat":
         categories = decode_values(payload[2], decoder)
@@ -125,8 +158,18 @@ class NumpyScalars(Extension):
         return [obj.dtype.str, save_array(np.asarray(obj)).hex()]  # datetimes, complex ...: NumPy's format
 
     def create(self, payload: Any, decoder: Decoder) -> Any:
-        dtype, value = np.dtype(payload[0]), payload[1]
+        dtype, value = _scalar_dtype(payload[0]), payload[1]
         return dtype.type(value) if dtype.kind in "biuf" else load_array(bytes.fromhex(value))[()]
+
+
+def _scalar_dtype(name: Any) -> np.dtype:
+    try:
+        dtype = np.dtype(name) if isinstance(name, str) else None
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in NUMERIC_KINDS:
+        raise StateError(f"The state holds a NumPy scalar of dtype {name!r}, which a snapshot may not hold.")
+    return dtype
 
 
 class SparseMatrices(Extension):
@@ -137,7 +180,7 @@ class SparseMatrices(Extension):
 
     def encode(self, obj: Any, encoder: Encoder) -> Any:
         kind = type(obj)
-        if kind.__module__.split(".")[0] != "scipy" or not hasattr(sp, kind.__name__):
+        if SPARSE.get(kind.__name__) is not kind:
             raise encoder.refuse(f"a sparse matrix of class {kind.__module__}.{kind.__qualname__}")
         source = obj if obj.format in self.OWN else obj.tocoo()
         parts = self.OWN.get(obj.format, ("data", "row", "col"))
@@ -145,8 +188,8 @@ class SparseMatrices(Extension):
 
     def create(self, payload: Any, decoder: Decoder) -> Any:
         name, form, shape, parts = payload
-        cls = getattr(sp, name, None)
-        if not isinstance(cls, type) or not issubclass(cls, (sp.spmatrix, sp.sparray)):
+        cls = SPARSE.get(name) if isinstance(name, str) else None
+        if cls is None:
             raise StateError(f"The state holds a sparse matrix of class scipy.sparse.{name}, which this version does not read.")
         arrays = {p: load_array(decoder.blob(blob)) for p, blob in parts.items()}
         if form in self.OWN:
@@ -214,22 +257,6 @@ class PandasScalars(Extension):
         return {"NA": lambda: pd.NA, "NaT": lambda: pd.NaT, "Timestamp": lambda: pd.Timestamp(payload[1]), "Timedelta": lambda: pd.Timedelta(payload[1])}[payload[0]]()
 
 
-class RandomStates(Extension):
-    """NumPy's legacy generator (LightFM keeps one), by its state: it draws on where it was."""
-
-    tag, types = "randomstate", (np.random.RandomState,)
-
-    def encode(self, obj: np.random.RandomState, encoder: Encoder) -> Any:
-        name, keys, position, has_gauss, gauss = obj.get_state()
-        return [name, encoder.blob(save_array(keys)), int(position), int(has_gauss), float(gauss)]
-
-    def create(self, payload: Any, decoder: Decoder) -> Any:
-        name, keys, position, has_gauss, gauss = payload
-        state = np.random.RandomState()
-        state.set_state((name, load_array(decoder.blob(keys)), position, has_gauss, gauss))
-        return state
-
-
 class Collections(Extension):
     """The standard library's dict kinds: defaultdict (of a builtin container), OrderedDict, Counter."""
 
@@ -245,13 +272,20 @@ class Collections(Extension):
     def create(self, payload: Any, decoder: Decoder) -> Any:
         kind, factory = payload[0], payload[1]
         if kind == "defaultdict":
+            if factory is not None and factory not in FACTORIES:
+                raise StateError(f"The state holds a defaultdict of {factory!r}, which a snapshot may not hold.")
             return defaultdict(FACTORIES[factory] if factory else None)
-        return {"OrderedDict": OrderedDict, "Counter": Counter}[kind]()
+        if kind not in COLLECTIONS:
+            raise StateError(f"The state holds a collection of kind {kind!r}, which this version does not read.")
+        return COLLECTIONS[kind]()
 
     def fill(self, obj: Any, payload: Any, decoder: Decoder) -> Any:
         for key, value in payload[2]:
             obj[decoder.decode(key)] = decoder.decode(value)
         return obj
+
+
+COLLECTIONS = {"OrderedDict": OrderedDict, "Counter": Counter}
 
 
 EXTENSIONS: tuple[Extension, ...] = (
@@ -262,6 +296,5 @@ EXTENSIONS: tuple[Extension, ...] = (
     Series(),
     Indexes(),
     PandasScalars(),
-    RandomStates(),
     Collections(),
 )

@@ -1,35 +1,38 @@
-"""Object graphs to JSON trees and blobs, and back: no pickle, and no class outside the allowlist.
+"""Records to JSON trees and blobs, and back: no pickle, and nothing a file names outside a fixed table.
 
-The encoder walks what it is given generically: containers, dataclasses and other objects of the
-package's own classes by their attributes (``__dict__`` and slots), NumPy arrays as blobs in NumPy's
-own format, SciPy sparse matrices by their component arrays, pandas frames column by column
-(numeric columns as arrays, text columns as JSON), datetimes, enums, and a few types with an
-encoding of their own (:data:`frames.TYPES`). An object met twice is encoded once, and referenced
-by its node id after that, so two resources that shared an object still share one after a load,
-and cycles (a lifecycle and its owner) close. Objects that are the package's module-level
-constants (a use case of the catalog, a table of functions) are written as references to them.
+What a state may hold is a :class:`Registry`, written out in records.py: the package's record classes
+by tag (each with its declared fields and their types: its annotations), its enums by tag, and named
+tables of constants (a use case of the catalog ...). A file names a class only by its tag and a
+constant only by its table and key; a name outside the registry is refused, and so is a field a class
+does not declare or a value that is not of the field's declared type. Nothing is imported, and no
+attribute is looked up by a name from a file.
 
-Anything else (a lambda, a lock, an object of another library) is refused with the path to it.
-Decoding imports only modules of the package (and ``lightfm.lightfm`` for ``LightFM``).
+Values are JSON where JSON holds them (text, numbers, lists, string-keyed dicts), and typed nodes
+otherwise: tuples, sets, datetimes, records, NumPy arrays and pandas frames (blobs in NumPy's own
+format, see arrays.py), lifecycles (lifecycles.py). An object met twice in one record is encoded once
+and referenced by its node id after that, so cycles close; a resource of another record is written as
+a reference to that record (``external``), so two resources that shared an object still share it.
 """
 from __future__ import annotations
 
 import dataclasses
 import enum
-import importlib
-import sys
+import inspect
+import types
+import typing
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Callable, Iterable, Mapping
 
-PACKAGE = "personalize_local"
-# Classes of other packages whose instances are data: module -> class names.
-EXTRA_CLASSES: Mapping[str, frozenset[str]] = {"lightfm.lightfm": frozenset({"LightFM"})}
+import numpy as np
+
 PRIMITIVES = (str, int, float, bool, type(None))
 FUNCTIONS = (FunctionType, MethodType, BuiltinFunctionType, partial)
 # Types JSON reads back exactly as they were written (NaN and infinities included): no node needed.
 PLAIN = frozenset(PRIMITIVES)
+# A reference to another record: (kind, key).
+External = tuple[str, str]
 
 
 def plain(values: Iterable[Any]) -> bool:
@@ -41,36 +44,83 @@ class StateError(ValueError):
     """The state cannot be written (something in it is not data) or read (the file holds what this version refuses)."""
 
 
-def _own_module(module: str) -> bool:
-    return module == PACKAGE or module.startswith(PACKAGE + ".")
+# What a state may hold --------------------------------------------------------------------------
+def declared_fields(cls: type) -> dict[str, Any]:
+    """A record class's fields and their types: its annotations (a dataclass's fields, or class-level ones)."""
+    hints = {name: hint for name, hint in typing.get_type_hints(cls).items() if typing.get_origin(hint) is not typing.ClassVar}
+    for name in hints:
+        member = inspect.getattr_static(cls, name, None)
+        if name.startswith("__") or callable(member) or isinstance(member, (property, classmethod, staticmethod)):
+            raise TypeError(f"{cls.__qualname__}.{name} is declared as a field but is a method or a dunder")
+    return hints
 
 
-def allowed_class(module: str, qualname: str) -> bool:
-    if "<" in qualname:  # <locals>, <lambda>: nothing a reader could find again
+class Registry:
+    """The record classes, enums and constant tables a state may hold, each under a stable name."""
+
+    def __init__(
+        self, records: Mapping[str, type], enums: Mapping[str, type[enum.Enum]], constants: Mapping[str, Mapping[Any, Any]]
+    ) -> None:
+        self.records = dict(records)
+        self.record_tags = {cls: tag for tag, cls in self.records.items()}
+        self.fields = {cls: declared_fields(cls) for cls in self.records.values()}
+        # Attributes that are caches of a call, not data: never written (a class's ``TRANSIENT``).
+        self.transient = {cls: frozenset(getattr(cls, "TRANSIENT", ())) for cls in self.records.values()}
+        self.enums = dict(enums)
+        self.enum_tags = {cls: tag for tag, cls in self.enums.items()}
+        self.constants = {name: dict(table) for name, table in constants.items()}
+        self.constant_names = {
+            id(value): [name, key]
+            for name, table in self.constants.items()
+            for key, value in table.items()
+            if not isinstance(value, PRIMITIVES)
+        }
+
+    def record_class(self, tag: Any) -> type:
+        cls = self.records.get(tag) if isinstance(tag, str) else None
+        if cls is None:
+            raise StateError(f"The state holds a record of kind {tag!r}, which a snapshot may not hold: refused.")
+        return cls
+
+    def constant(self, name: Any, key: Any) -> Any:
+        table = self.constants.get(name) if isinstance(name, str) else None
+        if table is None or not isinstance(key, (str, int)) or key not in table:
+            raise StateError(f"The state refers to the constant {name!r}[{key!r}], which this version does not have: refused.")
+        return table[key]
+
+
+def conforms(value: Any, hint: Any) -> bool:
+    """Whether ``value`` is of the declared type ``hint``: the outer type (a list, a dict, a record ...), unions
+    and optionals followed; NumPy's scalars count as the Python numbers they stand for."""
+    if hint is Any or isinstance(hint, (str, typing.TypeVar, typing.ForwardRef)):
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(conforms(value, arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return value in typing.get_args(hint)
+    if origin is typing.Annotated:
+        return conforms(value, typing.get_args(hint)[0])
+    if origin is not None:
+        hint = origin
+    if hint is type(None):
+        return value is None
+    if not isinstance(hint, type):
+        return True  # a protocol or alias typing can't check at run time
+    if hint in NUMBERS:
+        return isinstance(value, NUMBERS[hint])
+    if hint in (Callable, type) or issubclass(hint, type):  # noqa: E721  (collections.abc.Callable)
         return False
-    return _own_module(module) or qualname in EXTRA_CLASSES.get(module, ())
+    return isinstance(value, hint)
 
 
-def resolve(module: str, qualname: str) -> Any:
-    """The object ``module``.``qualname``, importing only allowlisted modules."""
-    if not (_own_module(module) or module in EXTRA_CLASSES):
-        raise StateError(f"The state names {module}.{qualname}, outside the modules a snapshot may use ({PACKAGE}, lightfm).")
-    try:
-        found: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError):
-        raise StateError(f"The state names {module}.{qualname}, which this version of {PACKAGE} does not have.") from None
-    return found
-
-
-def resolve_class(module: str, qualname: str) -> type:
-    if not allowed_class(module, qualname):
-        raise StateError(f"The state holds an object of class {module}.{qualname}, which a snapshot may not hold: refused.")
-    found = resolve(module, qualname)
-    if not isinstance(found, type):
-        raise StateError(f"The state names {module}.{qualname} as a class; it is not one.")
-    return found
+# A declared number is also any NumPy scalar of its kind (values computed with NumPy are saved as they are).
+NUMBERS: dict[type, tuple[type, ...]] = {
+    float: (float, int, np.floating, np.integer),
+    int: (int, np.integer),
+    bool: (bool, np.bool_),
+    complex: (complex, float, int, np.number),
+}
 
 
 class Extension:
@@ -95,64 +145,20 @@ class Extension:
         return obj
 
 
-# Constants ------------------------------------------------------------------------------------
-def _is_constant(module: str, name: str, value: Any) -> bool:
-    """UPPER_CASE names (constants by convention, never caches), and the module's own functions and classes."""
-    if name.startswith("__") or isinstance(value, PRIMITIVES) or type(value).__name__ == "module":
-        return False
-    if isinstance(value, (type, FunctionType)):
-        return value.__module__ == module
-    bare = name.lstrip("_")
-    return bare.upper() == bare and any(c.isalpha() for c in bare)
-
-
-def constants() -> dict[int, tuple[Any, list[Any]]]:
-    """Objects that are module-level constants of the package: id -> (object, [module, name] or [module, name, key]).
-
-    Constants and the values of constant dicts, lists and tuples (a catalog of use cases, a table of functions).
-    """
-    found: dict[int, tuple[Any, list[Any]]] = {}
-    for module_name, module in list(sys.modules.items()):
-        if module is None or not _own_module(module_name):
-            continue
-        for name, value in list(vars(module).items()):
-            if not _is_constant(module_name, name, value):
-                continue
-            found.setdefault(id(value), (value, [module_name, name]))
-            members: Iterable[tuple[Any, Any]] = ()
-            if type(value) is dict:
-                members = ((k, v) for k, v in value.items() if isinstance(k, (str, int)))
-            elif type(value) in (list, tuple):
-                members = enumerate(value)
-            for key, member in members:
-                if not isinstance(member, PRIMITIVES):
-                    found.setdefault(id(member), (member, [module_name, name, key]))
-    return found
-
-
-def constant(reference: list[Any]) -> Any:
-    module, name, *key = reference
-    if not _own_module(module):
-        raise StateError(f"The state refers to {module}.{name}, outside {PACKAGE}: refused.")
-    value = resolve(module, name)
-    if key:
-        try:
-            value = value[key[0]]
-        except (KeyError, IndexError, TypeError):
-            raise StateError(f"The state refers to {module}.{name}[{key[0]!r}], which this version does not have.") from None
-    return value
-
-
 # Encoding --------------------------------------------------------------------------------------
 class Encoder:
-    """Encodes values into JSON trees; blobs (bytes) collect in :attr:`blobs`, referenced by position."""
+    """Encodes values into JSON trees; blobs (bytes) collect in :attr:`blobs`, referenced by position.
 
-    def __init__(self, extensions: Iterable[Extension] = ()) -> None:
+    ``external`` maps the ids of objects that are records of their own to their (kind, key): they are
+    written as references, not encoded here."""
+
+    def __init__(self, registry: Registry, extensions: Iterable[Extension] = (), external: Mapping[int, External] | None = None) -> None:
+        self.registry = registry
         self.blobs: list[bytes] = []
         self._extensions = list(extensions)
+        self._external = external or {}
         self._ids: dict[int, int] = {}
         self._kept: list[Any] = []  # keeps every encoded object alive, so no id() is reused meanwhile
-        self._constants = constants()
         self._path: list[str] = []
 
     def blob(self, data: bytes) -> int:
@@ -170,6 +176,11 @@ class Encoder:
             if step is not None:
                 self._path.pop()
 
+    def root(self, value: Any) -> Any:
+        """Encode ``value`` as a record of its own, though other records refer to it."""
+        node = self._new_id(value)
+        return self._object(value, node)
+
     def _new_id(self, value: Any) -> int:
         node = len(self._kept)
         self._kept.append(value)
@@ -183,8 +194,12 @@ class Encoder:
         known = self._ids.get(id(value))
         if known is not None:
             return ["r", known]
-        if id(value) in self._constants:
-            return ["c", self._constants[id(value)][1]]
+        external = self._external.get(id(value))
+        if external is not None:
+            return ["res", *external]
+        constant = self.registry.constant_names.get(id(value))
+        if constant is not None:
+            return ["c", *constant]
         kind = type(value)
         if kind is list:
             node = self._new_id(value)
@@ -222,24 +237,30 @@ class Encoder:
                 node = self._new_id(value)
                 return ["x", extension.tag, node, extension.encode(value, self)]
         if isinstance(value, enum.Enum):
-            if not allowed_class(kind.__module__, kind.__qualname__):
-                raise self.refuse(f"a member of {kind.__module__}.{kind.__qualname__}")
-            return ["e", kind.__module__, kind.__qualname__, value.name]
+            tag = self.registry.enum_tags.get(kind)
+            if tag is None:
+                raise self.refuse(f"a member of {kind.__module__}.{kind.__qualname__}, an enum outside the registry")
+            return ["e", tag, value.name]
         if isinstance(value, type):
-            if not allowed_class(value.__module__, value.__qualname__):
-                raise self.refuse(f"the class {value.__module__}.{value.__qualname__}")
-            return ["cls", value.__module__, value.__qualname__]
+            raise self.refuse(f"the class {value.__module__}.{value.__qualname__}")
         if isinstance(value, FUNCTIONS):
-            raise self.refuse(f"a function ({getattr(value, '__qualname__', value)!r}) that is no module-level constant")
-        return self._object(value)
+            raise self.refuse(f"a function ({getattr(value, '__qualname__', value)!r}) outside the registry's constants")
+        return self._object(value, self._new_id(value))
 
-    def _object(self, value: Any) -> Any:
+    def _object(self, value: Any, node: int) -> Any:
         kind = type(value)
-        if not allowed_class(kind.__module__, kind.__qualname__):
-            raise self.refuse(f"an object of class {kind.__module__}.{kind.__qualname__}")
-        node = self._new_id(value)
-        attributes = {name: self.encode(member, f".{name}") for name, member in _attributes(value).items()}
-        return ["o", node, kind.__module__, kind.__qualname__, attributes]
+        tag = self.registry.record_tags.get(kind)
+        if tag is None:
+            raise self.refuse(f"an object of class {kind.__module__}.{kind.__qualname__}, outside the registry")
+        fields, transient = self.registry.fields[kind], self.registry.transient[kind]
+        attributes = {}
+        for name, member in _attributes(value).items():
+            if name in transient:
+                continue
+            if name not in fields:
+                raise self.refuse(f"an attribute {name!r} that {tag} does not declare")
+            attributes[name] = self.encode(member, f".{name}")
+        return ["o", node, tag, attributes]
 
 
 def _attributes(value: Any) -> dict[str, Any]:
@@ -253,19 +274,28 @@ def _attributes(value: Any) -> dict[str, Any]:
 
 # Decoding --------------------------------------------------------------------------------------
 class Decoder:
-    """Decodes the trees :class:`Encoder` makes; ``blob(n)`` gives the n-th blob."""
+    """Decodes the trees :class:`Encoder` makes; ``blob(n)`` gives the n-th blob, ``external((kind, key))`` another record."""
 
-    def __init__(self, blob: Callable[[int], bytes], extensions: Iterable[Extension] = ()) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        blob: Callable[[int], bytes],
+        extensions: Iterable[Extension] = (),
+        external: Callable[[External], Any] | None = None,
+    ) -> None:
+        self.registry = registry
         self.blob = blob
+        self._external = external
         self._extensions = {extension.tag: extension for extension in extensions}
         self._nodes: dict[int, Any] = {}
         self._readers: dict[str, Callable[[list[Any]], Any]] = {
             "r": self._reference,
-            "c": lambda n: constant(n[1]),
+            "res": self._record,
+            "c": lambda n: self.registry.constant(n[1], n[2]),
             "l": self._list,
-            "lp": lambda n: self.register(n[1], n[2]),
+            "lp": lambda n: self.register(n[1], _checked(n[2], list)),
             "d": self._dict,
-            "dp": lambda n: self.register(n[1], n[2]),
+            "dp": lambda n: self.register(n[1], _checked(n[2], dict)),
             "m": self._mapping,
             "t": lambda n: tuple(self.decode(v) for v in n[1]),
             "s": self._set,
@@ -276,90 +306,126 @@ class Decoder:
             "time": lambda n: time.fromisoformat(n[1]),
             "td": lambda n: timedelta(days=n[1], seconds=n[2], microseconds=n[3]),
             "e": self._enum,
-            "cls": lambda n: resolve_class(n[1], n[2]),
             "x": self._extension,
             "o": self._object,
         }
 
     def decode(self, tree: Any) -> Any:
         if not isinstance(tree, list):
+            if isinstance(tree, dict):
+                raise StateError("The state holds a bare JSON object where a value belongs, which this version does not read.")
             return tree
-        reader = self._readers.get(tree[0]) if tree else None
+        reader = self._readers.get(tree[0]) if tree and isinstance(tree[0], str) else None
         if reader is None:
             raise StateError(f"The state holds a node of kind {tree[0] if tree else '(empty)'!r}, which this version does not read.")
         return reader(tree)
 
-    def register(self, node: int | None, value: Any) -> Any:
+    def register(self, node: Any, value: Any) -> Any:
         if node is not None:
+            if not isinstance(node, int) or isinstance(node, bool):
+                raise StateError(f"The state holds a node id {node!r}, which is not a number.")
             self._nodes[node] = value
         return value
 
     def _reference(self, tree: list[Any]) -> Any:
         try:
             return self._nodes[tree[1]]
-        except KeyError:
-            raise StateError(f"The state refers to node {tree[1]}, which it does not define.") from None
+        except (KeyError, TypeError):
+            raise StateError(f"The state refers to node {tree[1]!r}, which it does not define.") from None
+
+    def _record(self, tree: list[Any]) -> Any:
+        if self._external is None:
+            raise StateError("The state refers to another record where none may be named.")
+        return self._external((tree[1], tree[2]))
 
     def _list(self, tree: list[Any]) -> list[Any]:
         found: list[Any] = self.register(tree[1], [])
-        found.extend(self.decode(v) for v in tree[2])
+        found.extend(self.decode(v) for v in _checked(tree[2], list))
         return found
 
     def _dict(self, tree: list[Any]) -> dict[str, Any]:
         found: dict[str, Any] = self.register(tree[1], {})
-        for key, value in tree[2].items():
+        for key, value in _checked(tree[2], dict).items():
             found[key] = self.decode(value)
         return found
 
     def _mapping(self, tree: list[Any]) -> dict[Any, Any]:
         found: dict[Any, Any] = self.register(tree[1], {})
-        for key, value in tree[2]:
+        for key, value in _checked(tree[2], list):
             found[self.decode(key)] = self.decode(value)
         return found
 
     def _set(self, tree: list[Any]) -> set[Any]:
         found: set[Any] = self.register(tree[1], set())
-        found.update(self.decode(v) for v in tree[2])
+        found.update(self.decode(v) for v in _checked(tree[2], list))
         return found
 
     def _enum(self, tree: list[Any]) -> Any:
-        cls = resolve_class(tree[1], tree[2])
+        cls = self.registry.enums.get(tree[1]) if isinstance(tree[1], str) else None
+        if cls is None:
+            raise StateError(f"The state holds a member of the enum {tree[1]!r}, which a snapshot may not hold: refused.")
         try:
-            return cls[tree[3]]
-        except KeyError:
-            raise StateError(f"{tree[1]}.{tree[2]} has no member {tree[3]} in this version.") from None
+            return cls[tree[2]]
+        except (KeyError, TypeError):
+            raise StateError(f"{tree[1]} has no member {tree[2]!r} in this version.") from None
 
     def _extension(self, tree: list[Any]) -> Any:
         _, tag, node, payload = tree
-        extension = self._extensions.get(tag)
+        extension = self._extensions.get(tag) if isinstance(tag, str) else None
         if extension is None:
             raise StateError(f"The state holds a value of kind {tag!r}, which this version does not read.")
         obj = self.register(node, extension.create(payload, self))
         return self.register(node, extension.fill(obj, payload, self))
 
-    def _object(self, tree: list[Any]) -> Any:
-        _, node, module, qualname, attributes = tree
-        cls = resolve_class(module, qualname)
+    def _object(self, tree: list[Any], register: Callable[[Any], None] | None = None) -> Any:
+        _, node, tag, attributes = tree
+        cls = self.registry.record_class(tag)
+        fields = self.registry.fields[cls]
         obj = self.register(node, cls.__new__(cls))
-        for name, value in attributes.items():
-            object.__setattr__(obj, name, self.decode(value))
-        _fill_new_fields(obj, cls, attributes)
+        if register is not None:
+            register(obj)
+        for name, value in _checked(attributes, dict).items():
+            hint = fields.get(name)
+            if hint is None:
+                raise StateError(f"The state's {tag} has a field {name!r}, which {tag} does not declare: refused.")
+            decoded = self.decode(value)
+            if not conforms(decoded, hint):
+                raise StateError(
+                    f"The state's {tag}.{name} holds a {type(decoded).__name__}, not the {_type_name(hint)} {tag} declares: refused."
+                )
+            object.__setattr__(obj, name, decoded)
+        _fill_missing(obj, cls, tag, fields, attributes)
         return obj
 
+    def root(self, tree: Any, register: Callable[[Any], None]) -> Any:
+        """Decode a record's root object, telling ``register`` about it before its fields (cycles through other records close)."""
+        if not (isinstance(tree, list) and len(tree) == 4 and tree[0] == "o"):
+            raise StateError("The state holds a record that is not an object.")
+        return self._object(tree, register)
 
-def _fill_new_fields(obj: Any, cls: type, saved: Mapping[str, Any]) -> None:
-    """Dataclass fields the saved object lacks (added in a later version) take their defaults; refused without one."""
-    if not dataclasses.is_dataclass(cls):
-        return
-    for field in dataclasses.fields(cls):
-        if field.name in saved:
+
+def _checked(value: Any, kind: type) -> Any:
+    if not isinstance(value, kind):
+        raise StateError(f"The state holds a {type(value).__name__} where a {kind.__name__} belongs.")
+    return value
+
+
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def _fill_missing(obj: Any, cls: type, tag: str, fields: Mapping[str, Any], saved: Mapping[str, Any]) -> None:
+    """Fields the saved object lacks (added in a later version) take their defaults; refused without one."""
+    defaults = {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+    for name in fields:
+        if name in saved:
             continue
-        if field.default is not dataclasses.MISSING:
-            object.__setattr__(obj, field.name, field.default)
-        elif field.default_factory is not dataclasses.MISSING:
-            object.__setattr__(obj, field.name, field.default_factory())
+        field = defaults.get(name)
+        if field is not None and field.default is not dataclasses.MISSING:
+            object.__setattr__(obj, name, field.default)
+        elif field is not None and field.default_factory is not dataclasses.MISSING:
+            object.__setattr__(obj, name, field.default_factory())
+        elif field is None and hasattr(cls, name):
+            continue  # a class-level default
         else:
-            raise StateError(
-                f"The state's {cls.__module__}.{cls.__qualname__} lacks the field {field.name}, "
-                "which this version needs and has no default for."
-            )
+            raise StateError(f"The state's {tag} lacks the field {name}, which this version needs and has no default for.")

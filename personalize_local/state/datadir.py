@@ -5,9 +5,9 @@ transaction survives the process being killed at any moment (SIGKILL), though no
 losing power. Tables:
 
 - ``meta``: the format version and the package version that wrote it;
-- ``backends`` and ``blobs``: the latest checkpoint, one row per account and region (its state as
-  JSON, see backends.py, and ``position``, the last journal entry that state already holds) and
-  its arrays in NumPy's format;
+- ``records`` and ``blobs``: the latest checkpoint, one row per resource of each account and region
+  (its record as JSON, see backends.py) and its arrays in NumPy's format; ``positions``: for each
+  account and region, the last journal entry its records already hold;
 - ``journal``: calls acknowledged since (operation, account, region, the request's JSON body);
 - ``s3_buckets`` and ``s3_objects``: moto's S3 buckets and objects as they are.
 
@@ -26,20 +26,18 @@ from pathlib import Path
 from typing import Iterator
 
 from .codec import StateError
-from .store import Saved, SavedBackend, SavedBucket, _package_version, check_format
+from .store import RECORDS_SCHEMA, Saved, SavedBackend, SavedBucket, _package_version, check_format, insert_records, read_records
 
 # The layout of a data directory. Raise it with any change a reader of the old layout would misread.
-FORMAT_VERSION = 1
-READABLE_FORMATS = frozenset({1})
+FORMAT_VERSION = 2
+READABLE_FORMATS = frozenset({2})
 KIND = "data directory"
 DATABASE = "state.db"
 LOCK = "lock"
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE backends (account_id TEXT NOT NULL, region TEXT NOT NULL, state TEXT NOT NULL, position INTEGER NOT NULL,
-                       PRIMARY KEY (account_id, region));
-CREATE TABLE blobs (account_id TEXT NOT NULL, region TEXT NOT NULL, id INTEGER NOT NULL, data BLOB NOT NULL,
-                    PRIMARY KEY (account_id, region, id));
+""" + RECORDS_SCHEMA + """
+CREATE TABLE positions (account_id TEXT NOT NULL, region TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (account_id, region));
 CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL, region TEXT NOT NULL,
                       service TEXT NOT NULL, operation TEXT NOT NULL, body BLOB NOT NULL);
 CREATE TABLE s3_buckets (account_id TEXT NOT NULL, name TEXT NOT NULL, region TEXT NOT NULL, PRIMARY KEY (account_id, name));
@@ -135,19 +133,21 @@ class DataDirStore:
         """The latest checkpoint, the journal position each backend's state holds, and each S3 object's etag."""
         db = self._db
         saved = Saved()
-        positions: dict[Place, int] = {}
-        for account_id, region, state, position in db.execute("SELECT account_id, region, state, position FROM backends"):
-            rows = db.execute("SELECT data FROM blobs WHERE account_id = ? AND region = ? ORDER BY id", (account_id, region))
-            saved.backends.append(SavedBackend(account_id, region, state, [data for (data,) in rows]))
-            positions[(account_id, region)] = position
-        buckets = {
-            (account_id, name): SavedBucket(account_id, name, region)
-            for account_id, name, region in db.execute("SELECT account_id, name, region FROM s3_buckets ORDER BY rowid")
-        }
-        etags: dict[ObjectKey, str] = {}
-        for account_id, bucket, key, etag, body in db.execute("SELECT account_id, bucket, key, etag, body FROM s3_objects ORDER BY rowid"):
-            buckets[(account_id, bucket)].objects.append((key, body))
-            etags[(account_id, bucket, key)] = etag
+        try:
+            saved.backends = read_records(db)
+            positions = {(str(a), str(r)): int(p) for a, r, p in db.execute("SELECT account_id, region, position FROM positions")}
+            buckets = {
+                (account_id, name): SavedBucket(account_id, name, region)
+                for account_id, name, region in db.execute("SELECT account_id, name, region FROM s3_buckets ORDER BY rowid")
+            }
+            etags: dict[ObjectKey, str] = {}
+            for account_id, bucket, key, etag, body in db.execute("SELECT account_id, bucket, key, etag, body FROM s3_objects ORDER BY rowid"):
+                if (account_id, bucket) not in buckets or not isinstance(body, bytes):
+                    raise StateError(f"it holds an object of the bucket {bucket!r} that is not one")
+                buckets[(account_id, bucket)].objects.append((key, body))
+                etags[(account_id, bucket, key)] = etag
+        except (StateError, sqlite3.DatabaseError, ValueError, TypeError) as error:
+            raise StateError(f"{self.directory} is not a personalize-local {KIND} this version reads ({error}).") from None
         saved.buckets = list(buckets.values())
         return saved, positions, etags
 
@@ -155,7 +155,7 @@ class DataDirStore:
         """The acknowledged calls the checkpoint does not hold yet, in the order they were made."""
         rows = self._db.execute(
             "SELECT j.seq, j.account_id, j.region, j.service, j.operation, j.body FROM journal j "
-            "LEFT JOIN backends b ON b.account_id = j.account_id AND b.region = j.region "
+            "LEFT JOIN positions b ON b.account_id = j.account_id AND b.region = j.region "
             "WHERE b.position IS NULL OR j.seq > b.position ORDER BY j.seq"
         )
         for row in rows.fetchall():
@@ -175,14 +175,12 @@ class DataDirStore:
         """Replace the checkpoint (each backend with the journal position it holds) and drop the entries it holds:
         each account and region's up to its position in ``held`` (a backend reset away holds none of its own)."""
         with self._transaction() as db:
-            db.execute("DELETE FROM backends")
+            db.execute("DELETE FROM records")
             db.execute("DELETE FROM blobs")
+            db.execute("DELETE FROM positions")
             for backend, position in backends:
-                db.execute("INSERT INTO backends VALUES (?, ?, ?, ?)", (backend.account_id, backend.region, backend.state, position))
-                db.executemany(
-                    "INSERT INTO blobs VALUES (?, ?, ?, ?)",
-                    ((backend.account_id, backend.region, i, data) for i, data in enumerate(backend.blobs)),
-                )
+                insert_records(db, backend.account_id, backend.region, backend.records)
+                db.execute("INSERT INTO positions VALUES (?, ?, ?)", (backend.account_id, backend.region, position))
             db.executemany(
                 "DELETE FROM journal WHERE account_id = ? AND region = ? AND seq <= ?",
                 ((account_id, region, position) for (account_id, region), position in held.items()),

@@ -4,7 +4,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..backend.lifecycle import MODELS, PREFIX, Lifecycle
+from ..backend.core import Resource
+from ..backend.lifecycle import MODELS, PREFIX, SETTLED, Lifecycle
 from .codec import Decoder, Encoder, Extension, StateError
 
 
@@ -23,10 +24,15 @@ class Lifecycles(Extension):
     def create(self, payload: Any, decoder: Decoder) -> Any:
         model, status, reason, _ = payload
         assert self._condition is not None, "reading lifecycles needs the backend's condition"
-        if model not in MODELS:
+        if not isinstance(model, str) or model not in MODELS:
             raise StateError(f"The state holds a lifecycle of {PREFIX}{model}, a model this version does not have.")
+        if status not in SETTLED or not isinstance(reason, (str, type(None))):
+            raise StateError(f"The state holds a {model} in status {status!r}, which a saved resource can't be in.")
         return Lifecycle.settled(model, None, self._condition, status, reason)
 
     def fill(self, obj: Lifecycle, payload: Any, decoder: Decoder) -> Any:
-        obj._owner = decoder.decode(payload[3])
+        owner = decoder.decode(payload[3])
+        if not isinstance(owner, Resource):
+            raise StateError(f"The state holds a lifecycle owned by a {type(owner).__name__}, not a resource.")
+        obj._owner = owner
         return obj

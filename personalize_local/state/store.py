@@ -1,9 +1,9 @@
 """The emulator's state in an SQLite database: a snapshot file (and, in WAL mode, a data directory's store).
 
-Tables: ``meta`` (the format version and the package version that wrote it), ``backends`` (one
-row per account and region: its state as JSON, see backends.py), ``blobs`` (each backend's arrays
-in NumPy's format and other bytes), and ``s3_buckets`` and ``s3_objects`` (moto's S3 as it was).
-A file of a newer or unknown format is refused, naming both versions.
+Tables: ``meta`` (the format version and the package version that wrote it), ``records`` (one row
+per resource of each account and region: its record as JSON, see backends.py), ``blobs`` (each
+record's arrays in NumPy's format and other bytes), and ``s3_buckets`` and ``s3_objects`` (moto's S3
+as it was). A file of another format is refused, naming both versions; so is a malformed one.
 """
 from __future__ import annotations
 
@@ -11,19 +11,25 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
+from .backends import SavedRecord
 from .codec import StateError
 
 # The layout of the tables and of the JSON in them. Raise it with any change a reader of the old
 # layout would misread; reading an older format is this version's job.
-FORMAT_VERSION = 1
-READABLE_FORMATS = frozenset({1})
+# Format 1 saved the classes' layout and named classes by module: it is not read (it could name any of them).
+FORMAT_VERSION = 2
+READABLE_FORMATS = frozenset({2})
+RECORDS_SCHEMA = """
+CREATE TABLE records (account_id TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
+                      PRIMARY KEY (account_id, region, kind, key));
+CREATE TABLE blobs (account_id TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, id INTEGER NOT NULL,
+                    data BLOB NOT NULL, PRIMARY KEY (account_id, region, kind, key, id));
+"""
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE backends (account_id TEXT NOT NULL, region TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (account_id, region));
-CREATE TABLE blobs (account_id TEXT NOT NULL, region TEXT NOT NULL, id INTEGER NOT NULL, data BLOB NOT NULL,
-                    PRIMARY KEY (account_id, region, id));
+""" + RECORDS_SCHEMA + """
 CREATE TABLE s3_buckets (account_id TEXT NOT NULL, name TEXT NOT NULL, region TEXT NOT NULL, PRIMARY KEY (account_id, name));
 CREATE TABLE s3_objects (account_id TEXT NOT NULL, bucket TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL,
                          PRIMARY KEY (account_id, bucket, key));
@@ -34,8 +40,7 @@ CREATE TABLE s3_objects (account_id TEXT NOT NULL, bucket TEXT NOT NULL, key TEX
 class SavedBackend:
     account_id: str
     region: str
-    state: str
-    blobs: list[bytes]
+    records: list[SavedRecord]
 
 
 @dataclass
@@ -78,11 +83,7 @@ def write(path: str | Path, saved: Saved) -> None:
                 ],
             )
             for backend in saved.backends:
-                connection.execute("INSERT INTO backends VALUES (?, ?, ?)", (backend.account_id, backend.region, backend.state))
-                connection.executemany(
-                    "INSERT INTO blobs VALUES (?, ?, ?, ?)",
-                    ((backend.account_id, backend.region, i, data) for i, data in enumerate(backend.blobs)),
-                )
+                insert_records(connection, backend.account_id, backend.region, backend.records)
             for bucket in saved.buckets:
                 connection.execute("INSERT INTO s3_buckets VALUES (?, ?, ?)", (bucket.account_id, bucket.name, bucket.region))
                 connection.executemany(
@@ -106,18 +107,18 @@ def read(path: str | Path, label: str | None = None) -> Saved:
     try:
         check_format(label, connection)
         saved = Saved()
-        for account_id, region, state in connection.execute("SELECT account_id, region, state FROM backends ORDER BY rowid"):
-            rows = connection.execute(
-                "SELECT id, data FROM blobs WHERE account_id = ? AND region = ? ORDER BY id", (account_id, region)
-            )
-            saved.backends.append(SavedBackend(account_id, region, state, [data for _, data in rows]))
+        saved.backends = read_records(connection)
         buckets = {}
         for account_id, name, region in connection.execute("SELECT account_id, name, region FROM s3_buckets ORDER BY rowid"):
-            buckets[(account_id, name)] = SavedBucket(account_id, name, region)
+            buckets[(account_id, name)] = SavedBucket(_typed(account_id, str, "an account"), _typed(name, str, "a bucket"), _typed(region, str, "a region"))
         for account_id, bucket, key, body in connection.execute("SELECT account_id, bucket, key, body FROM s3_objects ORDER BY rowid"):
-            buckets[(account_id, bucket)].objects.append((key, body))
+            if (account_id, bucket) not in buckets:
+                raise StateError(f"{label} holds an object of the bucket {bucket!r}, which it does not hold.")
+            buckets[(account_id, bucket)].objects.append((_typed(key, str, "an object key"), _typed(body, bytes, "an object")))
         saved.buckets = list(buckets.values())
         return saved
+    except StateError:
+        raise
     except sqlite3.DatabaseError as error:
         raise StateError(f"{label} is not a personalize-local snapshot ({error}).") from None
     finally:
@@ -133,7 +134,7 @@ def check_format(
     except sqlite3.DatabaseError as error:
         raise StateError(f"{label} is not a personalize-local {kind} ({error}).") from None
     found, writer = meta.get("format_version"), meta.get("package_version", "an unknown version")
-    if found is None or not found.isdigit() or int(found) not in readable:
+    if not isinstance(found, str) or not found.isdigit() or int(found) not in readable:
         raise StateError(
             f"{label} is a {kind} of format {found} (written by personalize-local {writer}); this is "
             f"personalize-local {_package_version()}, which reads format {', '.join(map(str, sorted(readable)))}. "
@@ -141,10 +142,48 @@ def check_format(
         )
 
 
+def insert_records(connection: sqlite3.Connection, account_id: str, region: str, records: list[SavedRecord]) -> None:
+    """Write ``records`` (new ones, or replacing those of the same key, which keep their place in the order)."""
+    connection.executemany(
+        "INSERT INTO records VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET state = excluded.state",
+        ((account_id, region, r.kind, r.key, r.state) for r in records),
+    )
+    connection.executemany(
+        "DELETE FROM blobs WHERE account_id = ? AND region = ? AND kind = ? AND key = ?",
+        ((account_id, region, r.kind, r.key) for r in records),
+    )
+    connection.executemany(
+        "INSERT INTO blobs VALUES (?, ?, ?, ?, ?, ?)",
+        ((account_id, region, r.kind, r.key, i, data) for r in records for i, data in enumerate(r.blobs)),
+    )
+
+
+def read_records(connection: sqlite3.Connection) -> list[SavedBackend]:
+    """Every account and region's records, in the order they were first written."""
+    backends: dict[tuple[str, str], SavedBackend] = {}
+    blobs: dict[tuple[str, str, str, str], list[bytes]] = {}
+    for account_id, region, kind, key, data in connection.execute(
+        "SELECT account_id, region, kind, key, data FROM blobs ORDER BY account_id, region, kind, key, id"
+    ):
+        blobs.setdefault((account_id, region, kind, key), []).append(_typed(data, bytes, "a blob"))
+    for account_id, region, kind, key, state in connection.execute("SELECT account_id, region, kind, key, state FROM records ORDER BY rowid"):
+        for value in (account_id, region, kind, key, state):
+            _typed(value, str, "a record")
+        backend = backends.setdefault((account_id, region), SavedBackend(account_id, region, []))
+        backend.records.append(SavedRecord(kind, key, state, blobs.get((account_id, region, kind, key), [])))
+    return list(backends.values())
+
+
+def _typed(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise StateError(f"The file holds {what} of type {type(value).__name__}, not {kind.__name__}.")
+    return value
+
+
 def blob_reader(blobs: list[bytes]) -> Callable[[int], bytes]:
     def blob(position: int) -> bytes:
         try:
-            return blobs[position]
+            return blobs[_typed(position, int, "a blob position")]
         except IndexError:
             raise StateError(f"The state refers to blob {position}, which the snapshot does not hold.") from None
 
@@ -155,6 +194,7 @@ def counts(saved: Saved) -> dict[str, int]:
     """How much a snapshot holds, for messages."""
     return {
         "backends": len(saved.backends),
+        "resources": sum(len(backend.records) for backend in saved.backends),
         "s3Buckets": len(saved.buckets),
         "s3Objects": sum(len(bucket.objects) for bucket in saved.buckets),
     }
