@@ -1,57 +1,86 @@
 """``personalize-local server --data-dir DIR``: the state kept across restarts, and across kills.
 
-What a call acknowledged is durable before its answer leaves, two ways (state/datadir.py holds both):
+What a call acknowledged is durable before its answer leaves, and what can't be made durable is not
+applied (state/datadir.py holds the database):
 
 - the data plane (personalize-events: PutEvents, PutUsers, PutItems, PutActions,
-  PutActionInteractions) is journaled: each call that succeeded is appended, its request as it
-  came, under its backend's lock, and replayed on start. Its effect follows from the request and
-  the state alone, so the replay does what the call did;
-- every other change is checkpointed: a call of the control plane that succeeded and is not a read
-  (Create*, Delete*, Update*, Tag*, Stop*, Start* ...), and work landing (an import, a training, a
-  job reaching its final status: see ``landing_listeners``), write the whole state of Personalize
-  before the answer that shows it leaves. A checkpoint also holds, for each backend, the last journal
-  entry its state includes: the replay starts after it, and the entries it holds are dropped.
+  PutActionInteractions) is journaled ahead: the request is written before it is applied, under its
+  backend's lock, and replayed on start. Its effect follows from the request and the state alone,
+  so the replay does what the call did; a call that can't be journaled is refused unapplied;
+- a call of the control plane that changed something writes the records that changed before its
+  answer leaves: the resources it named or made or removed, the datasets (which events feed), and
+  after work landed (an import, a training, a delete ending: ``landing_listeners``) every resource
+  whose light encoding (codec.Fingerprint) changed. A write costs what changed: a record's blobs are
+  written once, a dataset's recorded rows in chunks, and unchanged records not at all. If the write
+  fails (a full disk), the call is undone and refused with a modeled error botocore does not retry;
+- a worker in the background folds journaled calls into the records (``FOLD_AFTER`` entries, or a
+  moment after the last), and writes work that landed with nobody asking.
 
-Work can't outlive its process: a create whose work was running at the last checkpoint comes back
+Work can't outlive its process: a create whose work was running at the last write comes back
 CREATE FAILED, its failureReason saying the emulator stopped (Lifecycle.resumable). moto's S3
-objects are kept as they are written: after each S3 write through the server, and with each
-checkpoint (jobs write their output within calls), what changed in S3 is written too.
+objects are kept as they are written: after each S3 write through the server (undone, and refused,
+if it can't be kept), and with each write of records, in its transaction (jobs write their output
+within calls).
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
+import sqlite3
 import threading
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
 
 from botocore import xform_name
 from moto.s3.models import FakeKey, s3_backends
 
 from . import snapshot
-from .backend import backend_for, personalize_backends
+from .backend import PersonalizeBackend, backend_for, personalize_backends
+from .backend.core import Resource
 from .backend.lifecycle import landing_listeners
-from .state.backends import encode_backend
-from .state.datadir import DataDirStore, Entry, ObjectKey, S3Changes
-from .state.store import SavedBackend
+from .state import StateError
+from .state.backends import encode_records, fingerprint, record_places
+from .state.datadir import DataDirStore, Entry, Key, ObjectKey, Place, S3Changes
+from .state.tables import TableCache
 from .wire.dispatch import caller, dispatch
-from .wire.errors import InternalFailure, ServiceError
+from .wire.errors import ResourceInUseException, ServiceError
 from .wire.models import Route, service_model
 from .wire.serialize import Response, serialize_error
 from .wire.validate import validate
 
 log = logging.getLogger(__name__)
 
-# Services whose calls are journaled and replayed rather than checkpointed.
+# Services whose calls are journaled and replayed rather than written as records.
 JOURNALED = frozenset({"personalize-events"})
-# Operations that change nothing Personalize keeps: no checkpoint after them.
+# Operations that change nothing Personalize keeps: nothing to write after them (unless work landed).
 READS = ("Describe", "List", "Get")
+# Resource kinds that journaled calls change: checked at every write, so the records hold what the journal did.
+FED_BY_EVENTS = ("dataset", "metric-attribution")
 # Requests to moto that change nothing.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MOTO_API = "/moto-api/"
-# Journal entries after which the state is written whole, off the calls' path: replaying one takes
-# about 0.15 ms, so a start after a kill replays at most about a second of them.
-JOURNAL_LIMIT = 5000
+# Journal entries after which the background worker folds them into the records; and how long after
+# the last entry it folds anyway, so the journal (and a start's replay) stays short.
+FOLD_AFTER = 1000
+FOLD_IDLE_SECONDS = 1.0
+ARN = re.compile(r"arn:aws[a-z-]*:personalize:[^\"\s]+")
+
+
+class NotDurable(Exception):
+    """The data directory could not be written: the change is not kept."""
+
+
+@dataclass
+class Before:
+    """What a control-plane call may change, as it was before the call: to undo it if it can't be kept."""
+
+    keys: set[Key]
+    named: dict[Key, Resource]
+    attributes: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    lifecycles: dict[Key, dict[str, Any]] = field(default_factory=dict)
+    tags: dict[Key, list[dict[str, str]] | None] = field(default_factory=dict)
 
 
 class DataDir:
@@ -60,37 +89,42 @@ class DataDir:
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.store = DataDirStore(directory)
         self.directory = self.store.directory
-        self._positions: dict[tuple[str, str], int] = {}  # the last journal entry each backend's state holds
+        self._positions: dict[Place, int] = {}  # the last journal entry applied to each backend
+        self._folded: dict[Place, int] = {}  # the last journal entry each backend's records hold
+        self._prints: dict[Place, dict[Key, str]] = {}  # each record's light encoding, as written
+        self._blobs: dict[Place, dict[Key, set[str]]] = {}  # each record's blobs, as written
+        self._landed: set[Place] = set()  # backends where work landed since their last write
+        self._cache = TableCache()
         self._etags: dict[ObjectKey, str] = {}  # S3 objects as the database holds them, and its buckets
         self._buckets: dict[tuple[str, str], str] = {}
-        self._saving = threading.Lock()  # one checkpoint or S3 write at a time
-        self._noting = threading.Lock()
-        # Work landed so far (counted by the lifecycles' listener), and how much of it the last checkpoint holds.
-        self._landed = 0
-        self._saved = 0
-        self._entries = 0  # journal entries since the last checkpoint began
+        self._s3 = threading.Lock()  # one S3 write at a time
         self._wake = threading.Event()
         self._closing = False
         self._saver: threading.Thread | None = None
 
     def open(self) -> dict[str, int]:
-        """Restore the checkpoint and replay the journal after it; then keep everything from here on."""
-        saved, self._positions, self._etags = self.store.read()
+        """Restore the records and replay the journal after them; then keep everything from here on."""
+        saved, positions, self._etags = self.store.read()
         self._buckets = {(bucket.account_id, bucket.name): bucket.region for bucket in saved.buckets}
         held = snapshot.restore(saved)
+        self._positions, self._folded = dict(positions), dict(positions)
+        for backend in saved.backends:
+            self._blobs[(backend.account_id, backend.region)] = {(r.kind, r.key): set(r.blobs) for r in backend.records}
+        for place, backend in _backends():  # what is written: the state as restored, before the journal changes it
+            external = record_places(backend)
+            self._prints[place] = {key: fingerprint(backend, *key, external) for key in external.values()}
         replayed = 0
         for entry in self.store.journal():
             self._replay(entry)
             self._positions[(entry.account_id, entry.region)] = entry.seq
             replayed += 1
-        self._entries = replayed
         landing_listeners.append(self._note_landing)
-        self._saver = threading.Thread(target=self._save_landings, name="personalize-checkpoints", daemon=True)
+        self._saver = threading.Thread(target=self._save_in_background, name="personalize-data-dir", daemon=True)
         self._saver.start()
         return {**held, "journalEntries": replayed}
 
     def close(self) -> None:
-        """Fold the journal into one last checkpoint and let go of the directory."""
+        """Fold the journal into the records and let go of the directory."""
         self._closing = True
         self._wake.set()
         if self._saver is not None:
@@ -104,81 +138,156 @@ class DataDir:
 
     # Calls ------------------------------------------------------------------------------------
     def dispatch(self, found: Route, headers: Mapping[str, str], body: bytes, host: str) -> Response:
-        """:func:`dispatch`, the call made durable before its answer is returned."""
-        if found.service in JOURNALED:
-            who = caller(headers, host)
-            backend = backend_for(who.account_id, who.region)
-            with backend.lock:  # the call and its entry together: a checkpoint holds both or neither
+        """:func:`dispatch`, the call made durable before its answer is returned, or refused unapplied."""
+        who = caller(headers, host)
+        place = (who.account_id, who.region)
+        backend = backend_for(*place)
+        with backend.lock:  # the call and what keeps it, together: a write holds the call whole or not at all
+            if found.service in JOURNALED:
+                answer = self._journaled(found, headers, body, host, place)
+            elif found.operation.name.startswith(READS):
+                answer = dispatch(found, headers, body, host)
+            else:
+                before = self._before(backend, body)
                 answer = dispatch(found, headers, body, host)
                 if answer[0] < 300:
-                    self._positions[(who.account_id, who.region)] = self.store.append(
-                        who.account_id, who.region, found.service, found.operation.name, body
-                    )
-                    self._entries += 1
-            if self._entries >= JOURNAL_LIMIT:
-                self._wake.set()
-            changed = False
-        else:
-            answer = dispatch(found, headers, body, host)
-            changed = answer[0] < 300 and not found.operation.name.startswith(READS)
-        if changed or self._landed != self._saved:  # a change, or work landed this answer may show: kept first
-            try:
-                self.checkpoint()
-            except Exception as error:  # a bug: the call is done, but would not survive a restart; say so
-                log.exception("checkpoint of %s failed", self.directory)
-                return serialize_error(found.operation.service_model, InternalFailure(
-                    f"{found.operation.name} was done but could not be written to the data directory: {error!r}"
-                ))
+                    try:
+                        self._write(place, set(before.named) | _named(backend, answer[2]))
+                    except NotDurable as error:
+                        _undo(backend, before)
+                        return self._refused(found, error)
+            if place in self._landed:  # work landed that this answer may show: kept first
+                self._write_quietly(place)
         return answer
 
-    def after_moto(self, method: str, path: str) -> None:
-        """After moto answered a request: keep what it changed (S3's objects; anything, for its own API)."""
+    def _journaled(self, found: Route, headers: Mapping[str, str], body: bytes, host: str, place: Place) -> Response:
+        try:
+            seq = self.store.append(*place, found.service, found.operation.name, body)
+        except sqlite3.Error as error:
+            return self._refused(found, NotDurable(str(error)))
+        answer = dispatch(found, headers, body, host)
+        if answer[0] < 300:
+            self._positions[place] = seq
+            if seq - self._folded.get(place, 0) >= FOLD_AFTER:
+                self._wake.set()
+        else:
+            try:
+                self.store.discard(seq)
+            except sqlite3.Error:  # kept: its replay is refused again, changing nothing
+                log.warning("a refused call stays in the journal of %s", self.directory)
+        return answer
+
+    def _refused(self, found: Route, error: Exception) -> Response:
+        return serialize_error(found.operation.service_model, ResourceInUseException(
+            f"{found.operation.name} was not applied: the data directory {self.directory} could not keep it ({error}). "
+            "Free space (or make the directory writable) and call again."
+        ))
+
+    @staticmethod
+    def _before(backend: PersonalizeBackend, body: bytes) -> Before:
+        """The resources the request names, as they are: their attributes (and their containers' contents),
+        their lifecycles' and their tags; and which resources there are."""
+        by_arn = {arn: (kind, arn) for kind, table in backend.resources.items() for arn in table}
+        named = {by_arn[arn]: backend.resources[by_arn[arn][0]][arn] for arn in _arns(body) if arn in by_arn}
+        before = Before(set(by_arn.values()), named)
+        for key, resource in named.items():
+            before.attributes[key] = {name: _copied(value) for name, value in vars(resource).items()}
+            if resource.lifecycle is not None:
+                before.lifecycles[key] = dict(vars(resource.lifecycle))
+            tags = backend.tags.get(key[1])
+            before.tags[key] = list(tags) if tags is not None else None
+        return before
+
+    def after_moto(self, method: str, path: str) -> bool:
+        """After moto answered a request: keep what it changed (S3's objects; anything, for its own API).
+        False if S3's change could not be kept: it is then undone."""
         if method in SAFE_METHODS:
-            return
+            return True
         if path.startswith(MOTO_API):  # a reset, a state manager setting ...
             self.checkpoint()
-        else:
-            with self._saving:
-                changes = self._s3_changes()
-                if changes.written or changes.gone or changes.buckets != self._buckets:
-                    self.store.write_s3(changes)
-                    self._noted_s3(changes)
-
-    # Checkpoints ------------------------------------------------------------------------------
-    def checkpoint(self) -> None:
-        """Write the whole state of Personalize, and what changed in S3, in one transaction."""
-        with self._saving:
-            landed, self._entries = self._landed, 0
-            backends = []
-            for account_id, regions in list(personalize_backends.items()):
-                for region, backend in list(regions.items()):
-                    with backend.lock:  # the state and the journal position it holds, read together
-                        records = encode_backend(backend, land=False)
-                        position = self._positions.get((account_id, region), 0)
-                    backends.append((SavedBackend(account_id, region, records), position))
-            changes = self._s3_changes()  # after encoding: it sends the output finished jobs owe S3
-            self.store.write_checkpoint(backends, dict(self._positions), changes)
+            return True
+        with self._s3:
+            changes = self._s3_changes()
+            if not (changes.written or changes.gone or changes.buckets != self._buckets):
+                return True
+            try:
+                self.store.write_s3(changes)
+            except sqlite3.Error:
+                log.exception("S3's change could not be kept in %s; undoing it", self.directory)
+                self._undo_s3(changes)
+                return False
             self._noted_s3(changes)
-            self._saved = landed
+            return True
 
-    def _note_landing(self) -> None:
-        with self._noting:
-            self._landed += 1
-        self._wake.set()
+    # Writing records --------------------------------------------------------------------------
+    def checkpoint(self) -> None:
+        """Write every backend's records that changed, looking at every resource, and fold the journal."""
+        places = set(self._prints) | {place for place, _ in _backends()}
+        for place in places:
+            self._landed.add(place)
+            self._write(place, set())
 
-    def _save_landings(self) -> None:
-        """Work that lands with nobody asking (a worker finishing) is kept soon after, not only on the next call;
-        a long journal is folded into the state."""
-        while True:
-            self._wake.wait()
+    def _write(self, place: Place, named: set[Key]) -> None:
+        """Write the backend's records that changed: among ``named``, the new and removed ones and those events feed;
+        among all of them after work landed. NotDurable if the database can't be written (nothing is then noted)."""
+        backend = _backend_at(place)
+        with backend.lock if backend is not None else _NO_LOCK:
+            external = record_places(backend) if backend is not None else {}
+            present = set(external.values())
+            prints = self._prints.setdefault(place, {})
+            sweep = place in self._landed
+            looked = present if sweep else (named & present) | {k for k in present if k[0] in FED_BY_EVENTS} | (present - prints.keys())
+            changed = {key: fingerprint(backend, *key, external) for key in looked} if backend is not None else {}
+            changed = {key: value for key, value in changed.items() if prints.get(key) != value}
+            removed = prints.keys() - present
+            position = self._positions.get(place, 0)
+            with self._s3:  # jobs write their output to S3 within calls: kept with the records that show it
+                s3 = self._s3_changes()
+                s3_changed = bool(s3.written or s3.gone or s3.buckets != self._buckets)
+                if not (changed or removed or s3_changed or position != self._folded.get(place, 0)):
+                    self._landed.discard(place)
+                    return
+                try:
+                    records = encode_records(backend, changed, external, self._cache) if changed else []
+                except StateError as error:  # a bug: what can't be encoded is refused like what can't be written
+                    log.exception("the state of %s/%s could not be encoded", *place)
+                    raise NotDurable(f"its state could not be encoded: {error}") from None
+                stored = self._blobs.setdefault(place, {})
+                try:
+                    held = self.store.write(place, records, removed, position, stored, s3 if s3_changed else None)
+                except sqlite3.Error as error:
+                    raise NotDurable(str(error)) from None
+                self._noted_s3(s3)
+            prints.update(changed)
+            stored.update(held)
+            for key in removed:
+                prints.pop(key, None)
+                stored.pop(key, None)
+            self._folded[place] = position
+            self._landed.discard(place)
+
+    def _write_quietly(self, place: Place) -> None:
+        try:
+            self._write(place, set())
+        except (NotDurable, StateError):  # the next call that shows the work tries again
+            log.exception("the records of %s/%s could not be written to %s", *place, self.directory)
+
+    def _note_landing(self, owner: Resource) -> None:
+        place = _place_of(owner.arn)
+        if place is not None:
+            self._landed.add(place)
+            self._wake.set()
+
+    def _save_in_background(self) -> None:
+        """Work that lands with nobody asking (a worker finishing) is kept soon after, and the journal is folded
+        into the records: at once past FOLD_AFTER entries, else a moment after the last."""
+        while not self._closing:
+            self._wake.wait(FOLD_IDLE_SECONDS)
             self._wake.clear()
             if self._closing:
                 return
-            if self._landed != self._saved or self._entries >= JOURNAL_LIMIT:
-                try:
-                    self.checkpoint()
-                except Exception:  # the next call that shows the work tries again, and says so
-                    log.exception("checkpoint of %s failed", self.directory)
+            for place in list(self._landed | {p for p, seq in list(self._positions.items()) if seq != self._folded.get(p, 0)}):
+                self._write_quietly(place)
 
     # S3 ---------------------------------------------------------------------------------------
     def _s3_changes(self) -> S3Changes:
@@ -203,18 +312,111 @@ class DataDir:
         for place in changes.gone:
             del self._etags[place]
 
+    def _undo_s3(self, changes: S3Changes) -> None:
+        """Put moto's S3 back as the database holds it: objects written since are taken back or restored, objects
+        gone are restored, buckets made since are removed."""
+        for (account_id, bucket, key), _, _ in changes.written:
+            s3 = s3_backends[account_id][snapshot.S3_PARTITION]
+            kept = self.store.s3_object(account_id, bucket, key) if (account_id, bucket, key) in self._etags else None
+            if kept is None:
+                s3.delete_object(bucket, key)
+            else:
+                s3.put_object(bucket, key, kept)
+        for account_id, bucket, key in changes.gone:
+            kept = self.store.s3_object(account_id, bucket, key)
+            if kept is not None:
+                s3_backends[account_id][snapshot.S3_PARTITION].put_object(bucket, key, kept)
+        for account_id, name in changes.buckets.keys() - self._buckets.keys():
+            s3 = s3_backends[account_id][snapshot.S3_PARTITION]
+            if not s3.buckets[name].keys:
+                s3.delete_bucket(name)
+
     # Replay -----------------------------------------------------------------------------------
-    @staticmethod
-    def _replay(entry: Entry) -> None:
-        """Make the journaled call again, as dispatch made it."""
-        operation = service_model(entry.service).operation_model(entry.operation)
+    def _replay(self, entry: Entry) -> None:
+        """Make the journaled call again, as dispatch made it; StateError for an entry no call of this version made."""
+        if entry.service not in JOURNALED:
+            raise StateError(f"{self.directory}: journal entry {entry.seq} is a call of {entry.service!r}, which is never journaled.")
+        model = service_model(entry.service)
+        if entry.operation not in model.operation_names:
+            raise StateError(f"{self.directory}: journal entry {entry.seq} names {entry.operation!r}, no operation of {entry.service}.")
+        operation = model.operation_model(entry.operation)
         backend = backend_for(entry.account_id, entry.region)
         try:
-            params: dict[str, Any] = validate(operation.input_shape, json.loads(entry.body) if entry.body else {})
+            body = json.loads(entry.body) if entry.body else {}
+        except (ValueError, RecursionError):
+            raise StateError(f"{self.directory}: journal entry {entry.seq} is not a request.") from None
+        try:
+            params: dict[str, Any] = validate(operation.input_shape, body)
             with backend.serving():
                 getattr(backend, xform_name(entry.operation))(**{xform_name(name): value for name, value in params.items()})
-        except ServiceError as error:  # it succeeded on this state once; say so if it no longer does
+        except ServiceError as error:  # refused once when it was made, or no longer possible: it changes nothing
             log.warning("journal entry %d (%s) could not be replayed: %s", entry.seq, entry.operation, error)
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+def _backends() -> Iterator[tuple[Place, PersonalizeBackend]]:
+    for account_id, regions in list(personalize_backends.items()):
+        for region, backend in list(regions.items()):
+            yield (account_id, region), backend
+
+
+def _backend_at(place: Place) -> PersonalizeBackend | None:
+    regions = dict.get(personalize_backends, place[0])
+    return None if regions is None else dict.get(regions, place[1])
+
+
+def _place_of(arn: str) -> Place | None:
+    parts = arn.split(":", 5)
+    return (parts[4], parts[3]) if len(parts) == 6 else None
+
+
+def _arns(body: bytes | str) -> set[str]:
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body
+    return set(ARN.findall(text))
+
+
+def _named(backend: PersonalizeBackend, body: bytes) -> set[Key]:
+    """The resources an answer names (the ARN a create answers)."""
+    arns = _arns(body)
+    return {(kind, arn) for kind, table in backend.resources.items() for arn in arns if arn in table}
+
+
+def _copied(value: Any) -> Any:
+    """A value as it is now, whatever is done to it in place: containers are copied (one level)."""
+    return type(value)(value) if type(value) in (dict, list, set) else value
+
+
+def _undo(backend: PersonalizeBackend, before: Before) -> None:
+    """Put the resources a refused call changed back as they were: the ones it made are dropped (their work
+    cancelled), the ones it named get their attributes, lifecycles and tags back."""
+    for kind, table in backend.resources.items():
+        for arn in [arn for arn in table if (kind, arn) not in before.keys]:
+            made = table[arn]
+            if made.lifecycle is not None:
+                made.lifecycle.abandon()
+            backend.remove(kind, arn)
+    for key, resource in before.named.items():
+        vars(resource).clear()
+        vars(resource).update(before.attributes[key])
+        if key in before.lifecycles and resource.lifecycle is not None:
+            vars(resource.lifecycle).clear()
+            vars(resource.lifecycle).update(before.lifecycles[key])
+        backend.table(key[0])[key[1]] = resource
+        tags = before.tags[key]
+        if tags is None:
+            backend.tags.pop(key[1], None)
+        else:
+            backend.tags[key[1]] = tags
 
 
 def _objects(bucket: Any) -> list[tuple[str, FakeKey]]:

@@ -63,6 +63,10 @@ class Dataset(Resource):
     def schema_arn(self) -> str:
         return self.schema.arn if self.schema else ""
 
+    def restored(self) -> None:
+        """Read back from saved state: the event log's fingerprints are those of the rows recorded."""
+        self.events.remember(self.table.recorded_since(0))
+
     def describe(self) -> dict[str, Any]:
         return {
             **self.summary(),

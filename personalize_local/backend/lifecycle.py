@@ -113,9 +113,9 @@ DEFAULT_WAIT_SECONDS = 20.0
 # How long leaving the mock waits for a worker to notice it was cancelled.
 CANCEL_PATIENCE_SECONDS = 120.0
 
-# Told whenever work lands (a create's result applied with its final status), under the backend's lock:
-# a data directory saves the state then. Listeners only take note; they must not wait.
-landing_listeners: list[Callable[[], None]] = []
+# Told whenever work lands (a create's result applied with its final status, a delete done ...), with the
+# resource, under the backend's lock: a data directory saves what changed then. Listeners only take note.
+landing_listeners: list[Callable[["Resource"], None]] = []
 
 _deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", default=None)
 # Whether a status read here observes its resource, and so may wait for the work behind it.
@@ -341,6 +341,11 @@ class Lifecycle(ManagedState):
         if self._job is not None:
             self._job.cancel()
 
+    def abandon(self) -> None:
+        """Nothing of the work will be applied; its worker finishes on its own (a create taken back)."""
+        if self._job is not None:
+            self._job.cancelled = True
+
     # Reading -----------------------------------------------------------------
     @property
     def progress(self) -> float:
@@ -386,7 +391,7 @@ class Lifecycle(ManagedState):
             self.failure_reason = failure
             self._outcome = self._success if failure is None else self._create.failed
             for listener in landing_listeners:
-                listener()
+                listener(self._owner)
         return self._outcome
 
 

@@ -10,13 +10,14 @@
 """
 from __future__ import annotations
 
-from typing import Any, Collection
+from typing import Any, ClassVar, Collection, Iterable
 
 from .impressions import Impressions
 
 
 class EventLog:
-    # What a saved state holds of it (state/records.py).
+    # What a saved state holds of it (state/records.py); the fingerprints are rebuilt from the rows (remember).
+    TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_seen"})
     _seen: set[tuple[tuple[str, Any], ...]]
     _event_ids: set[str]
     _anonymous_sessions: set[str]
@@ -31,6 +32,10 @@ class EventLog:
         self._session_users: dict[str, str] = {}
         self._user_sessions: dict[str, list[str]] = {}
         self.impressions = Impressions()
+
+    def remember(self, records: Iterable[dict[str, Any]]) -> None:
+        """Fingerprint ``records``, the rows admitted so far, as :meth:`admit` did (a state read back)."""
+        self._seen = {tuple(sorted(record.items())) for record in records}
 
     def admit(self, record: dict[str, Any], event_id: str | None) -> bool:
         """Whether ``record`` is new; remembers it if so."""

@@ -5,7 +5,7 @@ replaces the bulk data only, never what was recorded individually.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Collection, Iterable, Mapping
+from typing import Any, Collection, Iterable, Mapping
 
 import pandas as pd
 
@@ -15,17 +15,6 @@ RECORD_KEYS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
 
 class DatasetTable:
     """Rows of one dataset, typed by its schema's columns, read as a single frame."""
-
-    # What a saved state holds of it (state/records.py); the recorded rows' frame is rebuilt on first read.
-    TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_recorded_frame"})
-    columns: list[str]
-    key: str | None
-    _bulk: pd.DataFrame
-    _recorded: list[dict[str, Any] | None]
-    _deleted: int
-    _recorded_frame: pd.DataFrame | None = None
-    _by_user: dict[str, list[int]]
-    _bulk_revision: int
 
     def __init__(self, columns: Iterable[str], key: str | None = None) -> None:
         self.columns = list(columns)

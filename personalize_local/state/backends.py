@@ -12,9 +12,10 @@ from typing import Any, Callable, Iterable
 
 from ..backend.core import BackendCore, Resource
 from .arrays import EXTENSIONS
-from .codec import Decoder, Encoder, External, StateError
+from .codec import Decoder, Encoder, External, Fingerprint, StateError
 from .lifecycles import Lifecycles
-from .records import KINDS, REGISTRY
+from .records import KINDS, REGISTRY, SUMMARIES
+from .tables import TableCache, Tables
 
 # The errors a malformed record can raise on its way in, besides StateError: each is refused as one StateError.
 MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError, MemoryError, OverflowError)
@@ -22,12 +23,12 @@ MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError, Recurs
 
 @dataclass
 class SavedRecord:
-    """One resource: its kind, its key (the ARN), its JSON (``{"value": ..., "tags": [...]}``) and its blobs."""
+    """One resource: its kind, its key (the ARN), its JSON (``{"value": ..., "tags": [...]}``) and its blobs by key."""
 
     kind: str
     key: str
     state: str
-    blobs: list[bytes]
+    blobs: dict[str, bytes]
 
 
 def land_finished_work(backend: BackendCore) -> None:
@@ -58,22 +59,35 @@ def encode_backend(backend: BackendCore, land: bool = True) -> list[SavedRecord]
         return encode_records(backend, [(kind, arn) for kind, table in backend.resources.items() for arn in table])
 
 
-def encode_records(backend: BackendCore, places: Iterable[External], external: dict[int, External] | None = None) -> list[SavedRecord]:
-    """The records of the resources at ``places`` (under the backend's lock)."""
+def _extensions(backend: BackendCore | None = None) -> tuple[Any, ...]:
+    return EXTENSIONS + (Tables(), Lifecycles(backend.condition if backend is not None else None))
+
+
+def encode_records(
+    backend: BackendCore, places: Iterable[External], external: dict[int, External] | None = None, cache: TableCache | None = None
+) -> list[SavedRecord]:
+    """The records of the resources at ``places`` (under the backend's lock); ``cache`` keeps tables' parts between calls."""
     external = record_places(backend) if external is None else external
     saved = []
     for kind, arn in places:
         if kind not in KINDS:
             raise StateError(f"The state holds resources of kind {kind!r}, which a snapshot may not hold.")
         resource = backend.resources[kind][arn]
-        encoder = Encoder(REGISTRY, EXTENSIONS + (Lifecycles(),), external)
+        encoder = Encoder(REGISTRY, _extensions(), external, cache)
         encoder._path.append(f"resources[{kind!r}][{arn!r}]")
         tree = {"value": encoder.root(resource), "tags": backend.tags.get(arn, [])}
         saved.append(SavedRecord(kind, arn, json.dumps(tree, separators=(",", ":")), encoder.blobs))
     return saved
 
 
-def restore_backend(backend: BackendCore, records: list[SavedRecord], blob_of: Callable[[list[bytes]], Callable[[int], bytes]]) -> None:
+def fingerprint(backend: BackendCore, kind: str, arn: str, external: dict[int, External]) -> str:
+    """The record's light encoding (codec.Fingerprint): equal while the record would be written the same."""
+    resource = backend.resources[kind][arn]
+    encoder = Fingerprint(REGISTRY, _extensions(), external, SUMMARIES)
+    return json.dumps([encoder.root(resource), backend.tags.get(arn, [])], separators=(",", ":"))
+
+
+def restore_backend(backend: BackendCore, records: list[SavedRecord], blob_of: Callable[[dict[str, bytes]], Callable[[Any], bytes]]) -> None:
     """Replace the (fresh) backend's state with the saved records; every resource settled, no work running.
 
     StateError, naming what was refused, for anything this version does not write; the backend is then unchanged."""
@@ -89,9 +103,9 @@ def restore_backend(backend: BackendCore, records: list[SavedRecord], blob_of: C
 
 
 def _decode(
-    backend: BackendCore, records: list[SavedRecord], blob_of: Callable[[list[bytes]], Callable[[int], bytes]]
+    backend: BackendCore, records: list[SavedRecord], blob_of: Callable[[dict[str, bytes]], Callable[[Any], bytes]]
 ) -> tuple[dict[str, dict[str, Resource]], dict[str, list[dict[str, str]]]]:
-    saved: dict[External, tuple[Any, list[bytes]]] = {}
+    saved: dict[External, tuple[Any, dict[str, bytes]]] = {}
     tags: dict[str, list[dict[str, str]]] = {}
     for record in records:
         if record.kind not in KINDS or not isinstance(record.key, str):
@@ -124,7 +138,7 @@ def _decode(
                 raise StateError(f"the record of {key} holds a {type(obj).__name__}, not a {kind}: refused.")
             made[place] = obj
 
-        decoder = Decoder(REGISTRY, blob_of(blobs), EXTENSIONS + (Lifecycles(backend.condition),), external)
+        decoder = Decoder(REGISTRY, blob_of(blobs), _extensions(backend), external)
         resource = decoder.root(value, register)
         if resource.arn != key:
             raise StateError(f"the record of {key} holds the resource {resource.arn!r}: refused.")

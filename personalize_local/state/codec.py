@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import inspect
 import types
 import typing
@@ -46,8 +47,14 @@ class StateError(ValueError):
 
 # What a state may hold --------------------------------------------------------------------------
 def declared_fields(cls: type) -> dict[str, Any]:
-    """A record class's fields and their types: its annotations (a dataclass's fields, or class-level ones)."""
-    hints = {name: hint for name, hint in typing.get_type_hints(cls).items() if typing.get_origin(hint) is not typing.ClassVar}
+    """A record class's fields and their types: its annotations (a dataclass's fields, or class-level ones),
+    less its ``TRANSIENT`` ones (caches of a call, never written)."""
+    transient = getattr(cls, "TRANSIENT", frozenset())
+    hints = {
+        name: hint
+        for name, hint in typing.get_type_hints(cls).items()
+        if typing.get_origin(hint) is not typing.ClassVar and name not in transient
+    }
     for name in hints:
         member = inspect.getattr_static(cls, name, None)
         if name.startswith("__") or callable(member) or isinstance(member, (property, classmethod, staticmethod)):
@@ -66,6 +73,8 @@ class Registry:
         self.fields = {cls: declared_fields(cls) for cls in self.records.values()}
         # Attributes that are caches of a call, not data: never written (a class's ``TRANSIENT``).
         self.transient = {cls: frozenset(getattr(cls, "TRANSIENT", ())) for cls in self.records.values()}
+        # What a class rebuilds once its fields are read (what it does not save, derived from what it does).
+        self.restorers = {cls: cls.restored for cls in self.records.values() if callable(getattr(cls, "restored", None))}
         self.enums = dict(enums)
         self.enum_tags = {cls: tag for tag, cls in self.enums.items()}
         self.constants = {name: dict(table) for name, table in constants.items()}
@@ -146,24 +155,43 @@ class Extension:
 
 
 # Encoding --------------------------------------------------------------------------------------
+def blob_key(data: bytes) -> str:
+    """A blob's name: its content's hash, so an unchanged array is the same blob however often it is written."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 class Encoder:
-    """Encodes values into JSON trees; blobs (bytes) collect in :attr:`blobs`, referenced by position.
+    """Encodes values into JSON trees; blobs (bytes) collect in :attr:`blobs`, referenced by their hash.
 
     ``external`` maps the ids of objects that are records of their own to their (kind, key): they are
     written as references, not encoded here."""
 
-    def __init__(self, registry: Registry, extensions: Iterable[Extension] = (), external: Mapping[int, External] | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        extensions: Iterable[Extension] = (),
+        external: Mapping[int, External] | None = None,
+        cache: Any = None,
+    ) -> None:
         self.registry = registry
-        self.blobs: list[bytes] = []
+        self.blobs: dict[str, bytes] = {}
+        self.cache = cache  # what extensions keep between encodings of the same objects (tables.py)
         self._extensions = list(extensions)
         self._external = external or {}
         self._ids: dict[int, int] = {}
         self._kept: list[Any] = []  # keeps every encoded object alive, so no id() is reused meanwhile
         self._path: list[str] = []
 
-    def blob(self, data: bytes) -> int:
-        self.blobs.append(data)
-        return len(self.blobs) - 1
+    def blob(self, data: bytes) -> str:
+        key = blob_key(data)
+        self.blobs[key] = data
+        return key
+
+    def sub(self) -> "Encoder":
+        """An encoder for a part encoded on its own (no node of it refers outside it): its blobs are this one's."""
+        part = type(self)(self.registry, self._extensions, self._external, self.cache)
+        part.blobs = self.blobs
+        return part
 
     def encode(self, value: Any, step: str | None = None) -> Any:
         if type(value) in PLAIN:
@@ -274,19 +302,20 @@ def _attributes(value: Any) -> dict[str, Any]:
 
 # Decoding --------------------------------------------------------------------------------------
 class Decoder:
-    """Decodes the trees :class:`Encoder` makes; ``blob(n)`` gives the n-th blob, ``external((kind, key))`` another record."""
+    """Decodes the trees :class:`Encoder` makes; ``blob(key)`` gives a blob, ``external((kind, key))`` another record."""
 
     def __init__(
         self,
         registry: Registry,
-        blob: Callable[[int], bytes],
+        blob: Callable[[Any], bytes],
         extensions: Iterable[Extension] = (),
         external: Callable[[External], Any] | None = None,
     ) -> None:
         self.registry = registry
         self.blob = blob
         self._external = external
-        self._extensions = {extension.tag: extension for extension in extensions}
+        self._extension_list = list(extensions)
+        self._extensions = {extension.tag: extension for extension in self._extension_list}
         self._nodes: dict[int, Any] = {}
         self._readers: dict[str, Callable[[list[Any]], Any]] = {
             "r": self._reference,
@@ -309,6 +338,10 @@ class Decoder:
             "x": self._extension,
             "o": self._object,
         }
+
+    def sub(self) -> "Decoder":
+        """A decoder for a part encoded on its own (:meth:`Encoder.sub`)."""
+        return Decoder(self.registry, self.blob, self._extension_list, self._external)
 
     def decode(self, tree: Any) -> Any:
         if not isinstance(tree, list):
@@ -395,6 +428,9 @@ class Decoder:
                 )
             object.__setattr__(obj, name, decoded)
         _fill_missing(obj, cls, tag, fields, attributes)
+        restored = self.registry.restorers.get(cls)
+        if restored is not None:
+            restored(obj)
         return obj
 
     def root(self, tree: Any, register: Callable[[Any], None]) -> Any:
@@ -429,3 +465,25 @@ def _fill_missing(obj: Any, cls: type, tag: str, fields: Mapping[str, Any], save
             continue  # a class-level default
         else:
             raise StateError(f"The state's {tag} lacks the field {name}, which this version needs and has no default for.")
+
+
+class Fingerprint(Encoder):
+    """A record's light encoding, to tell whether it changed since it was written: heavy parts (arrays, frames,
+    tables, trained models, large containers) stand as their identity and a summary of their size, not encoded.
+
+    ``summaries`` maps a type to what stands for its objects besides their identity (records.py)."""
+
+    # Containers longer than this are summarized: the package grows them (histories ...) but never edits them in place.
+    LARGE = 64
+
+    def __init__(self, registry: Registry, extensions: Iterable[Extension], external: Mapping[int, External], summaries: Mapping[type, Callable[[Any], Any]]) -> None:
+        super().__init__(registry, extensions, external)
+        self._summaries = summaries
+
+    def _encode(self, value: Any) -> Any:
+        summary = self._summaries.get(type(value))
+        if summary is not None:
+            return ["h", id(value), summary(value)]
+        if type(value) in (list, dict, set) and len(value) > self.LARGE:
+            return ["h", id(value), len(value)]
+        return super()._encode(value)

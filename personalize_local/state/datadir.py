@@ -1,14 +1,16 @@
-"""A data directory's database: the latest checkpoint of the state, the journal of calls since, and S3's objects.
+"""A data directory's database: the state's records as last written, the journal of calls since, and S3's objects.
 
 ``DIR/state.db`` is one SQLite database in WAL mode with ``synchronous=NORMAL``: a committed
 transaction survives the process being killed at any moment (SIGKILL), though not the machine
 losing power. Tables:
 
 - ``meta``: the format version and the package version that wrote it;
-- ``records`` and ``blobs``: the latest checkpoint, one row per resource of each account and region
-  (its record as JSON, see backends.py) and its arrays in NumPy's format; ``positions``: for each
-  account and region, the last journal entry its records already hold;
-- ``journal``: calls acknowledged since (operation, account, region, the request's JSON body);
+- ``records`` and ``blobs``: one row per resource of each account and region (its record as JSON,
+  see backends.py), rewritten when it changes, and its blobs (arrays in NumPy's format, chunks of
+  recorded rows), each written once; ``positions``: for each account and region, the last journal
+  entry its records already hold;
+- ``journal``: data-plane calls written before they are applied (operation, account, region, the
+  request's JSON body), until the records hold their effect;
 - ``s3_buckets`` and ``s3_objects``: moto's S3 buckets and objects as they are.
 
 ``DIR/lock`` is held (``flock``) by the one server using the directory; the kernel lets go of it
@@ -23,10 +25,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Mapping
 
 from .codec import StateError
-from .store import RECORDS_SCHEMA, Saved, SavedBackend, SavedBucket, _package_version, check_format, insert_records, read_records
+from .backends import SavedRecord
+from .store import RECORDS_SCHEMA, Saved, SavedBucket, _package_version, check_format, delete_records, insert_records, read_records
 
 # The layout of a data directory. Raise it with any change a reader of the old layout would misread.
 FORMAT_VERSION = 2
@@ -45,8 +48,9 @@ CREATE TABLE s3_objects (account_id TEXT NOT NULL, bucket TEXT NOT NULL, key TEX
                          PRIMARY KEY (account_id, bucket, key));
 """
 
-# An account and region: which backend a checkpoint row or a journal entry belongs to.
+# An account and region: which backend a record or a journal entry belongs to.
 Place = tuple[str, str]
+Key = tuple[str, str]  # a record's kind and key
 ObjectKey = tuple[str, str, str]  # account, bucket, key
 
 
@@ -171,21 +175,43 @@ class DataDirStore:
             )
             return int(cursor.lastrowid or 0)
 
-    def write_checkpoint(self, backends: list[tuple[SavedBackend, int]], held: dict[Place, int], s3: S3Changes) -> None:
-        """Replace the checkpoint (each backend with the journal position it holds) and drop the entries it holds:
-        each account and region's up to its position in ``held`` (a backend reset away holds none of its own)."""
+    def discard(self, seq: int) -> None:
+        """Take back a journaled call that was refused: replaying it would only be refused again."""
+        with self._guard:
+            self._db.execute("DELETE FROM journal WHERE seq = ?", (seq,))
+
+    def write(
+        self,
+        place: Place,
+        records: list[SavedRecord],
+        removed: Iterable[Key],
+        position: int,
+        stored: Mapping[Key, set[str]],
+        s3: S3Changes | None = None,
+    ) -> dict[Key, set[str]]:
+        """One transaction: ``records`` written (blobs ``stored`` already are not written again), ``removed`` deleted,
+        the backend's journal entries up to ``position`` dropped, as its records now hold them, and ``s3``'s changes.
+        The blob keys each written record has once committed."""
+        account_id, region = place
         with self._transaction() as db:
-            db.execute("DELETE FROM records")
-            db.execute("DELETE FROM blobs")
-            db.execute("DELETE FROM positions")
-            for backend, position in backends:
-                insert_records(db, backend.account_id, backend.region, backend.records)
-                db.execute("INSERT INTO positions VALUES (?, ?, ?)", (backend.account_id, backend.region, position))
-            db.executemany(
-                "DELETE FROM journal WHERE account_id = ? AND region = ? AND seq <= ?",
-                ((account_id, region, position) for (account_id, region), position in held.items()),
+            held = insert_records(db, account_id, region, records, stored)
+            delete_records(db, account_id, region, removed)
+            db.execute(
+                "INSERT INTO positions VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET position = excluded.position",
+                (account_id, region, position),
             )
-            _write_s3(db, s3)
+            db.execute("DELETE FROM journal WHERE account_id = ? AND region = ? AND seq <= ?", (account_id, region, position))
+            if s3 is not None:
+                _write_s3(db, s3)
+        return held
+
+    def s3_object(self, account_id: str, bucket: str, key: str) -> bytes | None:
+        """An S3 object's body as the database holds it."""
+        with self._guard:
+            row = self._db.execute(
+                "SELECT body FROM s3_objects WHERE account_id = ? AND bucket = ? AND key = ?", (account_id, bucket, key)
+            ).fetchone()
+        return None if row is None else bytes(row[0])
 
     def write_s3(self, s3: S3Changes) -> None:
         with self._transaction() as db:

@@ -3,9 +3,15 @@
 A resource is saved as a record of its kind (:data:`KINDS`); what it holds is made of the record
 classes below, each under a tag that stays when the class moves, with the fields its annotations
 declare (codec.declared_fields). Renaming a field or a tag changes the format: raise
-``store.FORMAT_VERSION`` and read the old name in a migration, or old files are refused.
+``store.FORMAT_VERSION``, so that files of the old layout are refused by name rather than misread.
 """
 from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 
 from ..backend.auto_training import Schedule
 from ..backend.batch_inference import BatchInferenceJob
@@ -92,7 +98,6 @@ RECORDS: dict[str, type] = {
     # Data.
     "Schema": Schema,
     "Field": Field,
-    "DatasetTable": DatasetTable,
     "EventLog": EventLog,
     "Impressions": Impressions,
     # Filters, compiled.
@@ -137,3 +142,19 @@ REGISTRY = Registry(
     # Catalogs a resource points into: saved by key, read back as this version's entry.
     constants={"USE_CASES": USE_CASES, "RECIPE_HYPERPARAMETERS": RECIPE_HYPERPARAMETERS},
 )
+
+# What stands for an object in a record's fingerprint (codec.Fingerprint), besides its identity: heavy
+# values are not encoded to tell whether a record changed. Trained models never change once made.
+TRAINED = (Trained, RecommenderModel, UserPersonalization, PopularityCount, TrendingNow, Sims, SimilarItems,
+           UserAffinity, ItemAffinity, ItemAttributeAffinity, ObjectiveModel, NextBestActionModel)
+SUMMARIES: dict[type, Callable[[Any], Any]] = {
+    DatasetTable: lambda t: [t.bulk_revision, t.recorded_count, t._deleted],
+    EventLog: lambda e: [len(e._event_ids), len(e._session_users), len(e._anonymous_sessions)],
+    Impressions: lambda _: 0,  # it changes with the rows (and answers, which are not worth a write)
+    np.ndarray: lambda a: list(a.shape),
+    pd.DataFrame: lambda f: list(f.shape),
+    pd.Series: len,
+    sp.csr_matrix: lambda m: list(m.shape),
+    sp.csc_matrix: lambda m: list(m.shape),
+    **{cls: (lambda _: 0) for cls in TRAINED},
+}

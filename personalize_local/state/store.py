@@ -11,10 +11,13 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
 from .backends import SavedRecord
 from .codec import StateError
+
+# A record's place among a backend's: its kind and key.
+Place = tuple[str, str]
 
 # The layout of the tables and of the JSON in them. Raise it with any change a reader of the old
 # layout would misread; reading an older format is this version's job.
@@ -24,8 +27,8 @@ READABLE_FORMATS = frozenset({2})
 RECORDS_SCHEMA = """
 CREATE TABLE records (account_id TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
                       PRIMARY KEY (account_id, region, kind, key));
-CREATE TABLE blobs (account_id TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, id INTEGER NOT NULL,
-                    data BLOB NOT NULL, PRIMARY KEY (account_id, region, kind, key, id));
+CREATE TABLE blobs (account_id TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, blob TEXT NOT NULL,
+                    data BLOB NOT NULL, PRIMARY KEY (account_id, region, kind, key, blob));
 """
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -142,35 +145,49 @@ def check_format(
         )
 
 
-def insert_records(connection: sqlite3.Connection, account_id: str, region: str, records: list[SavedRecord]) -> None:
-    """Write ``records`` (new ones, or replacing those of the same key, which keep their place in the order)."""
+def insert_records(
+    connection: sqlite3.Connection, account_id: str, region: str, records: list[SavedRecord], stored: Mapping[Place, set[str]] | None = None
+) -> dict[Place, set[str]]:
+    """Write ``records``, new or replacing those of the same key (which keep their place in the order).
+
+    ``stored``: the blob keys each record has in the database already; only the others are written.
+    Returns each record's blob keys, as the database holds them once the transaction commits."""
     connection.executemany(
         "INSERT INTO records VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET state = excluded.state",
         ((account_id, region, r.kind, r.key, r.state) for r in records),
     )
-    connection.executemany(
-        "DELETE FROM blobs WHERE account_id = ? AND region = ? AND kind = ? AND key = ?",
-        ((account_id, region, r.kind, r.key) for r in records),
-    )
-    connection.executemany(
-        "INSERT INTO blobs VALUES (?, ?, ?, ?, ?, ?)",
-        ((account_id, region, r.kind, r.key, i, data) for r in records for i, data in enumerate(r.blobs)),
-    )
+    held: dict[Place, set[str]] = {}
+    for r in records:
+        had = stored.get((r.kind, r.key), set()) if stored is not None else set()
+        connection.executemany(
+            "DELETE FROM blobs WHERE account_id = ? AND region = ? AND kind = ? AND key = ? AND blob = ?",
+            ((account_id, region, r.kind, r.key, blob) for blob in had - r.blobs.keys()),
+        )
+        connection.executemany(
+            "INSERT INTO blobs VALUES (?, ?, ?, ?, ?, ?)",
+            ((account_id, region, r.kind, r.key, blob, data) for blob, data in r.blobs.items() if blob not in had),
+        )
+        held[(r.kind, r.key)] = set(r.blobs)
+    return held
+
+
+def delete_records(connection: sqlite3.Connection, account_id: str, region: str, places: Iterable[Place]) -> None:
+    for statement in ("DELETE FROM records WHERE account_id = ? AND region = ? AND kind = ? AND key = ?",
+                      "DELETE FROM blobs WHERE account_id = ? AND region = ? AND kind = ? AND key = ?"):
+        connection.executemany(statement, ((account_id, region, kind, key) for kind, key in places))
 
 
 def read_records(connection: sqlite3.Connection) -> list[SavedBackend]:
     """Every account and region's records, in the order they were first written."""
     backends: dict[tuple[str, str], SavedBackend] = {}
-    blobs: dict[tuple[str, str, str, str], list[bytes]] = {}
-    for account_id, region, kind, key, data in connection.execute(
-        "SELECT account_id, region, kind, key, data FROM blobs ORDER BY account_id, region, kind, key, id"
-    ):
-        blobs.setdefault((account_id, region, kind, key), []).append(_typed(data, bytes, "a blob"))
+    blobs: dict[tuple[str, str, str, str], dict[str, bytes]] = {}
+    for account_id, region, kind, key, blob, data in connection.execute("SELECT account_id, region, kind, key, blob, data FROM blobs"):
+        blobs.setdefault((account_id, region, kind, key), {})[_typed(blob, str, "a blob key")] = _typed(data, bytes, "a blob")
     for account_id, region, kind, key, state in connection.execute("SELECT account_id, region, kind, key, state FROM records ORDER BY rowid"):
         for value in (account_id, region, kind, key, state):
             _typed(value, str, "a record")
         backend = backends.setdefault((account_id, region), SavedBackend(account_id, region, []))
-        backend.records.append(SavedRecord(kind, key, state, blobs.get((account_id, region, kind, key), [])))
+        backend.records.append(SavedRecord(kind, key, state, blobs.get((account_id, region, kind, key), {})))
     return list(backends.values())
 
 
@@ -180,12 +197,12 @@ def _typed(value: Any, kind: type, what: str) -> Any:
     return value
 
 
-def blob_reader(blobs: list[bytes]) -> Callable[[int], bytes]:
-    def blob(position: int) -> bytes:
-        try:
-            return blobs[_typed(position, int, "a blob position")]
-        except IndexError:
-            raise StateError(f"The state refers to blob {position}, which the snapshot does not hold.") from None
+def blob_reader(blobs: Mapping[str, bytes]) -> Callable[[Any], bytes]:
+    def blob(key: Any) -> bytes:
+        found = blobs.get(key) if isinstance(key, str) else None
+        if found is None:
+            raise StateError(f"The state refers to the blob {key!r}, which it does not hold.")
+        return found
 
     return blob
 
