@@ -150,13 +150,39 @@ class PersonalizeServer:
         if found is None and _asks_personalize(request):
             return _unknown_operation(request)(environ, start_response)
         if found is None:
-            answer = _json_error_pages(self.moto_app, environ, start_response)
-            if self.data_dir is not None:
-                self.data_dir.after_moto(request.method, request.path)
-            return answer
+            if self.data_dir is None:
+                return _json_error_pages(self.moto_app, environ, start_response)
+            return self._kept_by_moto(request, environ, start_response)
         call = dispatch if self.data_dir is None else self.data_dir.dispatch
         status, headers, body = call(found, request.headers, request.get_data(), request.host)
         return Response(body, status=status, headers=headers)(environ, start_response)
+
+
+    def _kept_by_moto(self, request: Request, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """moto's answer once what it changed is kept in the data directory; if that can't be, the change is undone
+        and the answer is S3's 503 (botocore retries it a few times, then gives up)."""
+        started: list[Any] = []
+
+        def holding(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = [status, headers, exc_info]
+            return lambda data: None
+
+        answer = _json_error_pages(self.moto_app, environ, holding)
+        try:
+            body = b"".join(answer)
+        finally:
+            getattr(answer, "close", lambda: None)()
+        assert self.data_dir is not None
+        if self.data_dir.after_moto(request.method, request.path):
+            start_response(*started)
+            return [body]
+        unavailable = Response(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>ServiceUnavailable</Code><Message>The data directory "
+            f"could not keep this request; nothing of it was applied. Free space and try again.</Message></Error>",
+            status=503,
+            mimetype="application/xml",
+        )
+        return unavailable(environ, start_response)
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
