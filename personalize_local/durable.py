@@ -43,7 +43,7 @@ from .backend.lifecycle import landing_listeners
 from .state import StateError
 from .state.backends import encode_records, fingerprint, record_places
 from .state.datadir import DataDirStore, Entry, Key, ObjectKey, Place, S3Changes
-from .state.tables import TableCache
+from .state.datasets import TableCache
 from .wire.dispatch import caller, dispatch
 from .wire.errors import ResourceInUseException, ServiceError
 from .wire.models import Route, service_model
@@ -227,20 +227,26 @@ class DataDir:
             self._landed.add(place)
             self._write(place, set())
 
-    def _write(self, place: Place, named: set[Key]) -> None:
-        """Write the backend's records that changed: among ``named``, the new and removed ones and those events feed;
-        among all of them after work landed. NotDurable if the database can't be written (nothing is then noted)."""
+    def _write(self, place: Place, named: set[Key], fold: bool = False) -> None:
+        """Write the backend's records that changed: among ``named``, the new and the removed ones; among all of
+        them after work landed. Those events feed are written with the others whenever one of them is (or to
+        ``fold`` the journal), so the records hold the journal up to a position, or not at all.
+        NotDurable if the database can't be written (nothing is then noted)."""
         backend = _backend_at(place)
         with backend.lock if backend is not None else _NO_LOCK:
             external = record_places(backend) if backend is not None else {}
             present = set(external.values())
             prints = self._prints.setdefault(place, {})
+            fed = {key for key in present if key[0] in FED_BY_EVENTS}
             sweep = place in self._landed
-            looked = present if sweep else (named & present) | {k for k in present if k[0] in FED_BY_EVENTS} | (present - prints.keys())
+            looked = present if sweep else (named & present) | (present - prints.keys())
+            folding = fold or sweep or bool(looked & fed)
+            if folding:
+                looked |= fed
             changed = {key: fingerprint(backend, *key, external) for key in looked} if backend is not None else {}
             changed = {key: value for key, value in changed.items() if prints.get(key) != value}
             removed = prints.keys() - present
-            position = self._positions.get(place, 0)
+            position = self._positions.get(place, 0) if folding else self._folded.get(place, 0)
             with self._s3:  # jobs write their output to S3 within calls: kept with the records that show it
                 s3 = self._s3_changes()
                 s3_changed = bool(s3.written or s3.gone or s3.buckets != self._buckets)
@@ -266,11 +272,11 @@ class DataDir:
             self._folded[place] = position
             self._landed.discard(place)
 
-    def _write_quietly(self, place: Place) -> None:
+    def _write_quietly(self, place: Place, fold: bool = False) -> None:
         try:
-            self._write(place, set())
-        except (NotDurable, StateError):  # the next call that shows the work tries again
-            log.exception("the records of %s/%s could not be written to %s", *place, self.directory)
+            self._write(place, set(), fold)
+        except NotDurable as error:  # the next call that shows the work tries again
+            log.warning("the records of %s/%s could not be written to %s: %s", *place, self.directory, error)
 
     def _note_landing(self, owner: Resource) -> None:
         place = _place_of(owner.arn)
@@ -287,7 +293,7 @@ class DataDir:
             if self._closing:
                 return
             for place in list(self._landed | {p for p, seq in list(self._positions.items()) if seq != self._folded.get(p, 0)}):
-                self._write_quietly(place)
+                self._write_quietly(place, fold=True)
 
     # S3 ---------------------------------------------------------------------------------------
     def _s3_changes(self) -> S3Changes:

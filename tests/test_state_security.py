@@ -38,20 +38,6 @@ def _put(db: sqlite3.Connection, kind: str, key: str, tree: Any) -> None:
     db.execute("UPDATE records SET state = ? WHERE kind = ? AND key = ?", (json.dumps(tree), kind, key))
 
 
-def _object_of(tree: Any, tag: str) -> list[Any]:
-    """The first ``["o", node, tag, fields]`` node in ``tree``."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            if len(node) == 4 and node[0] == "o" and node[2] == tag:
-                return node
-            stack.extend(node)
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-    raise AssertionError(f"no {tag} in the record")
-
-
 def _shell(marker: Path) -> str:
     return f"touch {marker}"
 
@@ -80,11 +66,30 @@ def module_path_as_a_class(db: sqlite3.Connection, marker: Path) -> None:
     _put(db, "dataset-group", key, tree)
 
 
+def _extension_of(tree: Any, tag: str) -> dict[str, Any]:
+    """The payload of the first ``["x", tag, node, payload]`` node in ``tree``."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            if len(node) == 4 and node[0] == "x" and node[1] == tag:
+                return node[3]
+            stack.extend(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+    raise AssertionError(f"no {tag} in the record")
+
+
 def attribute_shadowing_a_method(db: sqlite3.Connection, marker: Path) -> None:
+    key, tree = _record(db, "dataset")
+    tree["value"][3]["restored"] = ["c", "os", "system"]
+    _put(db, "dataset", key, tree)
+
+
+def event_log_shadowing_a_method(db: sqlite3.Connection, marker: Path) -> None:
     # The attack of the old format: an EventLog whose sessions_of is os.system runs the next user ID.
     key, tree = _record(db, "dataset")
-    log = _object_of(tree, "EventLog")
-    log[3]["sessions_of"] = ["c", "os", "system"]
+    _extension_of(tree, "eventlog")["sessions_of"] = ["c", "os", "system"]
     _put(db, "dataset", key, tree)
 
 
@@ -95,9 +100,14 @@ def dunder_attribute(db: sqlite3.Connection, marker: Path) -> None:
 
 
 def value_of_another_type(db: sqlite3.Connection, marker: Path) -> None:
+    key, tree = _record(db, "dataset-group")
+    tree["value"][3]["role_arn"] = 42
+    _put(db, "dataset-group", key, tree)
+
+
+def event_log_of_another_shape(db: sqlite3.Connection, marker: Path) -> None:
     key, tree = _record(db, "dataset")
-    log = _object_of(tree, "EventLog")
-    log[3]["_session_users"] = ["o", 997, "DatasetGroup", {}]
+    _extension_of(tree, "eventlog")["session_users"] = [["s", ["c", "os", "system"]]]
     _put(db, "dataset", key, tree)
 
 
@@ -167,8 +177,10 @@ ATTACKS: list[Edit] = [
     class_outside_the_registry,
     module_path_as_a_class,
     attribute_shadowing_a_method,
+    event_log_shadowing_a_method,
     dunder_attribute,
     value_of_another_type,
+    event_log_of_another_shape,
     unknown_record_kind,
     record_of_another_class,
     deeply_nested_json,

@@ -10,21 +10,12 @@
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Collection, Iterable
+from typing import Any, Collection, Iterable
 
 from .impressions import Impressions
 
 
 class EventLog:
-    # What a saved state holds of it (state/records.py); the fingerprints are rebuilt from the rows (remember).
-    TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_seen"})
-    _seen: set[tuple[tuple[str, Any], ...]]
-    _event_ids: set[str]
-    _anonymous_sessions: set[str]
-    _session_users: dict[str, str]
-    _user_sessions: dict[str, list[str]]
-    impressions: Impressions
-
     def __init__(self) -> None:
         self._seen: set[tuple[tuple[str, Any], ...]] = set()
         self._event_ids: set[str] = set()

@@ -50,13 +50,6 @@ class Shown(Mapping[str, int]):
 class Impressions:
     """The impressions of one Interactions dataset's recorded events, and the answers events may cite."""
 
-    # What a saved state holds of it (state/records.py).
-    _remembered: int
-    _answers: OrderedDict[str, tuple[str, ...]]
-    _by_user: dict[str, Counter[str]]
-    _recorded: Counter[str]
-    _imported: tuple[object, Counter[str]]
-
     def __init__(self, remembered: int = MAX_REMEMBERED) -> None:
         self._remembered = remembered
         self._answers: OrderedDict[str, tuple[str, ...]] = OrderedDict()

@@ -15,7 +15,7 @@ from .arrays import EXTENSIONS
 from .codec import Decoder, Encoder, External, Fingerprint, StateError
 from .lifecycles import Lifecycles
 from .records import KINDS, REGISTRY, SUMMARIES
-from .tables import TableCache, Tables
+from .datasets import EventLogs, TableCache, Tables
 
 # The errors a malformed record can raise on its way in, besides StateError: each is refused as one StateError.
 MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError, RecursionError, MemoryError, OverflowError)
@@ -60,7 +60,7 @@ def encode_backend(backend: BackendCore, land: bool = True) -> list[SavedRecord]
 
 
 def _extensions(backend: BackendCore | None = None) -> tuple[Any, ...]:
-    return EXTENSIONS + (Tables(), Lifecycles(backend.condition if backend is not None else None))
+    return EXTENSIONS + (Tables(), EventLogs(), Lifecycles(backend.condition if backend is not None else None))
 
 
 def encode_records(

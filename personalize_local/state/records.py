@@ -31,7 +31,6 @@ from ..backend.schemas import DatasetSchema
 from ..backend.solutions import Solution, SolutionUpdate, SolutionVersion
 from ..data.attribution import Metric
 from ..data.events import EventLog
-from ..data.impressions import Impressions
 from ..data.schemas import Field, Schema
 from ..data.table import DatasetTable
 from ..filters.expression import (
@@ -98,8 +97,6 @@ RECORDS: dict[str, type] = {
     # Data.
     "Schema": Schema,
     "Field": Field,
-    "EventLog": EventLog,
-    "Impressions": Impressions,
     # Filters, compiled.
     "FilterExpression": FilterExpression,
     "Expression": Expression,
@@ -149,8 +146,8 @@ TRAINED = (Trained, RecommenderModel, UserPersonalization, PopularityCount, Tren
            UserAffinity, ItemAffinity, ItemAttributeAffinity, ObjectiveModel, NextBestActionModel)
 SUMMARIES: dict[type, Callable[[Any], Any]] = {
     DatasetTable: lambda t: [t.bulk_revision, t.recorded_count, t._deleted],
+    # Impressions change with the rows, and with answers, which are not worth a write of their own.
     EventLog: lambda e: [len(e._event_ids), len(e._session_users), len(e._anonymous_sessions)],
-    Impressions: lambda _: 0,  # it changes with the rows (and answers, which are not worth a write)
     np.ndarray: lambda a: list(a.shape),
     pd.DataFrame: lambda f: list(f.shape),
     pd.Series: len,

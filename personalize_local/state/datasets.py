@@ -1,10 +1,14 @@
-"""A dataset's rows in saved state: written in parts, so a write costs what changed since the last one.
+"""A dataset's data in saved state: written in parts and as plain JSON, so a write costs what changed.
 
 The bulk rows (a frame, replaced whole by each import) are one part, kept encoded until the frame is
 replaced. Rows recorded one by one (events, PutItems ...) only grow, so they are written in chunks
 of :data:`CHUNK` rows: a full chunk never changes (until a deletion blanks some of its rows), and a
-write encodes the last, partial chunk and any new ones. What the table derives from its rows
-(positions by user) is rebuilt when it is read.
+write encodes the last, partial chunk and any new ones. The event log (sessions, event IDs,
+impressions) is written as plain JSON, which the standard library writes at C speed. What the table
+and the log derive from these (positions by user, the users' sessions, events' fingerprints: see
+Dataset.restored) is rebuilt when they are read. The answers a recommendationId may cite (the
+latest 20,000 of them) are not saved: they would cost every write, and they are a cache of the
+calls, not data; an event citing an answer from before a restart has no implicit impressions.
 """
 from __future__ import annotations
 
@@ -15,11 +19,15 @@ from typing import Any
 
 import pandas as pd
 
+from collections import Counter
+
+from ..data.events import EventLog
+from ..data.impressions import Impressions
 from ..data.table import DatasetTable
 from .arrays import DataFrames
 from .codec import Decoder, Encoder, Extension, StateError
 
-CHUNK = 4096
+CHUNK = 1024
 
 
 @dataclass
@@ -27,7 +35,7 @@ class Encoded:
     """What a table's last encoding made, to reuse: its bulk frame's payload, and its full chunks."""
 
     bulk: pd.DataFrame | None = None
-    bulk_payload: Any = None
+    bulk_key: str = ""  # the blob of the frame's payload (JSON), beside the blobs of its arrays
     bulk_blobs: dict[str, bytes] = field(default_factory=dict)
     deleted: int = -1
     chunks: list[tuple[str, bytes]] = field(default_factory=list)  # the full chunks, in order: (blob key, blob)
@@ -49,11 +57,12 @@ class Tables(Extension):
         fresh = Encoded()
         # The bulk frame: its payload again while it is the same frame.
         if done is not None and done.bulk is obj._bulk:
-            fresh.bulk, fresh.bulk_payload, fresh.bulk_blobs = done.bulk, done.bulk_payload, done.bulk_blobs
+            fresh.bulk, fresh.bulk_key, fresh.bulk_blobs = done.bulk, done.bulk_key, done.bulk_blobs
         else:
             part = encoder.sub()
             part.blobs = fresh.bulk_blobs
-            fresh.bulk, fresh.bulk_payload = obj._bulk, DataFrames().encode(obj._bulk, part)
+            payload = json.dumps(DataFrames().encode(obj._bulk, part), separators=(",", ":")).encode()
+            fresh.bulk, fresh.bulk_key = obj._bulk, part.blob(payload)
         encoder.blobs.update(fresh.bulk_blobs)
         # Recorded rows: full chunks again while no deletion has blanked rows.
         rows = obj._recorded
@@ -72,7 +81,7 @@ class Tables(Extension):
         return {
             "columns": list(obj.columns),
             "key": obj.key,
-            "bulk": fresh.bulk_payload,
+            "bulk": fresh.bulk_key,
             "bulk_revision": obj._bulk_revision,
             "recorded": chunks,
             "count": len(rows),
@@ -99,7 +108,7 @@ class Tables(Extension):
         counts = (payload["count"], payload["deleted"], payload["bulk_revision"])
         if not all(isinstance(n, int) for n in counts) or len(rows) != payload["count"]:
             raise StateError(f"The state holds a dataset table of {payload['count']!r} recorded rows, with {len(rows)} in its chunks.")
-        bulk = DataFrames().create(payload["bulk"], decoder.sub())
+        bulk = DataFrames().create(json.loads(decoder.blob(payload["bulk"])), decoder.sub())
         table = DatasetTable.__new__(DatasetTable)
         table.columns, table.key, table._bulk = columns, key, bulk
         table._recorded, table._deleted, table._bulk_revision = rows, payload["deleted"], payload["bulk_revision"]
@@ -109,3 +118,54 @@ class Tables(Extension):
             if row is not None and "USER_ID" in row:
                 table._by_user.setdefault(row["USER_ID"], []).append(position)
         return table
+
+
+class EventLogs(Extension):
+    """An event log: event IDs, sessions and what users were shown, as plain JSON."""
+
+    tag, types = "eventlog", (EventLog,)
+
+    def encode(self, obj: EventLog, encoder: Encoder) -> Any:
+        shown = obj.impressions
+        return {
+            "event_ids": list(obj._event_ids),
+            "anonymous_sessions": list(obj._anonymous_sessions),
+            "session_users": obj._session_users,
+            "remembered": shown._remembered,
+            "shown": shown._by_user,
+        }
+
+    def create(self, payload: Any, decoder: Decoder) -> Any:
+        if not isinstance(payload, dict) or set(payload) != {"event_ids", "anonymous_sessions", "session_users", "remembered", "shown"}:
+            raise StateError("The state holds an event log this version does not read.")
+        log = EventLog()
+        log._event_ids = set(_strings(payload["event_ids"]))
+        log._anonymous_sessions = set(_strings(payload["anonymous_sessions"]))
+        sessions = payload["session_users"]
+        if not isinstance(sessions, dict) or not all(isinstance(v, str) for v in sessions.values()):
+            raise StateError("The state holds an event log whose sessions are not user IDs.")
+        log._session_users = sessions
+        for session, user in sessions.items():
+            log._user_sessions.setdefault(user, []).append(session)
+        remembered, shown = payload["remembered"], payload["shown"]
+        if not isinstance(remembered, int) or not isinstance(shown, dict):
+            raise StateError("The state holds impressions this version does not read.")
+        log.impressions = Impressions(remembered)
+        for user, counts in shown.items():
+            if not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):
+                raise StateError("The state holds impressions whose counts are not counts.")
+            log.impressions._by_user[user] = Counter(counts)
+            log.impressions._recorded.update(counts)
+        return log
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise StateError(f"The state holds a {type(value).__name__} where an ID belongs.")
+    return value
+
+
+def _strings(values: Any) -> list[str]:
+    if not isinstance(values, list):
+        raise StateError(f"The state holds a {type(values).__name__} where a list of IDs belongs.")
+    return [_string(value) for value in values]
