@@ -30,6 +30,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
@@ -92,6 +93,7 @@ class DataDir:
         self._positions: dict[Place, int] = {}  # the last journal entry applied to each backend
         self._folded: dict[Place, int] = {}  # the last journal entry each backend's records hold
         self._prints: dict[Place, dict[Key, str]] = {}  # each record's light encoding, as written
+        self._controls: dict[Place, dict[Key, str]] = {}  # the same, blind to events, of the records events feed
         self._blobs: dict[Place, dict[Key, set[str]]] = {}  # each record's blobs, as written
         self._landed: set[Place] = set()  # backends where work landed since their last write
         self._cache = TableCache()
@@ -113,6 +115,9 @@ class DataDir:
         for place, backend in _backends():  # what is written: the state as restored, before the journal changes it
             external = record_places(backend)
             self._prints[place] = {key: fingerprint(backend, *key, external) for key in external.values()}
+            self._controls[place] = {
+                key: fingerprint(backend, *key, external, events=False) for key in external.values() if key[0] in FED_BY_EVENTS
+            }
         replayed = 0
         for entry in self.store.journal():
             self._replay(entry)
@@ -229,21 +234,22 @@ class DataDir:
 
     def _write(self, place: Place, named: set[Key], fold: bool = False) -> None:
         """Write the backend's records that changed: among ``named``, the new and the removed ones; among all of
-        them after work landed. Those events feed are written with the others whenever one of them is (or to
-        ``fold`` the journal), so the records hold the journal up to a position, or not at all.
+        them after work landed. Those events feed are written together, only to ``fold`` the journal or when
+        something besides events changed one of them, so the records hold the journal up to a position.
         NotDurable if the database can't be written (nothing is then noted)."""
         backend = _backend_at(place)
         with backend.lock if backend is not None else _NO_LOCK:
             external = record_places(backend) if backend is not None else {}
             present = set(external.values())
             prints = self._prints.setdefault(place, {})
+            controls = self._controls.setdefault(place, {})
             fed = {key for key in present if key[0] in FED_BY_EVENTS}
-            sweep = place in self._landed
-            looked = present if sweep else (named & present) | (present - prints.keys())
-            folding = fold or sweep or bool(looked & fed)
-            if folding:
-                looked |= fed
-            changed = {key: fingerprint(backend, *key, external) for key in looked} if backend is not None else {}
+            looked = present if place in self._landed else (named & present) | (present - prints.keys())
+            folding = fold or any(
+                key not in controls or fingerprint(backend, *key, external, events=False) != controls[key] for key in looked & fed
+            )
+            looked = looked | fed if folding else looked - fed
+            changed = {key: fingerprint(backend, *key, external) for key in looked}
             changed = {key: value for key, value in changed.items() if prints.get(key) != value}
             removed = prints.keys() - present
             position = self._positions.get(place, 0) if folding else self._folded.get(place, 0)
@@ -265,9 +271,11 @@ class DataDir:
                     raise NotDurable(str(error)) from None
                 self._noted_s3(s3)
             prints.update(changed)
+            controls.update({key: fingerprint(backend, *key, external, events=False) for key in changed.keys() & fed})
             stored.update(held)
             for key in removed:
                 prints.pop(key, None)
+                controls.pop(key, None)
                 stored.pop(key, None)
             self._folded[place] = position
             self._landed.discard(place)
@@ -285,15 +293,22 @@ class DataDir:
             self._wake.set()
 
     def _save_in_background(self) -> None:
-        """Work that lands with nobody asking (a worker finishing) is kept soon after, and the journal is folded
-        into the records: at once past FOLD_AFTER entries, else a moment after the last."""
+        """Work that lands with nobody asking (a worker finishing) is kept soon after; the journal is folded into
+        the records at once past FOLD_AFTER entries, else at most once every FOLD_IDLE_SECONDS."""
+        folded_at: dict[Place, float] = {}
         while not self._closing:
             self._wake.wait(FOLD_IDLE_SECONDS)
             self._wake.clear()
             if self._closing:
                 return
-            for place in list(self._landed | {p for p, seq in list(self._positions.items()) if seq != self._folded.get(p, 0)}):
-                self._write_quietly(place, fold=True)
+            for place in list(self._landed):
+                self._write_quietly(place)
+            now = time.monotonic()
+            for place, seq in list(self._positions.items()):
+                behind = seq - self._folded.get(place, 0)
+                if behind >= FOLD_AFTER or (behind > 0 and now - folded_at.get(place, 0.0) >= FOLD_IDLE_SECONDS):
+                    folded_at[place] = now
+                    self._write_quietly(place, fold=True)
 
     # S3 ---------------------------------------------------------------------------------------
     def _s3_changes(self) -> S3Changes:

@@ -14,7 +14,7 @@ from ..backend.core import BackendCore, Resource
 from .arrays import EXTENSIONS
 from .codec import Decoder, Encoder, External, Fingerprint, StateError
 from .lifecycles import Lifecycles
-from .records import KINDS, REGISTRY, SUMMARIES
+from .records import CONTROL_SUMMARIES, KINDS, REGISTRY, SUMMARIES
 from .datasets import EventLogs, TableCache, Tables
 
 # The errors a malformed record can raise on its way in, besides StateError: each is refused as one StateError.
@@ -80,10 +80,11 @@ def encode_records(
     return saved
 
 
-def fingerprint(backend: BackendCore, kind: str, arn: str, external: dict[int, External]) -> str:
-    """The record's light encoding (codec.Fingerprint): equal while the record would be written the same."""
+def fingerprint(backend: BackendCore, kind: str, arn: str, external: dict[int, External], events: bool = True) -> str:
+    """The record's light encoding (codec.Fingerprint): equal while the record would be written the same.
+    Without ``events``, blind to what journaled calls change."""
     resource = backend.resources[kind][arn]
-    encoder = Fingerprint(REGISTRY, _extensions(), external, SUMMARIES)
+    encoder = Fingerprint(REGISTRY, _extensions(), external, SUMMARIES if events else CONTROL_SUMMARIES)
     return json.dumps([encoder.root(resource), backend.tags.get(arn, [])], separators=(",", ":"))
 
 

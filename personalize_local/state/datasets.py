@@ -25,7 +25,7 @@ from ..data.events import EventLog
 from ..data.impressions import Impressions
 from ..data.table import DatasetTable
 from .arrays import DataFrames
-from .codec import Decoder, Encoder, Extension, StateError
+from .codec import Decoder, Encoder, Extension, StateError, plain
 
 CHUNK = 1024
 
@@ -90,7 +90,12 @@ class Tables(Extension):
 
     @staticmethod
     def _chunk(rows: list[Any], encoder: Encoder) -> tuple[str, bytes]:
-        data = json.dumps(encoder.sub().encode(rows), separators=(",", ":")).encode()
+        """Rows of text, numbers and nulls (as records are) as JSON itself; others node by node."""
+        if all(row is None or plain(row.values()) for row in rows):
+            tree: list[Any] = ["rows", rows]
+        else:
+            tree = ["tree", encoder.sub().encode(rows)]
+        data = json.dumps(tree, separators=(",", ":")).encode()
         return encoder.blob(data), data
 
     def create(self, payload: Any, decoder: Decoder) -> Any:
@@ -101,7 +106,11 @@ class Tables(Extension):
             raise StateError("The state holds a dataset table whose columns are not names.")
         rows: list[Any] = []
         for chunk in payload["recorded"]:
-            found = decoder.sub().decode(json.loads(decoder.blob(chunk)))
+            kind, found = json.loads(decoder.blob(chunk))
+            if kind == "tree":
+                found = decoder.sub().decode(found)
+            elif kind != "rows":
+                raise StateError(f"The state holds a chunk of rows of kind {kind!r}, which this version does not read.")
             if not isinstance(found, list) or not all(row is None or isinstance(row, dict) for row in found):
                 raise StateError("The state holds a chunk of recorded rows that is not rows.")
             rows.extend(found)

@@ -155,3 +155,9 @@ SUMMARIES: dict[type, Callable[[Any], Any]] = {
     sp.csc_matrix: lambda m: list(m.shape),
     **{cls: (lambda _: 0) for cls in TRAINED},
 }
+# The same, blind to what journaled calls change (recorded rows, the event log): whether anything else did.
+CONTROL_SUMMARIES: dict[type, Callable[[Any], Any]] = {
+    **SUMMARIES,
+    DatasetTable: lambda t: [t.bulk_revision, t._deleted],
+    EventLog: lambda _: 0,
+}
