@@ -18,9 +18,10 @@ and 1,000,000 recorded events, each served by one server with a data directory a
 
 - CreateDatasetGroup and DeleteDatasetGroup p50 over HTTP, in alternating rounds;
 - GetRecommendations p99 idle, and during a write-heavy minute: another process creating and deleting
-  dataset groups and sending PutEvents (10 events a call) as fast as it can;
-- at the largest size, the data-directory server's RSS through a mixed soak (the same writer, and
-  GetRecommendations), sampled every 5 seconds: after the first minute (warm-up), and at its highest after.
+  dataset groups and sending PutEvents (10 events a call), 50 rounds a second and as fast as it can
+  (on a 2-core machine the flat-out writer takes a core from the server: compare the two servers);
+- at the largest size, the data-directory server's RSS through a mixed soak (the writer at 50 rounds a
+  second, and GetRecommendations), sampled every 5 seconds: after the first minute (warm-up), and at its highest after.
 
     .venv/bin/python bench/bench_durable.py growth [path/to/ml-100k] [sizes, e.g. 0,100000,1000000] [write seconds] [soak seconds]
 """
@@ -114,6 +115,9 @@ def put_events_per_second(server: Server, tracking_id: str, count: int, offset: 
 # Growth -----------------------------------------------------------------------------------------
 ACCOUNT, REGION = "123456789012", "us-east-1"
 EVENTS_PER_CALL = 10
+# The writer's paces in a write-heavy minute, rounds a second (0: flat out). A round is a create, a PutEvents
+# of 10 events, a delete and a list: 50 rounds a second are 150 control-plane writes and 500 events a second.
+PACES = (50.0, 0.0)
 
 
 def record_events(tracking_id: str, count: int, users: int = 20_000, items: int = 1682) -> None:
@@ -128,7 +132,7 @@ def record_events(tracking_id: str, count: int, users: int = 20_000, items: int 
         batch = range(first, min(count, first + 1000))
         by_user: dict[str, list[dict[str, Any]]] = {}
         for i in batch:
-            by_user.setdefault(f"e{i % users}", []).append(
+            by_user.setdefault(f"e{(i // 50) % users}", []).append(
                 {"eventType": "watch", "itemId": str(1 + (i * 7919) % items), "sentAt": start + timedelta(seconds=i)}
             )
         for user, events in by_user.items():
@@ -196,13 +200,17 @@ def recommendation_times(server: Server, campaign: str, seconds: float, limit: i
     return found
 
 
-def write_heavy(port: int, tracking_id: str, seconds: float) -> None:
-    """Another process: create and delete dataset groups and send PutEvents, as fast as it can, for ``seconds``."""
+def write_heavy(port: int, tracking_id: str, seconds: float, pace: float = 0.0) -> None:
+    """Another process: create and delete dataset groups and send PutEvents for ``seconds``: ``pace`` rounds a
+    second (each a create, a PutEvents of 10 events, a delete and a list), or as fast as it can (0)."""
     endpoint = f"http://127.0.0.1:{port}"
     p = boto3.client("personalize", endpoint_url=endpoint, region_name=REGION, config=NO_RETRIES)
     events = boto3.client("personalize-events", endpoint_url=endpoint, region_name=REGION, config=NO_RETRIES)
-    ends, i = time.perf_counter() + seconds, 0
+    begun = time.perf_counter()
+    ends, i = begun + seconds, 0
     while time.perf_counter() < ends:
+        if pace and (ahead := begun + i / pace - time.perf_counter()) > 0:
+            time.sleep(ahead)
         arn = p.create_dataset_group(name=f"w-{os.getpid()}-{i}")["datasetGroupArn"]
         events.put_events(trackingId=tracking_id, userId=f"w{i % 500}", sessionId=f"w{i % 500}", eventList=[
             {"eventType": "watch", "itemId": str(1 + (i * 31 + k) % 1682), "sentAt": 1_800_000_000 + i * 10 + k} for k in range(EVENTS_PER_CALL)
@@ -251,16 +259,17 @@ def growth(folder: Path, sizes: list[int], write_seconds: float, soak_seconds: f
             for name, server in servers.items():
                 recommendation_times(server, world["campaign"], 2)  # warm
                 idle = recommendation_times(server, world["campaign"], write_seconds / 2)
-                writer = multiprocessing.Process(target=write_heavy, args=(server.port, world["tracking_id"], write_seconds))
-                writer.start()
-                busy = recommendation_times(server, world["campaign"], write_seconds)
-                writer.join()
-                recommending[name] = (idle, busy)
+                for pace in PACES:
+                    writer = multiprocessing.Process(target=write_heavy, args=(server.port, world["tracking_id"], write_seconds, pace))
+                    writer.start()
+                    busy = recommendation_times(server, world["campaign"], write_seconds)
+                    writer.join()
+                    recommending[(name, pace)] = (idle, busy)
             soak = None
             if size == max(sizes) and soak_seconds > 0:
                 server = servers["with"]
                 assert server.process is not None
-                writer = multiprocessing.Process(target=write_heavy, args=(server.port, world["tracking_id"], soak_seconds))
+                writer = multiprocessing.Process(target=write_heavy, args=(server.port, world["tracking_id"], soak_seconds, PACES[0]))
                 writer.start()
                 samples, ends = [], time.perf_counter() + soak_seconds
                 while time.perf_counter() < ends:
@@ -282,11 +291,13 @@ def growth(folder: Path, sizes: list[int], write_seconds: float, soak_seconds: f
         for index, call in enumerate(("CreateDatasetGroup", "DeleteDatasetGroup")):
             base, kept = statistics.median(times["without"][index]) * 1000, statistics.median(times["with"][index]) * 1000
             print(f"| {size:,} | {call} | {base:.2f} ms | {kept:.2f} ms | {kept / base:.2f}x |")
-    print(f"\n| stored events | server | GetRecommendations p99 idle | p99 in a write-heavy {write_seconds:.0f} s | ratio (target <= 2x) | calls (idle, busy) |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print(f"\n| stored events | server | writer | GetRecommendations p99 idle | p99 in a write-heavy {write_seconds:.0f} s | ratio (target <= 2x) | calls (idle, busy) |")
+    print("|---:|---|---|---:|---:|---:|---:|")
     for size, _, recommending, _ in rows:
-        for name, (idle, busy) in recommending.items():
-            print(f"| {size:,} | {name} --data-dir | {p(idle, 0.99):.2f} ms | {p(busy, 0.99):.2f} ms | {p(busy, 0.99) / p(idle, 0.99):.2f}x | {len(idle)}, {len(busy)} |")
+        for (name, pace), (idle, busy) in recommending.items():
+            writer = f"{pace:.0f} rounds/s" if pace else "flat out"
+            print(f"| {size:,} | {name} --data-dir | {writer} | {p(idle, 0.99):.2f} ms | {p(busy, 0.99):.2f} ms | "
+                  f"{p(busy, 0.99) / p(idle, 0.99):.2f}x | {len(idle)}, {len(busy)} |")
     for size, _, _, soak in rows:
         if soak is not None:
             warm, highest, last = soak
