@@ -42,7 +42,7 @@ from .backend import PersonalizeBackend, backend_for, personalize_backends
 from .backend.core import Resource
 from .backend.lifecycle import landing_listeners
 from .state import StateError
-from .state.backends import encode_records, fingerprint, record_places
+from .state.backends import SavedRecord, encode_records, fingerprint, record_places
 from .state.datadir import DataDirStore, Entry, Key, ObjectKey, Place, S3Changes
 from .state.datasets import TableCache
 from .wire.dispatch import caller, dispatch
@@ -84,6 +84,20 @@ class Before:
     tags: dict[Key, list[dict[str, str]] | None] = field(default_factory=dict)
 
 
+@dataclass
+class Pending:
+    """A write worked out under the backend's lock, to make outside it."""
+
+    place: Place
+    records: list[SavedRecord]
+    prints: dict[Key, str]
+    controls: dict[Key, str]
+    removed: set[Key]
+    position: int
+    s3: S3Changes | None
+    landed: bool
+
+
 class DataDir:
     """The server's state in a data directory: restored by :meth:`open`, kept by every call, folded by :meth:`close`."""
 
@@ -99,7 +113,8 @@ class DataDir:
         self._cache = TableCache()
         self._etags: dict[ObjectKey, str] = {}  # S3 objects as the database holds them, and its buckets
         self._buckets: dict[tuple[str, str], str] = {}
-        self._s3 = threading.Lock()  # one S3 write at a time
+        # Writes commit one at a time, in the order they were worked out; S3's own writes too.
+        self._ordered = threading.Lock()
         self._wake = threading.Event()
         self._closing = False
         self._saver: threading.Thread | None = None
@@ -143,11 +158,16 @@ class DataDir:
 
     # Calls ------------------------------------------------------------------------------------
     def dispatch(self, found: Route, headers: Mapping[str, str], body: bytes, host: str) -> Response:
-        """:func:`dispatch`, the call made durable before its answer is returned, or refused unapplied."""
+        """:func:`dispatch`, the call made durable before its answer is returned, or refused unapplied.
+
+        What keeps a call is worked out with the call, under its backend's lock, and written after it, outside:
+        other calls of the backend go on while the database writes."""
         who = caller(headers, host)
         place = (who.account_id, who.region)
         backend = backend_for(*place)
-        with backend.lock:  # the call and what keeps it, together: a write holds the call whole or not at all
+        before: Before | None = None
+        pending: Pending | NotDurable | None = None
+        with backend.lock:
             if found.service in JOURNALED:
                 answer = self._journaled(found, headers, body, host, place)
             elif found.operation.name.startswith(READS):
@@ -155,14 +175,26 @@ class DataDir:
             else:
                 before = self._before(backend, body)
                 answer = dispatch(found, headers, body, host)
-                if answer[0] < 300:
-                    try:
-                        self._write(place, set(before.named) | _named(backend, answer[2]))
-                    except NotDurable as error:
-                        _undo(backend, before)
-                        return self._refused(found, error)
-            if place in self._landed:  # work landed that this answer may show: kept first
-                self._write_quietly(place)
+                if answer[0] >= 300:
+                    before = None  # refused: nothing changed
+            if before is not None or place in self._landed:  # a change, or work landed that this answer may show
+                named = set(before.named) | _named(backend, answer[2]) if before is not None else set()
+                try:
+                    pending = self._prepare(place, named)
+                except NotDurable as error:
+                    pending = error
+        try:
+            if isinstance(pending, NotDurable):
+                raise pending
+            if pending is not None:
+                self._commit(pending)
+        except NotDurable as error:
+            if before is None:  # a read showing landed work: the next call that shows it tries again
+                log.warning("the records of %s/%s could not be written to %s: %s", *place, self.directory, error)
+                return answer
+            with backend.lock:
+                _undo(backend, before)
+            return self._refused(found, error)
         return answer
 
     def _journaled(self, found: Route, headers: Mapping[str, str], body: bytes, host: str, place: Place) -> Response:
@@ -211,7 +243,7 @@ class DataDir:
         if path.startswith(MOTO_API):  # a reset, a state manager setting ...
             self.checkpoint()
             return True
-        with self._s3:
+        with self._ordered:
             changes = self._s3_changes()
             if not (changes.written or changes.gone or changes.buckets != self._buckets):
                 return True
@@ -233,52 +265,78 @@ class DataDir:
             self._write(place, set())
 
     def _write(self, place: Place, named: set[Key], fold: bool = False) -> None:
-        """Write the backend's records that changed: among ``named``, the new and the removed ones; among all of
-        them after work landed. Those events feed are written together, only to ``fold`` the journal or when
-        something besides events changed one of them, so the records hold the journal up to a position.
-        NotDurable if the database can't be written (nothing is then noted)."""
+        """:meth:`_prepare` and :meth:`_commit`: NotDurable if the database can't be written (nothing is then noted)."""
+        pending = self._prepare(place, named, fold)
+        if pending is not None:
+            self._commit(pending)
+
+    def _prepare(self, place: Place, named: set[Key], fold: bool = False) -> Pending | None:
+        """Under the backend's lock, what to write of it: the records that changed among ``named``, the new and the
+        removed ones; among all of them after work landed. Those events feed are written together, only to ``fold``
+        the journal or when something besides events changed one of them, so the records hold the journal up to a
+        position. None if nothing changed; else the write holds the order of writes (``_ordered``) until committed."""
         backend = _backend_at(place)
         with backend.lock if backend is not None else _NO_LOCK:
-            external = record_places(backend) if backend is not None else {}
-            present = set(external.values())
-            prints = self._prints.setdefault(place, {})
-            controls = self._controls.setdefault(place, {})
-            fed = {key for key in present if key[0] in FED_BY_EVENTS}
-            looked = present if place in self._landed else (named & present) | (present - prints.keys())
-            folding = fold or any(
-                key not in controls or fingerprint(backend, *key, external, events=False) != controls[key] for key in looked & fed
-            )
-            looked = looked | fed if folding else looked - fed
-            changed = {key: fingerprint(backend, *key, external) for key in looked}
-            changed = {key: value for key, value in changed.items() if prints.get(key) != value}
-            removed = prints.keys() - present
-            position = self._positions.get(place, 0) if folding else self._folded.get(place, 0)
-            with self._s3:  # jobs write their output to S3 within calls: kept with the records that show it
-                s3 = self._s3_changes()
-                s3_changed = bool(s3.written or s3.gone or s3.buckets != self._buckets)
-                if not (changed or removed or s3_changed or position != self._folded.get(place, 0)):
-                    self._landed.discard(place)
-                    return
-                try:
-                    records = encode_records(backend, changed, external, self._cache) if changed else []
-                except StateError as error:  # a bug: what can't be encoded is refused like what can't be written
-                    log.exception("the state of %s/%s could not be encoded", *place)
-                    raise NotDurable(f"its state could not be encoded: {error}") from None
-                stored = self._blobs.setdefault(place, {})
-                try:
-                    held = self.store.write(place, records, removed, position, stored, s3 if s3_changed else None)
-                except sqlite3.Error as error:
-                    raise NotDurable(str(error)) from None
-                self._noted_s3(s3)
-            prints.update(changed)
-            controls.update({key: fingerprint(backend, *key, external, events=False) for key in changed.keys() & fed})
-            stored.update(held)
-            for key in removed:
-                prints.pop(key, None)
-                controls.pop(key, None)
-                stored.pop(key, None)
-            self._folded[place] = position
+            self._ordered.acquire()
+            try:
+                return self._changes(place, backend, named, fold)
+            except BaseException:
+                self._ordered.release()
+                raise
+
+    def _changes(self, place: Place, backend: PersonalizeBackend | None, named: set[Key], fold: bool) -> Pending | None:
+        external = record_places(backend) if backend is not None else {}
+        present = set(external.values())
+        prints = self._prints.setdefault(place, {})
+        controls = self._controls.setdefault(place, {})
+        fed = {key for key in present if key[0] in FED_BY_EVENTS}
+        landed = place in self._landed
+        looked = present if landed else (named & present) | (present - prints.keys())
+        folding = fold or any(
+            key not in controls or fingerprint(backend, *key, external, events=False) != controls[key] for key in looked & fed
+        )
+        looked = looked | fed if folding else looked - fed
+        changed = {key: fingerprint(backend, *key, external) for key in looked}
+        changed = {key: value for key, value in changed.items() if prints.get(key) != value}
+        removed = prints.keys() - present
+        position = self._positions.get(place, 0) if folding else self._folded.get(place, 0)
+        s3 = self._s3_changes()
+        s3_changed = bool(s3.written or s3.gone or s3.buckets != self._buckets)
+        if not (changed or removed or s3_changed or position != self._folded.get(place, 0)):
             self._landed.discard(place)
+            self._ordered.release()
+            return None
+        try:
+            records = encode_records(backend, changed, external, self._cache) if changed else []
+        except StateError as error:  # a bug: what can't be encoded is refused like what can't be written
+            log.exception("the state of %s/%s could not be encoded", *place)
+            raise NotDurable(f"its state could not be encoded: {error}") from None
+        controls_now = {key: fingerprint(backend, *key, external, events=False) for key in changed.keys() & fed}
+        return Pending(place, records, changed, controls_now, removed, position, s3 if s3_changed else None, landed)
+
+    def _commit(self, pending: Pending) -> None:
+        """Write what :meth:`_prepare` worked out (it holds ``_ordered``), and note it once committed."""
+        place = pending.place
+        try:
+            stored = self._blobs.setdefault(place, {})
+            try:
+                held = self.store.write(place, pending.records, pending.removed, pending.position, stored, pending.s3)
+            except sqlite3.Error as error:
+                raise NotDurable(str(error)) from None
+            if pending.s3 is not None:
+                self._noted_s3(pending.s3)
+            self._prints[place].update(pending.prints)
+            self._controls[place].update(pending.controls)
+            stored.update(held)
+            for key in pending.removed:
+                self._prints[place].pop(key, None)
+                self._controls[place].pop(key, None)
+                stored.pop(key, None)
+            self._folded[place] = pending.position
+            if pending.landed:
+                self._landed.discard(place)
+        finally:
+            self._ordered.release()
 
     def _write_quietly(self, place: Place, fold: bool = False) -> None:
         try:
