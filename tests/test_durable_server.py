@@ -223,3 +223,38 @@ def test_a_second_server_on_the_same_directory_is_refused(tmp_path: Path) -> Non
         assert [g["name"] for g in c.personalize.list_dataset_groups()["datasetGroups"]] == ["kept"]
     finally:
         assert stop(server)[0] == 0
+
+
+def _rows(directory: Path) -> dict[str, set[tuple[Any, ...]]]:
+    """Every record and blob row of the directory's database, with its rowid: a row rewritten gets a new one."""
+    with sqlite3.connect(f"file:{directory / 'state.db'}?mode=ro", uri=True) as db:
+        return {
+            "records": set(db.execute("SELECT rowid, kind, key, state FROM records")),
+            "blobs": set(db.execute("SELECT rowid, kind, key, blob FROM blobs")),
+        }
+
+
+def test_a_write_rewrites_only_what_it_changed(tmp_path: Path) -> None:
+    server, c = restarted(tmp_path)
+    try:
+        group = loaded_group(c, rows=interactions())
+        personal_campaign(c, group.dataset_group_arn, "personal")
+        tracking_id = tracker_of(c, group.dataset_group_arn)
+        c.events.put_events(
+            trackingId=tracking_id, userId="user-1", sessionId="s-1",
+            eventList=[{"eventType": "watch", "itemId": TASTES[1].items[i], "sentAt": SENT + i} for i in range(5)],
+        )
+    finally:
+        assert stop(server)[0] == 0  # stopping folds the journal into the records
+
+    server, c = restarted(tmp_path)
+    try:
+        before = _rows(tmp_path)
+        arn = c.personalize.create_dataset_group(name="another")["datasetGroupArn"]
+        after = _rows(tmp_path)
+        # The trained model, the dataset's rows and every other record are left as they were: one record is new.
+        assert before["blobs"] <= after["blobs"] and before["records"] <= after["records"]
+        assert {(kind, key) for _, kind, key, _ in after["records"] - before["records"]} == {("dataset-group", arn)}
+        assert after["blobs"] == before["blobs"]
+    finally:
+        assert stop(server)[0] == 0
