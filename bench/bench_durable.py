@@ -18,7 +18,7 @@ and 1,000,000 recorded events, each served by one server with a data directory a
 
 - CreateDatasetGroup and DeleteDatasetGroup p50 over HTTP, in alternating rounds;
 - GetRecommendations p99 idle, and during a write-heavy minute: another process creating and deleting
-  dataset groups and sending PutEvents (10 events a call), 20 and 50 rounds a second and as fast as it
+  dataset groups and sending PutEvents (10 events a call), 20 rounds a second and as fast as it
   can (on a 2-core machine a fast writer takes CPU from the server: compare the two servers);
 - at the largest size, the data-directory server's RSS through a mixed soak (the writer at 20 rounds a
   second, and GetRecommendations), sampled every 5 seconds: after the first minute (warm-up), and at its highest after.
@@ -117,7 +117,7 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 EVENTS_PER_CALL = 10
 # The writer's paces in a write-heavy minute, rounds a second (0: flat out). A round is a create, a PutEvents
 # of 10 events, a delete and a list: 20 rounds a second are 60 control-plane writes and 200 events a second.
-PACES = (20.0, 50.0, 0.0)
+PACES = (20.0, 0.0)
 
 
 def record_events(tracking_id: str, count: int, users: int = 20_000, items: int = 1682) -> None:
