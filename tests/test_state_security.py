@@ -12,6 +12,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -247,6 +249,14 @@ def test_a_crafted_snapshot_is_refused_by_the_server_and_the_cli(
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("personalize-local: "), done.stderr
+    assert not marker.exists()
+    # Over HTTP, the same file is a JSON 400 saying what was refused.
+    request = urllib.request.Request(f"{endpoint}/personalize-local/restore", data=file.read_bytes(), method="POST",
+                                     headers={"Content-Type": "application/vnd.sqlite3"})
+    with pytest.raises(urllib.error.HTTPError) as answered:
+        urllib.request.urlopen(request)
+    assert answered.value.code == 400 and answered.value.headers.get_content_type() == "application/json"
+    assert json.loads(answered.value.read())["message"] == lines[0].removeprefix("personalize-local: ")
     assert not marker.exists()
     assert _groups(c) == ["kept"]
 
