@@ -262,7 +262,7 @@ class DataDir:
         places = set(self._prints) | {place for place, _ in _backends()}
         for place in places:
             self._landed.add(place)
-            self._write(place, set())
+            self._write(place, set(), fold=True)
 
     def _write(self, place: Place, named: set[Key], fold: bool = False) -> None:
         """:meth:`_prepare` and :meth:`_commit`: NotDurable if the database can't be written (nothing is then noted)."""
