@@ -8,7 +8,7 @@ import pytest
 from .conftest import INTERACTIONS_SCHEMA, Clients, avro, transitions
 from .datagen import interactions, to_csv
 from .helpers import fails, loaded_group
-from .workflow import USER_PERSONALIZATION, deploy, import_csv, train
+from .workflow import USER_PERSONALIZATION, deploy, import_csv, train, wait
 
 ITEM_FIELDS = [
     {"name": "ITEM_ID", "type": "string"},
@@ -102,6 +102,7 @@ def test_solutions_older_than_a_replacement_train_without_its_new_fields(aws: Cl
     dataset_arn = items_dataset(aws, group.dataset_group_arn)
 
     def scores(version_arn: str, name: str) -> list[tuple[str, float]]:
+        wait(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
         campaign = deploy(aws, version_arn, name=name)
         answer = aws.runtime.get_recommendations(campaignArn=campaign, userId="user-0", numResults=20)["itemList"]
         return [(i["itemId"], i["score"]) for i in answer]

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.moto_api import state_manager
 
@@ -99,21 +100,158 @@ def test_first_describe_shows_the_final_status_and_failures_with_their_reason(aw
     assert version["status"] == "CREATE FAILED" and "1000" in version["failureReason"]
 
 
-def test_deletes_are_done_at_once(aws: Clients) -> None:
+def test_a_delete_is_done_once_observed(aws: Clients) -> None:
+    """The first describe after a delete answers ResourceNotFoundException; until then it is being deleted."""
     p = aws.personalize
     group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
     tracker_arn = p.create_event_tracker(name="t", datasetGroupArn=group_arn)["eventTrackerArn"]
     p.delete_event_tracker(eventTrackerArn=tracker_arn)
-    # The group's last dependent is gone, so the group may go right after.
+    # API_DeleteDatasetGroup.md: its event trackers go first; this one is still being deleted.
+    assert tracker_arn in fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=group_arn)
+    fails("ResourceNotFoundException", p.describe_event_tracker, eventTrackerArn=tracker_arn)
     p.delete_dataset_group(datasetGroupArn=group_arn)
     fails("ResourceNotFoundException", p.describe_dataset_group, datasetGroupArn=group_arn)
     assert p.list_dataset_groups()["datasetGroups"] == []
+
+
+def test_a_list_observes_a_delete_too(aws: Clients) -> None:
+    p = aws.personalize
+    group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+    tracker_arn = p.create_event_tracker(name="t", datasetGroupArn=group_arn)["eventTrackerArn"]
+    p.delete_event_tracker(eventTrackerArn=tracker_arn)
+    assert p.list_event_trackers(datasetGroupArn=group_arn)["eventTrackers"] == []
+    p.delete_dataset_group(datasetGroupArn=group_arn)
+    assert p.list_dataset_groups()["datasetGroups"] == []
+    fails("ResourceNotFoundException", p.describe_dataset_group, datasetGroupArn=group_arn)
 
 
 def test_the_personalize_models_are_registered_with_the_state_manager() -> None:
     registered = set(state_manager.get_registered_models())
     assert MODELS <= registered
     assert all(state_manager.get_transition(model) == {"progression": "immediate"} for model in MODELS)
+
+
+# Only Describe and List calls observe: any other call sees what the last observation left -------
+
+
+def test_stop_right_after_create_stops_the_training(aws: Clients) -> None:
+    """Training takes minutes on the service: a stop right after the create finds the version still being created.
+    API_StopSolutionVersionCreation.md: CREATE PENDING > CREATE STOPPED."""
+    p = aws.personalize
+    group = loaded_group(aws)
+    solution_arn = p.create_solution(name="sol", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
+    describe = lambda arn: p.describe_solution_version(solutionVersionArn=arn)["solutionVersion"]  # noqa: E731
+
+    stopped = p.create_solution_version(solutionArn=solution_arn, name="stopped")["solutionVersionArn"]
+    p.stop_solution_version_creation(solutionVersionArn=stopped)
+    assert describe(stopped)["status"] == "CREATE STOPPED"
+    assert stopped in fails("ResourceInUseException", p.get_solution_metrics, solutionVersionArn=stopped)
+    assert stopped in fails("ResourceInUseException", p.create_campaign, name="c", solutionVersionArn=stopped)
+
+    # Nothing has described the next one yet: it is still being created for every other call.
+    trained = p.create_solution_version(solutionArn=solution_arn, name="trained")["solutionVersionArn"]
+    assert "CREATE PENDING" in fails("ResourceInUseException", p.get_solution_metrics, solutionVersionArn=trained)
+    assert trained in fails("ResourceInUseException", p.create_campaign, name="c", solutionVersionArn=trained)
+    # Its first describe shows where it ended, and from then on every call sees it so.
+    assert describe(trained)["status"] == "ACTIVE"
+    assert p.get_solution_metrics(solutionVersionArn=trained)["metrics"]
+    assert trained in fails("ResourceInUseException", p.stop_solution_version_creation, solutionVersionArn=trained)
+    assert [v["status"] for v in p.list_solution_versions(solutionArn=solution_arn)["solutionVersions"]] == ["ACTIVE", "CREATE STOPPED"]
+
+
+def test_manual_an_action_never_moves_a_status(manual: Clients) -> None:
+    """Only describes count for moto's manual progression; an action between them sees the status they left."""
+    p = manual.personalize
+    with transitions({"progression": "immediate"}):
+        group = loaded_group(manual)
+        solution_arn = p.create_solution(name="sol", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
+    version_arn = p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+    describe = lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]  # noqa: E731
+    seen = []
+    for _ in range(4):
+        seen.append(fails("ResourceInUseException", p.get_solution_metrics, solutionVersionArn=version_arn))
+        seen.append(describe()["status"])
+    assert ["CREATE PENDING" in message for message in seen[::2]] == [True, True, False, False]
+    assert seen[1::2] == CREATED[:4]
+
+
+def cleaned_up(delete: Callable[[], Any], describe: Callable[[], dict[str, Any]], sleep: Callable[[float], None]) -> list[str]:
+    """The service's samples' cleanup, in its shape: delete, then describe until ResourceNotFoundException,
+    sleeping between describes that still answer (bounded, as the samples bound it by time); what they showed."""
+    delete()
+    seen = []
+    for _ in range(90):  # the samples give up after 30 minutes of 20-second sleeps
+        try:
+            seen.append(describe()["status"])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            return seen
+        sleep(20)
+    raise AssertionError(f"still there after {len(seen)} describes: {seen}")
+
+
+def cleanup(c: Clients, group_arn: str, tracker_arn: str, dataset_arn: str, sleep: Callable[[float], None]) -> dict[str, list[str]]:
+    """A group's cleanup in the samples' order: event trackers, datasets, then the group; each kind's describes."""
+    p = c.personalize
+    return {
+        "tracker": cleaned_up(
+            lambda: p.delete_event_tracker(eventTrackerArn=tracker_arn),
+            lambda: p.describe_event_tracker(eventTrackerArn=tracker_arn)["eventTracker"], sleep,
+        ),
+        "dataset": cleaned_up(lambda: p.delete_dataset(datasetArn=dataset_arn), lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"], sleep),
+        "group": cleaned_up(
+            lambda: p.delete_dataset_group(datasetGroupArn=group_arn),
+            lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"], sleep,
+        ),
+    }
+
+
+def group_to_clean(c: Clients) -> tuple[str, str, str]:
+    """A group with an Interactions dataset and an event tracker, all ACTIVE: their ARNs."""
+    p = c.personalize
+    schema_arn = p.create_schema(name="s", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    group_arn = p.create_dataset_group(name="g")["datasetGroupArn"]
+    assert statuses(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"], 4)[-1] == "ACTIVE"
+    dataset_arn = p.create_dataset(name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")["datasetArn"]
+    tracker_arn = p.create_event_tracker(name="t", datasetGroupArn=group_arn)["eventTrackerArn"]
+    assert statuses(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"], 4)[-1] == "ACTIVE"
+    assert statuses(lambda: p.describe_event_tracker(eventTrackerArn=tracker_arn)["eventTracker"], 4)[-1] == "ACTIVE"
+    return group_arn, tracker_arn, dataset_arn
+
+
+def test_the_samples_cleanup_ends_at_its_first_describe(aws: Clients) -> None:
+    sleeps: list[float] = []
+    assert cleanup(aws, *group_to_clean(aws), sleep=sleeps.append) == {"tracker": [], "dataset": [], "group": []}
+    assert sleeps == []
+    assert aws.personalize.list_dataset_groups()["datasetGroups"] == []
+
+
+def test_manual_the_samples_cleanup_waits_through_the_delete_statuses(manual: Clients) -> None:
+    """With moto's manual progression the describes see each delete status the guide lists (API_Dataset.md,
+    API_DatasetGroup.md: a group has no DELETE IN_PROGRESS), then the loop ends on ResourceNotFoundException."""
+    sleeps: list[float] = []
+    seen = cleanup(manual, *group_to_clean(manual), sleep=sleeps.append)
+    assert seen == {"tracker": DELETED[:3], "dataset": DELETED[:3], "group": GROUP_DELETED[:1]}
+    assert sleeps == [20] * 7
+    assert manual.personalize.list_dataset_groups()["datasetGroups"] == []
+
+
+def test_manual_a_delete_holds_up_its_parent_until_it_is_done(manual: Clients) -> None:
+    p = manual.personalize
+    group_arn, tracker_arn, dataset_arn = group_to_clean(manual)
+    p.delete_event_tracker(eventTrackerArn=tracker_arn)
+    p.delete_dataset(datasetArn=dataset_arn)
+    describe_dataset = lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"]  # noqa: E731
+    for status in DELETED[:3]:
+        assert describe_dataset()["status"] == status
+        assert dataset_arn in fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=group_arn)
+    assert statuses(describe_dataset, 1) == [GONE]
+    # The tracker was never described: it is still being deleted, and holds the group up.
+    assert tracker_arn in fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=group_arn)
+    assert statuses(lambda: p.describe_event_tracker(eventTrackerArn=tracker_arn)["eventTracker"], 4)[-1] == GONE
+    p.delete_dataset_group(datasetGroupArn=group_arn)
+    assert statuses(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"], 2) == GROUP_DELETED[:2]
 
 
 # manual: each model walks the service's own statuses ------------------------------------------

@@ -436,6 +436,7 @@ def test_delete_and_what_it_frees(aws: Clients, shop: str) -> None:
     arn_ = recommender(aws, shop, "aws-ecomm-popular-items-by-views")["recommenderArn"]
     for dataset in p.list_datasets(datasetGroupArn=shop)["datasets"]:
         p.delete_dataset(datasetArn=dataset["datasetArn"])
+    assert p.list_datasets(datasetGroupArn=shop)["datasets"] == []  # observed: their deletes are done
     assert arn_ in fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=shop)
     p.delete_recommender(recommenderArn=arn_)
     for call, member in ((p.describe_recommender, "recommenderArn"), (p.delete_recommender, "recommenderArn")):
@@ -505,8 +506,10 @@ def test_a_stopped_recommender_refuses_until_started_again(aws: Clients, shop: s
     # Starting creates no new model: the same answers as before.
     assert answer(aws, arn_, userId=COMEDY_FAN) == served
     assert "ACTIVE" in fails("ResourceInUseException", p.start_recommender, recommenderArn=arn_)
-    # A stopped recommender can be deleted.
+    # A stopped recommender can be deleted, once it is stopped: not while it is still stopping.
     p.stop_recommender(recommenderArn=arn_)
+    assert "STOP PENDING" in fails("ResourceInUseException", p.delete_recommender, recommenderArn=arn_)
+    assert p.describe_recommender(recommenderArn=arn_)["recommender"]["status"] == "INACTIVE"
     p.delete_recommender(recommenderArn=arn_)
     assert p.list_recommenders()["recommenders"] == []
 

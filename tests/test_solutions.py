@@ -400,6 +400,9 @@ def test_delete_solution_in_use_by_a_campaign(aws: Clients) -> None:
     assert p.describe_solution(solutionArn=solution_arn)["solution"]["status"] == "ACTIVE"
 
     p.delete_campaign(campaignArn=campaign_arn)
+    # Until a describe finds the campaign gone, it is still being deleted (the service's cleanup samples wait so).
+    assert campaign_arn in fails("ResourceInUseException", p.delete_solution, solutionArn=solution_arn)
+    fails("ResourceNotFoundException", p.describe_campaign, campaignArn=campaign_arn)
     p.delete_solution(solutionArn=solution_arn)
     fails("ResourceNotFoundException", p.describe_solution, solutionArn=solution_arn)
     fails("ResourceNotFoundException", p.describe_solution_version, solutionVersionArn=version_arn)

@@ -1,8 +1,8 @@
 """How long a call waits for the work behind a status, and which calls wait at all.
 
-A call waits only for the resource it names (a describe, an operation on it), within
-PERSONALIZE_LOCAL_WAIT_SECONDS (20 s by default) or ``personalize-local server --wait-seconds``;
-past it the status honestly reads in progress. Lists and quota checks never wait.
+Only a describe waits, for the resource it names, within PERSONALIZE_LOCAL_WAIT_SECONDS
+(20 s by default) or ``personalize-local server --wait-seconds``; past it the status honestly
+reads in progress. Lists never wait; other calls see statuses as the last describe or list left them.
 Trainings here are held on an Event, so nothing depends on how fast a real one is.
 """
 from __future__ import annotations

@@ -21,7 +21,7 @@ from ..wire.errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
-from .lifecycle import GONE, SETTLED, Apply, CallBudget, Job, Lifecycle, Observing, Work
+from .lifecycle import GONE, SETTLED, Apply, Awaiting, CallBudget, Job, Lifecycle, Observing, Work
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ DEFAULT_PAGE_SIZE = 100
 # tagging-resources.md: a resource carries at most this many tags.
 MAX_TAGS = 50
 RESERVED_TAG_PREFIX = "aws:"
+# The calls that observe statuses, moving them on (lifecycle.py): by the operation's name, as on the service.
+OBSERVING_CALLS = ("Describe", "List")
 
 
 def now() -> datetime:
@@ -87,9 +89,10 @@ class BackendCore(BaseBackend):
             job.cancel()
         super().reset()
 
-    def serving(self) -> Serving:
-        """Around one API call: the region's lock, a bound on how long the call waits for work, and the outbox sent."""
-        return Serving(self)
+    def serving(self, operation: str = "") -> Serving:
+        """Around one API call (``operation``, by its name): the region's lock, a bound on how long the call waits
+        for work, the outbox sent, and, for a Describe or a List, statuses observed."""
+        return Serving(self, operation.startswith(OBSERVING_CALLS))
 
     def post(self, write: Apply) -> None:
         """Write to another of moto's services (S3, CloudWatch) within the current or the next API call.
@@ -140,8 +143,9 @@ class BackendCore(BaseBackend):
         resource.lifecycle.delete(remove or (lambda: self.remove(kind, resource.arn)))
 
     def get(self, kind: str, arn: str) -> Any:
-        """The resource ``arn``, which the call names: its status is read observing it, waiting (within the
-        call's budget) for the work behind it. Reads of resources a call finds (:meth:`find`) never wait."""
+        """The resource ``arn``, which the call names: in a call that observes it (a describe), its status is
+        read waiting (within the call's budget) for the work behind it. Reads of resources a call finds
+        (:meth:`find`) never wait."""
         resource = self.table(kind).get(arn)
         if resource is None or _observed_status(resource) == GONE:
             raise ResourceNotFoundException.for_arn(arn)
@@ -204,10 +208,10 @@ class BackendCore(BaseBackend):
 class Serving:
     """BackendCore.serving: a class rather than a generator, as one is entered around every API call."""
 
-    __slots__ = ("_backend", "_budget")
+    __slots__ = ("_backend", "_budget", "_observing")
 
-    def __init__(self, backend: BackendCore) -> None:
-        self._backend, self._budget = backend, CallBudget()
+    def __init__(self, backend: BackendCore, observes: bool) -> None:
+        self._backend, self._budget, self._observing = backend, CallBudget(), Observing() if observes else None
 
     def __enter__(self) -> None:
         self._backend.lock.acquire()
@@ -216,6 +220,8 @@ class Serving:
         except BaseException:
             self._backend.lock.release()
             raise
+        if self._observing is not None:
+            self._observing.__enter__()
         try:
             self._backend._send_outbox()
         except BaseException:
@@ -229,14 +235,16 @@ class Serving:
             self._leave()
 
     def _leave(self) -> None:
+        if self._observing is not None:
+            self._observing.__exit__()
         self._budget.__exit__()
         self._backend.lock.release()
 
 
 def _observed_status(resource: Resource) -> str:
-    """The status of the resource a call names, read observing it and its pending update (latestCampaignUpdate ...):
-    each waits for the work behind it within the call's budget."""
-    with Observing():
+    """The status of the resource a call names, and of its pending update (latestCampaignUpdate ...): where the call
+    observes them (a describe), each waits for the work behind it within the call's budget."""
+    with Awaiting():
         update = getattr(resource, "latest_update", None)
         if isinstance(update, Resource):
             update.status

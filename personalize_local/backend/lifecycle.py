@@ -7,21 +7,33 @@ of their own, :data:`OWN_CREATE_STATUSES`); a stopped training walks
 CREATE STOPPING to CREATE STOPPED; a stopped recommender walks STOP PENDING and
 STOP IN_PROGRESS to INACTIVE, and a started one START PENDING and START
 IN_PROGRESS back to ACTIVE; a delete walks the resource's delete statuses,
-and then the resource is gone. How fast is the state
-manager's to say, as for moto's own models:
+and then the resource is gone.
 
-- ``immediate`` (the default): a read shows the last status there is, so the
-  first describe after a create already shows ACTIVE or CREATE FAILED;
+Only calls that observe statuses move them (:class:`Observing`): Describe and List
+calls, as on the service, where a user's code describes in a loop until the status
+it waits for. Any other call (an action on the resource, a check over its siblings,
+a quota count) sees the status the last observation left: right after a create
+with work behind it (an import, a training, a batch job: minutes on the service),
+or a delete, a stop or a start, that is still the first status of its walk, so
+StopSolutionVersionCreation right after CreateSolutionVersion stops the training,
+and DeleteDatasetGroup right after DeleteDataset is refused. A create with no work
+behind it (a dataset group, a dataset, a solution, a campaign ...) is observed as
+it is made: the service's own getting-started sample imports into a dataset and
+trains a solution right after creating them. How many observations a step takes
+is the state manager's to say, as for moto's own models:
+
+- ``immediate`` (the default): an observation shows the last status there is, so the
+  first describe after a create already shows ACTIVE or CREATE FAILED, and the
+  first after a delete answers ResourceNotFoundException;
 - ``manual`` with ``times``: the status moves on each ``times``-th describe;
 - ``time`` with ``seconds``: the status moves once it is that many seconds old.
 
 The real work (an import, a training) starts in a worker with the create. No
-status steps past the last working one before that work is done. Only a call
-that observes the resource (it names it: a describe, or an operation on it) waits
-for that work, within the call's budget (:func:`wait_budget`, well under the
-SDKs' 60-second read timeout); longer work honestly shows CREATE IN_PROGRESS until
-it is done. Any other read of a status (a List, a quota count, a check over a
-resource's siblings) shows it as it is now and never waits (:class:`Observing`).
+status steps past the last working one before that work is done. Only a describe
+waits for that work, of the resource it names (:class:`Awaiting`), within the
+call's budget (:func:`wait_budget`, well under the SDKs' 60-second read timeout);
+longer work honestly shows CREATE IN_PROGRESS until it is done. A List shows each
+status as far as it has got now and never waits.
 What the work changes (a dataset's rows, a version's model) lands in that step,
 so the change and the ACTIVE status are seen together.
 """
@@ -118,8 +130,10 @@ CANCEL_PATIENCE_SECONDS = 120.0
 landing_listeners: list[Callable[["Resource"], None]] = []
 
 _deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", default=None)
-# Whether a status read here observes its resource, and so may wait for the work behind it.
+# Whether the running call observes statuses (a Describe or a List), so that they move on as moto's progression says.
 _observing: ContextVar[bool] = ContextVar("personalize_local_observing", default=False)
+# Whether a status read here is of the resource a describe names, and so may wait for the work behind it.
+_awaiting: ContextVar[bool] = ContextVar("personalize_local_awaiting", default=False)
 # The last value of WAIT_ENV read, and the seconds it says: the variable is read on every call, parsed once.
 _wait_read: tuple[str | None, float] = (None, DEFAULT_WAIT_SECONDS)
 
@@ -163,24 +177,38 @@ class CallBudget:
         _deadline.reset(self._token)
 
 
-class Observing:
-    """Within: status reads observe their resource, waiting for the work behind it within the call's budget.
-
-    A call observes only the resource it names (a describe, an operation on it); every other status
-    read (a List, a quota count, a look over the resource's siblings) shows the status as it is now."""
+class _Flag:
+    """Set a context flag for the block within. A class rather than a generator: one is entered around many calls."""
 
     __slots__ = ("_token",)
+    _flag: ContextVar[bool]
 
     def __enter__(self) -> None:
-        self._token = _observing.set(True)
+        self._token = self._flag.set(True)
 
     def __exit__(self, *_exc: object) -> None:
-        _observing.reset(self._token)
+        self._flag.reset(self._token)
+
+
+class Observing(_Flag):
+    """Within: the call observes statuses (a Describe or a List), which move on as moto's progression says.
+    Outside, a status reads as the last observation left it."""
+
+    __slots__ = ()
+    _flag = _observing
+
+
+class Awaiting(_Flag):
+    """Within: status reads are of the resource a describe names, and wait for the work behind it within
+    the call's budget. Every other read (a List, a look over the resource's siblings) never waits."""
+
+    __slots__ = ()
+    _flag = _awaiting
 
 
 def _time_left() -> float:
-    """How long the status read running now may wait for work: 0 unless it observes its resource."""
-    if not _observing.get():
+    """How long the status read running now may wait for work: 0 unless a describe names its resource."""
+    if not _awaiting.get():
         return 0.0
     deadline = _deadline.get()
     return wait_budget() if deadline is None else max(0.0, deadline - time.monotonic())
@@ -259,6 +287,8 @@ class Lifecycle(ManagedState):
         self._apply: Apply | None = None
         self._success = "ACTIVE"
         self._outcome: str | None = None
+        # Whether a call has observed the status since its walk began: only then may finished work land by itself.
+        self._seen = False
         # The status and reason before a delete began: where an unfinished delete leaves the resource.
         self._before_delete: tuple[str, str | None] = ("ACTIVE", None)
 
@@ -292,21 +322,20 @@ class Lifecycle(ManagedState):
         with self._condition:  # the worker reports under this lock: it must find its job set
             self._begin(self._create.walk, self._create.succeeded, apply)
             if work is not None:
-                self._job = Job(work, self._condition, self.touch)
+                self._job = Job(work, self._condition, self._work_done)
             else:
-                self.touch()  # nothing to wait for: an immediate status lands now
+                self.touch()  # nothing to wait for: observed as it is made (an immediate status lands now)
             return self._job
 
     def delete(self, remove: Apply) -> None:
-        """Start the delete statuses; ``remove`` takes the resource away after the last of them."""
+        """Start the delete statuses; ``remove`` takes the resource away after the last of them, once observed."""
         self._before_delete = (self._status, self.failure_reason)
         self._begin(self._deletes, GONE, remove)
-        self.touch()
 
     def _begin(self, phase: tuple[str, ...], success: str, apply: Apply | None) -> None:
         """Walk ``phase``, then settle in ``success`` (applying ``apply``); an empty phase settles at once."""
         self._phase, self._success, self._apply = phase, success, apply
-        self._job, self._outcome, self.failure_reason = None, None if phase else success, None
+        self._job, self._outcome, self.failure_reason, self._seen = None, None if phase else success, None, False
         self._status, self._tick, self._time_progressed = phase[0] if phase else success, 0, datetime.now()
         if not phase and apply is not None:
             apply()
@@ -316,21 +345,15 @@ class Lifecycle(ManagedState):
         """Stop the work and walk the stop statuses: nothing of the work will be applied."""
         if self._job is not None:
             self._job.cancelled = True  # its worker finishes on its own; leaving the mock joins it
-        if self._status == CREATE[0]:
-            self._begin((), STOPPED, None)
-        else:
-            self._begin(STOP, STOPPED, None)
-            self.touch()
+        self._begin(() if self._status == CREATE[0] else STOP, STOPPED, None)
 
     def deactivate(self) -> None:
         """Walk the stop statuses to INACTIVE (StopRecommender); nothing is lost, starting again serves as before."""
         self._begin(DEACTIVATE, INACTIVE, None)
-        self.touch()
 
     def activate(self) -> None:
         """Walk the start statuses back to ACTIVE (StartRecommender)."""
         self._begin(ACTIVATE, "ACTIVE", None)
-        self.touch()
 
     def recover(self) -> None:
         """A resource whose creation failed, made good by an update: ACTIVE from now on."""
@@ -354,20 +377,27 @@ class Lifecycle(ManagedState):
 
     @property
     def status(self) -> str:  # type: ignore[override]
-        """The status, stepped as moto's progression says; past unfinished work only within :class:`Observing`."""
+        """The status: stepped as moto's progression says within :class:`Observing`, as it is otherwise;
+        waiting for unfinished work only within :class:`Awaiting`."""
         before = self._status
-        if before not in self._phase:
-            return before  # settled: no progression moves it (_get_next_status), so moto's state manager is not asked
+        if before not in self._phase or not _observing.get():
+            return before  # settled (no progression moves it, so moto's state manager is not asked), or not observed
+        self._seen = True
         after = ManagedState.status.fget(self)  # type: ignore[attr-defined]
         if after != before:
             self._owner.last_updated_date_time = datetime.now(timezone.utc)
         return after
 
+    def _work_done(self) -> None:
+        """The worker finished: its work lands now if an observation has already watched the walk (the steps it
+        earned were held only by the work), else with the next observation."""
+        if self._seen:
+            self.touch()
+
     def touch(self) -> None:
         """Read the status as a describe does, so that an ``immediate`` one lands as soon as it can:
-        waiting for the work behind it within the call's budget. A plain read of :attr:`status` waits
-        only within :class:`Observing`."""
-        with Observing():
+        waiting for the work behind it within the call's budget."""
+        with Observing(), Awaiting():
             self.status
 
     def _get_next_status(self, previous: str | None) -> str | None:

@@ -91,7 +91,7 @@ def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None,
         if handler is None:
             raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
         keywords = found.keywords
-        with backend.serving():
+        with backend.serving(operation.name):
             result = handler(**{keywords[name]: value for name, value in params.items()})
         return serialize_result(operation, result)
     except ServiceError as error:
