@@ -221,7 +221,8 @@ def test_distinct_fields_quotas(aws: Clients) -> None:
     # Five here and five there make ten across the group: one more field is past the quota.
     for name, fields in (("first", range(0, 5)), ("second", range(5, 10))):
         make_filter(aws, group_arn, "INCLUDE ItemID WHERE " + " OR ".join(f"Items.F{i} > 1" for i in fields), name=name)
-    make_filter(aws, group_arn, "EXCLUDE ItemID WHERE Items.F0 = 3 AND Items.F9 < 2", name="reuses")
+    # Fields count as the schema names them: f0 is F0.
+    make_filter(aws, group_arn, "EXCLUDE ItemID WHERE Items.f0 = 3 AND Items.F9 < 2", name="reuses")
     message = fails("LimitExceededException", p.create_filter, name="eleventh", datasetGroupArn=group_arn,
                     filterExpression="EXCLUDE ItemID WHERE Items.F10 = 1")
     assert "distinct dataset fields" in message and "11" in message
@@ -255,10 +256,14 @@ def test_syntax_errors_name_the_position_and_what_was_expected(aws: Clients, sho
     "expression, expected",
     [
         ('EXCLUDE ItemID WHERE Items.COLOUR IN ("red")', "Items.COLOUR is not a field of the Items dataset's schema"),
-        ('EXCLUDE ItemID WHERE Items.genres IN ("Horror")', "Items.genres is not a field"),
         ('EXCLUDE ItemID WHERE Items.DESCRIPTION IN ("boot")', "Items.DESCRIPTION is textual"),
         ('EXCLUDE ItemID WHERE Items.ON_SALE IN ("true")', "Items.ON_SALE is boolean"),
         ('EXCLUDE ItemID WHERE Interactions.ITEM_ID IN ("comedy-1")', "Interactions filters read only EVENT_TYPE"),
+        # A field named in another case is the schema's field, under the same rules.
+        ('EXCLUDE ItemID WHERE Items.description IN ("boot")', "Items.description is textual"),
+        ('EXCLUDE ItemID WHERE Interactions.item_id IN ("comedy-1")', "Interactions.item_id can't be filtered on"),
+        ('EXCLUDE ItemID WHERE Items.genres IN (*)', "use it only with an EVENT_TYPE of interactions"),
+        ('EXCLUDE ItemID WHERE Items.price IN ("cheap")', "Items.price is a number field"),
         ('EXCLUDE ItemID WHERE Items.GENRES IN (*)', "use it only with an EVENT_TYPE of interactions"),
         ('EXCLUDE ItemID WHERE Items.GENRES IN ("Comedy") AND Interactions.EVENT_TYPE IN ("watch")', "Interactions.EVENT_TYPE is chained by AND/OR to Items.GENRES"),
         ('EXCLUDE ItemID WHERE Items.GENRES > 3', "Items.GENRES is a string field: match it with IN or NOT IN"),
@@ -277,6 +282,24 @@ def test_syntax_errors_name_the_position_and_what_was_expected(aws: Clients, sho
 def test_expressions_are_checked_against_the_datasets(aws: Clients, shop: Shop, expression: str, expected: str) -> None:
     message = fails("InvalidInputException", aws.personalize.create_filter, name="f", datasetGroupArn=shop.group_arn, filterExpression=expression)
     assert expected in message and "filterExpression" in message, message
+
+
+def test_field_names_match_the_schema_in_any_case(aws: Clients, shop: Shop) -> None:
+    # The service's workshop filters on Interactions.event_type (the field is EVENT_TYPE); the guide writes Items.genres.
+    workshop = 'EXCLUDE ItemID WHERE Interactions.event_type IN ("purchase")'
+    no_repeats = make_filter(aws, shop.group_arn, workshop, name="workshop")
+    assert aws.personalize.describe_filter(filterArn=no_repeats)["filter"]["filterExpression"] == workshop
+    assert answer(aws, shop, no_repeats) == passing(shop, lambda item: item not in PURCHASED)
+    seen = make_filter(aws, shop.group_arn, "EXCLUDE ItemID WHERE interactions.Event_Type IN (*)", name="seen")
+    history = {r["ITEM_ID"] for r in small_rows() + PURCHASES if r["USER_ID"] == "user-0"}
+    assert answer(aws, shop, seen, n=80) == passing(shop, lambda item: item not in history, n=80)
+
+    kids = make_filter(aws, shop.group_arn, "INCLUDE ItemID WHERE Items.genres IN ($GENRE) AND items.Price < 30 IF CurrentUser.age < 18",
+                       name="kids")
+    romance = passing(shop, lambda item: holds(item, "Romance") and price(item) < 30)
+    assert answer(aws, shop, kids, user="user-0", GENRE=quoted("Romance")) == romance
+    assert answer(aws, shop, kids, user="user-1", GENRE=quoted("Romance")) == shop.everything[:20]  # 30 years old
+    make_filter(aws, shop.group_arn, "INCLUDE ItemID WHERE Items.genres IN CurrentItem.Genres", name="related")
 
 
 def test_a_dataset_the_group_lacks(aws: Clients) -> None:

@@ -52,7 +52,7 @@ class FiltersMixin(BackendCore):
             raise InvalidInputException(str(error)) from None
         in_group = self.find(KIND, lambda f: f.dataset_group_arn == dataset_group_arn)
         quotas.FILTERS_PER_GROUP.check(in_group)
-        fields = checked.expression.dataset_fields().union(*(f.checked.expression.dataset_fields() for f in in_group))
+        fields = checked.dataset_fields().union(*(f.checked.dataset_fields() for f in in_group))
         quotas.FILTER_FIELDS_PER_GROUP.check_total(fields)
         filter_ = Filter(
             arn=self.arn(KIND, name),

@@ -84,6 +84,15 @@ class Schema:
         """The field called exactly ``name`` (names are case-sensitive), or None."""
         return next((f for f in self.fields if f.name == name), None)
 
+    def field_named(self, name: str) -> Field | None:
+        """The field an expression names in any case (the guide writes Items.genres for GENRES): the field
+        called exactly ``name``, else the one field whose name differs only in case; None if none or several."""
+        exact = self.field(name)
+        if exact is not None:
+            return exact
+        folded = [f for f in self.fields if f.name.upper() == name.upper()]
+        return folded[0] if len(folded) == 1 else None
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)

@@ -172,10 +172,6 @@ class FilterExpression:
     def parameter_names(self) -> set[str]:
         return {p.name for e in self.expressions for p in e.parameters()}
 
-    def dataset_fields(self) -> set[tuple[str, str]]:
-        """(dataset type, field) pairs the filter reads: what the service's distinct-field quotas count."""
-        return {(f.dataset, f.name) for e in self.expressions for f in e.fields()}
-
     def reads(self, source: str) -> bool:
         """Whether any condition reads the given source (e.g. CURRENTUSER, INTERACTIONS)."""
         return any(f.source == source for e in self.expressions for f in e.fields())

@@ -1,8 +1,9 @@
 """The filter expression grammar (filter-expressions.md), read by lark into :mod:`.expression`.
 
-Keywords, dataset names and ItemID/UserID are read in any case; field names and
-parameter names are case-sensitive, as the guide says. A syntax error names its
-line and column and what could have come there.
+Keywords, dataset names and ItemID/UserID are read in any case; field names are
+read as written and matched to the schema's in any case (validation.py); parameter
+names are case-sensitive, as the guide says. A syntax error names its line and
+column and what could have come there.
 """
 from __future__ import annotations
 

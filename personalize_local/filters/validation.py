@@ -3,7 +3,9 @@
 From filter-expressions.md and the filter quotas in limits.md:
 
 - every dataset an expression reads must be in the group, and every field in its
-  schema; textual and boolean fields can't be filtered on;
+  schema, named in any case (the guide writes Items.genres for a GENRES field; the
+  service's workshop filters on Interactions.event_type); textual and boolean
+  fields can't be filtered on;
 - Interactions conditions read EVENT_TYPE only, and ``*`` (every event type) goes
   only with it;
 - conditions chained by AND/OR read the dataset of the first one (chain Items and
@@ -99,6 +101,11 @@ class CheckedFilter:
     def field(self, ref: FieldRef) -> Field:
         return self.fields[(ref.dataset, ref.name)]
 
+    def dataset_fields(self) -> set[tuple[str, str]]:
+        """(dataset type, schema field) pairs the filter reads, however the expression cases their names:
+        what the service's distinct-field quotas count."""
+        return {(dataset, field.name) for (dataset, _), field in self.fields.items()}
+
 
 def _fail(ref: FieldRef, problem: str) -> FilterError:
     return FilterError(f"Invalid filterExpression at {ref.position}: {ref} {problem}.")
@@ -119,11 +126,11 @@ class _Checker:
         label = SPELLING[ref.dataset]
         if schema is None:
             raise _fail(ref, f"reads the {label} dataset, which the dataset group doesn't have")
-        field = schema.field(ref.name)
+        field = schema.field_named(ref.name)
         if field is None:
             raise _fail(ref, f"is not a field of the {label} dataset's schema ({', '.join(schema.names)})")
         readable = READABLE.get(ref.dataset)
-        if readable is not None and ref.name not in readable:
+        if readable is not None and field.name not in readable:
             raise _fail(ref, f"can't be filtered on: {label} filters read only {', '.join(sorted(readable))}")
         for flawed, problem in UNFILTERABLE:
             if flawed(field):
@@ -154,12 +161,13 @@ class _Checker:
 
     def condition(self, condition: Condition, rule: TargetRule, guarded: bool) -> None:
         ref = condition.field
-        kind = kind_of(self.resolve(ref))
+        field = self.resolve(ref)
+        kind = kind_of(field)
         if condition.compares and kind != NUMBER:
             raise _fail(ref, f"is a string field: match it with IN or NOT IN ({condition.operator} compares numbers)")
         operand = condition.operand
         if isinstance(operand, Literals):
-            self.literals(ref, kind, operand)
+            self.literals(ref, field, operand)
         elif isinstance(operand, Parameter):
             self.parameter(operand, ParameterUse(kind, single=condition.compares))
         elif isinstance(operand, CurrentItemField):
@@ -168,10 +176,11 @@ class _Checker:
             if kind_of(self.resolve(operand.field)) != kind:
                 raise _fail(operand.field, f"is not a {kind} field like {ref}, so the two can't be compared")
 
-    def literals(self, ref: FieldRef, kind: str, literals: Literals) -> None:
+    def literals(self, ref: FieldRef, field: Field, literals: Literals) -> None:
+        kind = kind_of(field)
         for value in literals.values:
             if isinstance(value, Wildcard):
-                if (ref.dataset, ref.name) not in EVENT_TYPES:
+                if (ref.dataset, field.name) not in EVENT_TYPES:
                     raise _fail(ref, "is matched with *, which stands for every event type: use it only with an EVENT_TYPE of interactions")
             elif (kind == NUMBER) != isinstance(value, float):
                 wanted = "numbers" if kind == NUMBER else 'strings in double quotes ("value")'
@@ -194,10 +203,11 @@ def check(expression: FilterExpression, schemas: Mapping[str, Schema]) -> Checke
     checker = _Checker(schemas)
     for part in expression.expressions:
         checker.expression(part)
-    fields = expression.dataset_fields()
+    checked = CheckedFilter(expression, checker.fields, checker.parameters)
+    fields = checked.dataset_fields()
     if len(fields) > MAX_FIELDS:
         names = ", ".join(f"{SPELLING[d]}.{n}" for d, n in sorted(fields))
         raise FilterError(f"Invalid filterExpression: it reads {len(fields)} distinct dataset fields ({names}); a filter reads at most {MAX_FIELDS}.")
     if len(checker.parameters) > MAX_PARAMETERS:
         raise FilterError(f"Invalid filterExpression: it has {len(checker.parameters)} parameters; a filter has at most {MAX_PARAMETERS}.")
-    return CheckedFilter(expression, checker.fields, checker.parameters)
+    return checked
