@@ -5,14 +5,19 @@ One attribution a dataset group, ten metrics at most, each an event type and SUM
 (data/attribution.py). Once it is ACTIVE it reports on what arrives after it: events of PutEvents
 and rows of INCREMENTAL imports go to CloudWatch when they are less than 14 days old, and an
 import with ``publishAttributionMetricsToS3`` writes ``AggregatedAttributionMetrics - <import mode> -
-<epoch seconds>.csv`` under the attribution's S3 path. In CloudWatch a metric keeps the name it was
-given, in the namespace AWS/Personalize, with the dimension EventAttributionSource; each datum holds
-one 15-minute window's statistics, so Sum reads the metric's value and SampleCount its events.
+<epoch seconds>.csv`` under the attribution's S3 path. In CloudWatch a metric goes by its name in
+upper case, in the namespace AWS/Personalize, with the dimensions EventAttributionSource (the source
+in upper case, an ARN as it is) and DatasetGroupArn, as the service's measuring-impact sample reads
+them back; each datum holds one 15-minute window's statistics, so Sum reads the metric's value and
+SampleCount its events.
+
+A metric's SUM() column is checked against the dataset's schema, not its data: the guide advises
+creating the attribution before importing, so that the imports are measured.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Callable, Sequence
 
@@ -122,25 +127,27 @@ class MetricAttributionsMixin(BackendCore):
             if metric.name in names:
                 raise ResourceAlreadyExistsException(f"Value '{metric.name}' at '{path}.metricName': the metric attribution already has a metric of that name.")
             if metric.column is not None:
-                self._check_summed(group_arn, metric, f"{path}.expression")
+                metric = self._summed_in_schema(group_arn, metric, f"{path}.expression")
             names.add(metric.name)
             checked.append(metric)
         return checked
 
-    def _check_summed(self, group_arn: str, metric: Metric, path: str) -> None:
-        """creating-metric-attribution.md: SUM() reads a numerical column; an Items column once item metadata is in."""
+    def _summed_in_schema(self, group_arn: str, metric: Metric, path: str) -> Metric:
+        """creating-metric-attribution.md: SUM() reads a numerical column of the dataset's schema, named in any
+        case (the service's sample writes SUM(ITEMS.MARGIN)); the metric, reading the schema's field."""
         label = dataset_label(metric.dataset_type)
         dataset = self.dataset_of(group_arn, metric.dataset_type)
         if dataset is None:
             raise InvalidInputException(f"Value '{metric.expression}' at '{path}': the dataset group {group_arn} has no {label} dataset.")
-        numerical = [f.name for f in dataset.schema.parsed.fields if f.is_numeric]
-        if metric.column not in numerical:
+        schema = dataset.schema.parsed
+        summed = schema.field_named(metric.column)
+        if summed is None or not summed.is_numeric:
+            numerical = [f.name for f in schema.fields if f.is_numeric]
             raise InvalidInputException(
                 f"Value '{metric.expression}' at '{path}': {metric.column} is not a numerical field of the {label} schema "
                 f"(its numerical fields: {', '.join(numerical) or 'none'})."
             )
-        if metric.dataset_type == "ITEMS" and not len(dataset.table):
-            raise InvalidInputException(f"Value '{metric.expression}' at '{path}': import item metadata into {dataset.arn} first.")
+        return replace(metric, column=summed.name)
 
     def _checked_output(self, config: dict[str, Any]) -> dict[str, Any]:
         destination = config.get("s3DataDestination")
@@ -263,7 +270,7 @@ class MetricAttributionsMixin(BackendCore):
         item_value = self._item_values(attribution.dataset_group_arn)
         if to_cloudwatch:
             oldest = (now() - CLOUDWATCH_MAX_AGE).timestamp()
-            data = metric_data(aggregate(events, sources, attribution.metrics, item_value, since=oldest))
+            data = metric_data(aggregate(events, sources, attribution.metrics, item_value, since=oldest), attribution.dataset_group_arn)
             if data:
                 self.post(lambda: put_metric_data(self.account_id, self.region_name, NAMESPACE, data))
         if s3_name is not None:

@@ -7,6 +7,12 @@ else to the campaign or recommender its ``recommendationId`` came from, else to
 SOURCE_NAME_UNDEFINED (metric-attribution-requirements.md). Values are aggregated over
 15-minute windows (measuring-recommendation-impact.md), into CloudWatch metric data or the
 rows of an S3 report (metric-attribution-results.md).
+
+Reports name metrics, event types and sources in upper case, as the service does: its
+measuring-impact sample reads the metric countViews back from CloudWatch as COUNTVIEWS and the
+source recommended_for_you as RECOMMENDED_FOR_YOU, and the guide's S3 report shows COUNTWATCHES
+and WATCH; ARNs keep their case, as that report shows them. A metric counts the events of its
+event type in any case, and the quota on sources counts them as reports name them.
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ import pandas as pd
 from .schemas import normalize_dataset_type
 
 WINDOW_SECONDS = 15 * 60
+ARN_PREFIX = "arn:"
 UNDEFINED_SOURCE = "SOURCE_NAME_UNDEFINED"
 SOURCE = "EVENT_ATTRIBUTION_SOURCE"
 RECOMMENDATION_ID = "RECOMMENDATION_ID"
@@ -107,6 +114,11 @@ def events_of_records(records: Sequence[Mapping[str, Any]], columns: Sequence[st
     return {c: [record.get(c) for record in records] for c in columns}
 
 
+def reported_name(name: str) -> str:
+    """How reports name a metric, an event type or a source: in upper case, but an ARN as it is."""
+    return name if name.startswith(ARN_PREFIX) else name.upper()
+
+
 def _missing(value: Any) -> bool:
     return value is None or value is pd.NA or value != value  # NaN is the one value unequal to itself
 
@@ -117,6 +129,12 @@ def _text(value: Any) -> str:
 
 # (Items column, item ID) -> the item's value there; None when it has none.
 ItemValue = Callable[[str, str], "float | None"]
+
+
+def _upper(values: Sequence[Any]) -> np.ndarray:
+    """``values`` as upper-case text, each distinct value converted once (an import's rows hold few)."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    return np.array([_text(value).upper() for value in uniques], dtype=object)[codes]
 
 
 def _numbers(values: Sequence[Any]) -> np.ndarray:
@@ -148,21 +166,22 @@ def attributed_sources(events: Events, campaign_of: Callable[[str], str | None])
             if rid not in campaigns:
                 campaigns[rid] = campaign_of(rid)
             source = campaigns[rid]
-        sources.append(source or UNDEFINED_SOURCE)
+        sources.append(reported_name(source) if source else UNDEFINED_SOURCE)
     return sources
 
 
 def given_sources(events: Events) -> set[str]:
-    """The eventAttributionSource values ``events`` name (what the quota on sources counts)."""
-    return {_text(value) for value in events[SOURCE]} - {""}
+    """The eventAttributionSource values ``events`` name, as reports name them (what the quota on sources counts)."""
+    return {reported_name(_text(value)) for value in events[SOURCE]} - {""}
 
 
 def source_beyond(known: set[str], given: Sequence[str | None], limit: int) -> int | None:
-    """The position in ``given`` of the first source that would make more than ``limit`` with ``known``."""
+    """The position in ``given`` of the first source that would make more than ``limit`` with ``known``
+    (sources as reports name them)."""
     seen = set(known)
     for position, source in enumerate(given):
-        if source and source not in seen:
-            seen.add(source)
+        if source and reported_name(source) not in seen:
+            seen.add(reported_name(source))
             if len(seen) > limit:
                 return position
     return None
@@ -181,11 +200,11 @@ def aggregate(
     names = list(codes)
     span = int(windows.max()) + 1 if len(windows) else 1
     keys = source_codes * span + windows
-    event_types = np.asarray(events["EVENT_TYPE"], dtype=object)
+    event_types = _upper(events["EVENT_TYPE"])
     found = []
     for metric in metrics:
         values = _VALUES[metric.function, metric.dataset_type](events, metric, item_value)
-        chosen = kept & (event_types == metric.event_type) & ~np.isnan(values)
+        chosen = kept & (event_types == metric.event_type.upper()) & ~np.isnan(values)
         if not chosen.any():
             continue
         groups, group_of = np.unique(keys[chosen], return_inverse=True)
@@ -202,12 +221,15 @@ def aggregate(
     return found
 
 
-def metric_data(aggregates: Sequence[Aggregate]) -> list[dict[str, Any]]:
-    """CloudWatch metric data: per metric name and source, each window's statistics (Sum is the value)."""
+def metric_data(aggregates: Sequence[Aggregate], dataset_group_arn: str) -> list[dict[str, Any]]:
+    """CloudWatch metric data: per metric name, source and dataset group, each window's statistics (Sum is the value)."""
     return [
         {
-            "MetricName": a.metric.name,
-            "Dimensions": [{"Name": "EventAttributionSource", "Value": a.source}],
+            "MetricName": reported_name(a.metric.name),
+            "Dimensions": [
+                {"Name": "EventAttributionSource", "Value": a.source},
+                {"Name": "DatasetGroupArn", "Value": dataset_group_arn},
+            ],
             # Naive UTC, as CloudWatch's API hands times to moto's backend.
             "Timestamp": datetime.fromtimestamp(a.window, timezone.utc).replace(tzinfo=None),
             "StatisticValues": {"SampleCount": a.count, "Sum": a.total, "Minimum": a.minimum, "Maximum": a.maximum},
@@ -223,5 +245,7 @@ def report_csv(aggregates: Sequence[Aggregate]) -> bytes:
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
     for a in sorted(aggregates, key=lambda a: (a.metric.name, -a.window, a.source)):
-        writer.writerow((a.metric.name, a.metric.event_type, repr(a.total), a.metric.function.lower(), a.source, a.window))
+        writer.writerow(
+            (reported_name(a.metric.name), reported_name(a.metric.event_type), repr(a.total), a.metric.function.lower(), a.source, a.window)
+        )
     return text.getvalue().encode("utf-8")
