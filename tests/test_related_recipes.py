@@ -19,7 +19,8 @@ from .workflow import POPULARITY, create_group, deploy, import_csv, train, wait
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
 SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
 TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
-SEGMENT_METRICS = {"hits_at_1_percent", "recall_at_1_percent"}
+# As a recorded run of the service's user segmentation sample shows them, for both recipes.
+SEGMENT_METRICS = {"coverage", "hits_at_1_percent", "recall_at_1_percent"}
 ML_100K = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
 
 GROUPS, GROUP_ITEMS, USERS_PER_GROUP = 5, 8, 32
@@ -244,6 +245,13 @@ def test_item_affinity_segments_a_new_item_by_its_metadata() -> None:
     assert {user for user, _ in model.segment("new-by-genre", USERS_PER_GROUP)} == {f"user-2-{k}" for k in range(USERS_PER_GROUP)}
 
 
+def test_segmentation_coverage_counts_the_items_users_are_likeliest_to_take() -> None:
+    model = fit_recipe(ITEM_AFFINITY_ARN, frame(co_watched_rows()), None, None, {})
+    # Group 1's users are likeliest to take group 1's items and the blockbuster, and nothing else.
+    fans = [f"user-1-{k}" for k in range(USERS_PER_GROUP)]
+    assert model.top_items(fans, GROUP_ITEMS + 1) == group_items(1) | {"blockbuster"}
+
+
 def test_item_attribute_affinity_segment_holds_fans_of_the_attribute() -> None:
     model = fit_recipe(ITEM_ATTRIBUTE_AFFINITY_ARN, frame(co_watched_rows()), frame(item_rows()), None, {})
     segment = model.segment_by_attributes([("genres", "genre-3")], USERS_PER_GROUP)
@@ -262,6 +270,7 @@ def test_segmentation_trains_with_its_metrics_and_serves_no_campaign(aws: Client
     metrics = aws.personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]
     assert set(metrics) == SEGMENT_METRICS
     assert metrics["hits_at_1_percent"] > 0 and 0 < metrics["recall_at_1_percent"] <= 1
+    assert 0 < metrics["coverage"] <= 1
     message = fails("InvalidInputException", aws.personalize.create_campaign, name="c", solutionVersionArn=version)
     assert "CreateBatchSegmentJob" in message and "'solutionVersionArn'" in message
 

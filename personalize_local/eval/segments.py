@@ -13,24 +13,31 @@ as a batch segment job takes at most 500 items.
 
 With K the top 1% of users (at least one): ``hits_at_1_percent`` is the mean
 number of actual users among a segment's top K, ``recall_at_1_percent`` the
-mean share of a query's actual users found there. Rounded to 4 decimals.
+mean share of a query's actual users found there. ``coverage``, which the
+service reports for these recipes too (a recorded run of its user segmentation
+sample), is defined as for the other recipes (metrics.py): the share of every
+item of the Interactions and Items datasets among the 25 items any user of the
+testing set (at most MAX_COVERAGE_USERS, drawn at random) is likeliest to
+interact with. Rounded to 4 decimals.
 """
 from __future__ import annotations
 
 import math
-from typing import Callable, Hashable
+from typing import Callable, Hashable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..recipes.base import ITEM_ID, USER_ID, AttributeSegmenter, ItemSegmenter, TrainedModel, chronological
+from ..recipes.base import ITEM_ID, USER_ID, AttributeSegmenter, ItemSegmenter, TrainedModel, catalog, chronological
 from ..recipes.item_metadata import categorical_values
+from .metrics import MAX_K
 
 TEST_SHARE = 0.2
 TOP_SHARE = 0.01
 MAX_QUERIES = 500
+MAX_COVERAGE_USERS = 1000
 DECIMALS = 4
-SEGMENT_METRIC_NAMES = ("hits_at_1_percent", "recall_at_1_percent")
+SEGMENT_METRIC_NAMES = ("coverage", "hits_at_1_percent", "recall_at_1_percent")
 
 # A query's segment of k users, best first.
 SegmentFn = Callable[[Hashable, int], list[str]]
@@ -58,6 +65,16 @@ def segment_metrics(segment: SegmentFn, actual: Queries, n_users: int) -> dict[s
         "hits_at_1_percent": round(float(np.mean(hits)) if hits else 0.0, DECIMALS),
         "recall_at_1_percent": round(float(np.mean(recall)) if recall else 0.0, DECIMALS),
     }
+
+
+def coverage(model: ItemSegmenter | AttributeSegmenter, users: Sequence[str], catalog_size: int, seed: int) -> float:
+    """The share of the catalog among the top MAX_K items of ``users`` (MAX_COVERAGE_USERS of them at most)."""
+    chosen = sorted(users)
+    if len(chosen) > MAX_COVERAGE_USERS:
+        picked = np.random.default_rng(seed).choice(len(chosen), size=MAX_COVERAGE_USERS, replace=False)
+        chosen = [chosen[i] for i in sorted(picked)]
+    covered = model.top_items(chosen, MAX_K)
+    return round(len(covered) / catalog_size, DECIMALS) if catalog_size else 0.0
 
 
 def _item_queries(model: ItemSegmenter, testing: pd.DataFrame, items: pd.DataFrame | None) -> tuple[SegmentFn, Queries]:
@@ -93,9 +110,11 @@ def evaluate_segments(
     training, testing = split_by_user_time(interactions)
     model = fit(training)
     queries = next(make for kind, make in QUERIES if isinstance(model, kind))
-    segment, actual = queries(model, testing.astype({USER_ID: str, ITEM_ID: str}), items)
+    testing = testing.astype({USER_ID: str, ITEM_ID: str})
+    segment, actual = queries(model, testing, items)
     if len(actual) > MAX_QUERIES:
         keys = list(actual)
         chosen = np.random.default_rng(seed).choice(len(keys), size=MAX_QUERIES, replace=False)
         actual = {keys[i]: actual[keys[i]] for i in sorted(chosen)}
-    return segment_metrics(segment, actual, interactions[USER_ID].nunique())
+    covered = coverage(model, testing[USER_ID].unique().tolist(), len(catalog(interactions, items)), seed)
+    return {"coverage": covered, **segment_metrics(segment, actual, interactions[USER_ID].nunique())}

@@ -10,7 +10,7 @@ By the recipe's category:
   they are evaluated on the same split and metrics, each test user's query
   being the last item of their input: ``similar`` to that item is compared
   with the held-out items.
-* USER_SEGMENTATION: the split and the hit and recall at 1% of segments.py.
+* USER_SEGMENTATION: the split, coverage, and the hit and recall at 1% of segments.py.
 * PERSONALIZED_RANKING: as USER_PERSONALIZATION (the model ranks the whole catalog).
 * PERSONALIZED_ACTIONS: on the action interactions (actions.py).
 

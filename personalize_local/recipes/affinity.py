@@ -39,6 +39,8 @@ from .top_k import top_indices
 # Shrinkage of each dimension, relative to the strongest one (measured on MovieLens 100K: hit and
 # recall at 1% are flat from 0.1 to 0.3 for 32 to 256 dimensions, and fall without shrinkage).
 SHRINKAGE = 0.2
+# Users whose affinities to every item are scored in one product: bounds the memory top_items takes.
+USERS_AT_ONCE = 256
 
 
 class UserAffinity:
@@ -85,6 +87,17 @@ class UserAffinity:
         best = top_indices(scores, np.ones(scores.size, dtype=bool), num_results)
         return [(self.user_ids[u], round(float(scores[u]), SCORE_DECIMALS)) for u in best]
 
+    def top_items(self, user_ids: Sequence[str], k: int) -> set[str]:
+        """The items among the ``k`` that each of ``user_ids`` (those it knows) has most affinity to."""
+        wanted = set(user_ids)
+        codes = np.array([u for u, user in enumerate(self.user_ids) if user in wanted], dtype=np.int64)
+        k = min(k, len(self.item_ids))
+        found: set[int] = set()
+        for start in range(0, codes.size if k else 0, USERS_AT_ONCE):
+            scores = self.user_factors_[codes[start : start + USERS_AT_ONCE]] @ self.item_factors_.T
+            found.update(np.argpartition(-scores, k - 1, axis=1)[:, :k].ravel().tolist())
+        return {self.item_ids[i] for i in found}
+
 
 class ItemAffinity:
     """Item-Affinity: a segment per item."""
@@ -120,6 +133,9 @@ class ItemAffinity:
         if code is None:
             raise UnknownSegmentInput(f"The item {item_id} was not in the data the solution version was trained with.")
         return self.model.segment(np.array([code]), num_results)
+
+    def top_items(self, user_ids: Sequence[str], k: int) -> set[str]:
+        return self.model.top_items(user_ids, k)
 
 
 class ItemAttributeAffinity:
@@ -165,6 +181,9 @@ class ItemAttributeAffinity:
             wanted = " AND ".join(f'ITEMS.{field} = "{value}"' for field, value in attributes)
             raise UnknownSegmentInput(f"No item in the data the solution version was trained with has {wanted}.")
         return self.model.segment(matching, num_results)
+
+    def top_items(self, user_ids: Sequence[str], k: int) -> set[str]:
+        return self.model.top_items(user_ids, k)
 
 
 def _with_cold_items(factors: np.ndarray, counts: np.ndarray, features: sp.csr_matrix) -> np.ndarray:

@@ -138,12 +138,15 @@ class ItemSegmenter(Protocol):
     ``segment`` ranks users best first as (userId, score): the users most likely
     to interact with the item. ``item_ids`` are the items it knows; it raises
     UnknownSegmentInput for any other. ``user_ids`` are the users a segment can hold.
+    ``top_items`` gives the items among each given user's ``k`` likeliest (for coverage).
     """
 
     item_ids: list[str]
     user_ids: list[str]
 
     def segment(self, item_id: str, num_results: int) -> list[tuple[str, float]]: ...
+
+    def top_items(self, user_ids: Sequence[str], k: int) -> set[str]: ...
 
 
 @runtime_checkable
@@ -154,12 +157,14 @@ class AttributeSegmenter(Protocol):
     most likely to interact with items having every (field, value) pair given
     (``ITEMS.field = "value" AND ...`` in a batch segment job's input). Raises
     UnknownSegmentInput when no item of the training data has them all.
-    ``user_ids`` are the users a segment can hold.
+    ``user_ids`` are the users a segment can hold; ``top_items`` as ItemSegmenter's.
     """
 
     user_ids: list[str]
 
     def segment_by_attributes(self, attributes: Sequence[tuple[str, str]], num_results: int) -> list[tuple[str, float]]: ...
+
+    def top_items(self, user_ids: Sequence[str], k: int) -> set[str]: ...
 
 
 # What fitting a recipe gives: one of the capabilities above, per the recipe's category.
