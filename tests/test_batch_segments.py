@@ -147,8 +147,13 @@ def test_describe_list_and_errors(aws: Clients) -> None:
     assert "UserID" in refused("InvalidInputException", filterArn=item_filter)
     popular = active_version(aws, group_arn, name="popular", recipe=POPULARITY)
     assert "CreateBatchInferenceJob" in refused("InvalidInputException", version=popular)
-    assert "jobOutput.s3DataDestination.path" in refused("InvalidInputException", destination=f"s3://{BUCKET}/in/")
     assert [j["jobName"] for j in p.list_batch_segment_jobs()["batchSegmentJobs"]] == ["segments"]
+    # Output beside the input: a job run again over the input's folder reads the queries, not the answers.
+    for name in ("beside", "again"):
+        beside = run(aws, version, f"s3://{BUCKET}/in/", destination=f"s3://{BUCKET}/in/", name=name, numResults=2)
+        assert beside["status"] == "ACTIVE", beside.get("failureReason")
+    assert [o["Key"] for o in aws.s3.list_objects_v2(Bucket=BUCKET, Prefix="in/")["Contents"]] == ["in/queries.json", "in/queries.json.out"]
+    assert [line["input"] for line in read_lines(aws, "in/queries.json.out")] == [{"itemId": "g0-0"}]
     # A segment version serves no batch inference job.
     message = fails("InvalidInputException", p.create_batch_inference_job, jobName="inference", solutionVersionArn=version,
                     roleArn=ROLE_ARN, jobInput={"s3DataSource": {"path": source}},

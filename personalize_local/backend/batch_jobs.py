@@ -1,5 +1,9 @@
 """What batch inference jobs and batch segment jobs share: their resource, S3 in and out, and answering lines.
 
+The output may go beside the input (the service's workshop writes ``s3://b/`` for ``s3://b/json_input.json``
+and reads back ``json_input.json.out``); a job never reads output files as input, its own or an earlier
+job's, so running it again over the same input path reads the same files.
+
 The input is read from S3 during the create call and the output written to S3 as the job turns
 ACTIVE, from the S3 folder found during that call: a worker never looks a moto backend up, which
 takes moto's global lock, the lock moto's reset holds while it waits for our workers. The worker
@@ -103,9 +107,8 @@ class BatchJobsMixin(FiltersMixin):
             # The model's pattern lets http(s):// through, but batch jobs read and write S3 only.
             if split_location(path) is None:
                 raise InvalidInputException(f"Value '{path}' at '{member}' must be an S3 path: s3://bucket-name/folder-name/.")
-        _check_apart(source, destination)
         try:
-            read = read_prefix(self.account_id, source)
+            read = read_prefix(self.account_id, source, outputs=OUTPUT_SUFFIX)
         except S3ReadError as error:
             return Locations(failure=f"Invalid S3 input path: {error}")
         failure = _too_much(source, read)
@@ -172,17 +175,6 @@ def _output_name(source: str, location: str) -> str:
     _, prefix = split_location(source)
     _, key = split_location(location)
     return key[prefix.rfind("/") + 1 :] + OUTPUT_SUFFIX
-
-
-def _check_apart(source: str, destination: str) -> None:
-    """error-messages.md: the output location must differ from the input's, or a job's output would be read as input."""
-    (in_bucket, in_key), (out_bucket, out_key) = split_location(source), split_location(destination)
-    folder = out_key if not out_key or out_key.endswith("/") else f"{out_key}/"
-    if in_bucket == out_bucket and (folder.startswith(in_key) or folder == in_key[: in_key.rfind("/") + 1]):
-        raise InvalidInputException(
-            f"Value '{destination}' at '{OUTPUT_MEMBER}': the output files would land where the job reads its input "
-            f"({source}); use another folder or bucket."
-        )
 
 
 def _too_much(source: str, files: list[tuple[str, bytes]]) -> str | None:

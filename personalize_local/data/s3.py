@@ -66,12 +66,17 @@ def read_objects(account_id: str, location: str) -> list[tuple[str, bytes]]:
     return _read(backend, bucket, names)
 
 
-def read_prefix(account_id: str, location: str) -> list[tuple[str, bytes]]:
-    """Every object whose key starts with ``location``'s, by key: S3 paths are prefixes, as batch jobs read them."""
+def read_prefix(account_id: str, location: str, outputs: str | None = None) -> list[tuple[str, bytes]]:
+    """Every object whose key starts with ``location``'s, by key: S3 paths are prefixes, as batch jobs read them.
+
+    Keys ending in ``outputs`` (the suffix of a job's output files, which may lie beside its input) are left
+    out, unless ``location`` names one of them exactly."""
     backend, bucket, key = _bucket_of(account_id, location)
-    names = _keys(bucket, key)
+    found = _keys(bucket, key)
+    names = [name for name in found if name == key or not (outputs and name.endswith(outputs))]
     if not names:
-        raise S3ReadError(f"No object in s3://{bucket.name} has a key starting with '{key}' ({location}).")
+        left_out = f"; output files (*{outputs}) are not read as input" if found else ""
+        raise S3ReadError(f"No object in s3://{bucket.name} has a key starting with '{key}' ({location}){left_out}.")
     return _read(backend, bucket, names)
 
 
