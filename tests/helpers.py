@@ -1,6 +1,7 @@
 """Small helpers the per-family test files share: expected errors and ready-made data."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 import pytest
@@ -25,6 +26,19 @@ METRICS = {
 
 # Enough for the minimum data rules (1000 interactions, 25 users with 2+), and no more.
 SMALL_USERS = 70
+
+
+class Clock:
+    """The emulator's clock, moved by hand as freezegun would move it: monkeypatch a module's ``now`` with it."""
+
+    def __init__(self) -> None:
+        self.moment = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def forward(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
 
 
 def arn(kind: str, name: str) -> str:

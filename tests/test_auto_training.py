@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import datetime, timedelta, timezone
 from typing import Iterator
 from unittest.mock import ANY
 
@@ -13,23 +12,10 @@ import personalize_local
 from personalize_local.backend import solutions
 
 from .conftest import Clients
-from .helpers import fails, loaded_group, new_group
+from .helpers import Clock, fails, loaded_group, new_group
 from .workflow import POPULARITY
 
 MEMBER = "solutionConfig.autoTrainingConfig.schedulingExpression"
-
-
-class Clock:
-    """The emulator's clock, moved by hand as freezegun would move it."""
-
-    def __init__(self) -> None:
-        self.moment = datetime.now(timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def forward(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
 
 
 @pytest.fixture

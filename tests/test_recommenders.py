@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,7 +10,9 @@ import pytest
 from .conftest import Clients, transitions
 from .datagen import START, shop_events, to_csv, video_events, video_items
 from .test_lifecycle import CREATED, DELETED, statuses
-from .helpers import METRICS, arn, domain_group, fails, loaded_group, new_group, recommender, use_case
+from .helpers import METRICS, Clock, arn, domain_group, fails, loaded_group, new_group, recommender, use_case
+from .test_events import make_tracker
+from .test_related_recipes import record_watches, trend_clock  # noqa: F401 (trend_clock is a fixture)
 from .workflow import import_csv, wait
 
 SHOP = "ECOMMERCE"
@@ -142,6 +145,20 @@ def test_trending_now_puts_first_what_grows_fastest(aws: Clients) -> None:
     assert answer(aws, trending, 3)[0] == "horror-39"
     most_popular = recommender(aws, group_arn, "aws-vod-most-popular")["recommenderArn"]
     assert "horror-39" not in answer(aws, most_popular, 10, userId=COMEDY_FAN)
+
+
+def test_trending_now_follows_events_every_two_hours(aws: Clients, trend_clock: Clock) -> None:
+    """VIDEO_ON_DEMAND-use-cases.md: "Every two hours, Amazon Personalize automatically evaluates your interactions data"."""
+    rows = video_events()
+    group_arn = domain_group(aws, VIDEO, rows, video_items())
+    created = recommender(aws, group_arn, "aws-vod-trending-now")
+    trained = answer(aws, created["recommenderArn"], 3)
+    assert "horror-39" not in trained
+    record_watches(aws, make_tracker(aws, group_arn)["trackingId"], "horror-39", 30, max(int(r["TIMESTAMP"]) for r in rows) + 60, "Watch")
+    trend_clock.moment = created["creationDateTime"] + timedelta(hours=1, minutes=59)
+    assert answer(aws, created["recommenderArn"], 3) == trained
+    trend_clock.moment = created["creationDateTime"] + timedelta(hours=2, minutes=1)
+    assert answer(aws, created["recommenderArn"], 3)[0] == "horror-39"
 
 
 def test_recommendations_for_a_user_follow_their_taste(aws: Clients, shop: str) -> None:

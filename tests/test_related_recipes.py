@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from personalize_local.backend import trends
 from personalize_local.recipes import ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN, fit_recipe
 from personalize_local.recipes.base import UnknownSegmentInput
 
 from .conftest import Clients, avro
 from .datagen import START, to_csv
-from .helpers import METRICS, active_version, fails, loaded_group, small_rows
+from .helpers import METRICS, Clock, active_version, fails, loaded_group, small_rows
+from .test_events import make_tracker
 from .workflow import POPULARITY, create_group, deploy, import_csv, train, wait
 
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
@@ -153,6 +156,49 @@ def test_trending_now_puts_the_accelerating_item_first(aws: Clients, frequency: 
     assert answer[0]["itemId"] == first
     popular = campaign_of(aws, group.dataset_group_arn, POPULARITY, "popular")
     assert aws.runtime.get_recommendations(campaignArn=popular, numResults=1)["itemList"][0]["itemId"] not in {"rising", "spike"}
+
+
+@pytest.fixture
+def trend_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The clock trends are evaluated on."""
+    clock = Clock()
+    monkeypatch.setattr(trends, "now", clock)
+    return clock
+
+
+def record_watches(c: Clients, tracking_id: str, item: str, watches: int, at: int, event_type: str = "watch") -> None:
+    """PutEvents: ``watches`` of ``item`` from ``at`` on, a second apart, ten to a fan."""
+    for fan in range(0, watches, 10):
+        events = [{"eventType": event_type, "itemId": item, "sentAt": at + fan + k} for k in range(min(10, watches - fan))]
+        c.events.put_events(trackingId=tracking_id, userId=f"{item}-fan-{fan}", sessionId=f"{item}-{fan}", eventList=events)
+
+
+def test_trending_now_follows_events_once_an_interval_has_passed(aws: Clients, trend_clock: Clock) -> None:
+    """native-recipe-trending-now.md: recorded events count without a new version, the trend evaluated every interval."""
+    rows = trend_rows()
+    group = loaded_group(aws, rows=rows)
+    config = {"solutionConfig": {"featureTransformationParameters": {"trend_discovery_frequency": "1 hour"}}}
+    version = active_version(aws, group.dataset_group_arn, name="trending", recipe=TRENDING_NOW, **config)
+    campaign = deploy(aws, version, name="trending")
+    created = aws.personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["creationDateTime"]
+    tracking_id = make_tracker(aws, group.dataset_group_arn)["trackingId"]
+    end = max(int(r["TIMESTAMP"]) for r in rows)
+
+    def trending() -> list[str]:
+        return [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=campaign, numResults=3)["itemList"]]
+
+    trained = trending()
+    assert "sleeper" not in trained
+    record_watches(aws, tracking_id, "sleeper", 40, end + 60)
+    trend_clock.moment = created + timedelta(minutes=59)
+    assert trending() == trained  # not before an interval has passed since training
+    trend_clock.moment = created + timedelta(minutes=61)
+    assert trending()[0] == "sleeper"
+    # Events within an interval wait for the next evaluation.
+    record_watches(aws, tracking_id, "newcomer", 60, end + 600)
+    assert trending()[0] == "sleeper"
+    trend_clock.forward(hours=1)
+    assert trending()[:2] == ["newcomer", "sleeper"]
 
 
 def test_trending_now_metrics_include_trend_prediction_accuracy(aws: Clients) -> None:

@@ -11,12 +11,14 @@ from ..filters import Request
 from .promotions import REASONED_RECIPES, Rank, promoted_answer
 from ..recipes.base import Signals
 from ..recipes.catalog import RecipeInfo, get_recipe
+from ..recipes.trending import TrendingNow
 from ..wire.errors import InvalidInputException
 from .campaigns import Campaign, ServedCampaign
 from .new_items import items_unknown_to, judged_items
 from .ranking_influence import RankingInfluenceMixin
 from .recommendation_ids import new_recommendation_id
 from .solutions import SolutionVersion
+from .trends import data_revision, latest_trend
 
 DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
@@ -46,18 +48,19 @@ Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None",
 
 def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]) -> Answering:
     version = served.solution_version
+    model = backend.answering_model(version)
     weight, cutoff_days = served.exploration
     history = backend._history(version, user_id)
     options: dict[str, Any] = {"exploration_weight": weight, "exploration_item_age_cutoff_days": cutoff_days}
     # Items put (or imported) since training are the newest of all: exploration offers them at once.
     since_training = backend.items_since_training(version) if version.recipe_arn in EXPLORING and weight > 0 else None
-    if getattr(version.model, "reads_signals", False):
+    if getattr(model, "reads_signals", False):
         offsets = backend.influence_offsets(version, served.ranking_influence)
         options["signals"] = backend.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe_arn), offsets)
 
     def answer(n: int, refused: set[str] | frozenset[str]) -> Ranked:
         fresh = {} if since_training is None else {"new_items": [item for item in since_training if item not in refused]}
-        return version.model.recommend(user_id, history, n, refused, **options, **fresh)
+        return model.recommend(user_id, history, n, refused, **options, **fresh)
 
     return answer
 
@@ -248,9 +251,25 @@ class RecommendationsMixin(RankingInfluenceMixin):
         return list(items_unknown_to(version.model, items.table)) if items is not None else []
 
     def _judged(self, version: SolutionVersion) -> frozenset[str]:
-        """The items a filter judges: the model's, and for exploring recipes those put since training."""
+        """The items a filter judges: the answering model's, and for exploring recipes those put since training."""
         items = self.dataset_of(version.dataset_group_arn, "ITEMS") if version.recipe_arn in EXPLORING else None
-        return judged_items(version.model, items.table if items is not None else None)
+        return judged_items(self.answering_model(version), items.table if items is not None else None)
+
+    def answering_model(self, version: SolutionVersion) -> Any:
+        """The model that answers for ``version`` now: a Trending-Now version's latest trend (trends.py)."""
+        model = version.model
+        if not isinstance(model, TrendingNow):
+            return model
+        interactions, items = (self.dataset_of(version.dataset_group_arn, kind) for kind in ("INTERACTIONS", "ITEMS"))
+        if interactions is None:
+            return model
+
+        def read() -> tuple[Any, Any]:
+            # As the version's training read them: the solution's event filter, sessions joined to their users.
+            frame = version.solution.training_filter.apply(interactions.table.frame(interactions.events.session_users()))
+            return frame, items.table.frame() if items is not None else None
+
+        return latest_trend(model, version.creation_date_time, data_revision(interactions, items), read)
 
     def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.

@@ -19,6 +19,7 @@ from ..eval.use_cases import evaluate_use_case
 from ..filters import Request
 from ..recipes.base import Signals, TrainingError
 from ..recipes.catalog import get_recipe
+from ..recipes.trending import TrendingNow
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
 from ..wire.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from . import quotas
@@ -27,6 +28,7 @@ from .dataset_groups import DatasetGroup
 from .lifecycle import CREATE, DELETE, Apply, JobFailed
 from .promotions import Rank
 from .recommender_config import Setup, check_setup
+from .trends import data_revision, latest_trend
 
 KIND = "recommender"
 
@@ -301,7 +303,7 @@ class RecommendersMixin(BackendCore):
             if need is Need.REQUIRED and not given[member]:
                 raise InvalidInputException(f"Value null at '{member}': recommenders of {case.recipe.name} need it.")
         trained = recommender.trained
-        model, category = trained.model, case.recipe.category
+        model, category = self._answering_model(recommender), case.recipe.category
         group_arn = recommender.dataset_group_arn
         request = Request(user_id, item_id if category == "RELATED_ITEMS" else None)
         recorded = self.recorded_interactions(group_arn, user_id, trained.recorded_mark) if user_id else []
@@ -314,3 +316,20 @@ class RecommendersMixin(BackendCore):
             return ANSWERS[category](model, Ask(user_id, item_id, history, excluded | refused | keep_out, n, exploration, context or {}))
 
         return recommender, rank, model.reports_scores
+
+    def _answering_model(self, recommender: Recommender) -> UseCaseModel:
+        """The model that answers for ``recommender`` now: a trending-now use case's latest trend (trends.py)."""
+        model = recommender.trained.model
+        if not isinstance(model, TrendingNow):
+            return model
+        group = self.get("dataset-group", recommender.dataset_group_arn)
+        interactions, items = (self.dataset_of(group.arn, kind) for kind in ("INTERACTIONS", "ITEMS"))
+        if interactions is None:
+            return model
+        setup = recommender.setup
+
+        def read() -> tuple[pd.DataFrame, pd.DataFrame | None]:
+            snapshot = self._snapshot(group, setup)  # as its training reads the data
+            return setup.case.training_interactions(snapshot.interactions), snapshot.items
+
+        return latest_trend(model, recommender.creation_date_time, data_revision(interactions, items), read)

@@ -9,10 +9,11 @@ the recent intervals (RECENT_INTERVALS), then to the more popular item overall
 (distinct users), then to catalog order. Items losing interactions come last.
 
 As with Popularity-Count, every user gets the same list, items the user
-already interacted with included; the list reflects the training data, so a
-new solution version picks up newer interactions. The service shows no scores
-for its popularity recipes; the scores returned are each item's increase in
-interactions per hour over the latest interval.
+already interacted with included. A fitted model holds one evaluation of the
+trend; serving evaluates it again on the data as it is, once per interval,
+without a new solution version (``evaluated``; backend/trends.py says when).
+The service shows no scores for its popularity recipes; the scores returned
+are each item's increase in interactions per hour over the latest interval.
 """
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ class TrendingNow:
 
     reports_scores = False
 
-    def __init__(self, trend_discovery_frequency: str = DEFAULT_FREQUENCY) -> None:
-        self.interval = FREQUENCIES[trend_discovery_frequency]
+    def __init__(self, trend_discovery_frequency: str = DEFAULT_FREQUENCY, *, interval: int | None = None) -> None:
+        # ``interval`` in seconds, for use cases whose page gives one that is no recipe value (two hours).
+        self.interval = interval or FREQUENCIES[trend_discovery_frequency]
         self.item_ids: list[str] = []
         self._ranked: list[tuple[str, float]] = []
 
@@ -66,6 +68,10 @@ class TrendingNow:
         per_hour = increase * (SECONDS_PER_HOUR / self.interval)
         self._ranked = [(self.item_ids[i], float(per_hour[i])) for i in order]
         return self
+
+    def evaluated(self, interactions: pd.DataFrame, items: pd.DataFrame | None = None) -> "TrendingNow":
+        """A new evaluation of the trend, on this model's interval, of the data as it is now; this model unchanged."""
+        return TrendingNow(interval=self.interval).fit(interactions, items)
 
     def recommend(
         self,

@@ -11,8 +11,9 @@ catalog.py). For every use case, on top of the minimums every recommender needs
   interacted with them SIMS's, every item with interactions taking part (the
   recipe's default leaves the most popular tenth out, and best sellers are what
   shoppers buy together); More like X Similar-Items' ("similar to a video":
-  co-occurrence and metadata); Trending now Trending-Now's, on its default
-  interval.
+  co-occurrence and metadata); Trending now Trending-Now's, on the two-hour
+  interval its page gives ("Every two hours, Amazon Personalize ... identifies
+  trending items").
 - ``trains_on``: the event types the model learns from (None: every event).
 - ``required_event``: the event type of which the data must hold ``MIN_EVENTS``
   (None: the general minimum of any events is enough).
@@ -125,6 +126,8 @@ def _related_by_users() -> Sims:
 INTERACTIONS = ("INTERACTIONS",)
 WITH_ITEMS = ("INTERACTIONS", "ITEMS")
 VIEW, PURCHASE, WATCH = "View", "Purchase", "Watch"
+# VIDEO_ON_DEMAND-use-cases.md, Trending now: evaluated every two hours, in seconds.
+VOD_TREND_INTERVAL = 2 * 3600
 NOTHING: frozenset[str] = frozenset()
 
 USE_CASES: dict[str, UseCase] = {
@@ -148,7 +151,7 @@ USE_CASES: dict[str, UseCase] = {
                 None, None, WITH_ITEMS, frozenset({WATCH}), Need.REQUIRED, Need.REQUIRED),
         UseCase(_arn("aws-vod-most-popular"), PopularityCount,
                 frozenset({WATCH}), WATCH, INTERACTIONS, NOTHING, Need.REQUIRED, Need.NOT_USED),
-        UseCase(_arn("aws-vod-trending-now"), TrendingNow,
+        UseCase(_arn("aws-vod-trending-now"), lambda: TrendingNow(interval=VOD_TREND_INTERVAL),
                 None, None, INTERACTIONS, NOTHING, Need.FOR_FILTERS, Need.NOT_USED, promotes=False),
         UseCase(_arn("aws-vod-top-picks"), UserPersonalization,
                 None, None, WITH_ITEMS, frozenset({WATCH}), Need.REQUIRED, Need.NOT_USED, explores=True),
