@@ -102,6 +102,9 @@ def test_group_delete_refused_while_it_holds_a_dataset(aws: Clients) -> None:
     assert p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"]["status"] == "ACTIVE"
 
     p.delete_dataset(datasetArn=dataset_arn)
+    # Still being deleted until a describe finds it gone, as the service's cleanup samples wait.
+    assert dataset_arn in fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=group_arn)
+    fails("ResourceNotFoundException", p.describe_dataset, datasetArn=dataset_arn)
     p.delete_dataset_group(datasetGroupArn=group_arn)
     fails("ResourceNotFoundException", p.describe_dataset_group, datasetGroupArn=group_arn)
     assert p.list_dataset_groups()["datasetGroups"] == []
@@ -113,10 +116,12 @@ def test_group_delete_refused_while_it_holds_a_tracker_or_solution(aws: Clients)
     tracker_arn = p.create_event_tracker(name="t", datasetGroupArn=group_arn)["eventTrackerArn"]
     assert tracker_arn in fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=group_arn)
     p.delete_event_tracker(eventTrackerArn=tracker_arn)
+    fails("ResourceNotFoundException", p.describe_event_tracker, eventTrackerArn=tracker_arn)
 
     solution_arn = p.create_solution(name="s", datasetGroupArn=group_arn, recipeArn=POPULARITY)["solutionArn"]
     assert solution_arn in fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=group_arn)
     p.delete_solution(solutionArn=solution_arn)
+    fails("ResourceNotFoundException", p.describe_solution, solutionArn=solution_arn)
 
     p.delete_dataset_group(datasetGroupArn=group_arn)
     fails("ResourceNotFoundException", p.describe_dataset_group, datasetGroupArn=group_arn)
