@@ -101,9 +101,11 @@ def test_a_group_with_filters_is_not_deleted(aws: Clients) -> None:
     group = create_group(aws, "short-lived")
     filter_arn = make_filter(aws, group.dataset_group_arn, 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")')
     p.delete_dataset(datasetArn=group.dataset_arn)
+    assert p.list_datasets(datasetGroupArn=group.dataset_group_arn)["datasets"] == []  # observed: its delete is done
     message = fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=group.dataset_group_arn)
     assert filter_arn in message
     p.delete_filter(filterArn=filter_arn)
+    assert p.list_filters(datasetGroupArn=group.dataset_group_arn)["Filters"] == []  # observed: its delete is done
     p.delete_dataset_group(datasetGroupArn=group.dataset_group_arn)
     assert p.list_dataset_groups()["datasetGroups"] == []
 

@@ -353,6 +353,7 @@ def test_create_describe_list_update_delete(aws: Clients) -> None:
           metricsOutputConfig={"roleArn": ROLE_ARN})
     for dataset in p.list_datasets(datasetGroupArn=group_arn)["datasets"]:
         p.delete_dataset(datasetArn=dataset["datasetArn"])
+    assert p.list_datasets(datasetGroupArn=group_arn)["datasets"] == []  # observed: their deletes are done
     assert "metric attribution" in fails("ResourceInUseException", p.delete_dataset_group, datasetGroupArn=group_arn)
     p.delete_metric_attribution(metricAttributionArn=arn)
     fails("ResourceNotFoundException", p.describe_metric_attribution, metricAttributionArn=arn)
