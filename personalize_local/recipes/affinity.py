@@ -164,6 +164,10 @@ class ItemAttributeAffinity:
         self.user_ids = self.model.user_ids
         # item-attribute-affinity-recipe.md: the Items dataset needs a non-textual, non-reserved metadata column.
         self.attributes_ = categorical_values(items, self.model.item_ids)
+        if items is not None and items.empty:  # an Items dataset no import has filled (or whose import failed)
+            raise TrainingError(
+                "Create failed. The Items dataset holds 0 records; the Item-Attribute-Affinity recipe needs the items' attributes."
+            )
         if not self.attributes_:
             raise TrainingError(
                 "Create failed. The Item-Attribute-Affinity recipe needs an Items dataset with at least one "
