@@ -92,7 +92,7 @@ class DataDeletionMixin(BackendCore):
         if size > MAX_INPUT_BYTES:
             raise JobFailed(f"{job.data_location} holds {size} bytes; the files of a data deletion job hold {MAX_INPUT_BYTES} at most.")
         try:
-            users = set(read_csv_files(files, USER_LIST, "USERS")["USER_ID"])
+            users = set(read_csv_files(files, USER_LIST, "USERS", only_schema_columns=True)["USER_ID"])
         except DataImportError as error:
             raise JobFailed(str(error)) from None
 

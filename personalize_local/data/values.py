@@ -3,7 +3,7 @@
 Limits come from limits.md and the *-dataset-requirements.md pages (value lengths),
 data-prep-formatting.md (epoch seconds) and the current guide's action pages (actions-datasets.md:
 value 1 to 10, repeat frequency at most 30 days; recording-action-interaction-events.md: the three
-action event types). CSV imports check whole columns at once (data/csv_import.py); Put* operations
+action event types). CSV imports check whole columns at once (data/csv_columns.py); Put* operations
 check one value at a time, with the field's check from :func:`value_check`.
 """
 from __future__ import annotations
