@@ -42,7 +42,7 @@ from .backend import PersonalizeBackend, backend_for, personalize_backends
 from .backend.core import Resource
 from .backend.lifecycle import landing_listeners
 from .state import StateError
-from .state.backends import SavedRecord, encode_records, fingerprint, record_places
+from .state.backends import SavedRecord, encode_records, fingerprint, land_finished_work, record_places
 from .state.datadir import DataDirStore, Entry, Key, ObjectKey, Place, S3Changes
 from .state.datasets import TableCache
 from .wire.dispatch import caller, dispatch
@@ -149,6 +149,9 @@ class DataDir:
         self._wake.set()
         if self._saver is not None:
             self._saver.join()
+        for _, backend in _backends():  # work done that nobody looked at yet lands, rather than coming back interrupted
+            with backend.lock:
+                land_finished_work(backend, wait=False)
         if self._note_landing in landing_listeners:
             landing_listeners.remove(self._note_landing)
         try:

@@ -258,3 +258,19 @@ def test_a_write_rewrites_only_what_it_changed(tmp_path: Path) -> None:
         assert after["blobs"] == before["blobs"]
     finally:
         assert stop(server)[0] == 0
+
+
+def test_a_delete_nobody_looked_at_is_done_when_the_server_stops(tmp_path: Path) -> None:
+    server, c = restarted(tmp_path)
+    try:
+        arn = c.personalize.create_dataset_group(name="going")["datasetGroupArn"]
+        c.personalize.create_dataset_group(name="staying")
+        c.personalize.delete_dataset_group(datasetGroupArn=arn)  # no describe, no list after it
+    finally:
+        assert stop(server)[0] == 0
+
+    server, c = restarted(tmp_path)
+    try:
+        assert [g["name"] for g in c.personalize.list_dataset_groups()["datasetGroups"]] == ["staying"]
+    finally:
+        assert stop(server)[0] == 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..backend.core import BackendCore, Resource
+from ..backend.lifecycle import Observing
 from .arrays import EXTENSIONS
 from .codec import Decoder, Encoder, External, Fingerprint, StateError
 from .lifecycles import Lifecycles
@@ -31,15 +32,21 @@ class SavedRecord:
     blobs: dict[str, bytes]
 
 
-def land_finished_work(backend: BackendCore) -> None:
+def land_finished_work(backend: BackendCore, wait: bool = True) -> None:
     """Read every status, as describes would: work that is done (or done within a call's wait, under moto's
-    default progression) lands with its status, rather than being saved as interrupted."""
+    default progression) lands with its status, rather than being saved as interrupted. Without ``wait``,
+    as lists would: only work already done lands (a server stopping)."""
     for table in list(backend.resources.values()):
         for resource in list(table.values()):
             pending = [resource] + [member for member in vars(resource).values() if isinstance(member, Resource)]
             for member in pending:  # the resource, and its pending updates (latestCampaignUpdate ...)
-                if member.lifecycle is not None:
+                if member.lifecycle is None:
+                    continue
+                if wait:
                     member.lifecycle.touch()
+                else:
+                    with Observing():
+                        member.lifecycle.status
 
 
 def record_places(backend: BackendCore) -> dict[int, External]:
