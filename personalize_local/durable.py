@@ -96,6 +96,7 @@ class Pending:
     position: int
     s3: S3Changes | None
     landed: bool
+    gone: bool
 
 
 class DataDir:
@@ -110,6 +111,7 @@ class DataDir:
         self._controls: dict[Place, dict[Key, str]] = {}  # the same, blind to events, of the records events feed
         self._blobs: dict[Place, dict[Key, set[str]]] = {}  # each record's blobs, as written
         self._landed: set[Place] = set()  # backends where work landed since their last write
+        self._gone: set[Place] = set()  # backends where a delete ended since: their removal is all it changed
         self._cache = TableCache()
         self._etags: dict[ObjectKey, str] = {}  # S3 objects as the database holds them, and its buckets
         self._buckets: dict[tuple[str, str], str] = {}
@@ -180,7 +182,7 @@ class DataDir:
                 answer = dispatch(found, headers, body, host)
                 if answer[0] >= 300:
                     before = None  # refused: nothing changed
-            if before is not None or place in self._landed:  # a change, or work landed that this answer may show
+            if before is not None or place in self._landed or place in self._gone:  # a change, or landed work it may show
                 named = set(before.named) | _named(backend, answer[2]) if before is not None else set()
                 try:
                     pending = self._prepare(place, named)
@@ -293,7 +295,10 @@ class DataDir:
         prints = self._prints.setdefault(place, {})
         controls = self._controls.setdefault(place, {})
         fed = {key for key in present if key[0] in FED_BY_EVENTS}
-        landed = place in self._landed
+        # Taken now, under the lock landings happen under: a landing after this is the next write's to see.
+        landed, gone = place in self._landed, place in self._gone
+        self._landed.discard(place)
+        self._gone.discard(place)
         looked = present if landed else (named & present) | (present - prints.keys())
         folding = fold or any(
             key not in controls or fingerprint(backend, *key, external, events=False) != controls[key] for key in looked & fed
@@ -306,16 +311,23 @@ class DataDir:
         s3 = self._s3_changes()
         s3_changed = bool(s3.written or s3.gone or s3.buckets != self._buckets)
         if not (changed or removed or s3_changed or position != self._folded.get(place, 0)):
-            self._landed.discard(place)
             self._ordered.release()
             return None
         try:
             records = encode_records(backend, changed, external, self._cache) if changed else []
         except StateError as error:  # a bug: what can't be encoded is refused like what can't be written
             log.exception("the state of %s/%s could not be encoded", *place)
+            self._relook(place, landed, gone)
             raise NotDurable(f"its state could not be encoded: {error}") from None
         controls_now = {key: fingerprint(backend, *key, external, events=False) for key in changed.keys() & fed}
-        return Pending(place, records, changed, controls_now, removed, position, s3 if s3_changed else None, landed)
+        return Pending(place, records, changed, controls_now, removed, position, s3 if s3_changed else None, landed, gone)
+
+    def _relook(self, place: Place, landed: bool, gone: bool) -> None:
+        """A write that was not made: what it was to look at, the next one looks at."""
+        if landed:
+            self._landed.add(place)
+        if gone:
+            self._gone.add(place)
 
     def _commit(self, pending: Pending) -> None:
         """Write what :meth:`_prepare` worked out (it holds ``_ordered``), and note it once committed."""
@@ -325,6 +337,7 @@ class DataDir:
             try:
                 held = self.store.write(place, pending.records, pending.removed, pending.position, stored, pending.s3)
             except sqlite3.Error as error:
+                self._relook(place, pending.landed, pending.gone)
                 raise NotDurable(str(error)) from None
             if pending.s3 is not None:
                 self._noted_s3(pending.s3)
@@ -336,8 +349,6 @@ class DataDir:
                 self._controls[place].pop(key, None)
                 stored.pop(key, None)
             self._folded[place] = pending.position
-            if pending.landed:
-                self._landed.discard(place)
         finally:
             self._ordered.release()
 
@@ -348,10 +359,15 @@ class DataDir:
             log.warning("the records of %s/%s could not be written to %s: %s", *place, self.directory, error)
 
     def _note_landing(self, owner: Resource) -> None:
+        """Work landed: look at every resource of its backend at the next write, as its result may change any; a
+        delete that ended removed its resource, which the next write finds without looking at the others."""
         place = _place_of(owner.arn)
-        if place is not None:
-            self._landed.add(place)
-            self._wake.set()
+        backend = _backend_at(place) if place is not None else None
+        if place is None or backend is None:
+            return
+        removed = not any(owner.arn in table for table in backend.resources.values())
+        (self._gone if removed else self._landed).add(place)
+        self._wake.set()
 
     def _save_in_background(self) -> None:
         """Work that lands with nobody asking (a worker finishing) is kept soon after; the journal is folded into
@@ -362,7 +378,7 @@ class DataDir:
             self._wake.clear()
             if self._closing:
                 return
-            for place in list(self._landed):
+            for place in list(self._landed | self._gone):
                 self._write_quietly(place)
             now = time.monotonic()
             for place, seq in list(self._positions.items()):
