@@ -88,11 +88,19 @@ def attribute_shadowing_a_method(db: sqlite3.Connection, marker: Path) -> None:
     _put(db, "dataset", key, tree)
 
 
+def _edit_event_log(db: sqlite3.Connection, edit: Callable[[dict[str, Any]], None]) -> None:
+    """Edit the JSON blob of the first dataset's event log."""
+    _, tree = _record(db, "dataset")
+    blob = _extension_of(tree, "eventlog")["log"]
+    (data,) = db.execute("SELECT data FROM blobs WHERE blob = ?", (blob,)).fetchone()
+    log = json.loads(data)
+    edit(log)
+    db.execute("UPDATE blobs SET data = ? WHERE blob = ?", (json.dumps(log).encode(), blob))
+
+
 def event_log_shadowing_a_method(db: sqlite3.Connection, marker: Path) -> None:
     # The attack of the old format: an EventLog whose sessions_of is os.system runs the next user ID.
-    key, tree = _record(db, "dataset")
-    _extension_of(tree, "eventlog")["sessions_of"] = ["c", "os", "system"]
-    _put(db, "dataset", key, tree)
+    _edit_event_log(db, lambda log: log.update(sessions_of=["c", "os", "system"]))
 
 
 def dunder_attribute(db: sqlite3.Connection, marker: Path) -> None:
@@ -108,9 +116,7 @@ def value_of_another_type(db: sqlite3.Connection, marker: Path) -> None:
 
 
 def event_log_of_another_shape(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset")
-    _extension_of(tree, "eventlog")["session_users"] = [["s", ["c", "os", "system"]]]
-    _put(db, "dataset", key, tree)
+    _edit_event_log(db, lambda log: log.update(session_users={"s": ["c", "os", "system"]}))
 
 
 def unknown_record_kind(db: sqlite3.Connection, marker: Path) -> None:

@@ -23,6 +23,8 @@ class EventLog:
         self._session_users: dict[str, str] = {}
         self._user_sessions: dict[str, list[str]] = {}
         self.impressions = Impressions()
+        # Changes whenever what a saved state holds of the log does (its event IDs and sessions).
+        self.revision = 0
 
     def remember(self, records: Iterable[dict[str, Any]]) -> None:
         """Fingerprint ``records``, the rows admitted so far, as :meth:`admit` did (a state read back)."""
@@ -36,14 +38,18 @@ class EventLog:
         self._seen.add(fingerprint)
         if event_id is not None:
             self._event_ids.add(event_id)
+            self.revision += 1
         return True
 
     def note_session(self, session_id: str, user_id: str | None) -> None:
         if user_id is None:
-            self._anonymous_sessions.add(session_id)
+            if session_id not in self._anonymous_sessions:
+                self._anonymous_sessions.add(session_id)
+                self.revision += 1
         elif session_id not in self._session_users:
             self._session_users[session_id] = user_id
             self._user_sessions.setdefault(user_id, []).append(session_id)
+            self.revision += 1
 
     def sessions_of(self, user_id: str) -> list[str]:
         """The anonymous sessions whose events are now ``user_id``'s, in the order they were joined."""
@@ -64,6 +70,7 @@ class EventLog:
             self._user_sessions.pop(user, None)
         self._anonymous_sessions -= anonymous
         recorded_as = gone | anonymous
+        self.revision += 1
         self.impressions.forget_users(recorded_as)
         self._seen = {f for f in self._seen if dict(f).get("USER_ID") not in recorded_as}
         return recorded_as

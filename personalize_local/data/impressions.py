@@ -56,6 +56,8 @@ class Impressions:
         self._by_user: dict[str, Counter[str]] = {}
         self._recorded: Counter[str] = Counter()
         self._imported: tuple[object, Counter[str]] = (None, Counter())
+        # Changes whenever what users were shown does (a saved state holds it; not the answers, a cache).
+        self.revision = 0
 
     def remember(self, recommendation_id: str, items: Sequence[str]) -> None:
         """What the recommendation ``recommendation_id`` answered; the oldest answer goes past the bound."""
@@ -72,11 +74,13 @@ class Impressions:
         if items:
             self._by_user.setdefault(user, Counter()).update(items)
             self._recorded.update(items)
+            self.revision += 1
 
     def forget_users(self, users: Collection[str]) -> None:
         """Drop what ``users`` were shown (a data deletion job)."""
         for user in users:
             self._recorded -= self._by_user.pop(user, Counter())
+        self.revision += 1
 
     def shown(self, bulk: pd.DataFrame, revision: object) -> Shown:
         """Times each item was shown, by ``bulk`` (the imported rows, counted once per ``revision``) and recorded events."""

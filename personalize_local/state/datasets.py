@@ -42,10 +42,12 @@ class Encoded:
 
 
 class TableCache:
-    """Encoded parts of tables, for as long as each table lives."""
+    """Encoded parts of tables, and event logs encoded, for as long as each lives."""
 
     def __init__(self) -> None:
         self.tables: weakref.WeakKeyDictionary[DatasetTable, Encoded] = weakref.WeakKeyDictionary()
+        # An event log's (revision, its impressions' revision) when encoded, and its blob.
+        self.logs: weakref.WeakKeyDictionary[EventLog, tuple[tuple[int, int], str, bytes]] = weakref.WeakKeyDictionary()
 
 
 class Tables(Extension):
@@ -135,6 +137,21 @@ class EventLogs(Extension):
     tag, types = "eventlog", (EventLog,)
 
     def encode(self, obj: EventLog, encoder: Encoder) -> Any:
+        """The log as one blob of JSON, encoded again only once it changed."""
+        cache: TableCache | None = getattr(encoder, "cache", None)
+        revision = (obj.revision, obj.impressions.revision)
+        done = cache.logs.get(obj) if cache is not None else None
+        if done is not None and done[0] == revision:
+            encoder.blobs[done[1]] = done[2]
+            return {"log": done[1]}
+        data = json.dumps(self._payload(obj), separators=(",", ":")).encode()
+        key = encoder.blob(data)
+        if cache is not None:
+            cache.logs[obj] = (revision, key, data)
+        return {"log": key}
+
+    @staticmethod
+    def _payload(obj: EventLog) -> dict[str, Any]:
         shown = obj.impressions
         return {
             "event_ids": list(obj._event_ids),
@@ -144,7 +161,10 @@ class EventLogs(Extension):
             "shown": shown._by_user,
         }
 
-    def create(self, payload: Any, decoder: Decoder) -> Any:
+    def create(self, tree: Any, decoder: Decoder) -> Any:
+        if not isinstance(tree, dict) or set(tree) != {"log"}:
+            raise StateError("The state holds an event log this version does not read.")
+        payload = json.loads(decoder.blob(tree["log"]))
         if not isinstance(payload, dict) or set(payload) != {"event_ids", "anonymous_sessions", "session_users", "remembered", "shown"}:
             raise StateError("The state holds an event log this version does not read.")
         log = EventLog()
