@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import nullcontext
 import os
 import re
 import sqlite3
@@ -281,7 +282,7 @@ class DataDir:
         the journal or when something besides events changed one of them, so the records hold the journal up to a
         position. None if nothing changed; else the write holds the order of writes (``_ordered``) until committed."""
         backend = _backend_at(place)
-        with backend.lock if backend is not None else _NO_LOCK:
+        with backend.lock if backend is not None else nullcontext():
             self._ordered.acquire()
             try:
                 return self._changes(place, backend, named, fold)
@@ -449,17 +450,6 @@ class DataDir:
                 getattr(backend, xform_name(entry.operation))(**{xform_name(name): value for name, value in params.items()})
         except ServiceError as error:  # refused once when it was made, or no longer possible: it changes nothing
             log.warning("journal entry %d (%s) could not be replayed: %s", entry.seq, entry.operation, error)
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
 
 
 def _backends() -> Iterator[tuple[Place, PersonalizeBackend]]:

@@ -40,32 +40,31 @@ def _put(db: sqlite3.Connection, kind: str, key: str, tree: Any) -> None:
     db.execute("UPDATE records SET state = ? WHERE kind = ? AND key = ?", (json.dumps(tree), kind, key))
 
 
+def _edit(db: sqlite3.Connection, kind: str, edit: Callable[[list[Any]], None]) -> None:
+    """Edit the root object node (``["o", node, tag, fields]``) of the first record of ``kind``."""
+    key, tree = _record(db, kind)
+    edit(tree["value"])
+    _put(db, kind, key, tree)
+
+
 def _shell(marker: Path) -> str:
     return f"touch {marker}"
 
 
 def constant_reaching_os(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset-group")
-    tree["value"][3]["role_arn"] = ["c", "personalize_local.backend.core", "os"]
-    _put(db, "dataset-group", key, tree)
+    _edit(db, "dataset-group", lambda node: node[3].update(role_arn=["c", "personalize_local.backend.core", "os"]))
 
 
 def constant_of_an_unknown_table(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset-group")
-    tree["value"][3]["role_arn"] = ["c", "__builtins__", "eval"]
-    _put(db, "dataset-group", key, tree)
+    _edit(db, "dataset-group", lambda node: node[3].update(role_arn=["c", "__builtins__", "eval"]))
 
 
 def class_outside_the_registry(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset-group")
-    tree["value"][3]["role_arn"] = ["o", 999, "os._wrap_close", {}]
-    _put(db, "dataset-group", key, tree)
+    _edit(db, "dataset-group", lambda node: node[3].update(role_arn=["o", 999, "os._wrap_close", {}]))
 
 
 def module_path_as_a_class(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset-group")
-    tree["value"][2] = "personalize_local.backend.dataset_groups.DatasetGroup"
-    _put(db, "dataset-group", key, tree)
+    _edit(db, "dataset-group", lambda node: node.__setitem__(2, "personalize_local.backend.dataset_groups.DatasetGroup"))
 
 
 def _extension_of(tree: Any, tag: str) -> dict[str, Any]:
@@ -83,9 +82,7 @@ def _extension_of(tree: Any, tag: str) -> dict[str, Any]:
 
 
 def attribute_shadowing_a_method(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset")
-    tree["value"][3]["restored"] = ["c", "os", "system"]
-    _put(db, "dataset", key, tree)
+    _edit(db, "dataset", lambda node: node[3].update(restored=["c", "os", "system"]))
 
 
 def _edit_event_log(db: sqlite3.Connection, edit: Callable[[dict[str, Any]], None]) -> None:
@@ -104,15 +101,11 @@ def event_log_shadowing_a_method(db: sqlite3.Connection, marker: Path) -> None:
 
 
 def dunder_attribute(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset-group")
-    tree["value"][3]["__class__"] = ["o", 998, "EventLog", {}]
-    _put(db, "dataset-group", key, tree)
+    _edit(db, "dataset-group", lambda node: node[3].update(__class__=["o", 998, "EventLog", {}]))
 
 
 def value_of_another_type(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset-group")
-    tree["value"][3]["role_arn"] = 42
-    _put(db, "dataset-group", key, tree)
+    _edit(db, "dataset-group", lambda node: node[3].update(role_arn=42))
 
 
 def event_log_of_another_shape(db: sqlite3.Connection, marker: Path) -> None:
@@ -120,14 +113,11 @@ def event_log_of_another_shape(db: sqlite3.Connection, marker: Path) -> None:
 
 
 def unknown_record_kind(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset-group")
     db.execute("UPDATE records SET kind = 'lock' WHERE kind = 'dataset-group'")
 
 
 def record_of_another_class(db: sqlite3.Connection, marker: Path) -> None:
-    key, tree = _record(db, "dataset-group")
-    tree["value"][2] = "Filter"
-    _put(db, "dataset-group", key, tree)
+    _edit(db, "dataset-group", lambda node: node.__setitem__(2, "Filter"))
 
 
 def deeply_nested_json(db: sqlite3.Connection, marker: Path) -> None:

@@ -15,6 +15,7 @@ a reference to that record (``external``), so two resources that shared an objec
 """
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import enum
 import hashlib
@@ -118,7 +119,7 @@ def conforms(value: Any, hint: Any) -> bool:
         return True  # a protocol or alias typing can't check at run time
     if hint in NUMBERS:
         return isinstance(value, NUMBERS[hint])
-    if hint in (Callable, type) or issubclass(hint, type):  # noqa: E721  (collections.abc.Callable)
+    if hint is collections.abc.Callable or issubclass(hint, type):  # a saved value is never code nor a class
         return False
     return isinstance(value, hint)
 
