@@ -1,16 +1,16 @@
 """What every resource family shares: ARNs, timestamps, the resource registry, paging and tags."""
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from moto.core.base_backend import BaseBackend
+from moto.core.exceptions import InvalidToken
+from moto.utilities.paginator import Paginator
 
 from ..data.s3 import split_location
 from ..wire.errors import (
@@ -21,6 +21,7 @@ from ..wire.errors import (
     ResourceNotFoundException,
     TooManyTagsException,
 )
+from . import faults
 from .lifecycle import GONE, SETTLED, Apply, Awaiting, CallBudget, Job, Lifecycle, Observing, Work
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,7 @@ class BackendCore(BaseBackend):
     # Lifecycles ----------------------------------------------------------------
     def start(self, kind: str, resource: Resource, work: Work | None = None, apply: Apply | None = None) -> None:
         """Walk ``resource`` through the create statuses of its kind's model, ``work`` running behind them."""
+        work, apply = faults.creating(resource, work, apply)
         resource.lifecycle = Lifecycle(kind.replace("-", "_"), resource, self.condition)
         job = resource.lifecycle.create(work, apply)
         if job is not None:
@@ -184,7 +186,7 @@ class BackendCore(BaseBackend):
 
         Statuses as they are now: a List observes none of the resources it lists, so it waits for no work."""
         found = self.find(kind, lambda r: all(arn in (None, getattr(r, attr)) for attr, arn in parents.items()))
-        page, token = paginate(newest_first(found), next_token, max_results)
+        page, token = paginate(newest_first(found), next_token, max_results, "arn", {"list": member, **parents})
         return {member: [r.summary() for r in page], "nextToken": token}
 
     def remove(self, kind: str, arn: str) -> None:
@@ -276,21 +278,27 @@ def require_s3_path(value: str | None, member: str) -> str:
     return value
 
 
-def paginate(items: list[Any], next_token: str | None, max_results: int | None) -> tuple[list[Any], str | None]:
-    """A page of ``items`` (newest first, as the service lists) and the token for the next one."""
-    start = 0
-    if next_token:
-        try:
-            start = int(base64.urlsafe_b64decode(next_token.encode()).decode())
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise InvalidNextTokenException(f"Invalid next token: {next_token}") from None
-        if not 0 <= start <= len(items):
-            raise InvalidNextTokenException(f"Invalid next token: {next_token}")
-    size = max_results or DEFAULT_PAGE_SIZE
-    page = items[start : start + size]
-    end = start + size
-    token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return page, token
+def paginate(
+    items: list[Any], next_token: str | None, max_results: int | None, unique: str, call: Mapping[str, Any]
+) -> tuple[list[Any], str | None]:
+    """A page of ``items`` and the token of the next one, by moto's Paginator.
+
+    A token names the first item of the next page by its ``unique`` attribute, so items created between pages
+    (newest first, ahead of it) are neither repeated nor make others skipped; and it carries a checksum of
+    ``call`` (the List operation and its filters), so a token of another call is refused, as is garbage."""
+    try:
+        paginator = Paginator(
+            max_results=max_results,
+            max_results_default=DEFAULT_PAGE_SIZE,
+            starting_token=next_token or None,
+            unique_attribute=unique,
+            param_values_to_check=dict(call),
+        )
+        return paginator.paginate(items)
+    # moto's own refusals, and what its decoder lets through from a token of valid base64 JSON that is not an
+    # object (an earlier version's offset tokens among them) or lacks the members it reads.
+    except (InvalidToken, AttributeError, LookupError, TypeError):
+        raise InvalidNextTokenException(f"Invalid next token: {next_token}") from None
 
 
 def newest_first(resources: Iterable[Resource]) -> list[Any]:

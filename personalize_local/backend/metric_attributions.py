@@ -167,7 +167,8 @@ class MetricAttributionsMixin(BackendCore):
         self, metric_attribution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
         attribution: MetricAttribution = self.get(KIND, _required(metric_attribution_arn))
-        page, token = paginate([metric.member() for metric in attribution.metrics], next_token, max_results)
+        call = {"list": "metrics", "metricAttributionArn": attribution.arn}
+        page, token = paginate([metric.member() for metric in attribution.metrics], next_token, max_results, "metricName", call)
         return {"metrics": page, "nextToken": token}
 
     def update_metric_attribution(

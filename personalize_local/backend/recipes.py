@@ -18,7 +18,8 @@ class RecipesMixin(BackendCore):
         domain: str | None = None,
     ) -> dict[str, Any]:
         # The model's enums already limit recipeProvider to SERVICE and domain to known domains.
-        page, token = paginate(list_recipes(domain), next_token, max_results)
+        call = {"list": "recipes", "recipeProvider": recipe_provider, "domain": domain}
+        page, token = paginate(list_recipes(domain), next_token, max_results, "recipe_arn", call)
         return {"recipes": [to_summary(r) for r in page], "nextToken": token}
 
     def describe_recipe(self, recipe_arn: str) -> dict[str, Any]:
