@@ -98,6 +98,7 @@ class Pending:
     s3: S3Changes | None
     landed: bool
     gone: bool
+    settled: set[str]
 
 
 class DataDir:
@@ -113,6 +114,7 @@ class DataDir:
         self._blobs: dict[Place, dict[Key, set[str]]] = {}  # each record's blobs, as written
         self._landed: set[Place] = set()  # backends where work landed since their last write
         self._gone: set[Place] = set()  # backends where a delete ended since: their removal is all it changed
+        self._settled: dict[Place, set[str]] = {}  # resources whose status alone changed since (a create with no work)
         self._cache = TableCache()
         self._etags: dict[ObjectKey, str] = {}  # S3 objects as the database holds them, and its buckets
         self._buckets: dict[tuple[str, str], str] = {}
@@ -183,7 +185,7 @@ class DataDir:
                 answer = dispatch(found, headers, body, host)
                 if answer[0] >= 300:
                     before = None  # refused: nothing changed
-            if before is not None or place in self._landed or place in self._gone:  # a change, or landed work it may show
+            if before is not None or place in self._landed or place in self._gone or place in self._settled:  # a change, or landed work it may show
                 named = set(before.named) | _named(backend, answer[2]) if before is not None else set()
                 try:
                     pending = self._prepare(place, named)
@@ -297,10 +299,10 @@ class DataDir:
         controls = self._controls.setdefault(place, {})
         fed = {key for key in present if key[0] in FED_BY_EVENTS}
         # Taken now, under the lock landings happen under: a landing after this is the next write's to see.
-        landed, gone = place in self._landed, place in self._gone
+        landed, gone, settled = place in self._landed, place in self._gone, self._settled.pop(place, set())
         self._landed.discard(place)
         self._gone.discard(place)
-        looked = present if landed else (named & present) | (present - prints.keys())
+        looked = present if landed else (named & present) | (present - prints.keys()) | {key for key in present if key[1] in settled}
         folding = fold or any(
             key not in controls or fingerprint(backend, *key, external, events=False) != controls[key] for key in looked & fed
         )
@@ -318,17 +320,19 @@ class DataDir:
             records = encode_records(backend, changed, external, self._cache) if changed else []
         except StateError as error:  # a bug: what can't be encoded is refused like what can't be written
             log.exception("the state of %s/%s could not be encoded", *place)
-            self._relook(place, landed, gone)
+            self._relook(place, landed, gone, settled)
             raise NotDurable(f"its state could not be encoded: {error}") from None
         controls_now = {key: fingerprint(backend, *key, external, events=False) for key in changed.keys() & fed}
-        return Pending(place, records, changed, controls_now, removed, position, s3 if s3_changed else None, landed, gone)
+        return Pending(place, records, changed, controls_now, removed, position, s3 if s3_changed else None, landed, gone, settled)
 
-    def _relook(self, place: Place, landed: bool, gone: bool) -> None:
+    def _relook(self, place: Place, landed: bool, gone: bool, settled: set[str]) -> None:
         """A write that was not made: what it was to look at, the next one looks at."""
         if landed:
             self._landed.add(place)
         if gone:
             self._gone.add(place)
+        if settled:
+            self._settled.setdefault(place, set()).update(settled)
 
     def _commit(self, pending: Pending) -> None:
         """Write what :meth:`_prepare` worked out (it holds ``_ordered``), and note it once committed."""
@@ -338,7 +342,7 @@ class DataDir:
             try:
                 held = self.store.write(place, pending.records, pending.removed, pending.position, stored, pending.s3)
             except sqlite3.Error as error:
-                self._relook(place, pending.landed, pending.gone)
+                self._relook(place, pending.landed, pending.gone, pending.settled)
                 raise NotDurable(str(error)) from None
             if pending.s3 is not None:
                 self._noted_s3(pending.s3)
@@ -359,15 +363,20 @@ class DataDir:
         except NotDurable as error:  # the next call that shows the work tries again
             log.warning("the records of %s/%s could not be written to %s: %s", *place, self.directory, error)
 
-    def _note_landing(self, owner: Resource) -> None:
+    def _note_landing(self, owner: Resource, alone: bool) -> None:
         """Work landed: look at every resource of its backend at the next write, as its result may change any; a
-        delete that ended removed its resource, which the next write finds without looking at the others."""
+        delete that ended removed its resource, and a create with no work changed its own status: the next write
+        finds either without looking at the others."""
         place = _place_of(owner.arn)
         backend = _backend_at(place) if place is not None else None
         if place is None or backend is None:
             return
-        removed = not any(owner.arn in table for table in backend.resources.values())
-        (self._gone if removed else self._landed).add(place)
+        if alone:
+            self._settled.setdefault(place, set()).add(owner.arn)
+        elif not any(owner.arn in table for table in backend.resources.values()):
+            self._gone.add(place)
+        else:
+            self._landed.add(place)
         self._wake.set()
 
     def _save_in_background(self) -> None:
@@ -379,7 +388,7 @@ class DataDir:
             self._wake.clear()
             if self._closing:
                 return
-            for place in list(self._landed | self._gone):
+            for place in list(self._landed | self._gone | self._settled.keys()):
                 self._write_quietly(place)
             now = time.monotonic()
             for place, seq in list(self._positions.items()):

@@ -84,3 +84,38 @@ def test_what_is_not_data_is_refused_with_its_path(value: Any, named: str) -> No
     with pytest.raises(StateError) as refused:
         round_trip({"model": [value]})
     assert "value['model'][0]" in str(refused.value) and named in str(refused.value)
+
+
+def _encode_log(log: Any, cache: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
+    from personalize_local.state.datasets import EventLogs
+
+    encoder = Encoder(REGISTRY, (EventLogs(),), cache=cache)
+    return EventLogs().encode(log, encoder), encoder.blobs
+
+
+def test_an_event_log_is_written_in_chunks_and_only_its_new_chunks_are_encoded_again() -> None:
+    from personalize_local.data.events import EventLog
+    from personalize_local.state.datasets import CHUNK, EventLogs, TableCache
+
+    log, cache = EventLog(), TableCache()
+    for i in range(2 * CHUNK + 10):
+        log.admit({"USER_ID": f"s{i}", "ITEM_ID": "i"}, f"e{i}")
+        log.note_session(f"s{i}", None)
+        log.note_session(f"s{i}", f"u{i % 7}")
+    log.impressions.record("u1", ["i1", "i2"])
+    first, _ = _encode_log(log, cache)
+    log.note_session("late", "u1")
+    second, blobs = _encode_log(log, cache)
+    # The full chunks are the same blobs; only the last (partial) chunk of sessions is new.
+    assert second["event_ids"] == first["event_ids"] and len(second["event_ids"]) == 3
+    assert second["session_users"][:2] == first["session_users"][:2] and second["session_users"][2] != first["session_users"][2]
+    back = EventLogs().create(json.loads(json.dumps(second)), Decoder(REGISTRY, lambda n: blobs[n], ()))
+    assert list(back._event_ids) == list(log._event_ids) and list(back._anonymous_sessions) == list(log._anonymous_sessions)
+    assert back._session_users == log._session_users and back.sessions_of("u1") == log.sessions_of("u1")
+    assert back.impressions._by_user == {"u1": Counter({"i1": 1, "i2": 1})}
+    # A deletion writes every chunk again: what left is not written.
+    log.forget_users({"u1"})
+    third, blobs = _encode_log(log, cache)
+    back = EventLogs().create(third, Decoder(REGISTRY, lambda n: blobs[n], ()))
+    assert "u1" not in back._session_users.values() and back.sessions_of("u1") == [] and back.impressions._by_user == {}
+    assert list(back._anonymous_sessions) == list(log._anonymous_sessions)

@@ -86,13 +86,10 @@ def attribute_shadowing_a_method(db: sqlite3.Connection, marker: Path) -> None:
 
 
 def _edit_event_log(db: sqlite3.Connection, edit: Callable[[dict[str, Any]], None]) -> None:
-    """Edit the JSON blob of the first dataset's event log."""
-    _, tree = _record(db, "dataset")
-    blob = _extension_of(tree, "eventlog")["log"]
-    (data,) = db.execute("SELECT data FROM blobs WHERE blob = ?", (blob,)).fetchone()
-    log = json.loads(data)
-    edit(log)
-    db.execute("UPDATE blobs SET data = ? WHERE blob = ?", (json.dumps(log).encode(), blob))
+    """Edit the first dataset's event log (its parts: chunk keys, and the impressions' blob)."""
+    key, tree = _record(db, "dataset")
+    edit(_extension_of(tree, "eventlog"))
+    _put(db, "dataset", key, tree)
 
 
 def event_log_shadowing_a_method(db: sqlite3.Connection, marker: Path) -> None:
@@ -109,7 +106,11 @@ def value_of_another_type(db: sqlite3.Connection, marker: Path) -> None:
 
 
 def event_log_of_another_shape(db: sqlite3.Connection, marker: Path) -> None:
-    _edit_event_log(db, lambda log: log.update(session_users={"s": ["c", "os", "system"]}))
+    """A chunk of sessions whose user is a constant reference, not a user ID."""
+    chunk = json.dumps([["s", ["c", "os", "system"]]]).encode()
+    account_id, region, key = db.execute("SELECT account_id, region, key FROM records WHERE kind = 'dataset' ORDER BY rowid LIMIT 1").fetchone()
+    db.execute("INSERT INTO blobs VALUES (?, ?, 'dataset', ?, 'crafted', ?)", (account_id, region, key, chunk))
+    _edit_event_log(db, lambda log: log.update(session_users=["crafted"]))
 
 
 def unknown_record_kind(db: sqlite3.Connection, marker: Path) -> None:

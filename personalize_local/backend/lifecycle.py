@@ -127,7 +127,8 @@ CANCEL_PATIENCE_SECONDS = 120.0
 
 # Told whenever work lands (a create's result applied with its final status, a delete done ...), with the
 # resource, under the backend's lock: a data directory saves what changed then. Listeners only take note.
-landing_listeners: list[Callable[["Resource"], None]] = []
+# The flag says the landing changed the resource's status alone (no work, nothing applied): no other resource.
+landing_listeners: list[Callable[["Resource", bool], None]] = []
 
 _deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", default=None)
 # Whether the running call observes statuses (a Describe or a List), so that they move on as moto's progression says.
@@ -420,8 +421,9 @@ class Lifecycle(ManagedState):
                 failure = _applied(job.apply if job else None, self._apply)
             self.failure_reason = failure
             self._outcome = self._success if failure is None else self._create.failed
+            alone = job is None and self._apply is None
             for listener in landing_listeners:
-                listener(self._owner)
+                listener(self._owner, alone)
         return self._outcome
 
 

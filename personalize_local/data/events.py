@@ -18,13 +18,14 @@ from .impressions import Impressions
 class EventLog:
     def __init__(self) -> None:
         self._seen: set[tuple[tuple[str, Any], ...]] = set()
-        self._event_ids: set[str] = set()
-        self._anonymous_sessions: set[str] = set()
+        # Sets kept in the order their members came (dicts' keys), so that a saved state writes only what is new.
+        self._event_ids: dict[str, None] = {}
+        self._anonymous_sessions: dict[str, None] = {}
         self._session_users: dict[str, str] = {}
         self._user_sessions: dict[str, list[str]] = {}
         self.impressions = Impressions()
-        # Changes whenever what a saved state holds of the log does (its event IDs and sessions).
-        self.revision = 0
+        # Changes whenever members leave the event IDs or sessions (a deletion): until then they only grow.
+        self.forgotten = 0
 
     def remember(self, records: Iterable[dict[str, Any]]) -> None:
         """Fingerprint ``records``, the rows admitted so far, as :meth:`admit` did (a state read back)."""
@@ -37,19 +38,16 @@ class EventLog:
             return False
         self._seen.add(fingerprint)
         if event_id is not None:
-            self._event_ids.add(event_id)
-            self.revision += 1
+            self._event_ids[event_id] = None
         return True
 
     def note_session(self, session_id: str, user_id: str | None) -> None:
         if user_id is None:
             if session_id not in self._anonymous_sessions:
-                self._anonymous_sessions.add(session_id)
-                self.revision += 1
+                self._anonymous_sessions[session_id] = None
         elif session_id not in self._session_users:
             self._session_users[session_id] = user_id
             self._user_sessions.setdefault(user_id, []).append(session_id)
-            self.revision += 1
 
     def sessions_of(self, user_id: str) -> list[str]:
         """The anonymous sessions whose events are now ``user_id``'s, in the order they were joined."""
@@ -63,14 +61,15 @@ class EventLog:
         """Forget ``users`` (a data deletion job); the IDs their events are recorded under: theirs and their anonymous sessions'."""
         gone = set(users)
         sessions = {s for s, u in self._session_users.items() if u in gone}
-        anonymous = sessions & self._anonymous_sessions
+        anonymous = sessions & self._anonymous_sessions.keys()
         for session in sessions:
             del self._session_users[session]
         for user in gone:
             self._user_sessions.pop(user, None)
-        self._anonymous_sessions -= anonymous
+        for session in anonymous:
+            del self._anonymous_sessions[session]
         recorded_as = gone | anonymous
-        self.revision += 1
+        self.forgotten += 1
         self.impressions.forget_users(recorded_as)
         self._seen = {f for f in self._seen if dict(f).get("USER_ID") not in recorded_as}
         return recorded_as

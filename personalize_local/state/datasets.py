@@ -3,8 +3,9 @@
 The bulk rows (a frame, replaced whole by each import) are one part, kept encoded until the frame is
 replaced. Rows recorded one by one (events, PutItems ...) only grow, so they are written in chunks
 of :data:`CHUNK` rows: a full chunk never changes (until a deletion blanks some of its rows), and a
-write encodes the last, partial chunk and any new ones. The event log (sessions, event IDs,
-impressions) is written as plain JSON, which the standard library writes at C speed. What the table
+write encodes the last, partial chunk and any new ones. The event log's event IDs and sessions only
+grow too (until a deletion), and are written the same way, in chunks of plain JSON, which the standard
+library writes at C speed; what users were shown is one part, written again when it changes. What the table
 and the log derive from these (positions by user, the users' sessions, events' fingerprints: see
 Dataset.restored) is rebuilt when they are read. The answers a recommendationId may cite (the
 latest 20,000 of them) are not saved: they would cost every write, and they are a cache of the
@@ -15,11 +16,11 @@ from __future__ import annotations
 import json
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from collections import Counter
+from itertools import islice
+from typing import Any, Callable, Collection
 
 import pandas as pd
-
-from collections import Counter
 
 from ..data.events import EventLog
 from ..data.impressions import Impressions
@@ -41,13 +42,29 @@ class Encoded:
     chunks: list[tuple[str, bytes]] = field(default_factory=list)  # the full chunks, in order: (blob key, blob)
 
 
+@dataclass
+class EncodedLog:
+    """What an event log's last encoding made, to reuse while nothing left it (EventLog.forgotten)."""
+
+    forgotten: int
+    chunks: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)  # each part's full chunks, in order
+    shown: tuple[int, str, bytes] | None = None  # the impressions' revision when encoded, their blob key and blob
+
+
 class TableCache:
     """Encoded parts of tables, and event logs encoded, for as long as each lives."""
 
     def __init__(self) -> None:
         self.tables: weakref.WeakKeyDictionary[DatasetTable, Encoded] = weakref.WeakKeyDictionary()
-        # An event log's (revision, its impressions' revision) when encoded, and its blob.
-        self.logs: weakref.WeakKeyDictionary[EventLog, tuple[tuple[int, int], str, bytes]] = weakref.WeakKeyDictionary()
+        self.logs: weakref.WeakKeyDictionary[EventLog, EncodedLog] = weakref.WeakKeyDictionary()
+
+
+# The parts of an event log that only grow: each one's members in the order they came.
+LOG_PARTS: dict[str, Callable[[EventLog], Collection[Any]]] = {
+    "event_ids": lambda log: log._event_ids.keys(),
+    "anonymous_sessions": lambda log: log._anonymous_sessions.keys(),
+    "session_users": lambda log: log._session_users.items(),
+}
 
 
 class Tables(Extension):
@@ -132,51 +149,43 @@ class Tables(Extension):
 
 
 class EventLogs(Extension):
-    """An event log: event IDs, sessions and what users were shown, as plain JSON."""
+    """An event log: event IDs and sessions in chunks, what users were shown, as plain JSON."""
 
     tag, types = "eventlog", (EventLog,)
 
     def encode(self, obj: EventLog, encoder: Encoder) -> Any:
-        """The log as one blob of JSON, encoded again only once it changed."""
+        """Only the parts that changed are encoded again: new chunks, and the impressions once they changed."""
         cache: TableCache | None = getattr(encoder, "cache", None)
-        revision = (obj.revision, obj.impressions.revision)
         done = cache.logs.get(obj) if cache is not None else None
-        if done is not None and done[0] == revision:
-            encoder.blobs[done[1]] = done[2]
-            return {"log": done[1]}
-        data = json.dumps(self._payload(obj), separators=(",", ":")).encode()
-        key = encoder.blob(data)
-        if cache is not None:
-            cache.logs[obj] = (revision, key, data)
-        return {"log": key}
-
-    @staticmethod
-    def _payload(obj: EventLog) -> dict[str, Any]:
+        if done is None or done.forgotten != obj.forgotten:
+            done = EncodedLog(obj.forgotten)
+        tree: dict[str, Any] = {"remembered": obj.impressions._remembered}
+        for part, members in LOG_PARTS.items():
+            tree[part] = _chunked(members(obj), done.chunks.setdefault(part, []), encoder)
         shown = obj.impressions
-        return {
-            "event_ids": list(obj._event_ids),
-            "anonymous_sessions": list(obj._anonymous_sessions),
-            "session_users": obj._session_users,
-            "remembered": shown._remembered,
-            "shown": shown._by_user,
-        }
+        if done.shown is None or done.shown[0] != shown.revision:
+            data = json.dumps(shown._by_user, separators=(",", ":")).encode()
+            done.shown = (shown.revision, encoder.blob(data), data)
+        encoder.blobs[done.shown[1]] = done.shown[2]
+        tree["shown"] = done.shown[1]
+        if cache is not None:
+            cache.logs[obj] = done
+        return tree
 
     def create(self, tree: Any, decoder: Decoder) -> Any:
-        if not isinstance(tree, dict) or set(tree) != {"log"}:
+        if not isinstance(tree, dict) or set(tree) != {"remembered", "shown", *LOG_PARTS}:
             raise StateError("The state holds an event log this version does not read.")
-        payload = json.loads(decoder.blob(tree["log"]))
-        if not isinstance(payload, dict) or set(payload) != {"event_ids", "anonymous_sessions", "session_users", "remembered", "shown"}:
-            raise StateError("The state holds an event log this version does not read.")
+        parts = {part: _unchunked(tree[part], decoder) for part in LOG_PARTS}
         log = EventLog()
-        log._event_ids = set(_strings(payload["event_ids"]))
-        log._anonymous_sessions = set(_strings(payload["anonymous_sessions"]))
-        sessions = payload["session_users"]
-        if not isinstance(sessions, dict) or not all(isinstance(v, str) for v in sessions.values()):
-            raise StateError("The state holds an event log whose sessions are not user IDs.")
-        log._session_users = sessions
-        for session, user in sessions.items():
+        log._event_ids = dict.fromkeys(_strings(parts["event_ids"]))
+        log._anonymous_sessions = dict.fromkeys(_strings(parts["anonymous_sessions"]))
+        for pair in parts["session_users"]:
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)):
+                raise StateError("The state holds an event log whose sessions are not user IDs.")
+            session, user = pair
+            log._session_users[session] = user
             log._user_sessions.setdefault(user, []).append(session)
-        remembered, shown = payload["remembered"], payload["shown"]
+        remembered, shown = tree["remembered"], json.loads(decoder.blob(tree["shown"]))
         if not isinstance(remembered, int) or not isinstance(shown, dict):
             raise StateError("The state holds impressions this version does not read.")
         log.impressions = Impressions(remembered)
@@ -186,6 +195,33 @@ class EventLogs(Extension):
             log.impressions._by_user[user] = Counter(counts)
             log.impressions._recorded.update(counts)
         return log
+
+
+def _chunked(members: Collection[Any], full: list[tuple[str, bytes]], encoder: Encoder) -> list[str]:
+    """The blob keys of ``members`` in chunks of CHUNK: the full chunks of ``full`` again, the rest encoded
+    (and the chunks that are full now kept in ``full``)."""
+    keys = []
+    for key, data in full:
+        encoder.blobs[key] = data
+        keys.append(key)
+    for start in range(len(full) * CHUNK, len(members), CHUNK):
+        data = json.dumps(list(islice(members, start, start + CHUNK)), separators=(",", ":")).encode()
+        keys.append(encoder.blob(data))
+        if start + CHUNK <= len(members):
+            full.append((keys[-1], data))
+    return keys
+
+
+def _unchunked(keys: Any, decoder: Decoder) -> list[Any]:
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise StateError("The state holds an event log whose parts are not chunks.")
+    members: list[Any] = []
+    for key in keys:
+        chunk = json.loads(decoder.blob(key))
+        if not isinstance(chunk, list):
+            raise StateError("The state holds a chunk of an event log that is not a list.")
+        members.extend(chunk)
+    return members
 
 
 def _string(value: Any) -> str:
