@@ -23,7 +23,7 @@ and 1,000,000 recorded events, each served by one server with a data directory a
 - at the largest size, the data-directory server's RSS through a mixed soak (the writer at 20 rounds a
   second, and GetRecommendations), sampled every 5 seconds: after the first minute (warm-up), and at its highest after.
 
-    .venv/bin/python bench/bench_durable.py growth [path/to/ml-100k] [sizes, e.g. 0,100000,1000000] [write seconds] [soak seconds]
+    .venv/bin/python bench/bench_durable.py growth [path/to/ml-100k] [sizes, e.g. 0,100000,1000000] [write seconds] [soak seconds] [paces, e.g. 20,0]
 """
 from __future__ import annotations
 
@@ -232,7 +232,9 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def growth(folder: Path, sizes: list[int], write_seconds: float, soak_seconds: float, pairs: int = 40, rounds: int = 3) -> None:
+def growth(
+    folder: Path, sizes: list[int], write_seconds: float, soak_seconds: float, paces: tuple[float, ...] = PACES, pairs: int = 40, rounds: int = 3
+) -> None:
     import multiprocessing
 
     if not (folder / "u.data").exists():
@@ -259,7 +261,7 @@ def growth(folder: Path, sizes: list[int], write_seconds: float, soak_seconds: f
             for name, server in servers.items():
                 recommendation_times(server, world["campaign"], 2)  # warm
                 idle = recommendation_times(server, world["campaign"], write_seconds / 2)
-                for pace in PACES:
+                for pace in paces:
                     writer = multiprocessing.Process(target=write_heavy, args=(server.port, world["tracking_id"], write_seconds, pace))
                     writer.start()
                     busy = recommendation_times(server, world["campaign"], write_seconds)
@@ -269,7 +271,7 @@ def growth(folder: Path, sizes: list[int], write_seconds: float, soak_seconds: f
             if size == max(sizes) and soak_seconds > 0:
                 server = servers["with"]
                 assert server.process is not None
-                writer = multiprocessing.Process(target=write_heavy, args=(server.port, world["tracking_id"], soak_seconds, PACES[0]))
+                writer = multiprocessing.Process(target=write_heavy, args=(server.port, world["tracking_id"], soak_seconds, paces[0]))
                 writer.start()
                 samples, ends = [], time.perf_counter() + soak_seconds
                 while time.perf_counter() < ends:
@@ -363,6 +365,7 @@ if __name__ == "__main__" and sys.argv[1:2] == ["growth"]:
         [int(n) for n in sys.argv[3].split(",")] if len(sys.argv) > 3 else [0, 100_000, 1_000_000],
         float(sys.argv[4]) if len(sys.argv) > 4 else 60.0,
         float(sys.argv[5]) if len(sys.argv) > 5 else 300.0,
+        tuple(float(n) for n in sys.argv[6].split(",")) if len(sys.argv) > 6 else PACES,
     )
 elif __name__ == "__main__":
     main(
