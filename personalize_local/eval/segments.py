@@ -37,7 +37,6 @@ TOP_SHARE = 0.01
 MAX_QUERIES = 500
 MAX_COVERAGE_USERS = 1000
 DECIMALS = 4
-SEGMENT_METRIC_NAMES = ("coverage", "hits_at_1_percent", "recall_at_1_percent")
 
 # A query's segment of k users, best first.
 SegmentFn = Callable[[Hashable, int], list[str]]

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 INCLUDE = "INCLUDE"
-EXCLUDE = "EXCLUDE"
-MEMBERSHIP = ("IN", "NOT IN")
 COMPARISONS = ("=", "<", "<=", ">", ">=")
 
 # How an expression names where a field is read from, and the dataset type that holds it.
@@ -103,7 +101,7 @@ Operand = Union[Literals, Parameter, CurrentItemField]
 @dataclass(frozen=True)
 class Condition:
     field: FieldRef
-    operator: str  # one of MEMBERSHIP or COMPARISONS
+    operator: str  # IN, NOT IN or one of COMPARISONS
     operand: Operand
 
     @property
@@ -168,9 +166,6 @@ class FilterExpression:
     @property
     def target(self) -> str:
         return self.expressions[0].target
-
-    def parameter_names(self) -> set[str]:
-        return {p.name for e in self.expressions for p in e.parameters()}
 
     def reads(self, source: str) -> bool:
         """Whether any condition reads the given source (e.g. CURRENTUSER, INTERACTIONS)."""

@@ -77,7 +77,7 @@ class Signals:
     offsets: "np.ndarray | None" = None
 
 
-class Picks(list):  # type: list[tuple[str, float | None]]
+class Picks(list[tuple[str, "float | None"]]):
     """A ranking, best first, that says why some of its items are there: ``explored`` items were chosen by
     exploration, ``placeholders`` are popular items filling an answer the filter left short."""
 

@@ -27,9 +27,7 @@ neither, as the average user, which ranks broadly popular items first.
 Scores
 ------
 As recommendations.md describes, scores are a softmax over every catalog item,
-so the scores of the whole catalog sum to 1; ``score_items`` renormalizes the
-same scores over a list of candidates, as GetPersonalizedRanking scores only
-its input items (rankings.md), and ranking can be built on it. The model also learns how often users return to items they
+so the scores of the whole catalog sum to 1. The model also learns how often users return to items they
 already consumed (``repeat_rate_``); the probability mass of the items in the
 user's history is rescaled to that rate, so on data without repeats
 already-seen items sink to the bottom while on re-purchase data they stay.
@@ -357,19 +355,6 @@ class UserPersonalization:
         placeholders = self._popular(allowed, best, n - len(ranked))
         explored = [self.item_ids[i] for i in explore] + offered
         return Picks(ranked + [(item, None) for item in placeholders], explored, placeholders)
-
-    def score_items(self, user_id: str, history: Sequence[str], item_ids: Sequence[str], signals: Signals = NO_SIGNALS) -> list[float | None]:
-        """Scores of the candidates ``item_ids`` for this user, in their order: the recommendation
-        scores of the distinct known candidates, renormalized to sum to 1 over them (rankings.md), so
-        they rank as ``recommend`` does. None for an item the model does not know (GetPersonalizedRanking
-        puts those last)."""
-        positions = [self.item_index_.get(item) for item in item_ids]
-        candidates = np.unique([p for p in positions if p is not None]).astype(np.int64)
-        if candidates.size == 0:
-            return [None] * len(positions)
-        chosen = self._scores(user_id, self._codes(history), signals.context)[candidates]
-        by_position = dict(zip(candidates.tolist(), (chosen / chosen.sum()).tolist()))
-        return [None if p is None else round(by_position[p], SCORE_DECIMALS) for p in positions]
 
     def _scores(
         self, user_id: str, history_codes: np.ndarray, context: Mapping[str, str] | None = None, offsets: np.ndarray | None = None
