@@ -1,8 +1,9 @@
-"""Every operation of the three services' models is served."""
+"""Every operation of the three services' models is served, by a method that takes exactly its input members."""
 from __future__ import annotations
 
+import inspect
+
 import botocore.session
-import pytest
 from botocore import xform_name
 
 from personalize_local.backend import PersonalizeBackend
@@ -10,11 +11,24 @@ from personalize_local.backend import PersonalizeBackend
 SERVICES = ("personalize", "personalize-events", "personalize-runtime")
 
 
-def operations() -> list[tuple[str, str]]:
+def test_every_operation_is_served_by_a_method_of_its_input_members() -> None:
     session = botocore.session.get_session()
-    return [(service, name) for service in SERVICES for name in session.get_service_model(service).operation_names]
-
-
-@pytest.mark.parametrize("service, operation", operations())
-def test_every_operation_is_served(service: str, operation: str) -> None:
-    assert callable(getattr(PersonalizeBackend, xform_name(operation), None)), f"{service} {operation} is not served"
+    wrong = []
+    for service in SERVICES:
+        model = session.get_service_model(service)
+        for name in model.operation_names:
+            method = getattr(PersonalizeBackend, xform_name(name), None)
+            if not callable(method):
+                wrong.append(f"{service} {name}: not served")
+                continue
+            shape = model.operation_model(name).input_shape
+            members = {xform_name(member) for member in (shape.members if shape else ())}
+            required = {xform_name(member) for member in (shape.required_members if shape else ())}
+            parameters = dict(inspect.signature(method).parameters)
+            parameters.pop("self")
+            taken, needed = set(parameters), {p for p, v in parameters.items() if v.default is inspect.Parameter.empty}
+            if taken != members:
+                wrong.append(f"{service} {name}: takes {sorted(taken - members)} beyond the model, lacks {sorted(members - taken)}")
+            if not needed <= required:
+                wrong.append(f"{service} {name}: requires {sorted(needed - required)}, which the model makes optional")
+    assert not wrong, "\n".join(wrong)
