@@ -12,18 +12,6 @@ from .errors import ServiceError
 Response = tuple[int, dict[str, str], bytes]
 
 
-class ShapeMismatch(AssertionError):
-    """The backend produced a member its output shape lacks: a bug here, never the caller's."""
-
-    def __init__(self, shape: str, unknown: list[str], path: str = "") -> None:
-        super().__init__(f"{path or shape}: members {unknown} are not in shape {shape}")
-        self.shape, self.unknown, self.path = shape, unknown, path
-
-    def under(self, step: str) -> "ShapeMismatch":
-        """The same mismatch, seen from the shape holding this one at ``step`` (``.member`` or ``[]``)."""
-        return ShapeMismatch(self.shape, self.unknown, step + self.path)
-
-
 # A value of a shape to its JSON form; None where the value goes out as it is (strings, booleans ...).
 Writer = Callable[[Any], Any]
 _writers: dict[Shape, Writer | None] = {}
@@ -42,51 +30,25 @@ def _structure(shape: Shape) -> Writer:
     members = {name: _writer(member) for name, member in shape.members.items()}
 
     def write(value: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for name, item in value.items():
-            if item is None:
-                continue
-            if name not in members:
-                raise ShapeMismatch(shape.name, sorted(set(value) - set(members)))
-            member = members[name]
-            try:
-                out[name] = item if member is None else member(item)
-            except ShapeMismatch as mismatch:
-                raise mismatch.under(f".{name}") from None
-        return out
+        # A member the installed botocore's model doesn't know (the service added it later) is left out:
+        # an SDK that old never sees it in the service's answer either, its parser skips it.
+        return {
+            name: item if (member := members[name]) is None else member(item)
+            for name, item in value.items()
+            if item is not None and name in members
+        }
 
     return write
 
 
 def _list(shape: Shape) -> Writer:
     member = _writer(shape.member)
-
-    def write(value: Any) -> list[Any]:
-        if member is None:
-            return list(value)
-        try:
-            return [member(item) for item in value]
-        except ShapeMismatch as mismatch:
-            raise mismatch.under("[]") from None
-
-    return write
+    return list if member is None else lambda value: [member(item) for item in value]
 
 
 def _map(shape: Shape) -> Writer:
     member = _writer(shape.value)
-
-    def write(value: dict[str, Any]) -> dict[str, Any]:
-        if member is None:
-            return dict(value)
-        out = {}
-        for key, item in value.items():
-            try:
-                out[key] = member(item)
-            except ShapeMismatch as mismatch:
-                raise mismatch.under(f".{key}") from None
-        return out
-
-    return write
+    return dict if member is None else lambda value: {key: member(item) for key, item in value.items()}
 
 
 def _timestamp(value: Any) -> Any:
