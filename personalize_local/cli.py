@@ -12,15 +12,25 @@ from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
 from queue import SimpleQueue
 
-from . import demo
+from . import __version__, demo
 from .backend.lifecycle import DEFAULT_WAIT_SECONDS, WAIT_ENV, parse_wait_seconds, wait_budget
+from .console import CONSOLE_PATH
 from .durable import DataDir
+from .serving import CannotListen
 from .state import StateError
 from .server import DEFAULT_HOST, DEFAULT_PORT, RESTORE, SNAPSHOT, SNAPSHOT_TYPE, console_url, serve
+from .threaded import open_data_dir
 
 DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 # Hosts that only this machine reaches; any other exposes an unauthenticated emulator to the network.
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SERVER_DESCRIPTION = (
+    "Serve Amazon Personalize (personalize, personalize-runtime and personalize-events) and moto's other AWS "
+    "services (S3, IAM, CloudWatch ...) over HTTP on one port, for any SDK or the AWS CLI: give them "
+    "--endpoint-url http://HOST:PORT (or AWS_ENDPOINT_URL). The state is in memory, gone when the server stops, "
+    "unless --data-dir keeps it. The console is at http://HOST:PORT" + CONSOLE_PATH + ". Ctrl-C or SIGTERM "
+    "stops it once the calls in flight have finished."
+)
 
 
 def _log_to_stderr() -> QueueListener:
@@ -84,22 +94,23 @@ def _set_wait_budget(text: str | None) -> None:
 def _server(args: argparse.Namespace) -> None:
     _set_wait_budget(args.wait_seconds)
     writer = _log_to_stderr()
-    if args.host not in LOOPBACK:
-        print(
-            f"warning: serving on {args.host}, not loopback: anybody who reaches this host can use the emulator, "
-            "which checks no credentials.",
-            file=sys.stderr,
-            flush=True,
-        )
-
     data_dir = _open_data_dir(args.data_dir) if args.data_dir else None
 
     def ready(port: int) -> None:
+        if args.host not in LOOPBACK:
+            print(
+                f"warning: serving on {args.host}, not loopback: anybody who reaches this host can use the emulator, "
+                "which checks no credentials.",
+                file=sys.stderr,
+                flush=True,
+            )
         print(f"personalize-local serving on http://{args.host}:{port}", flush=True)
         print(f"console: {console_url(args.host, port)}", flush=True)
 
     try:
         serve(args.host, args.port, ready=ready, data_dir=data_dir)
+    except CannotListen as error:  # a port in use, a host that is not this machine's: one line, no traceback
+        sys.exit(f"personalize-local: {error}")
     finally:
         writer.stop()  # writes what is queued
 
@@ -107,13 +118,8 @@ def _server(args: argparse.Namespace) -> None:
 def _open_data_dir(directory: str) -> DataDir:
     """The data directory, its state restored; exits saying why if it can't be used."""
     try:
-        data_dir = DataDir(directory)
+        data_dir, held = open_data_dir(directory)
     except StateError as error:
-        sys.exit(f"personalize-local: {error}")
-    try:
-        held = data_dir.open()
-    except StateError as error:
-        data_dir.store.close()
         sys.exit(f"personalize-local: {error}")
     print(f"data directory {directory}: " + ", ".join(f"{n} {what}" for what, n in held.items()), file=sys.stderr, flush=True)
     return data_dir
@@ -121,8 +127,11 @@ def _open_data_dir(directory: str) -> DataDir:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="personalize-local", description="A local emulator of Amazon Personalize.")
+    parser.add_argument("--version", action="version", version=f"personalize-local {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    server = commands.add_parser("server", help="serve the emulator (and moto's other services) over HTTP")
+    server = commands.add_parser(
+        "server", help="serve the emulator (and moto's other services) over HTTP", description=SERVER_DESCRIPTION
+    )
     server.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST}; another prints a warning)")
     server.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
     server.add_argument(

@@ -37,7 +37,7 @@ from . import snapshot
 from .backend.auto_training import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
 from .durable import DataDir
-from .serving import KeepAliveServer
+from .serving import CannotListen, KeepAliveServer
 from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service
 from .wire.errors import InternalFailure, UnknownOperationException
@@ -400,14 +400,43 @@ def console_url(host: str, port: int) -> str:
     return f"http://{host}:{port}{CONSOLE_PATH}"
 
 
+def listen(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data_dir: DataDir | None = None) -> KeepAliveServer:
+    """The server listening on ``host``:``port`` (port 0 picks a free one), not serving yet; :class:`CannotListen`
+    if it can't, and ``data_dir`` (opened) is then closed."""
+    try:
+        return KeepAliveServer(host, port, PersonalizeServer(data_dir))
+    except CannotListen:
+        if data_dir is not None:
+            data_dir.close()
+        raise
+
+
+def serve_until_shutdown(
+    server: KeepAliveServer, data_dir: DataDir | None = None, ready: Callable[[int], None] | None = None
+) -> None:
+    """Serve, in this thread (any), until ``server.shutdown()``; then stop taking calls, let those in flight finish
+    and close ``data_dir``, the server's (the journal folded into a checkpoint), once the last call is done.
+    ``ready`` is told the port first."""
+    try:
+        if ready is not None:
+            ready(server.server_port)
+        server.serve_forever()
+    finally:
+        server.server_close()  # lets the calls in flight finish
+        if data_dir is not None:
+            data_dir.close()
+        log.info("stopped")
+
+
 def serve(
     host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, ready: Callable[[int], None] | None = None, data_dir: DataDir | None = None
 ) -> None:
-    """Serve in the foreground until SIGTERM or SIGINT; then stop taking calls and let those in flight finish.
+    """Serve in the foreground (the command, in the main thread) until SIGTERM or SIGINT; then stop taking calls and
+    let those in flight finish. Only this installs signal handlers: from another thread, see threaded.ThreadedServer.
 
     ``ready`` is told the port once the socket listens (port 0 picks a free one). ``data_dir``, opened,
-    keeps every acknowledged call; it is closed (the journal folded into a checkpoint) once the last call is done."""
-    server = KeepAliveServer(host, port, PersonalizeServer(data_dir))  # server_close() lets the calls in flight finish
+    keeps every acknowledged call; it is closed once the last call is done."""
+    server = listen(host, port, data_dir)
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
@@ -418,13 +447,7 @@ def serve(
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        if ready is not None:
-            ready(server.server_port)
-        server.serve_forever()
+        serve_until_shutdown(server, data_dir, ready)
     finally:
-        server.server_close()
-        if data_dir is not None:
-            data_dir.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        log.info("stopped")

@@ -15,15 +15,21 @@ connection closed; so are requests the HTTP parser refuses. Those answers, and t
 exception the app let out, are JSON (``{"__type": ..., "message": ...}``), never an HTML page.
 
 Stopping: connections kept open while idle don't hold the process up (their threads are daemons);
-:meth:`KeepAliveServer.server_close` first lets the calls in flight finish, and a call that finishes
-while the server stops closes its connection.
+:meth:`KeepAliveServer.server_close` first lets the calls in flight finish (a call that finishes
+while the server stops closes its connection), then closes the idle connections, so that a server
+stopped in a process that goes on (ThreadedServer) answers nothing more.
+
+An address the server can't listen on (a port in use, a host that is not this machine's) raises
+:class:`CannotListen`, one line saying why, where werkzeug would print and exit the process.
 """
 from __future__ import annotations
 
+import errno
 import io
 import json
 import logging
 import re
+import socket
 import threading
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -39,6 +45,23 @@ log = logging.getLogger(__name__)
 BODILESS = frozenset({204, 304})
 # A Content-Length is digits only: no sign, no other number (RFC 9110, 8.6).
 _LENGTH = re.compile(r"[0-9]+")
+# Why the server can't listen, by errno; any other error says the address and the system's reason.
+CANNOT_LISTEN = {
+    errno.EADDRINUSE: "port {port} is in use",
+    errno.EACCES: "port {port} needs privileges this process does not have",
+    errno.EADDRNOTAVAIL: "host {host} is not an address of this machine",
+}
+
+
+class CannotListen(Exception):
+    """The server can't listen on the address asked: one line saying why."""
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> CannotListen:
+    if isinstance(error, socket.gaierror):  # no such host (a name that doesn't resolve, 999.1.1.1)
+        return CannotListen(f"host {host} can't be resolved: {error.strerror}")
+    reason = CANNOT_LISTEN.get(error.errno or 0, "can't listen on {host} port {port}: {strerror}")
+    return CannotListen(reason.format(host=host, port=port, strerror=error.strerror))
 
 
 class Unframed(Exception):
@@ -189,10 +212,34 @@ class KeepAliveServer(ThreadedWSGIServer):
     """A thread per connection; stopping lets the calls in flight finish, not the idle connections."""
 
     def __init__(self, host: str, port: int, app: Callable[..., Any]) -> None:
-        super().__init__(host, port, app, handler=KeepAliveHandler)
-        self.stopping = False
+        """Listening once made (port 0 picks a free one); :class:`CannotListen` if it can't."""
+        self.stopping = False  # before werkzeug binds: a failed bind calls server_close
         self._in_flight = 0
         self._settled = threading.Condition()
+        self._connections: set[socket.socket] = set()  # open, in flight or idle
+        super().__init__(host, port, app, handler=KeepAliveHandler)
+
+    def server_bind(self) -> None:
+        try:
+            super().server_bind()
+        except OSError as error:  # raised past werkzeug, which would print it and exit the process
+            raise _cannot_listen(self.host, self.port, error) from None
+
+    def server_activate(self) -> None:
+        try:
+            super().server_activate()
+        except OSError as error:
+            raise _cannot_listen(self.host, self.port, error) from None
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._settled:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._settled:
+            self._connections.discard(request)
+        super().shutdown_request(request)
 
     @contextmanager
     def call_in_flight(self) -> Iterator[None]:
@@ -210,8 +257,14 @@ class KeepAliveServer(ThreadedWSGIServer):
         super().shutdown()
 
     def server_close(self) -> None:
-        """Stop listening once the calls in flight have finished (their answers sent)."""
+        """Stop listening once the calls in flight have finished (their answers sent); close the idle connections."""
         self.stopping = True
         with self._settled:
             self._settled.wait_for(lambda: self._in_flight == 0)
+            idle = list(self._connections)
+        for connection in idle:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)  # its thread, waiting for a request, reads the end and closes it
+            except OSError:
+                pass  # closed meanwhile
         super().server_close()

@@ -1,0 +1,55 @@
+"""The `personalize-local` command as a user runs it: its version, its help, and one line when it can't serve."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from typing import Iterator
+
+import pytest
+
+import personalize_local
+
+
+def command(*args: str) -> subprocess.CompletedProcess[str]:
+    # A wide terminal: argparse wraps help at its width, breaking hyphenated words.
+    env = {**os.environ, "COLUMNS": "400"}
+    return subprocess.run([sys.executable, "-m", "personalize_local", *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port another program listens on."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+def test_version() -> None:
+    run = command("--version")
+    assert (run.returncode, run.stdout, run.stderr) == (0, f"personalize-local {personalize_local.__version__}\n", "")
+    assert personalize_local.__version__ == "0.1.0"
+
+
+def test_a_port_in_use_is_one_line_and_exit_code_1(taken_port: int) -> None:
+    run = command("server", "--port", str(taken_port))
+    assert (run.returncode, run.stdout, run.stderr) == (1, "", f"personalize-local: port {taken_port} is in use\n")
+
+
+@pytest.mark.parametrize("host", ["999.1.1.1", "no-such-host.invalid"])
+def test_a_host_that_cant_be_listened_on_is_one_line_naming_it(host: str) -> None:
+    run = command("server", "--port", "0", "--host", host)
+    assert run.returncode == 1 and run.stdout == ""
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"personalize-local: host {host} "), run.stderr
+
+
+def test_the_server_commands_help_says_what_it_serves_where_it_keeps_state_and_where_the_console_is() -> None:
+    run = command("server", "--help")
+    assert run.returncode == 0
+    description = run.stdout.split("options:")[0]
+    for said in ("Amazon Personalize", "personalize-runtime", "personalize-events", "moto's other AWS services",
+                 "--endpoint-url", "in memory", "--data-dir", "http://HOST:PORT/_console/"):
+        assert said in description, description
