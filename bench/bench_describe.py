@@ -9,21 +9,20 @@ medians and the ratio ours / moto's for each operation.
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import sys
 import time
 from typing import Any, Callable
 
 import boto3
-import moto.backend_index
+import moto.personalize
 from moto import mock_aws
 from moto.core.models import botocore_stubber
+from moto.personalize import responses as moto_responses
 
 from personalize_local.mock import stubber
 
 SCHEMA = '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'
-MOTO_PATTERN = ("personalize", re.compile(r"https?://personalize\.(.+)\.amazonaws\.com"))
 
 
 def per_call(call: Callable[[], Any], calls: int) -> float:
@@ -33,16 +32,11 @@ def per_call(call: Callable[[], Any], calls: int) -> float:
     return (time.perf_counter() - started) / calls
 
 
-def moto_serves_personalize(flag: bool) -> None:
-    """Hand the personalize host back to moto (its schema-only backend), or take it again."""
-    patterns = moto.backend_index.backend_url_patterns
-    patterns[:] = [p for p in patterns if p[0] != "personalize"]
-    if flag:
-        patterns.append(MOTO_PATTERN)
-
-
 def main(calls: int = 2000, rounds: int = 7) -> None:
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    # moto's stubber finds Personalize's backends by name, which this package makes ours: give it back moto's own
+    # schema-only backends (those its responses read), as moto has them without this package.
+    moto.personalize.personalize_backends = moto_responses.personalize_backends
     with mock_aws():
         ours = boto3.client("personalize", region_name="us-east-1")
         theirs = boto3.client("personalize", region_name="us-east-1")
@@ -50,9 +44,7 @@ def main(calls: int = 2000, rounds: int = 7) -> None:
         theirs.meta.events.unregister("before-send", stubber)
         theirs.meta.events.register("before-send", botocore_stubber)
 
-        moto_serves_personalize(True)
         moto_schema = theirs.create_schema(name="bench", schema=SCHEMA)["schemaArn"]
-        moto_serves_personalize(False)
         schema = ours.create_schema(name="bench", schema=SCHEMA)["schemaArn"]
         group = ours.create_dataset_group(name="bench")["datasetGroupArn"]
         dataset = ours.create_dataset(name="bench", schemaArn=schema, datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
@@ -68,9 +60,7 @@ def main(calls: int = 2000, rounds: int = 7) -> None:
         moto_times: list[float] = []
         our_times: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(rounds):
-            moto_serves_personalize(True)
             moto_times.append(per_call(lambda: theirs.describe_schema(schemaArn=moto_schema), calls))
-            moto_serves_personalize(False)
             for name, call in cases.items():
                 our_times[name].append(per_call(call, calls))
 

@@ -1,32 +1,39 @@
 """In-process: answer botocore's Personalize requests before they leave the process (moto's technique).
 
 Our ``before-send`` handler takes the place of moto's stubber in botocore's built-in
-handlers and hands moto every request that is not for Personalize; moto stops claiming
-the personalize host. botocore calls every ``before-send`` handler and keeps the first
-answer: with two handlers, moto's would walk its URL patterns for each of our requests
-after ours had answered. The handler answers only while a moto mock is active, so
-``mock_aws`` and ``mock_personalize`` both serve Personalize from this emulator.
+handlers and hands moto every request that is not for Personalize. botocore calls every
+``before-send`` handler and keeps the first answer: with two handlers, moto's would walk its
+URL patterns for each of our requests after ours had answered. The handler answers only
+while a moto mock is active, so ``mock_aws`` and ``mock_personalize`` both serve Personalize
+from this emulator.
+
+moto keeps routing Personalize as its own (its URL patterns are left alone), and
+:func:`lend_backends` makes moto's name for Personalize's backends ours: moto's servers
+(``ThreadedMotoServer``, ``moto_server``), its stubber and ``moto.backends.get_backend``
+then reach this emulator's state through its routes (urls.py).
+
+Importing this module installs the handler. The package imports it once moto is imported,
+and calls :func:`lend_backends` once ``moto.personalize`` is (``__init__``); the backend
+itself loads with the first Personalize request.
 """
 from __future__ import annotations
 
 import re
+from types import ModuleType
 from typing import Any
 
 import botocore.handlers
-import moto.backend_index
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from moto import mock_aws
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
-from .backend.lifecycle import wait_budget
-from .wire.dispatch import dispatch
-from .wire.models import route
-
 # scheme://host[:port]/path of a Personalize endpoint: the host (the region is in it) and the path.
 _URL = re.compile(r"^https?://(personalize(?:-events|-runtime)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?)(?::\d+)?([^?#]*)")
 # The request headers the wire reads (botocore's are case-insensitive; the wire's mapping here is a plain dict).
 _READ = ("X-Amz-Target", "Authorization", "x-moto-account-id")
+# What moto calls Personalize's backends: where get_backend("personalize") reads them, and where users import them.
+_BACKENDS_NAME = "personalize_backends"
 
 
 class PersonalizeStubber:
@@ -53,16 +60,15 @@ class PersonalizeStubber:
         url = _URL.match(request.url)
         if url is None:
             return None
+        from .wire import dispatch  # and the backend with it: loaded by the first request
+
         # botocore keeps some header values as bytes; the wire reads text.
         headers = {
             name: value.decode() if isinstance(value, bytes) else value
             for name in _READ
             if (value := request.headers.get(name)) is not None
         }
-        found = route(request.method, url.group(2), headers.get("X-Amz-Target"))
-        if found is None:
-            return None
-        status, response_headers, body = dispatch(found, headers, request.body, url.group(1))
+        status, response_headers, body = dispatch.answer(request.method, url.group(2), headers, request.body, url.group(1))
         return AWSResponse(request.url, status, response_headers, MockRawResponse(body))
 
 
@@ -70,14 +76,19 @@ stubber = PersonalizeStubber()
 
 
 def install() -> None:
-    """Put our handler in the place of moto's and take the personalize host from moto. Idempotent."""
+    """Put our handler in the place of moto's in botocore's built-in handlers. Idempotent."""
     handlers = botocore.handlers.BUILTIN_HANDLERS
     handlers[:] = [(event, stubber if handler is botocore_stubber else handler, *rest) for event, handler, *rest in handlers]
     if not any(handler is stubber for _, handler, *_ in handlers):
         handlers.append(("before-send", stubber))
-    moto.backend_index.backend_url_patterns[:] = [
-        (service, pattern) for service, pattern in moto.backend_index.backend_url_patterns if service != "personalize"
-    ]
+
+
+def lend_backends(moto_personalize: ModuleType) -> None:
+    """moto's ``personalize_backends`` (``moto.personalize`` and its models) become this emulator's."""
+    from .backend import personalize_backends
+
+    for module in (moto_personalize, moto_personalize.models):
+        setattr(module, _BACKENDS_NAME, personalize_backends)
 
 
 def mock_personalize(func: Any = None, config: Any = None) -> Any:
@@ -87,5 +98,10 @@ def mock_personalize(func: Any = None, config: Any = None) -> Any:
     ``mock_aws``; state is per account and region, and gone when the mock exits. A bad
     ``PERSONALIZE_LOCAL_WAIT_SECONDS`` raises ValueError here, rather than at the first call.
     """
+    from .backend.lifecycle import wait_budget
+
     wait_budget()
     return mock_aws(func, config) if func is not None else mock_aws(config=config)
+
+
+install()

@@ -22,6 +22,9 @@ Fixtures:
 
     def test_recommends(personalize_aws, world):
         personalize_aws.runtime.get_recommendations(campaignArn=world["campaign"], userId="1")
+
+pytest loads the plugin in every run of every suite where the package is installed: boto3, moto and the
+emulator load in the fixtures that use them, never with the plugin.
 """
 from __future__ import annotations
 
@@ -29,11 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator, TypeVar
 
-import boto3
 import pytest
-
-from . import snapshot
-from .mock import mock_personalize
 
 T = TypeVar("T")
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
@@ -71,6 +70,10 @@ def personalize_aws(monkeypatch: pytest.MonkeyPatch, personalize_region: str) ->
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_DEFAULT_REGION", personalize_region)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    import boto3
+
+    from .mock import mock_personalize
+
     with mock_personalize():
         session = boto3.Session(region_name=personalize_region)
         yield PersonalizeClients(
@@ -92,6 +95,8 @@ def personalize_snapshot(
     personalize_aws: PersonalizeClients, personalize_snapshot_store: SnapshotStore
 ) -> Callable[..., Any]:
     """``restore(build, key=None)``: the world ``build`` makes, built once a session, loaded into this test's mock."""
+
+    from . import snapshot
 
     def restore(build: Callable[[PersonalizeClients], T], key: Hashable | None = None) -> T:
         store = personalize_snapshot_store

@@ -39,8 +39,8 @@ from .console import CONSOLE_PATH, serve_console
 from .durable import DataDir
 from .serving import CannotListen, KeepAliveServer
 from .state import StateError
-from .wire.dispatch import dispatch, find_route, signed_service
-from .wire.errors import InternalFailure, UnknownOperationException
+from .wire.dispatch import dispatch, find_route, signed_service, unknown_operation
+from .wire.errors import InternalFailure
 from .wire.models import service_model
 from .wire.serialize import serialize_error
 
@@ -294,17 +294,7 @@ def _asks_personalize(request: Request) -> bool:
 
 
 def _unknown_operation(request: Request) -> Response:
-    """Personalize's ``UnknownOperationException``: 400 on its JSON control plane (``/``), 404 on another path."""
-    target = request.headers.get("X-Amz-Target")
-    if target or request.path == "/":
-        service = service_model("personalize")
-        asked = f"X-Amz-Target {target!r}" if target else f"{request.method} / without an X-Amz-Target"
-        error = UnknownOperationException(f"{asked} names no operation of {service.metadata['serviceFullName']}.")
-    else:
-        service = service_model("personalize-runtime")
-        error = UnknownOperationException(f"{request.method} {request.path} is no operation of Amazon Personalize.")
-        error.status = 404
-    status, headers, body = serialize_error(service, error)
+    status, headers, body = unknown_operation(request.method, request.path, request.headers.get("X-Amz-Target"))
     return Response(body, status=status, headers=headers)
 
 

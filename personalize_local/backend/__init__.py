@@ -1,6 +1,8 @@
 """The backend: one typed method per operation of the three services, state per account and region."""
 from __future__ import annotations
 
+from types import ModuleType
+
 from moto.core.base_backend import BackendDict
 
 from .batch_inference import BatchInferenceMixin
@@ -48,6 +50,13 @@ class PersonalizeBackend(
     AnswerMetadataMixin,
 ):
     """Amazon Personalize, Personalize Events and Personalize Runtime for one account in one region."""
+
+    @property
+    def _url_module(self) -> ModuleType:
+        # Where moto's servers and stubber read a backend's routes (moto.<service>.urls for moto's own).
+        from .. import urls
+
+        return urls
 
 
 # moto's BackendDict gives per-account/region state that moto's own reset clears with the rest.

@@ -1,6 +1,7 @@
 """One request in, one response out: route, parse, validate, call the backend, serialize.
 
-Both ways in (the in-process mock and the HTTP server) hand requests to :func:`dispatch`.
+Every way in (the in-process mock, our HTTP server, moto's servers) hands requests to :func:`dispatch`,
+or to :func:`answer` where a request may name no operation.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from ..backend import backend_for
-from .errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError
-from .models import Route, route
+from .errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError, UnknownOperationException
+from .models import Route, route, service_model
 from .serialize import Response, serialize_error, serialize_result
 from .validate import validate
 
@@ -78,6 +79,27 @@ def _parse_body(body: bytes | str | None) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise SerializationException(f"The request body must be a JSON object, not {_JSON_KINDS.get(type(parsed), 'a value')}.")
     return parsed
+
+
+def unknown_operation(method: str, path: str, target: str | None) -> Response:
+    """Personalize's ``UnknownOperationException``: 400 on its JSON control plane (``/``), 404 on another path."""
+    if target or path == "/":
+        service = service_model("personalize")
+        asked = f"X-Amz-Target {target!r}" if target else f"{method} / without an X-Amz-Target"
+        error = UnknownOperationException(f"{asked} names no operation of {service.metadata['serviceFullName']}.")
+    else:
+        service = service_model("personalize-runtime")
+        error = UnknownOperationException(f"{method} {path} is no operation of Amazon Personalize.")
+        error.status = 404
+    return serialize_error(service, error)
+
+
+def answer(method: str, path: str, headers: Mapping[str, str], body: bytes | str | None, host: str) -> Response:
+    """A request to any of the three services: its operation's answer, or the service's ``UnknownOperationException``."""
+    found = find_route(method, path, headers)
+    if found is None:
+        return unknown_operation(method, path, headers.get("X-Amz-Target"))
+    return dispatch(found, headers, body, host)
 
 
 def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None, host: str) -> Response:
