@@ -10,7 +10,7 @@ from types import ModuleType
 
 from .after_import import when_imported
 
-__all__ = ["mock_personalize", "make_auto_training_due", "progress_of", "ThreadedServer"]
+__all__ = ["mock_personalize", "make_auto_training_due", "progress_of", "ThreadedServer", "inject_faults"]
 __version__ = "0.1.0"
 
 # Loaded on first use (PEP 562): the backend and the server's modules are heavy, moto is not light,
@@ -20,6 +20,7 @@ _LAZY = {
     "make_auto_training_due": "backend.auto_training",
     "progress_of": "progress",
     "ThreadedServer": "threaded",
+    "inject_faults": "faults",
 }
 
 

@@ -11,6 +11,8 @@ Fixtures:
   first one included) then starts from that snapshot, loaded into its own fresh mock, and gets what
   ``build`` returned (keep it to ARNs and other plain values: it is shared by the tests).
   ``build`` runs once a session per build function (or per ``key=``).
+- ``personalize_faults``: faults for ``personalize_aws``'s account and region (personalize_local/faults.py):
+  ``.throttle(operation, times)``, ``.fail_creation(operation, reason)``, ``.fail_import(row)``; cleared after the test.
 
     def build(aws):
         ...                                # create the dataset group, import, train, deploy
@@ -112,3 +114,12 @@ def personalize_snapshot(
         return result
 
     return restore
+
+
+@pytest.fixture
+def personalize_faults(personalize_aws: PersonalizeClients) -> Iterator[Any]:
+    """Faults armed for the test's mocked world: calls throttled, creations failed, imports failed at a row."""
+    from .faults import Faults
+
+    with Faults(region=personalize_aws.region) as faults:
+        yield faults

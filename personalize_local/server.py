@@ -33,7 +33,7 @@ from moto.s3.utils import bucket_name_from_url, cors_matches_origin
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from . import snapshot
+from . import faults, snapshot
 from .backend.auto_training import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
 from .durable import DataDir
@@ -53,6 +53,8 @@ HEALTH = "/personalize-local/health"
 SNAPSHOT = "/personalize-local/snapshot"
 RESTORE = "/personalize-local/restore"
 SNAPSHOT_TYPE = "application/vnd.sqlite3"
+# Faults armed for tests (personalize_local/faults.py): GET lists them, POST arms more, DELETE clears them.
+FAULTS = "/personalize-local/faults"
 # Where the emulator's and moto's own endpoints are: any method but these changes state there.
 OWN_PREFIX = "/personalize-local/"
 CONTROL_PREFIXES = (OWN_PREFIX, "/moto-api/")
@@ -336,12 +338,18 @@ def _restore(server: PersonalizeServer, request: Request) -> Response:
         return _json({"message": str(error)}, status=400)
 
 
+def _faults(server: PersonalizeServer, request: Request) -> Response:
+    status, body = faults.control(request.method, request.get_data())
+    return _json(body, status=status)
+
+
 # The emulator's own endpoints, by method and path.
 CONTROLS: dict[tuple[str, str], Callable[[PersonalizeServer, Request], Response]] = {
     ("GET", HEALTH): _health,
     ("POST", MAKE_AUTO_TRAINING_DUE): _make_auto_training_due,
     ("POST", SNAPSHOT): _snapshot,
     ("POST", RESTORE): _restore,
+    **{(method, FAULTS): _faults for method in ("GET", "POST", "DELETE")},
 }
 
 

@@ -45,6 +45,9 @@ def check_value(shape: Shape, value: Any, path: str) -> list[str]:
         return [f"{path}: {value!r} is not one of {enum}"]
     return []
 
+# Errors every AWS API may answer, which no service model lists.
+COMMON_ERRORS = frozenset({"ThrottlingException"})
+
 
 def check_raw_response(operation: OperationModel, status: int, body: bytes) -> list[str]:
     where = operation.name
@@ -54,7 +57,7 @@ def check_raw_response(operation: OperationModel, status: int, body: bytes) -> l
         return [f"{where}: body is not JSON: {body[:200]!r}"]
     if status >= 300:
         errors = [f"{where}: error without {key}" for key in ("__type", "message") if key not in document]
-        modeled = {shape.name for shape in operation.error_shapes}
+        modeled = {shape.name for shape in operation.error_shapes} | COMMON_ERRORS
         code = document.get("__type")
         if status < 500 and code not in modeled:
             errors.append(f"{where}: error {code} is not modeled for the operation ({sorted(modeled)})")

@@ -14,7 +14,7 @@ from ..data.schemas import DATASET_TYPE_NAMES, SchemaError, check_dataset_schema
 from ..data.events import EventLog
 from ..data.table import RECORD_KEYS, DatasetTable
 from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
-from . import quotas
+from . import faults, quotas
 from .core import BackendCore, Resource, now, require_s3_path
 from .lifecycle import Apply, JobFailed
 from .schemas import DatasetSchema
@@ -240,7 +240,8 @@ class DatasetsMixin(BackendCore):
             files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, location)
         except S3ReadError as error:
             files = error
-        self.start(IMPORT_KIND, job, lambda: self._import(job, dataset, files, sources_check))
+        bad_row = faults.bad_row(dataset_arn, files, dataset.schema.parsed.fields[0].name)
+        self.start(IMPORT_KIND, job, lambda: self._import(job, dataset, files, sources_check, bad_row))
         return {"datasetImportJobArn": job.arn}
 
     def _import(
@@ -249,14 +250,18 @@ class DatasetsMixin(BackendCore):
         dataset: Dataset,
         files: list[tuple[str, bytes]] | S3ReadError,
         sources_check: Callable[[pd.DataFrame], str | None] | None,
+        bad_row: DataImportError | None = None,
     ) -> Apply:
-        """Read and check every row; the dataset changes only when all of them pass, as the job turns ACTIVE."""
+        """Read and check every row; the dataset changes only when all of them pass, as the job turns ACTIVE.
+        ``bad_row``: a row a test's fault makes fail, unless the data fails earlier (backend/faults.py)."""
         try:
             if isinstance(files, S3ReadError):
                 raise files
             frame = read_csv_files(files, dataset.schema.parsed, dataset.dataset_type)
         except (S3ReadError, DataImportError) as error:
-            raise JobFailed(str(error)) from None
+            raise JobFailed(str(faults.first_failure(error, bad_row))) from None
+        if bad_row is not None:
+            raise JobFailed(str(bad_row))
         if dataset.dataset_type == "INTERACTIONS" and len(frame) < MIN_IMPORTED_INTERACTIONS:
             raise JobFailed(
                 f"{job.data_location} holds {len(frame)} interactions records; an import job needs at least "

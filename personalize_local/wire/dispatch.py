@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
-from ..backend import backend_for
+from ..backend import backend_for, faults
 from .errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError, UnknownOperationException
 from .models import Route, route, service_model
 from .serialize import Response, serialize_error, serialize_result
@@ -106,15 +106,17 @@ def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None,
     operation = found.operation
     service = operation.service_model
     try:
-        params = validate(operation.input_shape, _parse_body(body))
         who = caller(headers, host)
-        backend = backend_for(who.account_id, who.region)
-        handler = getattr(backend, found.handler, None)
-        if handler is None:
-            raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
-        keywords = found.keywords
-        with backend.serving(operation.name):
-            result = handler(**{keywords[name]: value for name, value in params.items()})
+        # Faults armed for tests: a throttle answers before anything is read, as the service's front door would.
+        with faults.calling(who.account_id, who.region, operation.name):
+            params = validate(operation.input_shape, _parse_body(body))
+            backend = backend_for(who.account_id, who.region)
+            handler = getattr(backend, found.handler, None)
+            if handler is None:
+                raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
+            keywords = found.keywords
+            with backend.serving(operation.name):
+                result = handler(**{keywords[name]: value for name, value in params.items()})
         return serialize_result(operation, result)
     except ServiceError as error:
         return serialize_error(service, error)

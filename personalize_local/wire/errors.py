@@ -42,6 +42,14 @@ class LimitExceededException(ServiceError):
     code = "LimitExceededException"
 
 
+class ThrottlingException(ServiceError):
+    """Too many calls: an error common to every AWS API, which no service model lists."""
+
+    code = "ThrottlingException"
+    # botocore's legacy retry rule for it matches the code on a 400; its standard mode, the code alone.
+    status = 400
+
+
 class InvalidNextTokenException(ServiceError):
     code = "InvalidNextTokenException"
 
