@@ -17,6 +17,7 @@ from personalize_local import mock_personalize
 from personalize_local.server import PersonalizeServer
 from personalize_local.serving import KeepAliveServer
 
+from .browser import require_chromium
 from .shapes import check_raw_response
 
 REGION = "us-east-1"
@@ -59,6 +60,14 @@ def make_clients(**client_kwargs: Any) -> Clients:
     for client in (clients.personalize, clients.events, clients.runtime):
         _watch(client, clients.shape_errors)
     return clients
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test in a browser is skipped where there is no Chromium (tests/browser.py) before any fixture is set up:
+    no server and no training for a test that can't run."""
+    if "browser" in getattr(item, "fixturenames", ()):
+        require_chromium()
 
 
 @pytest.fixture(autouse=True)

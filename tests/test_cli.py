@@ -10,6 +10,7 @@ from typing import Iterator
 import pytest
 
 import personalize_local
+from personalize_local import ThreadedServer
 
 
 def command(*args: str) -> subprocess.CompletedProcess[str]:
@@ -53,3 +54,16 @@ def test_the_server_commands_help_says_what_it_serves_where_it_keeps_state_and_w
     for said in ("Amazon Personalize", "personalize-runtime", "personalize-events", "moto's other AWS services",
                  "--endpoint-url", "in memory", "--data-dir", "http://HOST:PORT/_console/"):
         assert said in description, description
+
+
+def test_the_aws_cli_reaches_the_server_by_the_environment_the_readme_shows() -> None:
+    """No --endpoint-url, no config file: only the README's variables."""
+    with ThreadedServer() as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1",
+                   AWS_ENDPOINT_URL=server.endpoint, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+                   AWS_PAGER="")
+        run = subprocess.run([sys.executable, "-m", "awscli", "personalize", "list-recipes", "--output", "json"],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "arn:aws:personalize:::recipe/aws-user-personalization" in run.stdout

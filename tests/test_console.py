@@ -3,9 +3,7 @@ versions, campaigns, recommendations and clicks made on the page reach the servi
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,22 +14,17 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from personalize_local.console import CONSOLE_PATH
 
+from .browser import browser  # noqa: F401  (a fixture: headless Chromium, or the test skipped)
 from .conftest import ITEMS_SCHEMA, Clients, make_clients, moto_api
 from .datagen import TASTES, to_csv, video_events, video_items
 from .helpers import active_version, domain_group, recommender, small_rows
 from .test_batch_inference import create_job, put_lines
 from .workflow import create_group, deploy, import_csv, wait
 
-# The Debian package the install step puts in place (CI included); its network features stay off.
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 # Generous: training and page loads share two cores with the rest of the machine.
 PATIENCE_MS = 120_000
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
@@ -92,18 +85,8 @@ def world(endpoint: str) -> Iterator[World]:
     assert c.shape_errors == [], "\n".join(c.shape_errors)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # No skipping: the install step (make install-browser) puts Chromium in place, so its absence is a failure.
-    assert os.path.exists(CHROMIUM), f"Chromium is not at {CHROMIUM}: run `make install-browser` (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(PATIENCE_MS)

@@ -14,8 +14,9 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser
 
+from .browser import browser  # noqa: F401  (a fixture: headless Chromium, or the test skipped)
 from .conftest import Clients
-from .test_console import PATIENCE_MS, browser  # noqa: F401  (the console's Chromium, as a fixture)
+from .test_console import PATIENCE_MS
 
 FOREIGN = "http://evil.example"
 RESET = "/moto-api/reset"
