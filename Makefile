@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 4567
 
-.PHONY: install install-browser test run demo bench clean
+.PHONY: install install-browser test test-oldest run demo bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,23 @@ install-browser:
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The lowest version of every dependency setup.cfg allows (its >= bounds pinned as pip constraints) in a venv
+# of their own, running the tests of an import from S3, training, recommendations, the server and moto's internals.
+OLDEST_VENV ?= .venv-oldest
+OLDEST_TESTS ?= tests/test_moto_contract.py tests/test_older_sdk.py tests/test_getting_started.py tests/test_server.py \
+	tests/test_import_jobs.py tests/test_runtime.py tests/test_recipes.py tests/test_filters.py tests/test_snapshots.py \
+	tests/test_metric_attribution.py tests/test_pytest_plugin.py
+
+$(OLDEST_VENV)/.installed: setup.cfg setup.py tools/oldest_constraints.py
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(PYTHON) tools/oldest_constraints.py > $(OLDEST_VENV)/constraints.txt
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --constraint $(OLDEST_VENV)/constraints.txt -e . pytest
+	touch $@
+
+test-oldest: $(OLDEST_VENV)/.installed
+	$(OLDEST_VENV)/bin/python -m pytest -q $(OLDEST_TESTS)
 
 run: install
 	$(BIN)/personalize-local server --host $(HOST) --port $(PORT)
@@ -50,4 +67,4 @@ bench: install
 	$(BIN)/python bench/server.py
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(OLDEST_VENV) *.egg-info
