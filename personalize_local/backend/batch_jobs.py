@@ -108,14 +108,14 @@ class BatchJobsMixin(FiltersMixin):
             if split_location(path) is None:
                 raise InvalidInputException(f"Value '{path}' at '{member}' must be an S3 path: s3://bucket-name/folder-name/.")
         try:
-            read = read_prefix(self.account_id, source, outputs=OUTPUT_SUFFIX)
+            read = read_prefix(self.account_id, self.partition, source, outputs=OUTPUT_SUFFIX)
         except S3ReadError as error:
             return Locations(failure=f"Invalid S3 input path: {error}")
         failure = _too_much(source, read)
         if failure:
             return Locations(failure=failure)
         try:
-            folder = output_folder(self.account_id, destination)
+            folder = output_folder(self.account_id, self.partition, destination)
         except S3WriteError as error:
             return Locations(failure=f"Invalid S3 output path: {error}")
         return Locations([(_output_name(source, location), location, body) for location, body in read], folder)

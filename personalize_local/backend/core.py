@@ -113,7 +113,8 @@ class BackendCore(BaseBackend):
 
     # ARNs ------------------------------------------------------------------
     def arn(self, kind: str, *parts: str) -> str:
-        return f"arn:aws:personalize:{self.region_name}:{self.account_id}:{kind}/{'/'.join(parts)}"
+        """The ARN of a resource made here, in the region's partition (moto's: aws, aws-cn, aws-us-gov ...)."""
+        return f"arn:{self.partition}:personalize:{self.region_name}:{self.account_id}:{kind}/{'/'.join(parts)}"
 
     # Registry --------------------------------------------------------------
     def table(self, kind: str) -> dict[str, Resource]:

@@ -78,7 +78,7 @@ class DataDeletionMixin(BackendCore):
         self.add(KIND, job, tags)
         # S3 is read now, inside the call: moto's S3 is not to be touched from a worker.
         try:
-            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, location)
+            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, self.partition, location)
         except S3ReadError as error:
             files = error
         self.start(KIND, job, lambda: self._delete_users(job, files))

@@ -92,7 +92,7 @@ class DatasetExportsMixin(BackendCore):
         self.add(KIND, job, tags)
         # What S3 and the dataset hold now, read inside the call: the worker touches neither.
         try:
-            folder: S3Folder | S3WriteError = output_folder(self.account_id, path)
+            folder: S3Folder | S3WriteError = output_folder(self.account_id, self.partition, path)
         except S3WriteError as error:
             folder = error
         rows = EXPORTED[mode](dataset.table)

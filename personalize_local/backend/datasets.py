@@ -237,7 +237,7 @@ class DatasetsMixin(BackendCore):
         self.add(IMPORT_KIND, job, tags)
         # S3 is read now, inside the call: moto's S3 is not to be touched from a worker while moto resets.
         try:
-            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, location)
+            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, self.partition, location)
         except S3ReadError as error:
             files = error
         bad_row = faults.bad_row(dataset_arn, files, dataset.schema.parsed.fields[0].name)

@@ -233,7 +233,7 @@ class MetricAttributionsMixin(BackendCore):
                     f"s3DataDestination for the Interactions dataset's group; {dataset.arn} has none."
                 )
             try:
-                output_folder(self.account_id, attribution.s3_path)
+                output_folder(self.account_id, self.partition, attribution.s3_path)
             except S3WriteError as error:
                 raise InvalidInputException(f"Value 'true' at 'publishAttributionMetricsToS3': {error}") from None
         if attribution is None:
@@ -278,7 +278,7 @@ class MetricAttributionsMixin(BackendCore):
             body = report_csv(aggregate(events, sources, attribution.metrics, item_value))
             path = attribution.s3_path
             # The folder is looked up when the outbox is sent, inside an API call: never from a worker.
-            self.post(lambda: output_folder(self.account_id, path).put(s3_name, body))
+            self.post(lambda: output_folder(self.account_id, self.partition, path).put(s3_name, body))
 
     def _item_values(self, group_arn: str) -> Callable[[str, str], float | None]:
         """(Items column, item ID) -> the item's value there now, for SUM(Items.COLUMN)."""

@@ -39,7 +39,7 @@ def item_records(backend: PersonalizeBackend, dataset_group_arn: str, item_ids: 
 def s3_objects(backend: PersonalizeBackend, location: str) -> dict[str, Any]:
     """The objects whose key starts with ``location``'s (a job's output path), with their sizes."""
     try:
-        files = read_prefix(backend.account_id, location)
+        files = read_prefix(backend.account_id, backend.partition, location)
     except S3ReadError as error:
         raise ResourceNotFoundException(str(error)) from None
     return {"objects": [{"location": name, "size": len(body)} for name, body in files]}
@@ -51,7 +51,7 @@ def s3_object(backend: PersonalizeBackend, location: str) -> bytes:
     if parts is None or not parts[1] or parts[1].endswith("/"):
         raise InvalidInputException(f"Value '{location}' at 'location' must name an object: s3://bucket-name/key.")
     try:
-        [(_, body)] = read_objects(backend.account_id, location)
+        [(_, body)] = read_objects(backend.account_id, backend.partition, location)
     except S3ReadError as error:
         raise ResourceNotFoundException(str(error)) from None
     return body

@@ -26,14 +26,15 @@ def split_location(location: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2) or "") if match else None
 
 
-def _bucket_of(account_id: str, location: str, error: type[ValueError] = S3ReadError) -> tuple[Any, Any, str]:
-    """moto's S3 backend, the bucket and the key of ``location``; ``error`` says what is wrong with it."""
+def _bucket_of(account_id: str, partition: str, location: str, error: type[ValueError] = S3ReadError) -> tuple[Any, Any, str]:
+    """moto's S3 backend of the account in the partition (aws, aws-cn ...: each has its own buckets), the bucket and
+    the key of ``location``; ``error`` says what is wrong with it."""
     parts = split_location(location)
     if parts is None:
         raise error(f"The data location {location} is not an s3:// path.")
     bucket_name, key = parts
     # Looking a backend up takes moto's global lock: only ever from within an API call.
-    backend = s3_backends[account_id]["aws"]
+    backend = s3_backends[account_id][partition]
     try:
         return backend, backend.get_bucket(bucket_name), key
     except MissingBucket:
@@ -54,9 +55,9 @@ def _keys(bucket: Any, prefix: str) -> list[str]:
     return sorted(k for k in list(bucket.keys.keys()) if k.startswith(prefix) and not k.endswith("/"))
 
 
-def read_objects(account_id: str, location: str) -> list[tuple[str, bytes]]:
+def read_objects(account_id: str, partition: str, location: str) -> list[tuple[str, bytes]]:
     """The object at ``location``, or every object under it when it ends in ``/`` (a folder), by key."""
-    backend, bucket, key = _bucket_of(account_id, location)
+    backend, bucket, key = _bucket_of(account_id, partition, location)
     if key.endswith("/") or not key:
         names = _keys(bucket, key)
         if not names:
@@ -66,12 +67,12 @@ def read_objects(account_id: str, location: str) -> list[tuple[str, bytes]]:
     return _read(backend, bucket, names)
 
 
-def read_prefix(account_id: str, location: str, outputs: str | None = None) -> list[tuple[str, bytes]]:
+def read_prefix(account_id: str, partition: str, location: str, outputs: str | None = None) -> list[tuple[str, bytes]]:
     """Every object whose key starts with ``location``'s, by key: S3 paths are prefixes, as batch jobs read them.
 
     Keys ending in ``outputs`` (the suffix of a job's output files, which may lie beside its input) are left
     out, unless ``location`` names one of them exactly."""
-    backend, bucket, key = _bucket_of(account_id, location)
+    backend, bucket, key = _bucket_of(account_id, partition, location)
     found = _keys(bucket, key)
     names = [name for name in found if name == key or not (outputs and name.endswith(outputs))]
     if not names:
@@ -98,7 +99,7 @@ class S3Folder:
             raise S3WriteError(f"The bucket {self.bucket} of {self.location(name)} does not exist.") from None
 
 
-def output_folder(account_id: str, location: str) -> S3Folder:
+def output_folder(account_id: str, partition: str, location: str) -> S3Folder:
     """The folder ``location`` names (a path without a trailing ``/`` is a folder too); its bucket must exist."""
-    backend, bucket, key = _bucket_of(account_id, location, S3WriteError)
+    backend, bucket, key = _bucket_of(account_id, partition, location, S3WriteError)
     return S3Folder(backend, bucket.name, key if not key or key.endswith("/") else f"{key}/")

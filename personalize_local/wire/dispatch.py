@@ -18,6 +18,7 @@ from moto.iam.models import get_account_id_from
 from ..backend import backend_for, faults
 from .errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError, UnknownOperationException
 from .models import Route, route, service_model
+from .partitions import global_arns
 from .serialize import Response, serialize_error, serialize_result
 from .validate import validate
 
@@ -115,9 +116,11 @@ def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None,
             if handler is None:
                 raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
             keywords = found.keywords
-            with backend.serving(operation.name):
+            arns = global_arns(backend.partition)
+            params = arns.members(operation.input_shape, params)
+            with backend.serving(operation.name), arns.messages():
                 result = handler(**{keywords[name]: value for name, value in params.items()})
-        return serialize_result(operation, result)
+        return serialize_result(operation, arns.members(operation.output_shape, result))
     except ServiceError as error:
         return serialize_error(service, error)
     except Exception as error:  # a bug here: the service's InternalFailure code, on a status clients don't retry; say it loudly
