@@ -387,3 +387,23 @@ def test_the_account_of_a_caller() -> None:
     name = "moto.iam.models.get_account_id_from"
     with relied_on(name, dispatch, "get_account_id_from(access_key): the default account for a key IAM doesn't know"):
         assert parameters(internal(name)) == ["access_key"] and internal(name)("testing") == ACCOUNT
+
+
+def test_the_paginator_names_the_next_item_and_checks_the_call() -> None:
+    name, core = "moto.utilities.paginator.Paginator", "personalize_local/backend/core.py"
+    items = [{"arn": a} for a in "abc"]
+
+    def paginator(token: str | None = None, call: str = "list") -> Any:
+        return internal(name)(max_results=2, max_results_default=100, starting_token=token, unique_attribute="arn",
+                              param_values_to_check={"list": call})
+
+    with relied_on(name, core, "Paginator(max_results, max_results_default, starting_token, unique_attribute, "
+                   "param_values_to_check).paginate(items) -> (page, a token naming the next page's first item)"):
+        page, token = paginator().paginate(items)
+        assert page == items[:2] and token
+        assert paginator(token).paginate([{"arn": "new"}, *items]) == ([items[2]], None)
+    invalid = internal("moto.core.exceptions.InvalidToken")
+    with relied_on(name, core, "InvalidToken for a token of other parameters, for garbage and for an item gone"):
+        for refused in (lambda: paginator(token, call="other"), lambda: paginator("garbage"), lambda: paginator(token).paginate(items[:2])):
+            with pytest.raises(invalid):
+                refused()
