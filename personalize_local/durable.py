@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
 from botocore import xform_name
-from moto.s3.models import FakeKey, s3_backends
+from moto.s3.models import FakeKey
 
 from . import snapshot
 from .backend import PersonalizeBackend, backend_for, personalize_backends
@@ -401,8 +401,7 @@ class DataDir:
     def _s3_changes(self) -> S3Changes:
         changes = S3Changes(buckets={})
         current: dict[ObjectKey, FakeKey] = {}
-        for account_id in list(s3_backends.keys()):
-            s3 = s3_backends[account_id][snapshot.S3_PARTITION]
+        for account_id, s3 in snapshot.s3_partitions():
             for bucket in list(s3.buckets.values()):
                 changes.buckets[(account_id, bucket.name)] = bucket.region_name
                 for key, found in _objects(bucket):
@@ -424,7 +423,7 @@ class DataDir:
         """Put moto's S3 back as the database holds it: objects written since are taken back or restored, objects
         gone are restored, buckets made since are removed."""
         for (account_id, bucket, key), _, _ in changes.written:
-            s3 = s3_backends[account_id][snapshot.S3_PARTITION]
+            s3 = snapshot.s3_of(account_id, changes.buckets[(account_id, bucket)])
             kept = self.store.s3_object(account_id, bucket, key) if (account_id, bucket, key) in self._etags else None
             if kept is None:
                 s3.delete_object(bucket, key)
@@ -433,9 +432,9 @@ class DataDir:
         for account_id, bucket, key in changes.gone:
             kept = self.store.s3_object(account_id, bucket, key)
             if kept is not None:
-                s3_backends[account_id][snapshot.S3_PARTITION].put_object(bucket, key, kept)
+                snapshot.s3_of(account_id, self._buckets[(account_id, bucket)]).put_object(bucket, key, kept)
         for account_id, name in changes.buckets.keys() - self._buckets.keys():
-            s3 = s3_backends[account_id][snapshot.S3_PARTITION]
+            s3 = snapshot.s3_of(account_id, changes.buckets[(account_id, name)])
             if not s3.buckets[name].keys:
                 s3.delete_bucket(name)
 

@@ -23,7 +23,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from moto.s3.models import FakeKey, s3_backends
+from moto.s3.models import FakeKey, S3Backend, s3_backends
+from moto.utilities.utils import get_partition
 
 from .backend import PersonalizeBackend, personalize_backends
 from .state.backends import encode_backend, restore_backend
@@ -34,8 +35,6 @@ from .state.store import Saved, SavedBackend, SavedBucket, blob_reader, counts, 
 ACCOUNT = re.compile(r"\d{12}")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-# moto's S3 keeps every account's buckets under the partition name.
-S3_PARTITION = "aws"
 
 __all__ = ["save", "load", "restore", "dumps", "loads", "StateError"]
 
@@ -46,8 +45,7 @@ def save(path: str | os.PathLike[str]) -> dict[str, int]:
     for account_id, regions in list(personalize_backends.items()):
         for region, backend in list(regions.items()):
             saved.backends.append(SavedBackend(account_id, region, encode_backend(backend)))
-    for account_id in list(s3_backends.keys()):
-        s3 = s3_backends[account_id][S3_PARTITION]
+    for account_id, s3 in s3_partitions():
         for bucket in list(s3.buckets.values()):
             objects = [(key, found.value) for key, found in bucket.keys.items() if isinstance(found, FakeKey)]
             saved.buckets.append(SavedBucket(account_id, bucket.name, bucket.region_name, objects))
@@ -81,12 +79,22 @@ def restore(saved: Saved) -> dict[str, int]:
     for backend in fresh:
         personalize_backends[backend.account_id][backend.region_name] = backend
     for bucket in saved.buckets:
-        s3 = s3_backends[bucket.account_id][S3_PARTITION]
+        s3 = s3_of(bucket.account_id, bucket.region)
         if bucket.name not in s3.buckets:
             s3.create_bucket(bucket.name, bucket.region)
         for key, body in bucket.objects:
             s3.put_object(bucket.name, key, body)
     return counts(saved)
+
+
+def s3_partitions() -> list[tuple[str, S3Backend]]:
+    """moto's S3 of each account in each partition it has used: moto keeps one a partition, named by it."""
+    return [(account_id, s3) for account_id in list(s3_backends.keys()) for s3 in list(dict.values(s3_backends[account_id]))]
+
+
+def s3_of(account_id: str, region: str) -> S3Backend:
+    """moto's S3 that holds the account's buckets of ``region``: its partition's."""
+    return s3_backends[account_id][get_partition(region)]
 
 
 def dumps() -> bytes:

@@ -188,3 +188,43 @@ def test_over_the_server_too(remote: Clients, endpoint: str) -> None:
     assert p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"]["name"] == "remote"
     assert p.list_recipes(maxResults=1)["recipes"][0]["recipeArn"].startswith("arn:aws-cn:personalize:::recipe/")
     assert c.shape_errors == []
+
+
+def _bucket_and_group(place: Place) -> str:
+    place.c.s3.put_object(Bucket=BUCKET, Key="kept.csv", Body=b"USER_ID,ITEM_ID,TIMESTAMP\nu,i,1\n")
+    return place.c.personalize.create_dataset_group(name="kept")["datasetGroupArn"]
+
+
+def _still_there(place: Place, group_arn: str) -> None:
+    assert place.c.s3.get_object(Bucket=BUCKET, Key="kept.csv")["Body"].read().startswith(b"USER_ID")
+    assert place.c.s3.get_bucket_location(Bucket=BUCKET)["LocationConstraint"] == place.region
+    assert place.c.personalize.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"]["name"] == "kept"
+
+
+def test_a_snapshot_keeps_the_partitions_buckets(place: Place, tmp_path: Any) -> None:
+    from personalize_local import snapshot
+
+    group_arn = _bucket_and_group(place)
+    snapshot.save(tmp_path / "s.db")
+    place.c.s3.delete_object(Bucket=BUCKET, Key="kept.csv")
+    place.c.s3.delete_bucket(Bucket=BUCKET)
+    snapshot.load(tmp_path / "s.db")
+    _still_there(place, group_arn)
+
+
+def test_a_data_directory_keeps_the_partitions_buckets(tmp_path: Any) -> None:
+    from .test_server import start_command, stop
+
+    region = "cn-north-1"
+    server, endpoint = start_command("--data-dir", str(tmp_path))
+    try:
+        place = Place(make_clients(endpoint_url=endpoint, region_name=region), region)
+        place.c.s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
+        group_arn = _bucket_and_group(place)
+    finally:
+        assert stop(server)[0] == 0
+    server, endpoint = start_command("--data-dir", str(tmp_path))
+    try:
+        _still_there(Place(make_clients(endpoint_url=endpoint, region_name=region), region), group_arn)
+    finally:
+        stop(server)
