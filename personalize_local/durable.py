@@ -42,12 +42,12 @@ from . import snapshot
 from .backend import PersonalizeBackend, backend_for, personalize_backends
 from .backend.core import Resource
 from .backend.lifecycle import landing_listeners
+from .errors import ResourceInUseException, ServiceError
 from .state import StateError
 from .state.backends import SavedRecord, encode_records, fingerprint, land_finished_work, record_places
 from .state.datadir import DataDirStore, Entry, Key, ObjectKey, Place, S3Changes
 from .state.datasets import TableCache
 from .wire.dispatch import caller, dispatch
-from .wire.errors import ResourceInUseException, ServiceError
 from .wire.models import Route, service_model
 from .wire.serialize import Response, serialize_error
 from .wire.validate import validate

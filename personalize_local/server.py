@@ -37,10 +37,10 @@ from . import faults, snapshot
 from .backend.auto_training import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
 from .durable import DataDir
+from .errors import InternalFailure
 from .serving import CannotListen, KeepAliveServer
 from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service, unknown_operation
-from .wire.errors import InternalFailure
 from .wire.models import service_model
 from .wire.serialize import serialize_error
 

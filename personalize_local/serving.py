@@ -38,7 +38,7 @@ from typing import IO, Any, Callable, Iterator
 from werkzeug.serving import DechunkedInput, ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
-from .wire.errors import InternalFailure
+from .errors import InternalFailure
 
 log = logging.getLogger(__name__)
 # Responses without a body, whatever their headers say (RFC 9110, 6.4.1).

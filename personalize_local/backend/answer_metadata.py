@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from ..errors import InvalidInputException
 from ..filters.records import records_of
-from ..wire.errors import InvalidInputException
 from .core import BackendCore
 
 # API_RS_GetRecommendations.md: "The map key is ITEMS ... The maximum number of columns you can provide is 10."

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..wire.errors import InvalidInputException
+from ..errors import InvalidInputException
 
 RATE = re.compile(r"rate\((\d+) days?\)")
 DEFAULT_RATE = "rate(7 days)"

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 from ..batch.lines import LineError, LineFormat
 from ..batch.themes import ThemeIndex
+from ..errors import InvalidInputException
 from ..recipes.catalog import RecipeInfo
-from ..wire.errors import InvalidInputException
 from . import quotas
 from .batch_jobs import BatchJob, BatchJobsMixin, check_num_results
 from .campaigns import check_version_exploration, exploration_weights, filled_exploration

@@ -16,8 +16,8 @@ from typing import Any, Callable
 
 from ..batch.lines import JsonLinesError, LineError, LineFormat, answer_lines, input_lines
 from ..data.s3 import S3Folder, S3ReadError, S3WriteError, output_folder, read_prefix, split_location
+from ..errors import InvalidInputException, ServiceError
 from ..recipes.catalog import RecipeInfo, get_recipe
-from ..wire.errors import InvalidInputException, ServiceError
 from .core import Resource
 from .filters import FiltersMixin
 from .lifecycle import Apply, JobFailed

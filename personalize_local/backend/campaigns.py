@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..errors import InvalidInputException, ResourceInUseException
 from ..recipes.catalog import get_recipe
-from ..wire.errors import InvalidInputException, ResourceInUseException
 from . import quotas
 from .core import BackendCore, Resource, newest_first, now
 from .ranking_influence import check_ranking_influence

@@ -13,7 +13,7 @@ from moto.core.exceptions import InvalidToken
 from moto.utilities.paginator import Paginator
 
 from ..data.s3 import split_location
-from ..wire.errors import (
+from ..errors import (
     InvalidInputException,
     InvalidNextTokenException,
     ResourceAlreadyExistsException,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..wire.errors import InvalidInputException
+from ..errors import InvalidInputException
 from . import quotas
 from .core import BackendCore, Resource
 

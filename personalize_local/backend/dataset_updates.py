@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..data.schemas import Field, SchemaError, check_dataset_schema
-from ..wire.errors import InvalidInputException, ResourceInUseException
+from ..errors import InvalidInputException, ResourceInUseException
 from .core import BackendCore, now
 from .datasets import IMPORT_KIND, KIND, Dataset, DatasetUpdate
 from .schemas import DatasetSchema

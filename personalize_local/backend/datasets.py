@@ -13,7 +13,7 @@ from ..data.s3 import S3ReadError, read_objects
 from ..data.schemas import DATASET_TYPE_NAMES, SchemaError, check_dataset_schema, normalize_dataset_type
 from ..data.events import EventLog
 from ..data.table import RECORD_KEYS, DatasetTable
-from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
+from ..errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
 from . import faults, quotas
 from .core import BackendCore, Resource, now, require_s3_path
 from .lifecycle import Apply, JobFailed

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from ..data.attribution import RECOMMENDATION_ID, SOURCE
 from ..data.impressions import fitting
-from ..wire.errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
+from ..errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
 from .core import BackendCore, Resource, short_id
 from .datasets import Dataset
 from .records import EVENT, build_record

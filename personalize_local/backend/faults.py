@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, ContextManager, TypeVar, Union
 from moto.core.base_backend import BackendDict, BaseBackend
 
 from ..data.csv_import import DataImportError
-from ..wire.errors import LimitExceededException, ServiceError, ThrottlingException
+from ..errors import LimitExceededException, ServiceError, ThrottlingException
 from ..wire.models import SERVICES, service_model
 from .lifecycle import Apply, JobFailed, Work
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Collection, Mapping
 
+from ..errors import InvalidInputException
 from ..filters import CheckedFilter, FilterError, Request, check, parse, select
 from ..filters.evaluation import per_request
 from ..filters.validation import TARGETS
-from ..wire.errors import InvalidInputException
 from . import quotas
 from .core import BackendCore, Resource
 

@@ -42,8 +42,8 @@ from ..data.attribution import (
 from ..data.cloudwatch import put_metric_data
 from ..data.s3 import S3WriteError, output_folder
 from ..data.schemas import dataset_label
+from ..errors import InvalidInputException, ResourceAlreadyExistsException
 from ..filters.records import records_of
-from ..wire.errors import InvalidInputException, ResourceAlreadyExistsException
 from .core import BackendCore, Resource, now, paginate, require_s3_path
 from .recommendation_ids import source_of
 

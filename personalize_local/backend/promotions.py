@@ -14,7 +14,7 @@ import math
 import random
 from typing import Any, Callable, Sequence
 
-from ..wire.errors import InvalidInputException
+from ..errors import InvalidInputException
 
 # How a campaign or recommender ranks for one request: (numResults, filterArn, filterValues, items kept out)
 # -> (itemId, score), best first.

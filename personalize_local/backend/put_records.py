@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..data.schemas import dataset_label
-from ..wire.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
+from ..errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from .core import BackendCore
 from .datasets import KIND, Dataset
 from .records import ACTION, ACTION_INTERACTION, ITEM, USER, RecordShape, build_record

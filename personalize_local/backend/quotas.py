@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from typing import Sized
 
-from ..wire.errors import LimitExceededException
+from ..errors import LimitExceededException
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ..errors import InvalidInputException
 from ..filters import Request
 from ..recipes.base import Signals
 from ..recipes.ranking import rank
-from ..wire.errors import InvalidInputException
 from .recommendation_ids import new_recommendation_id
 from .recommendations import RecommendationsMixin, Served
 

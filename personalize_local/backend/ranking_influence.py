@@ -19,9 +19,9 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from ..errors import InvalidInputException
 from ..recipes import USER_PERSONALIZATION_V2_ARN
 from ..recipes.base import CREATION_TIMESTAMP, ITEM_ID
-from ..wire.errors import InvalidInputException
 from .core import BackendCore
 from .solutions import SolutionVersion
 

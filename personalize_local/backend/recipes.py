@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ResourceNotFoundException
 from ..recipes.algorithms import describe_algorithm, describe_feature_transformation
 from ..recipes.catalog import get_recipe, list_recipes, to_description, to_summary
-from ..wire.errors import ResourceNotFoundException
 from .core import BackendCore, paginate
 
 

@@ -7,12 +7,12 @@ from typing import Any, Callable, Mapping, Protocol
 
 import numpy as np
 
+from ..errors import InvalidInputException
 from ..filters import Request
 from .promotions import REASONED_RECIPES, Rank, promoted_answer
 from ..recipes.base import Signals
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..recipes.trending import TrendingNow
-from ..wire.errors import InvalidInputException
 from .campaigns import Campaign, ServedCampaign
 from .new_items import items_unknown_to, judged_items
 from .ranking_influence import RankingInfluenceMixin

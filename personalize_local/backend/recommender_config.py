@@ -18,8 +18,8 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..data.schemas import Schema, dataset_label, dataset_rules, normalize_dataset_type
+from ..errors import InvalidInputException
 from ..recipes.use_cases import UseCase
-from ..wire.errors import InvalidInputException
 from .campaigns import Exploration, check_exploration
 
 CONFIG = "recommenderConfig"

@@ -15,13 +15,13 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 
 from ..data.schemas import dataset_label
+from ..errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from ..eval.use_cases import evaluate_use_case
 from ..filters import Request
 from ..recipes.base import Signals, TrainingError
 from ..recipes.catalog import get_recipe
 from ..recipes.trending import TrendingNow
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
-from ..wire.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from . import quotas
 from .core import BackendCore, Resource, now
 from .dataset_groups import DatasetGroup

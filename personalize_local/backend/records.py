@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, NamedTuple
 
 from ..data.schemas import Field, Schema, dataset_label
 from ..data.values import ValueCheck, value_check
-from ..wire.errors import InvalidInputException
+from ..errors import InvalidInputException
 
 # field -> (entry, user) -> the field's value, for fields an entry carries as members.
 Members = Mapping[str, Callable[[dict[str, Any], "str | None"], Any]]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..data.schemas import Schema, SchemaError, parse_schema
-from ..wire.errors import InvalidInputException
+from ..errors import InvalidInputException
 from . import quotas
 from .core import BackendCore, Resource
 

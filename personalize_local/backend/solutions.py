@@ -9,6 +9,14 @@ from typing import Any
 import pandas as pd
 
 from ..data.schemas import dataset_label, metadata_fields
+from ..errors import (
+    InvalidInputException,
+    NotYetSupportedException,
+    ResourceAlreadyExistsException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+    ServiceError,
+)
 from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data, check_minimum_data, check_solution_config
 from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
@@ -18,14 +26,6 @@ from ..recipes.base import EVENT_WEIGHT, chronological, sequences
 from ..recipes.catalog import get_legacy_recipe, get_recipe
 from ..recipes.context import CONTEXT_COLUMNS
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
-from ..wire.errors import (
-    InvalidInputException,
-    NotYetSupportedException,
-    ResourceAlreadyExistsException,
-    ResourceInUseException,
-    ResourceNotFoundException,
-    ServiceError,
-)
 from . import quotas
 from .auto_training import Schedule, schedule_for
 from .core import BackendCore, Resource, newest_first, now, short_id

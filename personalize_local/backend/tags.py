@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..wire.errors import ResourceNotFoundException, TooManyTagKeysException, TooManyTagsException
+from ..errors import ResourceNotFoundException, TooManyTagKeysException, TooManyTagsException
 from .core import MAX_TAGS, BackendCore, check_tags
 
 # tagging-resources.md: the kinds of resource that take tags (schemas and recipes do not).

@@ -5,8 +5,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..data.s3 import S3ReadError, read_objects, read_prefix, split_location
+from ..errors import InvalidInputException, ResourceNotFoundException
 from ..filters.records import records_of
-from ..wire.errors import InvalidInputException, ResourceNotFoundException
 
 if TYPE_CHECKING:
     from ..backend import PersonalizeBackend

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping
 
-from ..wire.errors import InvalidInputException
+from ..errors import InvalidInputException
 from .catalog import get_recipe
 
 Value = int | float | bool | str

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import progress
-from ..wire.errors import InvalidInputException
+from ..errors import InvalidInputException
 from . import TRAINERS, configured_hyperparameters, fit_recipe, update_recipe
 from .base import TrainedModel
 from .catalog import get_recipe

@@ -16,7 +16,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from ..backend import backend_for, faults
-from .errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError, UnknownOperationException
+from ..errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError, UnknownOperationException
 from .models import Route, route, service_model
 from .partitions import global_arns
 from .serialize import Response, serialize_error, serialize_result

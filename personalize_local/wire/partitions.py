@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 
 from botocore.model import Shape
 
-from .errors import ServiceError
+from ..errors import ServiceError
 
 CATALOG_PARTITION = "aws"
 ARN_SHAPE = "Arn"

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from .errors import ServiceError
+from ..errors import ServiceError
 
 Response = tuple[int, dict[str, str], bytes]
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from botocore.model import Shape
 
-from .errors import InvalidInputException
+from ..errors import InvalidInputException
 
 # Java regex classes botocore's models use that Python's ``re`` lacks.
 _JAVA_CLASSES = {
