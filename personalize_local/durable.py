@@ -43,12 +43,13 @@ from .backend import PersonalizeBackend, backend_for, personalize_backends
 from .backend.core import Resource
 from .backend.lifecycle import landing_listeners
 from .errors import ResourceInUseException, ServiceError
+from .service_models import service_model
 from .state import StateError
 from .state.backends import SavedRecord, encode_records, fingerprint, land_finished_work, record_places
 from .state.datadir import DataDirStore, Entry, Key, ObjectKey, Place, S3Changes
 from .state.datasets import TableCache
 from .wire.dispatch import caller, dispatch
-from .wire.models import Route, service_model
+from .wire.models import Route
 from .wire.serialize import Response, serialize_error
 from .wire.validate import validate
 

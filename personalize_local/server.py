@@ -38,10 +38,10 @@ from .backend.auto_training import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
 from .durable import DataDir
 from .errors import InternalFailure
+from .service_models import service_model
 from .serving import CannotListen, KeepAliveServer
 from .state import StateError
 from .wire.dispatch import dispatch, find_route, signed_service, unknown_operation
-from .wire.models import service_model
 from .wire.serialize import serialize_error
 
 DEFAULT_HOST = "127.0.0.1"

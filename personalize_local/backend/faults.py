@@ -28,7 +28,7 @@ from moto.core.base_backend import BackendDict, BaseBackend
 
 from ..data.csv_import import DataImportError
 from ..errors import LimitExceededException, ServiceError, ThrottlingException
-from ..wire.models import SERVICES, service_model
+from ..service_models import SERVICES, service_model
 from .lifecycle import Apply, JobFailed, Work
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from werkzeug.wrappers import Request, Response
 
 from ..backend import PersonalizeBackend, backend_for
 from ..errors import InvalidInputException, ServiceError
+from ..service_models import service_model
 from ..wire.dispatch import caller
-from ..wire.models import service_model
 from ..wire.serialize import serialize_error
 from .reads import dataset_rows, item_records, s3_object, s3_objects
 

@@ -17,7 +17,8 @@ from moto.iam.models import get_account_id_from
 
 from ..backend import backend_for, faults
 from ..errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError, UnknownOperationException
-from .models import Route, route, service_model
+from ..service_models import service_model
+from .models import Route, route
 from .partitions import global_arns
 from .serialize import Response, serialize_error, serialize_result
 from .validate import validate

@@ -1,19 +1,13 @@
-"""botocore's service models for the three Personalize services, and request routing by them."""
+"""Request routing by botocore's service models: which operation a request asks for."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import botocore.session
 from botocore import xform_name
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel
 
-SERVICES = ("personalize", "personalize-events", "personalize-runtime")
-
-
-@lru_cache(maxsize=None)
-def service_model(service: str) -> ServiceModel:
-    return botocore.session.get_session().get_service_model(service)
+from ..service_models import SERVICES, service_model
 
 
 @dataclass(frozen=True)
