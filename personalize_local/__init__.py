@@ -17,8 +17,8 @@ __version__ = "0.1.0"
 # and most users only mock.
 _LAZY = {
     "mock_personalize": "mock",
-    "make_auto_training_due": "backend.auto_training",
-    "progress_of": "progress",
+    "make_auto_training_due": "backend",
+    "progress_of": "backend",
     "ThreadedServer": "threaded",
     "inject_faults": "faults",
 }

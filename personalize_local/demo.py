@@ -22,8 +22,8 @@ from typing import Any, Callable, TextIO
 
 import boto3
 
+from .backend import progress_of
 from .mock import mock_personalize
-from .progress import progress_of
 
 REGION = "us-east-1"
 BUCKET = "personalize-demo"

@@ -84,9 +84,12 @@ def install() -> None:
 
 
 def lend_backends(moto_personalize: ModuleType) -> None:
-    """moto's ``personalize_backends`` (``moto.personalize`` and its models) become this emulator's."""
-    from .backend import personalize_backends
+    """moto's ``personalize_backends`` (``moto.personalize`` and its models) become this emulator's, and moto
+    reads their routes in urls.py."""
+    from . import urls
+    from .backend import PersonalizeBackend, personalize_backends
 
+    PersonalizeBackend.routes = urls
     for module in (moto_personalize, moto_personalize.models):
         setattr(module, _BACKENDS_NAME, personalize_backends)
 

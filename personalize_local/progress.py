@@ -6,8 +6,8 @@ reports filling only its share: a LightFM epoch inside a fit inside an HPO trial
 its share of the whole training. Work that reports nothing jumps from 0 to 1 when it ends. Outside
 a job (a fit called directly) reports go nowhere and cost a lookup.
 
-In-process code (the ``demo`` command's progress bars) reads a resource's with :func:`progress_of`,
-which never waits for the work, where a describe may.
+In-process code (the ``demo`` command's progress bars) reads a resource's with the backend's
+``progress_of``, which never waits for the work, where a describe may.
 """
 from __future__ import annotations
 
@@ -66,21 +66,3 @@ def part(index: int, count: int) -> Iterator[None]:
     finally:
         _span.reset(token)
     progress.advance(high)
-
-
-def progress_of(arn: str) -> float | None:
-    """How far the work behind the resource ``arn``'s status has got (1.0 once done, or when it has none);
-    None if no account and region holds it. Never waits for the work."""
-    from .backend import personalize_backends  # the backend imports this module
-
-    fields = arn.split(":")
-    if len(fields) < 6:
-        return None
-    for account_id, region, backend in personalize_backends.iter_backends():
-        if (account_id, region) != (fields[4], fields[3]):
-            continue
-        for table in list(backend.resources.values()):
-            resource = table.get(arn)
-            if resource is not None:
-                return resource.lifecycle.progress if resource.lifecycle is not None else 1.0
-    return None

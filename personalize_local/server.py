@@ -34,7 +34,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from . import faults, snapshot
-from .backend.auto_training import make_auto_training_due
+from .backend import make_auto_training_due
 from .console import CONSOLE_PATH, serve_console
 from .durable import DataDir
 from .errors import InternalFailure

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from types import ModuleType
+from typing import ClassVar
 
 from moto.core.base_backend import BackendDict
 
@@ -51,12 +52,13 @@ class PersonalizeBackend(
 ):
     """Amazon Personalize, Personalize Events and Personalize Runtime for one account in one region."""
 
-    @property
-    def _url_module(self) -> ModuleType:
-        # Where moto's servers and stubber read a backend's routes (moto.<service>.urls for moto's own).
-        from .. import urls
+    # Where moto's servers and stubber read a backend's routes (moto.<service>.urls for moto's own): urls.py,
+    # which sits above the wire. The entry that lends these backends to moto sets it (mock.lend_backends).
+    routes: ClassVar[ModuleType | None] = None
 
-        return urls
+    @property
+    def _url_module(self) -> ModuleType | None:
+        return self.routes
 
 
 # moto's BackendDict gives per-account/region state that moto's own reset clears with the rest.
@@ -74,3 +76,31 @@ def backend_for(account_id: str, region: str) -> PersonalizeBackend:
         # botocore builds an endpoint for any region name; serve it like a known one.
         regions[region] = PersonalizeBackend(region, account_id)
     return regions[region]
+
+
+def make_auto_training_due(solution_arn: str | None = None) -> list[str]:
+    """Make automatic training due now, for one solution or every one, and start it; the versions started.
+
+    For tests: the service would train within the hour, then every N days (auto_training.py).
+    """
+    started: list[str] = []
+    for _, _, backend in personalize_backends.iter_backends():
+        with backend.serving():
+            started += backend.start_due_auto_training(solution_arn, force=True)
+    return started
+
+
+def progress_of(arn: str) -> float | None:
+    """How far the work behind the resource ``arn``'s status has got (1.0 once done, or when it has none);
+    None if no account and region holds it. Never waits for the work (progress.py says how it is reported)."""
+    fields = arn.split(":")
+    if len(fields) < 6:
+        return None
+    for account_id, region, backend in personalize_backends.iter_backends():
+        if (account_id, region) != (fields[4], fields[3]):
+            continue
+        for table in list(backend.resources.values()):
+            resource = table.get(arn)
+            if resource is not None:
+                return resource.lifecycle.progress if resource.lifecycle is not None else 1.0
+    return None

@@ -8,7 +8,7 @@ say ``trainingType: AUTOMATIC``.
 
 The schedule is held against the clock and looked at whenever solutions or their versions
 are read, so a test that moves the clock (freezegun, time-machine) sees automatic versions
-appear; :func:`make_auto_training_due` makes them due now.
+appear; ``make_auto_training_due`` (the backend's) makes them due now.
 """
 from __future__ import annotations
 
@@ -58,17 +58,3 @@ def schedule_for(perform_auto_training: bool, config: dict[str, Any], active_at:
     if not perform_auto_training:
         return None
     return Schedule(every=timedelta(days=int(match.group(1))), next_due=active_at + FIRST_AFTER)
-
-
-def make_auto_training_due(solution_arn: str | None = None) -> list[str]:
-    """Make automatic training due now, for one solution or every one, and start it; the versions started.
-
-    For tests: the service would train within the hour, then every N days.
-    """
-    from . import personalize_backends  # the backends import this module
-
-    started: list[str] = []
-    for _, _, backend in personalize_backends.iter_backends():
-        with backend.serving():
-            started += backend.start_due_auto_training(solution_arn, force=True)
-    return started
