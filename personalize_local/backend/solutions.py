@@ -17,6 +17,7 @@ from ..errors import (
     ResourceNotFoundException,
     ServiceError,
 )
+from ..eval import METRIC_NAMES, evaluate
 from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data, check_minimum_data, check_solution_config
 from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
@@ -278,7 +279,7 @@ class SolutionsMixin(BackendCore):
                 f"Values at 'solutionConfig.{'/'.join(sorted(set(solution_config) & FIXED_BY_RECIPE))}' need a recipe: "
                 "with performAutoML the recipe is chosen at training."
             )
-        check_tuning_config(solution_config or {}, bool(perform_auto_ml), lambda arn: arn in TRAINERS)
+        check_tuning_config(solution_config or {}, bool(perform_auto_ml), lambda arn: arn in TRAINERS, METRIC_NAMES)
         self._check_objective(dataset_group_arn, recipe_arn, solution_config or {})
         self._check_events_config(recipe_arn, solution_config or {}, "solutionConfig")
         if perform_incremental_update:
@@ -536,7 +537,7 @@ class SolutionsMixin(BackendCore):
             check_extra_data(solution.recipe_arn, **data.extras)
             trained = train_version(
                 solution.recipe_arn, solution.solution_config, solution.perform_auto_ml, solution.perform_hpo,
-                interactions, data.items, data.users, data.extras, builds_on.trained if builds_on else None,
+                interactions, data.items, data.users, data.extras, evaluate, builds_on.trained if builds_on else None,
             )
         except TrainingError as error:
             raise JobFailed(str(error)) from None

@@ -10,12 +10,15 @@ always precision_at_25, maximized.
 AutoML (API_AutoMLConfig.md, API_Solution.md): every USER_PERSONALIZATION recipe of
 ``autoMLConfig.recipeList`` (all that train here when the list is left out) is evaluated
 with its defaults, and the best on ``autoMLConfig.metricName`` is the solution's recipe.
+
+The evaluation fits recipes, so it lives above them (eval/): the caller gives it, and the
+metrics it reports, rather than the recipes importing it.
 """
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,6 +41,22 @@ AUTOML_CATEGORY = "USER_PERSONALIZATION"
 Evaluate = Callable[[str, Mapping[str, str]], dict[str, float]]
 
 
+class Evaluator(Protocol):
+    """The service's evaluation of a recipe on the data: its metrics by name (eval.evaluate)."""
+
+    def __call__(
+        self,
+        recipe_arn: str,
+        interactions: pd.DataFrame,
+        items: pd.DataFrame | None,
+        users: pd.DataFrame | None,
+        hyperparameters: Mapping[str, str],
+        *,
+        objective: Objective | None,
+        **datasets: pd.DataFrame | None,
+    ) -> dict[str, float]: ...
+
+
 @dataclass(frozen=True)
 class Choice:
     """What a search settled on: recipe, hyperparameters and the metrics they scored."""
@@ -47,8 +66,11 @@ class Choice:
     metrics: dict[str, float]
 
 
-def check_tuning_config(config: Mapping[str, Any], perform_auto_ml: bool, trainable: Callable[[str], bool]) -> None:
-    """Refuse resource limits and AutoML candidates the service would refuse, naming the member."""
+def check_tuning_config(
+    config: Mapping[str, Any], perform_auto_ml: bool, trainable: Callable[[str], bool], metric_names: Collection[str]
+) -> None:
+    """Refuse resource limits, AutoML candidates and AutoML metrics (of ``metric_names``) the service would refuse,
+    naming the member."""
     resources = (config.get("hpoConfig") or {}).get("hpoResourceConfig") or {}
     for name, limit in RESOURCE_LIMITS.items():
         text = resources.get(name)
@@ -59,12 +81,10 @@ def check_tuning_config(config: Mapping[str, Any], perform_auto_ml: bool, traina
     if not perform_auto_ml:
         return
     automl = config.get("autoMLConfig") or {}
-    from ..eval.metrics import METRIC_NAMES  # eval imports the recipes
-
     metric = automl.get("metricName", OBJECTIVE)
-    if metric not in METRIC_NAMES:
+    if metric not in metric_names:
         raise InvalidInputException(
-            f"Value '{metric}' at 'solutionConfig.autoMLConfig.metricName' is not a metric: use one of {', '.join(METRIC_NAMES)}."
+            f"Value '{metric}' at 'solutionConfig.autoMLConfig.metricName' is not a metric: use one of {', '.join(metric_names)}."
         )
     for i, arn in enumerate(automl.get("recipeList") or [], start=1):
         recipe = get_recipe(arn)
@@ -187,15 +207,14 @@ def train_version(
     items: pd.DataFrame | None,
     users: pd.DataFrame | None,
     extras: Mapping[str, pd.DataFrame | None],
+    evaluate: Evaluator,
     update: Trained | None = None,
 ) -> Trained:
-    """Choose the recipe (AutoML) and hyperparameters (HPO) where asked, evaluate, then fit on everything.
+    """Choose the recipe (AutoML) and hyperparameters (HPO) where asked by what ``evaluate`` scores, then fit on everything.
 
     ``extras`` are the recipe's extra datasets (EXTRA_DATASETS), by fit() keyword. With ``update``
     (trainingMode UPDATE: the version it builds on), the new data is folded into that version's model
     instead, which keeps its recipe, hyperparameters and metrics."""
-    from ..eval import evaluate  # eval imports the recipes
-
     objective = Objective.from_config(config)
     if update is not None:
         previous = update.choice
