@@ -27,9 +27,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
+from .. import __version__
 from .codec import StateError
 from .backends import SavedRecord
-from .store import RECORDS_SCHEMA, Saved, SavedBucket, _package_version, check_format, delete_records, insert_records, read_records
+from .store import RECORDS_SCHEMA, Saved, SavedBucket, check_format, delete_records, insert_records, read_records
 
 # The layout of a data directory. Raise it with any change a reader of the old layout would misread.
 FORMAT_VERSION = 2
@@ -124,7 +125,7 @@ class DataDirStore:
                 "INSERT INTO meta VALUES (?, ?)",
                 [
                     ("format_version", str(FORMAT_VERSION)),
-                    ("package_version", _package_version()),
+                    ("package_version", __version__),
                     ("created_at", datetime.now(timezone.utc).isoformat()),
                 ],
             )

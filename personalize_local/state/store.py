@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from .. import __version__
 from .backends import SavedRecord
 from .codec import StateError
 
@@ -62,12 +63,6 @@ class Saved:
     buckets: list[SavedBucket] = field(default_factory=list)
 
 
-def _package_version() -> str:
-    from .. import __version__
-
-    return __version__
-
-
 def write(path: str | Path, saved: Saved) -> None:
     """Write ``saved`` to ``path`` as one SQLite file, replacing what was there only once it is complete."""
     target = Path(path)
@@ -81,7 +76,7 @@ def write(path: str | Path, saved: Saved) -> None:
                 "INSERT INTO meta VALUES (?, ?)",
                 [
                     ("format_version", str(FORMAT_VERSION)),
-                    ("package_version", _package_version()),
+                    ("package_version", __version__),
                     ("written_at", datetime.now(timezone.utc).isoformat()),
                 ],
             )
@@ -140,7 +135,7 @@ def check_format(
     if not isinstance(found, str) or not found.isdigit() or int(found) not in readable:
         raise StateError(
             f"{label} is a {kind} of format {found} (written by personalize-local {writer}); this is "
-            f"personalize-local {_package_version()}, which reads format {', '.join(map(str, sorted(readable)))}. "
+            f"personalize-local {__version__}, which reads format {', '.join(map(str, sorted(readable)))}. "
             "Open it with the version that wrote it, or build the state again."
         )
 
