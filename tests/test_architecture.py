@@ -1,0 +1,65 @@
+"""The package's architecture holds: setup.cfg's [importlinter] contracts (layers, no import cycles, recipes that
+know nothing of the backend or the evaluation), as lint-imports checks them."""
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# The venv's, next to this interpreter.
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+CONTRACT = "importlinter:contract:"
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """lint-imports on the package under ``root``, by ``root``'s setup.cfg; no cache written into the tree."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=root, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+
+
+def broken_contracts(root: Path, report: str) -> set[str]:
+    """The ids of the contracts the report says are broken, by their names in ``root``'s setup.cfg."""
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    names = {config[section]["name"]: section[len(CONTRACT):] for section in config.sections() if section.startswith(CONTRACT)}
+    return {names[name] for name in re.findall(r"^(.+) BROKEN$", report, re.M)}
+
+
+def test_the_package_keeps_every_contract() -> None:
+    run = lint_imports(ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Contracts: 3 kept, 0 broken." in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "broken"),
+    [
+        # The recipes reaching up into the evaluation, which fits them.
+        ("recipes/training.py", "from ..eval import evaluate", {"layers", "acyclic", "recipes"}),
+        # The backend reaching up into the wire, which calls it: a cycle between the two packages.
+        ("backend/core.py", "from ..wire.models import route", {"layers", "acyclic"}),
+        # The errors, at the bottom, importing their sibling.
+        ("errors.py", "from .service_models import SERVICES", {"layers"}),
+        # A cycle inside one layer: csv_import reads the schemas.
+        ("data/schemas.py", "from . import csv_import", {"acyclic"}),
+    ],
+)
+def test_a_forbidden_import_breaks_its_contracts(tmp_path: Path, module: str, line: str, broken: set[str]) -> None:
+    shutil.copytree(ROOT / "personalize_local", tmp_path / "personalize_local", ignore=shutil.ignore_patterns("__pycache__", "static"))
+    shutil.copy(ROOT / "setup.cfg", tmp_path)
+    path = tmp_path / "personalize_local" / module
+    path.write_text(f"{path.read_text()}\n{line}\n")
+
+    run = lint_imports(tmp_path)
+
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert broken_contracts(tmp_path, run.stdout) == broken, run.stdout
