@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..backend import PersonalizeBackend
 from ..data.s3 import S3ReadError, read_objects, read_prefix, split_location
 from ..errors import InvalidInputException, ResourceNotFoundException
 from ..filters.records import records_of
-
-if TYPE_CHECKING:
-    from ..backend import PersonalizeBackend
 
 
 def dataset_rows(backend: PersonalizeBackend, dataset_arn: str, offset: int, limit: int) -> dict[str, Any]:
