@@ -52,18 +52,17 @@ class TargetRule:
 
     label: str
     key: str  # the ID column of what is filtered
-    subject: str  # the dataset holding records of what is filtered
     where: frozenset[str]  # dataset types its WHERE conditions may read
     guard: bool  # may end with IF CurrentUser conditions
     current_item: bool  # may compare with CurrentItem fields
 
 
 TARGETS = {
-    "ITEMID": TargetRule("ItemID", "ITEM_ID", "ITEMS", frozenset({"ITEMS", "INTERACTIONS"}), guard=True, current_item=True),
-    "USERID": TargetRule("UserID", "USER_ID", "USERS", frozenset({"USERS", "INTERACTIONS"}), guard=False, current_item=False),
+    "ITEMID": TargetRule("ItemID", "ITEM_ID", frozenset({"ITEMS", "INTERACTIONS"}), guard=True, current_item=True),
+    "USERID": TargetRule("UserID", "USER_ID", frozenset({"USERS", "INTERACTIONS"}), guard=False, current_item=False),
     # action-recommendation-filter-examples.md: actions by their data or the user's action interactions, IF CurrentUser too.
     "ACTIONID": TargetRule(
-        "ActionID", "ACTION_ID", "ACTIONS", frozenset({"ACTIONS", "ACTION_INTERACTIONS"}), guard=True, current_item=False
+        "ActionID", "ACTION_ID", frozenset({"ACTIONS", "ACTION_INTERACTIONS"}), guard=True, current_item=False
     ),
 }
 # Fields each dataset's conditions may read (datasets not listed: any field that can be filtered on).
