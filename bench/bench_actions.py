@@ -28,7 +28,7 @@ import pandas as pd
 
 from personalize_local import mock_personalize
 from personalize_local.eval import evaluate
-from personalize_local.recipes import NEXT_BEST_ACTION_ARN, POPULARITY_COUNT_ARN, fit_recipe
+from personalize_local.recipes import NEXT_BEST_ACTION_ARN, POPULARITY_COUNT_ARN, TrainingInputs, fit_recipe
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
 CALLS, ROUNDS = 300, 5
@@ -123,14 +123,14 @@ def through_api(frames: dict[str, pd.DataFrame]) -> tuple[float, dict[str, float
 
 def directly(frames: dict[str, pd.DataFrame]) -> tuple[float, float]:
     """Seconds of evaluation + training, and of one fit alone, without the API."""
-    data = (frames["Interactions"], None, None, {})
     extras = {"actions": frames["Actions"], "action_interactions": frames["Action_Interactions"]}
+    inputs = TrainingInputs(NEXT_BEST_ACTION_ARN, frames["Interactions"], datasets=extras)
     started = time.perf_counter()
-    evaluate(NEXT_BEST_ACTION_ARN, *data, **extras)
-    fit_recipe(NEXT_BEST_ACTION_ARN, *data, **extras)
+    evaluate(inputs)
+    fit_recipe(inputs)
     both = time.perf_counter() - started
     started = time.perf_counter()
-    fit_recipe(NEXT_BEST_ACTION_ARN, *data, **extras)
+    fit_recipe(inputs)
     return both, time.perf_counter() - started
 
 

@@ -29,7 +29,7 @@ from personalize_local import mock_personalize  # noqa: E402
 from personalize_local.data.csv_import import read_csv_files  # noqa: E402
 from personalize_local.data.schemas import parse_schema  # noqa: E402
 from personalize_local.eval import evaluate  # noqa: E402
-from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe  # noqa: E402
+from personalize_local.recipes import USER_PERSONALIZATION_ARN, TrainingInputs, fit_recipe  # noqa: E402
 from tests import service_sample  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
@@ -62,8 +62,9 @@ def recipe_only(body: bytes) -> float:
     schema = parse_schema(json.dumps(service_sample.SCHEMA), None)
     started = time.perf_counter()
     frame = read_csv_files([("ratings.csv", body)], schema, "INTERACTIONS")
-    evaluate(USER_PERSONALIZATION_ARN, frame, None, None, {})
-    fit_recipe(USER_PERSONALIZATION_ARN, frame, None, None, {})
+    inputs = TrainingInputs(USER_PERSONALIZATION_ARN, frame)
+    evaluate(inputs)
+    fit_recipe(inputs)
     return time.perf_counter() - started
 
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from personalize_local import mock_personalize  # noqa: E402
 from personalize_local.eval import evaluate  # noqa: E402
-from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe  # noqa: E402
+from personalize_local.recipes import USER_PERSONALIZATION_ARN, TrainingInputs, fit_recipe  # noqa: E402
 
 USERS, ITEMS, INTERACTIONS, CLUSTERS, SEED = 100_000, 20_000, 1_000_000, 50, 0
 OWN_CLUSTER_SHARE = 0.7
@@ -151,8 +151,9 @@ def api(frame: pd.DataFrame) -> dict:
 
 def recipe(frame: pd.DataFrame) -> dict:
     started = time.perf_counter()
-    evaluate(USER_PERSONALIZATION_ARN, frame, None, None, {})
-    fit_recipe(USER_PERSONALIZATION_ARN, frame, None, None, {})
+    inputs = TrainingInputs(USER_PERSONALIZATION_ARN, frame)
+    evaluate(inputs)
+    fit_recipe(inputs)
     return {"seconds": time.perf_counter() - started}
 
 

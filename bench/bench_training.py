@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from personalize_local import mock_personalize  # noqa: E402
 from personalize_local.eval import evaluate  # noqa: E402
-from personalize_local.recipes import USER_PERSONALIZATION_ARN, fit_recipe  # noqa: E402
+from personalize_local.recipes import USER_PERSONALIZATION_ARN, TrainingInputs, fit_recipe  # noqa: E402
 from personalize_local.recipes.user_personalization import UserPersonalization  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
@@ -76,8 +76,9 @@ def through_api(frame: pd.DataFrame) -> tuple[float, dict[str, float]]:
 
 def recipe_only(frame: pd.DataFrame) -> float:
     started = time.perf_counter()
-    evaluate(USER_PERSONALIZATION_ARN, frame, None, None, {})
-    fit_recipe(USER_PERSONALIZATION_ARN, frame, None, None, {})
+    inputs = TrainingInputs(USER_PERSONALIZATION_ARN, frame)
+    evaluate(inputs)
+    fit_recipe(inputs)
     return time.perf_counter() - started
 
 

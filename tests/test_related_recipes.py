@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from personalize_local.backend import trends
-from personalize_local.recipes import ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN, fit_recipe
+from personalize_local.recipes import ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN, TrainingInputs, fit_recipe
 from personalize_local.recipes.base import UnknownSegmentInput
 
 from .conftest import Clients, avro
@@ -279,7 +279,7 @@ def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 def test_item_affinity_segment_holds_users_of_similar_items() -> None:
     # The recipe's model directly; test_batch_segments.py reaches segments through batch segment jobs.
-    model = fit_recipe(ITEM_AFFINITY_ARN, frame(co_watched_rows()), None, None, {})
+    model = fit_recipe(TrainingInputs(ITEM_AFFINITY_ARN, frame(co_watched_rows())))
     # Group 1's users who have not watched g1-2 yet (numbers 2, 10, 18, 26) watched every other item of group 1.
     assert {user for user, _ in model.segment("g1-2", 4)} == {f"user-1-{k}" for k in (2, 10, 18, 26)}
     with pytest.raises(UnknownSegmentInput):
@@ -287,19 +287,19 @@ def test_item_affinity_segment_holds_users_of_similar_items() -> None:
 
 
 def test_item_affinity_segments_a_new_item_by_its_metadata() -> None:
-    model = fit_recipe(ITEM_AFFINITY_ARN, frame(co_watched_rows()), frame(item_rows()), None, {})
+    model = fit_recipe(TrainingInputs(ITEM_AFFINITY_ARN, frame(co_watched_rows()), frame(item_rows())))
     assert {user for user, _ in model.segment("new-by-genre", USERS_PER_GROUP)} == {f"user-2-{k}" for k in range(USERS_PER_GROUP)}
 
 
 def test_segmentation_coverage_counts_the_items_users_are_likeliest_to_take() -> None:
-    model = fit_recipe(ITEM_AFFINITY_ARN, frame(co_watched_rows()), None, None, {})
+    model = fit_recipe(TrainingInputs(ITEM_AFFINITY_ARN, frame(co_watched_rows())))
     # Group 1's users are likeliest to take group 1's items and the blockbuster, and nothing else.
     fans = [f"user-1-{k}" for k in range(USERS_PER_GROUP)]
     assert model.top_items(fans, GROUP_ITEMS + 1) == group_items(1) | {"blockbuster"}
 
 
 def test_item_attribute_affinity_segment_holds_fans_of_the_attribute() -> None:
-    model = fit_recipe(ITEM_ATTRIBUTE_AFFINITY_ARN, frame(co_watched_rows()), frame(item_rows()), None, {})
+    model = fit_recipe(TrainingInputs(ITEM_ATTRIBUTE_AFFINITY_ARN, frame(co_watched_rows()), frame(item_rows())))
     segment = model.segment_by_attributes([("genres", "genre-3")], USERS_PER_GROUP)
     assert {user for user, _ in segment} == {f"user-3-{k}" for k in range(USERS_PER_GROUP)}
     both = model.segment_by_attributes([("GENRES", "genre-3"), ("GENRES", "genre-4")], 1)

@@ -10,15 +10,17 @@ is extractive, not generated: see batch/themes.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from ..batch.lines import LineError, LineFormat
 from ..batch.themes import ThemeIndex
 from ..errors import InvalidInputException
+from ..recipes.base import Exploration
 from ..recipes.catalog import RecipeInfo
 from . import quotas
-from .batch_jobs import BatchJob, BatchJobsMixin, check_num_results
-from .campaigns import check_version_exploration, exploration_weights, filled_exploration
+from .batch_jobs import BatchJob, BatchJobsMixin, JobKind, JobRequest, Lines
+from .campaigns import check_version_exploration, exploration_of, filled_exploration
 from .ranking import MAX_INPUT_ITEMS, RankingMixin
 from .ranking_influence import check_ranking_influence
 from .recommendations import MAX_NUM_RESULTS
@@ -46,7 +48,7 @@ class BatchServing:
 
     solution_version: SolutionVersion
     recipe: RecipeInfo
-    exploration: tuple[float, float]
+    exploration: Exploration
     ranking_influence: dict[str, float]
 
 
@@ -127,6 +129,11 @@ def _refusal(recipe: RecipeInfo) -> str | None:
     return NOT_BATCHED.get(recipe.name) or NOT_BATCHED.get(recipe.category)
 
 
+JOBS = JobKind(
+    KIND, "CreateBatchInferenceJob", BatchInferenceJob, quotas.RUNNING_BATCH_INFERENCE_JOBS, "ITEM_ID", MAX_NUM_RESULTS, _refusal
+)
+
+
 class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
     def create_batch_inference_job(
         self,
@@ -142,41 +149,43 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
         batch_inference_job_mode: str | None = None,
         theme_generation_config: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        version, recipe = self._batch_source(solution_version_arn, "CreateBatchInferenceJob", _refusal)
-        wanted = check_num_results(num_results, MAX_NUM_RESULTS)
         mode = batch_inference_job_mode or "BATCH_INFERENCE"
-        themes = self._themes(version, recipe, mode, theme_generation_config)
-        config = batch_inference_job_config or {}
-        exploration = config.get("itemExplorationConfig")
-        check_version_exploration(version, exploration, f"{CONFIG_MEMBER}.itemExplorationConfig")
-        influence = config.get("rankingInfluence") or {}
-        check_ranking_influence(version, influence, f"{CONFIG_MEMBER}.rankingInfluence")
-        self._batch_filter(filter_arn, version, "ITEM_ID")
-        quotas.RUNNING_BATCH_INFERENCE_JOBS.check(self.find(KIND, lambda j: j.busy))
-        locations = self._locations(job_input, job_output)
-        job = BatchInferenceJob(
-            arn=self.arn(KIND, job_name),
-            name=job_name,
-            solution_version_arn=solution_version_arn,
-            filter_arn=filter_arn,
-            num_results=wanted,
-            job_input=job_input,
-            job_output=job_output,
-            role_arn=role_arn,
+        request = JobRequest(job_name, solution_version_arn, job_input, job_output, role_arn, filter_arn, num_results, tags)
+        answering = partial(self._inference_lines, batch_inference_job_config or {}, mode, theme_generation_config)
+        job = self._create_batch(
+            JOBS,
+            request,
+            answering,
             batch_inference_job_config=batch_inference_job_config,
             batch_inference_job_mode=mode,
             theme_generation_config=theme_generation_config,
         )
-        self.add(KIND, job, tags)
-        serving = BatchServing(version, recipe, exploration_weights(filled_exploration(version, exploration)), influence)
+        return {"batchInferenceJobArn": job.arn}
+
+    def _inference_lines(
+        self,
+        config: dict[str, Any],
+        mode: str,
+        theme: dict[str, Any] | None,
+        version: SolutionVersion,
+        recipe: RecipeInfo,
+        wanted: int,
+        filter_arn: str | None,
+    ) -> Lines:
+        """How the job answers each line, as a campaign of ``version`` with the job's config would answer."""
+        themes = self._themes(version, recipe, mode, theme)
+        exploration = config.get("itemExplorationConfig")
+        check_version_exploration(version, exploration, f"{CONFIG_MEMBER}.itemExplorationConfig")
+        influence = config.get("rankingInfluence") or {}
+        check_ranking_influence(version, influence, f"{CONFIG_MEMBER}.rankingInfluence")
+        serving = BatchServing(version, recipe, exploration_of(filled_exploration(version, exploration)), influence)
         form, answer = LINES[recipe.category]
 
         def answered(record: dict[str, Any]) -> dict[str, Any]:
             output = answer(self, serving, record, wanted, filter_arn)
             return output if themes is None else _themed(themes, output)
 
-        self._start_batch(KIND, job, locations, form, answered, None if themes is None else MAX_THEMED_LINES)
-        return {"batchInferenceJobArn": job.arn}
+        return Lines(form, answered, None if themes is None else MAX_THEMED_LINES)
 
     def _themes(self, version: SolutionVersion, recipe: RecipeInfo, mode: str, theme: dict[str, Any] | None) -> ThemeIndex | None:
         """The catalog's theme index for THEME_GENERATION, None for BATCH_INFERENCE.

@@ -1,4 +1,4 @@
-"""What batch inference jobs and batch segment jobs share: their resource, S3 in and out, and answering lines.
+"""What batch inference jobs and batch segment jobs share: their resource, its creation, S3 in and out, and answering lines.
 
 The output may go beside the input (the service's workshop writes ``s3://b/`` for ``s3://b/json_input.json``
 and reads back ``json_input.json.out``); a job never reads output files as input, its own or an earlier
@@ -21,6 +21,7 @@ from ..recipes.catalog import RecipeInfo, get_recipe
 from .core import Resource
 from .filters import FiltersMixin
 from .lifecycle import Apply, JobFailed
+from .quotas import Quota
 from .solutions import SolutionVersion
 
 # creating-batch-inference-job.md and creating-batch-seg-job.md: "The default is 25".
@@ -73,6 +74,47 @@ class BatchJob(Resource):
 
 
 @dataclass(frozen=True)
+class JobKind:
+    """What sets batch inference jobs and batch segment jobs apart where one is created."""
+
+    kind: str
+    operation: str  # named when the solution version's recipe is refused
+    job_class: type[BatchJob]
+    quota: Quota
+    filter_target: str  # what the job's filter must filter: ITEM_ID or USER_ID
+    most_results: int  # numResults' bound
+    refusal: Callable[[RecipeInfo], str | None]  # why the operation can't use a recipe, None where it can
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """The members both Create operations take; the rest are each one's own (its job class's fields)."""
+
+    name: str
+    solution_version_arn: str
+    job_input: dict[str, Any]
+    job_output: dict[str, Any]
+    role_arn: str
+    filter_arn: str | None
+    num_results: int | None
+    tags: list[dict[str, str]] | None
+
+
+@dataclass(frozen=True)
+class Lines:
+    """How a job answers: its input lines' format, one line's answer, and how many lines a file may hold."""
+
+    form: LineFormat
+    answer: Answer
+    most_per_file: int | None = None
+
+
+# (the ACTIVE version, its recipe, numResults, filterArn) -> how the job answers its lines; raises the service's
+# error for what the operation's own members ask that the version can't give
+Answering = Callable[[SolutionVersion, RecipeInfo, int, "str | None"], Lines]
+
+
+@dataclass(frozen=True)
 class Locations:
     """What a job reads, by the name of its output file, and where it writes: or why it can't (failureReason)."""
 
@@ -82,23 +124,36 @@ class Locations:
 
 
 class BatchJobsMixin(FiltersMixin):
-    def _batch_source(
-        self, solution_version_arn: str, operation: str, refusals: Callable[[RecipeInfo], str | None]
-    ) -> tuple[SolutionVersion, RecipeInfo]:
-        """The ACTIVE version and its recipe, unless ``refusals`` says the operation can't use it and why."""
-        version: SolutionVersion = self.require_active("solution-version", solution_version_arn)
+    def _create_batch(self, of: JobKind, request: JobRequest, answering: Answering, **fields: Any) -> BatchJob:
+        """Check, create and start a job, as both Create operations do; ``fields`` are the job class's own."""
+        version: SolutionVersion = self.require_active("solution-version", request.solution_version_arn)
         recipe = get_recipe(version.recipe_arn)
-        refusal = refusals(recipe)
+        refusal = of.refusal(recipe)
         if refusal:
             raise InvalidInputException(
-                f"The solution version {solution_version_arn} at 'solutionVersionArn' was trained with {recipe.name}, "
-                f"a {recipe.category} recipe: {operation} can't use it; {refusal}."
+                f"The solution version {request.solution_version_arn} at 'solutionVersionArn' was trained with {recipe.name}, "
+                f"a {recipe.category} recipe: {of.operation} can't use it; {refusal}."
             )
-        return version, recipe
-
-    def _batch_filter(self, filter_arn: str | None, version: SolutionVersion, target: str) -> None:
-        if filter_arn:
-            self.usable_filter(filter_arn, version.dataset_group_arn, target)
+        wanted = check_num_results(request.num_results, of.most_results)
+        lines = answering(version, recipe, wanted, request.filter_arn)
+        if request.filter_arn:
+            self.usable_filter(request.filter_arn, version.dataset_group_arn, of.filter_target)
+        of.quota.check(self.find(of.kind, lambda j: j.busy))
+        locations = self._locations(request.job_input, request.job_output)
+        job = of.job_class(
+            arn=self.arn(of.kind, request.name),
+            name=request.name,
+            solution_version_arn=request.solution_version_arn,
+            filter_arn=request.filter_arn,
+            num_results=wanted,
+            job_input=request.job_input,
+            job_output=request.job_output,
+            role_arn=request.role_arn,
+            **fields,
+        )
+        self.add(of.kind, job, request.tags)
+        self._start_batch(of.kind, job, locations, lines)
+        return job
 
     def _locations(self, job_input: dict[str, Any], job_output: dict[str, Any]) -> Locations:
         """Read the input and find the output folder now, inside the API call; refuse paths that aren't S3's."""
@@ -120,15 +175,14 @@ class BatchJobsMixin(FiltersMixin):
             return Locations(failure=f"Invalid S3 output path: {error}")
         return Locations([(_output_name(source, location), location, body) for location, body in read], folder)
 
-    def _start_batch(
-        self, kind: str, job: BatchJob, locations: Locations, form: LineFormat, answer: Answer, most_lines: int | None = None
-    ) -> None:
+    def _start_batch(self, kind: str, job: BatchJob, locations: Locations, lines: Lines) -> None:
         """Answer every line of every input file in a worker; the output files land with ACTIVE."""
+        most_lines = lines.most_per_file
 
         def answer_locked(record: dict[str, Any]) -> dict[str, Any]:
             with self.lock:
                 try:
-                    return answer(record)
+                    return lines.answer(record)
                 except ServiceError as error:  # a filter's values refused, the filter gone ...: this line's error
                     raise LineError(error.message) from None
 
@@ -138,19 +192,22 @@ class BatchJobsMixin(FiltersMixin):
             outputs = []
             for name, location, body in locations.files:
                 try:
-                    lines = input_lines(location, body)
+                    read = input_lines(location, body)
                 except JsonLinesError as error:
                     raise JobFailed(f"Invalid S3 input path: {error}") from None
-                if most_lines is not None and len(lines) > most_lines:
+                if most_lines is not None and len(read) > most_lines:
                     raise JobFailed(
-                        f"The input file {location} has {len(lines)} queries; a file can have at most {most_lines} for this recipe."
+                        f"The input file {location} has {len(read)} queries; a file can have at most {most_lines} for this recipe."
                     )
-                outputs.append((name, answer_lines(lines, form, answer_locked)))
+                outputs.append((name, answer_lines(read, lines.form, answer_locked)))
+
+            folder = locations.folder
+            assert folder is not None, "Locations without a failure have their folder"
 
             def apply() -> None:
                 for name, output in outputs:
                     try:
-                        locations.folder.put(name, output)
+                        folder.put(name, output)
                     except S3WriteError as error:
                         raise JobFailed(f"Invalid S3 output path: {error}") from None
 
@@ -172,8 +229,9 @@ def check_num_results(num_results: int | None, most: int) -> int:
 
 def _output_name(source: str, location: str) -> str:
     """An input file's output name: its key below the input path's folder, then .out (a folder's files keep their subfolders)."""
-    _, prefix = split_location(source)
-    _, key = split_location(location)
+    source_parts, location_parts = split_location(source), split_location(location)
+    assert source_parts is not None and location_parts is not None, "both S3 paths, which the job has read"
+    (_, prefix), (_, key) = source_parts, location_parts
     return key[prefix.rfind("/") + 1 :] + OUTPUT_SUFFIX
 
 

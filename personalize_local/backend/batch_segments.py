@@ -18,7 +18,7 @@ from ..recipes import ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN
 from ..recipes.base import UnknownSegmentInput
 from ..recipes.catalog import RecipeInfo
 from . import quotas
-from .batch_jobs import BatchJob, BatchJobsMixin, check_num_results
+from .batch_jobs import BatchJob, BatchJobsMixin, JobKind, JobRequest, Lines
 from .solutions import SolutionVersion
 
 KIND = "batch-segment-job"
@@ -68,6 +68,11 @@ def _refusal(recipe: RecipeInfo) -> str | None:
     return "batch segment jobs take USER_SEGMENTATION versions; get its recommendations with CreateBatchInferenceJob"
 
 
+JOBS = JobKind(
+    KIND, "CreateBatchSegmentJob", BatchSegmentJob, quotas.RUNNING_BATCH_SEGMENT_JOBS, "USER_ID", MAX_SEGMENT_USERS, _refusal
+)
+
+
 class BatchSegmentsMixin(BatchJobsMixin):
     def create_batch_segment_job(
         self,
@@ -80,26 +85,13 @@ class BatchSegmentsMixin(BatchJobsMixin):
         num_results: int | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        version, recipe = self._batch_source(solution_version_arn, "CreateBatchSegmentJob", _refusal)
-        wanted = check_num_results(num_results, MAX_SEGMENT_USERS)
-        self._batch_filter(filter_arn, version, "USER_ID")
-        quotas.RUNNING_BATCH_SEGMENT_JOBS.check(self.find(KIND, lambda j: j.busy))
-        locations = self._locations(job_input, job_output)
-        job = BatchSegmentJob(
-            arn=self.arn(KIND, job_name),
-            name=job_name,
-            solution_version_arn=solution_version_arn,
-            filter_arn=filter_arn,
-            num_results=wanted,
-            job_input=job_input,
-            job_output=job_output,
-            role_arn=role_arn,
-        )
-        self.add(KIND, job, tags)
+        request = JobRequest(job_name, solution_version_arn, job_input, job_output, role_arn, filter_arn, num_results, tags)
+        return {"batchSegmentJobArn": self._create_batch(JOBS, request, self._segment_lines).arn}
+
+    def _segment_lines(self, version: SolutionVersion, recipe: RecipeInfo, wanted: int, filter_arn: str | None) -> Lines:
         lines = SEGMENTS[recipe.recipe_arn]
         answer = partial(self._segment, version, lines.segment, n=wanted, filter_arn=filter_arn)
-        self._start_batch(KIND, job, locations, lines.form, answer, lines.most_per_file)
-        return {"batchSegmentJobArn": job.arn}
+        return Lines(lines.form, answer, lines.most_per_file)
 
     def _segment(
         self, version: SolutionVersion, segment: Segmenter, record: dict[str, Any], n: int, filter_arn: str | None

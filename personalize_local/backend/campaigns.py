@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..errors import InvalidInputException, ResourceInUseException
+from ..recipes.base import Exploration
 from ..recipes.catalog import get_recipe
 from . import quotas
-from .core import BackendCore, Resource, newest_first, now
+from .core import BackendCore, Resource, land_update, newest_first, now, watch_update
 from .ranking_influence import check_ranking_influence
 from .solutions import SolutionVersion
 
 KIND = "campaign"
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
 # itemExplorationConfig keys: (default, accepted values, their description).
-Exploration = dict[str, tuple[str, Callable[[float], bool], str]]
+ExplorationKeys = dict[str, tuple[str, Callable[[float], bool], str]]
 # Per the User-Personalization recipe.
-EXPLORATION: Exploration = {
+EXPLORATION: ExplorationKeys = {
     "explorationWeight": ("0.3", lambda x: 0.0 <= x <= 1.0, "a number from 0 to 1"),
     "explorationItemAgeCutOff": ("30", lambda x: x > 0.0, "a positive, finite number of days"),
 }
@@ -98,9 +99,9 @@ class ServedCampaign:
         return self.deployment.solution_version
 
     @property
-    def exploration(self) -> tuple[float, float]:
-        """(explorationWeight, explorationItemAgeCutOff in days) this campaign serves with."""
-        return exploration_weights(self.deployment.exploration)
+    def exploration(self) -> Exploration:
+        """The exploration this campaign serves with."""
+        return exploration_of(self.deployment.exploration)
 
     @property
     def metadata_enabled(self) -> bool:
@@ -120,10 +121,8 @@ class Campaign(Resource):
 
     @property
     def serving(self) -> Deployment:
-        """The deployment answering requests: the latest update's once it is ACTIVE (reading its status may land it;
-        it waits for the update's work only where the call observes this resource, as a describe does)."""
-        if self.latest_update is not None:
-            self.latest_update.status
+        """The deployment answering requests: the latest update's once it is ACTIVE (core.land_update)."""
+        land_update(self.latest_update)
         return self.deployment
 
     @property
@@ -219,13 +218,13 @@ def filled_exploration(version: SolutionVersion, given: dict[str, str] | None) -
     return {key: (given or {}).get(key, default) for key, (default, _, _) in EXPLORATION.items()}
 
 
-def exploration_weights(exploration: dict[str, str]) -> tuple[float, float]:
-    """(explorationWeight, explorationItemAgeCutOff in days) of a filled-in itemExplorationConfig (defaults if {})."""
+def exploration_of(exploration: dict[str, str]) -> Exploration:
+    """The numbers of a filled-in itemExplorationConfig (the defaults if {})."""
     weight, cutoff = (float(exploration.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
-    return weight, cutoff
+    return Exploration(weight, cutoff)
 
 
-def check_exploration(given: dict[str, str], table: Exploration, where: str) -> None:
+def check_exploration(given: dict[str, str], table: ExplorationKeys, where: str) -> None:
     """Refuse keys ``table`` does not know and values it does not accept, naming the member at ``where``."""
     for key, value in given.items():
         if key not in table:
@@ -261,9 +260,7 @@ class CampaignsMixin(BackendCore):
     def describe_campaign(self, campaign_arn: str) -> dict[str, Any]:
         campaign: Campaign = self.observe(KIND, campaign_arn)
         self.follow_latest(campaign)
-        if campaign.latest_update is not None:
-            campaign.latest_update.lifecycle.advance()  # a describe watches the update move too
-            campaign.latest_update.lifecycle.touch()  # and what it brings lands with its ACTIVE
+        watch_update(campaign.latest_update)
         return {"campaign": campaign.describe()}
 
     def list_campaigns(

@@ -67,6 +67,21 @@ class Resource:
         return self.status not in SETTLED
 
 
+def land_update(update: Resource | None) -> None:
+    """Read a resource's latest update's status (latestCampaignUpdate ...), which lands the update once it is
+    ACTIVE; it waits for the update's work only where the call observes the resource, as a describe does."""
+    if update is not None:
+        update.status
+
+
+def watch_update(update: Resource | None) -> None:
+    """What a describe of a resource does to its latest update: watches it move too, and what the update
+    brings lands with its ACTIVE."""
+    if update is not None and update.lifecycle is not None:
+        update.lifecycle.advance()
+        update.lifecycle.touch()
+
+
 R = TypeVar("R", bound=Resource)
 
 

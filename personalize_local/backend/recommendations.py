@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import InvalidInputException
 from ..filters import Request
 from .promotions import REASONED_RECIPES, Rank, promoted_answer
-from ..recipes.base import Signals
+from ..recipes.base import Exploration, Signals
 from ..recipes.catalog import RecipeInfo, get_recipe
 from ..recipes.trending import TrendingNow
 from .campaigns import Campaign, ServedCampaign
@@ -33,7 +33,7 @@ class Served(Protocol):
     def solution_version(self) -> SolutionVersion: ...
 
     @property
-    def exploration(self) -> tuple[float, float]: ...
+    def exploration(self) -> Exploration: ...
 
     @property
     def ranking_influence(self) -> Mapping[str, float]: ...
@@ -49,11 +49,11 @@ Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None",
 def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]) -> Answering:
     version = served.solution_version
     model = backend.answering_model(version)
-    weight, cutoff_days = served.exploration
+    exploration = served.exploration
     history = backend._history(version, user_id)
-    options: dict[str, Any] = {"exploration_weight": weight, "exploration_item_age_cutoff_days": cutoff_days}
+    options: dict[str, Any] = {"exploration": exploration}
     # Items put (or imported) since training are the newest of all: exploration offers them at once.
-    since_training = backend.items_since_training(version) if version.recipe_arn in EXPLORING and weight > 0 else None
+    since_training = backend.items_since_training(version) if version.recipe_arn in EXPLORING and exploration.weight > 0 else None
     if getattr(model, "reads_signals", False):
         offsets = backend.influence_offsets(version, served.ranking_influence)
         options["signals"] = backend.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe_arn), offsets)

@@ -19,14 +19,15 @@ import pandas as pd
 
 from ..data.schemas import Schema, dataset_label, dataset_rules, normalize_dataset_type
 from ..errors import InvalidInputException
+from ..recipes.base import NO_EXPLORATION, Exploration
 from ..recipes.use_cases import UseCase
-from .campaigns import Exploration, check_exploration
+from .campaigns import ExplorationKeys, check_exploration
 
 CONFIG = "recommenderConfig"
 DEFAULT_REQUESTS_PER_SECOND = 1
 # ECOMMERCE-use-cases.md, VIDEO_ON_DEMAND-use-cases.md: "Specify a decimal value between 0 to 1. The
 # default is 0.3"; the item age cut-off's "minimum is 1 day and the default is 30 days".
-EXPLORATION: Exploration = {
+EXPLORATION: ExplorationKeys = {
     "explorationWeight": ("0.3", lambda x: 0.0 <= x <= 1.0, "a number from 0 to 1"),
     "explorationItemAgeCutOff": ("30", lambda x: x >= 1.0, "a finite number of days, at least 1"),
 }
@@ -53,10 +54,12 @@ class Setup:
         return {key: given.get(key, default) for key, (default, _, _) in EXPLORATION.items()}
 
     @property
-    def exploration_values(self) -> tuple[float, float]:
-        """(explorationWeight, explorationItemAgeCutOff in days); no exploration for use cases without it."""
+    def exploration_values(self) -> Exploration:
+        """The numbers of the exploration; none for use cases without it."""
         exploration = self.exploration
-        return (float(exploration["explorationWeight"]), float(exploration["explorationItemAgeCutOff"])) if exploration else (0.0, 0.0)
+        if not exploration:
+            return NO_EXPLORATION
+        return Exploration(float(exploration["explorationWeight"]), float(exploration["explorationItemAgeCutOff"]))
 
     def members(self) -> dict[str, Any]:
         exploration = self.exploration

@@ -18,12 +18,12 @@ from ..data.schemas import dataset_label
 from ..errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from ..eval.use_cases import evaluate_use_case
 from ..filters import Request
-from ..recipes.base import Signals, TrainingError
+from ..recipes.base import Exploration, Signals, TrainingError
 from ..recipes.catalog import get_recipe
 from ..recipes.trending import TrendingNow
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
 from . import quotas
-from .core import BackendCore, Resource, now
+from .core import BackendCore, Resource, land_update, now, watch_update
 from .dataset_groups import DatasetGroup
 from .lifecycle import CREATE, DELETE, Apply, JobFailed
 from .promotions import Rank
@@ -80,10 +80,8 @@ class Recommender(Resource):
 
     @property
     def serving(self) -> Setup:
-        """The config answering requests: the latest update's once it is ACTIVE (reading its status may land it;
-        it waits for the update's work only where the call observes this resource, as a describe does)."""
-        if self.latest_update is not None:
-            self.latest_update.status
+        """The config answering requests: the latest update's once it is ACTIVE (core.land_update)."""
+        land_update(self.latest_update)
         return self.setup
 
     def describe(self) -> dict[str, Any]:
@@ -119,18 +117,14 @@ class Ask:
     history: list[str]
     excluded: set[str]
     num_results: int
-    exploration: tuple[float, float]
+    exploration: Exploration
     # The request's contextual metadata, for models that read it (contextual-metadata.md).
     context: Mapping[str, str] = field(default_factory=dict)
 
 
 def _for_user(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
-    weight, cutoff = ask.exploration
     options = {"signals": Signals(ask.context)} if getattr(model, "reads_signals", False) else {}
-    return model.recommend(
-        ask.user_id or "", ask.history, ask.num_results, ask.excluded,
-        exploration_weight=weight, exploration_item_age_cutoff_days=cutoff, **options,
-    )
+    return model.recommend(ask.user_id or "", ask.history, ask.num_results, ask.excluded, exploration=ask.exploration, **options)
 
 
 def _related(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
@@ -222,9 +216,7 @@ class RecommendersMixin(BackendCore):
 
     def describe_recommender(self, recommender_arn: str) -> dict[str, Any]:
         recommender: Recommender = self.observe(KIND, recommender_arn)
-        if recommender.latest_update is not None:
-            recommender.latest_update.lifecycle.advance()  # a describe watches the update move too
-            recommender.latest_update.lifecycle.touch()  # and what it brings lands with its ACTIVE
+        watch_update(recommender.latest_update)
         return {"recommender": recommender.describe()}
 
     def list_recommenders(

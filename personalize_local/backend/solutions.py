@@ -29,7 +29,7 @@ from ..recipes.context import CONTEXT_COLUMNS
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from . import quotas
 from .auto_training import Schedule, schedule_for
-from .core import BackendCore, Resource, newest_first, now, short_id
+from .core import BackendCore, Resource, newest_first, now, short_id, watch_update
 from .lifecycle import CREATE, Apply, JobFailed
 
 log = logging.getLogger(__name__)
@@ -349,9 +349,7 @@ class SolutionsMixin(BackendCore):
     def describe_solution(self, solution_arn: str) -> dict[str, Any]:
         self.start_due_auto_training()
         solution: Solution = self.observe(KIND, solution_arn)
-        if solution.latest_update is not None:
-            solution.latest_update.lifecycle.advance()  # a describe watches the update move too
-            solution.latest_update.lifecycle.touch()  # and what it changes lands with its ACTIVE
+        watch_update(solution.latest_update)
         return {"solution": solution.describe()}
 
     def update_solution(

@@ -10,42 +10,35 @@ actions of the Actions dataset.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from dataclasses import replace
+from typing import Sequence
 
 import pandas as pd
 
 from ..data.actions import ACTION_ID, TAKEN
-from ..recipes import fit_recipe
+from ..recipes import TrainingInputs, fit_recipe
 from ..recipes.next_best_action import KIND_CODES, event_kinds
 from ..recipes.base import EVENT_TYPE, ITEM_ID, TIMESTAMP, USER_ID, chronological
 from .metrics import compute_metrics, split_for_evaluation
 
 
-def evaluate_actions(
-    recipe_arn: str,
-    interactions: pd.DataFrame,
-    items: pd.DataFrame | None,
-    users: pd.DataFrame | None,
-    hyperparameters: Mapping[str, str],
-    seed: int = 0,
-    *,
-    actions: pd.DataFrame,
-    action_interactions: pd.DataFrame | None = None,
-) -> dict[str, float]:
-    events = action_interactions
+def evaluate_actions(given: TrainingInputs) -> dict[str, float]:
+    """The metrics of the recipe's model on ``given``, whose datasets hold ``actions`` (and ``action_interactions``)."""
+    actions = given.datasets["actions"]
+    assert actions is not None  # a required dataset of the recipe (EXTRA_DATASETS): training checked it is there
+    events = given.datasets.get("action_interactions")
     if events is None:
         events = pd.DataFrame(columns=[USER_ID, ACTION_ID, EVENT_TYPE, TIMESTAMP])
     taken = events[event_kinds(events[EVENT_TYPE]) == KIND_CODES[TAKEN]]
     as_items = taken[[USER_ID, ACTION_ID, TIMESTAMP]].rename(columns={ACTION_ID: ITEM_ID})
-    _, test_inputs, test_holdout = split_for_evaluation(as_items, seed)
+    _, test_inputs, test_holdout = split_for_evaluation(as_items, given.seed)
     taken_times = chronological(as_items).groupby(USER_ID)[TIMESTAMP].agg(list)
     # Each test user is asked at the time of their first held-out Taken event.
     cuts = {user: float(taken_times[user][len(history)]) for user, history in test_inputs.items()}
     of_test_users = events[USER_ID].isin(set(cuts))
-    model = fit_recipe(
-        recipe_arn, interactions, items, users, hyperparameters, seed, actions=actions, action_interactions=events[~of_test_users]
-    )
-    item_histories = chronological(interactions).groupby(USER_ID)[ITEM_ID].agg(list)
+    datasets = {**given.datasets, "action_interactions": events[~of_test_users]}
+    model = fit_recipe(replace(given, objective=None, datasets=datasets))
+    item_histories = chronological(given.interactions).groupby(USER_ID)[ITEM_ID].agg(list)
     test_events = dict(tuple(events[of_test_users].groupby(USER_ID)))
     before = {
         user: test_events[user][test_events[user][TIMESTAMP].astype(float) < cut].to_dict("records")

@@ -23,16 +23,16 @@ the Interactions and Items datasets.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from ..recipes import TRENDING_NOW_ARN, fit_recipe
+from ..recipes import TRENDING_NOW_ARN, TrainingInputs, fit_recipe
 from ..recipes.base import Model, RelatedItems, TrainedModel, catalog
 from ..recipes.catalog import get_recipe
 from ..recipes.objective import METRIC as OBJECTIVE_METRIC
-from ..recipes.objective import Objective, average_rewards
+from ..recipes.objective import average_rewards
 from ..recipes.trending import TrendingNow
 from .actions import evaluate_actions
 from .metrics import DECIMALS, MAX_K, RecommendFn, compute_metrics, split_for_evaluation
@@ -56,27 +56,13 @@ def _trend(model: TrendingNow, interactions: pd.DataFrame, test_holdout: Mapping
 # Metrics a recipe reports beyond its category's: (model, all interactions, held-out items) -> metrics.
 EXTRA_METRICS: dict[str, Callable[..., dict[str, float]]] = {TRENDING_NOW_ARN: _trend}
 
-@dataclass(frozen=True)
-class Inputs:
-    """What one evaluation works from."""
-
-    recipe_arn: str
-    interactions: pd.DataFrame
-    items: pd.DataFrame | None
-    users: pd.DataFrame | None
-    hyperparameters: Mapping[str, str]
-    seed: int
-    objective: Objective | None
-    datasets: Mapping[str, pd.DataFrame | None]
-
-
-Evaluation = Callable[[Inputs], dict[str, float]]
+Evaluation = Callable[[TrainingInputs], dict[str, float]]
 
 
 def _by_test_users(query: Callable[[TrainedModel], RecommendFn]) -> Evaluation:
-    def evaluate(given: Inputs) -> dict[str, float]:
+    def evaluate(given: TrainingInputs) -> dict[str, float]:
         train_df, test_inputs, test_holdout = split_for_evaluation(given.interactions, given.seed)
-        model = fit_recipe(given.recipe_arn, train_df, given.items, given.users, given.hyperparameters, given.seed, given.objective)
+        model = fit_recipe(replace(given, interactions=train_df))
         asked, recommended = query(model), {}
 
         def recommend(user: str, history: Sequence[str], k: int) -> list[str]:
@@ -95,17 +81,11 @@ def _by_test_users(query: Callable[[TrainedModel], RecommendFn]) -> Evaluation:
     return evaluate
 
 
-def _by_segments(given: Inputs) -> dict[str, float]:
+def _by_segments(given: TrainingInputs) -> dict[str, float]:
     def fit(training: pd.DataFrame) -> TrainedModel:
-        return fit_recipe(given.recipe_arn, training, given.items, given.users, given.hyperparameters, given.seed)
+        return fit_recipe(replace(given, interactions=training, objective=None))
 
     return evaluate_segments(fit, given.interactions, given.items, given.seed)
-
-
-def _on_actions(given: Inputs) -> dict[str, float]:
-    return evaluate_actions(
-        given.recipe_arn, given.interactions, given.items, given.users, given.hyperparameters, given.seed, **given.datasets
-    )
 
 
 EVALUATIONS: dict[str, Evaluation] = {
@@ -114,22 +94,10 @@ EVALUATIONS: dict[str, Evaluation] = {
     "POPULAR_ITEMS": _by_test_users(_for_user),
     "RELATED_ITEMS": _by_test_users(_for_last_item),
     "USER_SEGMENTATION": _by_segments,
-    "PERSONALIZED_ACTIONS": _on_actions,
+    "PERSONALIZED_ACTIONS": evaluate_actions,
 }
 
 
-def evaluate(
-    recipe_arn: str,
-    interactions: pd.DataFrame,
-    items: pd.DataFrame | None,
-    users: pd.DataFrame | None,
-    hyperparameters: Mapping[str, str],
-    seed: int = 0,
-    objective: Objective | None = None,
-    **datasets: pd.DataFrame | None,
-) -> dict[str, float]:
-    """The solution version's metrics: split, train on the training share, score the testing share.
-
-    ``objective`` is the solution's optimizationObjective; ``datasets`` the recipe's extra datasets, by keyword."""
-    given = Inputs(recipe_arn, interactions, items, users, hyperparameters, seed, objective, datasets)
-    return EVALUATIONS[get_recipe(recipe_arn).category](given)
+def evaluate(given: TrainingInputs) -> dict[str, float]:
+    """The solution version's metrics: split, train on the training share, score the testing share."""
+    return EVALUATIONS[get_recipe(given.recipe_arn).category](given)

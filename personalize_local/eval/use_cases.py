@@ -15,27 +15,22 @@ from typing import Callable, Mapping, Sequence
 
 import pandas as pd
 
-from ..recipes.base import TIMESTAMP, USER_ID, catalog, chronological
+from ..recipes.base import TIMESTAMP, USER_ID, Exploration, catalog, chronological
 from ..recipes.use_cases import UseCase, UseCaseModel
 from .metrics import RecommendFn, compute_metrics, split_for_evaluation
 
-# (model, items left out per test user, exploration weight and item age cut-off) -> the question to each test user
-Query = Callable[[UseCaseModel, Mapping[str, set[str]], tuple[float, float]], RecommendFn]
+# (model, items left out per test user, the recommender's exploration) -> the question to each test user
+Query = Callable[[UseCaseModel, Mapping[str, set[str]], Exploration], RecommendFn]
 
 
-def _for_user(model: UseCaseModel, excluded: Mapping[str, set[str]], exploration: tuple[float, float]) -> RecommendFn:
-    weight, cutoff = exploration
-
+def _for_user(model: UseCaseModel, excluded: Mapping[str, set[str]], exploration: Exploration) -> RecommendFn:
     def recommend(user: str, history: Sequence[str], k: int) -> list[str]:
-        ranked = model.recommend(
-            user, history, k, excluded.get(user), exploration_weight=weight, exploration_item_age_cutoff_days=cutoff
-        )
-        return [item for item, _ in ranked]
+        return [item for item, _ in model.recommend(user, history, k, excluded.get(user), exploration=exploration)]
 
     return recommend
 
 
-def _related_to_last(model: UseCaseModel, excluded: Mapping[str, set[str]], exploration: tuple[float, float]) -> RecommendFn:
+def _related_to_last(model: UseCaseModel, excluded: Mapping[str, set[str]], exploration: Exploration) -> RecommendFn:
     return lambda user, history, k: [item for item, _ in model.similar(history[-1], k, excluded.get(user))]
 
 
@@ -51,7 +46,7 @@ def evaluate_use_case(
     interactions: pd.DataFrame,
     items: pd.DataFrame | None,
     users: pd.DataFrame | None,
-    exploration: tuple[float, float],
+    exploration: Exploration,
     seed: int = 0,
 ) -> dict[str, float]:
     """The eight metrics of the use case's model on the service's split; coverage over every item of the group."""

@@ -2,7 +2,7 @@
 
 ``check_solution_config`` refuses hyperparameters outside the recipe's table,
 ``check_minimum_data`` and ``check_extra_data`` apply the service's minimum data
-rules and ``fit_recipe`` fits the recipe's model. Callers apply the solution's
+rules and ``fit_recipe`` fits the recipe's model from its TrainingInputs. Callers apply the solution's
 eventType / eventValueThreshold filtering first, since the minimum counts apply
 to the filtered data.
 
@@ -12,7 +12,7 @@ trainer's ``fit`` takes as keywords.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
 import pandas as pd
@@ -98,6 +98,26 @@ EXTRA_DATASETS: dict[str, tuple[ExtraDataset, ...]] = {
 # The column whose distinct values count a dataset's records toward its minimum.
 RECORD_IDS = {"ACTIONS": "ACTION_ID"}
 
+
+@dataclass(frozen=True)
+class TrainingInputs:
+    """What one fit (or evaluation) of a recipe works from.
+
+    ``hyperparameters`` are the solution's algorithm and feature transformation hyperparameters
+    (``configured_hyperparameters``), which CreateSolution checked; ``objective`` its
+    optimizationObjective, which then weighs in every ranking; ``datasets`` the recipe's
+    EXTRA_DATASETS, by its trainer's fit() keyword.
+    """
+
+    recipe_arn: str
+    interactions: pd.DataFrame
+    items: pd.DataFrame | None = None
+    users: pd.DataFrame | None = None
+    hyperparameters: Mapping[str, str] = field(default_factory=dict)
+    seed: int = 0
+    objective: Objective | None = None
+    datasets: Mapping[str, pd.DataFrame | None] = field(default_factory=dict)
+
 __all__ = [
     "EXTRA_DATASETS",
     "ActionModel",
@@ -112,6 +132,7 @@ __all__ = [
     "TRENDING_NOW_ARN",
     "TrainedModel",
     "TrainingError",
+    "TrainingInputs",
     "USER_PERSONALIZATION_ARN",
     "check_extra_data",
     "USER_PERSONALIZATION_V2_ARN",
@@ -160,43 +181,21 @@ def check_extra_data(recipe_arn: str, **datasets: pd.DataFrame | None) -> None:
             )
 
 
-def update_recipe(
-    recipe_arn: str,
-    previous: TrainedModel,
-    interactions: pd.DataFrame,
-    items: pd.DataFrame | None,
-    users: pd.DataFrame | None,
-    hyperparameters: Mapping[str, str],
-    seed: int = 0,
-) -> TrainedModel:
+def update_recipe(given: TrainingInputs, previous: TrainedModel) -> TrainedModel:
     """trainingMode UPDATE: the recipe's ``previous`` model with the data now folded in, not retrained."""
-    trainer_class = TRAINERS.get(recipe_arn)
+    trainer_class = TRAINERS.get(given.recipe_arn)
     if trainer_class is None or not hasattr(trainer_class, "update"):
-        raise TrainingError(f"Recipe {recipe_arn} can't be trained in UPDATE mode.")
-    trainer = trainer_class.from_hyperparameters(parse_hyperparameters(recipe_arn, hyperparameters), seed)
-    return trainer.update(previous, interactions, items, users)
+        raise TrainingError(f"Recipe {given.recipe_arn} can't be trained in UPDATE mode.")
+    trainer = trainer_class.from_hyperparameters(parse_hyperparameters(given.recipe_arn, given.hyperparameters), given.seed)
+    return trainer.update(previous, given.interactions, given.items, given.users)
 
 
-def fit_recipe(
-    recipe_arn: str,
-    interactions: pd.DataFrame,
-    items: pd.DataFrame | None,
-    users: pd.DataFrame | None,
-    hyperparameters: Mapping[str, str],
-    seed: int = 0,
-    objective: Objective | None = None,
-    **datasets: pd.DataFrame | None,
-) -> TrainedModel:
-    """Fit the recipe's model; callers check the minimum data first where the service does.
-
-    ``hyperparameters`` are the solution's algorithm and feature transformation hyperparameters
-    (``configured_hyperparameters``), which CreateSolution checked; ``objective`` its
-    optimizationObjective, which then weighs in every ranking; ``datasets`` the recipe's
-    EXTRA_DATASETS, by keyword.
-    """
-    trainer_class = TRAINERS.get(recipe_arn)
+def fit_recipe(given: TrainingInputs) -> TrainedModel:
+    """Fit the recipe's model; callers check the minimum data first where the service does."""
+    trainer_class = TRAINERS.get(given.recipe_arn)
     if trainer_class is None:
-        raise TrainingError(f"Recipe {recipe_arn} is not supported by this emulator.")
-    trainer = trainer_class.from_hyperparameters(parse_hyperparameters(recipe_arn, hyperparameters), seed)
-    model = trainer.fit(interactions, items, users, **datasets)
-    return ObjectiveModel(model, objective, objective.rewards(items)) if objective else model
+        raise TrainingError(f"Recipe {given.recipe_arn} is not supported by this emulator.")
+    trainer = trainer_class.from_hyperparameters(parse_hyperparameters(given.recipe_arn, given.hyperparameters), given.seed)
+    model = trainer.fit(given.interactions, given.items, given.users, **given.datasets)
+    objective = given.objective
+    return ObjectiveModel(model, objective, objective.rewards(given.items)) if objective else model

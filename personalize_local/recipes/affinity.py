@@ -23,15 +23,14 @@ having every (field, value) pair of the query.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .base import SCORE_DECIMALS, TrainingError, UnknownSegmentInput, unique_interactions
-from .embeddings import truncated_svd
-from .hyperparameters import Value
+from .hyperparameters import FromHyperparameters
 from .interaction_matrix import InteractionMatrix, repeat_rate
 from .item_metadata import canonical_value, categorical_values, metadata_features
 from .top_k import top_indices
@@ -66,8 +65,7 @@ class UserAffinity:
         self.user_ids = interacted.user_ids
         self.item_ids = interacted.item_ids
         counts = interacted.item_counts
-        discounted = interacted.matrix @ sp.diags(1.0 / np.sqrt(np.maximum(counts, 1.0)))
-        _, s, vt = truncated_svd(discounted, self.hidden_dimension, self.random_state)
+        s, vt = interacted.discounted_svd(self.hidden_dimension, self.random_state)
         gain = s**2 / (s**2 + SHRINKAGE * (s[0] ** 2 if s.size else 1.0))
         item_factors = _with_cold_items(vt.T, counts, metadata_features(items, self.item_ids))
         self.item_factors_ = item_factors.astype(np.float32)
@@ -99,32 +97,40 @@ class UserAffinity:
         return {self.item_ids[i] for i in found}
 
 
-class ItemAffinity:
-    """Item-Affinity: a segment per item."""
+class AffinitySegments(FromHyperparameters):
+    """What both segmentation recipes share: the factor model, the users a segment can hold, and their likeliest items."""
 
-    # What a saved state holds of it (state/records.py).
+    # What a saved state holds of it (state/records.py), besides each recipe's own.
     model: UserAffinity
-    item_ids: list[str]
     user_ids: list[str]
-    item_index_: dict[str, int]
 
     def __init__(self, hidden_dimension: int = 149, random_state: int = 0) -> None:
         self.model = UserAffinity(hidden_dimension, random_state)
-        self.item_ids: list[str] = []
         self.user_ids: list[str] = []
 
-    @classmethod
-    def from_hyperparameters(cls, hyperparameters: Mapping[str, Value], seed: int = 0) -> "ItemAffinity":
-        return cls(random_state=seed, **hyperparameters)  # type: ignore[arg-type]
+    def fit(
+        self, interactions: pd.DataFrame, items: pd.DataFrame | None = None, users: pd.DataFrame | None = None
+    ) -> AffinitySegments:
+        self.model.fit(interactions, items)
+        self.user_ids = self.model.user_ids
+        return self
+
+    def top_items(self, user_ids: Sequence[str], k: int) -> set[str]:
+        return self.model.top_items(user_ids, k)
+
+
+class ItemAffinity(AffinitySegments):
+    """Item-Affinity: a segment per item."""
+
+    # What a saved state holds of it (state/records.py), with AffinitySegments'.
+    item_ids: list[str]
+    item_index_: dict[str, int]
 
     def fit(
-        self,
-        interactions: pd.DataFrame,
-        items: pd.DataFrame | None = None,
-        users: pd.DataFrame | None = None,
-    ) -> "ItemAffinity":
-        self.model.fit(interactions, items)
-        self.item_ids, self.user_ids = self.model.item_ids, self.model.user_ids
+        self, interactions: pd.DataFrame, items: pd.DataFrame | None = None, users: pd.DataFrame | None = None
+    ) -> ItemAffinity:
+        super().fit(interactions, items, users)
+        self.item_ids = self.model.item_ids
         self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
         return self
 
@@ -134,34 +140,17 @@ class ItemAffinity:
             raise UnknownSegmentInput(f"The item {item_id} was not in the data the solution version was trained with.")
         return self.model.segment(np.array([code]), num_results)
 
-    def top_items(self, user_ids: Sequence[str], k: int) -> set[str]:
-        return self.model.top_items(user_ids, k)
 
-
-class ItemAttributeAffinity:
+class ItemAttributeAffinity(AffinitySegments):
     """Item-Attribute-Affinity: a segment per conjunction of item attributes."""
 
-    # What a saved state holds of it (state/records.py).
-    model: UserAffinity
-    user_ids: list[str]
+    # What a saved state holds of it (state/records.py), with AffinitySegments'.
     attributes_: dict[Any, Any]
 
-    def __init__(self, hidden_dimension: int = 149, random_state: int = 0) -> None:
-        self.model = UserAffinity(hidden_dimension, random_state)
-        self.user_ids: list[str] = []
-
-    @classmethod
-    def from_hyperparameters(cls, hyperparameters: Mapping[str, Value], seed: int = 0) -> "ItemAttributeAffinity":
-        return cls(random_state=seed, **hyperparameters)  # type: ignore[arg-type]
-
     def fit(
-        self,
-        interactions: pd.DataFrame,
-        items: pd.DataFrame | None = None,
-        users: pd.DataFrame | None = None,
-    ) -> "ItemAttributeAffinity":
-        self.model.fit(interactions, items)
-        self.user_ids = self.model.user_ids
+        self, interactions: pd.DataFrame, items: pd.DataFrame | None = None, users: pd.DataFrame | None = None
+    ) -> ItemAttributeAffinity:
+        super().fit(interactions, items, users)
         # item-attribute-affinity-recipe.md: the Items dataset needs a non-textual, non-reserved metadata column.
         self.attributes_ = categorical_values(items, self.model.item_ids)
         if items is not None and items.empty:  # an Items dataset no import has filled (or whose import failed)
@@ -185,9 +174,6 @@ class ItemAttributeAffinity:
             wanted = " AND ".join(f'ITEMS.{field} = "{value}"' for field, value in attributes)
             raise UnknownSegmentInput(f"No item in the data the solution version was trained with has {wanted}.")
         return self.model.segment(matching, num_results)
-
-    def top_items(self, user_ids: Sequence[str], k: int) -> set[str]:
-        return self.model.top_items(user_ids, k)
 
 
 def _with_cold_items(factors: np.ndarray, counts: np.ndarray, features: sp.csr_matrix) -> np.ndarray:

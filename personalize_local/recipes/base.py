@@ -27,6 +27,18 @@ class TrainingError(ValueError):
     """Training cannot proceed; the message becomes the solution version's failureReason."""
 
 
+@dataclass(frozen=True)
+class Exploration:
+    """A campaign's or recommender's itemExplorationConfig, as numbers: the share of a list's slots given to
+    cold items (explorationWeight), and how many days old an item may be to count as one (explorationItemAgeCutOff)."""
+
+    weight: float = 0.0
+    item_age_cutoff_days: float = 30.0
+
+
+NO_EXPLORATION = Exploration()
+
+
 @runtime_checkable
 class Model(Protocol):
     """A trained solution version.
@@ -37,25 +49,38 @@ class Model(Protocol):
     ``recommend`` ranks items best first as (itemId, score); ``history`` is the
     user's chronological item interactions known now (training data plus events
     recorded since), so a longer history can change the answer without
-    retraining. ``exclude`` removes items after scoring (filters). The
-    exploration arguments are the campaign's itemExplorationConfig; recipes
-    without exploration ignore them. Models with ``reads_signals`` also take
-    ``signals`` (Signals) and answer with Picks.
+    retraining. ``exclude`` removes items after scoring (filters).
+    ``exploration`` is the campaign's itemExplorationConfig; recipes without
+    exploration ignore it. Models with ``reads_signals`` also take ``signals``
+    (Signals) and answer with Picks.
     """
 
     item_ids: list[str]
     reports_scores: bool
 
     def recommend(
-        self,
-        user_id: str,
-        history: Sequence[str],
-        num_results: int,
-        exclude: set[str] | None = None,
-        *,
-        exploration_weight: float = 0.0,
-        exploration_item_age_cutoff_days: float = 30.0,
+        self, user_id: str, history: Sequence[str], num_results: int, exclude: set[str] | None = None,
+        *, exploration: Exploration = NO_EXPLORATION,
     ) -> list[tuple[str, float]]: ...
+
+
+class SameForEveryone:
+    """A ranking fitted once that every user gets alike, items they interacted with included (Popularity-Count,
+    Trending-Now): the user, their history and exploration change nothing. The service shows no scores for it."""
+
+    # What a saved state holds of it (state/records.py), besides each recipe's own.
+    item_ids: list[str]
+    _ranked: list[tuple[str, float]]
+
+    reports_scores = False
+
+    def recommend(
+        self, user_id: str, history: Sequence[str], num_results: int, exclude: set[str] | None = None,
+        *, exploration: Exploration = NO_EXPLORATION,
+    ) -> list[tuple[str, float]]:
+        """The first ``num_results`` items of the ranking, leaving out ``exclude``."""
+        excluded = exclude or set()
+        return list(islice(((item, score) for item, score in self._ranked if item not in excluded), num_results))
 
 
 @dataclass(frozen=True)
@@ -171,12 +196,6 @@ class AttributeSegmenter(Protocol):
 TrainedModel = Model | RelatedItems | ItemSegmenter | AttributeSegmenter | ActionModel
 
 RECORD_COLUMNS = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE)
-
-
-def first_allowed(ranked: Sequence[tuple[str, float]], num_results: int, exclude: set[str] | None) -> list[tuple[str, float]]:
-    """The first ``num_results`` entries of a ranking fixed at training, leaving out ``exclude``."""
-    excluded = exclude or set()
-    return list(islice(((item, score) for item, score in ranked if item not in excluded), num_results))
 
 
 def unique_interactions(interactions: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from ..errors import InvalidInputException
 from .catalog import get_recipe
@@ -192,6 +192,21 @@ def check_solution_config(recipe_arn: str, config: Mapping[str, Any]) -> None:
 def configured_hyperparameters(config: Mapping[str, Any]) -> dict[str, str]:
     """The hyperparameters a solutionConfig sets, from every member that carries them (names don't repeat)."""
     return {name: text for member in (ALGORITHM, FEATURE_TRANSFORMATION) for name, text in (config.get(member) or {}).items()}
+
+
+T = TypeVar("T", bound="FromHyperparameters")
+
+
+class FromHyperparameters:
+    """A recipe's trainer whose constructor takes the recipe's hyperparameters by their names in the table,
+    and the seed as ``random_state`` where fitting draws random numbers (``SEEDED``)."""
+
+    SEEDED = True
+
+    @classmethod
+    def from_hyperparameters(cls: type[T], hyperparameters: Mapping[str, Value], seed: int = 0) -> T:
+        seeding = {"random_state": seed} if cls.SEEDED else {}
+        return cls(**seeding, **hyperparameters)
 
 
 def parse_hyperparameters(recipe_arn: str, given: Mapping[str, str]) -> dict[str, Value]:

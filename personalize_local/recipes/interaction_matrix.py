@@ -8,6 +8,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .base import ITEM_ID, USER_ID, catalog
+from .embeddings import truncated_svd
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,13 @@ class InteractionMatrix:
     def item_counts(self) -> np.ndarray:
         """Distinct users per item."""
         return np.asarray(self.matrix.sum(axis=0)).ravel()
+
+    def discounted_svd(self, rank: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(s, vt) of a truncated SVD of the matrix whose item columns are divided by the square root of
+        their popularity, so that popular items do not make every item's factors alike."""
+        discounted = self.matrix @ sp.diags(1.0 / np.sqrt(np.maximum(self.item_counts, 1.0)))
+        _, s, vt = truncated_svd(discounted, rank, seed)
+        return s, vt
 
     @property
     def user_lengths(self) -> np.ndarray:

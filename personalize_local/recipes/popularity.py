@@ -11,42 +11,29 @@ the total popularity, so callers that want a number still get a meaningful one.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
-
 import numpy as np
 import pandas as pd
 
-from .base import ITEM_ID, SCORE_DECIMALS, USER_ID, catalog, first_allowed, unique_interactions
-from .hyperparameters import Value
+from .base import ITEM_ID, SCORE_DECIMALS, USER_ID, SameForEveryone, catalog, unique_interactions
+from .hyperparameters import FromHyperparameters
 
 
-class PopularityCount:
+class PopularityCount(SameForEveryone, FromHyperparameters):
     """Counts distinct users (or interactions) per item; no hyperparameters."""
 
-    # What a saved state holds of it (state/records.py).
+    # What a saved state holds of it (state/records.py), with SameForEveryone's.
     distinct_users: bool
-    item_ids: list[str]
-    _ranked: list[tuple[str, float]]
 
-    reports_scores = False
+    SEEDED = False  # counting involves no randomness; the recipe exposes no hyperparameters
 
     def __init__(self, distinct_users: bool = True) -> None:
         self.distinct_users = distinct_users
         self.item_ids: list[str] = []
         self._ranked: list[tuple[str, float]] = []
 
-    @classmethod
-    def from_hyperparameters(
-        cls, hyperparameters: Mapping[str, Value], seed: int = 0
-    ) -> "PopularityCount":
-        return cls()  # the recipe exposes no hyperparameters
-
     def fit(
-        self,
-        interactions: pd.DataFrame,
-        items: pd.DataFrame | None = None,
-        users: pd.DataFrame | None = None,
-    ) -> "PopularityCount":
+        self, interactions: pd.DataFrame, items: pd.DataFrame | None = None, users: pd.DataFrame | None = None
+    ) -> PopularityCount:
         data = unique_interactions(interactions)[[USER_ID, ITEM_ID]].astype(str)
         by_item = data.groupby(ITEM_ID)[USER_ID]
         counts = by_item.nunique() if self.distinct_users else by_item.size()
@@ -59,16 +46,3 @@ class PopularityCount:
             (self.item_ids[i], round(float(shares[i]), SCORE_DECIMALS)) for i in order
         ]
         return self
-
-    def recommend(
-        self,
-        user_id: str,
-        history: Sequence[str],
-        num_results: int,
-        exclude: set[str] | None = None,
-        *,
-        exploration_weight: float = 0.0,
-        exploration_item_age_cutoff_days: float = 30.0,
-    ) -> list[tuple[str, float]]:
-        """The global ranking minus ``exclude``; user and history are ignored."""
-        return first_allowed(self._ranked, num_results, exclude)

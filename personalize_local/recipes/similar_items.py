@@ -28,15 +28,13 @@ scores returned are the blended cosines (0 for the popular top-up).
 """
 from __future__ import annotations
 
-from typing import Mapping
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .base import SCORE_DECIMALS, unique_interactions
 from .embeddings import truncated_svd, unit_rows
-from .hyperparameters import Value
+from .hyperparameters import FromHyperparameters
 from .interaction_matrix import InteractionMatrix
 from .item_metadata import metadata_features
 from .popularity import PopularityCount
@@ -46,7 +44,7 @@ from .top_k import top_indices
 COLD_INTERACTIONS = 5
 
 
-class SimilarItems:
+class SimilarItems(FromHyperparameters):
     """Blends interaction and metadata embeddings of items."""
 
     # What a saved state holds of it (state/records.py).
@@ -68,23 +66,15 @@ class SimilarItems:
         self.random_state = random_state
         self.item_ids: list[str] = []
 
-    @classmethod
-    def from_hyperparameters(cls, hyperparameters: Mapping[str, Value], seed: int = 0) -> "SimilarItems":
-        return cls(random_state=seed, **hyperparameters)  # type: ignore[arg-type]
-
     def fit(
-        self,
-        interactions: pd.DataFrame,
-        items: pd.DataFrame | None = None,
-        users: pd.DataFrame | None = None,
-    ) -> "SimilarItems":
+        self, interactions: pd.DataFrame, items: pd.DataFrame | None = None, users: pd.DataFrame | None = None
+    ) -> SimilarItems:
         data = unique_interactions(interactions)
         interacted = InteractionMatrix.build(data, items)
         self.item_ids = interacted.item_ids
         self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
         counts = interacted.item_counts
-        discounted = interacted.matrix @ sp.diags(1.0 / np.sqrt(np.maximum(counts, 1.0)))
-        _, s, vt = truncated_svd(discounted, self.item_id_hidden_dim, self.random_state)
+        s, vt = interacted.discounted_svd(self.item_id_hidden_dim, self.random_state)
         features = metadata_features(items, self.item_ids)
         # Side by side, so one product gives both cosines of a query, each weighted by the query's blend.
         self.vectors_ = np.hstack([unit_rows(vt.T * s), unit_rows(self._reduced(features))]).astype(np.float32)

@@ -26,14 +26,12 @@ for the popular top-up).
 """
 from __future__ import annotations
 
-from typing import Mapping
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .base import SCORE_DECIMALS, unique_interactions
-from .hyperparameters import Value
+from .hyperparameters import FromHyperparameters
 from .interaction_matrix import InteractionMatrix, within_percentiles
 from .popularity import PopularityCount
 
@@ -43,7 +41,7 @@ MAX_NEIGHBOURS = 500
 BLOCK = 256
 
 
-class Sims:
+class Sims(FromHyperparameters):
     """Item-to-item co-occurrence; the hyperparameters are the recipe's, with its defaults."""
 
     # What a saved state holds of it (state/records.py).
@@ -57,6 +55,7 @@ class Sims:
     popular_: PopularityCount
 
     reports_scores = False
+    SEEDED = False  # co-occurrence counting involves no randomness
 
     def __init__(
         self,
@@ -73,17 +72,7 @@ class Sims:
         self.item_percentiles = (min_item_interaction_count_percentile, max_item_interaction_count_percentile)
         self.item_ids: list[str] = []
 
-    @classmethod
-    def from_hyperparameters(cls, hyperparameters: Mapping[str, Value], seed: int = 0) -> "Sims":
-        """The table's names are the constructor's; co-occurrence counting involves no randomness."""
-        return cls(**hyperparameters)  # type: ignore[arg-type]
-
-    def fit(
-        self,
-        interactions: pd.DataFrame,
-        items: pd.DataFrame | None = None,
-        users: pd.DataFrame | None = None,
-    ) -> "Sims":
+    def fit(self, interactions: pd.DataFrame, items: pd.DataFrame | None = None, users: pd.DataFrame | None = None) -> Sims:
         data = unique_interactions(interactions)
         interacted = InteractionMatrix.build(data, items)
         self.item_ids = interacted.item_ids

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .. import progress
 from ..errors import InvalidInputException
-from . import TRAINERS, configured_hyperparameters, fit_recipe, update_recipe
+from . import TRAINERS, TrainingInputs, configured_hyperparameters, fit_recipe, update_recipe
 from .base import TrainedModel
 from .catalog import get_recipe
 from .objective import Objective, ObjectiveModel
@@ -41,20 +41,8 @@ AUTOML_CATEGORY = "USER_PERSONALIZATION"
 Evaluate = Callable[[str, Mapping[str, str]], dict[str, float]]
 
 
-class Evaluator(Protocol):
-    """The service's evaluation of a recipe on the data: its metrics by name (eval.evaluate)."""
-
-    def __call__(
-        self,
-        recipe_arn: str,
-        interactions: pd.DataFrame,
-        items: pd.DataFrame | None,
-        users: pd.DataFrame | None,
-        hyperparameters: Mapping[str, str],
-        *,
-        objective: Objective | None,
-        **datasets: pd.DataFrame | None,
-    ) -> dict[str, float]: ...
+# The service's evaluation of a recipe on the data: its metrics by name (eval.evaluate).
+Evaluator = Callable[[TrainingInputs], dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -219,7 +207,7 @@ def train_version(
     if update is not None:
         previous = update.choice
         base = update.model.model if isinstance(update.model, ObjectiveModel) else update.model
-        model = update_recipe(previous.recipe_arn, base, interactions, items, users, previous.hyperparameters)
+        model = update_recipe(TrainingInputs(previous.recipe_arn, interactions, items, users, previous.hyperparameters), base)
         if objective is not None:
             model = ObjectiveModel(model, objective, objective.rewards(items))
         return Trained(model, previous, update.tuned)
@@ -227,9 +215,12 @@ def train_version(
     steps = _planned_evaluations(config, perform_auto_ml, perform_hpo) + 1  # and the final fit
     evaluations = itertools.count()
 
+    def inputs(arn: str, hyperparameters: Mapping[str, str]) -> TrainingInputs:
+        return TrainingInputs(arn, interactions, items, users, hyperparameters, objective=objective, datasets=extras)
+
     def evaluated(arn: str, hyperparameters: Mapping[str, str]) -> dict[str, float]:
         with progress.part(next(evaluations), steps):
-            return evaluate(arn, interactions, items, users, hyperparameters, objective=objective, **extras)
+            return evaluate(inputs(arn, hyperparameters))
 
     given = configured_hyperparameters(config)
     if perform_auto_ml:
@@ -240,7 +231,7 @@ def train_version(
     else:
         choice = Choice(recipe_arn, given, evaluated(recipe_arn, given))
     with progress.part(steps - 1, steps):
-        model = fit_recipe(recipe_arn, interactions, items, users, choice.hyperparameters, objective=objective, **extras)
+        model = fit_recipe(inputs(recipe_arn, choice.hyperparameters))
     return Trained(model, choice, perform_hpo)
 
 

@@ -17,13 +17,13 @@ are each item's increase in interactions per hour over the latest interval.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .base import ITEM_ID, TIMESTAMP, USER_ID, catalog, first_allowed, unique_interactions
-from .hyperparameters import Value
+from .base import ITEM_ID, TIMESTAMP, USER_ID, SameForEveryone, catalog, unique_interactions
+from .hyperparameters import FromHyperparameters
 
 # The recipe's trend_discovery_frequency values, in seconds.
 FREQUENCIES: dict[str, int] = {"30 minutes": 1800, "1 hour": 3600, "3 hours": 10800, "1 day": 86400}
@@ -33,15 +33,13 @@ RECENT_INTERVALS = 8
 SECONDS_PER_HOUR = 3600.0
 
 
-class TrendingNow:
+class TrendingNow(SameForEveryone, FromHyperparameters):
     """Ranks items by their latest increase in interactions."""
 
-    # What a saved state holds of it (state/records.py).
+    # What a saved state holds of it (state/records.py), with SameForEveryone's.
     interval: int
-    item_ids: list[str]
-    _ranked: list[tuple[str, float]]
 
-    reports_scores = False
+    SEEDED = False  # counting involves no randomness
 
     def __init__(self, trend_discovery_frequency: str = DEFAULT_FREQUENCY, *, interval: int | None = None) -> None:
         # ``interval`` in seconds, for use cases whose page gives one that is no recipe value (two hours).
@@ -49,16 +47,9 @@ class TrendingNow:
         self.item_ids: list[str] = []
         self._ranked: list[tuple[str, float]] = []
 
-    @classmethod
-    def from_hyperparameters(cls, hyperparameters: Mapping[str, Value], seed: int = 0) -> "TrendingNow":
-        return cls(**hyperparameters)  # type: ignore[arg-type]
-
     def fit(
-        self,
-        interactions: pd.DataFrame,
-        items: pd.DataFrame | None = None,
-        users: pd.DataFrame | None = None,
-    ) -> "TrendingNow":
+        self, interactions: pd.DataFrame, items: pd.DataFrame | None = None, users: pd.DataFrame | None = None
+    ) -> TrendingNow:
         data = unique_interactions(interactions)
         self.item_ids = catalog(data, items)
         counts = interval_counts(data, self.item_ids, self.interval, RECENT_INTERVALS)
@@ -72,19 +63,6 @@ class TrendingNow:
     def evaluated(self, interactions: pd.DataFrame, items: pd.DataFrame | None = None) -> "TrendingNow":
         """A new evaluation of the trend, on this model's interval, of the data as it is now; this model unchanged."""
         return TrendingNow(interval=self.interval).fit(interactions, items)
-
-    def recommend(
-        self,
-        user_id: str,
-        history: Sequence[str],
-        num_results: int,
-        exclude: set[str] | None = None,
-        *,
-        exploration_weight: float = 0.0,
-        exploration_item_age_cutoff_days: float = 30.0,
-    ) -> list[tuple[str, float]]:
-        """The trending ranking minus ``exclude``; user and history are ignored."""
-        return first_allowed(self._ranked, num_results, exclude)
 
 
 def interval_counts(data: pd.DataFrame, item_ids: Sequence[str], interval: int, intervals: int) -> np.ndarray:

@@ -36,13 +36,13 @@ renormalized, as in the service.
 
 Exploration (campaignConfig.itemExplorationConfig)
 --------------------------------------------------
-``exploration_weight`` w in [0, 1] is the share of the result slots given to
+The exploration's ``weight`` w in [0, 1] is the share of the result slots given to
 *cold* items (round(w * numResults)): the most relevant of them for this user.
 The other slots take the best remaining items, and the list is ordered by
 score, so exploration never reorders what it does not replace and scores stay
 the model's probabilities. Cold items are those whose training interaction
 count is in the bottom quartile of the catalog (items without interactions
-included) and whose age is at most ``exploration_item_age_cutoff_days``; age
+included) and whose age is at most its ``item_age_cutoff_days``; age
 runs from the item's CREATION_TIMESTAMP in the Items dataset (else its first
 interaction) to the latest interaction in the training data, and items of
 unknown age qualify. Impressions guide the choice: a cold item's claim on a slot
@@ -80,10 +80,12 @@ from .base import (
     EVENT_VALUE,
     EVENT_WEIGHT,
     ITEM_ID,
+    NO_EXPLORATION,
     SCORE_DECIMALS,
     SECONDS_PER_DAY,
     TIMESTAMP,
     USER_ID,
+    Exploration,
     Picks,
     Signals,
     TrainingError,
@@ -319,8 +321,7 @@ class UserPersonalization:
         num_results: int,
         exclude: set[str] | None = None,
         *,
-        exploration_weight: float = 0.0,
-        exploration_item_age_cutoff_days: float = 30.0,
+        exploration: Exploration = NO_EXPLORATION,
         new_items: Sequence[str] = (),
         signals: Signals = NO_SIGNALS,
     ) -> Picks:
@@ -339,9 +340,9 @@ class UserPersonalization:
         if signals.impressions:
             fresh.sort(key=lambda item: signals.impressions.get(item, 0))
         n = min(num_results, int(np.count_nonzero(allowed)) + len(fresh))
-        slots = _exploration_slots(exploration_weight, n)
+        slots = _exploration_slots(exploration.weight, n)
         offered = fresh[:slots]
-        cold = allowed & self._cold_items(exploration_item_age_cutoff_days)
+        cold = allowed & self._cold_items(exploration.item_age_cutoff_days)
         explore = _best(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered)) if slots else _NONE
         exploit_pool = allowed & self._retrieved(scores, signals.retrieval_depth)
         exploit_pool[explore] = False
