@@ -20,9 +20,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from typing import Any
+from typing import Any, cast
 
-from .backend.faults import DEFAULT_CREATION_REASON, KINDS, THROTTLING, BadRow, FailedCreation, Fault, Throttle, fault_plans, plan
+from .backend.faults import (
+    DEFAULT_CREATION_REASON,
+    KINDS,
+    THROTTLING,
+    BadRow,
+    FailedCreation,
+    Fault,
+    FaultPlan,
+    Throttle,
+    fault_plans,
+    plan,
+)
 from .wire.dispatch import caller
 
 
@@ -137,5 +148,5 @@ def control(method: str, body: bytes) -> tuple[int, dict[str, Any]]:
             return 400, {"__type": "InvalidInputException", "message": str(error)}
     elif method == "DELETE":
         for _, _, armed in fault_plans.iter_backends():
-            armed.clear()
+            cast(FaultPlan, armed).clear()  # moto's iter_backends types what it yields as BaseBackend
     return 200, {"faults": armed_everywhere()}

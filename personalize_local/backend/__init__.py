@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import ClassVar
+from typing import ClassVar, Iterator, cast
 
 from moto.core.base_backend import BackendDict
 
@@ -78,13 +78,18 @@ def backend_for(account_id: str, region: str) -> PersonalizeBackend:
     return regions[region]
 
 
+def _each_backend() -> Iterator[tuple[str, str, PersonalizeBackend]]:
+    """moto's iter_backends, which types the backends it yields as BaseBackend: (account ID, region, backend)."""
+    return cast("Iterator[tuple[str, str, PersonalizeBackend]]", personalize_backends.iter_backends())
+
+
 def make_auto_training_due(solution_arn: str | None = None) -> list[str]:
     """Make automatic training due now, for one solution or every one, and start it; the versions started.
 
     For tests: the service would train within the hour, then every N days (auto_training.py).
     """
     started: list[str] = []
-    for _, _, backend in personalize_backends.iter_backends():
+    for _, _, backend in _each_backend():
         with backend.serving():
             started += backend.start_due_auto_training(solution_arn, force=True)
     return started
@@ -96,7 +101,7 @@ def progress_of(arn: str) -> float | None:
     fields = arn.split(":")
     if len(fields) < 6:
         return None
-    for account_id, region, backend in personalize_backends.iter_backends():
+    for account_id, region, backend in _each_backend():
         if (account_id, region) != (fields[4], fields[3]):
             continue
         for table in list(backend.resources.values()):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..batch.lines import LineError, LineFormat
 from ..batch.themes import ThemeIndex
@@ -23,7 +23,7 @@ from .batch_jobs import BatchJob, BatchJobsMixin, JobKind, JobRequest, Lines
 from .campaigns import check_version_exploration, exploration_of, filled_exploration
 from .ranking import MAX_INPUT_ITEMS, RankingMixin
 from .ranking_influence import check_ranking_influence
-from .recommendations import MAX_NUM_RESULTS
+from .recommendations import MAX_NUM_RESULTS, shows_scores
 from .solutions import SolutionVersion
 
 KIND = "batch-inference-job"
@@ -107,10 +107,10 @@ def _themed(themes: ThemeIndex, output: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _output(serving: BatchServing, ranked: list[tuple[str, float | None]]) -> dict[str, Any]:
+def _output(serving: BatchServing, ranked: Sequence[tuple[str, float | None]]) -> dict[str, Any]:
     # recommendations-batch.md: scores only from the recipes that show them (not popularity, not related items).
     output: dict[str, Any] = {"recommendedItems": [item for item, _ in ranked]}
-    if serving.solution_version.model.reports_scores:
+    if shows_scores(serving.solution_version):
         output["scores"] = [score for _, score in ranked]
     return output
 
@@ -205,12 +205,12 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
             raise InvalidInputException(f"Value null at 'themeGenerationConfig': {THEME_GENERATION} needs the item name column.")
         column = theme["fieldsForThemeGeneration"]["itemName"]
         items = self.dataset_of(version.dataset_group_arn, "ITEMS")
-        fields = items.schema.parsed.fields if items is not None else ()
         field = items.schema.parsed.field(column) if items is not None else None
-        if field is None or not field.is_string:
+        if items is None or field is None or not field.is_string:
             raise InvalidInputException(
                 f"Value '{column}' at '{THEME_MEMBER}' must name a string column of the dataset group's Items dataset."
             )
+        fields = items.schema.parsed.fields
         if not any(f.textual for f in fields):
             raise InvalidInputException(
                 f"{THEME_GENERATION} needs a textual field (such as DESCRIPTION) in the Items dataset of {version.dataset_group_arn}."

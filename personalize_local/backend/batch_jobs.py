@@ -17,7 +17,7 @@ from typing import Any, Callable
 from ..batch.lines import JsonLinesError, LineError, LineFormat, answer_lines, input_lines
 from ..data.s3 import S3Folder, S3ReadError, S3WriteError, output_folder, read_prefix, split_location
 from ..errors import InvalidInputException, ServiceError
-from ..recipes.catalog import RecipeInfo, get_recipe
+from ..recipes.catalog import RecipeInfo
 from .core import Resource
 from .filters import FiltersMixin
 from .lifecycle import Apply, JobFailed
@@ -127,7 +127,7 @@ class BatchJobsMixin(FiltersMixin):
     def _create_batch(self, of: JobKind, request: JobRequest, answering: Answering, **fields: Any) -> BatchJob:
         """Check, create and start a job, as both Create operations do; ``fields`` are the job class's own."""
         version: SolutionVersion = self.require_active("solution-version", request.solution_version_arn)
-        recipe = get_recipe(version.recipe_arn)
+        recipe = version.recipe
         refusal = of.refusal(recipe)
         if refusal:
             raise InvalidInputException(

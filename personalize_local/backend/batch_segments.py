@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from ..batch.attribute_query import parse_attributes
 from ..batch.lines import LineError, LineFormat
 from ..filters import Request
 from ..recipes import ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN
-from ..recipes.base import UnknownSegmentInput
+from ..recipes.base import AttributeSegmenter, ItemSegmenter, UnknownSegmentInput
 from ..recipes.catalog import RecipeInfo
 from . import quotas
 from .batch_jobs import BatchJob, BatchJobsMixin, JobKind, JobRequest, Lines
@@ -96,7 +96,7 @@ class BatchSegmentsMixin(BatchJobsMixin):
     def _segment(
         self, version: SolutionVersion, segment: Segmenter, record: dict[str, Any], n: int, filter_arn: str | None
     ) -> dict[str, Any]:
-        model = version.model
+        model = cast("ItemSegmenter | AttributeSegmenter", version.model)  # a USER_SEGMENTATION recipe's
         refused = self.filtered_out(
             filter_arn, record.get("filterValues"), version.dataset_group_arn, Request(), model.user_ids, target="USER_ID"
         )

@@ -15,7 +15,6 @@ from typing import Any, Callable
 
 from ..errors import InvalidInputException, ResourceInUseException
 from ..recipes.base import Exploration
-from ..recipes.catalog import get_recipe
 from . import quotas
 from .core import BackendCore, Resource, land_update, newest_first, now, watch_update
 from .ranking_influence import check_ranking_influence
@@ -70,11 +69,11 @@ class Deployment:
         }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CampaignUpdate(Resource):
     """latestCampaignUpdate: a deployment waiting to replace the one the campaign serves."""
 
-    deployment: Deployment | None = None
+    deployment: Deployment
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -114,9 +113,9 @@ class ServedCampaign:
         return self.deployment.campaign_config.get("rankingInfluence") or {}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Campaign(Resource):
-    deployment: Deployment | None = None
+    deployment: Deployment
     latest_update: CampaignUpdate | None = None
 
     @property
@@ -179,7 +178,7 @@ def _accepted(value: str, accepts: Callable[[float], bool]) -> bool:
 
 
 def _deployable(version: SolutionVersion) -> SolutionVersion:
-    recipe = get_recipe(version.solution.recipe_arn)
+    recipe = version.recipe
     instead = NOT_DEPLOYABLE.get(recipe.category)
     if instead:
         raise InvalidInputException(
@@ -316,7 +315,7 @@ class CampaignsMixin(BackendCore):
             # The campaign serves its previous deployment until the update is ACTIVE (API_UpdateCampaign.md).
             campaign.deployment = update.deployment
             campaign.last_updated_date_time = now()
-            campaign.lifecycle.recover()
+            campaign.started.recover()
 
         self.start(KIND, update, apply=apply)
 

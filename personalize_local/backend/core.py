@@ -6,7 +6,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from moto.core.base_backend import BaseBackend
 from moto.core.exceptions import InvalidToken
@@ -23,6 +23,11 @@ from ..errors import (
 )
 from . import faults
 from .lifecycle import GONE, SETTLED, Apply, Awaiting, CallBudget, Job, Lifecycle, Observing, Work
+
+if TYPE_CHECKING:
+    from .families import Families
+else:
+    Families = object  # the mixins of PersonalizeBackend define each of its methods; only the type checker needs it
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +48,7 @@ def short_id() -> str:
     return uuid.uuid4().hex[:8]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Resource:
     """A resource with the members every Personalize resource has; its status, if it has one, moves by its lifecycle."""
 
@@ -60,6 +65,12 @@ class Resource:
     @property
     def failure_reason(self) -> str | None:
         return self.lifecycle.failure_reason if self.lifecycle else None
+
+    @property
+    def started(self) -> Lifecycle:
+        """Its lifecycle, which :meth:`BackendCore.start` gave it (every resource with a status: a schema has none)."""
+        assert self.lifecycle is not None, f"{self.arn} has no status to move"
+        return self.lifecycle
 
     @property
     def busy(self) -> bool:
@@ -85,7 +96,7 @@ def watch_update(update: Resource | None) -> None:
 R = TypeVar("R", bound=Resource)
 
 
-class BackendCore(BaseBackend):
+class BackendCore(BaseBackend, Families):
     """One account's Personalize in one region."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
@@ -158,7 +169,7 @@ class BackendCore(BaseBackend):
 
     def start_delete(self, kind: str, resource: Resource, remove: Apply | None = None) -> None:
         """Walk ``resource`` through its delete statuses; then ``remove`` it (by default, from the registry)."""
-        resource.lifecycle.delete(remove or (lambda: self.remove(kind, resource.arn)))
+        resource.started.delete(remove or (lambda: self.remove(kind, resource.arn)))
 
     def get(self, kind: str, arn: str) -> Any:
         """The resource ``arn``, which the call names: in a call that observes it (a describe), its status is

@@ -27,11 +27,11 @@ USER_LIST = Schema("UserList", None, (Field("USER_ID", ("string",)),))
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DataDeletionJob(Resource):
-    dataset_group_arn: str = ""
-    data_location: str = ""
-    role_arn: str = ""
+    dataset_group_arn: str
+    data_location: str
+    role_arn: str
     num_deleted: int | None = None
 
     def describe(self) -> dict[str, Any]:

@@ -40,12 +40,12 @@ EXPORTED: dict[str, Callable[[DatasetTable], pd.DataFrame]] = {
 }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DatasetExportJob(Resource):
-    dataset_arn: str = ""
+    dataset_arn: str
     ingestion_mode: str = DEFAULT_INGESTION_MODE
-    role_arn: str = ""
-    destination: dict[str, str] | None = None
+    role_arn: str
+    destination: dict[str, str]
 
     def describe(self) -> dict[str, Any]:
         return {

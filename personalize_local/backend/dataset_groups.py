@@ -25,7 +25,7 @@ PAIRED_MEMBERS = (
 )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DatasetGroup(Resource):
     role_arn: str | None = None
     kms_key_arn: str | None = None

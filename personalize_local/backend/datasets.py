@@ -28,11 +28,11 @@ MIN_IMPORTED_INTERACTIONS = 1000
 OWN_TRACKER_TYPES = frozenset({"ACTION_INTERACTIONS"})
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DatasetUpdate(Resource):
     """latestDatasetUpdate: a schema waiting to replace the dataset's (UpdateDataset)."""
 
-    schema: DatasetSchema | None = None
+    schema: DatasetSchema
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -44,12 +44,12 @@ class DatasetUpdate(Resource):
         }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Dataset(Resource):
-    dataset_group_arn: str = ""
-    dataset_type: str = ""
-    schema: DatasetSchema | None = None
-    table: DatasetTable = field(default_factory=lambda: DatasetTable(()))
+    dataset_group_arn: str
+    dataset_type: str
+    schema: DatasetSchema
+    table: DatasetTable
     events: EventLog = field(default_factory=EventLog)
     # Whether a bulk import has succeeded: INCREMENTAL imports need one before them.
     bulk_imported: bool = False
@@ -86,10 +86,10 @@ class Dataset(Resource):
         }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DatasetImportJob(Resource):
-    dataset_arn: str = ""
-    data_location: str = ""
+    dataset_arn: str
+    data_location: str
     role_arn: str | None = None
     import_mode: str = "FULL"
     publish_attribution_metrics_to_s3: bool | None = None
@@ -166,8 +166,8 @@ class DatasetsMixin(BackendCore):
     def describe_dataset(self, dataset_arn: str) -> dict[str, Any]:
         dataset: Dataset = self.observe(KIND, dataset_arn)
         if dataset.latest_update is not None:
-            dataset.latest_update.lifecycle.advance()  # a describe watches the update move too
-            dataset.latest_update.lifecycle.touch()  # and the schema it brings lands with its ACTIVE
+            dataset.latest_update.started.advance()  # a describe watches the update move too
+            dataset.latest_update.started.touch()  # and the schema it brings lands with its ACTIVE
         # The Interactions dataset shows the tracking ID of the group's event tracker; an Action interactions dataset its own.
         trackers = self.find(
             "event-tracker",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from ..data.attribution import RECOMMENDATION_ID, SOURCE
 from ..data.impressions import fitting
@@ -16,11 +16,11 @@ KIND = "event-tracker"
 MAX_TRACKERS_PER_GROUP = 1
 
 
-@dataclass
+@dataclass(kw_only=True)
 class EventTracker(Resource):
-    dataset_group_arn: str = ""
-    tracking_id: str = ""
-    account_id: str = ""
+    dataset_group_arn: str
+    tracking_id: str
+    account_id: str
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -86,7 +86,8 @@ class EventTrackersMixin(BackendCore):
 
     def _active_tracker(self, tracking_id: str) -> EventTracker:
         """The ACTIVE tracker with this tracking ID: a plain loop, as every PutEvents looks for it."""
-        for tracker in list(self.table(KIND).values()):  # a copy: reading a status may finish a delete
+        trackers = cast("list[EventTracker]", list(self.table(KIND).values()))  # a copy: reading a status may finish a delete
+        for tracker in trackers:
             if tracker.tracking_id == tracking_id and tracker.status == "ACTIVE":
                 return tracker
         raise InvalidInputException(f"Value '{tracking_id}' at 'trackingId': no ACTIVE event tracker has this tracking ID.")

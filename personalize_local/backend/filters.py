@@ -14,11 +14,11 @@ from .core import BackendCore, Resource
 KIND = "filter"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Filter(Resource):
-    dataset_group_arn: str = ""
-    filter_expression: str = ""
-    checked: CheckedFilter | None = None
+    dataset_group_arn: str
+    filter_expression: str
+    checked: CheckedFilter
     # Whether it reads nothing of the request (no interactions, CurrentUser or CurrentItem): it selects the same for all.
     same_for_all: bool = False
     # For a filter the same for all, what it refused last: (filterValues and the group's tables at their
@@ -132,6 +132,7 @@ class FiltersMixin(BackendCore):
             raise InvalidInputException(str(error)) from None
         refused = selection.refused(candidates)
         if same_for_all:
-            refused = frozenset(refused)
-            filter_.last_refusal = (key, candidates, refused)
+            kept = frozenset(refused)
+            filter_.last_refusal = (key, candidates, kept)
+            return kept
         return refused

@@ -74,7 +74,7 @@ ACTIVATE = ("START PENDING", "START IN_PROGRESS")
 class CreateStatuses:
     """What a create walks, and where it ends when its work succeeds or fails."""
 
-    walk: tuple[str, ...] = CREATE
+    walk: tuple[str, str] = CREATE  # moto's first transition: (the first status, the next)
     succeeded: str = "ACTIVE"
     failed: str = "CREATE FAILED"
 
@@ -276,6 +276,8 @@ class Job:
 class Lifecycle(ManagedState):
     """One resource's status: a model of moto's state manager that never steps past unfinished work."""
 
+    _status: str  # moto's may be None; a resource's status never is
+
     def __init__(self, model: str, owner: "Resource", condition: threading.Condition) -> None:
         self._create = OWN_CREATE_STATUSES.get(model, CreateStatuses())
         super().__init__(f"{PREFIX}{model}", [self._create.walk])
@@ -376,8 +378,8 @@ class Lifecycle(ManagedState):
         """How far the work behind the status has got: 1.0 once it is done, or when there is none. Never waits."""
         return self._job.progress.fraction if self._job is not None else 1.0
 
-    @property
-    def status(self) -> str:  # type: ignore[override]
+    @property  # type: ignore[misc]  # moto's has a setter; statuses here move only by their walk
+    def status(self) -> str:
         """The status: stepped as moto's progression says within :class:`Observing`, as it is otherwise;
         waiting for unfinished work only within :class:`Awaiting`."""
         before = self._status

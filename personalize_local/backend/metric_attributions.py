@@ -58,11 +58,11 @@ CLOUDWATCH_MAX_AGE = timedelta(days=14)
 ANSWERING_KINDS = ("campaign", "recommender")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class MetricAttribution(Resource):
-    dataset_group_arn: str = ""
-    metrics: list[Metric] = field(default_factory=list)
-    output: dict[str, Any] = field(default_factory=dict)
+    dataset_group_arn: str
+    metrics: list[Metric]
+    output: dict[str, Any]
     # The eventAttributionSource values reported on so far.
     sources: set[str] = field(default_factory=set)
 
@@ -135,6 +135,7 @@ class MetricAttributionsMixin(BackendCore):
     def _summed_in_schema(self, group_arn: str, metric: Metric, path: str) -> Metric:
         """creating-metric-attribution.md: SUM() reads a numerical column of the dataset's schema, named in any
         case (the service's sample writes SUM(ITEMS.MARGIN)); the metric, reading the schema's field."""
+        assert metric.dataset_type is not None and metric.column is not None, "SUM() names a dataset's column"
         label = dataset_label(metric.dataset_type)
         dataset = self.dataset_of(group_arn, metric.dataset_type)
         if dataset is None:
@@ -209,7 +210,7 @@ class MetricAttributionsMixin(BackendCore):
         """PutEvents: refuse the call when an event's source would be one too many for the group's attribution."""
         attribution = self.reporting_attribution(group_arn)
         beyond = None if attribution is None else source_beyond(attribution.sources, given, MAX_SOURCES)
-        if beyond is not None:
+        if attribution is not None and beyond is not None:
             raise InvalidInputException(
                 f"Value '{given[beyond]}' at '{member(beyond)}': the metric attribution {attribution.arn} already reports on "
                 f"{MAX_SOURCES} event attribution sources, the most it can."
@@ -274,9 +275,9 @@ class MetricAttributionsMixin(BackendCore):
             data = metric_data(aggregate(events, sources, attribution.metrics, item_value, since=oldest), attribution.dataset_group_arn)
             if data:
                 self.post(lambda: put_metric_data(self.account_id, self.region_name, NAMESPACE, data))
-        if s3_name is not None:
+        path = attribution.s3_path
+        if s3_name is not None and path is not None:  # an S3 report is asked for only of an attribution with a path
             body = report_csv(aggregate(events, sources, attribution.metrics, item_value))
-            path = attribution.s3_path
             # The folder is looked up when the outbox is sent, inside an API call: never from a worker.
             self.post(lambda: output_folder(self.account_id, self.partition, path).put(s3_name, body))
 
@@ -288,7 +289,8 @@ class MetricAttributionsMixin(BackendCore):
         index, schema = records_of(items.table), items.schema.parsed
 
         def value(column: str, item: str) -> float | None:
-            found = index.values_of(item, schema.field(column))
+            field = schema.field(column)
+            found = index.values_of(item, field) if field is not None else ()
             return float(found[0]) if found else None
 
         return value
@@ -296,7 +298,7 @@ class MetricAttributionsMixin(BackendCore):
 
 def _columns(attribution: MetricAttribution) -> list[str]:
     """What the attribution's reports read of each event."""
-    summed = [m.column for m in attribution.metrics if m.dataset_type == "INTERACTIONS" and m.column not in READ]
+    summed = [m.column for m in attribution.metrics if m.dataset_type == "INTERACTIONS" and m.column and m.column not in READ]
     return [*READ, *dict.fromkeys(summed)]
 
 

@@ -18,7 +18,7 @@ from ..errors import InvalidInputException
 
 # How a campaign or recommender ranks for one request: (numResults, filterArn, filterValues, items kept out)
 # -> (itemId, score), best first.
-Rank = Callable[[int, "str | None", "dict[str, str] | None", "set[str]"], list[tuple[str, float]]]
+Rank = Callable[[int, "str | None", "dict[str, str] | None", "set[str] | frozenset[str]"], list[tuple[str, float]]]
 
 # What a promotion can't go without: its name (promotionName in the answer), its share and its filter.
 REQUIRED = ("name", "percentPromotedItems", "filterArn")
@@ -78,7 +78,7 @@ def promoted_answer(
     """The itemList of a GetRecommendations answer: the promotion's share from its filter, the rest ranked
     under the request's filter. ``shown``: whether the answer shows scores; ``seed_text`` names the request,
     so that the same request places promoted items alike."""
-    promotion = (promotions or [None])[0]
+    promotion = promotions[0] if promotions else None
     promoted: list[tuple[str, float]] = []
     if promotion is not None:
         check(promotion)

@@ -1,11 +1,11 @@
 """personalize-runtime GetPersonalizedRanking: a PERSONALIZED_RANKING campaign reorders the caller's items."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from ..errors import InvalidInputException
 from ..filters import Request
-from ..recipes.base import Signals
+from ..recipes.base import Model, Signals
 from ..recipes.ranking import rank
 from .recommendation_ids import new_recommendation_id
 from .recommendations import RecommendationsMixin, Served
@@ -52,5 +52,6 @@ class RankingMixin(RecommendationsMixin):
         version = served.solution_version
         refused = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, Request(user_id), input_list)
         candidates = [item for item in input_list if item not in refused]
-        options = {"signals": Signals(context or {})} if getattr(version.model, "reads_signals", False) else {}
-        return rank(version.model, user_id, self._history(version, user_id), candidates, **options)
+        model = cast(Model, version.model)  # a PERSONALIZED_RANKING recipe's
+        options = {"signals": Signals(context or {})} if getattr(model, "reads_signals", False) else {}
+        return rank(model, user_id, self._history(version, user_id), candidates, **options)

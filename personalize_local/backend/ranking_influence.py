@@ -15,7 +15,7 @@ The service offers ranking influence with the User-Personalization-v2 recipe.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, cast
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from ..recipes import USER_PERSONALIZATION_V2_ARN
 from ..recipes.base import CREATION_TIMESTAMP, ITEM_ID
 from .core import BackendCore
 from .solutions import SolutionVersion
+
+if TYPE_CHECKING:
+    from ..recipes.user_personalization import UserPersonalization
 
 RECIPES = {USER_PERSONALIZATION_V2_ARN: "aws-user-personalization-v2"}
 # What a weight of 1.0 makes of a factor: twice the spread of the model's own standardized logits, so
@@ -42,8 +45,13 @@ def check_ranking_influence(version: SolutionVersion, influence: Mapping[str, fl
         )
 
 
+def _model(version: SolutionVersion) -> UserPersonalization:
+    """The version's model: rankingInfluence is taken only for RECIPES, whose models are UserPersonalization's."""
+    return cast("UserPersonalization", version.model)
+
+
 def _popularity(backend: RankingInfluenceMixin, version: SolutionVersion) -> np.ndarray:
-    model = version.model
+    model = _model(version)
     counts = model.item_counts_.astype(float)
     interactions = backend.dataset_of(version.dataset_group_arn, "INTERACTIONS")
     if interactions is not None:
@@ -55,7 +63,7 @@ def _popularity(backend: RankingInfluenceMixin, version: SolutionVersion) -> np.
 
 
 def _freshness(backend: RankingInfluenceMixin, version: SolutionVersion) -> np.ndarray:
-    model = version.model
+    model = _model(version)
     born = model.item_born_.astype(float)
     items = backend.dataset_of(version.dataset_group_arn, "ITEMS")
     if items is not None and CREATION_TIMESTAMP in items.table.columns:
@@ -85,7 +93,8 @@ class RankingInfluenceMixin(BackendCore):
         weighed = {factor: float(weight) for factor, weight in influence.items() if weight}
         if not weighed:
             return None
-        return sum(FULL_INFLUENCE * weight * self._signal(version, factor) for factor, weight in weighed.items())
+        offsets = [FULL_INFLUENCE * weight * self._signal(version, factor) for factor, weight in weighed.items()]
+        return sum(offsets[1:], offsets[0])
 
     def _signal(self, version: SolutionVersion, factor: str) -> np.ndarray:
         """The factor's standardized signal, computed again only once the group's data has changed."""

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, cast
 
 import numpy as np
 
 from ..errors import InvalidInputException
 from ..filters import Request
 from .promotions import REASONED_RECIPES, Rank, promoted_answer
-from ..recipes.base import Exploration, Signals
-from ..recipes.catalog import RecipeInfo, get_recipe
+from ..recipes.base import ActionModel, Exploration, Model, RelatedItems, Signals
+from ..recipes.catalog import RecipeInfo
 from ..recipes.trending import TrendingNow
 from .campaigns import Campaign, ServedCampaign
 from .new_items import items_unknown_to, judged_items
@@ -56,7 +56,7 @@ def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None
     since_training = backend.items_since_training(version) if version.recipe_arn in EXPLORING and exploration.weight > 0 else None
     if getattr(model, "reads_signals", False):
         offsets = backend.influence_offsets(version, served.ranking_influence)
-        options["signals"] = backend.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe_arn), offsets)
+        options["signals"] = backend.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe.recipe_arn), offsets)
 
     def answer(n: int, refused: set[str] | frozenset[str]) -> Ranked:
         fresh = {} if since_training is None else {"new_items": [item for item in since_training if item not in refused]}
@@ -66,8 +66,15 @@ def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None
 
 
 def _related(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]) -> Answering:
-    model = served.solution_version.model
+    model = cast(RelatedItems, served.solution_version.model)  # a RELATED_ITEMS recipe's
+    assert item_id is not None, "RELATED_ITEMS campaigns require an itemId (ANSWERS)"
     return lambda n, refused: model.similar(item_id, n, refused)
+
+
+def shows_scores(version: SolutionVersion) -> bool:
+    """Whether answers from ``version`` show its scores: the model of a recipe a campaign or a batch inference
+    job answers with (a Model, or RelatedItems by its category) says."""
+    return cast("Model | RelatedItems", version.model).reports_scores
 
 
 @dataclass(frozen=True)
@@ -130,13 +137,14 @@ class RecommendationsMixin(RankingInfluenceMixin):
             listed = promoted_answer(rank, wanted, filter_arn, filter_values, promotions, shown, f"{recommender_arn}|{user_id}|{item_id}")
             enabled = recommender.serving.members()["enableMetadataWithRecommendations"]
             return self._answer(listed, recommender.dataset_group_arn, recommender_arn, metadata_columns, enabled)
+        assert campaign_arn is not None  # refused above without it or a recommenderArn
         campaign, recipe = self._serving("GetRecommendations", campaign_arn)
         version = campaign.solution_version
 
         rank = self.ranker(campaign, recipe, user_id, item_id, context)
         # Recipes whose scores the service does not show (popularity, related items) answer with item IDs alone.
         listed = promoted_answer(
-            rank, wanted, filter_arn, filter_values, promotions, version.model.reports_scores,
+            rank, wanted, filter_arn, filter_values, promotions, shows_scores(version),
             f"{campaign.arn}|{user_id}|{item_id}", version.recipe_arn in REASONED_RECIPES,
         )
         return self._answer(listed, version.dataset_group_arn, campaign.arn, metadata_columns, campaign.metadata_enabled)
@@ -203,6 +211,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
         if not user_id:
             raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend actions for a user.")
         version = campaign.solution_version
+        model = cast(ActionModel, version.model)  # a PERSONALIZED_ACTIONS recipe's (_serving)
         group_arn = version.dataset_group_arn
         actions = self.dataset_of(group_arn, "ACTIONS")
         action_interactions = self.dataset_of(group_arn, "ACTION_INTERACTIONS")
@@ -212,10 +221,10 @@ class RecommendationsMixin(RankingInfluenceMixin):
             else []
         )
         current = actions.table.frame() if actions else None
-        known = current["ACTION_ID"].astype(str) if current is not None else version.model.action_ids
+        known = current["ACTION_ID"].astype(str) if current is not None else model.action_ids
         refused = self.filtered_out(filter_arn, filter_values, group_arn, Request(user_id), known, target="ACTION_ID")
         # Every action ranked, then the filter: the answer still holds numResults actions when enough pass.
-        ranked = version.model.recommend_actions(
+        ranked = model.recommend_actions(
             user_id,
             self._history(version, user_id),
             recent,
@@ -237,7 +246,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
         if found.status != "ACTIVE":
             raise InvalidInputException(f"The campaign {campaign_arn} is {found.status}, not ACTIVE.")
         campaign = found.answering()
-        recipe = get_recipe(campaign.solution_version.recipe_arn)
+        recipe = campaign.solution_version.recipe
         answering = ANSWERED_BY.get(recipe.category, "GetRecommendations")
         if answering != operation:
             raise InvalidInputException(
@@ -271,7 +280,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
 
         return latest_trend(model, version.creation_date_time, data_revision(interactions, items), read)
 
-    def _history(self, version: SolutionVersion, user_id: str) -> list[str]:
+    def _history(self, version: SolutionVersion, user_id: str | None) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.
 
         The anonymous sessions that have become the user's (an event carried the session and the user) count
@@ -279,6 +288,8 @@ class RecommendationsMixin(RankingInfluenceMixin):
         events recorded since come in time order with the user's. Bulk imports after training reach
         recommendations only through a new version, as in the service.
         """
+        if user_id is None:
+            return []  # a request for no one (popular items without a userId)
         accepts = version.solution.training_filter.accepts
         group_arn, mark = version.dataset_group_arn, version.marks.get("INTERACTIONS", 0)
         interactions = self.dataset_of(group_arn, "INTERACTIONS")

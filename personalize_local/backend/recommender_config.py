@@ -70,10 +70,8 @@ class Setup:
             "enableMetadataWithRecommendations": bool(self.given.get("enableMetadataWithRecommendations", False)),
         }
 
-    def training_columns(self, frame: pd.DataFrame | None, dataset_type: str, domain: str) -> pd.DataFrame | None:
+    def training_columns(self, frame: pd.DataFrame, dataset_type: str, domain: str | None) -> pd.DataFrame:
         """``frame`` without the columns trainingDataConfig keeps out of training."""
-        if frame is None:
-            return None
         excluded = set(self.columns.get("excludedDatasetColumns", {}).get(dataset_type, ()))
         included = self.columns.get("includedDatasetColumns", {}).get(dataset_type)
         if included is not None:
@@ -82,7 +80,7 @@ class Setup:
         return frame.drop(columns=[name for name in frame.columns if name in excluded])
 
 
-def check_setup(case: UseCase, given: Mapping[str, Any], schemas: Mapping[str, Schema], domain: str) -> Setup:
+def check_setup(case: UseCase, given: Mapping[str, Any], schemas: Mapping[str, Schema], domain: str | None) -> Setup:
     """The config, refused where the use case or the group's datasets (``schemas``, by type) can't take it."""
     config = dict(given)
     exploration = config.get("itemExplorationConfig")
@@ -105,7 +103,7 @@ def check_setup(case: UseCase, given: Mapping[str, Any], schemas: Mapping[str, S
 
 
 def _checked_columns(
-    name: str, by_type: Mapping[str, list[str]], schemas: Mapping[str, Schema], domain: str
+    name: str, by_type: Mapping[str, list[str]], schemas: Mapping[str, Schema], domain: str | None
 ) -> dict[str, list[str]]:
     where = f"{CONFIG}.trainingDataConfig.{name}"
     checked: dict[str, list[str]] = {}

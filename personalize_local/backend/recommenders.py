@@ -10,7 +10,7 @@ user's events recorded since training and the use case's automatic exclusions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, cast
 
 import pandas as pd
 
@@ -18,7 +18,7 @@ from ..data.schemas import dataset_label
 from ..errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from ..eval.use_cases import evaluate_use_case
 from ..filters import Request
-from ..recipes.base import Exploration, Signals, TrainingError
+from ..recipes.base import Exploration, Model, RelatedItems, Signals, TrainingError
 from ..recipes.catalog import get_recipe
 from ..recipes.trending import TrendingNow
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
@@ -54,11 +54,11 @@ class Trained:
     recorded_mark: int
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RecommenderUpdate(Resource):
     """latestRecommenderUpdate: a config waiting to replace the one the recommender serves with."""
 
-    setup: Setup | None = None
+    setup: Setup
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -70,11 +70,11 @@ class RecommenderUpdate(Resource):
         }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Recommender(Resource):
-    dataset_group_arn: str = ""
-    case: UseCase | None = None
-    setup: Setup | None = None
+    dataset_group_arn: str
+    case: UseCase
+    setup: Setup
     trained: Trained | None = None
     latest_update: RecommenderUpdate | None = None
 
@@ -87,12 +87,12 @@ class Recommender(Resource):
     def describe(self) -> dict[str, Any]:
         status = self.status
         # API_DescribeRecommender.md: "The modelMetrics key is null when the recommender is being created or deleted."
-        shows_metrics = self.trained is not None and status not in CREATE + DELETE
+        metrics = self.trained.metrics if self.trained is not None and status not in CREATE + DELETE else None
         return {
             **self.summary(),
             "failureReason": self.failure_reason,
             "latestRecommenderUpdate": self.latest_update.summary() if self.latest_update else None,
-            "modelMetrics": dict(self.trained.metrics) if shows_metrics else None,
+            "modelMetrics": dict(metrics) if metrics is not None else None,
         }
 
     def summary(self) -> dict[str, Any]:
@@ -124,11 +124,13 @@ class Ask:
 
 def _for_user(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
     options = {"signals": Signals(ask.context)} if getattr(model, "reads_signals", False) else {}
-    return model.recommend(ask.user_id or "", ask.history, ask.num_results, ask.excluded, exploration=ask.exploration, **options)
+    ranker = cast(Model, model)  # the use case's category (ANSWERS) says which
+    return ranker.recommend(ask.user_id or "", ask.history, ask.num_results, ask.excluded, exploration=ask.exploration, **options)
 
 
 def _related(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
-    return model.similar(ask.item_id, ask.num_results, ask.excluded)
+    assert ask.item_id is not None, "RELATED_ITEMS use cases require an itemId"
+    return cast(RelatedItems, model).similar(ask.item_id, ask.num_results, ask.excluded)
 
 
 # How a use case's model answers, by the use case's category.
@@ -191,11 +193,12 @@ class RecommendersMixin(BackendCore):
 
     def _snapshot(self, group: DatasetGroup, setup: Setup) -> Snapshot:
         interactions = self.dataset_of(group.arn, "INTERACTIONS")
+        assert interactions is not None, "every use case trains on Interactions (_checked_setup)"
         items, users = (self.dataset_of(group.arn, t) for t in ("ITEMS", "USERS"))
         return Snapshot(
             setup.training_columns(interactions.table.frame(interactions.events.session_users()), "INTERACTIONS", group.domain),
-            setup.training_columns(items.table.frame() if items else None, "ITEMS", group.domain),
-            setup.training_columns(users.table.frame() if users else None, "USERS", group.domain),
+            setup.training_columns(items.table.frame(), "ITEMS", group.domain) if items else None,
+            setup.training_columns(users.table.frame(), "USERS", group.domain) if users else None,
             interactions.table.recorded_count,
         )
 
@@ -246,11 +249,11 @@ class RecommendersMixin(BackendCore):
         return {"recommenderArn": recommender.arn}
 
     def stop_recommender(self, recommender_arn: str) -> dict[str, Any]:
-        self._steady(recommender_arn, "ACTIVE", "stopped").lifecycle.deactivate()
+        self._steady(recommender_arn, "ACTIVE", "stopped").started.deactivate()
         return {"recommenderArn": recommender_arn}
 
     def start_recommender(self, recommender_arn: str) -> dict[str, Any]:
-        self._steady(recommender_arn, "INACTIVE", "started").lifecycle.activate()
+        self._steady(recommender_arn, "INACTIVE", "started").started.activate()
         return {"recommenderArn": recommender_arn}
 
     def delete_recommender(self, recommender_arn: str) -> None:
@@ -295,15 +298,17 @@ class RecommendersMixin(BackendCore):
             if need is Need.REQUIRED and not given[member]:
                 raise InvalidInputException(f"Value null at '{member}': recommenders of {case.recipe.name} need it.")
         trained = recommender.trained
+        assert trained is not None, "an ACTIVE recommender has trained"
         model, category = self._answering_model(recommender), case.recipe.category
         group_arn = recommender.dataset_group_arn
         request = Request(user_id, item_id if category == "RELATED_ITEMS" else None)
         recorded = self.recorded_interactions(group_arn, user_id, trained.recorded_mark) if user_id else []
-        history = trained.histories.get(user_id, []) + [r["ITEM_ID"] for r in recorded if case.learns_from(r.get("EVENT_TYPE"))]
-        excluded = trained.excluded.get(user_id, set()) | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes}
+        known, kept_out = (trained.histories.get(user_id, []), trained.excluded.get(user_id, set())) if user_id else ([], set())
+        history = known + [r["ITEM_ID"] for r in recorded if case.learns_from(r.get("EVENT_TYPE"))]
+        excluded = kept_out | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes}
         exploration = recommender.serving.exploration_values
 
-        def rank(n: int, filter_arn: str | None, filter_values: dict[str, str] | None, keep_out: set[str]) -> list[tuple[str, float]]:
+        def rank(n: int, filter_arn: str | None, filter_values: dict[str, str] | None, keep_out: set[str] | frozenset[str]) -> list[tuple[str, float]]:
             refused = self.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
             return ANSWERS[category](model, Ask(user_id, item_id, history, excluded | refused | keep_out, n, exploration, context or {}))
 
@@ -311,6 +316,7 @@ class RecommendersMixin(BackendCore):
 
     def _answering_model(self, recommender: Recommender) -> UseCaseModel:
         """The model that answers for ``recommender`` now: a trending-now use case's latest trend (trends.py)."""
+        assert recommender.trained is not None, "an ACTIVE recommender has trained"
         model = recommender.trained.model
         if not isinstance(model, TrendingNow):
             return model

@@ -12,10 +12,10 @@ from .core import BackendCore, Resource
 KIND = "schema"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DatasetSchema(Resource):
-    text: str = ""
-    parsed: Schema | None = None
+    text: str
+    parsed: Schema
     domain: str | None = None
 
     def describe(self) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
 from ..recipes.training import Trained, check_tuning_config, train_version
 from ..recipes.base import EVENT_WEIGHT, chronological, sequences
-from ..recipes.catalog import get_legacy_recipe, get_recipe
+from ..recipes.catalog import RecipeInfo, get_legacy_recipe, get_recipe
 from ..recipes.context import CONTEXT_COLUMNS
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from . import quotas
@@ -122,12 +122,12 @@ class TrainingData:
     extras: dict[str, pd.DataFrame | None]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SolutionUpdate(Resource):
     """latestSolutionUpdate: an automatic training setting waiting to take effect (UpdateSolution)."""
 
-    update_config: dict[str, Any] = field(default_factory=dict)
-    perform_auto_training: bool = True
+    update_config: dict[str, Any]
+    perform_auto_training: bool
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -141,10 +141,11 @@ class SolutionUpdate(Resource):
         }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Solution(Resource):
-    dataset_group_arn: str = ""
-    recipe_arn: str = ""
+    dataset_group_arn: str
+    # None with AutoML, which picks the recipe at training (best_recipe_arn).
+    recipe_arn: str | None
     event_type: str | None = None
     solution_config: dict[str, Any] = field(default_factory=dict)
     perform_hpo: bool = False
@@ -190,11 +191,11 @@ class Solution(Resource):
         }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SolutionVersion(Resource):
-    solution: Solution | None = None
+    solution: Solution
     # The solution's recipe, or AutoML's choice once training has made it.
-    recipe_arn: str = ""
+    recipe_arn: str | None
     tuned_hyperparameters: dict[str, str] | None = None
     # What training made (model, recipe, hyperparameters, metrics): what an UPDATE version builds on.
     trained: Trained | None = None
@@ -215,6 +216,13 @@ class SolutionVersion(Resource):
     @property
     def dataset_group_arn(self) -> str:
         return self.solution.dataset_group_arn
+
+    @property
+    def recipe(self) -> RecipeInfo:
+        """The recipe it trained with: the solution's, or AutoML's choice (every ACTIVE version has one)."""
+        recipe = get_recipe(self.recipe_arn) if self.recipe_arn else None
+        assert recipe is not None, f"{self.arn} has no recipe before AutoML's training picks one"
+        return recipe
 
     def describe(self) -> dict[str, Any]:
         solution = self.solution
@@ -276,7 +284,7 @@ class SolutionsMixin(BackendCore):
             check_solution_config(recipe_arn, solution_config or {})
         elif set(solution_config or {}) & FIXED_BY_RECIPE:
             raise InvalidInputException(
-                f"Values at 'solutionConfig.{'/'.join(sorted(set(solution_config) & FIXED_BY_RECIPE))}' need a recipe: "
+                f"Values at 'solutionConfig.{'/'.join(sorted(set(solution_config or {}) & FIXED_BY_RECIPE))}' need a recipe: "
                 "with performAutoML the recipe is chosen at training."
             )
         check_tuning_config(solution_config or {}, bool(perform_auto_ml), lambda arn: arn in TRAINERS, METRIC_NAMES)
@@ -384,7 +392,7 @@ class SolutionsMixin(BackendCore):
         return {"solutionArn": solution.arn}
 
     @staticmethod
-    def _check_events_config(recipe_arn: str, config: dict[str, Any], parent: str) -> None:
+    def _check_events_config(recipe_arn: str | None, config: dict[str, Any], parent: str) -> None:
         """optimizing-solution-events-config.md: only the v2 item recommendation recipes take an eventsConfig."""
         if config.get("eventsConfig") and recipe_arn not in EVENTS_CONFIG_RECIPES:
             raise InvalidInputException(
@@ -468,7 +476,7 @@ class SolutionsMixin(BackendCore):
             raise ResourceInUseException(
                 f"The solution version {solution_version_arn} is {status}: only one in CREATE PENDING or CREATE IN_PROGRESS can be stopped."
             )
-        version.lifecycle.stop()
+        version.started.stop()
 
     def start_due_auto_training(self, solution_arn: str | None = None, force: bool = False) -> list[str]:
         """Start the automatic trainings that are due (or, forced, all of them); the versions started."""

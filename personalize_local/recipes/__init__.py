@@ -88,8 +88,8 @@ class ExtraDataset:
 
 
 # native-recipe-next-best-action.md: the Actions dataset is required; Action interactions are optional
-# and have no minimum (action-interactions-datasets.md).
-EXTRA_DATASETS: dict[str, tuple[ExtraDataset, ...]] = {
+# and have no minimum (action-interactions-datasets.md). Asked of None too: AutoML's solution, whose recipes read none.
+EXTRA_DATASETS: dict[str | None, tuple[ExtraDataset, ...]] = {
     NEXT_BEST_ACTION_ARN: (
         ExtraDataset("actions", "ACTIONS", required=True, minimum=1),
         ExtraDataset("action_interactions", "ACTION_INTERACTIONS", required=False, minimum=0),
@@ -168,7 +168,7 @@ def check_minimum_data(interactions: pd.DataFrame, event_type: str | None = None
         )
 
 
-def check_extra_data(recipe_arn: str, **datasets: pd.DataFrame | None) -> None:
+def check_extra_data(recipe_arn: str | None, **datasets: pd.DataFrame | None) -> None:
     """Raise TrainingError unless each of the recipe's extra datasets holds its minimum of records."""
     for extra in EXTRA_DATASETS.get(recipe_arn, ()):
         frame = datasets.get(extra.keyword)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Collection, Mapping, Protocol, Sequence, runtime_checkable
+from typing import AbstractSet, Any, Collection, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -149,7 +149,7 @@ class RelatedItems(Protocol):
     item_ids: list[str]
     reports_scores: bool
 
-    def similar(self, item_id: str, num_results: int, exclude: set[str] | None = None) -> list[tuple[str, float]]: ...
+    def similar(self, item_id: str, num_results: int, exclude: AbstractSet[str] | None = None) -> list[tuple[str, float]]: ...
 
 
 class UnknownSegmentInput(LookupError):

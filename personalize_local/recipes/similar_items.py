@@ -28,6 +28,8 @@ scores returned are the blended cosines (0 for the popular top-up).
 """
 from __future__ import annotations
 
+from typing import AbstractSet
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -90,7 +92,7 @@ class SimilarItems(FromHyperparameters):
         u, s, _ = truncated_svd(features, self.item_metadata_hidden_dim, self.random_state)
         return u * s
 
-    def similar(self, item_id: str, num_results: int, exclude: set[str] | None = None) -> list[tuple[str, float]]:
+    def similar(self, item_id: str, num_results: int, exclude: AbstractSet[str] | None = None) -> list[tuple[str, float]]:
         """Most similar items first, then popular items to fill the list."""
         skip = set(exclude or ()) | {item_id}
         result: list[tuple[str, float]] = []

@@ -26,6 +26,8 @@ for the popular top-up).
 """
 from __future__ import annotations
 
+from typing import AbstractSet
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -108,7 +110,7 @@ class Sims(FromHyperparameters):
             (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n_items, n_items)
         )
 
-    def similar(self, item_id: str, num_results: int, exclude: set[str] | None = None) -> list[tuple[str, float]]:
+    def similar(self, item_id: str, num_results: int, exclude: AbstractSet[str] | None = None) -> list[tuple[str, float]]:
         """Most similar items first, then popular items to fill the list."""
         skip = set(exclude or ()) | {item_id}
         result: list[tuple[str, float]] = []
