@@ -8,7 +8,7 @@ import pytest
 from .conftest import Clients
 from .datagen import interactions
 from .helpers import fails, loaded_group
-from .workflow import POPULARITY, USER_PERSONALIZATION, train
+from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, recommended, train
 
 OBJECTIVE = "precision_at_25"
 AUTOML_METRIC = "normalized_discounted_cumulative_gain_at_10"
@@ -83,6 +83,8 @@ def test_automl_picks_the_recipe_that_scores_best(aws: Clients) -> None:
     assert version["recipeArn"] == best
     assert p.describe_solution(solutionArn=solution_arn)["solution"]["autoMLResult"] == {"bestRecipeArn": best}
     assert metrics_of(aws, version)[AUTOML_METRIC] == scores[best]
+    # A campaign serves the version with the recipe AutoML chose (the solution itself names none).
+    assert len(recommended(aws, deploy(aws, version_arn), "user-0")) == 10
 
 
 @pytest.mark.parametrize(
