@@ -173,6 +173,9 @@ _.writeable
 # moto's ThreadedMotoServer's method, which ThreadedServer keeps for its users (threaded.py).
 _.get_host_and_port
 
+# Imported for type checkers only, and named in quoted annotations, which vulture doesn't read (wire/dispatch.py).
+_.ServerHeaders
+
 # Caches a model reads back through its __dict__ (recipes/user_personalization.py: TRANSIENT).
 _._last_scores
 _._last_exclusion
