@@ -22,6 +22,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 REQUIRE = "PERSONALIZE_LOCAL_REQUIRE_BROWSER"
+# How long a page may take to show what a test waits for. Generous: training and page loads share two cores with
+# the rest of the machine.
+PATIENCE_MS = 120_000
 
 
 def require_chromium() -> None:

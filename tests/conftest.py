@@ -6,18 +6,21 @@ import threading
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterator, Protocol, TypeVar
 
 import boto3
 import pytest
 from botocore.config import Config
 from moto.moto_api import state_manager
 
-from personalize_local import mock_personalize
+from personalize_local import mock_personalize, snapshot
+from personalize_local.backend import trends
+from personalize_local.pytest_plugin import SnapshotStore
 from personalize_local.server import PersonalizeServer
 from personalize_local.serving import KeepAliveServer
 
-from .browser import require_chromium
+from .browser import browser, require_chromium  # noqa: F401  (browser: a fixture, headless Chromium or the test skipped)
 from .shapes import check_raw_response
 
 REGION = "us-east-1"
@@ -88,6 +91,57 @@ def aws() -> Iterator[Clients]:
         clients = make_clients()
         yield clients
     assert clients.shape_errors == [], "responses off their output shapes:\n" + "\n".join(clients.shape_errors)
+
+
+T = TypeVar("T")
+
+
+class Restore(Protocol):
+    """``from_snapshot``: the world ``build`` makes, loaded into the test's mock."""
+
+    def __call__(self, build: Callable[[Clients], T]) -> T: ...
+
+
+@pytest.fixture
+def from_snapshot(aws: Clients, personalize_snapshot_store: SnapshotStore) -> Restore:
+    """``from_snapshot(build)``: the first test to ask builds the world with its own clients and saves a snapshot of it;
+    every test (that one too) then loads the snapshot into its own fresh mock, and gets what ``build`` returned.
+    The plugin's ``personalize_snapshot`` does the same for ``personalize_aws``, in the same session store (one a
+    worker under xdist); this one serves ``aws``, whose responses are checked against their output shapes."""
+    store = personalize_snapshot_store
+
+    def restore(build: Callable[[Clients], T]) -> T:
+        if build not in store.built:
+            result = build(aws)
+            path = store.folder / f"snapshot-{len(store.built)}.db"
+            snapshot.save(path)
+            store.built[build] = (path, result)
+        path, result = store.built[build]
+        snapshot.load(path)
+        return result
+
+    return restore
+
+
+class Clock:
+    """The emulator's clock, moved by hand as freezegun would move it: monkeypatch a module's ``now`` with it."""
+
+    def __init__(self) -> None:
+        self.moment = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def forward(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def trend_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The clock trends are evaluated on."""
+    clock = Clock()
+    monkeypatch.setattr(trends, "now", clock)
+    return clock
 
 
 @contextmanager

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 START = 1_600_000_000
+# MovieLens 100K, where the machine has it (tests that read it are skipped elsewhere).
+ML_100K = Path(os.environ.get("PERSONALIZE_LOCAL_ML100K", Path(__file__).resolve().parents[2] / "shared/data/ml-100k"))
 
 
 @dataclass(frozen=True)
@@ -75,3 +79,13 @@ def video_items(new: tuple[str, ...] = ()) -> list[dict[str, object]]:
     """Every title of the tastes with its genre, and ``new`` titles (named '<genre>-...') nobody has watched yet."""
     titles = [(item, taste.name) for taste in TASTES for item in taste.items] + [(item, item.split("-")[0]) for item in new]
     return [{"ITEM_ID": item, "CREATION_TIMESTAMP": START, "GENRES": genre} for item, genre in titles]
+
+
+def ml_100k_csv() -> bytes:
+    """MovieLens 100K's ratings above 3, as watch interactions."""
+    rows = []
+    for line in (ML_100K / "u.data").read_text().splitlines():
+        user, item, rating, ts = line.split("\t")
+        if int(rating) > 3:
+            rows.append({"USER_ID": user, "ITEM_ID": item, "EVENT_TYPE": "watch", "TIMESTAMP": int(ts)})
+    return to_csv(rows)

@@ -1,7 +1,7 @@
-"""Small helpers the per-family test files share: expected errors and ready-made data."""
+"""Small helpers the per-family test files share: expected errors, ready-made data and resources, statuses as describes show them."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import json
 from typing import Any, Callable
 
 import pytest
@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from .conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, VOD_ITEMS, Clients, error_code, error_message
 from .datagen import START, interactions, to_csv
-from .workflow import POPULARITY, Group, create_group, deploy, import_csv, recommended, train, wait
+from .workflow import POPULARITY, USER_PERSONALIZATION, Group, create_group, deploy, import_csv, recommended, train, wait
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -26,19 +26,6 @@ METRICS = {
 
 # Enough for the minimum data rules (1000 interactions, 25 users with 2+), and no more.
 SMALL_USERS = 70
-
-
-class Clock:
-    """The emulator's clock, moved by hand as freezegun would move it: monkeypatch a module's ``now`` with it."""
-
-    def __init__(self) -> None:
-        self.moment = datetime.now(timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def forward(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
 
 
 def arn(kind: str, name: str) -> str:
@@ -112,7 +99,6 @@ def new_group(c: Clients, name: str, **options: Any) -> str:
     return group_arn
 
 
-
 def use_case(name: str) -> str:
     """The recipe ARN of a domain use case."""
     return f"arn:aws:personalize:::recipe/{name}"
@@ -147,3 +133,64 @@ def recommender(c: Clients, group_arn: str, name: str, **options: Any) -> dict[s
     p = c.personalize
     arn = p.create_recommender(name=name, datasetGroupArn=group_arn, recipeArn=use_case(name), **options)["recommenderArn"]
     return wait(lambda: p.describe_recommender(recommenderArn=arn)["recommender"])
+
+
+def share_of_taste(items: list[str], taste: str) -> float:
+    """The share of ``items`` of the taste (their names start with it)."""
+    return sum(item.startswith(taste) for item in items) / len(items)
+
+
+def personal_campaign(c: Clients, group_arn: str, name: str) -> str:
+    """A campaign of a User-Personalization version trained now, exploring nothing: the model's own ranking."""
+    version = active_version(c, group_arn, name=name, recipe=USER_PERSONALIZATION)
+    return deploy(c, version, name=name, campaignConfig={"itemExplorationConfig": {"explorationWeight": "0"}})
+
+
+def make_filter(c: Clients, group_arn: str, expression: str, name: str = "filter", **options: Any) -> str:
+    """An ACTIVE filter of the group; its ARN."""
+    p = c.personalize
+    filter_arn = p.create_filter(name=name, datasetGroupArn=group_arn, filterExpression=expression, **options)["filterArn"]
+    assert wait(lambda: p.describe_filter(filterArn=filter_arn)["filter"])["status"] == "ACTIVE"
+    return filter_arn
+
+
+def quoted(*values: str) -> str:
+    """filterValues as the service reads them: each string in double quotes, separated by commas."""
+    return ",".join(json.dumps(v) for v in values)
+
+
+def metadata_datasets(c: Clients, group_arn: str) -> tuple[str, str]:
+    """Empty Items and Users datasets (ITEMS_SCHEMA, USERS_SCHEMA) of the group; their ARNs."""
+    p = c.personalize
+    datasets = []
+    for kind, schema in (("Items", ITEMS_SCHEMA), ("Users", USERS_SCHEMA)):
+        schema_arn = p.create_schema(name=f"{kind.lower()}-schema", schema=schema)["schemaArn"]
+        datasets.append(p.create_dataset(name=kind.lower(), schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=kind)["datasetArn"])
+    return datasets[0], datasets[1]
+
+
+# What describes in a row show under moto's manual progression with times 2 (conftest.MANUAL).
+CREATED = ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "ACTIVE", "ACTIVE"]
+GONE = "(not found)"
+DELETED = ["DELETE PENDING", "DELETE IN_PROGRESS", "DELETE IN_PROGRESS", GONE, GONE]
+
+
+def statuses(describe: Callable[[], dict[str, Any]], count: int) -> list[str]:
+    """What ``count`` describes in a row show: the status, or GONE once the resource is no longer there."""
+    seen = []
+    for _ in range(count):
+        try:
+            seen.append(describe()["status"])
+        except Exception as error:
+            assert getattr(error, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException", error
+            seen.append(GONE)
+    return seen
+
+
+def create_dataset(c: Clients, group_arn: str, name: str, schema: str, dataset_type: str) -> str:
+    """An empty ACTIVE dataset of ``dataset_type`` in the group, of a new schema; its ARN."""
+    p = c.personalize
+    schema_arn = p.create_schema(name=f"{name}-schema", schema=schema)["schemaArn"]
+    dataset_arn = p.create_dataset(name=name, schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=dataset_type)["datasetArn"]
+    wait(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"])
+    return dataset_arn

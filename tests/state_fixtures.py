@@ -1,6 +1,6 @@
 """Saved-state fixtures: a snapshot and a data directory written by this version, which later versions must read.
 
-test_snapshots.build's world (every family of resource, trained models, recorded events, a stopped
+worlds.build's world (every family of resource, trained models, recorded events, a stopped
 recommender), observed as a user sees it, and saved both ways. test_state_fixtures.py loads them
 and expects the same observations. Write them anew only with a new format (store.FORMAT_VERSION):
 
@@ -20,7 +20,7 @@ from personalize_local import mock_personalize, snapshot
 from personalize_local.durable import DataDir
 
 from .conftest import make_clients
-from .test_snapshots import World, build, observe
+from .worlds import World, build, observe
 
 FIXTURES = Path(__file__).parent / "fixtures" / "state"
 SNAPSHOT = FIXTURES / "snapshot.db"

@@ -3,110 +3,26 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
-from .conftest import Clients, avro
+from .catalogs import (
+    ACTION_COLUMNS,
+    ACTION_INTERACTION_COLUMNS,
+    ACTION_INTERACTIONS_SCHEMA,
+    ACTIONS,
+    ACTIONS_SCHEMA,
+    CLUB,
+    ActionGroup,
+    action_group,
+)
+from .conftest import Clients, Restore, avro
 from .datagen import START, to_csv
-from .helpers import METRICS, active_version, arn, fails, loaded_group, new_group, popularity_campaign
-from .workflow import Group, deploy, import_csv, wait
-
-NEXT_BEST_ACTION = "arn:aws:personalize:::recipe/aws-next-best-action"
-ACTIONS_SCHEMA = avro(
-    "Actions",
-    [
-        {"name": "ACTION_ID", "type": "string"},
-        {"name": "VALUE", "type": ["null", "long"]},
-        {"name": "CATEGORY", "type": ["null", "string"], "categorical": True},
-        {"name": "ACTION_EXPIRATION_TIMESTAMP", "type": ["null", "long"]},
-        {"name": "REPEAT_FREQUENCY", "type": ["null", "long"]},
-    ],
-)
-ACTION_INTERACTIONS_SCHEMA = avro(
-    "ActionInteractions",
-    [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ACTION_ID", "type": "string"},
-        {"name": "EVENT_TYPE", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-    ],
-)
-ACTION_COLUMNS = ["ACTION_ID", "VALUE", "CATEGORY", "ACTION_EXPIRATION_TIMESTAMP", "REPEAT_FREQUENCY"]
-ACTION_INTERACTION_COLUMNS = ["USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"]
-FAR_FUTURE = 4_000_000_000
-# Users of even number like comedy, of odd number horror (tests/datagen.py); every third takes the loyalty program.
-CLUB = {0: "comedy-club", 1: "horror-club"}
-ACTIONS = [
-    {"ACTION_ID": "comedy-club", "VALUE": 5, "CATEGORY": "purchase"},
-    {"ACTION_ID": "horror-club", "VALUE": 5, "CATEGORY": "purchase"},
-    {"ACTION_ID": "loyalty", "VALUE": 10, "CATEGORY": "membership", "ACTION_EXPIRATION_TIMESTAMP": FAR_FUTURE},
-    {"ACTION_ID": "app", "VALUE": 3, "CATEGORY": "engagement"},
-    {"ACTION_ID": "expired-offer", "VALUE": 10, "CATEGORY": "purchase", "ACTION_EXPIRATION_TIMESTAMP": START},
-    {"ACTION_ID": "survey", "VALUE": 1, "CATEGORY": "engagement", "REPEAT_FREQUENCY": 7},
-]
-# Users with action interactions; users 60 to 69 have item interactions only.
-ACTING_USERS = range(60)
-
-
-def action_interactions() -> list[dict[str, object]]:
-    """Each user takes the club of their taste (twice) and declines the other; every third user joins the
-    loyalty program, the others decline it; ten users take the app. Only the clubs and the loyalty program
-    have the 50 Taken and 50 other interactions that give an action a score."""
-    rows: list[dict[str, object]] = []
-    at = START + 200_000
-
-    def add(user: int, action: str, *kinds: str) -> None:
-        nonlocal at
-        for kind in kinds:
-            at += 7
-            rows.append({"USER_ID": f"user-{user}", "ACTION_ID": action, "EVENT_TYPE": kind, "TIMESTAMP": at})
-
-    for user in ACTING_USERS:
-        add(user, CLUB[user % 2], "Viewed", "Taken")
-        add(user, CLUB[(user + 1) % 2], "Viewed", "Not taken")
-        add(user, "loyalty", *(("Viewed", "Taken", "TAKEN", "taken") if user % 3 == 0 else ("VIEWED", "NOT_TAKEN")))
-        add(user, CLUB[user % 2], "Viewed", "Taken")
-        if user < 10:
-            add(user, "app", "Viewed", "Taken")
-    return rows
-
-
-@dataclass
-class ActionGroup:
-    group: Group
-    actions_arn: str
-    action_interactions_arn: str | None
-
-
-def create_dataset(c: Clients, group_arn: str, name: str, schema: str, dataset_type: str) -> str:
-    p = c.personalize
-    schema_arn = p.create_schema(name=f"{name}-schema", schema=schema)["schemaArn"]
-    dataset_arn = p.create_dataset(name=name, schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=dataset_type)["datasetArn"]
-    wait(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"])
-    return dataset_arn
-
-
-def action_group(c: Clients, name: str = "nba", interactions: list[dict[str, object]] | None = None) -> ActionGroup:
-    """A group with item interactions, the actions and (unless ``interactions`` is []) their action interactions."""
-    group = loaded_group(c, name)
-    actions_arn = create_dataset(c, group.dataset_group_arn, f"{name}-actions", ACTIONS_SCHEMA, "Actions")
-    job = import_csv(c, actions_arn, to_csv(ACTIONS, ACTION_COLUMNS), key=f"{name}-actions.csv", job=f"{name}-actions")
-    assert job["status"] == "ACTIVE", job.get("failureReason")
-    rows = action_interactions() if interactions is None else interactions
-    if interactions == []:
-        return ActionGroup(group, actions_arn, None)
-    ai_arn = create_dataset(c, group.dataset_group_arn, f"{name}-action-interactions", ACTION_INTERACTIONS_SCHEMA, "Action_Interactions")
-    job = import_csv(c, ai_arn, to_csv(rows, ACTION_INTERACTION_COLUMNS), key=f"{name}-ai.csv", job=f"{name}-ai")
-    assert job["status"] == "ACTIVE", job.get("failureReason")
-    return ActionGroup(group, actions_arn, ai_arn)
-
-
-def action_campaign(c: Clients, group: ActionGroup, name: str = "nba", **options: Any) -> str:
-    version = active_version(c, group.group.dataset_group_arn, name=name, recipe=NEXT_BEST_ACTION, **options)
-    return deploy(c, version, name=name)
+from .helpers import METRICS, active_version, arn, create_dataset, fails, loaded_group, new_group, popularity_campaign
+from .workflow import NEXT_BEST_ACTION, import_csv, wait
+from .worlds import action_campaign
 
 
 def recommended_actions(c: Clients, campaign_arn: str, user: str, n: int = 10) -> list[dict[str, Any]]:
@@ -125,10 +41,15 @@ def now_event(action: str, kind: str, **members: Any) -> dict[str, Any]:
     return {"actionId": action, "eventType": kind, "sessionId": "session", "timestamp": datetime.now(timezone.utc), **members}
 
 
+def build_trained(c: Clients) -> tuple[ActionGroup, str]:
+    """The actions group, and a campaign of a version trained on it."""
+    group = action_group(c)
+    return group, action_campaign(c, group)
+
+
 @pytest.fixture
-def trained(aws: Clients) -> tuple[ActionGroup, str]:
-    group = action_group(aws)
-    return group, action_campaign(aws, group)
+def trained(from_snapshot: Restore) -> tuple[ActionGroup, str]:
+    return from_snapshot(build_trained)
 
 
 # Schemas and datasets ---------------------------------------------------------------------------------------
@@ -419,7 +340,6 @@ def test_runtime_errors(aws: Clients, trained: tuple[ActionGroup, str]) -> None:
     items_campaign = popularity_campaign(aws, group.group.dataset_group_arn)
     message = fails("InvalidInputException", runtime.get_action_recommendations, campaignArn=items_campaign, userId="user-1")
     assert "GetRecommendations" in message
-
 
 
 # Filters (action-recommendation-filter-examples.md) ---------------------------------------------------------

@@ -11,8 +11,8 @@ import pytest
 import personalize_local
 from personalize_local.backend import solutions
 
-from .conftest import Clients
-from .helpers import Clock, fails, loaded_group, new_group
+from .conftest import Clients, Clock
+from .helpers import fails, loaded_group, new_group
 from .workflow import POPULARITY
 
 MEMBER = "solutionConfig.autoTrainingConfig.schedulingExpression"

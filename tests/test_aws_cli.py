@@ -10,7 +10,7 @@ from typing import Any
 
 from .conftest import INTERACTIONS_SCHEMA, ROLE_ARN
 from .datagen import TASTES, interactions, taste_of, to_csv
-from .test_getting_started import share_of_taste
+from .helpers import share_of_taste
 from .workflow import wait
 
 

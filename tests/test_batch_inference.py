@@ -1,89 +1,67 @@
 """Batch inference jobs: JSON Lines in S3 answered as a campaign of the same version answers, read back from S3."""
 from __future__ import annotations
 
-import json
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 
-from .conftest import ROLE_ARN, Clients, avro
+from .batch import BUCKET, answered, create_job, put_lines, read_lines, real_time, refused, run
+from .catalogs import co_watched_rows, holds, item_rows
+from .conftest import ROLE_ARN, Clients, Restore, avro
 from .datagen import START, TASTES, interactions, to_csv
-from .helpers import active_version, arn, fails, loaded_group
-from .test_events import make_tracker
-from .test_filters import Shop, holds, make_filter, quoted, shop  # noqa: F401 (shop is a fixture)
-from .test_related_recipes import co_watched_rows, item_rows
-from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, wait
+from .helpers import active_version, arn, loaded_group, make_filter, quoted
+from .tracking import make_tracker
+from .workflow import ITEM_AFFINITY, POPULARITY, USER_PERSONALIZATION, deploy, import_csv, wait
+from .worlds import Shop, build_shop
 
 RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
 SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
 TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
-ITEM_AFFINITY = "arn:aws:personalize:::recipe/aws-item-affinity"
-BUCKET = "batch-data"
 COMEDY, HORROR = (taste.items for taste in TASTES)
 
 
-def put_lines(c: Clients, key: str, lines: list[Any]) -> str:
-    """An input file of one JSON object a line (strings go in as they are); its s3:// path."""
-    if BUCKET not in {b["Name"] for b in c.s3.list_buckets()["Buckets"]}:
-        c.s3.create_bucket(Bucket=BUCKET)
-    body = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines)
-    c.s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())
-    return f"s3://{BUCKET}/{key}"
+# The recipes whose versions the tests read, trained once a session on one group of generated data.
+RECIPES = (POPULARITY, USER_PERSONALIZATION, SIMS, RANKING, TRENDING_NOW, ITEM_AFFINITY)
 
 
-def create_job(c: Clients, version: str, source: str, destination: str = f"s3://{BUCKET}/out/", name: str = "batch", **options: Any) -> str:
-    return c.personalize.create_batch_inference_job(
-        jobName=name,
-        solutionVersionArn=version,
-        jobInput={"s3DataSource": {"path": source}},
-        jobOutput={"s3DataDestination": {"path": destination}},
-        roleArn=ROLE_ARN,
-        **options,
-    )["batchInferenceJobArn"]
+@dataclass(frozen=True)
+class Trained:
+    group_arn: str
+    # Recipe ARN -> its version's ARN.
+    versions: dict[str, str]
 
 
-def refused(code: str, c: Clients, version: str, source: str, **options: Any) -> str:
-    """The message of the service error ``code`` that creating the job gets."""
-    return fails(code, create_job, c=c, version=version, source=source, **options)
+def build_trained(c: Clients) -> Trained:
+    group_arn = loaded_group(c, rows=interactions(users=70)).dataset_group_arn
+    return Trained(group_arn, {recipe: active_version(c, group_arn, name=recipe.rsplit("/", 1)[1], recipe=recipe) for recipe in RECIPES})
 
 
-def run(c: Clients, version: str, source: str, **options: Any) -> dict[str, Any]:
-    """Create the job and wait for it; the job as it ends."""
-    job_arn = create_job(c, version, source, **options)
-    return wait(lambda: c.personalize.describe_batch_inference_job(batchInferenceJobArn=job_arn)["batchInferenceJob"])
+@pytest.fixture
+def trained(from_snapshot: Restore) -> Trained:
+    return from_snapshot(build_trained)
 
 
-def read_lines(c: Clients, key: str) -> list[dict[str, Any]]:
-    body = c.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
-    assert body.endswith("\n")
-    return [json.loads(line) for line in body.splitlines()]
+def build_shop_versions(c: Clients) -> tuple[Shop, str, str]:
+    """The filters' shop, with a User-Personalization and a popularity version trained on it."""
+    shop = build_shop(c)
+    personal = active_version(c, shop.group_arn, name="personal", recipe=USER_PERSONALIZATION)
+    return shop, personal, active_version(c, shop.group_arn, name="popular-batch", recipe=POPULARITY)
 
 
-def answered(c: Clients, version: str, lines: list[Any], key: str = "users.json", **options: Any) -> list[dict[str, Any]]:
-    """The output lines of a job over ``lines``, which must end ACTIVE."""
-    job = run(c, version, put_lines(c, f"in/{key}", lines), **options)
-    assert job["status"] == "ACTIVE", job.get("failureReason")
-    return read_lines(c, f"out/{key}.out")
-
-
-def real_time(c: Clients, campaign: str, **request: Any) -> dict[str, list[Any]]:
-    items = c.runtime.get_recommendations(campaignArn=campaign, **request)["itemList"]
-    answer: dict[str, list[Any]] = {"recommendedItems": [i["itemId"] for i in items]}
-    if items and "score" in items[0]:
-        answer["scores"] = [i["score"] for i in items]
-    return answer
+@pytest.fixture
+def shop_versions(from_snapshot: Restore) -> tuple[Shop, str, str]:
+    return from_snapshot(build_shop_versions)
 
 
 # User-Personalization -----------------------------------------------------------------------------
 
 
-def test_lines_agree_with_the_campaign_events_included(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
+def test_lines_agree_with_the_campaign_events_included(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[USER_PERSONALIZATION]
     campaign = deploy(aws, version)
     # Events recorded since training count in batch as in real time (getting-batch-recommendations.md).
-    tracking_id = make_tracker(aws, group.dataset_group_arn)["trackingId"]
+    tracking_id = make_tracker(aws, trained.group_arn)["trackingId"]
     aws.events.put_events(trackingId=tracking_id, userId="user-0", sessionId="s", eventList=[
         {"eventType": "watch", "itemId": item, "sentAt": START + 2_000_000 + k} for k, item in enumerate(HORROR[:8])
     ])
@@ -99,9 +77,8 @@ def test_lines_agree_with_the_campaign_events_included(aws: Clients) -> None:
     assert described["numResults"] == 7
 
 
-def test_exploration_config_is_the_campaigns(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
+def test_exploration_config_is_the_campaigns(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[USER_PERSONALIZATION]
     exploration = {"explorationWeight": "0.9", "explorationItemAgeCutOff": "1000"}
     explorer = deploy(aws, version, name="explorer", campaignConfig={"itemExplorationConfig": exploration})
     plain = deploy(aws, version, name="plain")
@@ -116,9 +93,8 @@ def test_exploration_config_is_the_campaigns(aws: Clients) -> None:
     assert described["numResults"] == 25
 
 
-def test_bad_lines_fail_alone(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
+def test_bad_lines_fail_alone(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[POPULARITY]
     lines = answered(aws, version, ["{not json", "", '["user-1"]', {"userId": 42}, {"userId": "user-1"}, "   "], numResults=3)
     assert len(lines) == 4  # blank lines are no records
     assert lines[0]["input"] == "{not json" and "not valid JSON" in lines[0]["error"]
@@ -129,9 +105,8 @@ def test_bad_lines_fail_alone(aws: Clients) -> None:
     assert lines[3]["error"] is None and len(lines[3]["output"]["recommendedItems"]) == 3
 
 
-def test_a_line_without_its_recipes_member(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
+def test_a_line_without_its_recipes_member(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[USER_PERSONALIZATION]
     lines = answered(aws, version, [{"itemId": "comedy-1"}, {"userId": "user-3"}])
     assert lines[0]["error"] == "User error: Required fields for the provided recipe are userId; the line lacks userId."
     assert lines[1]["error"] is None and len(lines[1]["output"]["recommendedItems"]) == 25
@@ -140,9 +115,8 @@ def test_a_line_without_its_recipes_member(aws: Clients) -> None:
 # Other recipes ------------------------------------------------------------------------------------
 
 
-def test_popular_items_without_scores(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
+def test_popular_items_without_scores(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[POPULARITY]
     campaign = deploy(aws, version)
     lines = answered(aws, version, [{"userId": "user-1"}, {}, {"userId": "anyone"}], numResults=10)
     expected = real_time(aws, campaign, numResults=10)
@@ -150,9 +124,8 @@ def test_popular_items_without_scores(aws: Clients) -> None:
     assert [line["output"] for line in lines] == [expected] * 3
 
 
-def test_related_items_by_item(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="sims", recipe=SIMS)
+def test_related_items_by_item(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[SIMS]
     campaign = deploy(aws, version)
     asked = ["comedy-3", "horror-0", "never-seen"]
     lines = answered(aws, version, [{"itemId": item} for item in asked] + [{"userId": "user-1"}], key="items.json", numResults=5)
@@ -162,9 +135,8 @@ def test_related_items_by_item(aws: Clients) -> None:
     assert "itemId" in lines[3]["error"]
 
 
-def test_personalized_ranking_lines(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="ranking", recipe=RANKING)
+def test_personalized_ranking_lines(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[RANKING]
     campaign = deploy(aws, version)
     candidates = [item for pair in zip(COMEDY[:6], HORROR[:6]) for item in pair] + ["brand-new"]
     lines = answered(aws, version, [{"userId": u, "itemList": candidates} for u in ("user-0", "user-1")]
@@ -183,8 +155,8 @@ def test_personalized_ranking_lines(aws: Clients) -> None:
 # Filters ------------------------------------------------------------------------------------------
 
 
-def test_filtered_lines_hold_no_excluded_item_and_full_answers(aws: Clients, shop: Shop) -> None:
-    version = active_version(aws, shop.group_arn, name="personal", recipe=USER_PERSONALIZATION)
+def test_filtered_lines_hold_no_excluded_item_and_full_answers(aws: Clients, shop_versions: tuple[Shop, str, str]) -> None:
+    shop, version, _ = shop_versions
     campaign = deploy(aws, version, name="personal")
     no_genre = make_filter(aws, shop.group_arn, "EXCLUDE ItemID WHERE Items.GENRES IN ($GENRES)", name="no-genre")
     requests = [("user-0", ("Comedy",)), ("user-1", ("Horror",)), ("user-2", ("Comedy", "Horror"))]
@@ -202,8 +174,8 @@ def test_filtered_lines_hold_no_excluded_item_and_full_answers(aws: Clients, sho
     assert aws.personalize.describe_batch_inference_job(batchInferenceJobArn=job)["batchInferenceJob"]["filterArn"] == no_genre
 
 
-def test_bad_filter_values_fail_their_line(aws: Clients, shop: Shop) -> None:
-    version = active_version(aws, shop.group_arn, name="popular-batch", recipe=POPULARITY)
+def test_bad_filter_values_fail_their_line(aws: Clients, shop_versions: tuple[Shop, str, str]) -> None:
+    shop, _, version = shop_versions
     only_genre = make_filter(aws, shop.group_arn, "INCLUDE ItemID WHERE Items.GENRES IN ($GENRES)", name="only-genre")
     lines = answered(aws, version, [{"userId": "user-0"}, {"userId": "user-0", "filterValues": {"GENRES": "Comedy"}},
                                     {"userId": "user-0", "filterValues": {"GENRES": quoted("Horror")}}], filterArn=only_genre)
@@ -211,8 +183,8 @@ def test_bad_filter_values_fail_their_line(aws: Clients, shop: Shop) -> None:
     assert lines[2]["error"] is None and all(holds(item, "Horror") for item in lines[2]["output"]["recommendedItems"])
 
 
-def test_filters_the_job_cannot_use(aws: Clients, shop: Shop) -> None:
-    version = active_version(aws, shop.group_arn, name="popular-batch", recipe=POPULARITY)
+def test_filters_the_job_cannot_use(aws: Clients, shop_versions: tuple[Shop, str, str]) -> None:
+    shop, _, version = shop_versions
     users_filter = make_filter(aws, shop.group_arn, 'INCLUDE UserID WHERE Users.MEMBERSHIP IN ("gold")', name="users")
     source = put_lines(aws, "in/users.json", [{"userId": "user-0"}])
     message = refused("InvalidInputException", aws, version, source, filterArn=users_filter)
@@ -225,9 +197,8 @@ def test_filters_the_job_cannot_use(aws: Clients, shop: Shop) -> None:
 # S3 ------------------------------------------------------------------------------------------------
 
 
-def test_a_folder_of_files_gives_one_output_file_each(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
+def test_a_folder_of_files_gives_one_output_file_each(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[POPULARITY]
     put_lines(aws, "in/part-1.json", [{"userId": "user-1"}, {"userId": "user-2"}])
     put_lines(aws, "in/more/part-2.json", [{"userId": "user-3"}])
     put_lines(aws, "elsewhere/part-3.json", [{"userId": "user-4"}])
@@ -254,9 +225,8 @@ def test_a_folder_of_files_gives_one_output_file_each(aws: Clients) -> None:
         ("in/users.json", "in/users.json/", "in/users.json/users.json.out"),
     ],
 )
-def test_output_beside_the_input_is_never_read_as_input(aws: Clients, source: str, destination: str, output: str) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
+def test_output_beside_the_input_is_never_read_as_input(aws: Clients, trained: Trained, source: str, destination: str, output: str) -> None:
+    version = trained.versions[POPULARITY]
     given = "json_input.json" if source == "json_input.json" else "in/users.json"
     put_lines(aws, given, [{"userId": "user-1"}, {"userId": "user-2"}])
     # Run twice: the second job reads the same input, not the first one's output.
@@ -271,9 +241,8 @@ def test_output_beside_the_input_is_never_read_as_input(aws: Clients, source: st
     assert len(read_lines(aws, f"reread/{output.rsplit('/', 1)[-1]}.out")) == 2
 
 
-def test_a_folder_of_outputs_alone_is_no_input(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
+def test_a_folder_of_outputs_alone_is_no_input(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[POPULARITY]
     put_lines(aws, "answers/users.json.out", [{"userId": "user-1"}])
     job = run(aws, version, f"s3://{BUCKET}/answers/")
     assert job["status"] == "CREATE FAILED"
@@ -289,9 +258,8 @@ def test_a_folder_of_outputs_alone_is_no_input(aws: Clients) -> None:
         (f"s3://{BUCKET}/in/latin1.json", f"s3://{BUCKET}/out/", "not UTF-8"),
     ],
 )
-def test_unreadable_input_or_missing_bucket_fails_the_job(aws: Clients, source: str, destination: str, expected: str) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
+def test_unreadable_input_or_missing_bucket_fails_the_job(aws: Clients, trained: Trained, source: str, destination: str, expected: str) -> None:
+    version = trained.versions[POPULARITY]
     put_lines(aws, "in/users.json", [{"userId": "user-1"}])
     aws.s3.put_object(Bucket=BUCKET, Key="in/latin1.json", Body='{"userId": "Zoë"}\n'.encode("latin-1"))
     job = run(aws, version, source, destination=destination)
@@ -329,11 +297,10 @@ def test_statuses_and_output_land_together(manual: Clients) -> None:
     assert c.personalize.list_tags_for_resource(resourceArn=job_arn)["tags"] == [{"tagKey": "team", "tagValue": "growth"}]
 
 
-def test_describe_and_list(aws: Clients) -> None:
+def test_describe_and_list(aws: Clients, trained: Trained) -> None:
     p = aws.personalize
-    group = loaded_group(aws, rows=interactions(users=70))
-    popular = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
-    sims = active_version(aws, group.dataset_group_arn, name="sims", recipe=SIMS)
+    popular = trained.versions[POPULARITY]
+    sims = trained.versions[SIMS]
     source = put_lines(aws, "in/users.json", [{"userId": "user-1"}, {"itemId": "comedy-1"}])
     kms = "arn:aws:kms:us-east-1:123456789012:key/abc"
     job_input = {"s3DataSource": {"path": source, "kmsKeyArn": kms}}
@@ -362,9 +329,8 @@ def test_describe_and_list(aws: Clients) -> None:
     assert first in message
 
 
-def test_create_errors(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    popular = active_version(aws, group.dataset_group_arn, name="popular", recipe=POPULARITY)
+def test_create_errors(aws: Clients, trained: Trained) -> None:
+    popular = trained.versions[POPULARITY]
     source = put_lines(aws, "in/users.json", [{"userId": "user-1"}])
     for n in (0, 501):
         assert "numResults" in refused("InvalidInputException", aws, popular, source, numResults=n)
@@ -424,8 +390,8 @@ def themed_version(c: Clients) -> str:
 THEMES = {"batchInferenceJobMode": "THEME_GENERATION", "themeGenerationConfig": {"fieldsForThemeGeneration": {"itemName": "TITLE"}}}
 
 
-def test_themes_come_from_the_similar_items_names(aws: Clients) -> None:
-    version = themed_version(aws)
+def test_themes_come_from_the_similar_items_names(aws: Clients, from_snapshot: Restore) -> None:
+    version = from_snapshot(themed_version)
     rows = {row["ITEM_ID"]: row for row in titled_rows()}
     queries = [{"itemId": "g0-0"}, {"itemId": "g3-2"}, {"userId": "nobody"}]
     lines = answered(aws, version, queries, key="items.json", name="themed", numResults=7, **THEMES)
@@ -458,8 +424,8 @@ def test_themes_come_from_the_similar_items_names(aws: Clients) -> None:
     assert again == lines
 
 
-def test_theme_generation_rules(aws: Clients) -> None:
-    version = themed_version(aws)
+def test_theme_generation_rules(aws: Clients, from_snapshot: Restore) -> None:
+    version = from_snapshot(themed_version)
     source = put_lines(aws, "in/items.json", [{"itemId": "g0-0"}])
     themes = {"batchInferenceJobMode": "THEME_GENERATION"}
     assert "themeGenerationConfig" in refused("InvalidInputException", aws, version, source, **themes)
@@ -490,9 +456,8 @@ def test_theme_generation_needs_a_textual_field(aws: Clients) -> None:
     assert aws.personalize.list_batch_inference_jobs()["batchInferenceJobs"] == []
 
 
-def test_exploration_values_are_checked(aws: Clients) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
+def test_exploration_values_are_checked(aws: Clients, trained: Trained) -> None:
+    version = trained.versions[USER_PERSONALIZATION]
     source = put_lines(aws, "in/users.json", [{"userId": "user-1"}])
     message = refused("InvalidInputException", aws, version, source,
                     batchInferenceJobConfig={"itemExplorationConfig": {"explorationWeight": "2"}})
@@ -500,9 +465,8 @@ def test_exploration_values_are_checked(aws: Clients) -> None:
 
 
 @pytest.mark.parametrize("recipe, instead", [(TRENDING_NOW, "GetRecommendations"), (ITEM_AFFINITY, "CreateBatchSegmentJob")])
-def test_recipes_without_batch_inference(aws: Clients, recipe: str, instead: str) -> None:
-    group = loaded_group(aws, rows=interactions(users=70))
-    version = active_version(aws, group.dataset_group_arn, name="other", recipe=recipe)
+def test_recipes_without_batch_inference(aws: Clients, trained: Trained, recipe: str, instead: str) -> None:
+    version = trained.versions[recipe]
     source = put_lines(aws, "in/users.json", [{"userId": "user-1"}])
     message = refused("InvalidInputException", aws, version, source)
     assert instead in message and "solutionVersionArn" in message

@@ -6,15 +6,13 @@ from typing import Any
 
 import pytest
 
+from .batch import BUCKET, put_lines, read_lines, segment_job
+from .catalogs import GROUPS, ITEM_COLUMNS, USERS_PER_GROUP, add_dataset, co_watched_rows, item_rows, with_items
 from .conftest import ROLE_ARN, Clients, avro
 from .datagen import to_csv
-from .helpers import active_version, arn, fails, loaded_group
-from .test_batch_inference import BUCKET, put_lines, read_lines
-from .test_filters import add_dataset, make_filter, quoted
-from .test_related_recipes import GROUPS, ITEM_COLUMNS, USERS_PER_GROUP, co_watched_rows, item_rows, with_items
-from .workflow import POPULARITY, wait
+from .helpers import active_version, arn, fails, loaded_group, make_filter, quoted
+from .workflow import ITEM_AFFINITY, POPULARITY, wait
 
-ITEM_AFFINITY = "arn:aws:personalize:::recipe/aws-item-affinity"
 ITEM_ATTRIBUTE_AFFINITY = "arn:aws:personalize:::recipe/aws-item-attribute-affinity"
 PLANS_SCHEMA = avro("Users", [{"name": "USER_ID", "type": "string"}, {"name": "PLAN", "type": ["null", "string"], "categorical": True}])
 
@@ -37,21 +35,8 @@ def segmentation_group(c: Clients, recipe: str, users: bool = False) -> tuple[st
     return group.dataset_group_arn, active_version(c, group.dataset_group_arn, name="segments", recipe=recipe)
 
 
-def create_job(
-    c: Clients, version: str, source: str, destination: str = f"s3://{BUCKET}/out/", name: str = "segments", **options: Any
-) -> str:
-    return c.personalize.create_batch_segment_job(
-        jobName=name,
-        solutionVersionArn=version,
-        jobInput={"s3DataSource": {"path": source}},
-        jobOutput={"s3DataDestination": {"path": destination}},
-        roleArn=ROLE_ARN,
-        **options,
-    )["batchSegmentJobArn"]
-
-
 def run(c: Clients, version: str, source: str, **options: Any) -> dict[str, Any]:
-    job_arn = create_job(c, version, source, **options)
+    job_arn = segment_job(c, version, source, **options)
     return wait(lambda: c.personalize.describe_batch_segment_job(batchSegmentJobArn=job_arn)["batchSegmentJob"])
 
 
@@ -123,7 +108,7 @@ def test_describe_list_and_errors(aws: Clients) -> None:
     p = aws.personalize
     group_arn, version = segmentation_group(aws, ITEM_AFFINITY)
     source = put_lines(aws, "in/queries.json", [{"itemId": "g0-0"}])
-    job_arn = create_job(aws, version, source, numResults=3, tags=[{"tagKey": "team", "tagValue": "ads"}])
+    job_arn = segment_job(aws, version, source, numResults=3, tags=[{"tagKey": "team", "tagValue": "ads"}])
     job = wait(lambda: p.describe_batch_segment_job(batchSegmentJobArn=job_arn)["batchSegmentJob"])
     assert job_arn == arn("batch-segment-job", "segments")
     assert {k: job[k] for k in ("batchSegmentJobArn", "jobName", "solutionVersionArn", "numResults", "roleArn", "status")} == {
@@ -139,7 +124,7 @@ def test_describe_list_and_errors(aws: Clients) -> None:
 
     def refused(code: str, **options: Any) -> str:
         request = {"version": version, "destination": f"s3://{BUCKET}/x/", "name": "x", **options}
-        return fails(code, create_job, c=aws, source=source, **request)
+        return fails(code, segment_job, c=aws, source=source, **request)
 
     assert "numResults" in refused("InvalidInputException", numResults=0)
     assert "segments" in refused("ResourceAlreadyExistsException", name="segments")

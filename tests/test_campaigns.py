@@ -5,7 +5,7 @@ import pytest
 
 import personalize_local
 
-from .conftest import MANUAL, Clients, transitions
+from .conftest import MANUAL, Clients, Restore, transitions
 from .datagen import to_csv
 from .helpers import SMALL_USERS, active_version, arn, fails, loaded_group, padded, rows_for
 from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, recommended, wait
@@ -13,11 +13,15 @@ from .workflow import POPULARITY, USER_PERSONALIZATION, deploy, import_csv, reco
 DEFAULT_EXPLORATION = {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
 
 
+def build_personal(c: Clients) -> str:
+    group = loaded_group(c)
+    return active_version(c, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
+
+
 @pytest.fixture
-def personal(aws: Clients) -> str:
-    """An ACTIVE aws-user-personalization solution version."""
-    group = loaded_group(aws)
-    return active_version(aws, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
+def personal(from_snapshot: Restore) -> str:
+    """An ACTIVE aws-user-personalization solution version (trained once a session)."""
+    return from_snapshot(build_personal)
 
 
 def test_create_describe_with_defaults(aws: Clients, personal: str) -> None:

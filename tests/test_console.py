@@ -18,15 +18,13 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from personalize_local.console import CONSOLE_PATH
 
-from .browser import browser  # noqa: F401  (a fixture: headless Chromium, or the test skipped)
+from .batch import create_job, put_lines
+from .browser import PATIENCE_MS
 from .conftest import ITEMS_SCHEMA, Clients, make_clients, moto_api
 from .datagen import TASTES, to_csv, video_events, video_items
 from .helpers import active_version, domain_group, recommender, small_rows
-from .test_batch_inference import create_job, put_lines
 from .workflow import create_group, deploy, import_csv, wait
 
-# Generous: training and page loads share two cores with the rest of the machine.
-PATIENCE_MS = 120_000
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
 GENRE_FILTER = 'INCLUDE ItemID WHERE Items.GENRES IN ($GENRE) | EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")'
 

@@ -14,9 +14,8 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from .browser import browser  # noqa: F401  (a fixture: headless Chromium, or the test skipped)
+from .browser import PATIENCE_MS
 from .conftest import Clients
-from .test_console import PATIENCE_MS
 
 FOREIGN = "http://evil.example"
 RESET = "/moto-api/reset"

@@ -2,31 +2,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
 from .conftest import MANUAL, ROLE_ARN, Clients, transitions
+from .data_jobs import DELETIONS, delete_users, export, exported
 from .datagen import to_csv
-from .helpers import fails, loaded_group, small_rows
-from .test_exports import export, exported
-from .test_put_records import metadata_datasets
-from .test_recorded_data import personal_campaign, tracker_of, watched
-from .workflow import import_csv, recommended, wait
+from .helpers import fails, loaded_group, metadata_datasets, personal_campaign, small_rows
+from .tracking import tracker_of, watched
+from .workflow import import_csv, recommended
 
-BUCKET = "deletions"
 DELETED = ["user-1", "user-2"]
-
-
-def delete_users(c: Clients, group_arn: str, users: list[str], name: str = "forget", body: bytes | None = None) -> dict[str, Any]:
-    """List ``users`` in a CSV file and run a data deletion job on it; the job as it ends."""
-    if BUCKET not in {b["Name"] for b in c.s3.list_buckets()["Buckets"]}:
-        c.s3.create_bucket(Bucket=BUCKET)
-    c.s3.put_object(Bucket=BUCKET, Key=f"{name}.csv", Body=body if body is not None else to_csv([{"USER_ID": u} for u in users]))
-    arn = c.personalize.create_data_deletion_job(
-        jobName=name, datasetGroupArn=group_arn, dataSource={"dataLocation": f"s3://{BUCKET}/{name}.csv"}, roleArn=ROLE_ARN
-    )["dataDeletionJobArn"]
-    return wait(lambda: c.personalize.describe_data_deletion_job(dataDeletionJobArn=arn)["dataDeletionJob"])
 
 
 def test_deleted_users_leave_every_dataset(aws: Clients) -> None:
@@ -67,12 +53,12 @@ def test_the_next_training_no_longer_knows_them(aws: Clients) -> None:
 
 def test_users_leave_only_once_the_job_completes(manual: Clients) -> None:
     group = loaded_group(manual)
-    manual.s3.create_bucket(Bucket=BUCKET)
-    manual.s3.put_object(Bucket=BUCKET, Key="users/part-1.csv", Body=b"USER_ID\nuser-1\n")
-    manual.s3.put_object(Bucket=BUCKET, Key="users/more/part-2.csv", Body=b"USER_ID\nuser-2\n")
+    manual.s3.create_bucket(Bucket=DELETIONS)
+    manual.s3.put_object(Bucket=DELETIONS, Key="users/part-1.csv", Body=b"USER_ID\nuser-1\n")
+    manual.s3.put_object(Bucket=DELETIONS, Key="users/more/part-2.csv", Body=b"USER_ID\nuser-2\n")
     p = manual.personalize
     arn = p.create_data_deletion_job(
-        jobName="slow", datasetGroupArn=group.dataset_group_arn, dataSource={"dataLocation": f"s3://{BUCKET}/users/"}, roleArn=ROLE_ARN
+        jobName="slow", datasetGroupArn=group.dataset_group_arn, dataSource={"dataLocation": f"s3://{DELETIONS}/users/"}, roleArn=ROLE_ARN
     )["dataDeletionJobArn"]
     seen = []
     while not seen or seen[-1] not in ("COMPLETED", "FAILED"):
@@ -110,21 +96,21 @@ def test_a_bad_user_list_fails_the_job_and_deletes_nothing(aws: Clients, body: b
 def test_describe_list_and_bad_requests(aws: Clients) -> None:
     group = loaded_group(aws)
     p = aws.personalize
-    aws.s3.create_bucket(Bucket=BUCKET)
+    aws.s3.create_bucket(Bucket=DELETIONS)
     arn = p.create_data_deletion_job(
-        jobName="missing", datasetGroupArn=group.dataset_group_arn, dataSource={"dataLocation": f"s3://{BUCKET}/nothing.csv"},
+        jobName="missing", datasetGroupArn=group.dataset_group_arn, dataSource={"dataLocation": f"s3://{DELETIONS}/nothing.csv"},
         roleArn=ROLE_ARN, tags=[{"tagKey": "ticket", "tagValue": "42"}],
     )["dataDeletionJobArn"]
     job = p.describe_data_deletion_job(dataDeletionJobArn=arn)["dataDeletionJob"]
     assert (job["status"], job["jobName"], job["datasetGroupArn"], job["roleArn"]) == ("FAILED", "missing", group.dataset_group_arn, ROLE_ARN)
-    assert job["dataSource"] == {"dataLocation": f"s3://{BUCKET}/nothing.csv"} and "nothing.csv" in job["failureReason"]
+    assert job["dataSource"] == {"dataLocation": f"s3://{DELETIONS}/nothing.csv"} and "nothing.csv" in job["failureReason"]
     assert arn.endswith(":data-deletion-job/missing")
     listed = p.list_data_deletion_jobs(datasetGroupArn=group.dataset_group_arn)["dataDeletionJobs"]
     assert [(j["dataDeletionJobArn"], j["status"]) for j in listed] == [(arn, "FAILED")]
     assert p.list_data_deletion_jobs(datasetGroupArn=f"{group.dataset_group_arn}-other")["dataDeletionJobs"] == []
     assert p.list_tags_for_resource(resourceArn=arn)["tags"] == [{"tagKey": "ticket", "tagValue": "42"}]
 
-    source = {"dataLocation": f"s3://{BUCKET}/nothing.csv"}
+    source = {"dataLocation": f"s3://{DELETIONS}/nothing.csv"}
     fails("ResourceAlreadyExistsException", p.create_data_deletion_job, jobName="missing", datasetGroupArn=group.dataset_group_arn, dataSource=source, roleArn=ROLE_ARN)
     fails("ResourceNotFoundException", p.create_data_deletion_job, jobName="x", datasetGroupArn=f"{group.dataset_group_arn}-gone", dataSource=source, roleArn=ROLE_ARN)
     message = fails("InvalidInputException", p.create_data_deletion_job, jobName="y", datasetGroupArn=group.dataset_group_arn, dataSource={}, roleArn=ROLE_ARN)
@@ -136,9 +122,9 @@ def test_describe_list_and_bad_requests(aws: Clients) -> None:
 
 def test_five_pending_jobs_a_group_at_most(aws: Clients) -> None:
     group = loaded_group(aws)
-    aws.s3.create_bucket(Bucket=BUCKET)
-    aws.s3.put_object(Bucket=BUCKET, Key="users.csv", Body=b"USER_ID\nuser-1\n")
-    source = {"dataLocation": f"s3://{BUCKET}/users.csv"}
+    aws.s3.create_bucket(Bucket=DELETIONS)
+    aws.s3.put_object(Bucket=DELETIONS, Key="users.csv", Body=b"USER_ID\nuser-1\n")
+    source = {"dataLocation": f"s3://{DELETIONS}/users.csv"}
     p = aws.personalize
     with transitions(MANUAL):  # nobody describes them: they stay PENDING
         for i in range(5):

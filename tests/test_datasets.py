@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, Clients
+from .conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, VOD_ITEMS, Clients
 from .helpers import arn, fails, items_and_users_schemas, new_group
-from .test_schemas import ECOMMERCE_INTERACTIONS, VOD_ITEMS
 from .workflow import POPULARITY, wait
 
 
@@ -205,8 +204,8 @@ def test_domain_mismatch(aws: Clients) -> None:
     custom_group = new_group(aws, "custom")
     shop_group = new_group(aws, "shop", domain="ECOMMERCE")
     vod_group = new_group(aws, "vod", domain="VIDEO_ON_DEMAND")
-    custom_schema = p.create_schema(name="custom", schema=ECOMMERCE_INTERACTIONS)["schemaArn"]
-    shop_schema = p.create_schema(name="shop", schema=ECOMMERCE_INTERACTIONS, domain="ECOMMERCE")["schemaArn"]
+    custom_schema = p.create_schema(name="custom", schema=INTERACTIONS_SCHEMA)["schemaArn"]
+    shop_schema = p.create_schema(name="shop", schema=INTERACTIONS_SCHEMA, domain="ECOMMERCE")["schemaArn"]
 
     for schema_arn, group_arn in ((custom_schema, shop_group), (shop_schema, custom_group), (shop_schema, vod_group)):
         message = fails("InvalidInputException", p.create_dataset, name="d", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType="Interactions")

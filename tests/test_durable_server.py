@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from .conftest import ROLE_ARN, Clients, make_clients
+from .data_jobs import EXPORTS, export, exported
 from .datagen import TASTES, interactions, to_csv
-from .helpers import POPULARITY, loaded_group, small_rows
-from .test_exports import BUCKET, export, exported
-from .test_getting_started import share_of_taste
-from .test_recorded_data import SENT, personal_campaign, tracker_of
-from .test_server import start_command, stop
+from .helpers import POPULARITY, loaded_group, personal_campaign, share_of_taste, small_rows
+from .servers import start_command, stop
+from .tracking import SENT, tracker_of
 from .workflow import recommended, wait
 
 # Every list of the world the tests build, and the describe of each resource it lists:
@@ -151,10 +150,10 @@ def test_a_kill_during_a_burst_of_put_events_loses_no_acknowledged_event(tmp_pat
     try:
         assert c.personalize.describe_filter(filterArn=filter_arn)["filter"]["status"] == "ACTIVE"
         assert len(exported(c, "before-kill")[1]) == len(rows)
-        assert sorted(b["Name"] for b in c.s3.list_buckets()["Buckets"]) == sorted([BUCKET, "empty-bucket", "personalize-data"])
+        assert sorted(b["Name"] for b in c.s3.list_buckets()["Buckets"]) == sorted([EXPORTS, "empty-bucket", "personalize-data"])
         job = c.personalize.create_dataset_export_job(
             jobName="after-kill", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, ingestionMode="PUT",
-            jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}},
+            jobOutput={"s3DataDestination": {"path": f"s3://{EXPORTS}/out/"}},
         )["datasetExportJobArn"]
         assert wait(lambda: c.personalize.describe_dataset_export_job(datasetExportJobArn=job)["datasetExportJob"])["status"] == "ACTIVE"
         items = [row["ITEM_ID"] for row in exported(c, "after-kill")[1]]

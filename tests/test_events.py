@@ -6,25 +6,13 @@ from typing import Any, Callable
 
 import pytest
 
-from .conftest import INTERACTIONS_FIELDS, Clients, avro
+from .conftest import INTERACTIONS_FIELDS, Clients, Restore, avro
 from .datagen import TASTES, to_csv
-from .helpers import ACCOUNT, active_version, arn, fails, items_and_users_schemas, loaded_group, new_group, small_rows
-from .test_getting_started import share_of_taste
+from .helpers import ACCOUNT, active_version, arn, fails, items_and_users_schemas, loaded_group, new_group, share_of_taste, small_rows
+from .tracking import SENT, current, make_tracker
 from .workflow import USER_PERSONALIZATION, create_group, deploy, import_csv, recommended, wait
 
 HORROR = TASTES[1].items
-SENT = 1_700_000_000
-
-
-def make_tracker(c: Clients, group_arn: str, name: str = "tracker") -> dict[str, str]:
-    p = c.personalize
-    created = p.create_event_tracker(name=name, datasetGroupArn=group_arn)
-    wait(lambda: p.describe_event_tracker(eventTrackerArn=created["eventTrackerArn"])["eventTracker"])
-    return created
-
-
-def current(item: str, i: int) -> dict[str, Any]:
-    return {"eventType": "watch", "itemId": item, "sentAt": SENT + i}
 
 
 def legacy(item: str, i: int) -> dict[str, Any]:
@@ -100,12 +88,16 @@ def test_interactions_dataset_shows_the_tracking_id(aws: Clients) -> None:
     assert "trackingId" not in p.describe_dataset(datasetArn=group.dataset_arn)["dataset"]
 
 
+def build_live(c: Clients) -> tuple[str, str]:
+    group = loaded_group(c)
+    campaign = deploy(c, active_version(c, group.dataset_group_arn, recipe=USER_PERSONALIZATION))
+    return campaign, make_tracker(c, group.dataset_group_arn)["trackingId"]
+
+
 @pytest.fixture
-def live(aws: Clients) -> tuple[str, str]:
-    """(campaign ARN, tracking ID) over a trained aws-user-personalization version."""
-    group = loaded_group(aws)
-    campaign = deploy(aws, active_version(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION))
-    return campaign, make_tracker(aws, group.dataset_group_arn)["trackingId"]
+def live(from_snapshot: Restore) -> tuple[str, str]:
+    """(campaign ARN, tracking ID) over a trained aws-user-personalization version (trained once a session)."""
+    return from_snapshot(build_live)
 
 
 @pytest.mark.parametrize("shape", [current, legacy], ids=["itemId-member", "itemId-in-properties"])

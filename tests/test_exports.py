@@ -1,19 +1,15 @@
 """Dataset export jobs: a dataset's rows, bulk, put or both, as CSV files in S3 that read back as they went in."""
 from __future__ import annotations
 
-import csv
-import io
 import json
-from typing import Any
 
 from .conftest import INTERACTIONS_FIELDS, ROLE_ARN, Clients, avro
+from .data_jobs import EXPORTS, export, exported
 from .datagen import to_csv
-from .helpers import fails, loaded_group, small_rows
-from .test_put_records import metadata_datasets
-from .test_recorded_data import tracker_of, watched
+from .helpers import fails, loaded_group, metadata_datasets, small_rows
+from .tracking import tracker_of, watched
 from .workflow import create_group, import_csv, wait
 
-BUCKET = "exports"
 # Optional columns of every kind, so that each is written the way an import reads it.
 RICH_SCHEMA = avro(
     "Interactions",
@@ -24,31 +20,6 @@ RICH_SCHEMA = avro(
         {"name": "RATING", "type": ["null", "int"]},
     ],
 )
-
-
-def export(c: Clients, dataset_arn: str, name: str, mode: str | None = None, path: str = f"s3://{BUCKET}/out/") -> dict[str, Any]:
-    """Export the dataset; the job as it ends."""
-    if BUCKET not in {b["Name"] for b in c.s3.list_buckets()["Buckets"]}:
-        c.s3.create_bucket(Bucket=BUCKET)
-    options = {"ingestionMode": mode} if mode else {}
-    arn = c.personalize.create_dataset_export_job(
-        jobName=name, datasetArn=dataset_arn, roleArn=ROLE_ARN, jobOutput={"s3DataDestination": {"path": path}}, **options
-    )["datasetExportJobArn"]
-    return wait(lambda: c.personalize.describe_dataset_export_job(datasetExportJobArn=arn)["datasetExportJob"])
-
-
-def exported(c: Clients, name: str, prefix: str = "out/") -> tuple[list[str], list[dict[str, str]]]:
-    """The header and rows of every CSV file the job named ``name`` wrote."""
-    keys = [o["Key"] for o in c.s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{prefix}{name}/").get("Contents", [])]
-    assert keys, f"the export {name} wrote nothing"
-    header: list[str] = []
-    rows: list[dict[str, str]] = []
-    for key in keys:
-        text = c.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode("utf-8")
-        reader = csv.DictReader(io.StringIO(text), escapechar="\\")
-        rows.extend(reader)
-        header = list(reader.fieldnames or [])
-    return header, rows
 
 
 def as_text(rows: list[dict[str, object]]) -> list[dict[str, str]]:
@@ -74,14 +45,14 @@ def test_a_bulk_export_holds_the_imported_rows_in_schema_order(aws: Clients) -> 
 def test_an_export_imports_back_unchanged(aws: Clients) -> None:
     group = loaded_group(aws)
     assert export(aws, group.dataset_arn, "first", "ALL")["status"] == "ACTIVE"
-    key = aws.s3.list_objects_v2(Bucket=BUCKET, Prefix="out/first/")["Contents"][0]["Key"]
+    key = aws.s3.list_objects_v2(Bucket=EXPORTS, Prefix="out/first/")["Contents"][0]["Key"]
 
     copy = create_group(aws, "copy")
     job = aws.personalize.create_dataset_import_job(
-        jobName="from-export", datasetArn=copy.dataset_arn, dataSource={"dataLocation": f"s3://{BUCKET}/{key}"}, roleArn=ROLE_ARN
+        jobName="from-export", datasetArn=copy.dataset_arn, dataSource={"dataLocation": f"s3://{EXPORTS}/{key}"}, roleArn=ROLE_ARN
     )
     assert wait(lambda: aws.personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"])["status"] == "ACTIVE"
-    assert export(aws, copy.dataset_arn, "second", "ALL", path=f"s3://{BUCKET}/again")["status"] == "ACTIVE"
+    assert export(aws, copy.dataset_arn, "second", "ALL", path=f"s3://{EXPORTS}/again")["status"] == "ACTIVE"
     assert sorted(exported(aws, "second", "again/")[1], key=json.dumps) == sorted(exported(aws, "first")[1], key=json.dumps)
 
 
@@ -117,48 +88,48 @@ def test_items_keep_their_newest_record_in_all_and_every_record_in_put(aws: Clie
 
 def test_describe_and_list_show_the_job_as_created(aws: Clients) -> None:
     group = loaded_group(aws)
-    aws.s3.create_bucket(Bucket=BUCKET)
+    aws.s3.create_bucket(Bucket=EXPORTS)
     p = aws.personalize
     arn = p.create_dataset_export_job(
         jobName="described",
         datasetArn=group.dataset_arn,
         roleArn=ROLE_ARN,
-        jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}},
+        jobOutput={"s3DataDestination": {"path": f"s3://{EXPORTS}/out/"}},
         tags=[{"tagKey": "team", "tagValue": "data"}],
     )["datasetExportJobArn"]
     job = p.describe_dataset_export_job(datasetExportJobArn=arn)["datasetExportJob"]
     assert job["ingestionMode"] == "PUT"  # the default
-    assert job["jobOutput"] == {"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}}
+    assert job["jobOutput"] == {"s3DataDestination": {"path": f"s3://{EXPORTS}/out/"}}
     assert (job["jobName"], job["datasetArn"], job["roleArn"], job["status"]) == ("described", group.dataset_arn, ROLE_ARN, "ACTIVE")
     assert arn.endswith(":dataset-export-job/described")
     assert [j["datasetExportJobArn"] for j in p.list_dataset_export_jobs(datasetArn=group.dataset_arn)["datasetExportJobs"]] == [arn]
     assert p.list_dataset_export_jobs(datasetArn=f"{group.dataset_arn}-other")["datasetExportJobs"] == []
     assert p.list_tags_for_resource(resourceArn=arn)["tags"] == [{"tagKey": "team", "tagValue": "data"}]
     fails("ResourceAlreadyExistsException", p.create_dataset_export_job, jobName="described", datasetArn=group.dataset_arn,
-          roleArn=ROLE_ARN, jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}})
+          roleArn=ROLE_ARN, jobOutput={"s3DataDestination": {"path": f"s3://{EXPORTS}/out/"}})
 
 
 def test_the_file_lands_with_active(manual: Clients) -> None:
     group = loaded_group(manual)
-    manual.s3.create_bucket(Bucket=BUCKET)
+    manual.s3.create_bucket(Bucket=EXPORTS)
     p = manual.personalize
     arn = p.create_dataset_export_job(
-        jobName="slow", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/out"}}, ingestionMode="BULK"
+        jobName="slow", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, jobOutput={"s3DataDestination": {"path": f"s3://{EXPORTS}/out"}}, ingestionMode="BULK"
     )["datasetExportJobArn"]
     seen = []
     while not seen or seen[-1] not in ("ACTIVE", "CREATE FAILED"):
         seen.append(p.describe_dataset_export_job(datasetExportJobArn=arn)["datasetExportJob"]["status"])
-        files = manual.s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0)
+        files = manual.s3.list_objects_v2(Bucket=EXPORTS).get("KeyCount", 0)
         assert files == (1 if seen[-1] == "ACTIVE" else 0), seen
     assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "ACTIVE"]
 
 
 def test_a_dataset_stays_while_an_export_reads_it(manual: Clients) -> None:
     group = loaded_group(manual)
-    manual.s3.create_bucket(Bucket=BUCKET)
+    manual.s3.create_bucket(Bucket=EXPORTS)
     p = manual.personalize
     arn = p.create_dataset_export_job(
-        jobName="reading", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, jobOutput={"s3DataDestination": {"path": f"s3://{BUCKET}/"}}
+        jobName="reading", datasetArn=group.dataset_arn, roleArn=ROLE_ARN, jobOutput={"s3DataDestination": {"path": f"s3://{EXPORTS}/"}}
     )["datasetExportJobArn"]
     assert arn in fails("ResourceInUseException", p.delete_dataset, datasetArn=group.dataset_arn)
     wait(lambda: p.describe_dataset_export_job(datasetExportJobArn=arn)["datasetExportJob"])

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 import boto3
+import botocore.endpoint
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -31,6 +33,14 @@ def _botocore_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     """botocore's own retry defaults (standard mode, 3 attempts), whatever the environment says."""
     for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def backoffs(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The back-offs botocore sleeps between attempts (botocore.endpoint's time.sleep), recorded instead of slept."""
+    slept: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=slept.append))
+    return slept
 
 
 def group_names(c: Clients) -> list[str]:
@@ -68,12 +78,13 @@ def test_a_throttled_call_answers_throttling_exception_on_a_400_then_the_operati
             assert error.response["Error"]["Code"] != "ThrottlingException"
 
 
-def test_botocore_retries_throttled_calls_and_succeeds_within_its_attempts(aws: Clients) -> None:
+def test_botocore_retries_throttled_calls_and_succeeds_within_its_attempts(aws: Clients, backoffs: list[float]) -> None:
     personalize = boto3.client("personalize", region_name=REGION)  # botocore's defaults: standard mode, 3 attempts
     with inject_faults() as faults:
         faults.throttle("ListDatasetGroups", times=2)
         answer = personalize.list_dataset_groups()
         assert answer["ResponseMetadata"]["RetryAttempts"] == 2
+        assert len(backoffs) == 2  # it backed off before each retry
         assert answer["datasetGroups"] == []
 
         faults.throttle("ListDatasetGroups", times=3)  # one more than botocore retries

@@ -3,97 +3,18 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import pytest
 from moto.moto_api import state_manager
 
-from .conftest import Clients, avro
-from .datagen import START, TASTES, to_csv
-from .helpers import arn, fails, loaded_group, new_group, padded, popularity_campaign, small_rows
-from .test_events import make_tracker
-from .workflow import USER_PERSONALIZATION, create_group, deploy, import_csv, train, wait
-
-COMEDY, HORROR = (taste.items for taste in TASTES)
-# user-0 bought these two, popular among everybody: the campaign would recommend them first.
-PURCHASED = ("comedy-0", "comedy-1")
-PURCHASES = [
-    {"USER_ID": "user-0", "ITEM_ID": item, "EVENT_TYPE": "Purchase", "TIMESTAMP": START + 900_000 + k}
-    for k, item in enumerate(PURCHASED)
-]
-
-ITEMS_SCHEMA = avro(
-    "Items",
-    [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
-        {"name": "STUDIO", "type": ["null", "string"]},
-        {"name": "PRICE", "type": ["null", "double"]},
-        {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
-        {"name": "ON_SALE", "type": ["null", "boolean"]},
-    ],
-)
-USERS_SCHEMA = avro(
-    "Users",
-    [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "AGE", "type": ["null", "int"]},
-        {"name": "MEMBERSHIP", "type": ["null", "string"], "categorical": True},
-    ],
-)
-
-
-def genres(item: str) -> str:
-    """Comedies, every fourth also a romance; horror films; the last horror film has no genre."""
-    kind, number = item.split("-")
-    if item == HORROR[-1]:
-        return ""
-    if kind == "comedy":
-        return "Comedy|Romance" if int(number) % 4 == 0 else "Comedy"
-    return "Horror"
-
-
-def price(item: str) -> float:
-    return float(item.split("-")[1])
-
-
-# Every catalog item has a record but comedy-39, which appears only in interactions.
-ITEM_ROWS = [
-    {"ITEM_ID": item, "GENRES": genres(item), "STUDIO": "Big Studio" if price(item) < 20 else "Indie", "PRICE": price(item),
-     "DESCRIPTION": f"A film called {item}", "ON_SALE": "true"}
-    for item in COMEDY[:-1] + HORROR
-]
-USER_ROWS = [
-    {"USER_ID": "user-0", "AGE": 12, "MEMBERSHIP": "basic"},
-    {"USER_ID": "user-1", "AGE": 30, "MEMBERSHIP": "gold|family"},
-    {"USER_ID": "user-2", "AGE": "", "MEMBERSHIP": ""},
-]
-
-
-RECORDED = {row["ITEM_ID"] for row in ITEM_ROWS}
-
-
-def holds(item: str, genre: str) -> bool:
-    """Whether the Items dataset gives ``item`` the genre."""
-    return item in RECORDED and genre in genres(item).split("|")
-
-
-@dataclass
-class Shop:
-    group_arn: str
-    campaign: str
-    # The campaign's unfiltered answer, every item of the catalog best first (popularity: the same for everybody).
-    everything: list[str]
-
-
-def add_dataset(c: Clients, group_arn: str, kind: str, schema: str, rows: list[dict[str, Any]]) -> None:
-    p = c.personalize
-    schema_arn = p.create_schema(name=f"shop-{kind.lower()}", schema=schema)["schemaArn"]
-    dataset_arn = p.create_dataset(name=f"shop-{kind.lower()}", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=kind)["datasetArn"]
-    wait(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"])
-    job = import_csv(c, dataset_arn, to_csv(rows), key=f"{kind}.csv", job=f"shop-{kind.lower()}")
-    assert job["status"] == "ACTIVE", job.get("failureReason")
+from .catalogs import COMEDY, HORROR, ITEM_ROWS, PURCHASED, PURCHASES, RECORDED, genres, holds, price
+from .conftest import Clients, Restore, avro
+from .datagen import START, to_csv
+from .helpers import arn, fails, loaded_group, make_filter, new_group, padded, quoted, small_rows
+from .tracking import make_tracker
+from .workflow import USER_PERSONALIZATION, create_group, deploy, import_csv, train
+from .worlds import Shop, build_shop
 
 
 def test_a_group_with_filters_is_not_deleted(aws: Clients) -> None:
@@ -111,22 +32,8 @@ def test_a_group_with_filters_is_not_deleted(aws: Clients) -> None:
 
 
 @pytest.fixture
-def shop(aws: Clients) -> Shop:
-    """A group with Interactions (user-0 bought two popular comedies), Items and Users, and a popularity campaign."""
-    group = loaded_group(aws, "shop", rows=small_rows() + PURCHASES)
-    add_dataset(aws, group.dataset_group_arn, "Items", ITEMS_SCHEMA, ITEM_ROWS)
-    add_dataset(aws, group.dataset_group_arn, "Users", USERS_SCHEMA, USER_ROWS)
-    campaign = popularity_campaign(aws, group.dataset_group_arn)
-    everything = [i["itemId"] for i in aws.runtime.get_recommendations(campaignArn=campaign, userId="user-0", numResults=500)["itemList"]]
-    assert sorted(everything) == sorted(COMEDY + HORROR)
-    return Shop(group.dataset_group_arn, campaign, everything)
-
-
-def make_filter(c: Clients, group_arn: str, expression: str, name: str = "filter", **options: Any) -> str:
-    p = c.personalize
-    filter_arn = p.create_filter(name=name, datasetGroupArn=group_arn, filterExpression=expression, **options)["filterArn"]
-    assert wait(lambda: p.describe_filter(filterArn=filter_arn)["filter"])["status"] == "ACTIVE"
-    return filter_arn
+def shop(from_snapshot: Restore) -> Shop:
+    return from_snapshot(build_shop)
 
 
 def answer(c: Clients, shop: Shop, filter_arn: str, user: str | None = "user-0", n: int = 20, **values: str) -> list[str]:
@@ -141,11 +48,6 @@ def answer(c: Clients, shop: Shop, filter_arn: str, user: str | None = "user-0",
 def passing(shop: Shop, admitted: Callable[[str], bool], n: int = 20) -> list[str]:
     """What the filtered answer must be: the unfiltered ranking's first ``n`` admitted items."""
     return [item for item in shop.everything if admitted(item)][:n]
-
-
-def quoted(*values: str) -> str:
-    """filterValues as the service reads them: each string in double quotes, separated by commas."""
-    return ",".join(json.dumps(v) for v in values)
 
 
 # Control plane --------------------------------------------------------------------------------

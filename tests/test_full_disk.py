@@ -16,8 +16,8 @@ from botocore.exceptions import ClientError
 
 from .conftest import Clients, make_clients
 from .helpers import fails, loaded_group, popularity_campaign
-from .test_recorded_data import tracker_of
-from .test_server import start_command, stop
+from .servers import start_command, stop
+from .tracking import tracker_of
 
 DISK_BYTES = 16 * 1024 * 1024
 WATCHED = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")'

@@ -1,32 +1,12 @@
 """The service's getting-started path, end to end through boto3: import, train, evaluate, deploy, recommend, record events."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from .conftest import Clients
-from .datagen import TASTES, interactions, taste_of, to_csv
-from .helpers import METRICS
-from .workflow import create_group, deploy, import_csv, recommended, train
-
-ML_100K = Path(os.environ.get("PERSONALIZE_LOCAL_ML100K", Path(__file__).resolve().parents[2] / "shared/data/ml-100k"))
-
-
-def share_of_taste(items: list[str], taste: str) -> float:
-    return sum(item.startswith(taste) for item in items) / len(items)
-
-
-def walk(c: Clients, body: bytes) -> tuple[str, dict[str, float]]:
-    """Import, train, evaluate and deploy; the campaign and the version's metrics."""
-    group = create_group(c)
-    job = import_csv(c, group.dataset_arn, body)
-    assert job["status"] == "ACTIVE", job.get("failureReason")
-    version = train(c, group.dataset_group_arn)
-    assert version["status"] == "ACTIVE", version.get("failureReason")
-    metrics = c.personalize.get_solution_metrics(solutionVersionArn=version["solutionVersionArn"])["metrics"]
-    return deploy(c, version["solutionVersionArn"]), metrics
+from .datagen import ML_100K, TASTES, interactions, ml_100k_csv, taste_of, to_csv
+from .helpers import METRICS, share_of_taste
+from .workflow import recommended, walk
 
 
 def test_generated_data_whole_path(aws: Clients) -> None:
@@ -78,15 +58,6 @@ def test_new_user_is_served_from_events_alone(aws: Clients) -> None:
     warm = recommended(aws, campaign_arn, "newcomer")
     assert warm != cold
     assert share_of_taste(warm, "horror") >= 0.7
-
-
-def ml_100k_csv() -> bytes:
-    rows = []
-    for line in (ML_100K / "u.data").read_text().splitlines():
-        user, item, rating, ts = line.split("\t")
-        if int(rating) > 3:
-            rows.append({"USER_ID": user, "ITEM_ID": item, "EVENT_TYPE": "watch", "TIMESTAMP": int(ts)})
-    return to_csv(rows)
 
 
 @pytest.mark.skipif(not (ML_100K / "u.data").exists(), reason=f"MovieLens 100K not found at {ML_100K}")

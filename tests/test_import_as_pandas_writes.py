@@ -13,10 +13,9 @@ import pandas as pd
 import pytest
 
 from .conftest import INTERACTIONS_FIELDS, Clients, avro
+from .data_jobs import export, exported
 from .datagen import START, TASTES
-from .helpers import active_version, loaded_group, small_rows
-from .test_exports import export, exported
-from .test_filters import make_filter
+from .helpers import active_version, loaded_group, make_filter, small_rows
 from .workflow import USER_PERSONALIZATION, create_group, deploy, import_csv, train, wait
 
 COMEDY, HORROR = (taste.items for taste in TASTES)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ROLE_ARN, Clients, avro
+from .data_jobs import export, exported
 from .datagen import START, to_csv
 from .helpers import SMALL_USERS, arn, fails, padded, rows_for, small_rows, top_items
-from .test_exports import export, exported
 from .workflow import create_group, import_csv, train, wait
 
 BUCKET = "personalize-data"

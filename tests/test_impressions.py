@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .catalogs import COMEDY_FANS, genre_rows, with_metadata
 from .conftest import INTERACTIONS_FIELDS, Clients, avro
-from .datagen import GENRES, taste_of
+from .data_jobs import delete_users, export, exported
+from .datagen import GENRES
 from .helpers import loaded_group, popularity_campaign, small_rows
-from .test_data_deletion import delete_users
-from .test_events import current, make_tracker
-from .test_exports import export, exported
-from .test_user_personalization import genre_rows, with_metadata
+from .tracking import current, make_tracker
 from .workflow import Group, deploy, recommended, train
 
-COMEDY_FANS = [f"user-{u}" for u in range(120) if taste_of(f"user-{u}", GENRES).name == "comedy"]
 EXPLORING = {"itemExplorationConfig": {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}}
 
 

@@ -18,7 +18,7 @@ from personalize_local.backend.lifecycle import JobFailed
 from . import service_sample
 from .conftest import INTERACTIONS_SCHEMA, MANUAL, ROLE_ARN, Clients, moto_api, transitions
 from .datagen import interactions, to_csv
-from .helpers import fails, loaded_group, small_rows
+from .helpers import CREATED, DELETED, GONE, fails, loaded_group, small_rows, statuses
 from .workflow import POPULARITY, USER_PERSONALIZATION
 
 MODELS = {
@@ -33,23 +33,8 @@ MODELS = {
     "personalize::recommender",
 }
 # moto's manual progression with times 2: the status moves on every second describe.
-CREATED = ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "ACTIVE", "ACTIVE"]
 FAILED = ["CREATE PENDING", "CREATE IN_PROGRESS", "CREATE IN_PROGRESS", "CREATE FAILED", "CREATE FAILED"]
-GONE = "(not found)"
-DELETED = ["DELETE PENDING", "DELETE IN_PROGRESS", "DELETE IN_PROGRESS", GONE, GONE]
 GROUP_DELETED = ["DELETE PENDING", GONE, GONE]  # API_DatasetGroup.md: a group has no DELETE IN_PROGRESS
-
-
-def statuses(describe: Callable[[], dict[str, Any]], count: int) -> list[str]:
-    """What ``count`` describes in a row show: the status, or GONE once the resource is no longer there."""
-    seen = []
-    for _ in range(count):
-        try:
-            seen.append(describe()["status"])
-        except Exception as error:
-            assert getattr(error, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException", error
-            seen.append(GONE)
-    return seen
 
 
 def sample_data() -> bytes:

@@ -12,7 +12,7 @@ import pytest
 from .conftest import INTERACTIONS_FIELDS, ROLE_ARN, Clients, avro
 from .datagen import to_csv
 from .helpers import fails, popularity_campaign, small_rows
-from .test_recorded_data import tracker_of
+from .tracking import tracker_of
 from .workflow import create_group, import_csv, wait
 
 NAMESPACE = "AWS/Personalize"

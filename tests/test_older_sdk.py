@@ -11,7 +11,7 @@ import pytest
 
 from .conftest import Clients, make_clients
 from .helpers import active_version, loaded_group
-from .test_server import start_command, stop
+from .servers import start_command, stop
 
 # SolutionVersion and its summary gained trainingType with automatic training (botocore 1.34.0 lacks it).
 NEWER_MEMBER = "trainingType"

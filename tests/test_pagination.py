@@ -14,14 +14,12 @@ import pytest
 
 from personalize_local import mock_personalize
 
+from .batch import create_job as inference_job
+from .batch import put_lines, segment_job
 from .conftest import ITEMS_SCHEMA, ROLE_ARN, USERS_SCHEMA, Clients, make_clients
+from .data_jobs import export
 from .helpers import active_version, domain_group, fails, loaded_group, recommender, small_rows
-from .test_batch_inference import create_job as inference_job
-from .test_batch_inference import put_lines
-from .test_batch_segments import ITEM_AFFINITY
-from .test_batch_segments import create_job as segment_job
-from .test_exports import export
-from .workflow import create_group, deploy, wait
+from .workflow import ITEM_AFFINITY, create_group, deploy, wait
 
 PAGES = 1  # items a page: every list below holds more, so each walk takes several pages
 DOMAIN = "ECOMMERCE"

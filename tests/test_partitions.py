@@ -10,6 +10,7 @@ import pytest
 from .conftest import INTERACTIONS_SCHEMA, Clients, make_clients
 from .datagen import to_csv
 from .helpers import ACCOUNT, fails, small_rows
+from .servers import start_command, stop
 from .workflow import create_group, deploy, recommended, train, wait
 
 PARTITIONS = {"cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov"}
@@ -213,7 +214,6 @@ def test_a_snapshot_keeps_the_partitions_buckets(place: Place, tmp_path: Any) ->
 
 
 def test_a_data_directory_keeps_the_partitions_buckets(tmp_path: Any) -> None:
-    from .test_server import start_command, stop
 
     region = "cn-north-1"
     server, endpoint = start_command("--data-dir", str(tmp_path))

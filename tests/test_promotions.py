@@ -5,10 +5,10 @@ import json
 
 import pytest
 
+from .catalogs import ITEM_ROWS, SHOP_ITEMS_SCHEMA, add_dataset, holds
 from .conftest import Clients
 from .datagen import interactions
-from .helpers import fails, loaded_group
-from .test_filters import ITEM_ROWS, ITEMS_SCHEMA, add_dataset, holds, make_filter
+from .helpers import fails, loaded_group, make_filter
 from .workflow import USER_PERSONALIZATION, deploy, train
 
 
@@ -16,7 +16,7 @@ from .workflow import USER_PERSONALIZATION, deploy, train
 def promoting(aws: Clients) -> tuple[str, str]:
     """A comedy fan's campaign, and a filter of horror films to promote."""
     group = loaded_group(aws, "promo", rows=interactions())
-    add_dataset(aws, group.dataset_group_arn, "Items", ITEMS_SCHEMA, ITEM_ROWS)
+    add_dataset(aws, group.dataset_group_arn, "Items", SHOP_ITEMS_SCHEMA, ITEM_ROWS)
     version = train(aws, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)
     campaign = deploy(aws, version["solutionVersionArn"], name="personal", campaignConfig={"itemExplorationConfig": {"explorationWeight": "0"}})
     horror = make_filter(aws, group.dataset_group_arn, 'INCLUDE ItemID WHERE Items.GENRES IN ("Horror")', name="horror")

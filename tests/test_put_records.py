@@ -6,21 +6,12 @@ from typing import Any
 
 import pytest
 
-from .conftest import ITEMS_SCHEMA, USERS_SCHEMA, Clients
+from .conftest import Clients
 from .datagen import interactions, to_csv
-from .helpers import arn, fails, loaded_group
+from .helpers import arn, fails, loaded_group, metadata_datasets
 from .workflow import Group, deploy, import_csv, train
 
 RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
-
-
-def metadata_datasets(c: Clients, group_arn: str) -> tuple[str, str]:
-    p = c.personalize
-    datasets = []
-    for kind, schema in (("Items", ITEMS_SCHEMA), ("Users", USERS_SCHEMA)):
-        schema_arn = p.create_schema(name=f"{kind.lower()}-schema", schema=schema)["schemaArn"]
-        datasets.append(p.create_dataset(name=kind.lower(), schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=kind)["datasetArn"])
-    return datasets[0], datasets[1]
 
 
 def trained_with_items(c: Clients) -> tuple[Group, str, str]:

@@ -5,11 +5,11 @@ from collections import Counter
 from datetime import datetime, timezone
 from statistics import mean
 
+from .batch import answered, put_lines, real_time, refused
 from .conftest import VOD_ITEMS, Clients
 from .datagen import START, TASTES, interactions, to_csv
 from .helpers import active_version, fails, loaded_group
-from .test_batch_inference import answered, put_lines, real_time, refused
-from .test_events import make_tracker
+from .tracking import make_tracker
 from .workflow import POPULARITY, USER_PERSONALIZATION, USER_PERSONALIZATION_V2, deploy, import_csv, wait
 
 DAY = 86_400

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import random
 
+from .catalogs import COMEDY_FANS, with_metadata
 from .conftest import ITEMS_SCHEMA, Clients
 from .datagen import START, to_csv
-from .test_filters import make_filter
-from .test_impressions import COMEDY_FANS
-from .test_user_personalization import with_metadata
+from .helpers import loaded_group, make_filter
 from .workflow import USER_PERSONALIZATION, USER_PERSONALIZATION_V2, deploy, import_csv, train, wait
-from .helpers import loaded_group
 
 EXPLORATION = ["Exploration"]
 PLACEHOLDER = ["Popular item"]

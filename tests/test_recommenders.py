@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from .conftest import Clients, transitions
+from .conftest import Clients, Clock, Restore, transitions
 from .datagen import START, shop_events, to_csv, video_events, video_items
-from .test_lifecycle import CREATED, DELETED, statuses
-from .helpers import METRICS, Clock, arn, domain_group, fails, loaded_group, new_group, recommender, use_case
-from .test_events import make_tracker
-from .test_related_recipes import record_watches, trend_clock  # noqa: F401 (trend_clock is a fixture)
+from .helpers import CREATED, DELETED, METRICS, arn, domain_group, fails, loaded_group, new_group, recommender, statuses, use_case
+from .tracking import make_tracker, record_watches
 from .workflow import import_csv, wait
 
 SHOP = "ECOMMERCE"
@@ -46,14 +45,61 @@ def group_for(c: Clients, domain: str, **options: Any) -> str:
     return domain_group(c, VIDEO, video_events(), video_items((NEW_COMEDY,)), **options)
 
 
-@pytest.fixture
-def shop(aws: Clients) -> str:
-    return group_for(aws, SHOP)
+def ecommerce_group(c: Clients) -> str:
+    return group_for(c, SHOP)
+
+
+def video_group(c: Clients) -> str:
+    return group_for(c, VIDEO)
+
+
+def both_groups(c: Clients) -> tuple[str, str]:
+    return group_for(c, SHOP), group_for(c, VIDEO)
+
+
+@dataclass(frozen=True)
+class UseCases:
+    group_arn: str
+    # Use case -> its recommender (named after it, created with the default config).
+    recommenders: dict[str, str]
+
+
+def use_cases_of(c: Clients, domain: str) -> UseCases:
+    """The domain's group with a recommender of each of its use cases."""
+    group_arn = group_for(c, domain)
+    return UseCases(group_arn, {name: recommender(c, group_arn, name)["recommenderArn"] for name, (of, _) in USE_CASES.items() if of == domain})
+
+
+def ecommerce_recommenders(c: Clients) -> UseCases:
+    return use_cases_of(c, SHOP)
+
+
+def video_recommenders(c: Clients) -> UseCases:
+    return use_cases_of(c, VIDEO)
+
+
+# Each domain's group with its use cases' recommenders, built once a session (conftest.from_snapshot).
+DOMAIN_USE_CASES = {SHOP: ecommerce_recommenders, VIDEO: video_recommenders}
 
 
 @pytest.fixture
-def video(aws: Clients) -> str:
-    return group_for(aws, VIDEO)
+def shop(from_snapshot: Restore) -> str:
+    return from_snapshot(ecommerce_group)
+
+
+@pytest.fixture
+def video(from_snapshot: Restore) -> str:
+    return from_snapshot(video_group)
+
+
+@pytest.fixture
+def shop_use_cases(from_snapshot: Restore) -> UseCases:
+    return from_snapshot(ecommerce_recommenders)
+
+
+@pytest.fixture
+def video_use_cases(from_snapshot: Restore) -> UseCases:
+    return from_snapshot(video_recommenders)
 
 
 def answer(c: Clients, recommender_arn: str, n: int = 10, **request: str) -> list[str]:
@@ -68,10 +114,11 @@ def share_of(genre: str, items: list[str]) -> float:
 
 
 @pytest.mark.parametrize("name", list(USE_CASES))
-def test_every_use_case_creates_and_answers(aws: Clients, name: str) -> None:
+def test_every_use_case_creates_and_answers(aws: Clients, from_snapshot: Restore, name: str) -> None:
     domain, request = USE_CASES[name]
-    group_arn = group_for(aws, domain)
-    created = recommender(aws, group_arn, name)
+    trained = from_snapshot(DOMAIN_USE_CASES[domain])  # each created as recommender() creates it
+    group_arn = trained.group_arn
+    created = aws.personalize.describe_recommender(recommenderArn=trained.recommenders[name])["recommender"]
     assert created["status"] == "ACTIVE", created.get("failureReason")
     assert created["recommenderArn"] == arn("recommender", name)
     assert (created["name"], created["datasetGroupArn"], created["recipeArn"]) == (name, group_arn, use_case(name))
@@ -93,16 +140,16 @@ def test_every_use_case_creates_and_answers(aws: Clients, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", [n for n, (_, request) in USE_CASES.items() if "userId" in request])
-def test_a_use_case_that_needs_a_user_refuses_a_request_without_one(aws: Clients, name: str) -> None:
+def test_a_use_case_that_needs_a_user_refuses_a_request_without_one(aws: Clients, from_snapshot: Restore, name: str) -> None:
     domain, request = USE_CASES[name]
-    arn_ = recommender(aws, group_for(aws, domain), name)["recommenderArn"]
+    arn_ = from_snapshot(DOMAIN_USE_CASES[domain]).recommenders[name]
     without_user = {k: v for k, v in request.items() if k != "userId"}
     message = fails("InvalidInputException", aws.runtime.get_recommendations, recommenderArn=arn_, **without_user)
     assert "'userId'" in message and name in message
 
 
-def test_related_items_need_an_item_and_frequently_bought_together_no_user(aws: Clients, shop: str) -> None:
-    bought_together = recommender(aws, shop, "aws-ecomm-frequently-bought-together")["recommenderArn"]
+def test_related_items_need_an_item_and_frequently_bought_together_no_user(aws: Clients, shop_use_cases: UseCases) -> None:
+    bought_together = shop_use_cases.recommenders["aws-ecomm-frequently-bought-together"]
     assert "'itemId'" in fails("InvalidInputException", aws.runtime.get_recommendations, recommenderArn=bought_together, userId=COMEDY_FAN)
     # "userId: Required only if you filter by CurrentUser".
     assert len(answer(aws, bought_together, itemId="comedy-3")) == 10
@@ -111,12 +158,12 @@ def test_related_items_need_an_item_and_frequently_bought_together_no_user(aws: 
 # Answers follow the data --------------------------------------------------------------------------
 
 
-def test_popular_items_count_views_purchases_and_viewers(aws: Clients, shop: str) -> None:
+def test_popular_items_count_views_purchases_and_viewers(aws: Clients, shop_use_cases: UseCases) -> None:
     rows = shop_events()
     views = Counter(r["ITEM_ID"] for r in rows if r["EVENT_TYPE"] == "View")
     purchases = Counter(r["ITEM_ID"] for r in rows if r["EVENT_TYPE"] == "Purchase")
-    by_views = recommender(aws, shop, "aws-ecomm-popular-items-by-views")["recommenderArn"]
-    by_purchases = recommender(aws, shop, "aws-ecomm-popular-items-by-purchases")["recommenderArn"]
+    by_views = shop_use_cases.recommenders["aws-ecomm-popular-items-by-views"]
+    by_purchases = shop_use_cases.recommenders["aws-ecomm-popular-items-by-purchases"]
     # ECOMMERCE counts every view ("how many times that your customers viewed an item"), ties in item order.
     expected_views = [item for item, _ in sorted(views.items(), key=lambda kv: (-kv[1], kv[0]))][:5]
     expected_purchases = [item for item, _ in sorted(purchases.items(), key=lambda kv: (-kv[1], kv[0]))][:5]
@@ -126,13 +173,13 @@ def test_popular_items_count_views_purchases_and_viewers(aws: Clients, shop: str
     assert answer(aws, by_views, 5, userId=HORROR_FAN) == expected_views
 
 
-def test_most_popular_counts_distinct_viewers_of_watch_events(aws: Clients, video: str) -> None:
+def test_most_popular_counts_distinct_viewers_of_watch_events(aws: Clients, video_use_cases: UseCases) -> None:
     watchers: dict[str, set[str]] = {}
     for row in video_events():
         if row["EVENT_TYPE"] == "Watch":
             watchers.setdefault(str(row["ITEM_ID"]), set()).add(str(row["USER_ID"]))
     expected = [item for item, users in sorted(watchers.items(), key=lambda kv: (-len(kv[1]), kv[0]))][:5]
-    assert answer(aws, recommender(aws, video, "aws-vod-most-popular")["recommenderArn"], 5, userId=HORROR_FAN) == expected
+    assert answer(aws, video_use_cases.recommenders["aws-vod-most-popular"], 5, userId=HORROR_FAN) == expected
 
 
 def test_trending_now_puts_first_what_grows_fastest(aws: Clients) -> None:
@@ -168,16 +215,16 @@ def test_recommendations_for_a_user_follow_their_taste(aws: Clients, shop: str) 
 
 
 @pytest.mark.parametrize("name", ["aws-ecomm-frequently-bought-together", "aws-ecomm-customers-who-viewed-x-also-viewed"])
-def test_related_items_come_from_the_same_shoppers(aws: Clients, shop: str, name: str) -> None:
-    related = recommender(aws, shop, name)["recommenderArn"]
+def test_related_items_come_from_the_same_shoppers(aws: Clients, shop_use_cases: UseCases, name: str) -> None:
+    related = shop_use_cases.recommenders[name]
     assert share_of("horror", answer(aws, related, itemId="horror-2", userId="someone-new")) >= 0.8
 
 
-def test_more_like_x_finds_titles_like_a_new_one_by_its_genre(aws: Clients, video: str) -> None:
-    more_like = recommender(aws, video, "aws-vod-more-like-x")["recommenderArn"]
+def test_more_like_x_finds_titles_like_a_new_one_by_its_genre(aws: Clients, video_use_cases: UseCases) -> None:
+    more_like = video_use_cases.recommenders["aws-vod-more-like-x"]
     assert share_of("comedy", answer(aws, more_like, itemId=NEW_COMEDY, userId="someone-new")) == 1.0
     # Because you watched X knows only what was watched: a new title gets the most popular ones.
-    watched_too = recommender(aws, video, "aws-vod-because-you-watched-x")["recommenderArn"]
+    watched_too = video_use_cases.recommenders["aws-vod-because-you-watched-x"]
     assert share_of("comedy", answer(aws, watched_too, itemId=NEW_COMEDY, userId="someone-new")) < 1.0
 
 
@@ -204,12 +251,12 @@ def watched(user: str) -> set[str]:
     return {str(r["ITEM_ID"]) for r in video_events() if r["USER_ID"] == user and r["EVENT_TYPE"] == "Watch"}
 
 
-def test_recommended_for_you_leaves_out_what_the_user_bought(aws: Clients, shop: str) -> None:
-    for_you = recommender(aws, shop, "aws-ecomm-recommended-for-you")["recommenderArn"]
+def test_recommended_for_you_leaves_out_what_the_user_bought(aws: Clients, shop_use_cases: UseCases) -> None:
+    for_you = shop_use_cases.recommenders["aws-ecomm-recommended-for-you"]
     assert bought(COMEDY_FAN) and not bought(COMEDY_FAN) & set(answer(aws, for_you, 60, userId=COMEDY_FAN))
     # A purchase recorded now leaves its item out at once; a view does not.
     top, second = answer(aws, for_you, 2, userId=COMEDY_FAN)
-    tracking_id = aws.personalize.create_event_tracker(name="t", datasetGroupArn=shop)["trackingId"]
+    tracking_id = aws.personalize.create_event_tracker(name="t", datasetGroupArn=shop_use_cases.group_arn)["trackingId"]
     events = [
         {"eventType": "Purchase", "itemId": top, "sentAt": START + 10_000_000},
         {"eventType": "View", "itemId": second, "sentAt": START + 10_000_001},
@@ -220,8 +267,8 @@ def test_recommended_for_you_leaves_out_what_the_user_bought(aws: Clients, shop:
     assert top not in now and second in now
 
 
-def test_customers_who_viewed_x_leave_out_what_the_user_bought(aws: Clients, shop: str) -> None:
-    also_viewed = recommender(aws, shop, "aws-ecomm-customers-who-viewed-x-also-viewed")["recommenderArn"]
+def test_customers_who_viewed_x_leave_out_what_the_user_bought(aws: Clients, shop_use_cases: UseCases) -> None:
+    also_viewed = shop_use_cases.recommenders["aws-ecomm-customers-who-viewed-x-also-viewed"]
     for_anyone = answer(aws, also_viewed, 40, itemId="comedy-3", userId="someone-new")
     for_the_fan = answer(aws, also_viewed, 40, itemId="comedy-3", userId=COMEDY_FAN)
     assert bought(COMEDY_FAN) & set(for_anyone)
@@ -233,17 +280,17 @@ def test_customers_who_viewed_x_leave_out_what_the_user_bought(aws: Clients, sho
     ("aws-vod-more-like-x", {"itemId": "comedy-3"}),
     ("aws-vod-top-picks", {}),
 ])
-def test_video_use_cases_leave_out_what_the_user_watched(aws: Clients, video: str, name: str, request_: dict[str, str]) -> None:
-    recommender_arn = recommender(aws, video, name)["recommenderArn"]
+def test_video_use_cases_leave_out_what_the_user_watched(aws: Clients, video_use_cases: UseCases, name: str, request_: dict[str, str]) -> None:
+    recommender_arn = video_use_cases.recommenders[name]
     assert watched(COMEDY_FAN) and not watched(COMEDY_FAN) & set(answer(aws, recommender_arn, 50, userId=COMEDY_FAN, **request_))
 
 
 @pytest.mark.parametrize("name, request_", [("aws-vod-top-picks", {}), ("aws-vod-because-you-watched-x", {"itemId": "horror-3"})])
-def test_a_filter_applies_in_addition_to_the_automatic_exclusions(aws: Clients, video: str, name: str, request_: dict[str, str]) -> None:
+def test_a_filter_applies_in_addition_to_the_automatic_exclusions(aws: Clients, video_use_cases: UseCases, name: str, request_: dict[str, str]) -> None:
     p = aws.personalize
-    recommender_arn = recommender(aws, video, name)["recommenderArn"]
+    recommender_arn = video_use_cases.recommenders[name]
     expression = 'EXCLUDE ItemID WHERE Items.GENRES IN ("horror")'
-    filter_arn = p.create_filter(name="no-horror", datasetGroupArn=video, filterExpression=expression)["filterArn"]
+    filter_arn = p.create_filter(name="no-horror", datasetGroupArn=video_use_cases.group_arn, filterExpression=expression)["filterArn"]
     wait(lambda: p.describe_filter(filterArn=filter_arn)["filter"])
     unfiltered = answer(aws, recommender_arn, 30, userId=HORROR_FAN, **request_)
     filtered = answer(aws, recommender_arn, 30, userId=HORROR_FAN, filterArn=filter_arn, **request_)
@@ -268,10 +315,10 @@ def test_a_promotion_takes_its_share_of_a_recommenders_answer(aws: Clients, vide
     assert [i["itemId"] for i in listed if "promotionName" not in i] == [item for item in plain if item not in promoted][:5]
 
 
-def test_trending_now_takes_no_promotion(aws: Clients, video: str) -> None:
+def test_trending_now_takes_no_promotion(aws: Clients, video_use_cases: UseCases) -> None:
     p = aws.personalize
-    recommender_arn = recommender(aws, video, "aws-vod-trending-now")["recommenderArn"]
-    horror = p.create_filter(name="horror", datasetGroupArn=video, filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ("horror")')["filterArn"]
+    recommender_arn = video_use_cases.recommenders["aws-vod-trending-now"]
+    horror = p.create_filter(name="horror", datasetGroupArn=video_use_cases.group_arn, filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ("horror")')["filterArn"]
     wait(lambda: p.describe_filter(filterArn=horror)["filter"])
     message = fails("InvalidInputException", aws.runtime.get_recommendations, recommenderArn=recommender_arn,
                     promotions=[{"name": "scary", "percentPromotedItems": 50, "filterArn": horror}])
@@ -364,9 +411,9 @@ def test_five_recommenders_a_dataset_group(aws: Clients, shop: str) -> None:
     assert "5 recommenders per dataset group" in message
 
 
-def test_fifteen_recommenders_a_region(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fifteen_recommenders_a_region(aws: Clients, from_snapshot: Restore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERSONALIZE_LOCAL_QUOTA_RECOMMENDERS", "2")
-    shop_arn, video_arn = group_for(aws, SHOP), group_for(aws, VIDEO)
+    shop_arn, video_arn = from_snapshot(both_groups)
     aws.personalize.create_recommender(name="a", datasetGroupArn=shop_arn, recipeArn=use_case("aws-ecomm-popular-items-by-views"))
     aws.personalize.create_recommender(name="b", datasetGroupArn=video_arn, recipeArn=use_case("aws-vod-most-popular"))
     message = fails("LimitExceededException", aws.personalize.create_recommender, name="c", datasetGroupArn=video_arn, recipeArn=use_case("aws-vod-trending-now"))
@@ -430,9 +477,9 @@ def test_columns_left_out_of_training_are_not_learnt_from(aws: Clients, video: s
 # Describe, List, Delete --------------------------------------------------------------------------
 
 
-def test_list_newest_first_by_group_and_in_pages(aws: Clients) -> None:
+def test_list_newest_first_by_group_and_in_pages(aws: Clients, from_snapshot: Restore) -> None:
     p = aws.personalize
-    shop_arn, video_arn = group_for(aws, SHOP), group_for(aws, VIDEO)
+    shop_arn, video_arn = from_snapshot(both_groups)
     first = recommender(aws, shop_arn, "aws-ecomm-popular-items-by-views")["recommenderArn"]
     second = recommender(aws, shop_arn, "aws-ecomm-popular-items-by-purchases")["recommenderArn"]
     third = recommender(aws, video_arn, "aws-vod-most-popular")["recommenderArn"]
@@ -497,9 +544,9 @@ def test_update_changes_requests_per_second_and_keeps_the_rest(aws: Clients, sho
     assert p.describe_recommender(recommenderArn=arn_)["recommender"]["recommenderConfig"]["itemExplorationConfig"] == expected
 
 
-def test_update_of_the_columns_trains_again(aws: Clients, video: str) -> None:
+def test_update_of_the_columns_trains_again(aws: Clients, video_use_cases: UseCases) -> None:
     p = aws.personalize
-    arn_ = recommender(aws, video, "aws-vod-more-like-x")["recommenderArn"]
+    arn_ = video_use_cases.recommenders["aws-vod-more-like-x"]
     assert share_of("comedy", answer(aws, arn_, itemId=NEW_COMEDY, userId="x")) == 1.0
     p.update_recommender(recommenderArn=arn_, recommenderConfig={"trainingDataConfig": {"excludedDatasetColumns": {"Items": ["GENRES"]}}})
     updated = wait(lambda: p.describe_recommender(recommenderArn=arn_)["recommender"]["latestRecommenderUpdate"])

@@ -1,32 +1,13 @@
 """Bulk data and recorded events live apart, as in the service: what each one changes, and when."""
 from __future__ import annotations
 
-from typing import Any
-
 from .conftest import Clients
 from .datagen import TASTES, START, to_csv
-from .helpers import active_version, loaded_group, small_rows
-from .test_getting_started import share_of_taste
-from .workflow import USER_PERSONALIZATION, deploy, import_csv, recommended, train, wait
+from .helpers import loaded_group, personal_campaign, share_of_taste, small_rows
+from .tracking import SENT, tracker_of, watched
+from .workflow import import_csv, recommended, train
 
 COMEDY, HORROR = (t.items for t in TASTES)
-SENT = 1_700_000_000
-
-
-def watched(items: tuple[str, ...], count: int, offset: int = 0) -> list[dict[str, Any]]:
-    return [{"eventType": "watch", "itemId": items[i], "sentAt": SENT + offset + i} for i in range(count)]
-
-
-def tracker_of(c: Clients, group_arn: str) -> str:
-    p = c.personalize
-    created = p.create_event_tracker(name="tracker", datasetGroupArn=group_arn)
-    wait(lambda: p.describe_event_tracker(eventTrackerArn=created["eventTrackerArn"])["eventTracker"])
-    return created["trackingId"]
-
-
-def personal_campaign(c: Clients, group_arn: str, name: str) -> str:
-    version = active_version(c, group_arn, name=name, recipe=USER_PERSONALIZATION)
-    return deploy(c, version, name=name, campaignConfig={"itemExplorationConfig": {"explorationWeight": "0"}})
 
 
 def test_a_full_import_keeps_the_recorded_events(aws: Clients) -> None:

@@ -1,55 +1,27 @@
 """RELATED_ITEMS (aws-sims, aws-similar-items), Trending-Now and USER_SEGMENTATION recipes, as users reach them."""
 from __future__ import annotations
 
-import random
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from personalize_local.backend import trends
 from personalize_local.recipes import ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN, TrainingInputs, fit_recipe
 from personalize_local.recipes.base import UnknownSegmentInput
 
-from .conftest import Clients, avro
-from .datagen import START, to_csv
-from .helpers import METRICS, Clock, active_version, fails, loaded_group, small_rows
-from .test_events import make_tracker
-from .workflow import POPULARITY, create_group, deploy, import_csv, train, wait
+from .catalogs import GROUP_ITEMS, ITEM_COLUMNS, USERS_PER_GROUP, co_watched_rows, group_items, item_rows, with_items
+from .conftest import Clients, Clock
+from .datagen import ML_100K, to_csv
+from .helpers import METRICS, active_version, fails, loaded_group, small_rows
+from .tracking import make_tracker, record_watches
+from .workflow import POPULARITY, create_group, deploy, import_csv, train
 
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
 SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
 TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
 # As a recorded run of the service's user segmentation sample shows them, for both recipes.
 SEGMENT_METRICS = {"coverage", "hits_at_1_percent", "recall_at_1_percent"}
-ML_100K = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
-
-GROUPS, GROUP_ITEMS, USERS_PER_GROUP = 5, 8, 32
-
-
-def group_items(g: int) -> set[str]:
-    return {f"g{g}-{i}" for i in range(GROUP_ITEMS)}
-
-
-def co_watched_rows() -> list[dict[str, object]]:
-    """Each user of group g watches every item of g but the one their number picks, and the blockbuster.
-
-    So items of a group share 24 of their 28 users, while the blockbuster (watched by all 160) shares 28.
-    """
-    rng = random.Random(3)
-    rows = []
-    for g in range(GROUPS):
-        for k in range(USERS_PER_GROUP):
-            watched = sorted(group_items(g) - {f"g{g}-{k % GROUP_ITEMS}"}) + ["blockbuster"]
-            rng.shuffle(watched)
-            user = f"user-{g}-{k}"
-            rows += [
-                {"USER_ID": user, "ITEM_ID": item, "EVENT_TYPE": "watch", "TIMESTAMP": START + 1000 * (g * USERS_PER_GROUP + k) + t}
-                for t, item in enumerate(watched)
-            ]
-    return rows
 
 
 def related(c: Clients, campaign: str, item: str, n: int = 25) -> list[dict[str, Any]]:
@@ -158,21 +130,6 @@ def test_trending_now_puts_the_accelerating_item_first(aws: Clients, frequency: 
     assert aws.runtime.get_recommendations(campaignArn=popular, numResults=1)["itemList"][0]["itemId"] not in {"rising", "spike"}
 
 
-@pytest.fixture
-def trend_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The clock trends are evaluated on."""
-    clock = Clock()
-    monkeypatch.setattr(trends, "now", clock)
-    return clock
-
-
-def record_watches(c: Clients, tracking_id: str, item: str, watches: int, at: int, event_type: str = "watch") -> None:
-    """PutEvents: ``watches`` of ``item`` from ``at`` on, a second apart, ten to a fan."""
-    for fan in range(0, watches, 10):
-        events = [{"eventType": event_type, "itemId": item, "sentAt": at + fan + k} for k in range(min(10, watches - fan))]
-        c.events.put_events(trackingId=tracking_id, userId=f"{item}-fan-{fan}", sessionId=f"{item}-{fan}", eventList=events)
-
-
 def test_trending_now_follows_events_once_an_interval_has_passed(aws: Clients, trend_clock: Clock) -> None:
     """native-recipe-trending-now.md: recorded events count without a new version, the trend evaluated every interval."""
     rows = trend_rows()
@@ -218,40 +175,6 @@ def test_trend_discovery_frequency_is_one_of_the_recipe_values(aws: Clients) -> 
 
 
 # aws-similar-items -------------------------------------------------------------------------------
-
-
-ITEMS_WITH_TEXT = avro(
-    "Items",
-    [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
-        {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
-    ],
-)
-THEMES = ("pirates sail the stormy ocean", "robots fire lasers in deep space", "wizards cast ancient spells",
-          "detectives solve a city murder", "cowboys ride across the desert")
-ITEM_COLUMNS = ["ITEM_ID", "GENRES", "DESCRIPTION"]
-
-
-def item_rows() -> list[dict[str, object]]:
-    """Group g's items are of genre-g and tell of theme g; two new items come without interactions."""
-    rows = [{"ITEM_ID": item, "GENRES": f"genre-{g}", "DESCRIPTION": f"A tale where {THEMES[g]}."}
-            for g in range(GROUPS) for item in sorted(group_items(g))]
-    return rows + [
-        {"ITEM_ID": "blockbuster", "GENRES": "genre-0|genre-1|genre-2|genre-3|genre-4", "DESCRIPTION": "Everybody watched it."},
-        {"ITEM_ID": "new-by-genre", "GENRES": "genre-2", "DESCRIPTION": ""},
-        {"ITEM_ID": "new-by-text", "GENRES": "", "DESCRIPTION": "Lasers and robots, out in space."},
-    ]
-
-
-def with_items(c: Clients, group_arn: str, body: bytes) -> None:
-    """An Items dataset of ITEMS_WITH_TEXT holding the CSV ``body``."""
-    p = c.personalize
-    schema = p.create_schema(name="items-text", schema=ITEMS_WITH_TEXT)["schemaArn"]
-    dataset = p.create_dataset(name="items", schemaArn=schema, datasetGroupArn=group_arn, datasetType="Items")["datasetArn"]
-    wait(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
-    job = import_csv(c, dataset, body, key="items.csv", job="items")
-    assert job["status"] == "ACTIVE", job.get("failureReason")
 
 
 def test_similar_items_of_a_new_item_share_its_metadata(aws: Clients) -> None:

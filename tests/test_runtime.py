@@ -4,15 +4,20 @@ from __future__ import annotations
 import pytest
 from botocore.config import Config
 
-from .conftest import Clients, make_clients
+from .conftest import Clients, Restore, make_clients
 from .helpers import active_version, arn, fails, loaded_group, popularity_campaign
 from .workflow import USER_PERSONALIZATION, deploy, recommended
 
 
+def build_campaign(c: Clients) -> str:
+    group = loaded_group(c)
+    return deploy(c, active_version(c, group.dataset_group_arn, recipe=USER_PERSONALIZATION))
+
+
 @pytest.fixture
-def campaign(aws: Clients) -> str:
-    group = loaded_group(aws)
-    return deploy(aws, active_version(aws, group.dataset_group_arn, recipe=USER_PERSONALIZATION))
+def campaign(from_snapshot: Restore) -> str:
+    """A campaign of a trained aws-user-personalization version (trained once a session)."""
+    return from_snapshot(build_campaign)
 
 
 def test_default_is_25_items_with_ids_and_scores(aws: Clients, campaign: str) -> None:

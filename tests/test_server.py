@@ -3,18 +3,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import signal
-import subprocess
-import sys
 import urllib.request
 
 import pytest
 
 from .conftest import Clients, error_code, make_clients
 from .datagen import TASTES, interactions, to_csv
-from .helpers import METRICS
-from .test_getting_started import share_of_taste, walk
-from .workflow import recommended
+from .helpers import METRICS, share_of_taste
+from .servers import start_command, stop
+from .workflow import recommended, walk
 
 
 def test_whole_path_over_http(remote: Clients) -> None:
@@ -47,26 +44,6 @@ def test_other_services_still_answered_by_moto(remote: Clients) -> None:
     remote.s3.create_bucket(Bucket="data")
     remote.s3.put_object(Bucket="data", Key="k", Body=b"v")
     assert remote.s3.get_object(Bucket="data", Key="k")["Body"].read() == b"v"
-
-
-def start_command(*args: str) -> tuple[subprocess.Popen[str], str]:
-    """`python -m personalize_local server ... --port 0` (what `make run` starts) and the endpoint it prints."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "personalize_local", "server", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = server.stdout.readline()  # printed once the socket listens
-    assert "serving on http://" in line, (line, server.poll())
-    return server, line.rsplit(" ", 1)[-1].strip()
-
-
-def stop(server: subprocess.Popen[str]) -> tuple[int, str]:
-    """SIGTERM, then the exit code and what the server wrote to stderr."""
-    server.send_signal(signal.SIGTERM)
-    _, err = server.communicate(timeout=60)
-    return server.returncode, err
 
 
 def test_the_command_serves_logs_each_call_and_stops_cleanly() -> None:

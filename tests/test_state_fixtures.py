@@ -9,9 +9,9 @@ from pathlib import Path
 from personalize_local import snapshot
 
 from .conftest import Clients, make_clients
+from .servers import start_command, stop
 from .state_fixtures import DATA_DIR, OBSERVED, SNAPSHOT, as_json, world_of
-from .test_server import start_command, stop
-from .test_snapshots import observe
+from .worlds import observe
 
 SAVED = json.loads(OBSERVED.read_text())
 

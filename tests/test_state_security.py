@@ -26,7 +26,7 @@ from personalize_local.state.datadir import DataDirStore
 
 from .conftest import Clients, make_clients
 from .helpers import loaded_group, popularity_campaign
-from .test_server import start_command, stop
+from .servers import start_command, stop
 
 Edit = Callable[[sqlite3.Connection, Path], None]
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Clients
+from .conftest import Clients, Restore
 from .helpers import active_version, arn, fails, loaded_group
 from .workflow import deploy
 
@@ -18,12 +18,11 @@ def listed(c: Clients, resource_arn: str) -> dict[str, str]:
     return {t["tagKey"]: t.get("tagValue", "") for t in c.personalize.list_tags_for_resource(resourceArn=resource_arn)["tags"]}
 
 
-@pytest.fixture
-def taggable(aws: Clients) -> dict[str, str]:
+def build_taggable(c: Clients) -> dict[str, str]:
     """One resource of each taggable kind this emulator serves, created with one tag each."""
-    p = aws.personalize
-    group = loaded_group(aws)
-    version_arn = active_version(aws, group.dataset_group_arn)
+    p = c.personalize
+    group = loaded_group(c)
+    version_arn = active_version(c, group.dataset_group_arn)
     solution_arn = version_arn.rsplit("/", 1)[0]
     tracker_arn = p.create_event_tracker(name="t", datasetGroupArn=group.dataset_group_arn, tags=[{"tagKey": "team", "tagValue": "events"}])["eventTrackerArn"]
     campaign_arn = p.create_campaign(name="c", solutionVersionArn=version_arn, tags=[{"tagKey": "team", "tagValue": "serving"}])["campaignArn"]
@@ -37,6 +36,11 @@ def taggable(aws: Clients) -> dict[str, str]:
         "event tracker": tracker_arn,
         "campaign": campaign_arn,
     }
+
+
+@pytest.fixture
+def taggable(from_snapshot: Restore) -> dict[str, str]:
+    return from_snapshot(build_taggable)
 
 
 def test_tag_list_untag_every_kind(aws: Clients, taggable: dict[str, str]) -> None:

@@ -10,10 +10,10 @@ import pytest
 from personalize_local.backend import lifecycle
 from personalize_local.recipes import user_personalization
 
-from .conftest import Clients, avro
-from .datagen import GENRES, START, interactions, taste_of, to_csv
-from .helpers import loaded_group, new_group
-from .test_getting_started import ML_100K, ml_100k_csv, share_of_taste
+from .catalogs import genre_rows, with_metadata
+from .conftest import Clients
+from .datagen import GENRES, ML_100K, START, ml_100k_csv, taste_of
+from .helpers import loaded_group, new_group, share_of_taste
 from .workflow import (
     POPULARITY,
     USER_PERSONALIZATION,
@@ -38,12 +38,6 @@ PLAIN_CAMPAIGN = {USER_PERSONALIZATION: NO_EXPLORATION, USER_PERSONALIZATION_V2:
 
 def watched(user: str, items: tuple[str, ...], at: int) -> list[dict[str, object]]:
     return [{"USER_ID": user, "ITEM_ID": item, "EVENT_TYPE": "watch", "TIMESTAMP": at + k} for k, item in enumerate(items)]
-
-
-def genre_rows(*extra: list[dict[str, object]]) -> list[dict[str, object]]:
-    """120 users, each watching mostly one of four genres, plus ``extra`` users."""
-    rows = interactions(users=120, per_user=20, seed=3, tastes=GENRES)
-    return rows + [row for rows_ in extra for row in rows_]
 
 
 def campaign_on(c: Clients, group: Group, name: str = "personal", recipe: str = USER_PERSONALIZATION, **options: Any) -> str:
@@ -141,37 +135,6 @@ def movielens_watch_counts() -> dict[str, int]:
 
 
 # Metadata, cold users, exploration ----------------------------------------------------------------
-
-ITEMS_SCHEMA = avro(
-    "Items",
-    [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "GENRE", "type": "string", "categorical": True},
-        {"name": "CREATION_TIMESTAMP", "type": "long"},
-    ],
-)
-USERS_SCHEMA = avro("Users", [{"name": "USER_ID", "type": "string"}, {"name": "SEGMENT", "type": "string", "categorical": True}])
-NEW_PER_GENRE = 3
-YEAR = 365 * 86_400
-
-
-def with_metadata(c: Clients, rows: list[dict[str, object]] | None = None, **schema: str) -> Group:
-    """The genre data (or ``rows`` of it, in an Interactions dataset of ``schema``); an Items dataset giving every
-    title its genre (three new titles per genre, a day old, without interactions; the others a year old) and a
-    Users dataset giving every user their genre as SEGMENT, among them two members known by that alone."""
-    rows = rows or genre_rows()
-    group = loaded_group(c, rows=rows, **schema)
-    latest = max(int(row["TIMESTAMP"]) for row in rows)
-    titles = [{"ITEM_ID": item, "GENRE": genre.name, "CREATION_TIMESTAMP": START - YEAR} for genre in GENRES for item in genre.items]
-    titles += [{"ITEM_ID": f"{genre.name}-new-{k}", "GENRE": genre.name, "CREATION_TIMESTAMP": latest - 86_400} for genre in GENRES for k in range(NEW_PER_GENRE)]
-    people = [{"USER_ID": f"user-{u}", "SEGMENT": taste_of(f"user-{u}", GENRES).name} for u in range(120)]
-    people += [{"USER_ID": "member-w", "SEGMENT": "western"}, {"USER_ID": "member-h", "SEGMENT": "horror"}]
-    for kind, schema, body in (("Items", ITEMS_SCHEMA, titles), ("Users", USERS_SCHEMA, people)):
-        schema_arn = c.personalize.create_schema(name=f"genre-{kind}", schema=schema)["schemaArn"]
-        dataset = c.personalize.create_dataset(name=kind, schemaArn=schema_arn, datasetGroupArn=group.dataset_group_arn, datasetType=kind)["datasetArn"]
-        wait(lambda: c.personalize.describe_dataset(datasetArn=dataset)["dataset"])
-        assert import_csv(c, dataset, to_csv(body), key=f"{kind}.csv", job=f"{kind}-import")["status"] == "ACTIVE"
-    return group
 
 
 def test_users_known_only_by_their_metadata_get_their_segment(aws: Clients) -> None:

@@ -13,6 +13,8 @@ USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
 USER_PERSONALIZATION_V2 = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 PERSONALIZED_RANKING_V2 = "arn:aws:personalize:::recipe/aws-personalized-ranking-v2"
 POPULARITY = "arn:aws:personalize:::recipe/aws-popularity-count"
+ITEM_AFFINITY = "arn:aws:personalize:::recipe/aws-item-affinity"
+NEXT_BEST_ACTION = "arn:aws:personalize:::recipe/aws-next-best-action"
 
 
 def wait(describe: Callable[[], dict[str, Any]], patience: float = 120.0) -> dict[str, Any]:
@@ -82,3 +84,14 @@ def deploy(c: Clients, version_arn: str, name: str = "campaign", **options: Any)
 def recommended(c: Clients, campaign_arn: str, user: str, n: int = 10) -> list[str]:
     items = c.runtime.get_recommendations(campaignArn=campaign_arn, userId=user, numResults=n)["itemList"]
     return [i["itemId"] for i in items]
+
+
+def walk(c: Clients, body: bytes) -> tuple[str, dict[str, float]]:
+    """Import, train, evaluate and deploy; the campaign and the version's metrics."""
+    group = create_group(c)
+    job = import_csv(c, group.dataset_arn, body)
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    version = train(c, group.dataset_group_arn)
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    metrics = c.personalize.get_solution_metrics(solutionVersionArn=version["solutionVersionArn"])["metrics"]
+    return deploy(c, version["solutionVersionArn"]), metrics
