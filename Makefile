@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 4567
 
-.PHONY: install install-browser test test-oldest run demo bench clean
+.PHONY: install install-browser test typecheck test-oldest run demo bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ install-browser:
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# mypy over the package, as setup.cfg's [mypy] configures it (CI runs it before the tests).
+typecheck: install
+	$(BIN)/python -m mypy
 
 # The lowest version of every dependency setup.cfg allows (its >= bounds pinned as pip constraints) in a venv
 # of their own, running the tests of an import from S3, training, recommendations, the server and moto's internals.

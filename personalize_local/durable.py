@@ -33,7 +33,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
 from botocore import xform_name
 from moto.s3.models import FakeKey
@@ -48,7 +48,7 @@ from .state import StateError
 from .state.backends import SavedRecord, encode_records, fingerprint, land_finished_work, record_places
 from .state.datadir import DataDirStore, Entry, Key, ObjectKey, Place, S3Changes
 from .state.datasets import TableCache
-from .wire.dispatch import caller, dispatch
+from .wire.dispatch import Headers, caller, dispatch
 from .wire.models import Route
 from .wire.serialize import Response, serialize_error
 from .wire.validate import validate
@@ -131,8 +131,8 @@ class DataDir:
         self._buckets = {(bucket.account_id, bucket.name): bucket.region for bucket in saved.buckets}
         held = snapshot.restore(saved)
         self._positions, self._folded = dict(positions), dict(positions)
-        for backend in saved.backends:
-            self._blobs[(backend.account_id, backend.region)] = {(r.kind, r.key): set(r.blobs) for r in backend.records}
+        for kept in saved.backends:
+            self._blobs[(kept.account_id, kept.region)] = {(r.kind, r.key): set(r.blobs) for r in kept.records}
         for place, backend in _backends():  # what is written: the state as restored, before the journal changes it
             external = record_places(backend)
             self._prints[place] = {key: fingerprint(backend, *key, external) for key in external.values()}
@@ -166,7 +166,7 @@ class DataDir:
             self.store.close()
 
     # Calls ------------------------------------------------------------------------------------
-    def dispatch(self, found: Route, headers: Mapping[str, str], body: bytes, host: str) -> Response:
+    def dispatch(self, found: Route, headers: Headers, body: bytes, host: str) -> Response:
         """:func:`dispatch`, the call made durable before its answer is returned, or refused unapplied.
 
         What keeps a call is worked out with the call, under its backend's lock, and written after it, outside:
@@ -206,7 +206,7 @@ class DataDir:
             return self._refused(found, error)
         return answer
 
-    def _journaled(self, found: Route, headers: Mapping[str, str], body: bytes, host: str, place: Place) -> Response:
+    def _journaled(self, found: Route, headers: Headers, body: bytes, host: str, place: Place) -> Response:
         try:
             seq = self.store.append(*place, found.service, found.operation.name, body)
         except sqlite3.Error as error:
@@ -296,6 +296,11 @@ class DataDir:
     def _changes(self, place: Place, backend: PersonalizeBackend | None, named: set[Key], fold: bool) -> Pending | None:
         external = record_places(backend) if backend is not None else {}
         present = set(external.values())
+
+        def printed(key: Key, events: bool = True) -> str:
+            assert backend is not None, "the keys present are of the backend's records"
+            return fingerprint(backend, *key, external, events=events)
+
         prints = self._prints.setdefault(place, {})
         controls = self._controls.setdefault(place, {})
         fed = {key for key in present if key[0] in FED_BY_EVENTS}
@@ -305,10 +310,10 @@ class DataDir:
         self._gone.discard(place)
         looked = present if landed else (named & present) | (present - prints.keys()) | {key for key in present if key[1] in settled}
         folding = fold or any(
-            key not in controls or fingerprint(backend, *key, external, events=False) != controls[key] for key in looked & fed
+            key not in controls or printed(key, events=False) != controls[key] for key in looked & fed
         )
         looked = looked | fed if folding else looked - fed
-        changed = {key: fingerprint(backend, *key, external) for key in looked}
+        changed = {key: printed(key) for key in looked}
         changed = {key: value for key, value in changed.items() if prints.get(key) != value}
         removed = prints.keys() - present
         position = self._positions.get(place, 0) if folding else self._folded.get(place, 0)
@@ -318,12 +323,12 @@ class DataDir:
             self._ordered.release()
             return None
         try:
-            records = encode_records(backend, changed, external, self._cache) if changed else []
+            records = encode_records(backend, changed, external, self._cache) if changed and backend is not None else []
         except StateError as error:  # a bug: what can't be encoded is refused like what can't be written
             log.exception("the state of %s/%s could not be encoded", *place)
             self._relook(place, landed, gone, settled)
             raise NotDurable(f"its state could not be encoded: {error}") from None
-        controls_now = {key: fingerprint(backend, *key, external, events=False) for key in changed.keys() & fed}
+        controls_now = {key: printed(key, events=False) for key in changed.keys() & fed}
         return Pending(place, records, changed, controls_now, removed, position, s3 if s3_changed else None, landed, gone, settled)
 
     def _relook(self, place: Place, landed: bool, gone: bool, settled: set[str]) -> None:

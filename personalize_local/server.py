@@ -265,7 +265,7 @@ def _bucket_allows(request: Request, origin: str) -> bool:
         else:
             name = request.path.lstrip("/").split("/", 1)[0]
         located = s3_backends.bucket_accounts.get(name) if name else None
-        if located is None:
+        if not name or located is None:
             return False
         partition, account_id = located
         bucket = s3_backends[account_id][partition].buckets.get(name)

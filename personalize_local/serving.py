@@ -33,7 +33,7 @@ import socket
 import threading
 from contextlib import contextmanager
 from http import HTTPStatus
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterator, cast
 
 from werkzeug.serving import DechunkedInput, ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
@@ -87,7 +87,7 @@ class KeepAliveHandler(WSGIRequestHandler):
                     super().run_wsgi()  # answers with Connection: close
                 else:
                     self._continue()
-                    self._answer(LimitedStream(self.rfile, length))
+                    self._answer(LimitedStream(self._connection, length))
             except Unframed as problem:
                 log.info("refused %s %s: %s", self.command, self.path, problem)
                 self.close_connection = True
@@ -115,13 +115,18 @@ class KeepAliveHandler(WSGIRequestHandler):
         """A chunked body, read whole (a chunk that can't be read is :class:`Unframed`), then the app on it."""
         self._continue()
         try:
-            data = DechunkedInput(self.rfile).read()
+            data = DechunkedInput(self._connection).read()
         except (OSError, ValueError, BufferError) as error:
             raise Unframed(f"The chunked request body can't be read: {error}.") from None
         self.close_connection = True  # trailers after the last chunk are not read
         self._answer(io.BytesIO(data), len(data))
 
-    def _answer(self, body: IO[bytes], length: int | None = None) -> None:
+    @property
+    def _connection(self) -> IO[bytes]:
+        """The connection's input, which werkzeug's readers take: a file object (typeshed says BufferedIOBase)."""
+        return cast(IO[bytes], self.rfile)
+
+    def _answer(self, body: IO[bytes] | io.RawIOBase, length: int | None = None) -> None:
         """The app on the body: a :class:`LimitedStream` of the connection, or a chunked body read (``length``)."""
         environ = self.make_environ()
         environ["wsgi.input"] = body

@@ -15,10 +15,11 @@ import random
 from typing import Any, Callable, Sequence
 
 from ..errors import InvalidInputException
+from ..recipes.base import Ranking
 
 # How a campaign or recommender ranks for one request: (numResults, filterArn, filterValues, items kept out)
 # -> (itemId, score), best first.
-Rank = Callable[[int, "str | None", "dict[str, str] | None", "set[str] | frozenset[str]"], list[tuple[str, float]]]
+Rank = Callable[[int, "str | None", "dict[str, str] | None", "set[str] | frozenset[str]"], Ranking]
 
 # What a promotion can't go without: its name (promotionName in the answer), its share and its filter.
 REQUIRED = ("name", "percentPromotedItems", "filterArn")
@@ -79,14 +80,14 @@ def promoted_answer(
     under the request's filter. ``shown``: whether the answer shows scores; ``seed_text`` names the request,
     so that the same request places promoted items alike."""
     promotion = promotions[0] if promotions else None
-    promoted: list[tuple[str, float]] = []
+    promoted: Ranking = []
     if promotion is not None:
         check(promotion)
         count = promoted_count(num_results, promotion["percentPromotedItems"])
         promoted = rank(count, promotion["filterArn"], promotion.get("filterValues"), set())
     items = rank(num_results - len(promoted), filter_arn, filter_values, {item for item, _ in promoted})
 
-    def scored(ranked: list[tuple[str, float]]) -> list[tuple[str, float | None]]:
+    def scored(ranked: Ranking) -> list[tuple[str, float | None]]:
         return [(item, score if shown else None) for item, score in ranked]
 
     if promotion is None:

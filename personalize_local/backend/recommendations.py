@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import InvalidInputException
 from ..filters import Request
 from .promotions import REASONED_RECIPES, Rank, promoted_answer
-from ..recipes.base import ActionModel, Exploration, Model, RelatedItems, Signals
+from ..recipes.base import ActionModel, Exploration, Model, Ranking, RelatedItems, Signals
 from ..recipes.catalog import RecipeInfo
 from ..recipes.trending import TrendingNow
 from .campaigns import Campaign, ServedCampaign
@@ -23,7 +23,7 @@ from .trends import data_revision, latest_trend
 DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
 MAX_NUM_RESULTS = 500
-Ranked = list[tuple[str, float]]
+Ranked = Ranking
 
 
 class Served(Protocol):

@@ -18,7 +18,7 @@ from ..data.schemas import dataset_label
 from ..errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from ..eval.use_cases import evaluate_use_case
 from ..filters import Request
-from ..recipes.base import Exploration, Model, RelatedItems, Signals, TrainingError
+from ..recipes.base import Exploration, Model, Ranking, RelatedItems, Signals, TrainingError
 from ..recipes.catalog import get_recipe
 from ..recipes.trending import TrendingNow
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
@@ -122,19 +122,19 @@ class Ask:
     context: Mapping[str, str] = field(default_factory=dict)
 
 
-def _for_user(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
+def _for_user(model: UseCaseModel, ask: Ask) -> Ranking:
     options = {"signals": Signals(ask.context)} if getattr(model, "reads_signals", False) else {}
     ranker = cast(Model, model)  # the use case's category (ANSWERS) says which
     return ranker.recommend(ask.user_id or "", ask.history, ask.num_results, ask.excluded, exploration=ask.exploration, **options)
 
 
-def _related(model: UseCaseModel, ask: Ask) -> list[tuple[str, float]]:
+def _related(model: UseCaseModel, ask: Ask) -> Ranking:
     assert ask.item_id is not None, "RELATED_ITEMS use cases require an itemId"
     return cast(RelatedItems, model).similar(ask.item_id, ask.num_results, ask.excluded)
 
 
 # How a use case's model answers, by the use case's category.
-ANSWERS: dict[str, Callable[[UseCaseModel, Ask], list[tuple[str, float]]]] = {
+ANSWERS: dict[str, Callable[[UseCaseModel, Ask], Ranking]] = {
     "USER_PERSONALIZATION": _for_user,
     "POPULAR_ITEMS": _for_user,
     "RELATED_ITEMS": _related,
@@ -308,7 +308,7 @@ class RecommendersMixin(BackendCore):
         excluded = kept_out | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes}
         exploration = recommender.serving.exploration_values
 
-        def rank(n: int, filter_arn: str | None, filter_values: dict[str, str] | None, keep_out: set[str] | frozenset[str]) -> list[tuple[str, float]]:
+        def rank(n: int, filter_arn: str | None, filter_values: dict[str, str] | None, keep_out: set[str] | frozenset[str]) -> Ranking:
             refused = self.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
             return ANSWERS[category](model, Ask(user_id, item_id, history, excluded | refused | keep_out, n, exploration, context or {}))
 

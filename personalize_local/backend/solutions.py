@@ -24,7 +24,7 @@ from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
 from ..recipes.training import Trained, check_tuning_config, train_version
 from ..recipes.base import EVENT_WEIGHT, chronological, sequences
-from ..recipes.catalog import RecipeInfo, get_legacy_recipe, get_recipe
+from ..recipes.catalog import RecipeInfo, get_legacy_recipe, get_recipe, known_recipe
 from ..recipes.context import CONTEXT_COLUMNS
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from . import quotas
@@ -220,9 +220,8 @@ class SolutionVersion(Resource):
     @property
     def recipe(self) -> RecipeInfo:
         """The recipe it trained with: the solution's, or AutoML's choice (every ACTIVE version has one)."""
-        recipe = get_recipe(self.recipe_arn) if self.recipe_arn else None
-        assert recipe is not None, f"{self.arn} has no recipe before AutoML's training picks one"
-        return recipe
+        assert self.recipe_arn is not None, f"{self.arn} has no recipe before AutoML's training picks one"
+        return known_recipe(self.recipe_arn)
 
     def describe(self) -> dict[str, Any]:
         solution = self.solution

@@ -103,11 +103,12 @@ def answer_lines(lines: Iterable[InputLine], form: LineFormat, answer: Callable[
     """The output file: one line per input line, each ``answer``ed or carrying its error."""
     out = []
     for line in lines:
-        problem = line.problem or form.problem_with(line.record)
+        record = line.record
+        problem = line.problem if record is None else line.problem or form.problem_with(record)
         output = None
-        if problem is None:
+        if problem is None and record is not None:
             try:
-                output = answer(line.record)
+                output = answer(record)
             except LineError as error:
                 problem = str(error)
         out.append(form.render(line, output, problem))

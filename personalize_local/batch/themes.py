@@ -108,13 +108,13 @@ class ThemeIndex:
         """The heaviest name words, among those two items or more share when some are shared."""
         words = np.array([term.startswith(WORD_PREFIX) for term in self.vocabulary]) & (weight > 0)
         common = words & (shared >= min(2, count))
-        pool = np.flatnonzero(common if common.any() else words)
+        pool = np.flatnonzero(common if common.any() else words).tolist()
         return sorted(pool, key=lambda t: (-weight[t], self.vocabulary[t]))[:THEME_WORDS]
 
     def _category(self, weight: np.ndarray, shared: np.ndarray, count: int) -> list[int]:
         """The heaviest categorical value at least half the items have, if one is."""
         values = np.array([term.startswith(CATEGORY_PREFIX) for term in self.vocabulary]) & (2 * shared >= count) & (weight > 0)
-        pool = np.flatnonzero(values)
+        pool = np.flatnonzero(values).tolist()
         return sorted(pool, key=lambda t: (-weight[t], self.vocabulary[t]))[:1]
 
     def _text(self, chosen: list[int]) -> str:

@@ -53,6 +53,12 @@ class Metric:
     dataset_type: str | None = None  # for SUM: INTERACTIONS or ITEMS
     column: str | None = None
 
+    @property
+    def summed(self) -> str:
+        """The column SUM() adds up (SAMPLECOUNT() reads none)."""
+        assert self.column is not None, f"{self.expression} adds up no column"
+        return self.column
+
     def member(self) -> dict[str, str]:
         return {"eventType": self.event_type, "metricName": self.name, "expression": self.expression}
 
@@ -99,7 +105,7 @@ class Aggregate:
 
 
 # Events as columns: name -> one value per event (a list, or a frame's column as an array).
-Events = Mapping[str, Sequence[Any]]
+Events = Mapping[str, "Sequence[Any] | np.ndarray"]
 # The columns a report reads, besides those SUM(Interactions.COLUMN) adds up.
 READ = ("EVENT_TYPE", "TIMESTAMP", "ITEM_ID", SOURCE, RECOMMENDATION_ID)
 
@@ -131,13 +137,13 @@ def _text(value: Any) -> str:
 ItemValue = Callable[[str, str], "float | None"]
 
 
-def _upper(values: Sequence[Any]) -> np.ndarray:
+def _upper(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     """``values`` as upper-case text, each distinct value converted once (an import's rows hold few)."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
     return np.array([_text(value).upper() for value in uniques], dtype=object)[codes]
 
 
-def _numbers(values: Sequence[Any]) -> np.ndarray:
+def _numbers(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     return np.array([np.nan if _missing(v) else float(v) for v in values], dtype=float)
 
 
@@ -150,8 +156,8 @@ def _item_numbers(events: Events, column: str, item_value: ItemValue) -> np.ndar
 # Each event's value for a metric: (events, metric, item values) -> one number per event, NaN where it has none.
 _VALUES: dict[tuple[str, str | None], Callable[[Events, Metric, ItemValue], np.ndarray]] = {
     ("SAMPLECOUNT", None): lambda events, metric, item_value: np.ones(len(events["TIMESTAMP"])),
-    ("SUM", "INTERACTIONS"): lambda events, metric, item_value: _numbers(events[metric.column]),
-    ("SUM", "ITEMS"): lambda events, metric, item_value: _item_numbers(events, metric.column, item_value),
+    ("SUM", "INTERACTIONS"): lambda events, metric, item_value: _numbers(events[metric.summed]),
+    ("SUM", "ITEMS"): lambda events, metric, item_value: _item_numbers(events, metric.summed, item_value),
 }
 
 
@@ -160,7 +166,7 @@ def attributed_sources(events: Events, campaign_of: Callable[[str], str | None])
     campaigns: dict[str, str | None] = {}
     sources = []
     for given, recommendation in zip(events[SOURCE], events[RECOMMENDATION_ID]):
-        source = _text(given)
+        source: str | None = _text(given)
         if not source and not _missing(recommendation):
             rid = str(recommendation)
             if rid not in campaigns:

@@ -25,6 +25,9 @@ import pandas as pd
 from .schemas import Field
 from .values import ALLOWED_WORDS, EPOCH_SECONDS_FIELDS, MAX_EPOCH_SECONDS, VALUE_RANGES, length_limit, not_allowed
 
+# A typed column: a NumPy array, or pandas' nullable IntegerArray and BooleanArray.
+Column = np.ndarray | pd.api.extensions.ExtensionArray
+
 _INT_RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _INT_SYNTAX = re.compile(r"[+-]?[0-9]+")
@@ -35,7 +38,7 @@ _BOOLEANS = {"true": True, "false": False}
 _MISSING_KEEPS_ROW: dict[str, str] = {"ITEMS": "ITEM_ID", "USERS": "USER_ID"}
 # What a missing value is in each type's column.
 _MISSING = {"string": None, "int": pd.NA, "long": pd.NA, "float": np.nan, "double": np.nan, "boolean": pd.NA}
-DTYPES = {"string": object, "int": "Int64", "long": "Int64", "float": "float64", "double": "float64", "boolean": "boolean"}
+DTYPES: dict[str, str | type] = {"string": object, "int": "Int64", "long": "Int64", "float": "float64", "double": "float64", "boolean": "boolean"}
 
 
 @dataclass
@@ -45,7 +48,7 @@ class _Issue:
     unreadable: bool = False  # the value can't be read as the field's type (rather than breaking a rule of the field)
 
 
-def parse_column(field: Field, values: np.ndarray, dataset_type: str) -> tuple[object, tuple[int, str] | None]:
+def parse_column(field: Field, values: np.ndarray, dataset_type: str) -> tuple[Column, tuple[int, str] | None]:
     """Typed column for ``values`` and the first problem as (row index, message), if any."""
     empty = values == ""
     identity = _MISSING_KEEPS_ROW.get(dataset_type)
@@ -72,7 +75,7 @@ def parse_column(field: Field, values: np.ndarray, dataset_type: str) -> tuple[o
     return typed, first
 
 
-def null_column(field: Field, size: int) -> object:
+def null_column(field: Field, size: int) -> Column:
     """A column of nulls for a nullable field the file leaves out."""
     if field.type in ("int", "long"):
         return pd.arrays.IntegerArray(np.zeros(size, dtype=np.int64), np.ones(size, dtype=bool))
@@ -107,7 +110,7 @@ def _mismatched_line(pattern: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(f"^(?!(?:{pattern.pattern})$)", re.MULTILINE)
 
 
-def _parse_string(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[object, list[_Issue]]:
+def _parse_string(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[Column, list[_Issue]]:
     typed = values.copy()
     typed[empty] = None
     allowed = ALLOWED_WORDS.get(dataset_type, {}).get(field.name)
@@ -115,10 +118,10 @@ def _parse_string(field: Field, values: np.ndarray, empty: np.ndarray, dataset_t
         return typed, []
     read, _ = allowed
     unknown = ~empty & np.fromiter((read(v) is None for v in values), dtype=bool, count=values.size)
-    return typed, [_Issue(unknown, lambda raw: not_allowed(dataset_type, field.name, raw))]
+    return typed, [_Issue(unknown, lambda raw: not_allowed(dataset_type, field.name, raw) or "")]  # never "": unknown words
 
 
-def _parse_integer(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[object, list[_Issue]]:
+def _parse_integer(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[Column, list[_Issue]]:
     low, high = _INT_RANGES[field.type]
     not_whole = _syntax_errors(_INT_SYNTAX, values, ~empty)
     not_number = _syntax_errors(_FLOAT_SYNTAX, values, not_whole)
@@ -156,7 +159,7 @@ def _parse_integer(field: Field, values: np.ndarray, empty: np.ndarray, dataset_
     return pd.arrays.IntegerArray(data, empty.copy()), issues
 
 
-def _parse_float(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[object, list[_Issue]]:
+def _parse_float(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[Column, list[_Issue]]:
     syntax_bad = _syntax_errors(_FLOAT_SYNTAX, values, ~empty)
     ok = ~empty & ~syntax_bad
     data = np.full(values.size, np.nan)
@@ -171,7 +174,7 @@ def _parse_float(field: Field, values: np.ndarray, empty: np.ndarray, dataset_ty
     return data, issues
 
 
-def _parse_boolean(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[object, list[_Issue]]:
+def _parse_boolean(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[Column, list[_Issue]]:
     words = [_BOOLEANS.get(v.lower()) for v in values]
     true = np.fromiter((word is True for word in words), dtype=bool, count=values.size)
     bad = ~empty & np.fromiter((word is None for word in words), dtype=bool, count=values.size)

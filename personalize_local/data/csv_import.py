@@ -24,13 +24,13 @@ import gc
 import io
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, cast
 
 import numpy as np
 import pandas as pd
 
 from .. import progress
-from .csv_columns import DTYPES, null_column, parse_column, show
+from .csv_columns import DTYPES, Column, null_column, parse_column, show
 from .schemas import Schema, metadata_fields, normalize_dataset_type
 
 
@@ -124,11 +124,11 @@ def _read_file(
 
 def _parse_columns(
     header: list[str], rows: list[list[str]], schema: Schema, dataset_type: str
-) -> tuple[dict[str, object], tuple[int, str, str] | None]:
+) -> tuple[dict[str, Column], tuple[int, str, str] | None]:
     """The schema's columns typed, and the earliest problem as (row index, column, problem); on a tie, the leftmost column's."""
     by_position = list(zip(*rows)) or [()] * len(header)
     columns = [(position, field) for position, column in enumerate(header) if (field := schema.field(column)) is not None]
-    parsed: dict[str, object] = {}
+    parsed: dict[str, Column] = {}
     first_issue: tuple[int, str, str] | None = None
     for done, (position, field) in enumerate(columns, start=1):
         progress.report(done, len(columns) + 1)  # the records are read; each column is checked in turn
@@ -234,7 +234,7 @@ def _raise_misfit(name: str, header: list[str], row: list[str], row_number: int)
     raise DataImportError(name, row_number, column, f"the row has {found} values, but the header has {width} columns.")
 
 
-def _build_frame(schema: Schema, parsed: dict[str, object], size: int) -> pd.DataFrame:
+def _build_frame(schema: Schema, parsed: dict[str, Column], size: int) -> pd.DataFrame:
     index = pd.RangeIndex(size)
     columns = {}
     for f in schema.fields:
@@ -271,7 +271,7 @@ class _EventTypeBudget:
             self.seen.add(value)
             if len(self.seen) > self.limit:
                 raise DataImportError(
-                    name, int(row_numbers[index]), "EVENT_TYPE",
+                    name, int(row_numbers[cast(int, index)]), "EVENT_TYPE",  # the frame's index: row positions
                     f"{show(value)} is distinct event type number {len(self.seen)}; with {self.optional_columns} optional "
                     f"columns in the schema the data may hold at most {self.limit} "
                     f"({MAX_EVENT_TYPES_AND_OPTIONAL_COLUMNS} event types and optional columns together).",

@@ -170,7 +170,7 @@ RESERVED_FIELDS: Mapping[str, Mapping[str, FieldRule]] = {
 }
 
 # Fields a domain adds as required; they override a reserved rule of the same name.
-DOMAIN_REQUIRED_FIELDS: Mapping[tuple[str, str], Mapping[str, FieldRule]] = {
+DOMAIN_REQUIRED_FIELDS: Mapping[tuple[str | None, str], Mapping[str, FieldRule]] = {
     ("ECOMMERCE", "INTERACTIONS"): {"EVENT_TYPE": FieldRule(_STRING)},
     ("VIDEO_ON_DEMAND", "INTERACTIONS"): {"EVENT_TYPE": FieldRule(_STRING)},
     ("ECOMMERCE", "ITEMS"): {"PRICE": FieldRule(_FLOAT, metadata=True), "CATEGORY_L1": _categorical(False)},
@@ -180,7 +180,7 @@ DOMAIN_REQUIRED_FIELDS: Mapping[tuple[str, str], Mapping[str, FieldRule]] = {
 # Optional fields a domain reserves. They describe the item or user, so unlike the
 # custom reserved keywords they count as metadata: the Video On Demand default Users
 # schema has SUBSCRIPTION_MODEL as its only metadata field.
-DOMAIN_RESERVED_FIELDS: Mapping[tuple[str, str], Mapping[str, FieldRule]] = {
+DOMAIN_RESERVED_FIELDS: Mapping[tuple[str | None, str], Mapping[str, FieldRule]] = {
     ("ECOMMERCE", "ITEMS"): {
         "CATEGORY_L2": _categorical(),
         "CATEGORY_L3": _categorical(),
@@ -300,9 +300,9 @@ def check_dataset_schema(schema: Schema, dataset_type: str, domain: str | None) 
             where = f" in the {domain} domain" if domain else ""
             raise SchemaError(f"field {name} is missing; {rules.label} schemas{where} must declare it as {rule.describe()}.")
     for field in schema.fields:
-        rule = rules.rule(field.name)
-        if rule is not None:
-            _check_rule(field, rule, rules.label)
+        ruled = rules.rule(field.name)
+        if ruled is not None:
+            _check_rule(field, ruled, rules.label)
         elif field.textual and not rules.textual_allowed:
             raise SchemaError(f"field {field.name} sets \"textual\": true, but only Items schemas may have textual fields.")
     _check_metadata_count(schema, rules)

@@ -11,14 +11,14 @@ actions of the Actions dataset.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Sequence
+from typing import Any, Sequence, cast
 
 import pandas as pd
 
 from ..data.actions import ACTION_ID, TAKEN
 from ..recipes import TrainingInputs, fit_recipe
 from ..recipes.next_best_action import KIND_CODES, event_kinds
-from ..recipes.base import EVENT_TYPE, ITEM_ID, TIMESTAMP, USER_ID, chronological
+from ..recipes.base import EVENT_TYPE, ITEM_ID, TIMESTAMP, USER_ID, ActionModel, chronological
 from .metrics import compute_metrics, split_for_evaluation
 
 
@@ -37,10 +37,10 @@ def evaluate_actions(given: TrainingInputs) -> dict[str, float]:
     cuts = {user: float(taken_times[user][len(history)]) for user, history in test_inputs.items()}
     of_test_users = events[USER_ID].isin(set(cuts))
     datasets = {**given.datasets, "action_interactions": events[~of_test_users]}
-    model = fit_recipe(replace(given, objective=None, datasets=datasets))
+    model = cast(ActionModel, fit_recipe(replace(given, objective=None, datasets=datasets)))
     item_histories = chronological(given.interactions).groupby(USER_ID)[ITEM_ID].agg(list)
     test_events = dict(tuple(events[of_test_users].groupby(USER_ID)))
-    before = {
+    before: dict[str, Any] = {  # each test user's records before the cut
         user: test_events[user][test_events[user][TIMESTAMP].astype(float) < cut].to_dict("records")
         for user, cut in cuts.items()
     }

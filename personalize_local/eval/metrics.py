@@ -29,7 +29,7 @@ The guide's worked example (one user, hits at ranks 2 and 5, K = 5)::
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -77,7 +77,7 @@ def split_for_evaluation(
 
 def _pick_test_users(lengths: pd.Series, seed: int) -> list[str]:
     """``lengths``: interactions per user."""
-    eligible = sorted(user for user, n in lengths.items() if n >= 2)
+    eligible = sorted(cast(str, user) for user, n in lengths.items() if n >= 2)  # pandas-stubs: labels are Hashable
     if not eligible:
         return []
     n_test = max(1, round(TEST_USER_SHARE * len(lengths)))

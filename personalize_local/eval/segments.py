@@ -23,7 +23,7 @@ interact with. Rounded to 4 decimals.
 from __future__ import annotations
 
 import math
-from typing import Callable, Hashable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -39,9 +39,9 @@ MAX_COVERAGE_USERS = 1000
 DECIMALS = 4
 
 # A query's segment of k users, best first.
-SegmentFn = Callable[[Hashable, int], list[str]]
+SegmentFn = Callable[[Any, int], list[str]]  # a query: an item ID, or a (field, value) pair
 # Each query and the users who actually interacted with it in the testing set.
-Queries = dict[Hashable, set[str]]
+Queries = dict[Any, set[str]]
 
 
 def split_by_user_time(interactions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -115,5 +115,6 @@ def evaluate_segments(
         keys = list(actual)
         chosen = np.random.default_rng(seed).choice(len(keys), size=MAX_QUERIES, replace=False)
         actual = {keys[i]: actual[keys[i]] for i in sorted(chosen)}
-    covered = coverage(model, testing[USER_ID].unique().tolist(), len(catalog(interactions, items)), seed)
+    segmenter = cast("ItemSegmenter | AttributeSegmenter", model)  # one of QUERIES' kinds
+    covered = coverage(segmenter, testing[USER_ID].unique().tolist(), len(catalog(interactions, items)), seed)
     return {"coverage": covered, **segment_metrics(segment, actual, interactions[USER_ID].nunique())}

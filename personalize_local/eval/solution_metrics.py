@@ -24,13 +24,13 @@ the Interactions and Items datasets.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
 from ..recipes import TRENDING_NOW_ARN, TrainingInputs, fit_recipe
 from ..recipes.base import Model, RelatedItems, TrainedModel, catalog
-from ..recipes.catalog import get_recipe
+from ..recipes.catalog import known_recipe
 from ..recipes.objective import METRIC as OBJECTIVE_METRIC
 from ..recipes.objective import average_rewards
 from ..recipes.trending import TrendingNow
@@ -59,7 +59,8 @@ EXTRA_METRICS: dict[str, Callable[..., dict[str, float]]] = {TRENDING_NOW_ARN: _
 Evaluation = Callable[[TrainingInputs], dict[str, float]]
 
 
-def _by_test_users(query: Callable[[TrainedModel], RecommendFn]) -> Evaluation:
+def _by_test_users(query: Callable[[Any], RecommendFn]) -> Evaluation:
+    """``query`` asks the model of a category's recipes (EVALUATIONS): a Model, or RelatedItems."""
     def evaluate(given: TrainingInputs) -> dict[str, float]:
         train_df, test_inputs, test_holdout = split_for_evaluation(given.interactions, given.seed)
         model = fit_recipe(replace(given, interactions=train_df))
@@ -100,4 +101,4 @@ EVALUATIONS: dict[str, Evaluation] = {
 
 def evaluate(given: TrainingInputs) -> dict[str, float]:
     """The solution version's metrics: split, train on the training share, score the testing share."""
-    return EVALUATIONS[get_recipe(given.recipe_arn).category](given)
+    return EVALUATIONS[known_recipe(given.recipe_arn).category](given)

@@ -11,11 +11,11 @@ recommender's exploration.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, cast
 
 import pandas as pd
 
-from ..recipes.base import TIMESTAMP, USER_ID, Exploration, catalog, chronological
+from ..recipes.base import TIMESTAMP, USER_ID, Exploration, Model, RelatedItems, catalog, chronological
 from ..recipes.use_cases import UseCase, UseCaseModel
 from .metrics import RecommendFn, compute_metrics, split_for_evaluation
 
@@ -24,14 +24,17 @@ Query = Callable[[UseCaseModel, Mapping[str, set[str]], Exploration], RecommendF
 
 
 def _for_user(model: UseCaseModel, excluded: Mapping[str, set[str]], exploration: Exploration) -> RecommendFn:
+    ranker = cast(Model, model)  # QUERIES says which, by the use case's category
+
     def recommend(user: str, history: Sequence[str], k: int) -> list[str]:
-        return [item for item, _ in model.recommend(user, history, k, excluded.get(user), exploration=exploration)]
+        return [item for item, _ in ranker.recommend(user, history, k, excluded.get(user), exploration=exploration)]
 
     return recommend
 
 
 def _related_to_last(model: UseCaseModel, excluded: Mapping[str, set[str]], exploration: Exploration) -> RecommendFn:
-    return lambda user, history, k: [item for item, _ in model.similar(history[-1], k, excluded.get(user))]
+    related = cast(RelatedItems, model)
+    return lambda user, history, k: [item for item, _ in related.similar(history[-1], k, excluded.get(user))]
 
 
 QUERIES: dict[str, Query] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
-from typing import Collection, Mapping
+from typing import Collection, Mapping, cast
 
 from ..data.table import DatasetTable
 from .errors import FilterError
@@ -127,10 +127,10 @@ class _Evaluation:
         return self.current_item(operand)
 
     def current_item(self, operand: CurrentItemField) -> tuple[str | float, ...]:
-        items = self.datasets.get("ITEMS")
-        if items is None:
+        items, item_id = self.datasets.get("ITEMS"), self.request.item_id
+        if items is None or item_id is None:
             return ()
-        return records_of(items).values_of(self.request.item_id, self.checked.field(operand.field))
+        return records_of(items).values_of(item_id, self.checked.field(operand.field))
 
     def matching(self, condition: Condition) -> set[str]:
         """IDs of the condition's dataset (users, for CurrentUser) that meet the condition."""
@@ -142,6 +142,7 @@ class _Evaluation:
             return set()
         records = records_of(table)
         field = self.checked.field(condition.field)
+        values = cast("tuple[str | float, ...]", values)  # a wildcard names event types only (validation.py)
         if condition.compares:
             return records.comparing(field, condition.operator, float(values[0])) if values else set()
         holding = records.holding(field, values)
@@ -152,7 +153,10 @@ class _Evaluation:
         table = self.datasets.get(dataset)
         if table is None:
             return set()
+        by_type: Mapping[str, Collection[str]]
         if self.target.key != "USER_ID":  # the requesting user's own items or actions
+            if self.request.user_id is None:
+                return set()  # no one's
             owners = (self.request.user_id, *self.request.sessions)
             by_type = recent_items_by_type(table, owners, self.interactions_per_type, self.target.key)
         else:

@@ -223,7 +223,7 @@ def _syntax_error(error: UnexpectedInput, text: str) -> str:
     if isinstance(error, UnexpectedToken):
         return f"{where}: found '{error.token}', expected {_expected(error.expected)}"
     if isinstance(error, UnexpectedCharacters):
-        return f"{where}: found '{text[error.pos_in_stream]}', expected {_expected(set(error.allowed))}"
+        return f"{where}: found '{text[error.pos_in_stream or 0]}', expected {_expected(set(error.allowed))}"
     return f"{where}: {error}"
 
 

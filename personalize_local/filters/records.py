@@ -121,7 +121,9 @@ class RecentIndex:
 
     def __init__(self, frame: pd.DataFrame, key: str) -> None:
         self._spans: dict[Any, tuple[int, int]] = {}
-        self._times = self._types = self._items = np.empty(0, dtype=object)
+        self._times: list[int] = []
+        self._types: list[str] = []
+        self._items: list[Any] = []
         # (user, limit) -> the user's newest items by event type: built on first use, the bulk rows never change.
         self._by_type: dict[tuple[Any, int], dict[str, list[str]]] = {}
         if frame.empty or "USER_ID" not in frame or key not in frame:
@@ -194,7 +196,7 @@ def _newest_first(table: DatasetTable, user_id: str, key: str) -> Iterable[tuple
     recorded = table.recorded_for(user_id)
     if recorded:
         arrived = sorted(
-            ((int(r.get("TIMESTAMP")), k, _event_type(r.get("EVENT_TYPE")), r.get(key)) for k, r in enumerate(recorded)), reverse=True
+            ((int(r["TIMESTAMP"]), k, _event_type(r.get("EVENT_TYPE")), r.get(key)) for k, r in enumerate(recorded)), reverse=True
         )
         # heapq.merge takes ties from its first input first: the recorded rows.
         rows = ((t, e, i) for t, _, e, i in heapq.merge(arrived, ((t, 0, e, i) for t, e, i in rows), key=lambda row: -row[0]))
@@ -217,5 +219,10 @@ class _Cache:
         return cached[1]
 
 
-records_of: Callable[[DatasetTable], RecordIndex] = _Cache(lambda table: RecordIndex(table.frame(), table.key))
+def _record_index(table: DatasetTable) -> RecordIndex:
+    assert table.key is not None, "records of a dataset with an ID: Items, Users, Actions"
+    return RecordIndex(table.frame(), table.key)
+
+
+records_of: Callable[[DatasetTable], RecordIndex] = _Cache(_record_index)
 interactions_of: Callable[[DatasetTable], InteractionsIndex] = _Cache(lambda table: InteractionsIndex(table.frame()))

@@ -13,7 +13,7 @@ trainer's ``fit`` takes as keywords.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Protocol
+from typing import Callable, Mapping, Protocol
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ from .affinity import ItemAffinity, ItemAttributeAffinity
 from .base import ITEM_ID, USER_ID, ActionModel, Model, TrainedModel, TrainingError, unique_interactions
 from .hyperparameters import Value, check_solution_config, configured_hyperparameters, parse_hyperparameters
 from .next_best_action import NextBestAction
-from .objective import Objective, ObjectiveModel
+from .objective import Objective, weighing
 from .popularity import PopularityCount
 from .similar_items import SimilarItems
 from .sims import Sims
@@ -68,7 +68,7 @@ TRAINERS: dict[str, type[Trainer]] = {
     USER_PERSONALIZATION_V2_ARN: UserPersonalization,
     PERSONALIZED_RANKING_V2_ARN: UserPersonalization,
     POPULARITY_COUNT_ARN: PopularityCount,
-    NEXT_BEST_ACTION_ARN: NextBestAction,
+    NEXT_BEST_ACTION_ARN: NextBestAction,  # type: ignore[dict-item]  # its fit takes the Actions datasets too (EXTRA_DATASETS)
     TRENDING_NOW_ARN: TrendingNow,
     SIMS_ARN: Sims,
     SIMILAR_ITEMS_ARN: SimilarItems,
@@ -187,7 +187,8 @@ def update_recipe(given: TrainingInputs, previous: TrainedModel) -> TrainedModel
     if trainer_class is None or not hasattr(trainer_class, "update"):
         raise TrainingError(f"Recipe {given.recipe_arn} can't be trained in UPDATE mode.")
     trainer = trainer_class.from_hyperparameters(parse_hyperparameters(given.recipe_arn, given.hyperparameters), given.seed)
-    return trainer.update(previous, given.interactions, given.items, given.users)
+    update: Callable[..., TrainedModel] = getattr(trainer, "update")  # the trainers that have one (checked above)
+    return update(previous, given.interactions, given.items, given.users)
 
 
 def fit_recipe(given: TrainingInputs) -> TrainedModel:
@@ -197,5 +198,4 @@ def fit_recipe(given: TrainingInputs) -> TrainedModel:
         raise TrainingError(f"Recipe {given.recipe_arn} is not supported by this emulator.")
     trainer = trainer_class.from_hyperparameters(parse_hyperparameters(given.recipe_arn, given.hyperparameters), given.seed)
     model = trainer.fit(given.interactions, given.items, given.users, **given.datasets)
-    objective = given.objective
-    return ObjectiveModel(model, objective, objective.rewards(given.items)) if objective else model
+    return weighing(model, given.objective, given.items)

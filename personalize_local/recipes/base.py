@@ -39,6 +39,10 @@ class Exploration:
 NO_EXPLORATION = Exploration()
 
 
+# (itemId, score), best first; an item filling an answer (a Picks placeholder) has no score.
+Ranking = Sequence[tuple[str, "float | None"]]
+
+
 @runtime_checkable
 class Model(Protocol):
     """A trained solution version.
@@ -61,7 +65,7 @@ class Model(Protocol):
     def recommend(
         self, user_id: str, history: Sequence[str], num_results: int, exclude: set[str] | None = None,
         *, exploration: Exploration = NO_EXPLORATION,
-    ) -> list[tuple[str, float]]: ...
+    ) -> Ranking: ...
 
 
 class SameForEveryone:

@@ -208,6 +208,11 @@ def get_recipe(arn: str) -> RecipeInfo | None:
     return _BY_ARN.get(arn)
 
 
+def known_recipe(arn: str) -> RecipeInfo:
+    """The available recipe with this ARN, which a resource already checked names one (KeyError otherwise)."""
+    return _BY_ARN[arn]
+
+
 def get_legacy_recipe(arn: str) -> RecipeInfo | None:
     """The retired (HRNN) recipe with this ARN, or None."""
     return _LEGACY_BY_ARN.get(arn)

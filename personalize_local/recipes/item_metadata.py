@@ -18,13 +18,16 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from .base import CREATION_TIMESTAMP, ITEM_ID
+
+if TYPE_CHECKING:
+    from ..data.schemas import Field
 
 FIELD_KINDS = "field_kinds"
 CATEGORICAL = "categorical"
@@ -35,8 +38,8 @@ NUMERIC_BINS = 5
 WORD = re.compile(r"\w+")
 
 
-def schema_field_kinds(fields: Iterable[object]) -> dict[str, str]:
-    """How each field of an Items schema (data.schemas.Field) is read; fields that are no metadata are left out."""
+def schema_field_kinds(fields: Iterable[Field]) -> dict[str, str]:
+    """How each field of an Items schema is read; fields that are no metadata are left out."""
     kinds: dict[str, str] = {}
     for field in fields:
         kind = (
@@ -65,7 +68,7 @@ def field_kinds(items: pd.DataFrame | None) -> dict[str, str]:
 def metadata_features(items: pd.DataFrame | None, item_ids: Sequence[str]) -> sp.csr_matrix:
     """Items x tokens, one row per catalog item (rows of items without metadata are empty), rows of unit length."""
     kinds = field_kinds(items)
-    if not kinds:
+    if items is None or not kinds:
         return sp.csr_matrix((len(item_ids), 0), dtype=np.float64)
     rows = _aligned(items, item_ids)
     blocks = [_normalized_rows(FEATURIZERS[kind](rows[name])) for name, kind in kinds.items()]
@@ -78,7 +81,7 @@ def categorical_values(items: pd.DataFrame | None, item_ids: Sequence[str]) -> d
     Numbers are keyed by their canonical form (see ``canonical_value``), so "9.5" and "9.50" meet.
     """
     kinds = {name: kind for name, kind in field_kinds(items).items() if kind in VALUE_READERS}
-    if not kinds:
+    if items is None or not kinds:
         return {}
     rows = _aligned(items, item_ids)
     index: dict[tuple[str, str], list[int]] = {}

@@ -62,7 +62,8 @@ MAX_ITERATIONS = 500
 RELATIVE_TOLERANCE = 1e-7
 # Reserved Actions fields that are rules for recommending an action, not features of it; TYPE is reserved, not metadata.
 RULE_FIELDS = (CREATION_TIMESTAMP, *EXPIRATION_FIELDS, REPEAT_FREQUENCY, "TYPE")
-KIND_CODES = {kind: code for code, kind in enumerate(ACTION_EVENT_KINDS)}
+# Asked of None too: an event type that is no action event kind.
+KIND_CODES: dict[str | None, int] = {kind: code for code, kind in enumerate(ACTION_EVENT_KINDS)}
 NEGATIVE_CODES = [KIND_CODES[kind] for kind in ACTION_EVENT_KINDS if kind != TAKEN]
 
 # A user's past with one action: counts of Taken, Not taken, Viewed, and when they last interacted with it.

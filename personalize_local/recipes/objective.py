@@ -9,12 +9,12 @@ the held-out items found in the top 25, over those of all held-out items, averag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Collection, Mapping, Sequence, cast
 
 import numpy as np
 import pandas as pd
 
-from .base import ITEM_ID, Model, Picks, SCORE_DECIMALS
+from .base import ITEM_ID, Model, Picks, SCORE_DECIMALS, TrainedModel
 
 # How much of the ranking the objective decides, by sensitivity; relevance decides the rest.
 EMPHASIS = {"OFF": 0.0, "LOW": 0.25, "MEDIUM": 0.5, "HIGH": 0.75}
@@ -70,9 +70,10 @@ class ObjectiveModel:
         # Values on [0, 1] across the catalog, so the emphasis means the same whatever the attribute's unit.
         self._value = dict(zip(model.item_ids, (values - values.min()) / span if span > 0 else np.zeros_like(values)))
 
-    def recommend(self, user_id: str, history: Sequence[str], num_results: int, exclude: set[str] | None = None, **options: Any) -> list[tuple[str, float]]:
+    def recommend(self, user_id: str, history: Sequence[str], num_results: int, exclude: set[str] | None = None, **options: Any) -> Picks:
         answer = self.model.recommend(user_id, history, len(self.item_ids), exclude, **options)
-        explored, placeholders = getattr(answer, "explored", ()), getattr(answer, "placeholders", frozenset())
+        explored: Collection[str] = getattr(answer, "explored", ())
+        placeholders: frozenset[str] = getattr(answer, "placeholders", frozenset())
         # Placeholders have no relevance to weigh: they keep their places after the scored items.
         ranked = [(item, score) for item, score in answer if item not in placeholders]
         if not ranked or self._emphasis == 0.0:
@@ -84,6 +85,11 @@ class ObjectiveModel:
         order = np.argsort(-blended, kind="stable")[:num_results]
         reordered = [(ranked[i][0], round(float(blended[i]), SCORE_DECIMALS)) for i in order]
         return Picks([*reordered, *((item, None) for item in placeholders)][:num_results], explored, placeholders)
+
+
+def weighing(model: TrainedModel, objective: Objective | None, items: pd.DataFrame | None) -> TrainedModel:
+    """``model``, weighing ``objective``'s attribute of ``items`` if there is one: a model of RECIPES, which rank."""
+    return ObjectiveModel(cast(Model, model), objective, objective.rewards(items)) if objective else model
 
 
 def average_rewards(recommended: Mapping[str, Sequence[str]], holdout: Mapping[str, Sequence[str]], rewards: Mapping[str, float], k: int) -> float:

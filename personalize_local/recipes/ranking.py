@@ -14,7 +14,10 @@ from .base import SCORE_DECIMALS, Model
 
 def rank(model: Model, user_id: str, history: Sequence[str], candidates: Sequence[str], **options: Any) -> list[tuple[str, float | None]]:
     wanted = dict.fromkeys(candidates)  # the caller's order, repeats dropped
-    scored = [(item, score) for item, score in model.recommend(user_id, history, len(model.item_ids), **options) if item in wanted]
+    scored = [
+        (item, score) for item, score in model.recommend(user_id, history, len(model.item_ids), **options)
+        if item in wanted and score is not None
+    ]
     total = sum(score for _, score in scored)
     ranked: list[tuple[str, float | None]] = [
         (item, round(score / total, SCORE_DECIMALS) if total > 0 else score) for item, score in scored

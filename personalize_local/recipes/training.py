@@ -28,7 +28,7 @@ from ..errors import InvalidInputException
 from . import TRAINERS, TrainingInputs, configured_hyperparameters, fit_recipe, update_recipe
 from .base import TrainedModel
 from .catalog import get_recipe
-from .objective import Objective, ObjectiveModel
+from .objective import Objective, ObjectiveModel, weighing
 from .hyperparameters import VALUE_TYPES, Choices, HyperParameter, Interval, recipe_hyperparameters
 
 OBJECTIVE = "precision_at_25"
@@ -126,15 +126,23 @@ def _axes(recipe_arn: str, ranges: Mapping[str, Any]) -> list[_Axis]:
     axes = []
     for entry in ranges.get("categoricalHyperParameterRanges") or []:
         values = tuple(dict.fromkeys(entry.get("values") or []))
-        axes.append(_Axis(entry["name"], values, lambda rng, v=values: str(rng.choice(v))))
+        axes.append(_Axis(entry["name"], values, _one_of(values)))
     for entry in ranges.get("integerHyperParameterRanges") or []:
         low, high = _ends(table[entry["name"]], entry)
         values = tuple(str(v) for v in range(int(low), int(high) + 1))
-        axes.append(_Axis(entry["name"], values, lambda rng, v=values: str(rng.choice(v))))
+        axes.append(_Axis(entry["name"], values, _one_of(values)))
     for entry in ranges.get("continuousHyperParameterRanges") or []:
         low, high = _ends(table[entry["name"]], entry)
-        axes.append(_Axis(entry["name"], None, lambda rng, lo=low, hi=high: repr(float(rng.uniform(lo, hi)))))
+        axes.append(_Axis(entry["name"], None, _between(low, high)))
     return axes
+
+
+def _one_of(values: tuple[str, ...]) -> Callable[[np.random.Generator], str]:
+    return lambda rng: str(rng.choice(values))
+
+
+def _between(low: float, high: float) -> Callable[[np.random.Generator], str]:
+    return lambda rng: repr(float(rng.uniform(low, high)))
 
 
 def _whole_ranges(tunable: Iterable[HyperParameter]) -> dict[str, list[dict[str, Any]]]:
@@ -161,9 +169,9 @@ def _combinations(axes: Sequence[_Axis], jobs: int, seed: int) -> Iterator[dict[
     """Every combination when there are at most ``jobs``; else ``jobs`` distinct seeded draws."""
     if not axes:
         return
-    sizes = [len(axis.values) if axis.values is not None else None for axis in axes]
-    if None not in sizes and int(np.prod(sizes)) <= jobs:
-        for values in itertools.product(*(axis.values for axis in axes)):
+    listed = [axis.values for axis in axes if axis.values is not None]
+    if len(listed) == len(axes) and int(np.prod([len(values) for values in listed])) <= jobs:
+        for values in itertools.product(*listed):
             yield dict(zip((axis.name for axis in axes), values))
         return
     rng = np.random.default_rng(seed)
@@ -208,9 +216,7 @@ def train_version(
         previous = update.choice
         base = update.model.model if isinstance(update.model, ObjectiveModel) else update.model
         model = update_recipe(TrainingInputs(previous.recipe_arn, interactions, items, users, previous.hyperparameters), base)
-        if objective is not None:
-            model = ObjectiveModel(model, objective, objective.rewards(items))
-        return Trained(model, previous, update.tuned)
+        return Trained(weighing(model, objective, items), previous, update.tuned)
 
     steps = _planned_evaluations(config, perform_auto_ml, perform_hpo) + 1  # and the final fit
     evaluations = itertools.count()
@@ -226,6 +232,7 @@ def train_version(
     if perform_auto_ml:
         metric = (config.get("autoMLConfig") or {}).get("metricName", OBJECTIVE)
         recipe_arn = choose_recipe(automl_candidates(config, list(TRAINERS)), metric, evaluated).recipe_arn
+    assert recipe_arn is not None, "a solution without AutoML names its recipe"
     if perform_hpo:
         choice = tune(recipe_arn, given, config.get("hpoConfig") or {}, evaluated)
     else:

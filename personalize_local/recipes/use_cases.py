@@ -35,7 +35,7 @@ import pandas as pd
 
 from . import check_minimum_data
 from .base import EVENT_TYPE, ITEM_ID, TIMESTAMP, USER_ID, Model, RelatedItems, TrainingError, unique_interactions
-from .catalog import RecipeInfo, get_recipe
+from .catalog import RecipeInfo, known_recipe
 from .popularity import PopularityCount
 from .similar_items import SimilarItems
 from .sims import Sims
@@ -77,7 +77,7 @@ class UseCase:
 
     @property
     def recipe(self) -> RecipeInfo:
-        return get_recipe(self.recipe_arn)
+        return known_recipe(self.recipe_arn)
 
     def training_interactions(self, interactions: pd.DataFrame) -> pd.DataFrame:
         """The interactions the model learns from."""
@@ -102,14 +102,15 @@ class UseCase:
     def histories(self, interactions: pd.DataFrame) -> dict[str, list[str]]:
         """Each user's items the model learns from, oldest first."""
         ordered = self.training_interactions(interactions).sort_values(TIMESTAMP, kind="stable")
-        return {user: list(items) for user, items in ordered.groupby(USER_ID, sort=False)[ITEM_ID]}
+        # pandas-stubs types a group's key as any scalar: USER_ID holds strings.
+        return {user: list(items) for user, items in ordered.groupby(USER_ID, sort=False)[ITEM_ID]}  # type: ignore[misc]
 
     def excluded_items(self, interactions: pd.DataFrame) -> dict[str, set[str]]:
         """Each user's items GetRecommendations leaves out: those of the ``excludes`` event types."""
         if not self.excludes:
             return {}
         kept = interactions[interactions[EVENT_TYPE].isin(self.excludes)]
-        return {user: set(items) for user, items in kept.groupby(USER_ID)[ITEM_ID]}
+        return {user: set(items) for user, items in kept.groupby(USER_ID)[ITEM_ID]}  # type: ignore[misc]  # as histories'.
 
     def learns_from(self, event_type: str | None) -> bool:
         return self.trains_on is None or event_type in self.trains_on

@@ -69,7 +69,7 @@ reads them, so concurrent calls are safe.
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -426,7 +426,7 @@ class UserPersonalization:
         self._last_history = (history, codes)
         return codes
 
-    def _codes(self, item_ids: Sequence[str] | set[str]) -> np.ndarray:
+    def _codes(self, item_ids: Iterable[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
         codes = list(map(self.item_index_.get, item_ids))
         if None in codes:

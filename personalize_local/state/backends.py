@@ -141,7 +141,7 @@ def _decode(
         kind, key = place
         value, blobs = saved[place]
 
-        def register(obj: Any) -> None:
+        def register(obj: Resource) -> None:
             if type(obj) is not KINDS[kind]:
                 raise StateError(f"the record of {key} holds a {type(obj).__name__}, not a {kind}: refused.")
             made[place] = obj

@@ -50,7 +50,7 @@ class StateError(ValueError):
 def declared_fields(cls: type) -> dict[str, Any]:
     """A record class's fields and their types: its annotations (a dataclass's fields, or class-level ones),
     less its ``TRANSIENT`` ones (caches of a call, never written)."""
-    transient = getattr(cls, "TRANSIENT", frozenset())
+    transient: frozenset[str] = getattr(cls, "TRANSIENT", frozenset())
     hints = {
         name: hint
         for name, hint in typing.get_type_hints(cls).items()
@@ -75,7 +75,9 @@ class Registry:
         # Attributes that are caches of a call, not data: never written (a class's ``TRANSIENT``).
         self.transient = {cls: frozenset(getattr(cls, "TRANSIENT", ())) for cls in self.records.values()}
         # What a class rebuilds once its fields are read (what it does not save, derived from what it does).
-        self.restorers = {cls: cls.restored for cls in self.records.values() if callable(getattr(cls, "restored", None))}
+        self.restorers: dict[type, Callable[[Any], None]] = {
+            cls: getattr(cls, "restored") for cls in self.records.values() if callable(getattr(cls, "restored", None))
+        }
         self.enums = dict(enums)
         self.enum_tags = {cls: tag for tag, cls in self.enums.items()}
         self.constants = {name: dict(table) for name, table in constants.items()}
@@ -415,7 +417,7 @@ class Decoder:
         _, node, tag, attributes = tree
         cls = self.registry.record_class(tag)
         fields = self.registry.fields[cls]
-        obj = self.register(node, cls.__new__(cls))
+        obj = self.register(node, cls.__new__(cls))  # type: ignore[call-overload]  # the class's own __new__ (a list's ...)
         if register is not None:
             register(obj)
         for name, value in _checked(attributes, dict).items():

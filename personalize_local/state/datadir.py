@@ -85,7 +85,7 @@ class DataDirStore:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StateError(f"Can't use {self.directory} as a data directory: {error.strerror}.") from None
-        self._lock_file = self._take_lock()
+        self._lock_file: int | None = self._take_lock()  # None once closed
         self._db = sqlite3.connect(self.directory / DATABASE, isolation_level=None, check_same_thread=False)
         self._guard = threading.Lock()  # one connection, shared by the calls' threads
         try:

@@ -7,6 +7,7 @@ as it was). A file of another format is refused, naming both versions; so is a m
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -63,7 +64,7 @@ class Saved:
     buckets: list[SavedBucket] = field(default_factory=list)
 
 
-def write(path: str | Path, saved: Saved) -> None:
+def write(path: str | os.PathLike[str], saved: Saved) -> None:
     """Write ``saved`` to ``path`` as one SQLite file, replacing what was there only once it is complete."""
     target = Path(path)
     partial = target.with_name(target.name + ".partial")
@@ -93,7 +94,7 @@ def write(path: str | Path, saved: Saved) -> None:
     partial.replace(target)
 
 
-def read(path: str | Path, label: str | None = None) -> Saved:
+def read(path: str | os.PathLike[str], label: str | None = None) -> Saved:
     """What the snapshot at ``path`` holds; StateError if it is none, or of a format this version can't read.
 
     Messages name the file as ``label`` (its path by default).

@@ -10,7 +10,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Union
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
@@ -22,6 +22,12 @@ from .models import Route, route
 from .partitions import global_arns
 from .serialize import Response, serialize_error, serialize_result
 from .validate import validate
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import Headers as ServerHeaders
+
+# A request's headers, read by name: botocore's (a mapping) in-process, werkzeug's on the server.
+Headers = Union[Mapping[str, str], "ServerHeaders"]
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,7 @@ class Caller:
     region: str
 
 
-def caller(headers: Mapping[str, str], host: str) -> Caller:
+def caller(headers: Headers, host: str) -> Caller:
     """Who is calling and where: the account as moto resolves it, the region from the credential scope or host."""
     match = _CREDENTIAL.search(headers.get("Authorization", "") or "")
     if match:
@@ -47,7 +53,7 @@ def caller(headers: Mapping[str, str], host: str) -> Caller:
     return Caller(_account(headers, match.group(1) if match else None), region)
 
 
-def _account(headers: Mapping[str, str], access_key: str | None) -> str:
+def _account(headers: Headers, access_key: str | None) -> str:
     """moto's order: MOTO_ACCOUNT_ID, then the x-moto-account-id header, then the access key's account."""
     if "MOTO_ACCOUNT_ID" in os.environ:
         return os.environ["MOTO_ACCOUNT_ID"]
@@ -56,12 +62,12 @@ def _account(headers: Mapping[str, str], access_key: str | None) -> str:
     return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
 
 
-def signed_service(headers: Mapping[str, str]) -> str | None:
+def signed_service(headers: Headers) -> str | None:
     match = _CREDENTIAL.search(headers.get("Authorization", "") or "")
     return match.group(3) if match else None
 
 
-def find_route(method: str, path: str, headers: Mapping[str, str]) -> Route | None:
+def find_route(method: str, path: str, headers: Headers) -> Route | None:
     return route(method, path, headers.get("X-Amz-Target"))
 
 
@@ -96,7 +102,7 @@ def unknown_operation(method: str, path: str, target: str | None) -> Response:
     return serialize_error(service, error)
 
 
-def answer(method: str, path: str, headers: Mapping[str, str], body: bytes | str | None, host: str) -> Response:
+def answer(method: str, path: str, headers: Headers, body: bytes | str | None, host: str) -> Response:
     """A request to any of the three services: its operation's answer, or the service's ``UnknownOperationException``."""
     found = find_route(method, path, headers)
     if found is None:
@@ -104,7 +110,7 @@ def answer(method: str, path: str, headers: Mapping[str, str], body: bytes | str
     return dispatch(found, headers, body, host)
 
 
-def dispatch(found: Route, headers: Mapping[str, str], body: bytes | str | None, host: str) -> Response:
+def dispatch(found: Route, headers: Headers, body: bytes | str | None, host: str) -> Response:
     operation = found.operation
     service = operation.service_model
     try:
