@@ -52,7 +52,7 @@ class BatchServing:
     ranking_influence: dict[str, float]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BatchInferenceJob(BatchJob):
     batch_inference_job_config: dict[str, Any] | None = None
     batch_inference_job_mode: str = "BATCH_INFERENCE"

@@ -37,14 +37,14 @@ OUTPUT_MEMBER = "jobOutput.s3DataDestination.path"
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BatchJob(Resource):
-    solution_version_arn: str = ""
+    solution_version_arn: str
     filter_arn: str | None = None
     num_results: int = DEFAULT_NUM_RESULTS
-    job_input: dict[str, Any] = field(default_factory=dict)
-    job_output: dict[str, Any] = field(default_factory=dict)
-    role_arn: str = ""
+    job_input: dict[str, Any]
+    job_output: dict[str, Any]
+    role_arn: str
 
     def members(self) -> dict[str, Any]:
         """What DescribeBatchInferenceJob and DescribeBatchSegmentJob both show."""

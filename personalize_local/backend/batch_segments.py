@@ -53,7 +53,7 @@ SEGMENTS: dict[str, SegmentLines] = {
 }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BatchSegmentJob(BatchJob):
     def describe(self) -> dict[str, Any]:
         return {**self.members(), "batchSegmentJobArn": self.arn}

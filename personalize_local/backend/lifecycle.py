@@ -300,7 +300,7 @@ class Lifecycle(ManagedState):
         cls, model: str, owner: "Resource | None", condition: threading.Condition, status: str, failure_reason: str | None
     ) -> "Lifecycle":
         """A lifecycle read back from saved state: in ``status`` for good, no work behind it."""
-        lifecycle = cls(model, owner, condition)  # type: ignore[arg-type]
+        lifecycle = cls(model, owner, condition)  # type: ignore[arg-type]  # the owner comes with its record (Lifecycles.fill)
         lifecycle._phase, lifecycle._success = (), status
         lifecycle._status, lifecycle._outcome, lifecycle.failure_reason = status, status, failure_reason
         return lifecycle
@@ -386,7 +386,7 @@ class Lifecycle(ManagedState):
         if before not in self._phase or not _observing.get():
             return before  # settled (no progression moves it, so moto's state manager is not asked), or not observed
         self._seen = True
-        after = ManagedState.status.fget(self)  # type: ignore[attr-defined]
+        after = ManagedState.status.fget(self)  # type: ignore[attr-defined]  # moto's property, past this override
         if after != before:
             self._owner.last_updated_date_time = datetime.now(timezone.utc)
         return after

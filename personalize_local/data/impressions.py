@@ -34,7 +34,7 @@ class Shown(Mapping[str, int]):
             raise KeyError(item)
         return count
 
-    def get(self, item: str, default: int = 0) -> int:  # type: ignore[override]
+    def get(self, item: str, default: int = 0) -> int:  # type: ignore[override]  # Mapping.get's overloads as one: a count
         return self._imported.get(item, 0) + self._recorded.get(item, 0) or default
 
     def __iter__(self) -> Iterator[str]:

@@ -102,15 +102,16 @@ class UseCase:
     def histories(self, interactions: pd.DataFrame) -> dict[str, list[str]]:
         """Each user's items the model learns from, oldest first."""
         ordered = self.training_interactions(interactions).sort_values(TIMESTAMP, kind="stable")
-        # pandas-stubs types a group's key as any scalar: USER_ID holds strings.
-        return {user: list(items) for user, items in ordered.groupby(USER_ID, sort=False)[ITEM_ID]}  # type: ignore[misc]
+        groups = ordered.groupby(USER_ID, sort=False)[ITEM_ID]
+        return {user: list(items) for user, items in groups}  # type: ignore[misc]  # pandas-stubs: any scalar key; USER_IDs are str
 
     def excluded_items(self, interactions: pd.DataFrame) -> dict[str, set[str]]:
         """Each user's items GetRecommendations leaves out: those of the ``excludes`` event types."""
         if not self.excludes:
             return {}
         kept = interactions[interactions[EVENT_TYPE].isin(self.excludes)]
-        return {user: set(items) for user, items in kept.groupby(USER_ID)[ITEM_ID]}  # type: ignore[misc]  # as histories'.
+        groups = kept.groupby(USER_ID)[ITEM_ID]
+        return {user: set(items) for user, items in groups}  # type: ignore[misc]  # pandas-stubs: any scalar key; USER_IDs are str
 
     def learns_from(self, event_type: str | None) -> bool:
         return self.trains_on is None or event_type in self.trains_on

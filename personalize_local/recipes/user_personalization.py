@@ -200,7 +200,7 @@ class UserPersonalization:
     ) -> "UserPersonalization":
         """Values arrive typed and within the recipe's ranges; absent ones keep the constructor's defaults."""
         kwargs = {HYPERPARAMETERS[name]: value for name, value in hyperparameters.items()}
-        return cls(random_state=seed, **kwargs)  # type: ignore[arg-type]
+        return cls(random_state=seed, **kwargs)  # type: ignore[arg-type]  # each value of its argument's type (HYPERPARAMETERS)
 
     # ------------------------------------------------------------------ fit
 

@@ -128,8 +128,8 @@ def decode_index(payload: list[Any], decoder: Decoder) -> pd.Index:
     if payload[0] == "multi":
         levels = [decode_index(level, decoder) for level in payload[1]]
         codes = [load_array(decoder.blob(c)) for c in payload[2]]
-        # pandas-stubs types levels and codes as nested sequences; pandas takes the Index and arrays it gave.
-        return pd.MultiIndex(levels=levels, codes=codes, names=decoder.decode(payload[3]))  # type: ignore[arg-type]
+        names = decoder.decode(payload[3])
+        return pd.MultiIndex(levels=levels, codes=codes, names=names)  # type: ignore[arg-type]  # pandas-stubs: nested lists only
     if payload[0] == "range":
         return pd.RangeIndex(payload[1], payload[2], payload[3], name=decoder.decode(payload[4]))
     return pd.Index(decode_values(payload[1], decoder), name=decoder.decode(payload[2]), copy=False, tupleize_cols=False)

@@ -20,8 +20,8 @@ _writers: dict[Shape, Writer | None] = {}
 def _writer(shape: Shape) -> Writer | None:
     """The shape's writer, built once: every response of an operation walks the same shapes."""
     if shape not in _writers:
-        # Stands in while a recursive shape is built: only a structure's writer refers back, and it is never None.
-        _writers[shape] = lambda value: built(value)  # type: ignore[misc]  # noqa: E731
+        # Stands in while a recursive shape is built: only a structure's writer refers back to it.
+        _writers[shape] = lambda value: built(value)  # type: ignore[misc]  # a structure's writer is never None  # noqa: E731
         built = _BUILDERS.get(shape.type_name, lambda _shape: None)(shape)
         _writers[shape] = built
     return _writers[shape]
