@@ -1,7 +1,9 @@
 """Fixtures: boto3 clients served by the mock, every raw response checked against its output shape."""
 from __future__ import annotations
 
+import functools
 import json
+import os
 import threading
 import urllib.request
 from contextlib import contextmanager
@@ -10,8 +12,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Protocol, TypeVar
 
 import boto3
+import botocore.session
 import pytest
 from botocore.config import Config
+from botocore.loaders import Loader
 from moto.moto_api import state_manager
 
 from personalize_local import mock_personalize, snapshot
@@ -50,9 +54,27 @@ def _watch(client: Any, errors: list[str]) -> None:
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
 
+@functools.cache
+def _loader(data_path: str | None) -> Loader:
+    """botocore's reader of its service models, one for every session of the run (of each AWS_DATA_PATH, where
+    botocore looks first): a session of its own would parse the models again, a quarter of a second a test."""
+    return botocore.session.get_session().get_component("data_loader")
+
+
+def new_session() -> boto3.Session:
+    """A session of its own, as a user's program has (credentials and settings from the test's environment), on the
+    run's loader."""
+    core = botocore.session.get_session()
+    loader = _loader(os.environ.get("AWS_DATA_PATH"))
+    core.register_component("data_loader", loader)
+    session = boto3.Session(botocore_session=core, region_name=REGION)
+    loader.search_paths[:] = dict.fromkeys(loader.search_paths)  # each boto3 session adds its own data folder again
+    return session
+
+
 def make_clients(**client_kwargs: Any) -> Clients:
     client_kwargs["config"] = NO_RETRIES.merge(client_kwargs["config"]) if "config" in client_kwargs else NO_RETRIES
-    session = boto3.Session(region_name=REGION)
+    session = new_session()
     clients = Clients(
         personalize=session.client("personalize", **client_kwargs),
         events=session.client("personalize-events", **client_kwargs),

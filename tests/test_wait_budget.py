@@ -196,7 +196,9 @@ def test_the_flag_sets_the_servers_budget(monkeypatch: pytest.MonkeyPatch) -> No
     budgets: list[float] = []
     monkeypatch.setattr(cli, "_log_to_stderr", _Writer)
     monkeypatch.setattr(cli, "serve", lambda *args, **kwargs: budgets.append(lifecycle.wait_budget()))
-    monkeypatch.delenv(lifecycle.WAIT_ENV, raising=False)  # and put back as it was afterwards
+    # cli.main sets the variable: recorded as it is (set or not) so that it is put back afterwards for the next tests.
+    monkeypatch.setenv(lifecycle.WAIT_ENV, "")
+    monkeypatch.delenv(lifecycle.WAIT_ENV)
 
     cli.main(["server", "--port", "0", "--wait-seconds", "3.5"])
     cli.main(["server", "--port", "0", "--wait-seconds", "0"])
