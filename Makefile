@@ -21,8 +21,10 @@ $(STAMP): setup.cfg setup.py
 install-browser:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
+# On every core (pytest-xdist), an idle worker taking tests from a busy one; OpenBLAS on one thread a worker, whose
+# threads would otherwise spin against the other workers'.
 test: install
-	$(BIN)/python -m pytest -q
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -n auto --dist worksteal
 
 # mypy over the package, as setup.cfg's [mypy] configures it (CI runs it before the tests).
 typecheck: install
