@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from .conftest import Clients, avro
 from .datagen import GENRES, START, TASTES, interactions, taste_of, to_csv
@@ -52,7 +51,7 @@ ITEM_COLUMNS = ["ITEM_ID", "GENRES", "DESCRIPTION"]
 
 def item_rows() -> list[dict[str, object]]:
     """Group g's items are of genre-g and tell of theme g; two new items come without interactions."""
-    rows = [{"ITEM_ID": item, "GENRES": f"genre-{g}", "DESCRIPTION": f"A tale where {THEMES[g]}."}
+    rows: list[dict[str, object]] = [{"ITEM_ID": item, "GENRES": f"genre-{g}", "DESCRIPTION": f"A tale where {THEMES[g]}."}
             for g in range(GROUPS) for item in sorted(group_items(g))]
     return rows + [
         {"ITEM_ID": "blockbuster", "GENRES": "genre-0|genre-1|genre-2|genre-3|genre-4", "DESCRIPTION": "Everybody watched it."},
@@ -116,12 +115,12 @@ def price(item: str) -> float:
 
 
 # Every catalog item has a record but comedy-39, which appears only in interactions.
-ITEM_ROWS = [
+ITEM_ROWS: list[dict[str, object]] = [
     {"ITEM_ID": item, "GENRES": genres(item), "STUDIO": "Big Studio" if price(item) < 20 else "Indie", "PRICE": price(item),
      "DESCRIPTION": f"A film called {item}", "ON_SALE": "true"}
     for item in COMEDY[:-1] + HORROR
 ]
-USER_ROWS = [
+USER_ROWS: list[dict[str, object]] = [
     {"USER_ID": "user-0", "AGE": 12, "MEMBERSHIP": "basic"},
     {"USER_ID": "user-1", "AGE": 30, "MEMBERSHIP": "gold|family"},
     {"USER_ID": "user-2", "AGE": "", "MEMBERSHIP": ""},
@@ -134,7 +133,7 @@ def holds(item: str, genre: str) -> bool:
     return item in RECORDED and genre in genres(item).split("|")
 
 
-def add_dataset(c: Clients, group_arn: str, kind: str, schema: str, rows: list[dict[str, Any]]) -> None:
+def add_dataset(c: Clients, group_arn: str, kind: str, schema: str, rows: list[dict[str, object]]) -> None:
     """A dataset of ``kind`` and ``schema`` (named shop-<kind>) in the group, holding ``rows``."""
     p = c.personalize
     schema_arn = p.create_schema(name=f"shop-{kind.lower()}", schema=schema)["schemaArn"]
@@ -173,12 +172,12 @@ def with_metadata(c: Clients, rows: list[dict[str, object]] | None = None, **sch
     rows = rows or genre_rows()
     group = loaded_group(c, rows=rows, **schema)
     latest = max(int(row["TIMESTAMP"]) for row in rows)
-    titles = [{"ITEM_ID": item, "GENRE": genre.name, "CREATION_TIMESTAMP": START - YEAR} for genre in GENRES for item in genre.items]
+    titles: list[dict[str, object]] = [{"ITEM_ID": item, "GENRE": genre.name, "CREATION_TIMESTAMP": START - YEAR} for genre in GENRES for item in genre.items]
     titles += [{"ITEM_ID": f"{genre.name}-new-{k}", "GENRE": genre.name, "CREATION_TIMESTAMP": latest - 86_400} for genre in GENRES for k in range(NEW_PER_GENRE)]
-    people = [{"USER_ID": f"user-{u}", "SEGMENT": taste_of(f"user-{u}", GENRES).name} for u in range(120)]
+    people: list[dict[str, object]] = [{"USER_ID": f"user-{u}", "SEGMENT": taste_of(f"user-{u}", GENRES).name} for u in range(120)]
     people += [{"USER_ID": "member-w", "SEGMENT": "western"}, {"USER_ID": "member-h", "SEGMENT": "horror"}]
-    for kind, schema, body in (("Items", GENRE_ITEMS_SCHEMA, titles), ("Users", GENRE_USERS_SCHEMA, people)):
-        schema_arn = c.personalize.create_schema(name=f"genre-{kind}", schema=schema)["schemaArn"]
+    for kind, fields, body in (("Items", GENRE_ITEMS_SCHEMA, titles), ("Users", GENRE_USERS_SCHEMA, people)):
+        schema_arn = c.personalize.create_schema(name=f"genre-{kind}", schema=fields)["schemaArn"]
         dataset = c.personalize.create_dataset(name=kind, schemaArn=schema_arn, datasetGroupArn=group.dataset_group_arn, datasetType=kind)["datasetArn"]
         wait(lambda: c.personalize.describe_dataset(datasetArn=dataset)["dataset"])
         assert import_csv(c, dataset, to_csv(body), key=f"{kind}.csv", job=f"{kind}-import")["status"] == "ACTIVE"

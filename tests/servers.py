@@ -14,6 +14,7 @@ def start_command(*args: str) -> tuple[subprocess.Popen[str], str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert server.stdout is not None
     line = server.stdout.readline()  # printed once the socket listens
     assert "serving on http://" in line, (line, server.poll())
     return server, line.rsplit(" ", 1)[-1].strip()
