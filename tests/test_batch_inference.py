@@ -11,18 +11,25 @@ from .conftest import ROLE_ARN, Clients, Restore, avro
 from .datagen import START, TASTES, interactions, to_csv
 from .helpers import active_version, arn, loaded_group, make_filter, quoted
 from .tracking import make_tracker
-from .workflow import ITEM_AFFINITY, POPULARITY, USER_PERSONALIZATION, deploy, import_csv, wait
+from .workflow import (
+    ITEM_AFFINITY,
+    PERSONALIZED_RANKING,
+    POPULARITY,
+    SIMILAR_ITEMS,
+    SIMS,
+    TRENDING_NOW,
+    USER_PERSONALIZATION,
+    deploy,
+    import_csv,
+    wait,
+)
 from .worlds import Shop, build_shop
 
-RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
-SIMS = "arn:aws:personalize:::recipe/aws-sims"
-SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
-TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
 COMEDY, HORROR = (taste.items for taste in TASTES)
 
 
 # The recipes whose versions the tests read, trained once a session on one group of generated data.
-RECIPES = (POPULARITY, USER_PERSONALIZATION, SIMS, RANKING, TRENDING_NOW, ITEM_AFFINITY)
+RECIPES = (POPULARITY, USER_PERSONALIZATION, SIMS, PERSONALIZED_RANKING, TRENDING_NOW, ITEM_AFFINITY)
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ def test_related_items_by_item(aws: Clients, trained: Trained) -> None:
 
 
 def test_personalized_ranking_lines(aws: Clients, trained: Trained) -> None:
-    version = trained.versions[RANKING]
+    version = trained.versions[PERSONALIZED_RANKING]
     campaign = deploy(aws, version)
     candidates = [item for pair in zip(COMEDY[:6], HORROR[:6]) for item in pair] + ["brand-new"]
     lines = answered(aws, version, [{"userId": u, "itemList": candidates} for u in ("user-0", "user-1")]

@@ -11,9 +11,8 @@ from .catalogs import GROUPS, ITEM_COLUMNS, USERS_PER_GROUP, add_dataset, co_wat
 from .conftest import ROLE_ARN, Clients, avro
 from .datagen import to_csv
 from .helpers import active_version, arn, fails, loaded_group, make_filter, quoted
-from .workflow import ITEM_AFFINITY, POPULARITY, wait
+from .workflow import ITEM_AFFINITY, ITEM_ATTRIBUTE_AFFINITY, POPULARITY, wait
 
-ITEM_ATTRIBUTE_AFFINITY = "arn:aws:personalize:::recipe/aws-item-attribute-affinity"
 PLANS_SCHEMA = avro("Users", [{"name": "USER_ID", "type": "string"}, {"name": "PLAN", "type": ["null", "string"], "categorical": True}])
 
 

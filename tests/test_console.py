@@ -23,9 +23,8 @@ from .browser import PATIENCE_MS
 from .conftest import ITEMS_SCHEMA, Clients, make_clients, moto_api
 from .datagen import TASTES, to_csv, video_events, video_items
 from .helpers import active_version, domain_group, recommender, small_rows
-from .workflow import create_group, deploy, import_csv, wait
+from .workflow import SIMS, create_group, deploy, import_csv, wait
 
-SIMS = "arn:aws:personalize:::recipe/aws-sims"
 GENRE_FILTER = 'INCLUDE ItemID WHERE Items.GENRES IN ($GENRE) | EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click")'
 
 

@@ -16,10 +16,9 @@ from .conftest import INTERACTIONS_FIELDS, Clients, avro
 from .data_jobs import export, exported
 from .datagen import START, TASTES
 from .helpers import active_version, loaded_group, make_filter, small_rows
-from .workflow import USER_PERSONALIZATION, create_group, deploy, import_csv, train, wait
+from .workflow import ITEM_ATTRIBUTE_AFFINITY, USER_PERSONALIZATION, create_group, deploy, import_csv, train, wait
 
 COMEDY, HORROR = (taste.items for taste in TASTES)
-ITEM_ATTRIBUTE_AFFINITY = "arn:aws:personalize:::recipe/aws-item-attribute-affinity"
 WITH_AND_WITHOUT_INDEX = pytest.mark.parametrize("index", [False, True], ids=["index-false", "with-index"])
 
 

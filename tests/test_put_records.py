@@ -9,9 +9,7 @@ import pytest
 from .conftest import Clients
 from .datagen import interactions, to_csv
 from .helpers import arn, fails, loaded_group, metadata_datasets
-from .workflow import Group, deploy, import_csv, train
-
-RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
+from .workflow import PERSONALIZED_RANKING, Group, deploy, import_csv, train
 
 
 def trained_with_items(c: Clients) -> tuple[Group, str, str]:
@@ -31,7 +29,7 @@ def test_a_put_item_joins_the_catalog_of_the_next_version(aws: Clients) -> None:
     assert import_csv(aws, items_arn, to_csv(rows), key="items.csv", job="items")["status"] == "ACTIVE"
 
     def scored(name: str) -> set[str]:
-        version = train(aws, group.dataset_group_arn, name=name, recipe=RANKING)
+        version = train(aws, group.dataset_group_arn, name=name, recipe=PERSONALIZED_RANKING)
         campaign = deploy(aws, version["solutionVersionArn"], name=name)
         ranked = aws.runtime.get_personalized_ranking(campaignArn=campaign, userId="user-0", inputList=["fresh-1", "comedy-1"])
         return {r["itemId"] for r in ranked["personalizedRanking"] if "score" in r}

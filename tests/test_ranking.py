@@ -6,17 +6,15 @@ import pytest
 from .conftest import Clients
 from .datagen import TASTES, interactions, taste_of
 from .helpers import arn, fails, loaded_group
-from .workflow import USER_PERSONALIZATION, deploy, train
-
-RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
+from .workflow import PERSONALIZED_RANKING, USER_PERSONALIZATION, deploy, train
 
 
 @pytest.fixture
 def ranking_campaign(aws: Clients) -> str:
     group = loaded_group(aws, rows=interactions())
-    version = train(aws, group.dataset_group_arn, name="ranking", recipe=RANKING)
+    version = train(aws, group.dataset_group_arn, name="ranking", recipe=PERSONALIZED_RANKING)
     assert version["status"] == "ACTIVE", version.get("failureReason")
-    assert version["recipeArn"] == RANKING
+    assert version["recipeArn"] == PERSONALIZED_RANKING
     return deploy(aws, version["solutionVersionArn"], name="ranking")
 
 

@@ -15,11 +15,8 @@ from .conftest import Clients, Clock
 from .datagen import ML_100K, to_csv
 from .helpers import METRICS, active_version, fails, loaded_group, small_rows
 from .tracking import make_tracker, record_watches
-from .workflow import POPULARITY, create_group, deploy, import_csv, train
+from .workflow import POPULARITY, SIMILAR_ITEMS, SIMS, TRENDING_NOW, create_group, deploy, import_csv, train
 
-SIMS = "arn:aws:personalize:::recipe/aws-sims"
-SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
-TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
 # As a recorded run of the service's user segmentation sample shows them, for both recipes.
 SEGMENT_METRICS = {"coverage", "hits_at_1_percent", "recall_at_1_percent"}
 

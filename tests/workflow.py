@@ -13,7 +13,12 @@ USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
 USER_PERSONALIZATION_V2 = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
 PERSONALIZED_RANKING_V2 = "arn:aws:personalize:::recipe/aws-personalized-ranking-v2"
 POPULARITY = "arn:aws:personalize:::recipe/aws-popularity-count"
+PERSONALIZED_RANKING = "arn:aws:personalize:::recipe/aws-personalized-ranking"
+SIMS = "arn:aws:personalize:::recipe/aws-sims"
+SIMILAR_ITEMS = "arn:aws:personalize:::recipe/aws-similar-items"
+TRENDING_NOW = "arn:aws:personalize:::recipe/aws-trending-now"
 ITEM_AFFINITY = "arn:aws:personalize:::recipe/aws-item-affinity"
+ITEM_ATTRIBUTE_AFFINITY = "arn:aws:personalize:::recipe/aws-item-attribute-affinity"
 NEXT_BEST_ACTION = "arn:aws:personalize:::recipe/aws-next-best-action"
 
 
