@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -94,10 +95,12 @@ def items_frame(titles: pd.DataFrame) -> pd.DataFrame:
     return items[["ITEM_ID", "GENRES", "YEAR"]]
 
 
-def import_frame(c: Clients, group_arn: str, kind: str, schema: str, frame: pd.DataFrame) -> str:
+def import_frame(c: Clients, group_arn: str, kind: str, schema: str, frame: pd.DataFrame, folder: Path) -> str:
+    """The notebook's import: the frame saved as a local CSV file (in the test's own folder, not the notebook's /tmp,
+    which other runs share), uploaded, and imported."""
     p = c.personalize
-    frame.to_csv(f"/tmp/{kind}.csv", index=False)
-    c.s3.upload_file(f"/tmp/{kind}.csv", BUCKET, f"{kind}.csv")
+    frame.to_csv(folder / f"{kind}.csv", index=False)
+    c.s3.upload_file(str(folder / f"{kind}.csv"), BUCKET, f"{kind}.csv")
     schema_arn = p.create_schema(name=f"workshop-{kind}", schema=schema)["schemaArn"]
     dataset_arn = p.create_dataset(name=f"workshop-{kind}", datasetType=kind, datasetGroupArn=group_arn, schemaArn=schema_arn)["datasetArn"]
     wait_for(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"], f"Dataset {kind}")
@@ -121,7 +124,7 @@ def campaign_of(c: Clients, group_arn: str, name: str, recipe: str) -> str:
     return campaign_arn
 
 
-def test_the_workshop_notebook_runs_as_written(aws: Clients) -> None:
+def test_the_workshop_notebook_runs_as_written(aws: Clients, tmp_path: Path) -> None:
     p, runtime = aws.personalize, aws.runtime
     interactions, titles = frames()
     items = items_frame(titles)
@@ -130,8 +133,8 @@ def test_the_workshop_notebook_runs_as_written(aws: Clients) -> None:
     group_arn = p.create_dataset_group(name="workshop")["datasetGroupArn"]
     wait_for(lambda: p.describe_dataset_group(datasetGroupArn=group_arn)["datasetGroup"], "DatasetGroup")
     # The CSV's columns are USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE: not the schema's order.
-    import_frame(aws, group_arn, "INTERACTIONS", INTERACTIONS, interactions)
-    import_frame(aws, group_arn, "ITEMS", ITEMS, items)
+    import_frame(aws, group_arn, "INTERACTIONS", INTERACTIONS, interactions, tmp_path)
+    import_frame(aws, group_arn, "ITEMS", ITEMS, items, tmp_path)
 
     campaigns = {name: campaign_of(aws, group_arn, name, recipe) for name, recipe in RECIPES.items()}
     filters = {}
