@@ -176,6 +176,8 @@ class KeepAliveHandler(WSGIRequestHandler):
         bodiless = self.command == "HEAD" or code < 200 or code in BODILESS
         if not bodiless and not any(name.lower() == "content-length" for name, _ in headers):
             lines.append(f"Content-Length: {len(data)}")
+        if self.server.stopping:  # said in the answer, so the client sends no further call on this connection
+            self.close_connection = True
         if self.close_connection:
             lines.append("Connection: close")
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if bodiless else data))
