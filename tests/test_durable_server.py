@@ -209,7 +209,7 @@ def test_a_directory_of_an_unknown_format_is_refused_naming_both_versions(tmp_pa
 
     code, said = refused(tmp_path)
     assert code != 0
-    assert "format 99" in said and "reads format 2" in said
+    assert "format 99" in said and "reads formats 2 and 3" in said
 
 
 def test_a_second_server_on_the_same_directory_is_refused(tmp_path: Path) -> None:

@@ -181,7 +181,7 @@ def test_a_snapshot_of_an_unknown_format_is_refused_naming_both_versions(saved: 
     with pytest.raises(StateError) as refused:
         snapshot.load(newer)
     message = str(refused.value)
-    assert "format 99" in message and "reads format 2" in message and "personalize-local 0.1.0" in message
+    assert "format 99" in message and "reads formats 2 and 3" in message and "personalize-local 0.1.0" in message
     # Nothing changed.
     assert [g["datasetGroupArn"] for g in aws.personalize.list_dataset_groups()["datasetGroups"]] == [group_arn]
     not_one = tmp_path / "not-one.db"

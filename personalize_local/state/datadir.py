@@ -33,8 +33,8 @@ from .backends import SavedRecord
 from .store import RECORDS_SCHEMA, Saved, SavedBucket, check_format, delete_records, insert_records, read_records
 
 # The layout of a data directory. Raise it with any change a reader of the old layout would misread.
-FORMAT_VERSION = 2
-READABLE_FORMATS = frozenset({2})
+FORMAT_VERSION = 3
+READABLE_FORMATS = frozenset({2, 3})
 KIND = "data directory"
 DATABASE = "state.db"
 LOCK = "lock"

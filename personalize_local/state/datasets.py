@@ -173,28 +173,46 @@ class EventLogs(Extension):
         return tree
 
     def create(self, tree: Any, decoder: Decoder) -> Any:
+        if isinstance(tree, dict) and set(tree) == {"log"}:
+            return self._one_blob(json.loads(decoder.blob(tree["log"])))
         if not isinstance(tree, dict) or set(tree) != {"remembered", "shown", *LOG_PARTS}:
             raise StateError("The state holds an event log this version does not read.")
         parts = {part: _unchunked(tree[part], decoder) for part in LOG_PARTS}
-        log = EventLog()
-        log._event_ids = dict.fromkeys(_strings(parts["event_ids"]))
-        log._anonymous_sessions = dict.fromkeys(_strings(parts["anonymous_sessions"]))
-        for pair in parts["session_users"]:
-            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)):
-                raise StateError("The state holds an event log whose sessions are not user IDs.")
-            session, user = pair
-            log._session_users[session] = user
-            log._user_sessions.setdefault(user, []).append(session)
-        remembered, shown = tree["remembered"], json.loads(decoder.blob(tree["shown"]))
-        if not isinstance(remembered, int) or not isinstance(shown, dict):
-            raise StateError("The state holds impressions this version does not read.")
-        log.impressions = Impressions(remembered)
-        for user, counts in shown.items():
-            if not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):
-                raise StateError("The state holds impressions whose counts are not counts.")
-            log.impressions._by_user[user] = Counter(counts)
-            log.impressions._recorded.update(counts)
-        return log
+        return _event_log(parts, tree["remembered"], json.loads(decoder.blob(tree["shown"])))
+
+    @staticmethod
+    def _one_blob(payload: Any) -> EventLog:
+        """Format 2's event log: one blob of JSON, its sessions a mapping."""
+        if not isinstance(payload, dict) or set(payload) != {"event_ids", "anonymous_sessions", "session_users", "remembered", "shown"}:
+            raise StateError("The state holds an event log this version does not read.")
+        sessions = payload["session_users"]
+        if not isinstance(sessions, dict):
+            raise StateError("The state holds an event log whose sessions are not user IDs.")
+        parts = {"event_ids": payload["event_ids"], "anonymous_sessions": payload["anonymous_sessions"], "session_users": [[s, u] for s, u in sessions.items()]}
+        return _event_log(parts, payload["remembered"], payload["shown"])
+
+
+def _event_log(parts: dict[str, list[Any]], remembered: Any, shown: Any) -> EventLog:
+    """An event log of its parts as read (LOG_PARTS, each a list) and what users were shown; StateError naming what
+    is not what a log holds."""
+    log = EventLog()
+    log._event_ids = dict.fromkeys(_strings(parts["event_ids"]))
+    log._anonymous_sessions = dict.fromkeys(_strings(parts["anonymous_sessions"]))
+    for pair in parts["session_users"]:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)):
+            raise StateError("The state holds an event log whose sessions are not user IDs.")
+        session, user = pair
+        log._session_users[session] = user
+        log._user_sessions.setdefault(user, []).append(session)
+    if not isinstance(remembered, int) or not isinstance(shown, dict):
+        raise StateError("The state holds impressions this version does not read.")
+    log.impressions = Impressions(remembered)
+    for user, counts in shown.items():
+        if not isinstance(counts, dict) or not all(isinstance(n, int) for n in counts.values()):
+            raise StateError("The state holds impressions whose counts are not counts.")
+        log.impressions._by_user[user] = Counter(counts)
+        log.impressions._recorded.update(counts)
+    return log
 
 
 def _chunked(members: Collection[Any], full: list[tuple[str, bytes]], encoder: Encoder) -> list[str]:

@@ -23,9 +23,10 @@ Place = tuple[str, str]
 
 # The layout of the tables and of the JSON in them. Raise it with any change a reader of the old
 # layout would misread; reading an older format is this version's job.
+# Format 3 writes an event log in chunks (state/datasets.py), where format 2 wrote it as one blob: both are read.
 # Format 1 saved the classes' layout and named classes by module: it is not read (it could name any of them).
-FORMAT_VERSION = 2
-READABLE_FORMATS = frozenset({2})
+FORMAT_VERSION = 3
+READABLE_FORMATS = frozenset({2, 3})
 RECORDS_SCHEMA = """
 CREATE TABLE records (account_id TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL,
                       PRIMARY KEY (account_id, region, kind, key));
@@ -134,9 +135,11 @@ def check_format(
         raise StateError(f"{label} is not a personalize-local {kind} ({error}).") from None
     found, writer = meta.get("format_version"), meta.get("package_version", "an unknown version")
     if not isinstance(found, str) or not found.isdigit() or int(found) not in readable:
+        *earlier, last = map(str, sorted(readable))
+        formats = f"formats {', '.join(earlier)} and {last}" if earlier else f"format {last}"
         raise StateError(
             f"{label} is a {kind} of format {found} (written by personalize-local {writer}); this is "
-            f"personalize-local {__version__}, which reads format {', '.join(map(str, sorted(readable)))}. "
+            f"personalize-local {__version__}, which reads {formats}. "
             "Open it with the version that wrote it, or build the state again."
         )
 
