@@ -180,7 +180,10 @@ class DataDir:
             if found.service in JOURNALED:
                 answer = self._journaled(found, headers, body, host, place)
             elif found.operation.name.startswith(READS):
+                made = backend.made
                 answer = dispatch(found, headers, body, host)
+                if backend.made != made:  # the read started work (an automatic training): written as work that landed
+                    self._landed.add(place)
             else:
                 before = self._before(backend, body)
                 answer = dispatch(found, headers, body, host)

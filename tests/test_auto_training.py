@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import urllib.request
+from pathlib import Path
 from typing import Iterator
 from unittest.mock import ANY
 
@@ -11,7 +13,7 @@ import pytest
 import personalize_local
 from personalize_local.backend import solutions
 
-from .conftest import Clients, Clock
+from .conftest import Clients, Clock, make_clients
 from .helpers import fails, loaded_group, new_group
 from .workflow import POPULARITY
 
@@ -193,3 +195,16 @@ def test_update_errors(aws: Clients, params: dict, member: str) -> None:
     assert "latestSolutionUpdate" not in solution and solution["performAutoTraining"] is True
     ghost = solution_arn + "-ghost"
     assert ghost in fails("ResourceNotFoundException", p.update_solution, solutionArn=ghost, performAutoTraining=False)
+
+
+def test_an_automatic_training_a_describe_starts_is_kept_by_the_data_directory_at_once(tmp_path: Path, clock: Clock) -> None:
+    """A read that starts work changed the state: the data directory holds the new version before the answer leaves."""
+    with personalize_local.ThreadedServer(data_dir=tmp_path) as server:
+        c = make_clients(endpoint_url=server.endpoint)
+        group = loaded_group(c)
+        solution_arn = c.personalize.create_solution(name="s", datasetGroupArn=group.dataset_group_arn, recipeArn=POPULARITY)["solutionArn"]
+        clock.forward(minutes=61)
+        c.personalize.describe_solution(solutionArn=solution_arn)  # due: this describe starts the automatic training
+        with sqlite3.connect(tmp_path / "state.db") as db:  # read beside the server, as a restart after a kill would
+            kept = [key for (key,) in db.execute("SELECT key FROM records WHERE kind = 'solution-version'")]
+        assert len(kept) == 1 and kept[0].startswith(solution_arn + "/")

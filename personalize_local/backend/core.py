@@ -109,6 +109,8 @@ class BackendCore(BaseBackend, Families):
         self.jobs: list[Job] = []
         # Writes to moto's other services (S3, CloudWatch) waiting for an API call to make them.
         self.outbox: list[Apply] = []
+        # Resources made so far: a read that makes one (an automatic training a describe starts) changed the state.
+        self.made = 0
 
     def reset(self) -> None:
         """moto's reset (and leaving the mock): cancel the work still running, then forget everything."""
@@ -154,6 +156,7 @@ class BackendCore(BaseBackend, Families):
             raise TooManyTagsException(f"Value at 'tags' has {len(tags)} tags; a resource can have at most {MAX_TAGS}.")
         check_tags(tags or [])
         existing[resource.arn] = resource
+        self.made += 1
         if tags:
             self.tags[resource.arn] = list(tags)
         return resource
