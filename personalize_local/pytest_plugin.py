@@ -37,6 +37,7 @@ from typing import Any, Callable, Hashable, Iterator, TypeVar
 import pytest
 
 T = TypeVar("T")
+C = TypeVar("C")
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
 
@@ -57,6 +58,22 @@ class SnapshotStore:
 
     folder: Path
     built: dict[Hashable, tuple[Path, Any]] = field(default_factory=dict)
+
+    def restore(self, build: Callable[[C], T], clients: C, key: Hashable | None = None) -> T:
+        """The world ``build(clients)`` makes, built and saved the first time ``key`` (or ``build``) is asked for,
+        then loaded from its snapshot into the running mock: the builder's test too starts from the snapshot, so
+        every test sees the same world."""
+        from . import snapshot
+
+        key = build if key is None else key
+        if key not in self.built:
+            result = build(clients)
+            path = self.folder / f"snapshot-{len(self.built)}.db"
+            snapshot.save(path)
+            self.built[key] = (path, result)
+        path, result = self.built[key]
+        snapshot.load(path)
+        return result
 
 
 @pytest.fixture
@@ -98,20 +115,8 @@ def personalize_snapshot(
 ) -> Callable[..., Any]:
     """``restore(build, key=None)``: the world ``build`` makes, built once a session, loaded into this test's mock."""
 
-    from . import snapshot
-
     def restore(build: Callable[[PersonalizeClients], T], key: Hashable | None = None) -> T:
-        store = personalize_snapshot_store
-        key = build if key is None else key
-        if key not in store.built:
-            result = build(personalize_aws)
-            path = store.folder / f"snapshot-{len(store.built)}.db"
-            snapshot.save(path)
-            store.built[key] = (path, result)
-        path, result = store.built[key]
-        # The builder's test too starts from the snapshot: every test sees the same world.
-        snapshot.load(path)
-        return result
+        return personalize_snapshot_store.restore(build, personalize_aws, key)
 
     return restore
 

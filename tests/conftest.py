@@ -18,7 +18,7 @@ from botocore.config import Config
 from botocore.loaders import Loader
 from moto.moto_api import state_manager
 
-from personalize_local import mock_personalize, snapshot
+from personalize_local import mock_personalize
 from personalize_local.backend import trends
 from personalize_local.pytest_plugin import SnapshotStore
 from personalize_local.server import PersonalizeServer
@@ -130,17 +130,8 @@ def from_snapshot(aws: Clients, personalize_snapshot_store: SnapshotStore) -> Re
     every test (that one too) then loads the snapshot into its own fresh mock, and gets what ``build`` returned.
     The plugin's ``personalize_snapshot`` does the same for ``personalize_aws``, in the same session store (one a
     worker under xdist); this one serves ``aws``, whose responses are checked against their output shapes."""
-    store = personalize_snapshot_store
-
     def restore(build: Callable[[Clients], T]) -> T:
-        if build not in store.built:
-            result = build(aws)
-            path = store.folder / f"snapshot-{len(store.built)}.db"
-            snapshot.save(path)
-            store.built[build] = (path, result)
-        path, result = store.built[build]
-        snapshot.load(path)
-        return result
+        return personalize_snapshot_store.restore(build, aws)
 
     return restore
 
