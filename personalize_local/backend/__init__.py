@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import ClassVar, Iterator, cast
+from typing import Any, Callable, ClassVar, Iterator, cast
+
+from botocore import xform_name
 
 from moto.core.base_backend import BackendDict
 
@@ -12,7 +14,7 @@ from .answer_metadata import AnswerMetadataMixin
 from .campaigns import CampaignsMixin
 from .data_deletion import DataDeletionMixin
 from .dataset_exports import DatasetExportsMixin
-from .dataset_groups import DatasetGroupsMixin
+from .dataset_groups import DatasetGroupsService
 from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
@@ -23,14 +25,12 @@ from .ranking import RankingMixin
 from .recipes import RecipesMixin
 from .recommendations import RecommendationsMixin
 from .recommenders import RecommendersMixin
-from .schemas import SchemasMixin
+from .schemas import SchemasService
 from .solutions import SolutionsMixin
 from .tags import TagsMixin
 
 
 class PersonalizeBackend(
-    SchemasMixin,
-    DatasetGroupsMixin,
     DatasetsMixin,
     DatasetUpdatesMixin,
     DatasetExportsMixin,
@@ -55,6 +55,36 @@ class PersonalizeBackend(
     # Where moto's servers and stubber read a backend's routes (moto.<service>.urls for moto's own): urls.py,
     # which sits above the wire. The entry that lends these backends to moto sets it (mock.lend_backends).
     routes: ClassVar[ModuleType | None] = None
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        # While families move from mixins to services: the uses of groups and schemas a mixin family has.
+        for kind, what in (("dataset", "dataset"), ("solution", "solution"), ("event-tracker", "event tracker"),
+                           ("filter", "filter"), ("recommender", "recommender"), ("metric-attribution", "metric attribution")):
+            self.depends("dataset-group", what, lambda arn, kind=kind: self.find(kind, lambda r: r.dataset_group_arn == arn))
+        self.depends("schema", "dataset", lambda arn: self.find("dataset", lambda d: d.schema_arn == arn))
+        # The families' services, each made after those it depends on; the operations route to their methods.
+        self.schemas = SchemasService(self)
+        self.dataset_groups = DatasetGroupsService(self)
+        self.services: tuple[Any, ...] = (self.schemas, self.dataset_groups)
+        self.handlers: dict[str, Callable[..., Any]] = {
+            xform_name(operation): getattr(service, xform_name(operation))
+            for service in self.services
+            for operation in service.OPERATIONS
+        }
+
+    def handler(self, name: str) -> Callable[..., Any] | None:
+        """The method that answers the operation ``name`` (``create_solution`` ...), of its family's service."""
+        found = self.handlers.get(name)
+        return found if found is not None else getattr(self, name, None)
+
+    def __getattr__(self, name: str) -> Any:
+        # While families move from mixins to services: what a mixin asks of a family that is a service now.
+        for service in self.__dict__.get("services", ()):
+            found = getattr(service, name, None)
+            if found is not None:
+                return found
+        raise AttributeError(name)
 
     @property
     def _url_module(self) -> ModuleType | None:

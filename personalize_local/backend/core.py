@@ -23,6 +23,7 @@ from ..errors import (
 )
 from . import faults
 from .lifecycle import GONE, SETTLED, Apply, Awaiting, CallBudget, Job, Lifecycle, Observing, Work
+from .store import Store, refuse_if_used
 
 if TYPE_CHECKING:
     from .families import Families
@@ -111,6 +112,8 @@ class BackendCore(BaseBackend, Families):
         self.outbox: list[Apply] = []
         # Resources made so far: a read that makes one (an automatic training a describe starts) changed the state.
         self.made = 0
+        # Per kind, the families whose resources use one of that kind: (what they are, the users of an ARN).
+        self.dependents: dict[str, list[tuple[str, Callable[[str], Iterable[Resource]]]]] = {}
 
     def reset(self) -> None:
         """moto's reset (and leaving the mock): cancel the work still running, then forget everything."""
@@ -230,11 +233,22 @@ class BackendCore(BaseBackend, Families):
         # The predicate first: it is a cheap comparison, and reading a status may step a lifecycle.
         return [r for r in list(self.table(kind).values()) if predicate(r) and r.status != GONE]
 
+    def store(self, kind: str) -> Store[Any]:
+        """The store of ``kind``, over its table in :attr:`resources`: the service of its family keeps it."""
+        return Store(self, kind)
+
+    def depends(self, on: str, what: str, users: Callable[[str], Iterable[Resource]]) -> None:
+        """Resources of a family (``what``) use resources of kind ``on``: ``users(arn)`` finds those using ``arn``,
+        and while there are any, it may not be deleted (:meth:`refuse_delete_if_used`)."""
+        self.dependents.setdefault(on, []).append((what, users))
+
+    def refuse_delete_if_used(self, kind: str, arn: str) -> None:
+        """ResourceInUseException naming a resource that uses ``arn``, of kind ``kind``, if there is one."""
+        for what, users in self.dependents.get(kind, ()):
+            refuse_if_used(arn, users(arn), what)
+
     def refuse_if_used(self, arn: str, users: Iterable[Resource], what: str) -> None:
-        """ResourceInUseException naming a dependent resource, if there is one."""
-        user = next(iter(users), None)
-        if user is not None:
-            raise ResourceInUseException(f"Cannot delete {arn}: {what} {user.arn} still uses it.")
+        refuse_if_used(arn, users, what)
 
 
 class Serving:

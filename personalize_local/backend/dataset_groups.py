@@ -2,22 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import InvalidInputException
 from . import quotas
 from .core import BackendCore, Resource
+from .store import Store
 
 KIND = "dataset-group"
-# Resources that keep a dataset group from being deleted, as the service requires.
-DEPENDENTS = (
-    ("dataset", "dataset"),
-    ("solution", "solution"),
-    ("event-tracker", "event tracker"),
-    ("filter", "filter"),
-    ("recommender", "recommender"),
-    ("metric-attribution", "metric attribution"),
-)
 # API_CreateDatasetGroup.md: a KMS key and its IAM role come together: (member given, member it needs, why).
 PAIRED_MEMBERS = (
     ("kmsKeyArn", "roleArn", "a KMS key needs an IAM role with permission to access it"),
@@ -50,7 +42,19 @@ class DatasetGroup(Resource):
         }
 
 
-class DatasetGroupsMixin(BackendCore):
+class DatasetGroupsService:
+    """The dataset groups of one account and region. The resources in a group (its datasets, solutions, event
+    trackers, filters, recommenders and metric attribution) keep it from being deleted, as the service requires:
+    their families say so (``BackendCore.depends``)."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = (
+        "CreateDatasetGroup", "DescribeDatasetGroup", "ListDatasetGroups", "DeleteDatasetGroup"
+    )
+
+    def __init__(self, core: BackendCore) -> None:
+        self.core = core
+        self.groups: Store[DatasetGroup] = core.store(KIND)
+
     def create_dataset_group(
         self,
         name: str,
@@ -63,20 +67,19 @@ class DatasetGroupsMixin(BackendCore):
         for member, needed, why in PAIRED_MEMBERS:
             if given[member] and not given[needed]:
                 raise InvalidInputException(f"Value null at '{needed}': {why}.")
-        quotas.DATASET_GROUPS.check(self.find(KIND))
-        group = DatasetGroup(arn=self.arn(KIND, name), name=name, role_arn=role_arn, kms_key_arn=kms_key_arn, domain=domain)
-        self.add(KIND, group, tags)
-        self.start(KIND, group)
+        quotas.DATASET_GROUPS.check(self.groups.find())
+        group = DatasetGroup(arn=self.groups.arn(name), name=name, role_arn=role_arn, kms_key_arn=kms_key_arn, domain=domain)
+        self.groups.add(group, tags)
+        self.groups.start(group)
         return {"datasetGroupArn": group.arn, "domain": domain}
 
     def describe_dataset_group(self, dataset_group_arn: str) -> dict[str, Any]:
-        return {"datasetGroup": self.observe(KIND, dataset_group_arn).describe()}
+        return {"datasetGroup": self.groups.observe(dataset_group_arn).describe()}
 
     def list_dataset_groups(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
-        return self.list_page(KIND, "datasetGroups", next_token, max_results)
+        return self.groups.list_page("datasetGroups", next_token, max_results)
 
     def delete_dataset_group(self, dataset_group_arn: str) -> None:
-        group = self.require_settled(KIND, dataset_group_arn)
-        for kind, what in DEPENDENTS:
-            self.refuse_if_used(dataset_group_arn, self.find(kind, lambda r: r.dataset_group_arn == dataset_group_arn), what)
-        self.start_delete(KIND, group)
+        group = self.groups.require_settled(dataset_group_arn)
+        self.core.refuse_delete_if_used(KIND, dataset_group_arn)
+        self.groups.start_delete(group)

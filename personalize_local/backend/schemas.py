@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..data.schemas import Schema, SchemaError, parse_schema
 from ..errors import InvalidInputException
 from . import quotas
 from .core import BackendCore, Resource
+from .store import Store
 
 KIND = "schema"
 
@@ -31,23 +32,31 @@ class DatasetSchema(Resource):
         }
 
 
-class SchemasMixin(BackendCore):
+class SchemasService:
+    """The dataset schemas of one account and region."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("CreateSchema", "DescribeSchema", "ListSchemas", "DeleteSchema")
+
+    def __init__(self, core: BackendCore) -> None:
+        self.core = core
+        self.schemas: Store[DatasetSchema] = core.store(KIND)
+
     def create_schema(self, name: str, schema: str, domain: str | None = None) -> dict[str, Any]:
         try:
             parsed = parse_schema(schema, domain)
         except SchemaError as error:
             raise InvalidInputException(f"Invalid schema for 'schema': {error}") from None
-        quotas.SCHEMAS.check(self.find(KIND))
-        created = self.add(KIND, DatasetSchema(arn=self.arn(KIND, name), name=name, text=schema, parsed=parsed, domain=domain))
+        quotas.SCHEMAS.check(self.schemas.find())
+        created = self.schemas.add(DatasetSchema(arn=self.schemas.arn(name), name=name, text=schema, parsed=parsed, domain=domain))
         return {"schemaArn": created.arn}
 
     def describe_schema(self, schema_arn: str) -> dict[str, Any]:
-        return {"schema": self.get(KIND, schema_arn).describe()}
+        return {"schema": self.schemas.get(schema_arn).describe()}
 
     def list_schemas(self, next_token: str | None = None, max_results: int | None = None) -> dict[str, Any]:
-        return self.list_page(KIND, "schemas", next_token, max_results)
+        return self.schemas.list_page("schemas", next_token, max_results)
 
     def delete_schema(self, schema_arn: str) -> None:
-        self.get(KIND, schema_arn)
-        self.refuse_if_used(schema_arn, self.find("dataset", lambda d: d.schema_arn == schema_arn), "dataset")
-        self.remove(KIND, schema_arn)
+        self.schemas.get(schema_arn)
+        self.core.refuse_delete_if_used(KIND, schema_arn)
+        self.schemas.remove(schema_arn)

@@ -119,7 +119,7 @@ def dispatch(found: Route, headers: Headers, body: bytes | str | None, host: str
         with faults.calling(who.account_id, who.region, operation.name):
             params = validate(operation.input_shape, _parse_body(body))
             backend = backend_for(who.account_id, who.region)
-            handler = getattr(backend, found.handler, None)
+            handler = backend.handler(found.handler)
             if handler is None:
                 raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
             keywords = found.keywords
