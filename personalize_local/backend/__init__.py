@@ -11,14 +11,14 @@ from moto.core.base_backend import BackendDict
 from .batch_inference import BatchInferenceMixin
 from .batch_segments import BatchSegmentsMixin
 from .answer_metadata import AnswerMetadataMixin
-from .campaigns import CampaignsMixin
+from .campaigns import CampaignsService
 from .data_deletion import DataDeletionMixin
 from .dataset_exports import DatasetExportsMixin
 from .dataset_groups import DatasetGroupsService
 from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
 from .event_trackers import EventTrackersMixin
-from .filters import FiltersMixin
+from .filters import FiltersService
 from .metric_attributions import MetricAttributionsMixin
 from .put_records import PutRecordsMixin
 from .ranking import RankingMixin
@@ -26,7 +26,7 @@ from .recipes import RecipesMixin
 from .recommendations import RecommendationsMixin
 from .recommenders import RecommendersMixin
 from .schemas import SchemasService
-from .solutions import SolutionsMixin
+from .solutions import SolutionsService
 from .tags import TagsMixin
 
 
@@ -35,13 +35,10 @@ class PersonalizeBackend(
     DatasetUpdatesMixin,
     DatasetExportsMixin,
     DataDeletionMixin,
-    SolutionsMixin,
-    CampaignsMixin,
     RecommendersMixin,
     EventTrackersMixin,
     BatchInferenceMixin,
     BatchSegmentsMixin,
-    FiltersMixin,
     MetricAttributionsMixin,
     PutRecordsMixin,
     RankingMixin,
@@ -59,14 +56,18 @@ class PersonalizeBackend(
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         # While families move from mixins to services: the uses of groups and schemas a mixin family has.
-        for kind, what in (("dataset", "dataset"), ("solution", "solution"), ("event-tracker", "event tracker"),
-                           ("filter", "filter"), ("recommender", "recommender"), ("metric-attribution", "metric attribution")):
+        for kind, what in (("dataset", "dataset"), ("event-tracker", "event tracker"),
+                           ("recommender", "recommender"), ("metric-attribution", "metric attribution")):
             self.depends("dataset-group", what, lambda arn, kind=kind: self.find(kind, lambda r: r.dataset_group_arn == arn))
         self.depends("schema", "dataset", lambda arn: self.find("dataset", lambda d: d.schema_arn == arn))
         # The families' services, each made after those it depends on; the operations route to their methods.
         self.schemas = SchemasService(self)
         self.dataset_groups = DatasetGroupsService(self)
-        self.services: tuple[Any, ...] = (self.schemas, self.dataset_groups)
+        # Training and filters: right after the datasets, as a group's delete names a dataset, then a solution, then a filter.
+        self.solutions = SolutionsService(self, self.dataset_groups, self.datasets)
+        self.campaigns = CampaignsService(self, self.solutions)
+        self.filters = FiltersService(self, self.dataset_groups, self.datasets)
+        self.services: tuple[Any, ...] = (self.schemas, self.dataset_groups, self.solutions, self.campaigns, self.filters)
         self.handlers: dict[str, Callable[..., Any]] = {
             xform_name(operation): getattr(service, xform_name(operation))
             for service in self.services
@@ -121,7 +122,7 @@ def make_auto_training_due(solution_arn: str | None = None) -> list[str]:
     started: list[str] = []
     for _, _, backend in _each_backend():
         with backend.serving():
-            started += backend.start_due_auto_training(solution_arn, force=True)
+            started += backend.solutions.start_due_auto_training(solution_arn, force=True)
     return started
 
 

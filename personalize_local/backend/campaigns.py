@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 from ..errors import InvalidInputException, ResourceInUseException
 from ..recipes.base import Exploration
 from . import quotas
 from .core import BackendCore, Resource, land_update, newest_first, now, watch_update
 from .ranking_influence import check_ranking_influence
-from .solutions import SolutionVersion
+from .solutions import Solution, SolutionsService, SolutionVersion
+from .store import Store
 
 KIND = "campaign"
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
@@ -233,7 +234,23 @@ def check_exploration(given: dict[str, str], table: ExplorationKeys, where: str)
             raise InvalidInputException(f"Value '{value}' at '{where}.{key}' must be {description}.")
 
 
-class CampaignsMixin(BackendCore):
+class CampaignsService:
+    """The campaigns of one account and region: solution versions deployed, and their updates."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = (
+        "CreateCampaign", "DescribeCampaign", "ListCampaigns", "UpdateCampaign", "DeleteCampaign"
+    )
+
+    def __init__(self, core: BackendCore, solutions: SolutionsService) -> None:
+        self.core, self.solutions = core, solutions
+        self.campaigns: Store[Campaign] = core.store(KIND)
+        core.depends("solution", "campaign", self._deploying)
+
+    def _deploying(self, solution_arn: str) -> list[Campaign]:
+        """The campaigns serving a version of the solution ``solution_arn``."""
+        version_arns = {v.arn for v in self.solutions.versions.find(lambda v: v.solution_arn == solution_arn)}
+        return self.campaigns.find(lambda c: c.solution_version_arn in version_arns)
+
     def create_campaign(
         self,
         name: str,
@@ -244,20 +261,20 @@ class CampaignsMixin(BackendCore):
     ) -> dict[str, Any]:
         version, latest = self._deployed_version(solution_version_arn)
         quotas.CAMPAIGNS_PER_GROUP.check(
-            self.find(KIND, lambda c: c.solution_version.dataset_group_arn == version.dataset_group_arn)
+            self.campaigns.find(lambda c: c.solution_version.dataset_group_arn == version.dataset_group_arn)
         )
         config = _campaign_config(version, campaign_config, latest)
         campaign = Campaign(
-            arn=self.arn(KIND, name),
+            arn=self.campaigns.arn(name),
             name=name,
             deployment=Deployment(version, min_provisioned_tps or DEFAULT_TPS, config, latest),
         )
-        self.add(KIND, campaign, tags)
-        self.start(KIND, campaign)
+        self.campaigns.add(campaign, tags)
+        self.campaigns.start(campaign)
         return {"campaignArn": campaign.arn}
 
     def describe_campaign(self, campaign_arn: str) -> dict[str, Any]:
-        campaign: Campaign = self.observe(KIND, campaign_arn)
+        campaign = self.campaigns.observe(campaign_arn)
         self.follow_latest(campaign)
         watch_update(campaign.latest_update)
         return {"campaign": campaign.describe()}
@@ -265,9 +282,9 @@ class CampaignsMixin(BackendCore):
     def list_campaigns(
         self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        for campaign in self.find(KIND):
+        for campaign in self.campaigns.find():
             self.follow_latest(campaign)
-        return self.list_page(KIND, "campaigns", next_token, max_results, solution_arn=solution_arn)
+        return self.campaigns.list_page("campaigns", next_token, max_results, solution_arn=solution_arn)
 
     def update_campaign(
         self,
@@ -277,7 +294,7 @@ class CampaignsMixin(BackendCore):
         campaign_config: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         # API_UpdateCampaign.md: an update can also bring a campaign whose creation failed into service.
-        campaign: Campaign = self.require_settled(KIND, campaign_arn)
+        campaign = self.campaigns.require_settled(campaign_arn)
         if campaign.latest_update is not None and campaign.latest_update.busy:
             raise ResourceInUseException(f"The campaign {campaign_arn} is already being updated.")
         current = campaign.serving
@@ -290,10 +307,10 @@ class CampaignsMixin(BackendCore):
         return {"campaignArn": campaign.arn}
 
     def delete_campaign(self, campaign_arn: str) -> None:
-        campaign = self.require_settled(KIND, campaign_arn)
+        campaign = self.campaigns.require_settled(campaign_arn)
         if campaign.latest_update is not None and campaign.latest_update.busy:
             raise ResourceInUseException(f"The campaign {campaign_arn} is being updated; delete it once the update is done.")
-        self.start_delete(KIND, campaign)
+        self.campaigns.start_delete(campaign)
 
     def follow_latest(self, campaign: Campaign) -> None:
         """syncWithLatestSolutionVersion: once the solution has an ACTIVE version newer than the one the
@@ -317,19 +334,20 @@ class CampaignsMixin(BackendCore):
             campaign.last_updated_date_time = now()
             campaign.started.recover()
 
-        self.start(KIND, update, apply=apply)
+        # The update walks a campaign's create statuses; it is no resource of the store: it is the campaign's.
+        self.core.start(KIND, update, apply=apply)
 
     def _deployed_version(self, arn: str) -> tuple[SolutionVersion, bool]:
         """The version ``arn`` (solutionVersionArn) deploys, and whether it was named SolutionArn/$LATEST."""
         if not arn.endswith(LATEST):
-            return _deployable(self.require_active("solution-version", arn)), False
-        solution = self.get("solution", arn[: -len(LATEST)])
+            return _deployable(self.solutions.versions.require_active(arn)), False
+        solution = self.solutions.solutions.get(arn[: -len(LATEST)])
         newest = self._newest_active(solution)
         if newest is None:
             raise ResourceInUseException(f"The solution {solution.arn} at 'solutionVersionArn' has no ACTIVE solution version to deploy yet.")
         return _deployable(newest), True
 
-    def _newest_active(self, solution: Any) -> SolutionVersion | None:
+    def _newest_active(self, solution: Solution) -> SolutionVersion | None:
         """The solution's newest ACTIVE version, trained by hand or automatically."""
-        active = newest_first(self.find("solution-version", lambda v: v.solution is solution and v.status == "ACTIVE"))
+        active = newest_first(self.solutions.versions.find(lambda v: v.solution is solution and v.status == "ACTIVE"))
         return active[0] if active else None

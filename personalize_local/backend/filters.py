@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Collection, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Collection, Mapping
 
 from ..errors import InvalidInputException
 from ..filters import CheckedFilter, FilterError, Request, check, parse, select
@@ -10,6 +10,11 @@ from ..filters.evaluation import per_request
 from ..filters.validation import TARGETS
 from . import quotas
 from .core import BackendCore, Resource
+from .dataset_groups import DatasetGroupsService
+from .store import Store
+
+if TYPE_CHECKING:
+    from .datasets import DatasetsService
 
 KIND = "filter"
 
@@ -40,47 +45,56 @@ class Filter(Resource):
         }
 
 
-class FiltersMixin(BackendCore):
+class FiltersService:
+    """The filters of one account and region, and what a request's filter keeps out of an answer."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("CreateFilter", "DescribeFilter", "ListFilters", "DeleteFilter")
+
+    def __init__(self, core: BackendCore, groups: DatasetGroupsService, datasets: DatasetsService) -> None:
+        self.core, self.groups, self.datasets = core, groups, datasets
+        self.filters: Store[Filter] = core.store(KIND)
+        core.depends("dataset-group", "filter", lambda arn: self.filters.find(lambda f: f.dataset_group_arn == arn))
+
     def create_filter(
         self, name: str, dataset_group_arn: str, filter_expression: str, tags: list[dict[str, str]] | None = None
     ) -> dict[str, Any]:
-        self.require_active("dataset-group", dataset_group_arn)
-        datasets = self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)
+        self.groups.groups.require_active(dataset_group_arn)
+        datasets = self.datasets.datasets.find(lambda d: d.dataset_group_arn == dataset_group_arn)
         try:
             checked = check(parse(filter_expression), {d.dataset_type: d.schema.parsed for d in datasets})
         except FilterError as error:
             raise InvalidInputException(str(error)) from None
-        in_group = self.find(KIND, lambda f: f.dataset_group_arn == dataset_group_arn)
+        in_group = self.filters.find(lambda f: f.dataset_group_arn == dataset_group_arn)
         quotas.FILTERS_PER_GROUP.check(in_group)
         fields = checked.dataset_fields().union(*(f.checked.dataset_fields() for f in in_group))
         quotas.FILTER_FIELDS_PER_GROUP.check_total(fields)
         filter_ = Filter(
-            arn=self.arn(KIND, name),
+            arn=self.filters.arn(name),
             name=name,
             dataset_group_arn=dataset_group_arn,
             filter_expression=filter_expression,
             checked=checked,
             same_for_all=not per_request(checked.expression),
         )
-        self.add(KIND, filter_, tags)
-        self.start(KIND, filter_)
+        self.filters.add(filter_, tags)
+        self.filters.start(filter_)
         return {"filterArn": filter_.arn}
 
     def describe_filter(self, filter_arn: str) -> dict[str, Any]:
-        return {"filter": self.observe(KIND, filter_arn).describe()}
+        return {"filter": self.filters.observe(filter_arn).describe()}
 
     def list_filters(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "Filters", next_token, max_results, dataset_group_arn=dataset_group_arn)
+        return self.filters.list_page("Filters", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_filter(self, filter_arn: str) -> None:
-        self.start_delete(KIND, self.require_settled(KIND, filter_arn))
+        self.filters.start_delete(self.filters.require_settled(filter_arn))
 
     # personalize-runtime -----------------------------------------------------
     def usable_filter(self, filter_arn: str, dataset_group_arn: str, target: str) -> Filter:
         """The filter, if it is ACTIVE, of the solution's dataset group, and selects ``target`` IDs."""
-        filter_: Filter = self.get(KIND, filter_arn)
+        filter_ = self.filters.get(filter_arn)
         if filter_.dataset_group_arn != dataset_group_arn:
             raise InvalidInputException(
                 f"Value '{filter_arn}' at 'filterArn': the filter belongs to {filter_.dataset_group_arn}, "
@@ -113,7 +127,7 @@ class FiltersMixin(BackendCore):
         if not filter_arn:
             return set()
         filter_ = self.usable_filter(filter_arn, dataset_group_arn, target)
-        found = {d.dataset_type: d for d in self.find("dataset", lambda d: d.dataset_group_arn == dataset_group_arn)}
+        found = {d.dataset_type: d for d in self.datasets.datasets.find(lambda d: d.dataset_group_arn == dataset_group_arn)}
         datasets = {kind: dataset.table for kind, dataset in found.items()}
         interactions = found.get("INTERACTIONS")
         if request.user_id and interactions is not None:
