@@ -8,8 +8,9 @@ from botocore import xform_name
 
 from moto.core.base_backend import BackendDict
 
-from .batch_inference import BatchInferenceMixin
-from .batch_segments import BatchSegmentsMixin
+from .batch_inference import BatchInferenceService
+from .batch_jobs import BatchJobs
+from .batch_segments import BatchSegmentsService
 from .answer_metadata import AnswerMetadataMixin
 from .campaigns import CampaignsService
 from .data_deletion import DataDeletionMixin
@@ -17,9 +18,9 @@ from .dataset_exports import DatasetExportsMixin
 from .dataset_groups import DatasetGroupsService
 from .dataset_updates import DatasetUpdatesMixin
 from .datasets import DatasetsMixin
-from .event_trackers import EventTrackersMixin
+from .event_trackers import EventTrackersService
 from .filters import FiltersService
-from .metric_attributions import MetricAttributionsMixin
+from .metric_attributions import MetricAttributionsService
 from .put_records import PutRecordsMixin
 from .ranking import RankingMixin
 from .recipes import RecipesMixin
@@ -36,10 +37,6 @@ class PersonalizeBackend(
     DatasetExportsMixin,
     DataDeletionMixin,
     RecommendersMixin,
-    EventTrackersMixin,
-    BatchInferenceMixin,
-    BatchSegmentsMixin,
-    MetricAttributionsMixin,
     PutRecordsMixin,
     RankingMixin,
     RecommendationsMixin,
@@ -56,8 +53,8 @@ class PersonalizeBackend(
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         # While families move from mixins to services: the uses of groups and schemas a mixin family has.
-        for kind, what in (("dataset", "dataset"), ("event-tracker", "event tracker"),
-                           ("recommender", "recommender"), ("metric-attribution", "metric attribution")):
+        for kind, what in (("dataset", "dataset"),
+                           ("recommender", "recommender")):
             self.depends("dataset-group", what, lambda arn, kind=kind: self.find(kind, lambda r: r.dataset_group_arn == arn))
         self.depends("schema", "dataset", lambda arn: self.find("dataset", lambda d: d.schema_arn == arn))
         # The families' services, each made after those it depends on; the operations route to their methods.
@@ -67,7 +64,16 @@ class PersonalizeBackend(
         self.solutions = SolutionsService(self, self.dataset_groups, self.datasets)
         self.campaigns = CampaignsService(self, self.solutions)
         self.filters = FiltersService(self, self.dataset_groups, self.datasets)
-        self.services: tuple[Any, ...] = (self.schemas, self.dataset_groups, self.solutions, self.campaigns, self.filters)
+        # Events and metric attributions (which check and report what the datasets' imports bring), batch jobs.
+        self.metric_attributions = MetricAttributionsService(self, self.dataset_groups, self.datasets, self.campaigns, self.recommenders)
+        self.event_trackers = EventTrackersService(self, self.dataset_groups, self.datasets, self.metric_attributions)
+        self.batch_jobs = BatchJobs(self, self.solutions, self.filters)
+        self.batch_inference = BatchInferenceService(self, self.batch_jobs, self.ranking, self.recommendations, self.datasets)
+        self.batch_segments = BatchSegmentsService(self, self.batch_jobs, self.filters)
+        self.services: tuple[Any, ...] = (
+            self.schemas, self.dataset_groups, self.solutions, self.campaigns, self.filters,
+            self.metric_attributions, self.event_trackers, self.batch_jobs, self.batch_inference, self.batch_segments,
+        )
         self.handlers: dict[str, Callable[..., Any]] = {
             xform_name(operation): getattr(service, xform_name(operation))
             for service in self.services

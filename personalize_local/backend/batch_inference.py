@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 from ..batch.lines import LineError, LineFormat
 from ..batch.themes import ThemeIndex
@@ -19,12 +19,19 @@ from ..errors import InvalidInputException
 from ..recipes.base import Exploration
 from ..recipes.catalog import RecipeInfo
 from . import quotas
-from .batch_jobs import BatchJob, BatchJobsMixin, JobKind, JobRequest, Lines
+from .batch_jobs import BatchJob, BatchJobs, JobKind, JobRequest, Lines
 from .campaigns import check_version_exploration, exploration_of, filled_exploration
-from .ranking import MAX_INPUT_ITEMS, RankingMixin
+from .core import BackendCore
+from .ranking import MAX_INPUT_ITEMS
 from .ranking_influence import check_ranking_influence
 from .recommendations import MAX_NUM_RESULTS, shows_scores
 from .solutions import SolutionVersion
+from .store import Store
+
+if TYPE_CHECKING:
+    from .datasets import DatasetsService
+    from .ranking import RankingService
+    from .recommendations import RecommendationsService
 
 KIND = "batch-inference-job"
 SIMILAR_ITEMS = "aws-similar-items"
@@ -75,25 +82,25 @@ class BatchInferenceJob(BatchJob):
         }
 
 
-# (backend, serving, record, numResults, filterArn) -> the line's "output"
-LineAnswer = Callable[["BatchInferenceMixin", BatchServing, dict[str, Any], int, "str | None"], dict[str, Any]]
+# (the batch inference service, serving, record, numResults, filterArn) -> the line's "output"
+LineAnswer = Callable[["BatchInferenceService", BatchServing, dict[str, Any], int, "str | None"], dict[str, Any]]
 
 
 def _recommended(
-    backend: BatchInferenceMixin, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None
+    service: BatchInferenceService, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None
 ) -> dict[str, Any]:
     user, item, values = record.get("userId"), record.get("itemId"), record.get("filterValues")
-    ranked = backend.recommend_items(serving, serving.recipe, user, item, n, filter_arn, values)
+    ranked = service.recommendations.recommend_items(serving, serving.recipe, user, item, n, filter_arn, values)
     return _output(serving, ranked)
 
 
 def _ranked(
-    backend: BatchInferenceMixin, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None
+    service: BatchInferenceService, serving: BatchServing, record: dict[str, Any], n: int, filter_arn: str | None
 ) -> dict[str, Any]:
     candidates = record["itemList"]
     if len(candidates) > MAX_INPUT_ITEMS:
         raise LineError(f"itemList has {len(candidates)} items; at most {MAX_INPUT_ITEMS} can be ranked.")
-    ranked = backend.rank_items(serving, record["userId"], candidates, filter_arn, record.get("filterValues"))
+    ranked = service.ranking.rank_items(serving, record["userId"], candidates, filter_arn, record.get("filterValues"))
     return _output(serving, ranked[:n])
 
 
@@ -130,11 +137,27 @@ def _refusal(recipe: RecipeInfo) -> str | None:
 
 
 JOBS = JobKind(
-    KIND, "CreateBatchInferenceJob", BatchInferenceJob, quotas.RUNNING_BATCH_INFERENCE_JOBS, "ITEM_ID", MAX_NUM_RESULTS, _refusal
+    "CreateBatchInferenceJob", BatchInferenceJob, quotas.RUNNING_BATCH_INFERENCE_JOBS, "ITEM_ID", MAX_NUM_RESULTS, _refusal
 )
 
 
-class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
+class BatchInferenceService:
+    """The batch inference jobs of one account and region: each line answered as a campaign would answer it."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("CreateBatchInferenceJob", "DescribeBatchInferenceJob", "ListBatchInferenceJobs")
+
+    def __init__(
+        self,
+        core: BackendCore,
+        jobs: BatchJobs,
+        ranking: RankingService,
+        recommendations: RecommendationsService,
+        datasets: DatasetsService,
+    ) -> None:
+        self.core = core
+        self.jobs, self.ranking, self.recommendations, self.datasets = jobs, ranking, recommendations, datasets
+        self.inference_jobs: Store[BatchInferenceJob] = core.store(KIND)
+
     def create_batch_inference_job(
         self,
         job_name: str,
@@ -152,8 +175,9 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
         mode = batch_inference_job_mode or "BATCH_INFERENCE"
         request = JobRequest(job_name, solution_version_arn, job_input, job_output, role_arn, filter_arn, num_results, tags)
         answering = partial(self._inference_lines, batch_inference_job_config or {}, mode, theme_generation_config)
-        job = self._create_batch(
+        job = self.jobs.create(
             JOBS,
+            self.inference_jobs,
             request,
             answering,
             batch_inference_job_config=batch_inference_job_config,
@@ -204,7 +228,7 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
         if theme is None:
             raise InvalidInputException(f"Value null at 'themeGenerationConfig': {THEME_GENERATION} needs the item name column.")
         column = theme["fieldsForThemeGeneration"]["itemName"]
-        items = self.dataset_of(version.dataset_group_arn, "ITEMS")
+        items = self.datasets.dataset_of(version.dataset_group_arn, "ITEMS")
         field = items.schema.parsed.field(column) if items is not None else None
         if items is None or field is None or not field.is_string:
             raise InvalidInputException(
@@ -219,9 +243,9 @@ class BatchInferenceMixin(BatchJobsMixin, RankingMixin):
         return ThemeIndex.from_items(items.table.frame(), column, categorical)
 
     def describe_batch_inference_job(self, batch_inference_job_arn: str) -> dict[str, Any]:
-        return {"batchInferenceJob": self.observe(KIND, batch_inference_job_arn).describe()}
+        return {"batchInferenceJob": self.inference_jobs.observe(batch_inference_job_arn).describe()}
 
     def list_batch_inference_jobs(
         self, solution_version_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "batchInferenceJobs", next_token, max_results, solution_version_arn=solution_version_arn)
+        return self.inference_jobs.list_page("batchInferenceJobs", next_token, max_results, solution_version_arn=solution_version_arn)

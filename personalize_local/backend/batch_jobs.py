@@ -12,17 +12,20 @@ answers the lines, each under the backend's lock, so a line sees the data as one
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Generic, TypeVar
 
 from ..batch.lines import JsonLinesError, LineError, LineFormat, answer_lines, input_lines
 from ..data.s3 import S3Folder, S3ReadError, S3WriteError, output_folder, read_prefix, split_location
 from ..errors import InvalidInputException, ServiceError
 from ..recipes.catalog import RecipeInfo
-from .core import Resource
-from .filters import FiltersMixin
+from .core import BackendCore, Resource
 from .lifecycle import Apply, JobFailed
 from .quotas import Quota
-from .solutions import SolutionVersion
+from .solutions import SolutionsService, SolutionVersion
+from .store import Store
+
+if TYPE_CHECKING:
+    from .filters import FiltersService
 
 # creating-batch-inference-job.md and creating-batch-seg-job.md: "The default is 25".
 DEFAULT_NUM_RESULTS = 25
@@ -73,13 +76,15 @@ class BatchJob(Resource):
         }
 
 
+J = TypeVar("J", bound=BatchJob)
+
+
 @dataclass(frozen=True)
-class JobKind:
+class JobKind(Generic[J]):
     """What sets batch inference jobs and batch segment jobs apart where one is created."""
 
-    kind: str
     operation: str  # named when the solution version's recipe is refused
-    job_class: type[BatchJob]
+    job_class: type[J]
     quota: Quota
     filter_target: str  # what the job's filter must filter: ITEM_ID or USER_ID
     most_results: int  # numResults' bound
@@ -123,10 +128,19 @@ class Locations:
     failure: str | None = None
 
 
-class BatchJobsMixin(FiltersMixin):
-    def _create_batch(self, of: JobKind, request: JobRequest, answering: Answering, **fields: Any) -> BatchJob:
-        """Check, create and start a job, as both Create operations do; ``fields`` are the job class's own."""
-        version: SolutionVersion = self.require_active("solution-version", request.solution_version_arn)
+class BatchJobs:
+    """What the batch inference and batch segment families share: a job's creation, its input and output, its lines answered."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, core: BackendCore, solutions: SolutionsService, filters: FiltersService) -> None:
+        self.core = core
+        self.solutions, self.filters = solutions, filters
+
+    def create(self, of: JobKind[J], jobs: Store[J], request: JobRequest, answering: Answering, **fields: Any) -> J:
+        """Check, create and start a job in ``jobs``, the store of the family's own, as both Create operations do;
+        ``fields`` are the job class's own."""
+        version = self.solutions.versions.require_active(request.solution_version_arn)
         recipe = version.recipe
         refusal = of.refusal(recipe)
         if refusal:
@@ -137,11 +151,11 @@ class BatchJobsMixin(FiltersMixin):
         wanted = check_num_results(request.num_results, of.most_results)
         lines = answering(version, recipe, wanted, request.filter_arn)
         if request.filter_arn:
-            self.usable_filter(request.filter_arn, version.dataset_group_arn, of.filter_target)
-        of.quota.check(self.find(of.kind, lambda j: j.busy))
+            self.filters.usable_filter(request.filter_arn, version.dataset_group_arn, of.filter_target)
+        of.quota.check(jobs.find(lambda j: j.busy))
         locations = self._locations(request.job_input, request.job_output)
         job = of.job_class(
-            arn=self.arn(of.kind, request.name),
+            arn=jobs.arn(request.name),
             name=request.name,
             solution_version_arn=request.solution_version_arn,
             filter_arn=request.filter_arn,
@@ -151,8 +165,8 @@ class BatchJobsMixin(FiltersMixin):
             role_arn=request.role_arn,
             **fields,
         )
-        self.add(of.kind, job, request.tags)
-        self._start_batch(of.kind, job, locations, lines)
+        jobs.add(job, request.tags)
+        self._start(jobs, job, locations, lines)
         return job
 
     def _locations(self, job_input: dict[str, Any], job_output: dict[str, Any]) -> Locations:
@@ -163,24 +177,24 @@ class BatchJobsMixin(FiltersMixin):
             if split_location(path) is None:
                 raise InvalidInputException(f"Value '{path}' at '{member}' must be an S3 path: s3://bucket-name/folder-name/.")
         try:
-            read = read_prefix(self.account_id, self.partition, source, outputs=OUTPUT_SUFFIX)
+            read = read_prefix(self.core.account_id, self.core.partition, source, outputs=OUTPUT_SUFFIX)
         except S3ReadError as error:
             return Locations(failure=f"Invalid S3 input path: {error}")
         failure = _too_much(source, read)
         if failure:
             return Locations(failure=failure)
         try:
-            folder = output_folder(self.account_id, self.partition, destination)
+            folder = output_folder(self.core.account_id, self.core.partition, destination)
         except S3WriteError as error:
             return Locations(failure=f"Invalid S3 output path: {error}")
         return Locations([(_output_name(source, location), location, body) for location, body in read], folder)
 
-    def _start_batch(self, kind: str, job: BatchJob, locations: Locations, lines: Lines) -> None:
+    def _start(self, jobs: Store[J], job: J, locations: Locations, lines: Lines) -> None:
         """Answer every line of every input file in a worker; the output files land with ACTIVE."""
         most_lines = lines.most_per_file
 
         def answer_locked(record: dict[str, Any]) -> dict[str, Any]:
-            with self.lock:
+            with self.core.lock:
                 try:
                     return lines.answer(record)
                 except ServiceError as error:  # a filter's values refused, the filter gone ...: this line's error
@@ -213,7 +227,7 @@ class BatchJobsMixin(FiltersMixin):
 
             return apply
 
-        self.start(kind, job, work)
+        jobs.start(job, work)
 
 
 def check_num_results(num_results: int | None, most: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, cast
 
 from ..batch.attribute_query import parse_attributes
 from ..batch.lines import LineError, LineFormat
@@ -18,8 +18,13 @@ from ..recipes import ITEM_AFFINITY_ARN, ITEM_ATTRIBUTE_AFFINITY_ARN
 from ..recipes.base import AttributeSegmenter, ItemSegmenter, UnknownSegmentInput
 from ..recipes.catalog import RecipeInfo
 from . import quotas
-from .batch_jobs import BatchJob, BatchJobsMixin, JobKind, JobRequest, Lines
+from .batch_jobs import BatchJob, BatchJobs, JobKind, JobRequest, Lines
+from .core import BackendCore
 from .solutions import SolutionVersion
+from .store import Store
+
+if TYPE_CHECKING:
+    from .filters import FiltersService
 
 KIND = "batch-segment-job"
 # API_CreateBatchSegmentJob.md: "The maximum number of users per segment is 5 million."
@@ -69,11 +74,20 @@ def _refusal(recipe: RecipeInfo) -> str | None:
 
 
 JOBS = JobKind(
-    KIND, "CreateBatchSegmentJob", BatchSegmentJob, quotas.RUNNING_BATCH_SEGMENT_JOBS, "USER_ID", MAX_SEGMENT_USERS, _refusal
+    "CreateBatchSegmentJob", BatchSegmentJob, quotas.RUNNING_BATCH_SEGMENT_JOBS, "USER_ID", MAX_SEGMENT_USERS, _refusal
 )
 
 
-class BatchSegmentsMixin(BatchJobsMixin):
+class BatchSegmentsService:
+    """The batch segment jobs of one account and region."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("CreateBatchSegmentJob", "DescribeBatchSegmentJob", "ListBatchSegmentJobs")
+
+    def __init__(self, core: BackendCore, jobs: BatchJobs, filters: FiltersService) -> None:
+        self.core = core
+        self.jobs, self.filters = jobs, filters
+        self.segment_jobs: Store[BatchSegmentJob] = core.store(KIND)
+
     def create_batch_segment_job(
         self,
         job_name: str,
@@ -86,7 +100,7 @@ class BatchSegmentsMixin(BatchJobsMixin):
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         request = JobRequest(job_name, solution_version_arn, job_input, job_output, role_arn, filter_arn, num_results, tags)
-        return {"batchSegmentJobArn": self._create_batch(JOBS, request, self._segment_lines).arn}
+        return {"batchSegmentJobArn": self.jobs.create(JOBS, self.segment_jobs, request, self._segment_lines).arn}
 
     def _segment_lines(self, version: SolutionVersion, recipe: RecipeInfo, wanted: int, filter_arn: str | None) -> Lines:
         lines = SEGMENTS[recipe.recipe_arn]
@@ -97,7 +111,7 @@ class BatchSegmentsMixin(BatchJobsMixin):
         self, version: SolutionVersion, segment: Segmenter, record: dict[str, Any], n: int, filter_arn: str | None
     ) -> dict[str, Any]:
         model = cast("ItemSegmenter | AttributeSegmenter", version.model)  # a USER_SEGMENTATION recipe's
-        refused = self.filtered_out(
+        refused = self.filters.filtered_out(
             filter_arn, record.get("filterValues"), version.dataset_group_arn, Request(), model.user_ids, target="USER_ID"
         )
         try:
@@ -108,9 +122,9 @@ class BatchSegmentsMixin(BatchJobsMixin):
         return {"recommendedUsers": [user for user, _ in users if user not in refused][:n]}
 
     def describe_batch_segment_job(self, batch_segment_job_arn: str) -> dict[str, Any]:
-        return {"batchSegmentJob": self.observe(KIND, batch_segment_job_arn).describe()}
+        return {"batchSegmentJob": self.segment_jobs.observe(batch_segment_job_arn).describe()}
 
     def list_batch_segment_jobs(
         self, solution_version_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "batchSegmentJobs", next_token, max_results, solution_version_arn=solution_version_arn)
+        return self.segment_jobs.list_page("batchSegmentJobs", next_token, max_results, solution_version_arn=solution_version_arn)

@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Sequence, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence, cast
 
 from ..data.attribution import RECOMMENDATION_ID, SOURCE
 from ..data.impressions import fitting
 from ..errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
 from .core import BackendCore, Resource, short_id
-from .datasets import Dataset
 from .records import EVENT, build_record
+from .store import Store
+
+if TYPE_CHECKING:
+    from .dataset_groups import DatasetGroupsService
+    from .datasets import Dataset, DatasetsService
+    from .metric_attributions import MetricAttributionsService
 
 KIND = "event-tracker"
 MAX_TRACKERS_PER_GROUP = 1
@@ -44,40 +49,58 @@ class EventTracker(Resource):
         }
 
 
-class EventTrackersMixin(BackendCore):
+class EventTrackersService:
+    """The event trackers of one account and region, and PutEvents, which records through them."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = (
+        "CreateEventTracker", "DescribeEventTracker", "ListEventTrackers", "DeleteEventTracker", "PutEvents"
+    )
+
+    def __init__(
+        self,
+        core: BackendCore,
+        groups: DatasetGroupsService,
+        datasets: DatasetsService,
+        attributions: MetricAttributionsService,
+    ) -> None:
+        self.core = core
+        self.groups, self.datasets, self.attributions = groups, datasets, attributions
+        self.trackers: Store[EventTracker] = core.store(KIND)
+        core.depends("dataset-group", "event tracker", lambda arn: self.trackers.find(lambda t: t.dataset_group_arn == arn))
+
     def create_event_tracker(
         self, name: str, dataset_group_arn: str, tags: list[dict[str, str]] | None = None
     ) -> dict[str, Any]:
-        self.require_active("dataset-group", dataset_group_arn)
-        if self.find(KIND, lambda t: t.name == name):
+        self.groups.groups.require_active(dataset_group_arn)
+        if self.trackers.find(lambda t: t.name == name):
             raise ResourceAlreadyExistsException(f"An event tracker named {name} already exists.")
-        if len(self.find(KIND, lambda t: t.dataset_group_arn == dataset_group_arn)) >= MAX_TRACKERS_PER_GROUP:
+        if len(self.trackers.find(lambda t: t.dataset_group_arn == dataset_group_arn)) >= MAX_TRACKERS_PER_GROUP:
             raise LimitExceededException(f"The dataset group {dataset_group_arn} already has an event tracker.")
         tracker = EventTracker(
-            arn=self.arn(KIND, short_id()),
+            arn=self.trackers.arn(short_id()),
             name=name,
             dataset_group_arn=dataset_group_arn,
             tracking_id=str(uuid.uuid4()),
-            account_id=self.account_id,
+            account_id=self.core.account_id,
         )
-        self.add(KIND, tracker, tags)
-        self.start(KIND, tracker)
+        self.trackers.add(tracker, tags)
+        self.trackers.start(tracker)
         return {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id}
 
     def describe_event_tracker(self, event_tracker_arn: str) -> dict[str, Any]:
-        return {"eventTracker": self.observe(KIND, event_tracker_arn).describe()}
+        return {"eventTracker": self.trackers.observe(event_tracker_arn).describe()}
 
     def list_event_trackers(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "eventTrackers", next_token, max_results, dataset_group_arn=dataset_group_arn)
+        return self.trackers.list_page("eventTrackers", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_event_tracker(self, event_tracker_arn: str) -> None:
-        tracker = self.require_settled(KIND, event_tracker_arn)
-        self.start_delete(KIND, tracker)
+        tracker = self.trackers.require_settled(event_tracker_arn)
+        self.trackers.start_delete(tracker)
 
     def interactions_dataset_for(self, tracker: EventTracker) -> Dataset:
-        dataset = self.dataset_of(tracker.dataset_group_arn, "INTERACTIONS")
+        dataset = self.datasets.dataset_of(tracker.dataset_group_arn, "INTERACTIONS")
         if dataset is None or dataset.status != "ACTIVE":
             raise InvalidInputException(
                 f"The dataset group {tracker.dataset_group_arn} of tracking ID {tracker.tracking_id} has no ACTIVE Interactions dataset."
@@ -86,7 +109,8 @@ class EventTrackersMixin(BackendCore):
 
     def _active_tracker(self, tracking_id: str) -> EventTracker:
         """The ACTIVE tracker with this tracking ID: a plain loop, as every PutEvents looks for it."""
-        trackers = cast("list[EventTracker]", list(self.table(KIND).values()))  # a copy: reading a status may finish a delete
+        # The backend's table as it is now (restoring saved state replaces the tables); a copy: reading a status may finish a delete.
+        trackers = cast("list[EventTracker]", list(self.core.table(KIND).values()))
         for tracker in trackers:
             if tracker.tracking_id == tracking_id and tracker.status == "ACTIVE":
                 return tracker
@@ -112,7 +136,7 @@ class EventTrackersMixin(BackendCore):
             shown.append(items)
         sources = [(event.get("metricAttribution") or {}).get("eventAttributionSource") for event in event_list]
         group_arn = dataset.dataset_group_arn
-        self.check_event_sources(group_arn, sources, lambda i: f"eventList.{i + 1}.member.metricAttribution.eventAttributionSource")
+        self.attributions.check_event_sources(group_arn, sources, lambda i: f"eventList.{i + 1}.member.metricAttribution.eventAttributionSource")
         # Every event is checked before any is kept: a bad one keeps the whole call out.
         events = dataset.events
         events.note_session(session_id, user_id)
@@ -121,8 +145,8 @@ class EventTrackersMixin(BackendCore):
         for i in kept:
             impressions.record(user, shown[i])
         # What the group's metric attribution reports on: the event's own source and recommendation, whatever the schema keeps.
-        if self.reporting_attribution(group_arn) is not None:
-            self.report_events(
+        if self.attributions.reporting_attribution(group_arn) is not None:
+            self.attributions.report_events(
                 group_arn,
                 [{**records[i], SOURCE: sources[i], RECOMMENDATION_ID: event_list[i].get("recommendationId")} for i in kept],
             )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 import pandas as pd
 
@@ -46,6 +46,13 @@ from ..errors import InvalidInputException, ResourceAlreadyExistsException
 from ..filters.records import records_of
 from .core import BackendCore, Resource, now, paginate, require_s3_path
 from .recommendation_ids import source_of
+from .store import Store
+
+if TYPE_CHECKING:
+    from .campaigns import CampaignsService
+    from .dataset_groups import DatasetGroupsService
+    from .datasets import Dataset, DatasetImportJob, DatasetsService
+    from .recommenders import RecommendersService
 
 KIND = "metric-attribution"
 NAMESPACE = "AWS/Personalize"
@@ -54,8 +61,6 @@ MAX_METRICS = 10
 MAX_SOURCES = 100
 # metric-attribution-requirements.md: "To publish metrics to CloudWatch, records must be less than 14 days old."
 CLOUDWATCH_MAX_AGE = timedelta(days=14)
-# Where a recommendationId may come from.
-ANSWERING_KINDS = ("campaign", "recommender")
 
 
 @dataclass(kw_only=True)
@@ -84,17 +89,43 @@ class MetricAttribution(Resource):
         }
 
 
-class MetricAttributionsMixin(BackendCore):
+class MetricAttributionsService:
+    """The metric attributions of one account and region, and the reports they make of recorded and imported data."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = (
+        "CreateMetricAttribution",
+        "DescribeMetricAttribution",
+        "ListMetricAttributions",
+        "ListMetricAttributionMetrics",
+        "UpdateMetricAttribution",
+        "DeleteMetricAttribution",
+    )
+
+    def __init__(
+        self,
+        core: BackendCore,
+        groups: DatasetGroupsService,
+        datasets: DatasetsService,
+        campaigns: CampaignsService,
+        recommenders: RecommendersService,
+    ) -> None:
+        self.core = core
+        self.groups, self.datasets, self.campaigns, self.recommenders = groups, datasets, campaigns, recommenders
+        self.attributions: Store[MetricAttribution] = core.store(KIND)
+        core.depends("dataset-group", "metric attribution", lambda arn: self.attributions.find(lambda a: a.dataset_group_arn == arn))
+        # The datasets' imports are checked and reported on by the group's attribution (it depends on them, not they on it).
+        datasets.import_reporting = self
+
     def create_metric_attribution(
         self, name: str, dataset_group_arn: str, metrics: list[dict[str, str]], metrics_output_config: dict[str, Any]
     ) -> dict[str, Any]:
-        self.require_active("dataset-group", dataset_group_arn)
-        existing = self.find(KIND, lambda a: a.dataset_group_arn == dataset_group_arn)
+        self.groups.groups.require_active(dataset_group_arn)
+        existing = self.attributions.find(lambda a: a.dataset_group_arn == dataset_group_arn)
         if existing:
             raise ResourceAlreadyExistsException(
                 f"The dataset group {dataset_group_arn} already has a metric attribution, {existing[0].arn}: a group has one at most."
             )
-        interactions = self.dataset_of(dataset_group_arn, "INTERACTIONS")
+        interactions = self.datasets.dataset_of(dataset_group_arn, "INTERACTIONS")
         if interactions is None or interactions.schema.parsed.field("EVENT_TYPE") is None:
             raise InvalidInputException(
                 f"The dataset group {dataset_group_arn} needs an Interactions dataset with an EVENT_TYPE column: "
@@ -102,14 +133,14 @@ class MetricAttributionsMixin(BackendCore):
             )
         checked = self._checked_metrics(dataset_group_arn, metrics, "metrics", taken=set())
         attribution = MetricAttribution(
-            arn=self.arn(KIND, name),
+            arn=self.attributions.arn(name),
             name=name,
             dataset_group_arn=dataset_group_arn,
             metrics=checked,
             output=self._checked_output(metrics_output_config),
         )
-        self.add(KIND, attribution)
-        self.start(KIND, attribution)
+        self.attributions.add(attribution)
+        self.attributions.start(attribution)
         return {"metricAttributionArn": attribution.arn}
 
     def _checked_metrics(self, group_arn: str, entries: list[dict[str, str]], member: str, taken: set[str]) -> list[Metric]:
@@ -137,7 +168,7 @@ class MetricAttributionsMixin(BackendCore):
         case (the service's sample writes SUM(ITEMS.MARGIN)); the metric, reading the schema's field."""
         assert metric.dataset_type is not None and metric.column is not None, "SUM() names a dataset's column"
         label = dataset_label(metric.dataset_type)
-        dataset = self.dataset_of(group_arn, metric.dataset_type)
+        dataset = self.datasets.dataset_of(group_arn, metric.dataset_type)
         if dataset is None:
             raise InvalidInputException(f"Value '{metric.expression}' at '{path}': the dataset group {group_arn} has no {label} dataset.")
         schema = dataset.schema.parsed
@@ -157,17 +188,17 @@ class MetricAttributionsMixin(BackendCore):
         return dict(config)
 
     def describe_metric_attribution(self, metric_attribution_arn: str) -> dict[str, Any]:
-        return {"metricAttribution": self.observe(KIND, metric_attribution_arn).describe()}
+        return {"metricAttribution": self.attributions.observe(metric_attribution_arn).describe()}
 
     def list_metric_attributions(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "metricAttributions", next_token, max_results, dataset_group_arn=dataset_group_arn)
+        return self.attributions.list_page("metricAttributions", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def list_metric_attribution_metrics(
         self, metric_attribution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        attribution: MetricAttribution = self.get(KIND, _required(metric_attribution_arn))
+        attribution = self.attributions.get(_required(metric_attribution_arn))
         call = {"list": "metrics", "metricAttributionArn": attribution.arn}
         page, token = paginate([metric.member() for metric in attribution.metrics], next_token, max_results, "metricName", call)
         return {"metrics": page, "nextToken": token}
@@ -179,7 +210,7 @@ class MetricAttributionsMixin(BackendCore):
         remove_metrics: list[str] | None = None,
         metrics_output_config: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        attribution: MetricAttribution = self.require_active(KIND, _required(metric_attribution_arn))
+        attribution = self.attributions.require_active(_required(metric_attribution_arn))
         if not (add_metrics or remove_metrics or metrics_output_config):
             raise InvalidInputException("Nothing to update: give addMetrics, removeMetrics or metricsOutputConfig.")
         names = {metric.name for metric in attribution.metrics}
@@ -198,12 +229,12 @@ class MetricAttributionsMixin(BackendCore):
         return {"metricAttributionArn": attribution.arn}
 
     def delete_metric_attribution(self, metric_attribution_arn: str) -> None:
-        self.start_delete(KIND, self.require_settled(KIND, metric_attribution_arn))
+        self.attributions.start_delete(self.attributions.require_settled(metric_attribution_arn))
 
     # Reports -----------------------------------------------------------------
     def reporting_attribution(self, group_arn: str) -> MetricAttribution | None:
         """The group's metric attribution, once ACTIVE: only then does it report."""
-        found = self.find(KIND, lambda a: a.dataset_group_arn == group_arn and a.status == "ACTIVE")
+        found = self.attributions.find(lambda a: a.dataset_group_arn == group_arn and a.status == "ACTIVE")
         return found[0] if found else None
 
     def check_event_sources(self, group_arn: str, given: Sequence[str | None], member: Callable[[int], str]) -> None:
@@ -223,7 +254,7 @@ class MetricAttributionsMixin(BackendCore):
             events = events_of_records(records, _columns(attribution))
             self._report(attribution, events, to_cloudwatch=True, s3_name=None)
 
-    def import_source_check(self, dataset: Any, publish_to_s3: bool | None) -> Callable[[pd.DataFrame], str | None] | None:
+    def import_source_check(self, dataset: Dataset, publish_to_s3: bool | None) -> Callable[[pd.DataFrame], str | None] | None:
         """CreateDatasetImportJob: refuse a publishAttributionMetricsToS3 the group can't honour; the check
         the imported rows must then pass (their sources within the quota), or None."""
         attribution = self.reporting_attribution(dataset.dataset_group_arn) if dataset.dataset_type == "INTERACTIONS" else None
@@ -234,7 +265,7 @@ class MetricAttributionsMixin(BackendCore):
                     f"s3DataDestination for the Interactions dataset's group; {dataset.arn} has none."
                 )
             try:
-                output_folder(self.account_id, self.partition, attribution.s3_path)
+                output_folder(self.core.account_id, self.core.partition, attribution.s3_path)
             except S3WriteError as error:
                 raise InvalidInputException(f"Value 'true' at 'publishAttributionMetricsToS3': {error}") from None
         if attribution is None:
@@ -253,7 +284,7 @@ class MetricAttributionsMixin(BackendCore):
 
         return check
 
-    def report_import(self, job: Any, dataset: Any, rows: pd.DataFrame) -> None:
+    def report_import(self, job: DatasetImportJob, dataset: Dataset, rows: pd.DataFrame) -> None:
         """An import's rows, as it turns ACTIVE: INCREMENTAL ones to CloudWatch, and the S3 report if asked for."""
         attribution = self.reporting_attribution(dataset.dataset_group_arn) if dataset.dataset_type == "INTERACTIONS" else None
         # metric-attribution-requirements.md: it won't report on data imported before it was created.
@@ -266,7 +297,9 @@ class MetricAttributionsMixin(BackendCore):
 
     def _report(self, attribution: MetricAttribution, events: Events, to_cloudwatch: bool, s3_name: str | None) -> None:
         """Aggregate ``events`` by the attribution's metrics and post the results where they go."""
-        answering = [arn for kind in ANSWERING_KINDS for arn in self.table(kind)]
+        # Where a recommendationId may come from: the backend's tables of those kinds as they are now (restoring saved
+        # state replaces the tables).
+        answering = [arn for store in (self.campaigns.campaigns, self.recommenders.recommenders) for arn in self.core.table(store.kind)]
         sources = attributed_sources(events, lambda rid: source_of(rid, answering))
         attribution.sources |= given_sources(events)
         item_value = self._item_values(attribution.dataset_group_arn)
@@ -274,16 +307,16 @@ class MetricAttributionsMixin(BackendCore):
             oldest = (now() - CLOUDWATCH_MAX_AGE).timestamp()
             data = metric_data(aggregate(events, sources, attribution.metrics, item_value, since=oldest), attribution.dataset_group_arn)
             if data:
-                self.post(lambda: put_metric_data(self.account_id, self.region_name, NAMESPACE, data))
+                self.core.post(lambda: put_metric_data(self.core.account_id, self.core.region_name, NAMESPACE, data))
         path = attribution.s3_path
         if s3_name is not None and path is not None:  # an S3 report is asked for only of an attribution with a path
             body = report_csv(aggregate(events, sources, attribution.metrics, item_value))
             # The folder is looked up when the outbox is sent, inside an API call: never from a worker.
-            self.post(lambda: output_folder(self.account_id, self.partition, path).put(s3_name, body))
+            self.core.post(lambda: output_folder(self.core.account_id, self.core.partition, path).put(s3_name, body))
 
     def _item_values(self, group_arn: str) -> Callable[[str, str], float | None]:
         """(Items column, item ID) -> the item's value there now, for SUM(Items.COLUMN)."""
-        items = self.dataset_of(group_arn, "ITEMS")
+        items = self.datasets.dataset_of(group_arn, "ITEMS")
         if items is None:
             return lambda column, item: None
         index, schema = records_of(items.table), items.schema.parsed
