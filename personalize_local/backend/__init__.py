@@ -13,35 +13,28 @@ from .batch_jobs import BatchJobs
 from .batch_segments import BatchSegmentsService
 from .answer_metadata import AnswerMetadataMixin
 from .campaigns import CampaignsService
-from .data_deletion import DataDeletionMixin
-from .dataset_exports import DatasetExportsMixin
+from .data_deletion import DataDeletionService
+from .dataset_exports import DatasetExportsService
 from .dataset_groups import DatasetGroupsService
-from .dataset_updates import DatasetUpdatesMixin
-from .datasets import DatasetsMixin
+from .dataset_updates import DatasetUpdatesService
+from .datasets import DatasetsService
 from .event_trackers import EventTrackersService
 from .filters import FiltersService
 from .metric_attributions import MetricAttributionsService
-from .put_records import PutRecordsMixin
+from .put_records import PutRecordsService
 from .ranking import RankingMixin
-from .recipes import RecipesMixin
+from .recipes import RecipesService
 from .recommendations import RecommendationsMixin
 from .recommenders import RecommendersMixin
 from .schemas import SchemasService
 from .solutions import SolutionsService
-from .tags import TagsMixin
+from .tags import TaggingService
 
 
 class PersonalizeBackend(
-    DatasetsMixin,
-    DatasetUpdatesMixin,
-    DatasetExportsMixin,
-    DataDeletionMixin,
     RecommendersMixin,
-    PutRecordsMixin,
     RankingMixin,
     RecommendationsMixin,
-    RecipesMixin,
-    TagsMixin,
     AnswerMetadataMixin,
 ):
     """Amazon Personalize, Personalize Events and Personalize Runtime for one account in one region."""
@@ -53,17 +46,23 @@ class PersonalizeBackend(
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         # While families move from mixins to services: the uses of groups and schemas a mixin family has.
-        for kind, what in (("dataset", "dataset"),
-                           ("recommender", "recommender")):
+        for kind, what in (("recommender", "recommender"),):
             self.depends("dataset-group", what, lambda arn, kind=kind: self.find(kind, lambda r: r.dataset_group_arn == arn))
-        self.depends("schema", "dataset", lambda arn: self.find("dataset", lambda d: d.schema_arn == arn))
         # The families' services, each made after those it depends on; the operations route to their methods.
         self.schemas = SchemasService(self)
         self.dataset_groups = DatasetGroupsService(self)
+        self.datasets = DatasetsService(self, self.dataset_groups, self.schemas)
+        # Before the solutions: a dataset's delete names an import job, then an export job, then a training version.
+        self.dataset_exports = DatasetExportsService(self, self.datasets)
         # Training and filters: right after the datasets, as a group's delete names a dataset, then a solution, then a filter.
         self.solutions = SolutionsService(self, self.dataset_groups, self.datasets)
         self.campaigns = CampaignsService(self, self.solutions)
         self.filters = FiltersService(self, self.dataset_groups, self.datasets)
+        self.dataset_updates = DatasetUpdatesService(self, self.datasets, self.schemas, self.dataset_groups)
+        self.put_records = PutRecordsService(self, self.datasets)
+        self.data_deletion = DataDeletionService(self, self.dataset_groups, self.datasets)
+        self.recipes = RecipesService(self)
+        self.tagging = TaggingService(self)
         # Events and metric attributions (which check and report what the datasets' imports bring), batch jobs.
         self.metric_attributions = MetricAttributionsService(self, self.dataset_groups, self.datasets, self.campaigns, self.recommenders)
         self.event_trackers = EventTrackersService(self, self.dataset_groups, self.datasets, self.metric_attributions)
@@ -71,7 +70,8 @@ class PersonalizeBackend(
         self.batch_inference = BatchInferenceService(self, self.batch_jobs, self.ranking, self.recommendations, self.datasets)
         self.batch_segments = BatchSegmentsService(self, self.batch_jobs, self.filters)
         self.services: tuple[Any, ...] = (
-            self.schemas, self.dataset_groups, self.solutions, self.campaigns, self.filters,
+            self.schemas, self.dataset_groups, self.datasets, self.dataset_exports, self.solutions, self.campaigns, self.filters,
+            self.dataset_updates, self.put_records, self.data_deletion, self.recipes, self.tagging,
             self.metric_attributions, self.event_trackers, self.batch_jobs, self.batch_inference, self.batch_segments,
         )
         self.handlers: dict[str, Callable[..., Any]] = {

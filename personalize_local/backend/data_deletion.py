@@ -10,15 +10,17 @@ Statuses: PENDING > IN_PROGRESS > COMPLETED or FAILED; ``numDeleted`` counts the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from ..data.csv_import import DataImportError, read_csv_files
 from ..data.s3 import S3ReadError, read_objects
 from ..data.schemas import Field, Schema
 from . import quotas
 from .core import BackendCore, Resource, now, require_s3_path
-from .datasets import KIND as DATASET_KIND
+from .dataset_groups import DatasetGroupsService
+from .datasets import DatasetsService
 from .lifecycle import Apply, JobFailed
+from .store import Store
 
 KIND = "data-deletion-job"
 # The input: one USER_ID column (CreateDataDeletionJob), checked as a Users import checks its IDs.
@@ -54,7 +56,15 @@ class DataDeletionJob(Resource):
         }
 
 
-class DataDeletionMixin(BackendCore):
+class DataDeletionService:
+    """The data deletion jobs of one account and region."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("CreateDataDeletionJob", "DescribeDataDeletionJob", "ListDataDeletionJobs")
+
+    def __init__(self, core: BackendCore, groups: DatasetGroupsService, datasets: DatasetsService) -> None:
+        self.core, self.groups, self.datasets = core, groups, datasets
+        self.deletion_jobs: Store[DataDeletionJob] = core.store(KIND)
+
     def create_data_deletion_job(
         self,
         job_name: str,
@@ -63,25 +73,25 @@ class DataDeletionMixin(BackendCore):
         role_arn: str,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        self.require_active("dataset-group", dataset_group_arn)
+        self.groups.groups.require_active(dataset_group_arn)
         location = require_s3_path(data_source.get("dataLocation"), "dataSource.dataLocation")
         quotas.PENDING_DATA_DELETION_JOBS.check(
-            self.find(KIND, lambda j: j.dataset_group_arn == dataset_group_arn and j.status == "PENDING")
+            self.deletion_jobs.find(lambda j: j.dataset_group_arn == dataset_group_arn and j.status == "PENDING")
         )
         job = DataDeletionJob(
-            arn=self.arn(KIND, job_name),
+            arn=self.deletion_jobs.arn(job_name),
             name=job_name,
             dataset_group_arn=dataset_group_arn,
             data_location=location,
             role_arn=role_arn,
         )
-        self.add(KIND, job, tags)
+        self.deletion_jobs.add(job, tags)
         # S3 is read now, inside the call: moto's S3 is not to be touched from a worker.
         try:
-            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, self.partition, location)
+            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.core.account_id, self.core.partition, location)
         except S3ReadError as error:
             files = error
-        self.start(KIND, job, lambda: self._delete_users(job, files))
+        self.deletion_jobs.start(job, lambda: self._delete_users(job, files))
         return {"dataDeletionJobArn": job.arn}
 
     def _delete_users(self, job: DataDeletionJob, files: list[tuple[str, bytes]] | S3ReadError) -> Apply:
@@ -98,7 +108,7 @@ class DataDeletionMixin(BackendCore):
 
         def apply() -> None:
             deleted = 0
-            for dataset in self.find(DATASET_KIND, lambda d: d.dataset_group_arn == job.dataset_group_arn):
+            for dataset in self.datasets.datasets.find(lambda d: d.dataset_group_arn == job.dataset_group_arn):
                 gone = dataset.table.delete_users(dataset.events.forget_users(users))
                 if gone:
                     dataset.last_updated_date_time = now()
@@ -108,9 +118,9 @@ class DataDeletionMixin(BackendCore):
         return apply
 
     def describe_data_deletion_job(self, data_deletion_job_arn: str) -> dict[str, Any]:
-        return {"dataDeletionJob": self.observe(KIND, data_deletion_job_arn).describe()}
+        return {"dataDeletionJob": self.deletion_jobs.observe(data_deletion_job_arn).describe()}
 
     def list_data_deletion_jobs(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "dataDeletionJobs", next_token, max_results, dataset_group_arn=dataset_group_arn)
+        return self.deletion_jobs.list_page("dataDeletionJobs", next_token, max_results, dataset_group_arn=dataset_group_arn)

@@ -8,7 +8,7 @@ moment the job is created; the file lands in S3 with the job's ACTIVE, readable 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import pandas as pd
 
@@ -18,8 +18,9 @@ from ..data.schemas import Schema
 from ..data.table import DatasetTable
 from .core import BackendCore, Resource, require_s3_path
 from .datasets import KIND as DATASET_KIND
-from .datasets import Dataset
+from .datasets import DatasetsService
 from .lifecycle import Apply, JobFailed
+from .store import Store
 
 KIND = "dataset-export-job"
 DEFAULT_INGESTION_MODE = "PUT"
@@ -67,7 +68,17 @@ class DatasetExportJob(Resource):
         }
 
 
-class DatasetExportsMixin(BackendCore):
+class DatasetExportsService:
+    """The dataset export jobs of one account and region."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("CreateDatasetExportJob", "DescribeDatasetExportJob", "ListDatasetExportJobs")
+
+    def __init__(self, core: BackendCore, datasets: DatasetsService) -> None:
+        self.core, self.datasets = core, datasets
+        self.export_jobs: Store[DatasetExportJob] = core.store(KIND)
+        # API_DeleteDataset.md: a dataset is not deleted while an export job reads it.
+        core.depends(DATASET_KIND, "export job", lambda arn: self.export_jobs.find(lambda j: j.dataset_arn == arn and j.busy))
+
     def create_dataset_export_job(
         self,
         job_name: str,
@@ -77,39 +88,39 @@ class DatasetExportsMixin(BackendCore):
         ingestion_mode: str | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        dataset: Dataset = self.require_active(DATASET_KIND, dataset_arn)
+        dataset = self.datasets.datasets.require_active(dataset_arn)
         destination = job_output["s3DataDestination"]
         path = require_s3_path(destination["path"], "jobOutput.s3DataDestination.path")
         mode = ingestion_mode or DEFAULT_INGESTION_MODE
         job = DatasetExportJob(
-            arn=self.arn(KIND, job_name),
+            arn=self.export_jobs.arn(job_name),
             name=job_name,
             dataset_arn=dataset_arn,
             ingestion_mode=mode,
             role_arn=role_arn,
             destination=dict(destination),
         )
-        self.add(KIND, job, tags)
+        self.export_jobs.add(job, tags)
         # What S3 and the dataset hold now, read inside the call: the worker touches neither.
         try:
-            folder: S3Folder | S3WriteError = output_folder(self.account_id, self.partition, path)
+            folder: S3Folder | S3WriteError = output_folder(self.core.account_id, self.core.partition, path)
         except S3WriteError as error:
             folder = error
         rows = EXPORTED[mode](dataset.table)
         schema = dataset.schema.parsed
-        self.start(KIND, job, lambda: self._export(job, rows, schema, folder))
+        self.export_jobs.start(job, lambda: self._export(job, rows, schema, folder))
         return {"datasetExportJobArn": job.arn}
 
     def _export(self, job: DatasetExportJob, rows: pd.DataFrame, schema: Schema, folder: S3Folder | S3WriteError) -> Apply:
         if isinstance(folder, S3WriteError):
             raise JobFailed(str(folder))
         body = to_csv(rows.drop_duplicates(), schema)
-        return lambda: self.post(lambda: folder.put(f"{job.name}/{OUTPUT_FILE}", body))
+        return lambda: self.core.post(lambda: folder.put(f"{job.name}/{OUTPUT_FILE}", body))
 
     def describe_dataset_export_job(self, dataset_export_job_arn: str) -> dict[str, Any]:
-        return {"datasetExportJob": self.observe(KIND, dataset_export_job_arn).describe()}
+        return {"datasetExportJob": self.export_jobs.observe(dataset_export_job_arn).describe()}
 
     def list_dataset_export_jobs(
         self, dataset_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "datasetExportJobs", next_token, max_results, dataset_arn=dataset_arn)
+        return self.export_jobs.list_page("datasetExportJobs", next_token, max_results, dataset_arn=dataset_arn)

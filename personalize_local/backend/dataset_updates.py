@@ -7,13 +7,14 @@ fields empty, and solutions created before it keep training without them.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..data.schemas import Field, SchemaError, check_dataset_schema
 from ..errors import InvalidInputException, ResourceInUseException
 from .core import BackendCore, now
-from .datasets import IMPORT_KIND, KIND, Dataset, DatasetUpdate
-from .schemas import DatasetSchema
+from .dataset_groups import DatasetGroupsService
+from .datasets import DatasetsService, DatasetUpdate
+from .schemas import SchemasService
 
 # updating-dataset-schema.md: Interactions, Action interactions and Actions keep their schema.
 REPLACEABLE = {"ITEMS", "USERS"}
@@ -21,18 +22,27 @@ REPLACEABLE = {"ITEMS", "USERS"}
 KEPT = ("types", "nullable", "categorical", "textual")
 
 
-class DatasetUpdatesMixin(BackendCore):
+class DatasetUpdatesService:
+    """UpdateDataset: the schema replacements of the datasets of one account and region."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("UpdateDataset",)
+
+    def __init__(
+        self, core: BackendCore, datasets: DatasetsService, schemas: SchemasService, groups: DatasetGroupsService
+    ) -> None:
+        self.core, self.datasets, self.schemas, self.groups = core, datasets, schemas, groups
+
     def update_dataset(self, dataset_arn: str, schema_arn: str) -> dict[str, Any]:
-        dataset: Dataset = self.require_active(KIND, dataset_arn)
+        dataset = self.datasets.datasets.require_active(dataset_arn)
         if dataset.dataset_type not in REPLACEABLE:
             raise InvalidInputException(
                 f"The dataset {dataset_arn} is a {dataset.dataset_type} dataset: only Items and Users datasets can replace their schema."
             )
         busy = dataset.latest_update is not None and dataset.latest_update.busy
-        if busy or self.find(IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn and j.busy):
+        if busy or self.datasets.import_jobs.find(lambda j: j.dataset_arn == dataset_arn and j.busy):
             raise ResourceInUseException(f"The dataset {dataset_arn} is being updated or imported into: replace its schema after that.")
-        schema: DatasetSchema = self.get("schema", schema_arn)
-        group = self.get("dataset-group", dataset.dataset_group_arn)
+        schema = self.schemas.schemas.get(schema_arn)
+        group = self.groups.groups.get(dataset.dataset_group_arn)
         if schema.domain != group.domain:
             raise InvalidInputException(f"The schema {schema_arn} is for domain {schema.domain or 'none (custom)'}, not the dataset group's.")
         try:
@@ -41,7 +51,6 @@ class DatasetUpdatesMixin(BackendCore):
         except SchemaError as error:
             raise InvalidInputException(f"The schema {schema_arn} can't replace the schema of {dataset_arn}: {error}") from None
         update = DatasetUpdate(arn=dataset.arn, name=dataset.name, schema=schema)
-        dataset.latest_update = update
 
         def apply() -> None:
             dataset.schema = schema
@@ -50,7 +59,7 @@ class DatasetUpdatesMixin(BackendCore):
             dataset.columns_added.update(dict.fromkeys(added, moment))
             dataset.last_updated_date_time = moment
 
-        self.start(KIND, update, apply=apply)
+        self.datasets.start_update(dataset, update, apply)
         return {"datasetArn": dataset.arn}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar, Protocol
 
 import pandas as pd
 
@@ -16,8 +16,10 @@ from ..data.table import RECORD_KEYS, DatasetTable
 from ..errors import InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException
 from . import faults, quotas
 from .core import BackendCore, Resource, now, require_s3_path
+from .dataset_groups import DatasetGroupsService
 from .lifecycle import Apply, JobFailed
-from .schemas import DatasetSchema
+from .schemas import DatasetSchema, SchemasService
+from .store import Store
 
 KIND = "dataset"
 IMPORT_KIND = "dataset-import-job"
@@ -122,7 +124,36 @@ class DatasetImportJob(Resource):
         }
 
 
-class DatasetsMixin(BackendCore):
+class ImportReporting(Protocol):
+    """What a group's metric attribution checks and reports of the data an import job brings
+    (the metric attributions family fills :attr:`DatasetsService.import_reporting`)."""
+
+    def import_source_check(
+        self, dataset: Dataset, publish_to_s3: bool | None
+    ) -> Callable[[pd.DataFrame], str | None] | None: ...
+
+    def report_import(self, job: DatasetImportJob, dataset: Dataset, rows: pd.DataFrame) -> None: ...
+
+
+class DatasetsService:
+    """The datasets and dataset import jobs of one account and region."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = (
+        "CreateDataset", "DescribeDataset", "ListDatasets", "DeleteDataset",
+        "CreateDatasetImportJob", "DescribeDatasetImportJob", "ListDatasetImportJobs",
+    )
+
+    def __init__(self, core: BackendCore, groups: DatasetGroupsService, schemas: SchemasService) -> None:
+        self.core, self.groups, self.schemas = core, groups, schemas
+        self.datasets: Store[Dataset] = core.store(KIND)
+        self.import_jobs: Store[DatasetImportJob] = core.store(IMPORT_KIND)
+        # What an import checks and reports for the group's metric attribution; None: nothing to check or report.
+        self.import_reporting: ImportReporting | None = None
+        core.depends("dataset-group", "dataset", lambda arn: self.datasets.find(lambda d: d.dataset_group_arn == arn))
+        core.depends("schema", "dataset", lambda arn: self.datasets.find(lambda d: d.schema_arn == arn))
+        # API_DeleteDataset.md: not while an import job into it is pending or in progress.
+        core.depends(KIND, "import job", lambda arn: self.import_jobs.find(lambda j: j.dataset_arn == arn and j.busy))
+
     # Datasets ----------------------------------------------------------------
     def create_dataset(
         self,
@@ -137,8 +168,8 @@ class DatasetsMixin(BackendCore):
             raise InvalidInputException(
                 f"Value '{dataset_type}' at 'datasetType' is not a dataset type: use {', '.join(DATASET_TYPE_NAMES)}."
             )
-        group = self.require_active("dataset-group", dataset_group_arn)
-        schema: DatasetSchema = self.get("schema", schema_arn)
+        group = self.groups.groups.require_active(dataset_group_arn)
+        schema = self.schemas.schemas.get(schema_arn)
         if schema.domain != group.domain:
             raise InvalidInputException(
                 f"The schema {schema_arn} is for domain {schema.domain or 'none (custom)'}, "
@@ -148,10 +179,10 @@ class DatasetsMixin(BackendCore):
             check_dataset_schema(schema.parsed, canonical, group.domain)
         except SchemaError as error:
             raise InvalidInputException(f"The schema {schema_arn} does not fit a {canonical} dataset: {error}") from None
-        if self.find(KIND, lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == canonical):
+        if self.datasets.find(lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == canonical):
             raise ResourceAlreadyExistsException(f"The dataset group {dataset_group_arn} already has a {canonical} dataset.")
         dataset = Dataset(
-            arn=self.arn(KIND, group.name, canonical),
+            arn=self.datasets.arn(group.name, canonical),
             name=name,
             dataset_group_arn=dataset_group_arn,
             dataset_type=canonical,
@@ -159,17 +190,18 @@ class DatasetsMixin(BackendCore):
             table=DatasetTable(schema.parsed.names, RECORD_KEYS.get(canonical)),
             tracking_id=str(uuid.uuid4()) if canonical in OWN_TRACKER_TYPES else None,
         )
-        self.add(KIND, dataset, tags)
-        self.start(KIND, dataset)
+        self.datasets.add(dataset, tags)
+        self.datasets.start(dataset)
         return {"datasetArn": dataset.arn}
 
     def describe_dataset(self, dataset_arn: str) -> dict[str, Any]:
-        dataset: Dataset = self.observe(KIND, dataset_arn)
+        dataset = self.datasets.observe(dataset_arn)
         if dataset.latest_update is not None:
             dataset.latest_update.started.advance()  # a describe watches the update move too
             dataset.latest_update.started.touch()  # and the schema it brings lands with its ACTIVE
         # The Interactions dataset shows the tracking ID of the group's event tracker; an Action interactions dataset its own.
-        trackers = self.find(
+        # (Event trackers read datasets: they are found by kind, not through their family.)
+        trackers = self.core.find(
             "event-tracker",
             lambda t: dataset.dataset_type == "INTERACTIONS" and t.dataset_group_arn == dataset.dataset_group_arn,
         )
@@ -179,22 +211,23 @@ class DatasetsMixin(BackendCore):
     def list_datasets(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "datasets", next_token, max_results, dataset_group_arn=dataset_group_arn)
+        return self.datasets.list_page("datasets", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_dataset(self, dataset_arn: str) -> None:
-        dataset = self.require_settled(KIND, dataset_arn)
+        dataset = self.datasets.require_settled(dataset_arn)
         # API_DeleteDataset.md: not while an import job into it or a solution version of its group is pending or in progress;
-        # nor while an export job reads it.
-        for kind, uses, what in (
-            (IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn, "import job"),
-            ("dataset-export-job", lambda j: j.dataset_arn == dataset_arn, "export job"),
-            ("solution-version", lambda v: v.dataset_group_arn == dataset.dataset_group_arn, "training solution version"),
-        ):
-            self.refuse_if_used(dataset_arn, self.find(kind, lambda r: uses(r) and r.busy), what)
-        self.start_delete(KIND, dataset)
+        # nor while an export job reads it. Their families say so (``BackendCore.depends``).
+        self.core.refuse_delete_if_used(KIND, dataset_arn)
+        self.datasets.start_delete(dataset)
+
+    def start_update(self, dataset: Dataset, update: DatasetUpdate, apply: Apply) -> None:
+        """UpdateDataset: ``update`` becomes the dataset's latestDatasetUpdate and walks a dataset's create statuses;
+        ``apply`` lands what it brings with its ACTIVE. (The update is no resource of the store: it is the dataset's.)"""
+        dataset.latest_update = update
+        self.core.start(KIND, update, apply=apply)
 
     def dataset_of(self, dataset_group_arn: str, dataset_type: str) -> Dataset | None:
-        found = self.find(KIND, lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == dataset_type)
+        found = self.datasets.find(lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == dataset_type)
         return found[0] if found else None
 
     def recorded_interactions(self, dataset_group_arn: str, user_id: str, since: int) -> list[dict[str, Any]]:
@@ -214,18 +247,18 @@ class DatasetsMixin(BackendCore):
         import_mode: str | None = None,
         publish_attribution_metrics_to_s3: bool | None = None,
     ) -> dict[str, Any]:
-        dataset: Dataset = self.require_active(KIND, dataset_arn)
+        dataset = self.datasets.require_active(dataset_arn)
         location = require_s3_path(data_source.get("dataLocation"), "dataSource.dataLocation")
         # API_CreateDatasetImportJob.md: without a previous bulk import, only FULL is allowed.
         if import_mode == "INCREMENTAL" and not dataset.bulk_imported:
             raise InvalidInputException(
                 f"Value 'INCREMENTAL' at 'importMode' needs a previous bulk import into {dataset_arn}: import it FULL first."
             )
-        if self.find(IMPORT_KIND, lambda j: j.dataset_arn == dataset_arn and j.busy):
+        if self.import_jobs.find(lambda j: j.dataset_arn == dataset_arn and j.busy):
             raise ResourceInUseException(f"The dataset {dataset_arn} already has an import job in progress.")
-        quotas.RUNNING_IMPORT_JOBS.check(self.find(IMPORT_KIND, lambda j: j.busy))
+        quotas.RUNNING_IMPORT_JOBS.check(self.import_jobs.find(lambda j: j.busy))
         job = DatasetImportJob(
-            arn=self.arn(IMPORT_KIND, job_name),
+            arn=self.import_jobs.arn(job_name),
             name=job_name,
             dataset_arn=dataset_arn,
             data_location=location,
@@ -233,15 +266,16 @@ class DatasetsMixin(BackendCore):
             import_mode=import_mode or "FULL",
             publish_attribution_metrics_to_s3=publish_attribution_metrics_to_s3,
         )
-        sources_check = self.import_source_check(dataset, publish_attribution_metrics_to_s3)
-        self.add(IMPORT_KIND, job, tags)
+        reporting = self.import_reporting
+        sources_check = reporting.import_source_check(dataset, publish_attribution_metrics_to_s3) if reporting else None
+        self.import_jobs.add(job, tags)
         # S3 is read now, inside the call: moto's S3 is not to be touched from a worker while moto resets.
         try:
-            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.account_id, self.partition, location)
+            files: list[tuple[str, bytes]] | S3ReadError = read_objects(self.core.account_id, self.core.partition, location)
         except S3ReadError as error:
             files = error
         bad_row = faults.bad_row(dataset_arn, files, dataset.schema.parsed.fields[0].name)
-        self.start(IMPORT_KIND, job, lambda: self._import(job, dataset, files, sources_check, bad_row))
+        self.import_jobs.start(job, lambda: self._import(job, dataset, files, sources_check, bad_row))
         return {"datasetImportJobArn": job.arn}
 
     def _import(
@@ -279,14 +313,15 @@ class DatasetsMixin(BackendCore):
             dataset.bulk_imported = True
             dataset.last_updated_date_time = now()
             job.rows = len(frame)
-            self.report_import(job, dataset, frame)
+            if self.import_reporting is not None:
+                self.import_reporting.report_import(job, dataset, frame)
 
         return apply
 
     def describe_dataset_import_job(self, dataset_import_job_arn: str) -> dict[str, Any]:
-        return {"datasetImportJob": self.observe(IMPORT_KIND, dataset_import_job_arn).describe()}
+        return {"datasetImportJob": self.import_jobs.observe(dataset_import_job_arn).describe()}
 
     def list_dataset_import_jobs(
         self, dataset_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(IMPORT_KIND, "datasetImportJobs", next_token, max_results, dataset_arn=dataset_arn)
+        return self.import_jobs.list_page("datasetImportJobs", next_token, max_results, dataset_arn=dataset_arn)

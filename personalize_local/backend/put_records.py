@@ -8,16 +8,23 @@ eventId are kept once (recording-action-interaction-events.md).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..data.schemas import dataset_label
 from ..errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from .core import BackendCore
-from .datasets import KIND, Dataset
+from .datasets import Dataset, DatasetsService
 from .records import ACTION, ACTION_INTERACTION, ITEM, USER, RecordShape, build_record
 
 
-class PutRecordsMixin(BackendCore):
+class PutRecordsService:
+    """Records one by one into the datasets of one account and region (personalize-events)."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("PutItems", "PutUsers", "PutActions", "PutActionInteractions")
+
+    def __init__(self, core: BackendCore, datasets: DatasetsService) -> None:
+        self.core, self.datasets = core, datasets
+
     def put_items(self, dataset_arn: str, items: list[dict[str, Any]]) -> None:
         self._put(dataset_arn, items, ITEM, "items", "PutItems")
 
@@ -28,7 +35,7 @@ class PutRecordsMixin(BackendCore):
         self._put(dataset_arn, actions, ACTION, "actions", "PutActions")
 
     def _put(self, dataset_arn: str, entries: list[dict[str, Any]], shape: RecordShape, member: str, operation: str) -> None:
-        dataset: Dataset = self.get(KIND, dataset_arn)
+        dataset = self.datasets.datasets.get(dataset_arn)
         if dataset.dataset_type != shape.dataset_type:
             raise InvalidInputException(
                 f"Value '{dataset_arn}' at 'datasetArn' is the {dataset_label(dataset.dataset_type)} dataset of its group: "
@@ -39,12 +46,12 @@ class PutRecordsMixin(BackendCore):
         dataset.table.record([build_record(shape, schema, entry, None, f"{member}.{i + 1}.member") for i, entry in enumerate(entries)])
 
     def put_action_interactions(self, tracking_id: str, action_interactions: list[dict[str, Any]]) -> None:
-        found = self.find(KIND, lambda d: d.tracking_id == tracking_id)
+        found = self.datasets.datasets.find(lambda d: d.tracking_id == tracking_id)
         if not found:
             raise ResourceNotFoundException(
                 f"Value '{tracking_id}' at 'trackingId': no Action interactions dataset has this tracking ID."
             )
-        dataset: Dataset = found[0]
+        dataset = found[0]
         _require_active(dataset)
         schema = dataset.schema.parsed
         # Anonymous events belong to their session until a user ID arrives with it.

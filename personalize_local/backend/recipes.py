@@ -1,7 +1,7 @@
 """The recipe catalog: ListRecipes, DescribeRecipe, DescribeAlgorithm, DescribeFeatureTransformation."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import ResourceNotFoundException
 from ..recipes.algorithms import describe_algorithm, describe_feature_transformation
@@ -9,7 +9,16 @@ from ..recipes.catalog import get_recipe, list_recipes, to_description, to_summa
 from .core import BackendCore, paginate
 
 
-class RecipesMixin(BackendCore):
+class RecipesService:
+    """The recipe catalog, its algorithms and feature transformations, as every account and region sees them."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = (
+        "ListRecipes", "DescribeRecipe", "DescribeAlgorithm", "DescribeFeatureTransformation"
+    )
+
+    def __init__(self, core: BackendCore) -> None:
+        self.core = core
+
     def list_recipes(
         self,
         recipe_provider: str | None = None,
