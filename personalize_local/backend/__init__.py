@@ -11,8 +11,9 @@ from moto.core.base_backend import BackendDict
 from .batch_inference import BatchInferenceService
 from .batch_jobs import BatchJobs
 from .batch_segments import BatchSegmentsService
-from .answer_metadata import AnswerMetadataMixin
+from .answer_metadata import AnswerMetadata
 from .campaigns import CampaignsService
+from .core import BackendCore
 from .data_deletion import DataDeletionService
 from .dataset_exports import DatasetExportsService
 from .dataset_groups import DatasetGroupsService
@@ -22,21 +23,16 @@ from .event_trackers import EventTrackersService
 from .filters import FiltersService
 from .metric_attributions import MetricAttributionsService
 from .put_records import PutRecordsService
-from .ranking import RankingMixin
+from .ranking import RankingService
 from .recipes import RecipesService
-from .recommendations import RecommendationsMixin
-from .recommenders import RecommendersMixin
+from .recommendations import RecommendationsService
+from .recommenders import RecommendersService
 from .schemas import SchemasService
 from .solutions import SolutionsService
 from .tags import TaggingService
 
 
-class PersonalizeBackend(
-    RecommendersMixin,
-    RankingMixin,
-    RecommendationsMixin,
-    AnswerMetadataMixin,
-):
+class PersonalizeBackend(BackendCore):
     """Amazon Personalize, Personalize Events and Personalize Runtime for one account in one region."""
 
     # Where moto's servers and stubber read a backend's routes (moto.<service>.urls for moto's own): urls.py,
@@ -45,9 +41,6 @@ class PersonalizeBackend(
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
-        # While families move from mixins to services: the uses of groups and schemas a mixin family has.
-        for kind, what in (("recommender", "recommender"),):
-            self.depends("dataset-group", what, lambda arn, kind=kind: self.find(kind, lambda r: r.dataset_group_arn == arn))
         # The families' services, each made after those it depends on; the operations route to their methods.
         self.schemas = SchemasService(self)
         self.dataset_groups = DatasetGroupsService(self)
@@ -63,6 +56,13 @@ class PersonalizeBackend(
         self.data_deletion = DataDeletionService(self, self.dataset_groups, self.datasets)
         self.recipes = RecipesService(self)
         self.tagging = TaggingService(self)
+        # Serving: recommenders, and the answers of campaigns and recommenders.
+        self.recommenders = RecommendersService(self, self.dataset_groups, self.datasets, self.filters)
+        self.answer_metadata = AnswerMetadata(self.datasets)
+        self.recommendations = RecommendationsService(
+            self, self.datasets, self.filters, self.campaigns, self.recommenders, self.answer_metadata
+        )
+        self.ranking = RankingService(self, self.recommendations, self.filters, self.answer_metadata)
         # Events and metric attributions (which check and report what the datasets' imports bring), batch jobs.
         self.metric_attributions = MetricAttributionsService(self, self.dataset_groups, self.datasets, self.campaigns, self.recommenders)
         self.event_trackers = EventTrackersService(self, self.dataset_groups, self.datasets, self.metric_attributions)
@@ -72,6 +72,7 @@ class PersonalizeBackend(
         self.services: tuple[Any, ...] = (
             self.schemas, self.dataset_groups, self.datasets, self.dataset_exports, self.solutions, self.campaigns, self.filters,
             self.dataset_updates, self.put_records, self.data_deletion, self.recipes, self.tagging,
+            self.recommenders, self.answer_metadata, self.recommendations, self.ranking,
             self.metric_attributions, self.event_trackers, self.batch_jobs, self.batch_inference, self.batch_segments,
         )
         self.handlers: dict[str, Callable[..., Any]] = {

@@ -6,18 +6,27 @@ with PutItems show at once. An item without a record, or a column it leaves empt
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 from ..errors import InvalidInputException
 from ..filters.records import records_of
-from .core import BackendCore
+
+if TYPE_CHECKING:
+    from .datasets import DatasetsService
 
 # API_RS_GetRecommendations.md: "The map key is ITEMS ... The maximum number of columns you can provide is 10."
 MAP_KEY = "ITEMS"
 MAX_COLUMNS = 10
 
 
-class AnswerMetadataMixin(BackendCore):
+class AnswerMetadata:
+    """metadataColumns of the answers campaigns and recommenders give, read from their group's Items dataset."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, datasets: DatasetsService) -> None:
+        self.datasets = datasets
+
     def with_metadata(
         self,
         items: list[dict[str, Any]],
@@ -39,7 +48,7 @@ class AnswerMetadataMixin(BackendCore):
         columns = list(dict.fromkeys(metadata_columns[MAP_KEY]))
         if len(columns) > MAX_COLUMNS:
             raise InvalidInputException(f"Value at 'metadataColumns.{MAP_KEY}' names {len(columns)} columns; at most {MAX_COLUMNS}.")
-        dataset = self.dataset_of(dataset_group_arn, "ITEMS")
+        dataset = self.datasets.dataset_of(dataset_group_arn, "ITEMS")
         if dataset is None:
             raise InvalidInputException(f"Value at 'metadataColumns': the dataset group {dataset_group_arn} has no Items dataset.")
         missing = [c for c in columns if dataset.schema.parsed.field(c) is None]

@@ -22,18 +22,18 @@ import numpy as np
 from ..errors import InvalidInputException
 from ..recipes import USER_PERSONALIZATION_V2_ARN
 from ..recipes.base import CREATION_TIMESTAMP, ITEM_ID
-from .core import BackendCore
 from .solutions import SolutionVersion
 
 if TYPE_CHECKING:
     from ..recipes.user_personalization import UserPersonalization
+    from .datasets import DatasetsService
 
 RECIPES = {USER_PERSONALIZATION_V2_ARN: "aws-user-personalization-v2"}
 # What a weight of 1.0 makes of a factor: twice the spread of the model's own standardized logits, so
 # at 1.0 the factor leads and at 0.5 it stands level with the model.
 FULL_INFLUENCE = 2.0
-# A factor's signal over the model's catalog: (backend, version) -> one raw value per item (NaN: unknown).
-Signal = Callable[["RankingInfluenceMixin", SolutionVersion], np.ndarray]
+# A factor's signal over the model's catalog: (the datasets, version) -> one raw value per item (NaN: unknown).
+Signal = Callable[["DatasetsService", SolutionVersion], np.ndarray]
 
 
 def check_ranking_influence(version: SolutionVersion, influence: Mapping[str, float] | None, member: str) -> None:
@@ -50,10 +50,10 @@ def _model(version: SolutionVersion) -> UserPersonalization:
     return cast("UserPersonalization", version.model)
 
 
-def _popularity(backend: RankingInfluenceMixin, version: SolutionVersion) -> np.ndarray:
+def _popularity(datasets: DatasetsService, version: SolutionVersion) -> np.ndarray:
     model = _model(version)
     counts = model.item_counts_.astype(float)
-    interactions = backend.dataset_of(version.dataset_group_arn, "INTERACTIONS")
+    interactions = datasets.dataset_of(version.dataset_group_arn, "INTERACTIONS")
     if interactions is not None:
         accepts = version.solution.training_filter.accepts
         since = interactions.table.recorded_since(version.marks.get("INTERACTIONS", 0))
@@ -62,10 +62,10 @@ def _popularity(backend: RankingInfluenceMixin, version: SolutionVersion) -> np.
     return np.log1p(counts)
 
 
-def _freshness(backend: RankingInfluenceMixin, version: SolutionVersion) -> np.ndarray:
+def _freshness(datasets: DatasetsService, version: SolutionVersion) -> np.ndarray:
     model = _model(version)
     born = model.item_born_.astype(float)
-    items = backend.dataset_of(version.dataset_group_arn, "ITEMS")
+    items = datasets.dataset_of(version.dataset_group_arn, "ITEMS")
     if items is not None and CREATION_TIMESTAMP in items.table.columns:
         frame = items.table.frame()
         created = frame.assign(**{ITEM_ID: frame[ITEM_ID].astype(str)}).groupby(ITEM_ID)[CREATION_TIMESTAMP].min()
@@ -87,7 +87,14 @@ def _standardized(values: np.ndarray) -> np.ndarray:
     return out
 
 
-class RankingInfluenceMixin(BackendCore):
+class RankingInfluence:
+    """What a campaign's or a batch inference job's rankingInfluence adds to its model's logits, from the group's data."""
+
+    def __init__(self, datasets: DatasetsService) -> None:
+        self.datasets = datasets
+        # Each factor's standardized signal by (version, factor), with the data revisions it was computed from.
+        self._signals: dict[tuple[str, str], tuple[tuple[object, ...], np.ndarray]] = {}
+
     def influence_offsets(self, version: SolutionVersion, influence: Mapping[str, float]) -> np.ndarray | None:
         """What ``influence`` adds to each catalog item's logit, or None when it weighs nothing."""
         weighed = {factor: float(weight) for factor, weight in influence.items() if weight}
@@ -100,11 +107,11 @@ class RankingInfluenceMixin(BackendCore):
         """The factor's standardized signal, computed again only once the group's data has changed."""
         revisions = tuple(
             dataset.table.revision if dataset is not None else None
-            for dataset in (self.dataset_of(version.dataset_group_arn, kind) for kind in ("INTERACTIONS", "ITEMS"))
+            for dataset in (self.datasets.dataset_of(version.dataset_group_arn, kind) for kind in ("INTERACTIONS", "ITEMS"))
         )
-        cache = self.__dict__.setdefault("_influence_signals", {})
+        cache = self._signals
         key = (version.arn, factor)
         cached = cache.get(key)
         if cached is None or cached[0] != revisions:
-            cached = cache[key] = (revisions, _standardized(SIGNALS[factor](self, version)))
+            cached = cache[key] = (revisions, _standardized(SIGNALS[factor](self.datasets, version)))
         return cached[1]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Protocol, cast
 
 import numpy as np
 
@@ -13,12 +13,20 @@ from .promotions import REASONED_RECIPES, Rank, promoted_answer
 from ..recipes.base import ActionModel, Exploration, Model, Ranking, RelatedItems, Signals
 from ..recipes.catalog import RecipeInfo
 from ..recipes.trending import TrendingNow
-from .campaigns import Campaign, ServedCampaign
+from .answer_metadata import AnswerMetadata
+from .campaigns import ServedCampaign
+from .core import BackendCore
 from .new_items import items_unknown_to, judged_items
-from .ranking_influence import RankingInfluenceMixin
+from .ranking_influence import RankingInfluence
 from .recommendation_ids import new_recommendation_id
+from .recommenders import RecommendersService
 from .solutions import SolutionVersion
 from .trends import data_revision, latest_trend
+
+if TYPE_CHECKING:
+    from .campaigns import CampaignsService
+    from .datasets import DatasetsService
+    from .filters import FiltersService
 
 DEFAULT_NUM_RESULTS = 25
 # API_RS_GetRecommendations.md: "The maximum is 500" (the model states only the minimum).
@@ -41,22 +49,25 @@ class Served(Protocol):
 
 # One request's answers: (numResults, items kept out) -> (itemId, score), best first.
 Answering = Callable[[int, "set[str] | frozenset[str]"], Ranked]
-# (backend, what serves, userId, itemId, context) -> how it answers that request: what every answer of the request
-# shares (the user's history, exploration, signals) read once, as a request with a promotion ranks twice.
-Answerer = Callable[["RecommendationsMixin", Served, "str | None", "str | None", "Mapping[str, str]"], Answering]
+# (the recommendations service, what serves, userId, itemId, context) -> how it answers that request: what every
+# answer of the request shares (the user's history, exploration, signals) read once, as a request with a promotion
+# ranks twice.
+Answerer = Callable[["RecommendationsService", Served, "str | None", "str | None", "Mapping[str, str]"], Answering]
 
 
-def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]) -> Answering:
+def _for_user(
+    service: RecommendationsService, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]
+) -> Answering:
     version = served.solution_version
-    model = backend.answering_model(version)
+    model = service.answering_model(version)
     exploration = served.exploration
-    history = backend._history(version, user_id)
+    history = service.history(version, user_id)
     options: dict[str, Any] = {"exploration": exploration}
     # Items put (or imported) since training are the newest of all: exploration offers them at once.
-    since_training = backend.items_since_training(version) if version.recipe_arn in EXPLORING and exploration.weight > 0 else None
+    since_training = service.items_since_training(version) if version.recipe_arn in EXPLORING and exploration.weight > 0 else None
     if getattr(model, "reads_signals", False):
-        offsets = backend.influence_offsets(version, served.ranking_influence)
-        options["signals"] = backend.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe.recipe_arn), offsets)
+        offsets = service.influence.influence_offsets(version, served.ranking_influence)
+        options["signals"] = service.signals(version, context, RETRIEVAL_DEPTH.get(version.recipe.recipe_arn), offsets)
 
     def answer(n: int, refused: set[str] | frozenset[str]) -> Ranked:
         fresh = {} if since_training is None else {"new_items": [item for item in since_training if item not in refused]}
@@ -65,7 +76,9 @@ def _for_user(backend: RecommendationsMixin, served: Served, user_id: str | None
     return answer
 
 
-def _related(backend: RecommendationsMixin, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]) -> Answering:
+def _related(
+    service: RecommendationsService, served: Served, user_id: str | None, item_id: str | None, context: Mapping[str, str]
+) -> Answering:
     model = cast(RelatedItems, served.solution_version.model)  # a RELATED_ITEMS recipe's
     assert item_id is not None, "RELATED_ITEMS campaigns require an itemId (ANSWERS)"
     return lambda n, refused: model.similar(item_id, n, refused)
@@ -112,7 +125,25 @@ ANSWERED_BY = {
 }
 
 
-class RecommendationsMixin(RankingInfluenceMixin):
+class RecommendationsService:
+    """personalize-runtime's GetRecommendations and GetActionRecommendations: answers of campaigns and recommenders."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = ("GetRecommendations", "GetActionRecommendations")
+
+    def __init__(
+        self,
+        core: BackendCore,
+        datasets: DatasetsService,
+        filters: FiltersService,
+        campaigns: CampaignsService,
+        recommenders: RecommendersService,
+        metadata: AnswerMetadata,
+    ) -> None:
+        self.core = core
+        self.datasets, self.filters, self.campaigns = datasets, filters, campaigns
+        self.recommenders, self.metadata = recommenders, metadata
+        self.influence = RankingInfluence(datasets)
+
     def get_recommendations(
         self,
         campaign_arn: str | None = None,
@@ -133,12 +164,12 @@ class RecommendationsMixin(RankingInfluenceMixin):
         _check_num_results(num_results, MAX_NUM_RESULTS)
         wanted = num_results if num_results is not None else DEFAULT_NUM_RESULTS
         if recommender_arn:
-            recommender, rank, shown = self.recommender_ranker(recommender_arn, user_id, item_id, bool(promotions), context)
+            recommender, rank, shown = self.recommenders.recommender_ranker(recommender_arn, user_id, item_id, bool(promotions), context)
             listed = promoted_answer(rank, wanted, filter_arn, filter_values, promotions, shown, f"{recommender_arn}|{user_id}|{item_id}")
             enabled = recommender.serving.members()["enableMetadataWithRecommendations"]
             return self._answer(listed, recommender.dataset_group_arn, recommender_arn, metadata_columns, enabled)
         assert campaign_arn is not None  # refused above without it or a recommenderArn
-        campaign, recipe = self._serving("GetRecommendations", campaign_arn)
+        campaign, recipe = self.serving("GetRecommendations", campaign_arn)
         version = campaign.solution_version
 
         rank = self.ranker(campaign, recipe, user_id, item_id, context)
@@ -156,7 +187,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
         recommendation_id = new_recommendation_id(source_arn)
         self.remember_answer(group_arn, recommendation_id, [entry["itemId"] for entry in listed])
         return {
-            "itemList": self.with_metadata(listed, metadata_columns, enabled, group_arn, source_arn),
+            "itemList": self.metadata.with_metadata(listed, metadata_columns, enabled, group_arn, source_arn),
             "recommendationId": recommendation_id,
         }
 
@@ -190,7 +221,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
             # The model ranks what passes the filter, so the answer still holds numResults items when enough pass.
             refused = keep_out
             if filter_arn:
-                filtered = self.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, self._judged(version))
+                filtered = self.filters.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, self._judged(version))
                 refused = filtered | keep_out if keep_out else filtered
             return answer(n, refused)
 
@@ -207,14 +238,14 @@ class RecommendationsMixin(RankingInfluenceMixin):
         if not campaign_arn:
             raise InvalidInputException("Value null at 'campaignArn': give the ARN of a campaign of a PERSONALIZED_ACTIONS recipe.")
         _check_num_results(num_results, MAX_NUM_ACTIONS)
-        campaign, recipe = self._serving("GetActionRecommendations", campaign_arn)
+        campaign, recipe = self.serving("GetActionRecommendations", campaign_arn)
         if not user_id:
             raise InvalidInputException(f"Value null at 'userId': campaigns of {recipe.name} recommend actions for a user.")
         version = campaign.solution_version
-        model = cast(ActionModel, version.model)  # a PERSONALIZED_ACTIONS recipe's (_serving)
+        model = cast(ActionModel, version.model)  # a PERSONALIZED_ACTIONS recipe's (serving)
         group_arn = version.dataset_group_arn
-        actions = self.dataset_of(group_arn, "ACTIONS")
-        action_interactions = self.dataset_of(group_arn, "ACTION_INTERACTIONS")
+        actions = self.datasets.dataset_of(group_arn, "ACTIONS")
+        action_interactions = self.datasets.dataset_of(group_arn, "ACTION_INTERACTIONS")
         recent = (
             action_interactions.table.recorded_for(user_id, since=version.marks.get("ACTION_INTERACTIONS", 0))
             if action_interactions
@@ -222,11 +253,11 @@ class RecommendationsMixin(RankingInfluenceMixin):
         )
         current = actions.table.frame() if actions else None
         known = current["ACTION_ID"].astype(str) if current is not None else model.action_ids
-        refused = self.filtered_out(filter_arn, filter_values, group_arn, Request(user_id), known, target="ACTION_ID")
+        refused = self.filters.filtered_out(filter_arn, filter_values, group_arn, Request(user_id), known, target="ACTION_ID")
         # Every action ranked, then the filter: the answer still holds numResults actions when enough pass.
         ranked = model.recommend_actions(
             user_id,
-            self._history(version, user_id),
+            self.history(version, user_id),
             recent,
             len(known),
             now=time.time(),
@@ -239,10 +270,10 @@ class RecommendationsMixin(RankingInfluenceMixin):
             "recommendationId": new_recommendation_id(campaign.arn),
         }
 
-    def _serving(self, operation: str, campaign_arn: str) -> tuple[ServedCampaign, RecipeInfo]:
+    def serving(self, operation: str, campaign_arn: str) -> tuple[ServedCampaign, RecipeInfo]:
         """The ACTIVE campaign as this request sees it, and its recipe, if ``operation`` is the one that answers for it."""
-        found: Campaign = self.get("campaign", campaign_arn)
-        self.follow_latest(found)
+        found = self.campaigns.campaigns.get(campaign_arn)
+        self.campaigns.follow_latest(found)
         if found.status != "ACTIVE":
             raise InvalidInputException(f"The campaign {campaign_arn} is {found.status}, not ACTIVE.")
         campaign = found.answering()
@@ -256,12 +287,12 @@ class RecommendationsMixin(RankingInfluenceMixin):
 
     def items_since_training(self, version: SolutionVersion) -> list[str]:
         """Items of the group's Items dataset that ``version``'s model doesn't know, the latest put first."""
-        items = self.dataset_of(version.dataset_group_arn, "ITEMS")
+        items = self.datasets.dataset_of(version.dataset_group_arn, "ITEMS")
         return list(items_unknown_to(version.model, items.table)) if items is not None else []
 
     def _judged(self, version: SolutionVersion) -> frozenset[str]:
         """The items a filter judges: the answering model's, and for exploring recipes those put since training."""
-        items = self.dataset_of(version.dataset_group_arn, "ITEMS") if version.recipe_arn in EXPLORING else None
+        items = self.datasets.dataset_of(version.dataset_group_arn, "ITEMS") if version.recipe_arn in EXPLORING else None
         return judged_items(self.answering_model(version), items.table if items is not None else None)
 
     def answering_model(self, version: SolutionVersion) -> Any:
@@ -269,7 +300,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
         model = version.model
         if not isinstance(model, TrendingNow):
             return model
-        interactions, items = (self.dataset_of(version.dataset_group_arn, kind) for kind in ("INTERACTIONS", "ITEMS"))
+        interactions, items = (self.datasets.dataset_of(version.dataset_group_arn, kind) for kind in ("INTERACTIONS", "ITEMS"))
         if interactions is None:
             return model
 
@@ -280,7 +311,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
 
         return latest_trend(model, version.creation_date_time, data_revision(interactions, items), read)
 
-    def _history(self, version: SolutionVersion, user_id: str | None) -> list[str]:
+    def history(self, version: SolutionVersion, user_id: str | None) -> list[str]:
         """The user's items now, oldest first: the version's training data, then the events recorded since.
 
         The anonymous sessions that have become the user's (an event carried the session and the user) count
@@ -292,14 +323,14 @@ class RecommendationsMixin(RankingInfluenceMixin):
             return []  # a request for no one (popular items without a userId)
         accepts = version.solution.training_filter.accepts
         group_arn, mark = version.dataset_group_arn, version.marks.get("INTERACTIONS", 0)
-        interactions = self.dataset_of(group_arn, "INTERACTIONS")
+        interactions = self.datasets.dataset_of(group_arn, "INTERACTIONS")
         sessions = interactions.events.sessions_of(user_id) if interactions is not None and user_id else []
         trained = version.histories.get(user_id, []) if not sessions else [
             item for who in (user_id, *sessions) for item in version.histories.get(who, [])
         ]
-        recorded = self.recorded_interactions(group_arn, user_id, mark)
+        recorded = self.datasets.recorded_interactions(group_arn, user_id, mark)
         for session in sessions:
-            recorded = sorted([*recorded, *self.recorded_interactions(group_arn, session, mark)], key=lambda r: r["TIMESTAMP"])
+            recorded = sorted([*recorded, *self.datasets.recorded_interactions(group_arn, session, mark)], key=lambda r: r["TIMESTAMP"])
         return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
 
     def signals(
@@ -307,7 +338,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
     ) -> Signals:
         """What a request tells ``version``'s model besides the user: its context, the group's impressions now,
         and its campaign's rankingInfluence ``offsets``."""
-        interactions = self.dataset_of(version.dataset_group_arn, "INTERACTIONS")
+        interactions = self.datasets.dataset_of(version.dataset_group_arn, "INTERACTIONS")
         impressions: Mapping[str, int] = {}
         if interactions is not None:
             impressions = interactions.events.impressions.shown(interactions.table.bulk(), interactions.table.revision[0])
@@ -315,7 +346,7 @@ class RecommendationsMixin(RankingInfluenceMixin):
 
     def remember_answer(self, group_arn: str, recommendation_id: str, items: list[str]) -> None:
         """Keep what ``recommendation_id`` answered: events citing it were shown these items (implicit impressions)."""
-        interactions = self.dataset_of(group_arn, "INTERACTIONS")
+        interactions = self.datasets.dataset_of(group_arn, "INTERACTIONS")
         if interactions is not None:
             interactions.events.impressions.remember(recommendation_id, items)
 

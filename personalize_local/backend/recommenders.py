@@ -10,7 +10,7 @@ user's events recorded since training and the use case's automatic exclusions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, cast
 
 import pandas as pd
 
@@ -24,11 +24,16 @@ from ..recipes.trending import TrendingNow
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
 from . import quotas
 from .core import BackendCore, Resource, land_update, now, watch_update
-from .dataset_groups import DatasetGroup
+from .dataset_groups import DatasetGroup, DatasetGroupsService
 from .lifecycle import CREATE, DELETE, Apply, JobFailed
 from .promotions import Rank
 from .recommender_config import Setup, check_setup
+from .store import Store
 from .trends import data_revision, latest_trend
+
+if TYPE_CHECKING:
+    from .datasets import DatasetsService
+    from .filters import FiltersService
 
 KIND = "recommender"
 
@@ -141,7 +146,20 @@ ANSWERS: dict[str, Callable[[UseCaseModel, Ask], Ranking]] = {
 }
 
 
-class RecommendersMixin(BackendCore):
+class RecommendersService:
+    """The recommenders of one account and region: domain use cases, trained, and how they answer."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]] = (
+        "CreateRecommender", "DescribeRecommender", "ListRecommenders", "UpdateRecommender",
+        "StopRecommender", "StartRecommender", "DeleteRecommender",
+    )
+
+    def __init__(self, core: BackendCore, groups: DatasetGroupsService, datasets: DatasetsService, filters: FiltersService) -> None:
+        self.core = core
+        self.groups, self.datasets, self.filters = groups, datasets, filters
+        self.recommenders: Store[Recommender] = core.store(KIND)
+        core.depends("dataset-group", "recommender", lambda arn: self.recommenders.find(lambda r: r.dataset_group_arn == arn))
+
     def create_recommender(
         self,
         name: str,
@@ -150,15 +168,15 @@ class RecommendersMixin(BackendCore):
         recommender_config: dict[str, Any] | None = None,
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        group = self.require_active("dataset-group", dataset_group_arn)
+        group = self.groups.groups.require_active(dataset_group_arn)
         case = self._use_case(group, recipe_arn)
         setup = self._checked_setup(case, group, recommender_config or {})
-        quotas.RECOMMENDERS_PER_GROUP.check(self.find(KIND, lambda r: r.dataset_group_arn == dataset_group_arn))
-        quotas.RECOMMENDERS.check(self.find(KIND))
+        quotas.RECOMMENDERS_PER_GROUP.check(self.recommenders.find(lambda r: r.dataset_group_arn == dataset_group_arn))
+        quotas.RECOMMENDERS.check(self.recommenders.find())
         snapshot = self._snapshot(group, setup)
-        recommender = Recommender(arn=self.arn(KIND, name), name=name, dataset_group_arn=dataset_group_arn, case=case, setup=setup)
-        self.add(KIND, recommender, tags)
-        self.start(KIND, recommender, lambda: self._train_recommender(recommender, setup, snapshot))
+        recommender = Recommender(arn=self.recommenders.arn(name), name=name, dataset_group_arn=dataset_group_arn, case=case, setup=setup)
+        self.recommenders.add(recommender, tags)
+        self.recommenders.start(recommender, lambda: self._train_recommender(recommender, setup, snapshot))
         return {"recommenderArn": recommender.arn}
 
     def _use_case(self, group: DatasetGroup, recipe_arn: str) -> UseCase:
@@ -182,7 +200,7 @@ class RecommendersMixin(BackendCore):
 
     def _checked_setup(self, case: UseCase, group: DatasetGroup, config: dict[str, Any]) -> Setup:
         """The config checked against the use case and the group, whose datasets must include the use case's."""
-        datasets = {d.dataset_type: d for d in self.find("dataset", lambda d: d.dataset_group_arn == group.arn)}
+        datasets = {d.dataset_type: d for d in self.datasets.datasets.find(lambda d: d.dataset_group_arn == group.arn)}
         missing = [t for t in case.required_datasets if t not in datasets]
         if missing:
             raise InvalidInputException(
@@ -192,9 +210,9 @@ class RecommendersMixin(BackendCore):
         return check_setup(case, config, {t: d.schema.parsed for t, d in datasets.items()}, group.domain)
 
     def _snapshot(self, group: DatasetGroup, setup: Setup) -> Snapshot:
-        interactions = self.dataset_of(group.arn, "INTERACTIONS")
+        interactions = self.datasets.dataset_of(group.arn, "INTERACTIONS")
         assert interactions is not None, "every use case trains on Interactions (_checked_setup)"
-        items, users = (self.dataset_of(group.arn, t) for t in ("ITEMS", "USERS"))
+        items, users = (self.datasets.dataset_of(group.arn, t) for t in ("ITEMS", "USERS"))
         return Snapshot(
             setup.training_columns(interactions.table.frame(interactions.events.session_users()), "INTERACTIONS", group.domain),
             setup.training_columns(items.table.frame(), "ITEMS", group.domain) if items else None,
@@ -218,19 +236,19 @@ class RecommendersMixin(BackendCore):
         return apply
 
     def describe_recommender(self, recommender_arn: str) -> dict[str, Any]:
-        recommender: Recommender = self.observe(KIND, recommender_arn)
+        recommender = self.recommenders.observe(recommender_arn)
         watch_update(recommender.latest_update)
         return {"recommender": recommender.describe()}
 
     def list_recommenders(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        return self.list_page(KIND, "recommenders", next_token, max_results, dataset_group_arn=dataset_group_arn)
+        return self.recommenders.list_page("recommenders", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def update_recommender(self, recommender_arn: str, recommender_config: dict[str, Any]) -> dict[str, Any]:
         recommender = self._steady(recommender_arn, "ACTIVE", "updated")
         current = recommender.serving
-        group = self.get("dataset-group", recommender.dataset_group_arn)
+        group = self.groups.groups.get(recommender.dataset_group_arn)
         # What the request leaves out stays as it is.
         setup = self._checked_setup(recommender.case, group, {**current.given, **recommender_config})
         update = RecommenderUpdate(arn=recommender.arn, name=recommender.name, setup=setup)
@@ -245,7 +263,8 @@ class RecommendersMixin(BackendCore):
             recommender.setup = setup
             recommender.last_updated_date_time = now()
 
-        self.start(KIND, update, retrain, apply)
+        # The update walks the recommender's statuses: latestRecommenderUpdate, not a resource of its own store.
+        self.core.start(KIND, update, retrain, apply)
         return {"recommenderArn": recommender.arn}
 
     def stop_recommender(self, recommender_arn: str) -> dict[str, Any]:
@@ -257,14 +276,14 @@ class RecommendersMixin(BackendCore):
         return {"recommenderArn": recommender_arn}
 
     def delete_recommender(self, recommender_arn: str) -> None:
-        recommender: Recommender = self.require_settled(KIND, recommender_arn)
+        recommender = self.recommenders.require_settled(recommender_arn)
         if recommender.latest_update is not None and recommender.latest_update.busy:
             raise ResourceInUseException(f"The recommender {recommender_arn} is being updated; delete it once the update is done.")
-        self.start_delete(KIND, recommender)
+        self.recommenders.start_delete(recommender)
 
     def _steady(self, recommender_arn: str, status: str, change: str) -> Recommender:
         """The recommender, if it is ``status`` and no update of it is under way."""
-        recommender: Recommender = self.get(KIND, recommender_arn)
+        recommender = self.recommenders.get(recommender_arn)
         now_status = recommender.status
         if now_status != status:
             raise ResourceInUseException(f"The recommender {recommender_arn} is {now_status}: only an {status} recommender can be {change}.")
@@ -286,7 +305,7 @@ class RecommendersMixin(BackendCore):
 
         domain-dsg-recommendations.md: a filter applies "in addition" to the use case's automatic filtering,
         to promoted items as to the others."""
-        recommender: Recommender = self.get(KIND, recommender_arn)
+        recommender = self.recommenders.get(recommender_arn)
         status = recommender.status
         if status != "ACTIVE":
             raise InvalidInputException(f"The recommender {recommender_arn} is {status}, not ACTIVE.")
@@ -302,14 +321,14 @@ class RecommendersMixin(BackendCore):
         model, category = self._answering_model(recommender), case.recipe.category
         group_arn = recommender.dataset_group_arn
         request = Request(user_id, item_id if category == "RELATED_ITEMS" else None)
-        recorded = self.recorded_interactions(group_arn, user_id, trained.recorded_mark) if user_id else []
+        recorded = self.datasets.recorded_interactions(group_arn, user_id, trained.recorded_mark) if user_id else []
         known, kept_out = (trained.histories.get(user_id, []), trained.excluded.get(user_id, set())) if user_id else ([], set())
         history = known + [r["ITEM_ID"] for r in recorded if case.learns_from(r.get("EVENT_TYPE"))]
         excluded = kept_out | {r["ITEM_ID"] for r in recorded if r.get("EVENT_TYPE") in case.excludes}
         exploration = recommender.serving.exploration_values
 
         def rank(n: int, filter_arn: str | None, filter_values: dict[str, str] | None, keep_out: set[str] | frozenset[str]) -> Ranking:
-            refused = self.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
+            refused = self.filters.filtered_out(filter_arn, filter_values, group_arn, request, model.item_ids)
             return ANSWERS[category](model, Ask(user_id, item_id, history, excluded | refused | keep_out, n, exploration, context or {}))
 
         return recommender, rank, model.reports_scores
@@ -320,8 +339,8 @@ class RecommendersMixin(BackendCore):
         model = recommender.trained.model
         if not isinstance(model, TrendingNow):
             return model
-        group = self.get("dataset-group", recommender.dataset_group_arn)
-        interactions, items = (self.dataset_of(group.arn, kind) for kind in ("INTERACTIONS", "ITEMS"))
+        group = self.groups.groups.get(recommender.dataset_group_arn)
+        interactions, items = (self.datasets.dataset_of(group.arn, kind) for kind in ("INTERACTIONS", "ITEMS"))
         if interactions is None:
             return model
         setup = recommender.setup
