@@ -137,7 +137,7 @@ def record_events(tracking_id: str, count: int, users: int = 20_000, items: int 
             )
         for user, events in by_user.items():
             with backend.serving():
-                backend.put_events(tracking_id=tracking_id, session_id=f"s-{user}", event_list=events, user_id=user)
+                backend.event_trackers.put_events(tracking_id=tracking_id, session_id=f"s-{user}", event_list=events, user_id=user)
 
 
 def build_worlds(folder: Path, scratch: Path, sizes: list[int]) -> dict[str, Any]:

@@ -238,7 +238,7 @@ def main(folder: Path = DEFAULT_DATA, calls: int = 1000, rounds: int = 7) -> Non
                 eventList=[{"eventType": "Watch", "itemId": items[(k + j) * 7 % len(items)], "sentAt": START + k + j} for j in range(count)],
             ) and count)
 
-        version = backend_for(ACCOUNT_ID, "us-east-1").get("campaign", campaign).deployment.solution_version
+        version = backend_for(ACCOUNT_ID, "us-east-1").campaigns.campaigns.get(campaign).deployment.solution_version
         bounded = least_work(
             boto3.client("personalize-runtime"),
             body_of(runtime.get_recommendations(campaignArn=campaign, userId=users[0], numResults=NUM_RESULTS)),

@@ -41,11 +41,11 @@ from moto.s3.models import FakeKey
 from . import snapshot
 from .backend import PersonalizeBackend, backend_for, personalize_backends
 from .backend.core import Resource
-from .backend.lifecycle import landing_listeners
+from .backend.lifecycle import finish_listeners, landing_listeners
 from .errors import ResourceInUseException, ServiceError
 from .service_models import service_model
 from .state import StateError
-from .state.backends import SavedRecord, encode_records, fingerprint, land_finished_work, record_places
+from .state.backends import SavedRecord, encode_records, fingerprint, record_places
 from .state.datadir import DataDirStore, Entry, Key, ObjectKey, Place, S3Changes
 from .state.datasets import TableCache
 from .wire.dispatch import Headers, caller, dispatch
@@ -116,6 +116,7 @@ class DataDir:
         self._landed: set[Place] = set()  # backends where work landed since their last write
         self._gone: set[Place] = set()  # backends where a delete ended since: their removal is all it changed
         self._settled: dict[Place, set[str]] = {}  # resources whose status alone changed since (a create with no work)
+        self._finished: set[Place] = set()  # backends where work a call watched finished: it lands at their clock
         self._cache = TableCache()
         self._etags: dict[ObjectKey, str] = {}  # S3 objects as the database holds them, and its buckets
         self._buckets: dict[tuple[str, str], str] = {}
@@ -145,6 +146,7 @@ class DataDir:
             self._positions[(entry.account_id, entry.region)] = entry.seq
             replayed += 1
         landing_listeners.append(self._note_landing)
+        finish_listeners.append(self._note_finish)
         self._saver = threading.Thread(target=self._save_in_background, name="personalize-data-dir", daemon=True)
         self._saver.start()
         return {**held, "journalEntries": replayed}
@@ -157,9 +159,11 @@ class DataDir:
             self._saver.join()
         for _, backend in _backends():  # work done that nobody looked at yet lands, rather than coming back interrupted
             with backend.lock:
-                land_finished_work(backend, wait=False)
+                backend.land_all(wait=False)
         if self._note_landing in landing_listeners:
             landing_listeners.remove(self._note_landing)
+        if self._note_finish in finish_listeners:
+            finish_listeners.remove(self._note_finish)
         try:
             self.checkpoint()
         finally:
@@ -388,6 +392,13 @@ class DataDir:
             self._landed.add(place)
         self._wake.set()
 
+    def _note_finish(self, owner: Resource) -> None:
+        """Work a call watched finished: the background writer runs its backend's clock, where it lands, and keeps it."""
+        place = _place_of(owner.arn)
+        if place is not None:
+            self._finished.add(place)
+            self._wake.set()
+
     def _save_in_background(self) -> None:
         """Work that lands with nobody asking (a worker finishing) is kept soon after; the journal is folded into
         the records at once past FOLD_AFTER entries, else at most once every FOLD_IDLE_SECONDS."""
@@ -397,6 +408,12 @@ class DataDir:
             self._wake.clear()
             if self._closing:
                 return
+            for place in list(self._finished):
+                self._finished.discard(place)
+                backend = _backend_at(place)
+                if backend is not None:
+                    with backend.lock:  # its clock: what finished lands (and _note_landing takes note)
+                        backend.clock()
             for place in list(self._landed | self._gone | self._settled.keys()):
                 self._write_quietly(place)
             now = time.monotonic()
@@ -463,8 +480,11 @@ class DataDir:
             raise StateError(f"{self.directory}: journal entry {entry.seq} is not a request.") from None
         try:
             params: dict[str, Any] = validate(operation.input_shape, body)
-            with backend.serving():
-                getattr(backend, xform_name(entry.operation))(**{xform_name(name): value for name, value in params.items()})
+            handler = backend.handler(xform_name(entry.operation))
+            if handler is None:
+                raise StateError(f"{self.directory}: journal entry {entry.seq} is of {entry.operation}, which no service answers.")
+            with backend.serving(entry.operation, params):
+                handler(**{xform_name(name): value for name, value in params.items()})
         except ServiceError as error:  # refused once when it was made, or no longer possible: it changes nothing
             log.warning("journal entry %d (%s) could not be replayed: %s", entry.seq, entry.operation, error)
 
@@ -509,7 +529,8 @@ def _undo(backend: PersonalizeBackend, before: Before) -> None:
             made = table[arn]
             if made.lifecycle is not None:
                 made.lifecycle.abandon()
-            backend.remove(kind, arn)
+            table.pop(arn, None)
+            backend.tags.pop(arn, None)
     for key, resource in before.named.items():
         vars(resource).clear()
         vars(resource).update(before.attributes[key])

@@ -10,7 +10,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from personalize_local import mock_personalize
-from personalize_local.backend import PersonalizeBackend
+from personalize_local.backend.schemas import SchemasService
 
 from .conftest import REGION, Clients, error_code, error_message
 from .helpers import active_version, arn, fails, loaded_group
@@ -151,10 +151,10 @@ def test_a_campaign_being_updated_cannot_be_deleted(manual: Clients) -> None:
 def test_a_bug_answers_internal_failure_once_and_logs_it(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, retries: dict[str, str] | None
 ) -> None:
-    def broken(self: PersonalizeBackend, **_: Any) -> None:
+    def broken(self: SchemasService, **_: Any) -> None:
         raise RuntimeError("a bug in the backend")
 
-    monkeypatch.setattr(PersonalizeBackend, "list_schemas", broken)
+    monkeypatch.setattr(SchemasService, "list_schemas", broken)
     with mock_personalize():
         # The user's own client, with botocore's retries as configured (not the tests' NO_RETRIES).
         client = boto3.Session(region_name=REGION).client("personalize", config=Config(retries=retries) if retries else None)

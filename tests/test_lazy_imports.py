@@ -50,7 +50,7 @@ with mock_aws():
     p = boto3.client("personalize", region_name="us-east-1")
     arn = p.create_schema(name="s", schema={schema!r})["schemaArn"]
     backend = get_backend("personalize")["123456789012"]["us-east-1"]
-    print(type(backend).__module__, backend.get("schema", arn).name)
+    print(type(backend).__module__, backend.schemas.schemas.get(arn).name)
     runtime = boto3.client("personalize-runtime", region_name="us-east-1")  # a host moto knows nothing of
     try:
         runtime.get_recommendations(campaignArn=arn.replace("schema/s", "campaign/none"), userId="u")

@@ -57,7 +57,7 @@ def test_motos_get_backend_gives_this_emulators_state(moto_clients: Clients) -> 
     arn = moto_clients.personalize.create_schema(name="introspected", schema=INTERACTIONS_SCHEMA)["schemaArn"]
     backend = get_backend("personalize")[ACCOUNT][REGION]
     assert isinstance(backend, PersonalizeBackend)
-    assert backend.get("schema", arn).name == "introspected"
+    assert backend.schemas.schemas.get(arn).name == "introspected"
 
 
 def test_errors_are_the_services_on_motos_server(moto_clients: Clients) -> None:

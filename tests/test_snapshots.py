@@ -99,9 +99,9 @@ def test_a_loaded_world_trains_on_its_data_as_the_saved_one_did(saved: Saved, re
 
 def test_resources_that_shared_an_object_still_share_it(saved: Saved, restored: Clients) -> None:
     backend = backend_for(ACCOUNT, REGION)
-    campaign = backend.get("campaign", saved.world.campaign_arn)
-    assert campaign.solution_version is backend.get("solution-version", campaign.solution_version.arn)
-    assert campaign.solution_version.solution is backend.get("solution", campaign.solution_version.solution.arn)
+    campaign = backend.campaigns.campaigns.get(saved.world.campaign_arn)
+    assert campaign.solution_version is backend.solutions.versions.get(campaign.solution_version.arn)
+    assert campaign.solution_version.solution is backend.solutions.solutions.get(campaign.solution_version.solution.arn)
 
 
 def test_work_running_when_saved_comes_back_failed_with_a_reason(aws: Clients, tmp_path: Path) -> None:
@@ -215,7 +215,7 @@ def test_fields_added_since_a_snapshot_take_their_defaults_and_others_are_refuse
 
 def test_state_that_is_not_data_is_not_saved(aws: Clients, tmp_path: Path) -> None:
     group_arn = loaded_group(aws).dataset_group_arn
-    backend_for(ACCOUNT, REGION).get("dataset-group", group_arn).role_arn = lambda: None  # what no API call could store
+    backend_for(ACCOUNT, REGION).dataset_groups.groups.get(group_arn).role_arn = lambda: None  # what no API call could store
     with pytest.raises(StateError) as refused:
         snapshot.save(tmp_path / "never.db")
     assert f"resources['dataset-group'][{group_arn!r}].role_arn" in str(refused.value)

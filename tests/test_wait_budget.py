@@ -16,7 +16,7 @@ import pytest
 
 from personalize_local import cli, mock_personalize
 from personalize_local.backend import lifecycle
-from personalize_local.backend.solutions import SolutionsMixin
+from personalize_local.backend.solutions import SolutionsService
 
 from .conftest import Clients
 from .helpers import fails, loaded_group
@@ -33,13 +33,13 @@ LONG_BUDGET = "300"
 def held(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """Solution-version trainings that start only once the event is set (released at the end, before the mock ends)."""
     release = threading.Event()
-    train = SolutionsMixin._train
+    train = SolutionsService._train
 
     def held_train(self: Any, *args: Any, **kwargs: Any) -> Any:
         assert release.wait(600), "the test never released the training"
         return train(self, *args, **kwargs)
 
-    monkeypatch.setattr(SolutionsMixin, "_train", held_train)
+    monkeypatch.setattr(SolutionsService, "_train", held_train)
     yield release
     release.set()
 

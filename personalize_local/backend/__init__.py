@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, Callable, ClassVar, Iterator, cast
+from typing import Any, Callable, ClassVar, Iterator, Protocol, cast
 
 from botocore import xform_name
 
@@ -30,6 +30,12 @@ from .recommenders import RecommendersService
 from .schemas import SchemasService
 from .solutions import SolutionsService
 from .tags import TaggingService
+
+
+class Service(Protocol):
+    """A family's service: the operations it answers, each by its method named after it (``create_solution``)."""
+
+    OPERATIONS: ClassVar[tuple[str, ...]]
 
 
 class PersonalizeBackend(BackendCore):
@@ -69,7 +75,7 @@ class PersonalizeBackend(BackendCore):
         self.batch_jobs = BatchJobs(self, self.solutions, self.filters)
         self.batch_inference = BatchInferenceService(self, self.batch_jobs, self.ranking, self.recommendations, self.datasets)
         self.batch_segments = BatchSegmentsService(self, self.batch_jobs, self.filters)
-        self.services: tuple[Any, ...] = (
+        self.services: tuple[Service, ...] = (
             self.schemas, self.dataset_groups, self.datasets, self.dataset_exports, self.solutions, self.campaigns, self.filters,
             self.dataset_updates, self.put_records, self.data_deletion, self.recipes, self.tagging,
             self.recommenders, self.answer_metadata, self.recommendations, self.ranking,
@@ -83,16 +89,7 @@ class PersonalizeBackend(BackendCore):
 
     def handler(self, name: str) -> Callable[..., Any] | None:
         """The method that answers the operation ``name`` (``create_solution`` ...), of its family's service."""
-        found = self.handlers.get(name)
-        return found if found is not None else getattr(self, name, None)
-
-    def __getattr__(self, name: str) -> Any:
-        # While families move from mixins to services: what a mixin asks of a family that is a service now.
-        for service in self.__dict__.get("services", ()):
-            found = getattr(service, name, None)
-            if found is not None:
-                return found
-        raise AttributeError(name)
+        return self.handlers.get(name)
 
     @property
     def _url_module(self) -> ModuleType | None:

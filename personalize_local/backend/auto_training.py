@@ -6,8 +6,8 @@ says ``rate(N days)`` with N from 1 to 30; the first within one hour after the s
 ACTIVE, skipped when a version is created by hand within that hour. The versions it makes
 say ``trainingType: AUTOMATIC``.
 
-The schedule is held against the clock and looked at whenever solutions or their versions
-are read, so a test that moves the clock (freezegun, time-machine) sees automatic versions
+The schedule is held against the clock and looked at by the backend's clock, which every
+call passes (core.py), so a test that moves the clock (freezegun, time-machine) sees automatic versions
 appear; ``make_auto_training_due`` (the backend's) makes them due now.
 """
 from __future__ import annotations

@@ -156,7 +156,7 @@ class BatchInferenceService:
     ) -> None:
         self.core = core
         self.jobs, self.ranking, self.recommendations, self.datasets = jobs, ranking, recommendations, datasets
-        self.inference_jobs: Store[BatchInferenceJob] = core.store(KIND)
+        self.inference_jobs: Store[BatchInferenceJob] = Store(core, KIND)
 
     def create_batch_inference_job(
         self,

@@ -86,7 +86,7 @@ class BatchSegmentsService:
     def __init__(self, core: BackendCore, jobs: BatchJobs, filters: FiltersService) -> None:
         self.core = core
         self.jobs, self.filters = jobs, filters
-        self.segment_jobs: Store[BatchSegmentJob] = core.store(KIND)
+        self.segment_jobs: Store[BatchSegmentJob] = Store(core, KIND)
 
     def create_batch_segment_job(
         self,

@@ -16,7 +16,7 @@ from typing import Any, Callable, ClassVar
 from ..errors import InvalidInputException, ResourceInUseException
 from ..recipes.base import Exploration
 from . import quotas
-from .core import BackendCore, Resource, land_update, newest_first, now, watch_update
+from .core import BackendCore, Resource, newest_first, now
 from .ranking_influence import check_ranking_influence
 from .solutions import Solution, SolutionsService, SolutionVersion
 from .store import Store
@@ -121,14 +121,8 @@ class Campaign(Resource):
 
     @property
     def serving(self) -> Deployment:
-        """The deployment answering requests: the latest update's once it is ACTIVE (core.land_update)."""
-        land_update(self.latest_update)
+        """The deployment answering requests: the latest update's once it is ACTIVE (its walk applies it)."""
         return self.deployment
-
-    @property
-    def status(self) -> str:
-        self.serving  # an update that lands may bring a campaign whose creation failed into service
-        return super().status
 
     def answering(self) -> "ServedCampaign":
         """What one request is answered from: the deployment, read once."""
@@ -243,8 +237,9 @@ class CampaignsService:
 
     def __init__(self, core: BackendCore, solutions: SolutionsService) -> None:
         self.core, self.solutions = core, solutions
-        self.campaigns: Store[Campaign] = core.store(KIND)
+        self.campaigns: Store[Campaign] = Store(core, KIND)
         core.depends("solution", "campaign", self._deploying)
+        core.scheduled.append(self.follow_all_latest)
 
     def _deploying(self, solution_arn: str) -> list[Campaign]:
         """The campaigns serving a version of the solution ``solution_arn``."""
@@ -275,15 +270,11 @@ class CampaignsService:
 
     def describe_campaign(self, campaign_arn: str) -> dict[str, Any]:
         campaign = self.campaigns.observe(campaign_arn)
-        self.follow_latest(campaign)
-        watch_update(campaign.latest_update)
         return {"campaign": campaign.describe()}
 
     def list_campaigns(
         self, solution_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        for campaign in self.campaigns.find():
-            self.follow_latest(campaign)
         return self.campaigns.list_page("campaigns", next_token, max_results, solution_arn=solution_arn)
 
     def update_campaign(
@@ -311,6 +302,11 @@ class CampaignsService:
         if campaign.latest_update is not None and campaign.latest_update.busy:
             raise ResourceInUseException(f"The campaign {campaign_arn} is being updated; delete it once the update is done.")
         self.campaigns.start_delete(campaign)
+
+    def follow_all_latest(self) -> None:
+        """At the clock: each campaign that syncs with its solution's latest version follows it."""
+        for campaign in self.campaigns.find():
+            self.follow_latest(campaign)
 
     def follow_latest(self, campaign: Campaign) -> None:
         """syncWithLatestSolutionVersion: once the solution has an ACTIVE version newer than the one the

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
+from botocore import xform_name
 from moto.core.base_backend import BaseBackend
 from moto.core.exceptions import InvalidToken
 from moto.utilities.paginator import Paginator
@@ -22,13 +23,8 @@ from ..errors import (
     TooManyTagsException,
 )
 from . import faults
-from .lifecycle import GONE, SETTLED, Apply, Awaiting, CallBudget, Job, Lifecycle, Observing, Work
-from .store import Store, refuse_if_used
+from .lifecycle import GONE, SETTLED, Apply, CallBudget, Job, Lifecycle, Work, finish_listeners, time_left
 
-if TYPE_CHECKING:
-    from .families import Families
-else:
-    Families = object  # the mixins of PersonalizeBackend define each of its methods; only the type checker needs it
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +32,8 @@ DEFAULT_PAGE_SIZE = 100
 # tagging-resources.md: a resource carries at most this many tags.
 MAX_TAGS = 50
 RESERVED_TAG_PREFIX = "aws:"
-# The calls that observe statuses, moving them on (lifecycle.py): by the operation's name, as on the service.
-OBSERVING_CALLS = ("Describe", "List")
+# The calls that observe statuses, moving them on at the clock (lifecycle.py): by the operation's name, as on the service.
+DESCRIBE, LIST = "Describe", "List"
 
 
 def now() -> datetime:
@@ -79,25 +75,10 @@ class Resource:
         return self.status not in SETTLED
 
 
-def land_update(update: Resource | None) -> None:
-    """Read a resource's latest update's status (latestCampaignUpdate ...), which lands the update once it is
-    ACTIVE; it waits for the update's work only where the call observes the resource, as a describe does."""
-    if update is not None:
-        update.status
-
-
-def watch_update(update: Resource | None) -> None:
-    """What a describe of a resource does to its latest update: watches it move too, and what the update
-    brings lands with its ACTIVE."""
-    if update is not None and update.lifecycle is not None:
-        update.lifecycle.advance()
-        update.lifecycle.touch()
-
-
 R = TypeVar("R", bound=Resource)
 
 
-class BackendCore(BaseBackend, Families):
+class BackendCore(BaseBackend):
     """One account's Personalize in one region."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
@@ -112,6 +93,10 @@ class BackendCore(BaseBackend, Families):
         self.outbox: list[Apply] = []
         # Resources made so far: a read that makes one (an automatic training a describe starts) changed the state.
         self.made = 0
+        # Lifecycles whose work finished after a call watched them: they land at the next clock.
+        self.finished: list[Lifecycle] = []
+        # Work that starts by itself when it is due (automatic training ...): looked at by every clock.
+        self.scheduled: list[Callable[[], object]] = []
         # Per kind, the families whose resources use one of that kind: (what they are, the users of an ARN).
         self.dependents: dict[str, list[tuple[str, Callable[[str], Iterable[Resource]]]]] = {}
 
@@ -121,10 +106,55 @@ class BackendCore(BaseBackend, Families):
             job.cancel()
         super().reset()
 
-    def serving(self, operation: str = "") -> Serving:
-        """Around one API call (``operation``, by its name): the region's lock, a bound on how long the call waits
-        for work, the outbox sent, and, for a Describe or a List, statuses observed."""
-        return Serving(self, operation.startswith(OBSERVING_CALLS))
+    def serving(self, operation: str = "", params: Mapping[str, Any] | None = None) -> Serving:
+        """Around one API call (``operation``, by its name, with its input members): the region's lock, a bound on
+        how long the call waits for work, the outbox sent, and the clock (:meth:`clock`) before the call is answered."""
+        return Serving(self, operation, params)
+
+    # The clock ---------------------------------------------------------------------
+    def clock(self, operation: str = "", params: Mapping[str, Any] | None = None) -> None:
+        """The one point where the state moves by itself, which every call passes before it is answered.
+
+        Work a call watched that has finished lands; work that is due starts (:attr:`scheduled`); and the
+        statuses a call observes step as moto's progression says: a Describe's resource (and its latest update),
+        waiting for the work behind it within the call's budget, and each resource a List lists, waiting for none."""
+        while self.finished:
+            self.finished.pop(0).step()
+        for scheduled in self.scheduled:
+            scheduled()
+        if not operation.startswith((DESCRIBE, LIST)):
+            return
+        named = next((value for member, value in (params or {}).items() if member.endswith("Arn")), None)
+        resource = self.found(named) if isinstance(named, str) else None
+        if operation.startswith(DESCRIBE):
+            if resource is not None:
+                _observe(resource)
+            return
+        if resource is not None:  # the resource a List names (ListTagsForResource's, a parent): waited for, not counted
+            _step(resource, wait=True)
+        for listed in list(self.resources.get(_listed_kind(operation), {}).values()):
+            _step(listed, wait=False)
+
+    def land_all(self, wait: bool) -> None:
+        """Step every status as a describe would (``wait``: waiting for unfinished work within a call's budget)
+        or as a list would: work that is done lands with its status, rather than being saved as interrupted."""
+        self.clock()
+        for table in list(self.resources.values()):
+            for resource in list(table.values()):
+                _step(resource, wait)
+
+    def found(self, arn: str) -> Resource | None:
+        """The resource ``arn``, if there is one: of the kind its ARN says (``...:dataset/...``), or another (a solution
+        version's ARN is its solution's, and a version on)."""
+        found = self.resources.get(arn.split(":", 5)[-1].split("/", 1)[0], {}).get(arn)
+        if found is None:
+            found = next((table[arn] for table in self.resources.values() if arn in table), None)
+        return found
+
+    def _work_finished(self, lifecycle: Lifecycle) -> None:
+        self.finished.append(lifecycle)
+        for listener in finish_listeners:
+            listener(lifecycle.owner)
 
     def post(self, write: Apply) -> None:
         """Write to another of moto's services (S3, CloudWatch) within the current or the next API call.
@@ -151,91 +181,14 @@ class BackendCore(BaseBackend, Families):
     def table(self, kind: str) -> dict[str, Resource]:
         return self.resources.setdefault(kind, {})
 
-    def add(self, kind: str, resource: R, tags: list[dict[str, str]] | None = None) -> R:
-        existing = self.table(kind)
-        if resource.arn in existing:
-            raise ResourceAlreadyExistsException.for_arn(resource.arn)
-        if tags and len(tags) > MAX_TAGS:
-            raise TooManyTagsException(f"Value at 'tags' has {len(tags)} tags; a resource can have at most {MAX_TAGS}.")
-        check_tags(tags or [])
-        existing[resource.arn] = resource
-        self.made += 1
-        if tags:
-            self.tags[resource.arn] = list(tags)
-        return resource
-
     # Lifecycles ----------------------------------------------------------------
     def start(self, kind: str, resource: Resource, work: Work | None = None, apply: Apply | None = None) -> None:
         """Walk ``resource`` through the create statuses of its kind's model, ``work`` running behind them."""
         work, apply = faults.creating(resource, work, apply)
-        resource.lifecycle = Lifecycle(kind.replace("-", "_"), resource, self.condition)
+        resource.lifecycle = Lifecycle(kind.replace("-", "_"), resource, self.condition, self._work_finished)
         job = resource.lifecycle.create(work, apply)
         if job is not None:
             self.jobs = [j for j in self.jobs if j.alive] + [job]
-
-    def start_delete(self, kind: str, resource: Resource, remove: Apply | None = None) -> None:
-        """Walk ``resource`` through its delete statuses; then ``remove`` it (by default, from the registry)."""
-        resource.started.delete(remove or (lambda: self.remove(kind, resource.arn)))
-
-    def get(self, kind: str, arn: str) -> Any:
-        """The resource ``arn``, which the call names: in a call that observes it (a describe), its status is
-        read waiting (within the call's budget) for the work behind it. Reads of resources a call finds
-        (:meth:`find`) never wait."""
-        resource = self.table(kind).get(arn)
-        if resource is None or _observed_status(resource) == GONE:
-            raise ResourceNotFoundException.for_arn(arn)
-        return resource
-
-    def observe(self, kind: str, arn: str) -> Any:
-        """The resource as a describe sees it: each describe counts for moto's ``manual`` progression."""
-        resource = self.get(kind, arn)
-        if resource.lifecycle is not None:
-            resource.lifecycle.advance()
-            if _observed_status(resource) == GONE:
-                raise ResourceNotFoundException.for_arn(arn)
-        return resource
-
-    def require_active(self, kind: str, arn: str) -> Any:
-        """The resource, which another may use only once it is ACTIVE."""
-        resource = self.get(kind, arn)
-        status = resource.status
-        if status != "ACTIVE":
-            raise ResourceInUseException(f"Resource Arn {arn} is not in ACTIVE state (it is {status}).")
-        return resource
-
-    def require_settled(self, kind: str, arn: str) -> Any:
-        """The resource, which may be changed or deleted only once its create has ended (ACTIVE, CREATE FAILED ...)."""
-        resource = self.get(kind, arn)
-        if resource.busy:
-            raise ResourceInUseException(
-                f"Resource Arn {arn} is {resource.status}; it can be changed once it is ACTIVE or CREATE FAILED."
-            )
-        return resource
-
-    def list_page(
-        self, kind: str, member: str, next_token: str | None, max_results: int | None, **parents: str | None
-    ) -> dict[str, Any]:
-        """A List answer: summaries of ``kind`` under ``member``, newest first, of the given parents (None: any).
-
-        Statuses as they are now: a List observes none of the resources it lists, so it waits for no work."""
-        found = self.find(kind, lambda r: all(arn in (None, getattr(r, attr)) for attr, arn in parents.items()))
-        page, token = paginate(newest_first(found), next_token, max_results, "arn", {"list": member, **parents})
-        return {member: [r.summary() for r in page], "nextToken": token}
-
-    def remove(self, kind: str, arn: str) -> None:
-        self.table(kind).pop(arn, None)
-        self.tags.pop(arn, None)
-
-    def find(self, kind: str, predicate: Callable[[Any], bool] = lambda _r: True) -> list[Any]:
-        """The resources of ``kind`` for which ``predicate`` holds. The statuses it (and the caller) reads
-        are as they are now: a quota count or a look over siblings never waits for their work."""
-        # A copy: reading a status may finish a delete, which takes the resource out of the table.
-        # The predicate first: it is a cheap comparison, and reading a status may step a lifecycle.
-        return [r for r in list(self.table(kind).values()) if predicate(r) and r.status != GONE]
-
-    def store(self, kind: str) -> Store[Any]:
-        """The store of ``kind``, over its table in :attr:`resources`: the service of its family keeps it."""
-        return Store(self, kind)
 
     def depends(self, on: str, what: str, users: Callable[[str], Iterable[Resource]]) -> None:
         """Resources of a family (``what``) use resources of kind ``on``: ``users(arn)`` finds those using ``arn``,
@@ -247,17 +200,14 @@ class BackendCore(BaseBackend, Families):
         for what, users in self.dependents.get(kind, ()):
             refuse_if_used(arn, users(arn), what)
 
-    def refuse_if_used(self, arn: str, users: Iterable[Resource], what: str) -> None:
-        refuse_if_used(arn, users, what)
-
 
 class Serving:
     """BackendCore.serving: a class rather than a generator, as one is entered around every API call."""
 
-    __slots__ = ("_backend", "_budget", "_observing")
+    __slots__ = ("_backend", "_budget", "_operation", "_params")
 
-    def __init__(self, backend: BackendCore, observes: bool) -> None:
-        self._backend, self._budget, self._observing = backend, CallBudget(), Observing() if observes else None
+    def __init__(self, backend: BackendCore, operation: str, params: Mapping[str, Any] | None) -> None:
+        self._backend, self._budget, self._operation, self._params = backend, CallBudget(), operation, params
 
     def __enter__(self) -> None:
         self._backend.lock.acquire()
@@ -266,10 +216,9 @@ class Serving:
         except BaseException:
             self._backend.lock.release()
             raise
-        if self._observing is not None:
-            self._observing.__enter__()
         try:
             self._backend._send_outbox()
+            self._backend.clock(self._operation, self._params)
         except BaseException:
             self._leave()
             raise
@@ -281,20 +230,41 @@ class Serving:
             self._leave()
 
     def _leave(self) -> None:
-        if self._observing is not None:
-            self._observing.__exit__()
         self._budget.__exit__()
         self._backend.lock.release()
 
 
-def _observed_status(resource: Resource) -> str:
-    """The status of the resource a call names, and of its pending update (latestCampaignUpdate ...): where the call
-    observes them (a describe), each waits for the work behind it within the call's budget."""
-    with Awaiting():
-        update = getattr(resource, "latest_update", None)
-        if isinstance(update, Resource):
-            update.status
-        return resource.status
+def _listed_kind(operation: str) -> str:
+    """The kind a List lists: ListDatasetImportJobs lists ``dataset-import-job``."""
+    return xform_name(operation[len(LIST):], "-").removesuffix("s")
+
+
+def _walking(resource: Resource) -> list[Lifecycle]:
+    """The lifecycles a call observing ``resource`` watches: its latest update's (latestCampaignUpdate ...) and its own."""
+    update = getattr(resource, "latest_update", None)
+    found = [update.lifecycle] if isinstance(update, Resource) and update.lifecycle is not None else []
+    return found + ([resource.lifecycle] if resource.lifecycle is not None else [])
+
+
+def _step(resource: Resource, wait: bool) -> None:
+    for lifecycle in _walking(resource):
+        lifecycle.step(time_left() if wait else 0.0)
+
+
+def _observe(resource: Resource) -> None:
+    """What a describe does to the resource it names: its status and its latest update's step, waiting for their
+    work; then each describe counts for moto's ``manual`` progression (the update's too), and they step again."""
+    _step(resource, wait=True)
+    for lifecycle in _walking(resource):
+        lifecycle.advance()
+    _step(resource, wait=True)
+
+
+def refuse_if_used(arn: str, users: Iterable[Resource], what: str) -> None:
+    """ResourceInUseException naming a dependent resource, if there is one."""
+    user = next(iter(users), None)
+    if user is not None:
+        raise ResourceInUseException(f"Cannot delete {arn}: {what} {user.arn} still uses it.")
 
 
 def check_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -63,7 +63,7 @@ class DataDeletionService:
 
     def __init__(self, core: BackendCore, groups: DatasetGroupsService, datasets: DatasetsService) -> None:
         self.core, self.groups, self.datasets = core, groups, datasets
-        self.deletion_jobs: Store[DataDeletionJob] = core.store(KIND)
+        self.deletion_jobs: Store[DataDeletionJob] = Store(core, KIND)
 
     def create_data_deletion_job(
         self,

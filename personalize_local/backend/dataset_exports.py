@@ -75,7 +75,7 @@ class DatasetExportsService:
 
     def __init__(self, core: BackendCore, datasets: DatasetsService) -> None:
         self.core, self.datasets = core, datasets
-        self.export_jobs: Store[DatasetExportJob] = core.store(KIND)
+        self.export_jobs: Store[DatasetExportJob] = Store(core, KIND)
         # API_DeleteDataset.md: a dataset is not deleted while an export job reads it.
         core.depends(DATASET_KIND, "export job", lambda arn: self.export_jobs.find(lambda j: j.dataset_arn == arn and j.busy))
 

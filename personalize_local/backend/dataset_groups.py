@@ -53,7 +53,7 @@ class DatasetGroupsService:
 
     def __init__(self, core: BackendCore) -> None:
         self.core = core
-        self.groups: Store[DatasetGroup] = core.store(KIND)
+        self.groups: Store[DatasetGroup] = Store(core, KIND)
 
     def create_dataset_group(
         self,

@@ -145,10 +145,13 @@ class DatasetsService:
 
     def __init__(self, core: BackendCore, groups: DatasetGroupsService, schemas: SchemasService) -> None:
         self.core, self.groups, self.schemas = core, groups, schemas
-        self.datasets: Store[Dataset] = core.store(KIND)
-        self.import_jobs: Store[DatasetImportJob] = core.store(IMPORT_KIND)
+        self.datasets: Store[Dataset] = Store(core, KIND)
+        self.import_jobs: Store[DatasetImportJob] = Store(core, IMPORT_KIND)
         # What an import checks and reports for the group's metric attribution; None: nothing to check or report.
         self.import_reporting: ImportReporting | None = None
+        # The tracking ID of a group's event tracker, which its Interactions dataset shows (the event trackers family
+        # fills it: trackers read datasets, so datasets ask them through this).
+        self.tracking_id_of: Callable[[str], str | None] = lambda _group_arn: None
         core.depends("dataset-group", "dataset", lambda arn: self.datasets.find(lambda d: d.dataset_group_arn == arn))
         core.depends("schema", "dataset", lambda arn: self.datasets.find(lambda d: d.schema_arn == arn))
         # API_DeleteDataset.md: not while an import job into it is pending or in progress.
@@ -196,16 +199,10 @@ class DatasetsService:
 
     def describe_dataset(self, dataset_arn: str) -> dict[str, Any]:
         dataset = self.datasets.observe(dataset_arn)
-        if dataset.latest_update is not None:
-            dataset.latest_update.started.advance()  # a describe watches the update move too
-            dataset.latest_update.started.touch()  # and the schema it brings lands with its ACTIVE
         # The Interactions dataset shows the tracking ID of the group's event tracker; an Action interactions dataset its own.
-        # (Event trackers read datasets: they are found by kind, not through their family.)
-        trackers = self.core.find(
-            "event-tracker",
-            lambda t: dataset.dataset_type == "INTERACTIONS" and t.dataset_group_arn == dataset.dataset_group_arn,
-        )
-        tracking_id = dataset.tracking_id or (trackers[0].tracking_id if trackers else None)
+        tracking_id = dataset.tracking_id
+        if tracking_id is None and dataset.dataset_type == "INTERACTIONS":
+            tracking_id = self.tracking_id_of(dataset.dataset_group_arn)
         return {"dataset": {**dataset.describe(), "trackingId": tracking_id}}
 
     def list_datasets(

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Sequence, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Sequence
 
 from ..data.attribution import RECOMMENDATION_ID, SOURCE
 from ..data.impressions import fitting
 from ..errors import InvalidInputException, LimitExceededException, ResourceAlreadyExistsException
 from .core import BackendCore, Resource, short_id
+from .lifecycle import DELETE
 from .records import EVENT, build_record
 from .store import Store
 
@@ -65,7 +66,8 @@ class EventTrackersService:
     ) -> None:
         self.core = core
         self.groups, self.datasets, self.attributions = groups, datasets, attributions
-        self.trackers: Store[EventTracker] = core.store(KIND)
+        datasets.tracking_id_of = self._tracking_id_of
+        self.trackers: Store[EventTracker] = Store(core, KIND)
         core.depends("dataset-group", "event tracker", lambda arn: self.trackers.find(lambda t: t.dataset_group_arn == arn))
 
     def create_event_tracker(
@@ -107,11 +109,14 @@ class EventTrackersService:
             )
         return dataset
 
+    def _tracking_id_of(self, dataset_group_arn: str) -> str | None:
+        """The tracking ID of the group's event tracker, if it has one (one being deleted no longer tracks)."""
+        found = self.trackers.find(lambda t: t.dataset_group_arn == dataset_group_arn and t.status not in DELETE)
+        return found[0].tracking_id if found else None
+
     def _active_tracker(self, tracking_id: str) -> EventTracker:
         """The ACTIVE tracker with this tracking ID: a plain loop, as every PutEvents looks for it."""
-        # The backend's table as it is now (restoring saved state replaces the tables); a copy: reading a status may finish a delete.
-        trackers = cast("list[EventTracker]", list(self.core.table(KIND).values()))
-        for tracker in trackers:
+        for tracker in self.trackers.table.values():
             if tracker.tracking_id == tracking_id and tracker.status == "ACTIVE":
                 return tracker
         raise InvalidInputException(f"Value '{tracking_id}' at 'trackingId': no ACTIVE event tracker has this tracking ID.")

@@ -52,7 +52,7 @@ class FiltersService:
 
     def __init__(self, core: BackendCore, groups: DatasetGroupsService, datasets: DatasetsService) -> None:
         self.core, self.groups, self.datasets = core, groups, datasets
-        self.filters: Store[Filter] = core.store(KIND)
+        self.filters: Store[Filter] = Store(core, KIND)
         core.depends("dataset-group", "filter", lambda arn: self.filters.find(lambda f: f.dataset_group_arn == arn))
 
     def create_filter(

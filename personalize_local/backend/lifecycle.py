@@ -9,9 +9,10 @@ STOP IN_PROGRESS to INACTIVE, and a started one START PENDING and START
 IN_PROGRESS back to ACTIVE; a delete walks the resource's delete statuses,
 and then the resource is gone.
 
-Only calls that observe statuses move them (:class:`Observing`): Describe and List
-calls, as on the service, where a user's code describes in a loop until the status
-it waits for. Any other call (an action on the resource, a check over its siblings,
+Statuses move at one point, the backend's clock (``BackendCore.clock``), which every
+call passes before it is answered; reading a status never moves it. There, calls that
+observe statuses move them (:meth:`Lifecycle.step`): Describe and List calls, as on the
+service, where a user's code describes in a loop until the status it waits for. Any other call (an action on the resource, a check over its siblings,
 a quota count) sees the status the last observation left: right after a create
 with work behind it (an import, a training, a batch job: minutes on the service),
 or a delete, a stop or a start, that is still the first status of its walk, so
@@ -30,10 +31,11 @@ is the state manager's to say, as for moto's own models:
 
 The real work (an import, a training) starts in a worker with the create. No
 status steps past the last working one before that work is done. Only a describe
-waits for that work, of the resource it names (:class:`Awaiting`), within the
-call's budget (:func:`wait_budget`, well under the SDKs' 60-second read timeout);
-longer work honestly shows CREATE IN_PROGRESS until it is done. A List shows each
-status as far as it has got now and never waits.
+waits for that work, of the resource it names, within the call's budget
+(:func:`wait_budget`, well under the SDKs' 60-second read timeout); longer work
+honestly shows CREATE IN_PROGRESS until it is done. A List shows each status as far
+as it has got now and never waits. Work that finishes after a call has watched its
+walk lands at the next call's clock (the worker only queues it: ``on_finish``).
 What the work changes (a dataset's rows, a version's model) lands in that step,
 so the change and the ACTIVE status are seen together.
 """
@@ -126,15 +128,14 @@ DEFAULT_WAIT_SECONDS = 20.0
 CANCEL_PATIENCE_SECONDS = 120.0
 
 # Told whenever work lands (a create's result applied with its final status, a delete done ...), with the
-# resource, under the backend's lock: a data directory saves what changed then. Listeners only take note.
+# resource, under the backend's lock, at the clock: a data directory saves what changed then. Listeners only take note.
 # The flag says the landing changed the resource's status alone (no work, nothing applied): no other resource.
 landing_listeners: list[Callable[["Resource", bool], None]] = []
+# Told, from the worker and under the backend's lock, when work a call has watched finishes: it lands at the next
+# clock, which a data directory runs at once, so work that finishes with nobody asking is kept all the same.
+finish_listeners: list[Callable[["Resource"], None]] = []
 
 _deadline: ContextVar[float | None] = ContextVar("personalize_local_deadline", default=None)
-# Whether the running call observes statuses (a Describe or a List), so that they move on as moto's progression says.
-_observing: ContextVar[bool] = ContextVar("personalize_local_observing", default=False)
-# Whether a status read here is of the resource a describe names, and so may wait for the work behind it.
-_awaiting: ContextVar[bool] = ContextVar("personalize_local_awaiting", default=False)
 # The last value of WAIT_ENV read, and the seconds it says: the variable is read on every call, parsed once.
 _wait_read: tuple[str | None, float] = (None, DEFAULT_WAIT_SECONDS)
 
@@ -178,39 +179,8 @@ class CallBudget:
         _deadline.reset(self._token)
 
 
-class _Flag:
-    """Set a context flag for the block within. A class rather than a generator: one is entered around many calls."""
-
-    __slots__ = ("_token",)
-    _flag: ContextVar[bool]
-
-    def __enter__(self) -> None:
-        self._token = self._flag.set(True)
-
-    def __exit__(self, *_exc: object) -> None:
-        self._flag.reset(self._token)
-
-
-class Observing(_Flag):
-    """Within: the call observes statuses (a Describe or a List), which move on as moto's progression says.
-    Outside, a status reads as the last observation left it."""
-
-    __slots__ = ()
-    _flag = _observing
-
-
-class Awaiting(_Flag):
-    """Within: status reads are of the resource a describe names, and wait for the work behind it within
-    the call's budget. Every other read (a List, a look over the resource's siblings) never waits."""
-
-    __slots__ = ()
-    _flag = _awaiting
-
-
-def _time_left() -> float:
-    """How long the status read running now may wait for work: 0 unless a describe names its resource."""
-    if not _awaiting.get():
-        return 0.0
+def time_left() -> float:
+    """How long the call running now may still wait for work, of its budget (all of it outside a call)."""
     deadline = _deadline.get()
     return wait_budget() if deadline is None else max(0.0, deadline - time.monotonic())
 
@@ -278,7 +248,13 @@ class Lifecycle(ManagedState):
 
     _status: str  # moto's may be None; a resource's status never is
 
-    def __init__(self, model: str, owner: "Resource", condition: threading.Condition) -> None:
+    def __init__(
+        self,
+        model: str,
+        owner: "Resource",
+        condition: threading.Condition,
+        on_finish: Callable[["Lifecycle"], None] | None = None,
+    ) -> None:
         self._create = OWN_CREATE_STATUSES.get(model, CreateStatuses())
         super().__init__(f"{PREFIX}{model}", [self._create.walk])
         self.failure_reason: str | None = None
@@ -287,6 +263,10 @@ class Lifecycle(ManagedState):
         self._deletes = MODELS[model]
         self._phase: tuple[str, ...] = self._create.walk
         self._job: Job | None = None
+        # Told when work a call has watched finishes (under the lock): the backend lands it at its next clock.
+        self._on_finish = on_finish
+        # How long the step running now may wait for the work (Lifecycle.step).
+        self._wait = 0.0
         self._apply: Apply | None = None
         self._success = "ACTIVE"
         self._outcome: str | None = None
@@ -327,7 +307,7 @@ class Lifecycle(ManagedState):
             if work is not None:
                 self._job = Job(work, self._condition, self._work_done)
             else:
-                self.touch()  # nothing to wait for: observed as it is made (an immediate status lands now)
+                self.step()  # nothing to wait for: observed as it is made (an immediate status lands now)
             return self._job
 
     def delete(self, remove: Apply) -> None:
@@ -374,34 +354,38 @@ class Lifecycle(ManagedState):
 
     # Reading -----------------------------------------------------------------
     @property
+    def owner(self) -> "Resource":
+        return self._owner
+
+    @property
     def progress(self) -> float:
         """How far the work behind the status has got: 1.0 once it is done, or when there is none. Never waits."""
         return self._job.progress.fraction if self._job is not None else 1.0
 
     @property  # type: ignore[misc]  # moto's has a setter; statuses here move only by their walk
     def status(self) -> str:
-        """The status: stepped as moto's progression says within :class:`Observing`, as it is otherwise;
-        waiting for unfinished work only within :class:`Awaiting`."""
+        """The status, as the last step left it: reading it changes nothing."""
+        return self._status
+
+    def step(self, wait: float = 0.0) -> None:
+        """A call observes the status (the clock's, for a Describe or a List): it moves on as moto's progression
+        says, waiting up to ``wait`` seconds (the lock released) for unfinished work behind it."""
         before = self._status
-        if before not in self._phase or not _observing.get():
-            return before  # settled (no progression moves it, so moto's state manager is not asked), or not observed
-        self._seen = True
-        after = ManagedState.status.fget(self)  # type: ignore[attr-defined]  # moto's property, past this override
+        if before not in self._phase:
+            return  # settled: no progression moves it, so moto's state manager is not asked
+        self._seen, self._wait = True, wait
+        try:
+            after = ManagedState.status.fget(self)  # type: ignore[attr-defined]  # moto's property, past this override
+        finally:
+            self._wait = 0.0
         if after != before:
             self._owner.last_updated_date_time = datetime.now(timezone.utc)
-        return after
 
     def _work_done(self) -> None:
-        """The worker finished: its work lands now if an observation has already watched the walk (the steps it
-        earned were held only by the work), else with the next observation."""
-        if self._seen:
-            self.touch()
-
-    def touch(self) -> None:
-        """Read the status as a describe does, so that an ``immediate`` one lands as soon as it can:
-        waiting for the work behind it within the call's budget."""
-        with Observing(), Awaiting():
-            self.status
+        """The worker finished (under the lock): if a call has already watched the walk, the steps it earned were
+        held only by the work, which lands at the next clock; else it lands with the next observation."""
+        if self._seen and self._on_finish is not None:
+            self._on_finish(self)
 
     def _get_next_status(self, previous: str | None) -> str | None:
         if previous not in self._phase:
@@ -414,7 +398,7 @@ class Lifecycle(ManagedState):
     def _step_out(self) -> str | None:
         """The status after the phase's last: None while its work is not done. Applies the work once."""
         job = self._job
-        if self._outcome is None and job is not None and not job.wait(_time_left()):
+        if self._outcome is None and job is not None and not job.wait(self._wait):
             return None
         # Checked again after the wait: another reader may have stepped out meanwhile.
         if self._outcome is None:

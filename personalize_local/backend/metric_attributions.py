@@ -111,7 +111,7 @@ class MetricAttributionsService:
     ) -> None:
         self.core = core
         self.groups, self.datasets, self.campaigns, self.recommenders = groups, datasets, campaigns, recommenders
-        self.attributions: Store[MetricAttribution] = core.store(KIND)
+        self.attributions: Store[MetricAttribution] = Store(core, KIND)
         core.depends("dataset-group", "metric attribution", lambda arn: self.attributions.find(lambda a: a.dataset_group_arn == arn))
         # The datasets' imports are checked and reported on by the group's attribution (it depends on them, not they on it).
         datasets.import_reporting = self
@@ -297,9 +297,8 @@ class MetricAttributionsService:
 
     def _report(self, attribution: MetricAttribution, events: Events, to_cloudwatch: bool, s3_name: str | None) -> None:
         """Aggregate ``events`` by the attribution's metrics and post the results where they go."""
-        # Where a recommendationId may come from: the backend's tables of those kinds as they are now (restoring saved
-        # state replaces the tables).
-        answering = [arn for store in (self.campaigns.campaigns, self.recommenders.recommenders) for arn in self.core.table(store.kind)]
+        # Where a recommendationId may come from.
+        answering = [arn for store in (self.campaigns.campaigns, self.recommenders.recommenders) for arn in store.table]
         sources = attributed_sources(events, lambda rid: source_of(rid, answering))
         attribution.sources |= given_sources(events)
         item_value = self._item_values(attribution.dataset_group_arn)

@@ -273,7 +273,6 @@ class RecommendationsService:
     def serving(self, operation: str, campaign_arn: str) -> tuple[ServedCampaign, RecipeInfo]:
         """The ACTIVE campaign as this request sees it, and its recipe, if ``operation`` is the one that answers for it."""
         found = self.campaigns.campaigns.get(campaign_arn)
-        self.campaigns.follow_latest(found)
         if found.status != "ACTIVE":
             raise InvalidInputException(f"The campaign {campaign_arn} is {found.status}, not ACTIVE.")
         campaign = found.answering()

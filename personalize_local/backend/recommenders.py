@@ -23,7 +23,7 @@ from ..recipes.catalog import get_recipe
 from ..recipes.trending import TrendingNow
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
 from . import quotas
-from .core import BackendCore, Resource, land_update, now, watch_update
+from .core import BackendCore, Resource, now
 from .dataset_groups import DatasetGroup, DatasetGroupsService
 from .lifecycle import CREATE, DELETE, Apply, JobFailed
 from .promotions import Rank
@@ -85,8 +85,7 @@ class Recommender(Resource):
 
     @property
     def serving(self) -> Setup:
-        """The config answering requests: the latest update's once it is ACTIVE (core.land_update)."""
-        land_update(self.latest_update)
+        """The config answering requests: the latest update's once it is ACTIVE (its walk applies it)."""
         return self.setup
 
     def describe(self) -> dict[str, Any]:
@@ -157,7 +156,7 @@ class RecommendersService:
     def __init__(self, core: BackendCore, groups: DatasetGroupsService, datasets: DatasetsService, filters: FiltersService) -> None:
         self.core = core
         self.groups, self.datasets, self.filters = groups, datasets, filters
-        self.recommenders: Store[Recommender] = core.store(KIND)
+        self.recommenders: Store[Recommender] = Store(core, KIND)
         core.depends("dataset-group", "recommender", lambda arn: self.recommenders.find(lambda r: r.dataset_group_arn == arn))
 
     def create_recommender(
@@ -237,7 +236,6 @@ class RecommendersService:
 
     def describe_recommender(self, recommender_arn: str) -> dict[str, Any]:
         recommender = self.recommenders.observe(recommender_arn)
-        watch_update(recommender.latest_update)
         return {"recommender": recommender.describe()}
 
     def list_recommenders(

@@ -39,7 +39,7 @@ class SchemasService:
 
     def __init__(self, core: BackendCore) -> None:
         self.core = core
-        self.schemas: Store[DatasetSchema] = core.store(KIND)
+        self.schemas: Store[DatasetSchema] = Store(core, KIND)
 
     def create_schema(self, name: str, schema: str, domain: str | None = None) -> dict[str, Any]:
         try:

@@ -29,10 +29,11 @@ from ..recipes.context import CONTEXT_COLUMNS
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
 from . import quotas
 from .auto_training import Schedule, schedule_for
-from .core import BackendCore, Resource, newest_first, now, short_id, watch_update
+from .core import BackendCore, Resource, newest_first, now, short_id
 from .dataset_groups import DatasetGroupsService
 from .lifecycle import CREATE, Apply, JobFailed
-from .store import Store, refuse_if_used
+from .core import refuse_if_used
+from .store import Store
 
 if TYPE_CHECKING:
     from .datasets import DatasetsService
@@ -275,11 +276,12 @@ class SolutionsService:
 
     def __init__(self, core: BackendCore, groups: DatasetGroupsService, datasets: DatasetsService) -> None:
         self.core, self.groups, self.datasets = core, groups, datasets
-        self.solutions: Store[Solution] = core.store(KIND)
-        self.versions: Store[SolutionVersion] = core.store(VERSION_KIND)
+        self.solutions: Store[Solution] = Store(core, KIND)
+        self.versions: Store[SolutionVersion] = Store(core, VERSION_KIND)
         core.depends("dataset-group", "solution", lambda arn: self.solutions.find(lambda s: s.dataset_group_arn == arn))
         # API_DeleteDataset.md: not while a solution version of its group is pending or in progress.
         core.depends("dataset", "training solution version", self._training_on)
+        core.scheduled.append(self.start_due_auto_training)
 
     def _training_on(self, dataset_arn: str) -> list[SolutionVersion]:
         """The versions training on the dataset ``dataset_arn``: those of its group still being created."""
@@ -383,9 +385,7 @@ class SolutionsService:
             )
 
     def describe_solution(self, solution_arn: str) -> dict[str, Any]:
-        self.start_due_auto_training()
         solution = self.solutions.observe(solution_arn)
-        watch_update(solution.latest_update)
         return {"solution": solution.describe()}
 
     def update_solution(
@@ -432,7 +432,6 @@ class SolutionsService:
     def list_solutions(
         self, dataset_group_arn: str | None = None, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        self.start_due_auto_training()
         return self.solutions.list_page("solutions", next_token, max_results, dataset_group_arn=dataset_group_arn)
 
     def delete_solution(self, solution_arn: str) -> None:
@@ -593,7 +592,6 @@ class SolutionsService:
         return apply
 
     def describe_solution_version(self, solution_version_arn: str) -> dict[str, Any]:
-        self.start_due_auto_training()
         return {"solutionVersion": self.versions.observe(solution_version_arn).describe()}
 
     def list_solution_versions(
@@ -601,13 +599,8 @@ class SolutionsService:
     ) -> dict[str, Any]:
         if solution_arn is not None:
             self.solutions.get(solution_arn)
-        self.start_due_auto_training()
         return self.versions.list_page("solutionVersions", next_token, max_results, solution_arn=solution_arn)
 
     def get_solution_metrics(self, solution_version_arn: str) -> dict[str, Any]:
         version = self.versions.require_active(solution_version_arn)
         return {"solutionVersionArn": version.arn, "metrics": dict(version.metrics)}
-
-
-# While the families move to services: tests/test_wait_budget.py holds trainings by patching SolutionsMixin._train.
-SolutionsMixin = SolutionsService

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from ..errors import ResourceNotFoundException, TooManyTagKeysException, TooManyTagsException
 from .core import MAX_TAGS, BackendCore, check_tags
+from .lifecycle import GONE
 
 # tagging-resources.md: the kinds of resource that take tags (schemas and recipes do not).
 TAGGABLE = (
@@ -34,8 +35,8 @@ class TaggingService:
 
     def _taggable(self, resource_arn: str) -> str:
         for kind in TAGGABLE:
-            if resource_arn in self.core.table(kind):
-                self.core.get(kind, resource_arn)  # a resource whose delete has finished is gone
+            found = self.core.table(kind).get(resource_arn)
+            if found is not None and found.status != GONE:  # a resource whose delete has finished is gone
                 return resource_arn
         raise ResourceNotFoundException.for_arn(resource_arn)
 

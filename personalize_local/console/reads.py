@@ -12,7 +12,7 @@ from ..filters.records import records_of
 
 def dataset_rows(backend: PersonalizeBackend, dataset_arn: str, offset: int, limit: int) -> dict[str, Any]:
     """How many rows the dataset holds (imported, then recorded) and the ``limit`` of them from ``offset``."""
-    table = backend.get("dataset", dataset_arn).table
+    table = backend.datasets.datasets.get(dataset_arn).table
     page = table.frame().iloc[offset : offset + limit]
     # pandas writes numpy numbers and missing values (NaN, None) as JSON numbers and null.
     return {
@@ -25,8 +25,8 @@ def dataset_rows(backend: PersonalizeBackend, dataset_arn: str, offset: int, lim
 
 def item_records(backend: PersonalizeBackend, dataset_group_arn: str, item_ids: list[str]) -> dict[str, Any]:
     """The group's Items columns and each item's current record ("" where a value or the record is missing)."""
-    backend.get("dataset-group", dataset_group_arn)
-    dataset = backend.dataset_of(dataset_group_arn, "ITEMS")
+    backend.dataset_groups.groups.get(dataset_group_arn)
+    dataset = backend.datasets.dataset_of(dataset_group_arn, "ITEMS")
     if dataset is None:
         return {"columns": [], "items": {}}
     records = records_of(dataset.table)

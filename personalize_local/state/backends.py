@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..backend.core import BackendCore, Resource
-from ..backend.lifecycle import Observing
 from .arrays import EXTENSIONS
 from .codec import Decoder, Encoder, External, Fingerprint, StateError
 from .lifecycles import Lifecycles
@@ -32,23 +31,6 @@ class SavedRecord:
     blobs: dict[str, bytes]
 
 
-def land_finished_work(backend: BackendCore, wait: bool = True) -> None:
-    """Read every status, as describes would: work that is done (or done within a call's wait, under moto's
-    default progression) lands with its status, rather than being saved as interrupted. Without ``wait``,
-    as lists would: only work already done lands (a server stopping)."""
-    for table in list(backend.resources.values()):
-        for resource in list(table.values()):
-            pending = [resource] + [member for member in vars(resource).values() if isinstance(member, Resource)]
-            for member in pending:  # the resource, and its pending updates (latestCampaignUpdate ...)
-                if member.lifecycle is None:
-                    continue
-                if wait:
-                    member.lifecycle.touch()
-                else:
-                    with Observing():
-                        member.lifecycle.status
-
-
 def record_places(backend: BackendCore) -> dict[int, External]:
     """Every resource of the backend by id: what records refer to one another by."""
     return {id(resource): (kind, arn) for kind, table in backend.resources.items() for arn, resource in table.items()}
@@ -61,7 +43,7 @@ def encode_backend(backend: BackendCore, land: bool = True) -> list[SavedRecord]
     directory's checkpoints don't, as they must neither wait nor count as describes."""
     with backend.lock:
         if land:
-            land_finished_work(backend)
+            backend.land_all(wait=True)
         backend._send_outbox()  # writes to S3 a finished job still owes land before S3 is saved
         return encode_records(backend, [(kind, arn) for kind, table in backend.resources.items() for arn in table])
 

@@ -125,7 +125,7 @@ def dispatch(found: Route, headers: Headers, body: bytes | str | None, host: str
             keywords = found.keywords
             arns = global_arns(backend.partition)
             params = arns.members(operation.input_shape, params)
-            with backend.serving(operation.name), arns.messages():
+            with backend.serving(operation.name, params), arns.messages():
                 result = handler(**{keywords[name]: value for name, value in params.items()})
         return serialize_result(operation, arns.members(operation.output_shape, result))
     except ServiceError as error:
