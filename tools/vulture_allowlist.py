@@ -5,7 +5,7 @@
 vulture reads this file as code without running it: each name used below counts as used wherever it is
 defined. Run as a script, the file writes its operations section from botocore's models of the three
 services (``python tools/vulture_allowlist.py``; ``--check`` only says whether it is current), so the
-section follows the models. tests/test_dead_code.py runs both.
+section follows the models. tests/test_architecture.py runs both.
 """
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ class _Names:
 
 _ = _Names()
 
-# The dispatcher calls the backend's method named after each operation (wire/models.py: xform_name).
+# The backend routes each operation to the method named after it of the service whose OPERATIONS name it
+# (backend/__init__.py: PersonalizeBackend.handlers, by xform_name).
 # BEGIN OPERATIONS
 _.create_batch_inference_job
 _.create_batch_segment_job
@@ -183,7 +184,7 @@ _._last_history
 
 
 def operations() -> list[str]:
-    """The backend methods the dispatcher may call: every operation of the three services, as xform_name names it."""
+    """The services' methods the backend routes operations to: every operation of the three services, as xform_name names it."""
     from botocore import xform_name
 
     from personalize_local.service_models import SERVICES, service_model
