@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import boto3
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,6 +42,8 @@ from personalize_local.eval import split_for_evaluation  # noqa: E402
 SCHEMA = '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'
 ROLE_ARN = "arn:aws:iam::123456789012:role/PersonalizeRole"
 TOP = 25
+# Split.by_users: the share of users held out for testing, and of each test user's interactions held out.
+TEST_SHARE = 0.1
 NDCG_KS = (5, 10, 25)
 PRECISION_KS = (5, 10, 25)
 METRICS = (
@@ -72,6 +75,23 @@ class Split:
         train, inputs, holdout = split_for_evaluation(interactions, seed)
         given = _oldest(interactions, {user: len(items) for user, items in inputs.items()})
         return cls(seed, pd.concat([train, given], ignore_index=True), inputs, holdout)
+
+    @classmethod
+    def by_users(cls, interactions: pd.DataFrame, seed: int) -> "Split":
+        """The draw the quality issues state, written out independently of the emulator's: sort the users, shuffle
+        them with ``numpy.random.default_rng(seed)`` and hold out the first 10% as test users; each test user's
+        interactions, stably sorted by TIMESTAMP, lose their last ``max(1, round(0.1 n))`` to the holdout.
+        Everything else is training data (the test users' earlier interactions included)."""
+        users = np.array(sorted(interactions["USER_ID"].unique()))
+        np.random.default_rng(seed).shuffle(users)
+        test = set(users[: round(TEST_SHARE * len(users))])
+        ordered = interactions.sort_values("TIMESTAMP", kind="stable")
+        position = ordered.groupby("USER_ID").cumcount(ascending=False)  # 0: the user's newest
+        counts = ordered["USER_ID"].map(ordered.groupby("USER_ID").size())
+        held = ordered["USER_ID"].isin(test) & (position < (counts * TEST_SHARE).round().clip(lower=1))
+        inputs = {user: list(rows["ITEM_ID"]) for user, rows in ordered[~held & ordered["USER_ID"].isin(test)].groupby("USER_ID")}
+        holdout = {user: list(rows["ITEM_ID"]) for user, rows in ordered[held].groupby("USER_ID")}
+        return cls(seed, ordered[~held].reset_index(drop=True), {u: inputs.get(u, []) for u in holdout}, holdout)
 
     @property
     def catalog(self) -> list[str]:
