@@ -4,6 +4,11 @@ Split (working-with-training-metrics.md): 90% of users, with all their
 interactions, form the training set. For each of the remaining 10% of users the
 oldest 90% of their interactions are given to the trained model as input and the
 newest 10% are held out; recommendations are compared with the held-out items.
+The guide does not say how 10% of n interactions rounds: the newest
+max(1, round(0.1 n)) are held out (round half to even, as Python and pandas
+round), the rule a notebook writes and the one bench/quality_protocol.py states,
+so a user's figures and these differ only where the guide says they do
+(solution_metrics.py).
 
 Per test user, with ``hits`` = recommended items found in the held-out items:
 
@@ -87,8 +92,12 @@ def _pick_test_users(lengths: pd.Series, seed: int) -> list[str]:
 
 
 def _input_length(n: int) -> int:
-    """Oldest 90% are input; keep at least one item on each side."""
-    return min(max(1, math.floor((1 - HOLDOUT_SHARE) * n)), n - 1)
+    """What is left once the newest max(1, round(10%)) are held out; for n >= 2 at least one item stays input.
+
+    Flooring the input's 90% instead (the rule before) holds out ceil(10%): one item more for every user whose 10%
+    has a fraction in (0, .5], which raised related items' precision@5 by about a fifth on MovieLens 100K
+    (solution_metrics.py)."""
+    return max(1, n - max(1, round(HOLDOUT_SHARE * n)))
 
 
 def user_metrics(recommended: Sequence[str], relevant: set[str]) -> dict[str, float]:
