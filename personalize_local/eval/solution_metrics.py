@@ -27,23 +27,26 @@ Beside a user's own evaluation. Issue 19's protocol (bench/quality_related.py:
 each test user's earlier interactions train, the newest max(1, round(10%)) are
 held out, mean of seeds 1-3) measured aws-sims at P@5 .0277 on MovieLens 100K
 (ratings > 3) where these metrics said .0425. Three causes, measured with the
-aws-sims of bada303 (many draws of each split, the rest held equal):
+aws-sims of bada303 over 20 draws of each split, one difference at a time
+(bench/quality_solution_metrics.py, BENCHMARKS.md):
 
 1. The holdout's rounding, which the guide leaves open: flooring the input's
    90% held out ceil(10%), one item more for two test users in five, which
-   raised P@5 from .0257 to .0310 on the mean of 30 draws. Now aligned with the
-   protocol (metrics.py), the only cause that was not the guide's or chance.
+   raised P@5 by .006-.008 (.0255 to .0334 on the protocol's test users). Now
+   aligned with the protocol (metrics.py): the one cause that was neither the
+   guide's nor chance.
 2. Chance. These figures come from one split (seed 0) of the version's data, 94
-   test users on MovieLens 100K, and P@5 varies with the draw by about .008
+   test users on MovieLens 100K, and P@5 varies with the draw by about .007
    (sd). Every user of the data is in each of the protocol's three training
-   sets, so the three versions drew the same test users: one draw, not three,
-   and a lucky one (.0426 where the mean of 20 draws is .0335). With the
-   rounding aligned, the same draw gives .0206 and the mean of 20 draws .0275.
+   sets, so the three versions drew the same test users: one draw, not three.
+   It was a lucky one under the old rounding (.0426 where 20 draws averaged
+   .0335) and is an unlucky one under the new (.0206, where 20 draws average
+   .0275 ± .0071, the protocol's .0277).
 3. The guide's own split, kept: its test users do not train ("90% of your users
-   and their interactions"). For related items this adds about .002 to P@5:
-   trained on, a test user's history makes the items they already saw
-   neighbours of their last item, and a request with only an itemId cannot
-   leave those out.
+   and their interactions"). For related items that moves P@5 by under .002
+   either way, and NDCG@10 and MRR@25 up by about .006: trained on, a test
+   user's own history draws items they already saw (never hits) toward their
+   last item, and a request with only an itemId cannot leave those out.
 """
 from __future__ import annotations
 
