@@ -1,12 +1,17 @@
 """aws-personalized-ranking and GetPersonalizedRanking: the user's own taste first among the caller's items."""
 from __future__ import annotations
 
+import random
+from collections import Counter
+
 import pytest
 
+from personalize_local.eval.metrics import user_metrics
+
 from .conftest import Clients
-from .datagen import TASTES, interactions, taste_of
+from .datagen import GENRES, TASTES, interactions, taste_of
 from .helpers import arn, fails, loaded_group
-from .workflow import PERSONALIZED_RANKING, USER_PERSONALIZATION, deploy, train
+from .workflow import PERSONALIZED_RANKING, USER_PERSONALIZATION, deploy, recommended, train
 
 
 @pytest.fixture
@@ -58,3 +63,41 @@ def test_ranking_errors(aws: Clients, ranking_campaign: str) -> None:
     personal = deploy(aws, train(aws, group_arn, name="personal", recipe=USER_PERSONALIZATION)["solutionVersionArn"], name="personal")
     message = fails("InvalidInputException", runtime.get_personalized_ranking, campaignArn=personal, userId="user-0", inputList=["comedy-1"])
     assert "GetRecommendations" in message
+
+
+def test_the_ranking_orders_a_users_candidates_as_their_own_recommendations_do_and_better_than_popularity(aws: Clients) -> None:
+    # Four genres, each user watching mostly their own (the pattern), the lower-numbered titles of each more often (what
+    # popularity sees). Each user's first watch of a title; twenty users' last two held out, each pair ranked among 20
+    # titles the user never watched.
+    firsts = {(row["USER_ID"], row["ITEM_ID"]): row for row in reversed(interactions(per_user=20, tastes=GENRES))}
+    rows = sorted(firsts.values(), key=lambda row: int(str(row["TIMESTAMP"])))
+    held = {f"user-{u}": [row for row in rows if row["USER_ID"] == f"user-{u}"][-2:] for u in range(3, 100, 5)}
+    out = {id(row) for last in held.values() for row in last}
+    given = [row for row in rows if id(row) not in out]
+    group = loaded_group(aws, rows=given)
+    ranking = deploy(aws, train(aws, group.dataset_group_arn, name="ranking", recipe=PERSONALIZED_RANKING)["solutionVersionArn"], name="ranking")
+    personal = deploy(
+        aws, train(aws, group.dataset_group_arn, name="personal", recipe=USER_PERSONALIZATION)["solutionVersionArn"],
+        name="personal", campaignConfig={"itemExplorationConfig": {"explorationWeight": "0"}},  # its order, nothing explored
+    )
+    catalog = sorted({item for taste in GENRES for item in taste.items})
+    counts = Counter(str(row["ITEM_ID"]) for row in given)
+    rng = random.Random(19)
+    ndcg: dict[str, list[float]] = {"ranking": [], "personal": [], "popularity": []}
+    for user, last in held.items():
+        hits = {str(row["ITEM_ID"]) for row in last}
+        seen = {str(row["ITEM_ID"]) for row in rows if row["USER_ID"] == user}
+        listed = [*hits, *rng.sample([item for item in catalog if item not in seen], 20)]
+        rng.shuffle(listed)
+        answer = aws.runtime.get_personalized_ranking(campaignArn=ranking, userId=user, inputList=listed)["personalizedRanking"]
+        full = recommended(aws, personal, user, n=len(catalog))  # the whole catalog, in its order
+        orders = {
+            "ranking": [entry["itemId"] for entry in answer],
+            "personal": [item for item in full if item in listed],
+            "popularity": sorted(listed, key=lambda item: -counts[item]),
+        }
+        for name, order in orders.items():
+            ndcg[name].append(user_metrics(order, hits)["normalized_discounted_cumulative_gain_at_10"])
+    means = {name: sum(values) / len(values) for name, values in ndcg.items()}
+    assert means["ranking"] >= means["personal"] - 1e-9, means  # the same model: as good as its own order
+    assert means["ranking"] > means["popularity"] + 0.1, means
