@@ -192,6 +192,15 @@ class JobFailed(Exception):
 # Work does what takes time and returns how to apply its result to the state (or None).
 Apply = Callable[[], None]
 Work = Callable[[], "Apply | None"]
+# The job whose work runs in this worker thread (Job._run).
+_running: ContextVar["Job | None"] = ContextVar("personalize_local_job", default=None)
+
+
+def work_cancelled() -> bool:
+    """Whether the work running in this thread was cancelled (stopped, or the mock left): nothing of it will be
+    applied, so it may give up (a training in a worker process ends that process)."""
+    job = _running.get()
+    return job is not None and job.cancelled
 
 
 class Job:
@@ -210,6 +219,7 @@ class Job:
 
     def _run(self, work: Work) -> None:
         apply, failure = None, None
+        _running.set(self)  # this thread's own context: it runs only this job
         try:
             with tracking(self.progress):
                 apply = work()

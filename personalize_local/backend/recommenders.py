@@ -22,7 +22,7 @@ from ..recipes.base import Exploration, Model, Ranking, RelatedItems, Signals, T
 from ..recipes.catalog import get_recipe
 from ..recipes.trending import TrendingNow
 from ..recipes.use_cases import USE_CASES, Need, UseCase, UseCaseModel, fit_use_case
-from . import quotas
+from . import quotas, training_processes
 from .core import BackendCore, Resource, now
 from .dataset_groups import DatasetGroup, DatasetGroupsService
 from .lifecycle import CREATE, DELETE, Apply, JobFailed
@@ -221,13 +221,11 @@ class RecommendersService:
 
     @staticmethod
     def _train_recommender(recommender: Recommender, setup: Setup, data: Snapshot) -> Apply:
-        case = setup.case
         try:
-            model = fit_use_case(case, data.interactions, data.items, data.users)
-            metrics = evaluate_use_case(case, data.interactions, data.items, data.users, setup.exploration_values)
+            # In a worker process when the data is big (training_processes.py): serving goes on at full speed.
+            trained = training_processes.run(len(data.interactions), _fit, setup.case.recipe_arn, setup.exploration_values, data)
         except TrainingError as error:
             raise JobFailed(str(error)) from None
-        trained = Trained(model, metrics, case.histories(data.interactions), case.excluded_items(data.interactions), data.recorded_mark)
 
         def apply() -> None:
             recommender.trained = trained
@@ -348,3 +346,12 @@ class RecommendersService:
             return setup.case.training_interactions(snapshot.interactions), snapshot.items
 
         return latest_trend(model, recommender.creation_date_time, data_revision(interactions, items), read)
+
+
+def _fit(recipe_arn: str, exploration: Exploration, data: Snapshot) -> Trained:
+    """The pure part of a recommender's training, which needs no backend state (so it may run in a worker process):
+    its use case's model (by its recipe: a use case holds functions), metrics and what it knew of each user."""
+    case = USE_CASES[recipe_arn]
+    model = fit_use_case(case, data.interactions, data.items, data.users)
+    metrics = evaluate_use_case(case, data.interactions, data.items, data.users, exploration)
+    return Trained(model, metrics, case.histories(data.interactions), case.excluded_items(data.interactions), data.recorded_mark)

@@ -27,7 +27,7 @@ from ..recipes.base import EVENT_WEIGHT, chronological, sequences
 from ..recipes.catalog import RecipeInfo, get_legacy_recipe, get_recipe, known_recipe
 from ..recipes.context import CONTEXT_COLUMNS
 from ..recipes.item_metadata import FIELD_KINDS, schema_field_kinds
-from . import quotas
+from . import quotas, training_processes
 from .auto_training import Schedule, schedule_for
 from .core import BackendCore, Resource, newest_first, now, short_id
 from .dataset_groups import DatasetGroupsService
@@ -566,18 +566,15 @@ class SolutionsService:
 
     def _train(self, version: SolutionVersion, data: TrainingData, builds_on: SolutionVersion | None = None) -> Apply:
         solution = version.solution
-        interactions = data.interactions
         started = time.perf_counter()
         try:
-            check_minimum_data(interactions, solution.event_type)
-            check_extra_data(solution.recipe_arn, **data.extras)
-            trained = train_version(
-                solution.recipe_arn, solution.solution_config, solution.perform_auto_ml, solution.perform_hpo,
-                interactions, data.items, data.users, data.extras, evaluate, builds_on.trained if builds_on else None,
+            # In a worker process when the data is big (training_processes.py): serving goes on at full speed.
+            trained, known = training_processes.run(
+                len(data.interactions), _fit, solution.recipe_arn, solution.solution_config, solution.perform_auto_ml,
+                solution.perform_hpo, solution.event_type, data, builds_on.trained if builds_on else None,
             )
         except TrainingError as error:
             raise JobFailed(str(error)) from None
-        known = sequences(chronological(interactions))
         hours = round((time.perf_counter() - started) / 3600, 6)
         choice = trained.choice
 
@@ -604,3 +601,23 @@ class SolutionsService:
     def get_solution_metrics(self, solution_version_arn: str) -> dict[str, Any]:
         version = self.versions.require_active(solution_version_arn)
         return {"solutionVersionArn": version.arn, "metrics": dict(version.metrics)}
+
+
+def _fit(
+    recipe_arn: str | None,
+    config: dict[str, Any],
+    perform_auto_ml: bool,
+    perform_hpo: bool,
+    event_type: str | None,
+    data: TrainingData,
+    update: Trained | None,
+) -> tuple[Trained, dict[str, list[str]]]:
+    """The pure part of a version's training, which needs no backend state (so it may run in a worker process):
+    the data checks, the training, and what it knows of each user, oldest first."""
+    interactions = data.interactions
+    check_minimum_data(interactions, event_type)
+    check_extra_data(recipe_arn, **data.extras)
+    trained = train_version(
+        recipe_arn, config, perform_auto_ml, perform_hpo, interactions, data.items, data.users, data.extras, evaluate, update
+    )
+    return trained, sequences(chronological(interactions))
