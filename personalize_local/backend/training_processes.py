@@ -9,7 +9,7 @@ thread, which builds what lands on the state exactly as an in-thread training do
 - The child is spawned, never forked (a fork of a process serving from several threads may copy a lock
   held by another). It is started as multiprocessing's "spawn" starts one, less one step: that re-runs
   the caller's main script in the child, and a user's script without an ``if __name__ == "__main__"``
-  guard would run twice. This child imports only this package.
+  guard would run twice. This child imports the modules the training needs, never the caller's script.
 - Data and result cross by pickle over a multiprocessing Pipe between this process and its own child,
   and nothing else: never from a file or a request.
 - The child's progress reports (progress.py) reach the job's progress: the worker thread relays
@@ -30,7 +30,6 @@ runs in its worker thread.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import pickle
 import signal
@@ -45,8 +44,6 @@ from typing import Any, Callable, ParamSpec, TypeVar
 
 from ..progress import Progress, report, tracking
 from .lifecycle import JobFailed, work_cancelled
-
-log = logging.getLogger(__name__)
 
 PROCESS_FROM_ENV = "PERSONALIZE_LOCAL_TRAIN_PROCESS_FROM"
 # Interactions from which a training runs in a worker process: an ml-100k training does, a test suite's do not.
