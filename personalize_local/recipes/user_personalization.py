@@ -1,22 +1,32 @@
-"""aws-user-personalization (and -v2): a recency-weighted item-to-item model blended with LightFM factors.
+"""aws-user-personalization (and -v2): recency-weighted item-to-item and sequence models blended with LightFM factors.
 
-The score of an item for a user blends two views of the user:
+The score of an item for a user blends three views of the user:
 
-* what they did last (item_linear.py): an EASE item-to-item model reads the
+* what they did lately (item_linear.py): an EASE item-to-item model reads the
   user's ``history_length`` (``bptt``) most recent items; with ``recency_mask``
-  the item ``lag`` steps back counts 0.5 ** (lag / recency_half_life), so the
-  latest items weigh most, as in the service's sequence models; without it the
-  window counts evenly;
+  the item ``lag`` steps back counts 0.5 ** (lag / half-life), so the latest
+  items weigh most, as in the service's sequence models; without it the window
+  counts evenly. The half-life grows with the user's history (a tenth of it,
+  ``recency_half_life_share``, at least ``recency_half_life`` steps): a long
+  history says more about lasting tastes than a short one. With
+  ``recency_mask`` the model is also fitted with each user's latest
+  interactions weighing most (TRAINING_RECENCY_*), so that it learns which items
+  go together in a user's recent consumption rather than over their lifetime;
+* what comes next (follows.py): what other users went on to, within a few
+  steps, after the items this user consumed last (the latest counts most,
+  halving with each step back), weighing by the share of those items anyone
+  was seen to follow; a view of recency, so only with ``recency_mask``;
 * who they are (factors.py): LightFM WARP factors of the user's identity and
   Users-dataset metadata against items' identity and Items-dataset metadata,
   which also place items without interactions and users the model never saw.
 
 Each view's catalog-wide scores are standardized per request and averaged with
 the weights of BLEND; a view without information for this user (no history, so
-no item-to-item scores) drops out. The request's context (contextual metadata)
+no item-to-item or sequence scores) drops out. The request's context (contextual metadata)
 adds its log-lifts (context.py) to the blend before the softmax. On MovieLens 100K, under the service's
-evaluation protocol, the blend beats either view alone (bench/quality.py,
-BENCHMARKS.md).
+evaluation protocol, the blend beats each view alone (bench/quality.py,
+BENCHMARKS.md); BLEND's weights, the half-lives and the sequence window come
+from a small grid there (BENCHMARKS.md).
 
 Everything is computed at request time from the ``history`` passed in
 (training data plus events recorded since): a recorded click changes the answer
@@ -73,6 +83,7 @@ from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .base import (
     CREATION_TIMESTAMP,
@@ -95,6 +106,7 @@ from .base import (
 )
 from .context import ContextLifts, context_columns
 from .factors import Factors, FactorSettings
+from .follows import follow_counts, follow_scores
 from .hyperparameters import Value
 from .item_linear import ItemLinear
 from .metadata import categorical_tokens
@@ -109,8 +121,19 @@ HYPERPARAMETERS: dict[str, str] = {
     "max_user_history_length_percentile": "max_user_history_length_percentile",
 }
 
-# Weight of each view's standardized scores: bench/quality.py measures each view alone beside the blend.
-BLEND = {"linear": 0.5, "factors": 0.5}
+# Weight of each view's standardized scores: bench/quality.py measures each view alone beside the blend. The
+# sequence view weighs half what ranked best on MovieLens (0.2): there its latest item, one of another taste after
+# a session of eight, would pull the user's top 10 away from the session's taste (tests/test_recorded_data.py).
+BLEND = {"linear": 0.4, "factors": 0.4, "sequence": 0.1}
+# Fitting the item-to-item view with recency: a user's interaction ``lag`` steps before their latest weighs
+# FLOOR + (1 - FLOOR) * 0.5 ** (lag / HALF_LIFE), so old tastes still count, less.
+TRAINING_RECENCY_HALF_LIFE = 100.0
+TRAINING_RECENCY_FLOOR = 0.2
+# The sequence view: items following within FOLLOW_WINDOW steps; it reads the user's SEQUENCE_STEPS latest
+# items, the one ``lag`` steps back weighing 0.5 ** (lag / SEQUENCE_HALF_LIFE) (beyond 8 steps, under 1%).
+FOLLOW_WINDOW = 3
+SEQUENCE_HALF_LIFE = 1.0
+SEQUENCE_STEPS = 8
 USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
 COLD_QUANTILE = 0.25
@@ -123,14 +146,19 @@ _SORTED_OUTRIGHT = 256
 
 
 class UserPersonalization:
-    """Recency-weighted EASE item-to-item scores blended with LightFM factors."""
+    """Recency-weighted EASE item-to-item and follow-up scores blended with LightFM factors."""
 
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_last_scores", "_last_exclusion", "_last_history", "_cold_by_cutoff"})
     view_weights: dict[str, float]
     history_length: int
     recency_mask: bool
-    recency_half_life: float
+    recency_half_life: float  # the shortest half-life, in steps
+    # Class-level defaults: what a state saved before the adaptive half-life and the sequence view reads back as
+    # (a fixed half-life, no sequence view), so its answers stay what they were.
+    recency_half_life_share: float = 0.0
+    follows_: sp.csr_matrix | None = None
+    recency_: np.ndarray | None = None  # the fixed weights of a state saved before the half-life depended on the history
     l2_ratio: float
     max_linear_items: int
     min_user_history_length_percentile: float
@@ -141,7 +169,6 @@ class UserPersonalization:
     user_ids_: list[str]
     user_index_: dict[str, int]
     user_tokens_: dict[str, Any]
-    recency_: np.ndarray
     linear_: ItemLinear
     factors_: Factors
     context_: ContextLifts
@@ -161,6 +188,7 @@ class UserPersonalization:
         history_length: int = 32,
         recency_mask: bool = True,
         recency_half_life: float = 4.0,
+        recency_half_life_share: float = 0.1,
         l2_ratio: float = 5.0,
         max_linear_items: int = 5000,
         learning_rate: float = 0.05,
@@ -176,6 +204,7 @@ class UserPersonalization:
         self.history_length = history_length
         self.recency_mask = recency_mask
         self.recency_half_life = recency_half_life
+        self.recency_half_life_share = recency_half_life_share
         self.l2_ratio = l2_ratio
         self.max_linear_items = max_linear_items
         self.min_user_history_length_percentile = min_user_history_length_percentile
@@ -219,16 +248,14 @@ class UserPersonalization:
         self.user_ids_: list[str] = sorted(train[USER_ID].unique())
         self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
         self.user_tokens_ = categorical_tokens(users, USER_ID)
-        self.recency_ = self._recency_weights()
+        self.linear_ = self._fit_linear(train, self.user_ids_)
+        self.follows_ = self._fit_follows(train)
         weights = None
         if EVENT_WEIGHT in interactions:  # eventsConfig: a (user, item) pair weighs what its weightiest interaction does
             train = train.groupby([USER_ID, ITEM_ID], sort=False)[EVENT_WEIGHT].max().reset_index()
             weights = train[EVENT_WEIGHT].to_numpy(np.float32, copy=True)  # LightFM needs writable buffers
         user_codes = _codes_of(train[USER_ID], self.user_ids_)
         item_codes = _codes_of(train[ITEM_ID], self.item_ids)
-        self.linear_ = ItemLinear.fit(
-            user_codes, item_codes, len(self.user_ids_), len(self.item_ids), self.max_linear_items, self.l2_ratio, weights
-        )
         self.factors_ = Factors.fit(
             user_codes,
             item_codes,
@@ -262,16 +289,8 @@ class UserPersonalization:
         self.item_index_ = {item: i for i, item in enumerate(self.item_ids)}
         self.user_ids_, self.user_index_ = previous.user_ids_, previous.user_index_
         self.user_tokens_ = categorical_tokens(users, USER_ID)
-        self.recency_ = self._recency_weights()
-        user_list = sorted(data[USER_ID].unique())
-        self.linear_ = ItemLinear.fit(
-            _codes_of(data[USER_ID], user_list),
-            _codes_of(data[ITEM_ID], self.item_ids),
-            len(user_list),
-            len(self.item_ids),
-            self.max_linear_items,
-            self.l2_ratio,
-        )
+        self.linear_ = self._fit_linear(data, sorted(data[USER_ID].unique()))
+        self.follows_ = self._fit_follows(data)
         self.factors_ = previous.factors_.for_catalog(previous.item_ids, self.item_ids)
         self._fit_statistics(data, items)
         self.context_ = ContextLifts.fit(unique_interactions(interactions), self.item_index_, context_columns(interactions, NOT_CONTEXT))
@@ -287,12 +306,49 @@ class UserPersonalization:
         kept = lengths.index[(lengths >= low) & (lengths <= high)]
         return data[data[USER_ID].isin(kept)].reset_index(drop=True)
 
-    def _recency_weights(self) -> np.ndarray:
-        """Weight of the item ``lag`` steps back (index 0 = most recent)."""
-        lags = np.arange(self.history_length, dtype=np.float64)
+    def _fit_linear(self, data: pd.DataFrame, user_ids: list[str]) -> ItemLinear:
+        """The item-to-item view of ``data`` (chronological), each (user, item) pair weighing what its weightiest
+        interaction does: its event weight (eventsConfig), times its recency with ``recency_mask``."""
+        weight = np.ones(len(data), dtype=np.float32)
+        if self.recency_mask:
+            lag = data.groupby(USER_ID, sort=False).cumcount(ascending=False).to_numpy(np.float64)  # 0: the user's latest
+            weight = (TRAINING_RECENCY_FLOOR + (1 - TRAINING_RECENCY_FLOOR) * 0.5 ** (lag / TRAINING_RECENCY_HALF_LIFE)).astype(np.float32)
+        if EVENT_WEIGHT in data:
+            weight *= data[EVENT_WEIGHT].to_numpy(np.float32)
+        weighted = self.recency_mask or EVENT_WEIGHT in data
+        if weighted:
+            pairs = data[[USER_ID, ITEM_ID]].assign(weight=weight).groupby([USER_ID, ITEM_ID], sort=False)["weight"].max().reset_index()
+        else:
+            pairs = data
+        return ItemLinear.fit(
+            _codes_of(pairs[USER_ID], user_ids),
+            _codes_of(pairs[ITEM_ID], self.item_ids),
+            len(user_ids),
+            len(self.item_ids),
+            self.max_linear_items,
+            self.l2_ratio,
+            pairs["weight"].to_numpy(np.float32) if weighted else None,
+        )
+
+    def _fit_follows(self, data: pd.DataFrame) -> sp.csr_matrix | None:
+        """The sequence view: which items follow which in every user's history (``data``: chronological). It
+        reads what follows the latest items, recency itself: none without ``recency_mask``."""
+        if not self.recency_mask:
+            return None
+        return follow_counts(
+            _codes_of(data[USER_ID], sorted(data[USER_ID].unique())),
+            _codes_of(data[ITEM_ID], self.item_ids),
+            len(self.item_ids),
+            FOLLOW_WINDOW,
+        )
+
+    def _recency(self, n_items: int, half_life: float) -> np.ndarray:
+        """Weights of the user's ``n_items`` latest items, newest first: halving every ``half_life`` steps with
+        ``recency_mask``, even without."""
+        lags = np.arange(n_items, dtype=np.float64)
         if not self.recency_mask:
             return np.ones_like(lags)
-        return 0.5 ** (lags / self.recency_half_life)
+        return 0.5 ** (lags / half_life)
 
     def _fit_statistics(self, data: pd.DataFrame, items: pd.DataFrame | None) -> None:
         """Repeat rate and the per-item facts exploration needs."""
@@ -434,9 +490,12 @@ class UserPersonalization:
         return np.array(codes, dtype=np.int64)
 
     def _logits(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
-        """Catalog-wide blend of the two views' standardized scores."""
+        """Catalog-wide blend of the views' standardized scores."""
         recent = history_codes[::-1][: self.history_length]  # most recent first
-        recency = self.recency_[: recent.size]
+        if self.recency_ is not None:
+            recency = self.recency_[: recent.size]
+        else:
+            recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
         user_vector = self.factors_.user_vector(
             self.user_index_.get(user_id), self.user_tokens_.get(user_id, []), recent, recency
         )
@@ -444,7 +503,18 @@ class UserPersonalization:
             "linear": self.linear_.scores(recent, recency),
             "factors": self.factors_.scores(user_vector),
         }
-        return _blend(views, self.view_weights)
+        weights = self.view_weights
+        if self.follows_ is not None:
+            latest = recent[:SEQUENCE_STEPS]
+            steps = self._recency(latest.size, SEQUENCE_HALF_LIFE)
+            views["sequence"] = follow_scores(self.follows_, latest, steps)
+            # The view weighs by the share of the latest items it knows anything to follow: a few followed items
+            # alone would otherwise stand out of a flat view as if the whole history said so.
+            indptr = self.follows_.indptr
+            followed = float(steps[indptr[latest + 1] > indptr[latest]].sum() / steps.sum()) if steps.size else 0.0
+            if followed < 1.0:
+                weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
+        return _blend(views, weights)
 
     def _distinct(self, codes: np.ndarray) -> np.ndarray:
         """The distinct catalog positions among ``codes``, ascending (np.unique's answer, without its sort)."""
@@ -492,7 +562,7 @@ def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.nda
     total = np.zeros(next(iter(views.values())).size, dtype=np.float64)
     weight = 0.0
     for name, scores in views.items():
-        if weights[name] <= 0.0:
+        if weights.get(name, 0.0) <= 0.0:  # a state saved before a view existed has no weight for it
             continue
         # The standard deviation as numpy's std computes it (sums over the count), keeping the centered scores.
         centered = scores - np.add.reduce(scores) / scores.size

@@ -1,0 +1,42 @@
+"""The sequence signal of aws-user-personalization: which items follow which in users' time-ordered histories.
+
+In each user's history, oldest first, the item ``d`` steps after another (d up to ``window``) adds
+1/d to the pair (earlier, later). A user's scores are the rows of their latest items, weighted by
+recency: what others went on to after the items this user just consumed. Only forward steps count:
+on MovieLens 100K, under issue 19's evaluation protocol, counting backward steps as well (half
+weight), a window of 5 or 10 steps, or counts normalized by popularity ranked the held-out items no
+better (BENCHMARKS.md).
+
+The counts are one sparse items x items matrix: about ``window`` entries per interaction at most, so
+a million interactions take tens of megabytes.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def follow_counts(users: np.ndarray, items: np.ndarray, n_items: int, window: int) -> sp.csr_matrix:
+    """The items x items counts of ``items`` (catalog positions) following one another within ``window``
+    steps, from interactions grouped by user (``users``: their codes) and in time order within each user."""
+    rows, columns, values = [], [], []
+    for step in range(1, window + 1):
+        same_user = users[step:] == users[:-step]
+        rows.append(items[:-step][same_user])
+        columns.append(items[step:][same_user])
+        values.append(np.full(int(same_user.sum()), 1.0 / step, dtype=np.float32))
+    counts = sp.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))), shape=(n_items, n_items), dtype=np.float32
+    )
+    counts.sum_duplicates()  # one entry per pair, columns sorted: rows read the same on every run
+    return counts
+
+
+def follow_scores(counts: sp.csr_matrix, recent: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Catalog-wide scores of a user whose latest items (``recent``, catalog positions) count with ``weights``."""
+    scores = np.zeros(counts.shape[0], dtype=np.float32)
+    indptr, indices, data = counts.indptr, counts.indices, counts.data
+    for item, weight in zip(recent.tolist(), weights.tolist()):
+        start, end = indptr[item], indptr[item + 1]
+        scores[indices[start:end]] += np.float32(weight) * data[start:end]  # a row's columns are distinct
+    return scores
