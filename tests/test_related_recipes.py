@@ -12,7 +12,7 @@ from personalize_local.recipes.base import UnknownSegmentInput
 
 from .catalogs import GROUP_ITEMS, ITEM_COLUMNS, USERS_PER_GROUP, co_watched_rows, group_items, item_rows, with_items
 from .conftest import Clients, Clock
-from .datagen import ML_100K, to_csv
+from .datagen import ML_100K, START, to_csv
 from .helpers import METRICS, active_version, fails, loaded_group, small_rows
 from .tracking import make_tracker, record_watches
 from .workflow import POPULARITY, SIMILAR_ITEMS, SIMS, TRENDING_NOW, create_group, deploy, import_csv, train
@@ -47,14 +47,16 @@ def test_sims_neighbours_are_the_items_watched_with_it(aws: Clients) -> None:
 
 
 @pytest.mark.parametrize(
-    "discount, first",
-    [("0.5", "g2-1"), ("0.0", "blockbuster")],  # 0: co-occurrence alone, where popularity wins; 0.5: cosine
+    "discount, firsts",
+    # 0: popularity wins, the blockbuster (watched by every user) first; 0.5: an item of g2-0's own group,
+    # the one its users most often watched next.
+    [("0.5", group_items(2) - {"g2-0"}), ("0.0", {"blockbuster"})],
 )
-def test_sims_popularity_discount_factor(aws: Clients, discount: str, first: str) -> None:
+def test_sims_popularity_discount_factor(aws: Clients, discount: str, firsts: set[str]) -> None:
     group = loaded_group(aws, rows=co_watched_rows())
     config = {"algorithmHyperParameters": {"popularity_discount_factor": discount, "max_item_interaction_count_percentile": "1.0"}}
     campaign = campaign_of(aws, group.dataset_group_arn, SIMS, "sims", solutionConfig=config)
-    assert ids(related(aws, campaign, "g2-0", 1)) == [first]
+    assert ids(related(aws, campaign, "g2-0", 1))[0] in firsts
 
 
 def test_sims_unknown_item_gets_popular_items(aws: Clients) -> None:
@@ -74,6 +76,47 @@ def test_sims_metrics_beat_popularity_on_co_watched_data(aws: Clients) -> None:
     assert set(metrics[SIMS]) == METRICS
     assert metrics[SIMS]["mean_reciprocal_rank_at_25"] > metrics[POPULARITY]["mean_reciprocal_rank_at_25"]
     assert metrics[SIMS]["precision_at_10"] > metrics[POPULARITY]["precision_at_10"]
+
+
+# Titles on a ring: user u watches the blockbuster, then walks WALK titles forward from title u % TITLES, so every
+# title has the same number of users (none falls outside aws-sims' default item percentiles but the blockbuster).
+TITLES, WALKERS, WALK = 30, 120, 10
+
+
+def title(t: int) -> str:
+    return f"title-{t % TITLES:02d}"
+
+
+def walk_rows(walkers: range = range(WALKERS)) -> list[dict[str, object]]:
+    return [
+        {"USER_ID": f"walker-{u}", "ITEM_ID": item, "EVENT_TYPE": "watch", "TIMESTAMP": START + 100 * u + step}
+        for u in walkers
+        for step, item in enumerate(["blockbuster"] + [title(u + k) for k in range(WALK)])
+    ]
+
+
+def test_sims_related_items_are_what_users_went_on_to() -> None:
+    model = fit_recipe(TrainingInputs(SIMS, frame(walk_rows())))
+    # Title t and the titles around it share as many users on either side: the next one comes first, the previous
+    # one (what led there, which a user asking about t has mostly seen) after it.
+    for t in range(TITLES):
+        related = [item for item, _ in model.similar(title(t), 10)]
+        assert related[0] == title(t + 1)
+        assert related.index(title(t + 1)) < related.index(title(t - 1))
+
+
+@pytest.mark.parametrize("top", [1, 5])
+def test_sims_predicts_the_next_title_where_popularity_cannot(top: int) -> None:
+    """Every fourth walker's last title is held out; each asks about the title before it. Among the first ``top``
+    related items: the held-out title always, first of all; among popularity's, hardly ever."""
+    rows = walk_rows()
+    held = {f"walker-{u}": title(u + WALK - 1) for u in range(0, WALKERS, 4)}
+    training = frame([row for row in rows if held.get(str(row["USER_ID"])) != row["ITEM_ID"]])
+    asked = {user: title(int(user.split("-")[1]) + WALK - 2) for user in held}
+    sims, popularity = fit_recipe(TrainingInputs(SIMS, training)), fit_recipe(TrainingInputs(POPULARITY, training))
+    popular = [item for item, _ in popularity.recommend("", [], top)]
+    assert all(held[user] in [item for item, _ in sims.similar(about, top)] for user, about in asked.items())
+    assert sum(held[user] in popular for user in held) <= 0.2 * len(held)
 
 
 # GetRecommendations by category ------------------------------------------------------------------
@@ -182,6 +225,19 @@ def test_similar_items_of_a_new_item_share_its_metadata(aws: Clients) -> None:
     assert set(ids(related(aws, campaign, "new-by-text", 8))) == group_items(1)
     # A well-known item's neighbours follow who watched it.
     assert set(ids(related(aws, campaign, "g4-0", 7))) == group_items(4) - {"g4-0"}
+
+
+def test_similar_items_of_a_cold_item_share_its_genres() -> None:
+    """native-recipe-similar-items.md: a cold item has fewer than five interactions. Two fans of group 0 watched
+    a title of genre 2: aws-sims relates it to group 0's titles, aws-similar-items to titles of genre 2."""
+    cold = [{"USER_ID": f"user-0-{k}", "ITEM_ID": "cold-2", "EVENT_TYPE": "watch", "TIMESTAMP": START + 10_000 + k} for k in range(2)]
+    interactions, items = frame(co_watched_rows() + cold), frame(item_rows() + [{"ITEM_ID": "cold-2", "GENRES": "genre-2", "DESCRIPTION": ""}])
+    genres = dict(zip(items["ITEM_ID"], items["GENRES"].str.split("|")))
+    sims = fit_recipe(TrainingInputs(SIMS, interactions, items, hyperparameters={"min_cointeraction_count": "0", "min_item_interaction_count_percentile": "0.0"}))
+    assert {item for item, _ in sims.similar("cold-2", 7)} <= group_items(0)
+    similar = fit_recipe(TrainingInputs(SIMILAR_ITEMS, interactions, items))
+    related = [item for item, _ in similar.similar("cold-2", 9)]
+    assert len(related) == 9 and all("genre-2" in genres[item] for item in related)
 
 
 def test_similar_items_without_items_dataset_follow_co_occurrence(aws: Clients) -> None:
