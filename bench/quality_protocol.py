@@ -40,6 +40,8 @@ from personalize_local import mock_personalize  # noqa: E402
 from personalize_local.eval import split_for_evaluation  # noqa: E402
 
 SCHEMA = '{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"}'
+# An Items dataset of categorical genres ('|' between the values of an item), for the recipes that read metadata.
+ITEMS_SCHEMA = '{"type": "record", "name": "Items", "namespace": "com.amazonaws.personalize.schema", "fields": [{"name": "ITEM_ID", "type": "string"}, {"name": "GENRES", "type": "string", "categorical": true}], "version": "1.0"}'
 ROLE_ARN = "arn:aws:iam::123456789012:role/PersonalizeRole"
 TOP = 25
 # Split.by_users: the share of users held out for testing, and of each test user's interactions held out.
@@ -160,19 +162,27 @@ class Service:
         self.s3.create_bucket(Bucket="bench")
         self.schema = self.personalize.create_schema(name="interactions", schema=SCHEMA)["schemaArn"]
 
-    def dataset_group(self, name: str, interactions: pd.DataFrame) -> str:
-        """A dataset group whose Interactions dataset holds ``interactions`` (imported from S3)."""
+    def dataset_group(self, name: str, interactions: pd.DataFrame, items: pd.DataFrame | None = None) -> str:
+        """A dataset group whose Interactions dataset holds ``interactions`` and, given ``items`` (ITEM_ID, GENRES),
+        whose Items dataset holds them (each imported from S3)."""
         p = self.personalize
-        self.s3.put_object(Bucket="bench", Key=f"{name}.csv", Body=interactions[["USER_ID", "ITEM_ID", "TIMESTAMP"]].to_csv(index=False).encode())
         group = p.create_dataset_group(name=name)["datasetGroupArn"]
         wait(lambda: p.describe_dataset_group(datasetGroupArn=group)["datasetGroup"])
-        dataset = p.create_dataset(name=name, schemaArn=self.schema, datasetGroupArn=group, datasetType="Interactions")["datasetArn"]
+        self._import(group, f"{name}", "Interactions", self.schema, interactions[["USER_ID", "ITEM_ID", "TIMESTAMP"]])
+        if items is not None:
+            schema = p.create_schema(name=f"{name}-items", schema=ITEMS_SCHEMA)["schemaArn"]
+            self._import(group, f"{name}-items", "Items", schema, items[["ITEM_ID", "GENRES"]])
+        return group
+
+    def _import(self, group: str, name: str, kind: str, schema: str, rows: pd.DataFrame) -> None:
+        p = self.personalize
+        self.s3.put_object(Bucket="bench", Key=f"{name}.csv", Body=rows.to_csv(index=False).encode())
+        dataset = p.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group, datasetType=kind)["datasetArn"]
         wait(lambda: p.describe_dataset(datasetArn=dataset)["dataset"])
         job = p.create_dataset_import_job(
             jobName=name, datasetArn=dataset, dataSource={"dataLocation": f"s3://bench/{name}.csv"}, roleArn=ROLE_ARN
         )["datasetImportJobArn"]
         wait(lambda: p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"])
-        return group
 
     def version(self, group: str, recipe: str, name: str, config: Mapping[str, Any] | None = None) -> str:
         """Train a solution of ``recipe`` on the group: the ACTIVE version's ARN."""
@@ -254,9 +264,12 @@ def wait(describe: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         time.sleep(0.05)
 
 
-def through_api(recipe: str, split: Split, asked: Sequence[Asked], config: Mapping[str, Any] | None = None) -> list[Row]:
-    """Train ``recipe`` (``config``: its solutionConfig) on the split's data through the API; one row
-    per entry of ``asked``, each a campaign of the version asked by every test user.
+def through_api(
+    recipe: str, split: Split, asked: Sequence[Asked], config: Mapping[str, Any] | None = None, items: pd.DataFrame | None = None
+) -> list[Row]:
+    """Train ``recipe`` (``config``: its solutionConfig) on the split's data (and ``items`` as an Items dataset,
+    when given) through the API; one row per entry of ``asked``, each a campaign of the version asked by every
+    test user.
 
     The first row carries the agreement check. The version's GetSolutionMetrics come from the
     emulator's own split of the data it trained on (seed 0 of the same function). The benchmark
@@ -266,7 +279,7 @@ def through_api(recipe: str, split: Split, asked: Sequence[Asked], config: Mappi
     """
     first = asked[0]
     with service() as api:
-        group = api.dataset_group(f"quality-{split.seed}", split.data)
+        group = api.dataset_group(f"quality-{split.seed}", split.data, items)
         version = api.version(group, recipe, "solution", config)
         rows = [
             Row(row.name, split.seed, measure(api.ask(api.campaign(version, f"campaign-{k}", row.campaign_config), row.ask, split.inputs), split.holdout, split.catalog_size))
@@ -274,10 +287,12 @@ def through_api(recipe: str, split: Split, asked: Sequence[Asked], config: Mappi
         ]
         inner = Split.draw(split.data, 0)
         train_users = inner.data[~inner.data["USER_ID"].isin(inner.inputs)]
-        check_group = api.dataset_group(f"check-{split.seed}", train_users)
+        check_group = api.dataset_group(f"check-{split.seed}", train_users, items)
         check_campaign = api.campaign(api.version(check_group, recipe, "check", config), "check", first.campaign_config)
         if first.reads_history:
             api.record(check_group, inner.data[inner.data["USER_ID"].isin(inner.inputs)])
-        recomputed = measure(api.ask(check_campaign, first.ask, inner.inputs), inner.holdout, split.catalog_size)
+        # GetSolutionMetrics' coverage counts the Items dataset's items in the catalog, as the guide's coverage does.
+        catalog = split.catalog_size if items is None else len(set(split.data["ITEM_ID"]) | set(items["ITEM_ID"]))
+        recomputed = measure(api.ask(check_campaign, first.ask, inner.inputs), inner.holdout, catalog)
         rows[0] = Row(first.name, split.seed, rows[0].metrics, api.metrics(version), recomputed)
     return rows
