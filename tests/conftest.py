@@ -18,8 +18,9 @@ from botocore.config import Config
 from botocore.loaders import Loader
 from moto.moto_api import state_manager
 
-from personalize_local import mock_personalize
+from personalize_local import mock_personalize, progress
 from personalize_local.backend import trends
+from personalize_local.backend.solutions import SolutionsService
 from personalize_local.pytest_plugin import SnapshotStore
 from personalize_local.server import PersonalizeServer
 from personalize_local.serving import KeepAliveServer
@@ -275,3 +276,33 @@ def error_code(excinfo: pytest.ExceptionInfo[Any]) -> str:
 def error_message(excinfo: pytest.ExceptionInfo[Any]) -> str:
     return excinfo.value.response["Error"]["Message"]
 
+
+
+@pytest.fixture
+def held(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Solution-version trainings that start only once the event is set (released at the end, before the mock ends)."""
+    release = threading.Event()
+    train = SolutionsService._train
+
+    def held_train(self: Any, *args: Any, **kwargs: Any) -> Any:
+        assert release.wait(600), "the test never released the training"
+        return train(self, *args, **kwargs)
+
+    monkeypatch.setattr(SolutionsService, "_train", held_train)
+    yield release
+    release.set()
+
+
+@pytest.fixture
+def fractions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """Every fraction a job's progress takes in this process, in order."""
+    seen: list[float] = []
+    advance = progress.Progress.advance
+
+    def recording(self: progress.Progress, fraction: float) -> None:
+        advance(self, fraction)
+        if not seen or seen[-1] != self.fraction:
+            seen.append(self.fraction)
+
+    monkeypatch.setattr(progress.Progress, "advance", recording)
+    yield seen

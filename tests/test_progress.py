@@ -1,8 +1,6 @@
 """Progress reported from inside the work behind a status, as in-process code reads it (progress_of)."""
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
 from personalize_local import progress, progress_of
@@ -13,19 +11,7 @@ from .helpers import arn
 from .workflow import USER_PERSONALIZATION, create_group, import_csv, train
 
 
-@pytest.fixture
-def fractions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Every fraction a job's progress takes, in order."""
-    seen: list[float] = []
-    advance = progress.Progress.advance
 
-    def recording(self: progress.Progress, fraction: float) -> None:
-        advance(self, fraction)
-        if not seen or seen[-1] != self.fraction:
-            seen.append(self.fraction)
-
-    monkeypatch.setattr(progress.Progress, "advance", recording)
-    yield seen
 
 
 def assert_fills_up(seen: list[float], steps_at_least: int) -> None:

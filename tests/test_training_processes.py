@@ -12,11 +12,11 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
-from personalize_local import mock_personalize, progress, progress_of
+from personalize_local import mock_personalize, progress_of
 from personalize_local.backend import training_processes
 from personalize_local.backend.training_processes import PROCESS_FROM_ENV, parse_process_from
 
@@ -45,19 +45,7 @@ def in_processes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return started
 
 
-@pytest.fixture
-def fractions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
-    """Every fraction a job's progress takes in this process, in order."""
-    seen: list[float] = []
-    advance = progress.Progress.advance
 
-    def recording(self: progress.Progress, fraction: float) -> None:
-        advance(self, fraction)
-        if not seen or seen[-1] != self.fraction:
-            seen.append(self.fraction)
-
-    monkeypatch.setattr(progress.Progress, "advance", recording)
-    yield seen
 
 
 def loaded(c: Clients) -> Group:

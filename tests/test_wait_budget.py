@@ -10,13 +10,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
 from personalize_local import cli, mock_personalize
 from personalize_local.backend import lifecycle
-from personalize_local.backend.solutions import SolutionsService
 
 from .conftest import Clients
 from .helpers import fails, loaded_group
@@ -29,19 +28,7 @@ HANG_GUARD_SECONDS = 15.0
 LONG_BUDGET = "300"
 
 
-@pytest.fixture
-def held(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Solution-version trainings that start only once the event is set (released at the end, before the mock ends)."""
-    release = threading.Event()
-    train = SolutionsService._train
 
-    def held_train(self: Any, *args: Any, **kwargs: Any) -> Any:
-        assert release.wait(600), "the test never released the training"
-        return train(self, *args, **kwargs)
-
-    monkeypatch.setattr(SolutionsService, "_train", held_train)
-    yield release
-    release.set()
 
 
 def held_version(c: Clients) -> tuple[str, str, str]:
