@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python bench/runtime.py
 	$(BIN)/python bench/bench_durable.py
 	$(BIN)/python bench/server.py
+	$(BIN)/python bench/bench_busy.py
 
 clean:
 	rm -rf $(VENV) $(OLDEST_VENV) *.egg-info

@@ -14,6 +14,7 @@ from queue import SimpleQueue
 
 from . import __version__, demo
 from .backend.lifecycle import DEFAULT_WAIT_SECONDS, WAIT_ENV, parse_wait_seconds, wait_budget
+from .backend.training_processes import process_from
 from .console import CONSOLE_PATH
 from .durable import DataDir
 from .serving import CannotListen
@@ -81,18 +82,20 @@ def _restore(args: argparse.Namespace) -> None:
     print(f"restored {args.file} into {args.endpoint}: " + ", ".join(f"{n} {what}" for what, n in held.items()))
 
 
-def _set_wait_budget(text: str | None) -> None:
-    """--wait-seconds: this process's budget, as PERSONALIZE_LOCAL_WAIT_SECONDS; exits saying why if it (or the variable) is bad."""
+def _read_settings(wait_seconds: str | None) -> None:
+    """--wait-seconds: this process's budget, as PERSONALIZE_LOCAL_WAIT_SECONDS; exits saying why if it, the variable
+    or PERSONALIZE_LOCAL_TRAIN_PROCESS_FROM is bad, before anything is served."""
     try:
-        if text is not None:
-            os.environ[WAIT_ENV] = str(parse_wait_seconds(text, "--wait-seconds"))
+        if wait_seconds is not None:
+            os.environ[WAIT_ENV] = str(parse_wait_seconds(wait_seconds, "--wait-seconds"))
         wait_budget()
+        process_from()
     except ValueError as error:
         sys.exit(f"personalize-local: {error}")
 
 
 def _server(args: argparse.Namespace) -> None:
-    _set_wait_budget(args.wait_seconds)
+    _read_settings(args.wait_seconds)
     writer = _log_to_stderr()
     data_dir = _open_data_dir(args.data_dir) if args.data_dir else None
 

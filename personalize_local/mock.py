@@ -99,11 +99,14 @@ def mock_personalize(func: Any = None, config: Any = None) -> Any:
 
     A decorator for functions and classes, or a context manager, exactly like moto's
     ``mock_aws``; state is per account and region, and gone when the mock exits. A bad
-    ``PERSONALIZE_LOCAL_WAIT_SECONDS`` raises ValueError here, rather than at the first call.
+    ``PERSONALIZE_LOCAL_WAIT_SECONDS`` or ``PERSONALIZE_LOCAL_TRAIN_PROCESS_FROM`` raises ValueError here,
+    rather than at the first call or training.
     """
     from .backend.lifecycle import wait_budget
+    from .backend.training_processes import process_from
 
     wait_budget()
+    process_from()
     return mock_aws(func, config) if func is not None else mock_aws(config=config)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import pytest
 
-from personalize_local import mock_personalize, progress_of
+from personalize_local import cli, mock_personalize, progress_of
 from personalize_local.backend import training_processes
 from personalize_local.backend.training_processes import PROCESS_FROM_ENV, parse_process_from
 
@@ -266,6 +266,18 @@ def test_a_bad_variable_is_refused_naming_it(aws: Clients, monkeypatch: pytest.M
     assert version["status"] == "CREATE FAILED"
     assert version["failureReason"].startswith(f"{PROCESS_FROM_ENV} must be a whole number of interactions, 0 or more")
     assert repr(value) in version["failureReason"]
+
+
+@pytest.mark.parametrize("value", ["-1", "lots"])
+def test_a_bad_variable_stops_the_mock_and_the_server_before_they_serve(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(PROCESS_FROM_ENV, value)
+    with pytest.raises(ValueError, match=PROCESS_FROM_ENV):
+        mock_personalize()
+    served: list[Any] = []
+    monkeypatch.setattr(cli, "serve", lambda *args, **kwargs: served.append(args))
+    with pytest.raises(SystemExit, match=PROCESS_FROM_ENV):
+        cli.main(["server", "--port", "0"])
+    assert served == []
 
 
 # The helper itself --------------------------------------------------------------------------------
