@@ -16,13 +16,17 @@ The score of an item for a user blends three views of the user:
   steps, after the items this user consumed last (the latest counts most,
   halving with each step back), weighing by the share of those items anyone
   was seen to follow; a view of recency, so only with ``recency_mask``;
+* what goes with it (follows.py): what other users took at the same moment
+  (one timestamp) as the items this user consumed last, in any order;
+  also a view of recency, only with ``recency_mask``;
 * who they are (factors.py): LightFM WARP factors of the user's identity and
   Users-dataset metadata against items' identity and Items-dataset metadata,
   which also place items without interactions and users the model never saw.
 
 Each view's catalog-wide scores are standardized per request and averaged with
 the weights of BLEND; a view without information for this user (no history, so
-no item-to-item or sequence scores) drops out. The request's context (contextual metadata)
+no item-to-item or sequence scores; no timestamps shared in the data, so no
+same-moment scores) drops out. The request's context (contextual metadata)
 adds its log-lifts (context.py) to the blend before the softmax. On MovieLens 100K, under the service's
 evaluation protocol, the blend beats each view alone (bench/quality.py,
 BENCHMARKS.md); BLEND's weights, the half-lives and the sequence window come
@@ -106,7 +110,7 @@ from .base import (
 )
 from .context import ContextLifts, context_columns
 from .factors import Factors, FactorSettings
-from .follows import follow_counts, follow_scores
+from .follows import follow_counts, follow_scores, together_counts
 from .hyperparameters import Value
 from .item_linear import ItemLinear
 from .metadata import categorical_tokens
@@ -124,7 +128,7 @@ HYPERPARAMETERS: dict[str, str] = {
 # Weight of each view's standardized scores: bench/quality.py measures each view alone beside the blend. The
 # sequence view weighs half what ranked best on MovieLens (0.2): there its latest item, one of another taste after
 # a session of eight, would pull the user's top 10 away from the session's taste (tests/test_recorded_data.py).
-BLEND = {"linear": 0.4, "factors": 0.4, "sequence": 0.1}
+BLEND = {"linear": 0.4, "factors": 0.5, "sequence": 0.1, "together": 0.1}
 # Fitting the item-to-item view with recency: a user's interaction ``lag`` steps before their latest weighs
 # FLOOR + (1 - FLOOR) * 0.5 ** (lag / HALF_LIFE), so old tastes still count, less.
 TRAINING_RECENCY_HALF_LIFE = 100.0
@@ -134,6 +138,12 @@ TRAINING_RECENCY_FLOOR = 0.2
 FOLLOW_WINDOW = 3
 SEQUENCE_HALF_LIFE = 1.0
 SEQUENCE_STEPS = 8
+# The same-moment view: pairs of a user's interactions sharing their timestamp within TOGETHER_WINDOW steps, the
+# columns discounted by popularity ** TOGETHER_DISCOUNT; it reads the SEQUENCE_STEPS latest items, the one ``lag``
+# steps back weighing 0.5 ** (lag / TOGETHER_HALF_LIFE).
+TOGETHER_WINDOW = 10
+TOGETHER_DISCOUNT = 0.35
+TOGETHER_HALF_LIFE = 0.5
 USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
 COLD_QUANTILE = 0.25
@@ -158,6 +168,7 @@ class UserPersonalization:
     # (a fixed half-life, no sequence view), so its answers stay what they were.
     recency_half_life_share: float = 0.0
     follows_: sp.csr_matrix | None = None
+    together_: sp.csr_matrix | None = None  # a state saved before the same-moment view has none
     recency_: np.ndarray | None = None  # the fixed weights of a state saved before the half-life depended on the history
     l2_ratio: float
     max_linear_items: int
@@ -250,6 +261,7 @@ class UserPersonalization:
         self.user_tokens_ = categorical_tokens(users, USER_ID)
         self.linear_ = self._fit_linear(train, self.user_ids_)
         self.follows_ = self._fit_follows(train)
+        self.together_ = self._fit_together(train)
         weights = None
         if EVENT_WEIGHT in interactions:  # eventsConfig: a (user, item) pair weighs what its weightiest interaction does
             train = train.groupby([USER_ID, ITEM_ID], sort=False)[EVENT_WEIGHT].max().reset_index()
@@ -291,6 +303,7 @@ class UserPersonalization:
         self.user_tokens_ = categorical_tokens(users, USER_ID)
         self.linear_ = self._fit_linear(data, sorted(data[USER_ID].unique()))
         self.follows_ = self._fit_follows(data)
+        self.together_ = self._fit_together(data)
         self.factors_ = previous.factors_.for_catalog(previous.item_ids, self.item_ids)
         self._fit_statistics(data, items)
         self.context_ = ContextLifts.fit(unique_interactions(interactions), self.item_index_, context_columns(interactions, NOT_CONTEXT))
@@ -340,6 +353,20 @@ class UserPersonalization:
             _codes_of(data[ITEM_ID], self.item_ids),
             len(self.item_ids),
             FOLLOW_WINDOW,
+        )
+
+    def _fit_together(self, data: pd.DataFrame) -> sp.csr_matrix | None:
+        """The same-moment view: which items users took at one timestamp (``data``: chronological). Like the
+        sequence view, it reads the latest items: none without ``recency_mask``."""
+        if not self.recency_mask:
+            return None
+        return together_counts(
+            _codes_of(data[USER_ID], sorted(data[USER_ID].unique())),
+            _codes_of(data[ITEM_ID], self.item_ids),
+            data[TIMESTAMP].to_numpy(np.int64),
+            len(self.item_ids),
+            TOGETHER_WINDOW,
+            TOGETHER_DISCOUNT,
         )
 
     def _recency(self, n_items: int, half_life: float) -> np.ndarray:
@@ -514,6 +541,8 @@ class UserPersonalization:
             followed = float(steps[indptr[latest + 1] > indptr[latest]].sum() / steps.sum()) if steps.size else 0.0
             if followed < 1.0:
                 weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
+            if self.together_ is not None:
+                views["together"] = follow_scores(self.together_, latest, self._recency(latest.size, TOGETHER_HALF_LIFE))
         return _blend(views, weights)
 
     def _distinct(self, codes: np.ndarray) -> np.ndarray:
