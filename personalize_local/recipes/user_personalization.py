@@ -139,11 +139,13 @@ FOLLOW_WINDOW = 3
 SEQUENCE_HALF_LIFE = 1.0
 SEQUENCE_STEPS = 8
 # The same-moment view: pairs of a user's interactions sharing their timestamp within TOGETHER_WINDOW steps, the
-# columns discounted by popularity ** TOGETHER_DISCOUNT; it reads the SEQUENCE_STEPS latest items, the one ``lag``
-# steps back weighing 0.5 ** (lag / TOGETHER_HALF_LIFE).
+# columns discounted by popularity ** TOGETHER_DISCOUNT; it reads the TOGETHER_STEPS latest items, the one ``lag``
+# steps back weighing 0.5 ** (lag / TOGETHER_HALF_LIFE) (the next ones would add under 2%).
 TOGETHER_WINDOW = 10
 TOGETHER_DISCOUNT = 0.35
 TOGETHER_HALF_LIFE = 0.5
+TOGETHER_STEPS = 3
+_TOGETHER_WEIGHTS = 0.5 ** (np.arange(TOGETHER_STEPS) / TOGETHER_HALF_LIFE)  # newest first; the view exists only with recency_mask
 USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
 COLD_QUANTILE = 0.25
@@ -542,7 +544,8 @@ class UserPersonalization:
             if followed < 1.0:
                 weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
             if self.together_ is not None:
-                views["together"] = follow_scores(self.together_, latest, self._recency(latest.size, TOGETHER_HALF_LIFE))
+                moment = latest[:TOGETHER_STEPS]
+                views["together"] = follow_scores(self.together_, moment, _TOGETHER_WEIGHTS[: moment.size])
         return _blend(views, weights)
 
     def _distinct(self, codes: np.ndarray) -> np.ndarray:
