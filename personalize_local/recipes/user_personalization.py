@@ -262,8 +262,7 @@ class UserPersonalization:
         self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
         self.user_tokens_ = categorical_tokens(users, USER_ID)
         self.linear_ = self._fit_linear(train, self.user_ids_)
-        self.follows_ = self._fit_follows(train)
-        self.together_ = self._fit_together(train)
+        self.follows_, self.together_ = self._fit_sequences(train)
         weights = None
         if EVENT_WEIGHT in interactions:  # eventsConfig: a (user, item) pair weighs what its weightiest interaction does
             train = train.groupby([USER_ID, ITEM_ID], sort=False)[EVENT_WEIGHT].max().reset_index()
@@ -304,8 +303,7 @@ class UserPersonalization:
         self.user_ids_, self.user_index_ = previous.user_ids_, previous.user_index_
         self.user_tokens_ = categorical_tokens(users, USER_ID)
         self.linear_ = self._fit_linear(data, sorted(data[USER_ID].unique()))
-        self.follows_ = self._fit_follows(data)
-        self.together_ = self._fit_together(data)
+        self.follows_, self.together_ = self._fit_sequences(data)
         self.factors_ = previous.factors_.for_catalog(previous.item_ids, self.item_ids)
         self._fit_statistics(data, items)
         self.context_ = ContextLifts.fit(unique_interactions(interactions), self.item_index_, context_columns(interactions, NOT_CONTEXT))
@@ -345,31 +343,17 @@ class UserPersonalization:
             pairs["weight"].to_numpy(np.float32) if weighted else None,
         )
 
-    def _fit_follows(self, data: pd.DataFrame) -> sp.csr_matrix | None:
-        """The sequence view: which items follow which in every user's history (``data``: chronological). It
-        reads what follows the latest items, recency itself: none without ``recency_mask``."""
+    def _fit_sequences(self, data: pd.DataFrame) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
+        """The sequence and same-moment views: which items follow which in every user's history, and which
+        ones users took at one timestamp (``data``: chronological). Both read the latest items, recency
+        itself: none without ``recency_mask``."""
         if not self.recency_mask:
-            return None
-        return follow_counts(
-            _codes_of(data[USER_ID], sorted(data[USER_ID].unique())),
-            _codes_of(data[ITEM_ID], self.item_ids),
-            len(self.item_ids),
-            FOLLOW_WINDOW,
-        )
-
-    def _fit_together(self, data: pd.DataFrame) -> sp.csr_matrix | None:
-        """The same-moment view: which items users took at one timestamp (``data``: chronological). Like the
-        sequence view, it reads the latest items: none without ``recency_mask``."""
-        if not self.recency_mask:
-            return None
-        return together_counts(
-            _codes_of(data[USER_ID], sorted(data[USER_ID].unique())),
-            _codes_of(data[ITEM_ID], self.item_ids),
-            data[TIMESTAMP].to_numpy(np.int64),
-            len(self.item_ids),
-            TOGETHER_WINDOW,
-            TOGETHER_DISCOUNT,
-        )
+            return None, None
+        users = _codes_of(data[USER_ID], sorted(data[USER_ID].unique()))
+        items = _codes_of(data[ITEM_ID], self.item_ids)
+        follows = follow_counts(users, items, len(self.item_ids), FOLLOW_WINDOW)
+        together = together_counts(users, items, data[TIMESTAMP].to_numpy(np.int64), len(self.item_ids), TOGETHER_WINDOW, TOGETHER_DISCOUNT)
+        return follows, together
 
     def _recency(self, n_items: int, half_life: float) -> np.ndarray:
         """Weights of the user's ``n_items`` latest items, newest first: halving every ``half_life`` steps with
