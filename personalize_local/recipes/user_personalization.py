@@ -1,6 +1,6 @@
 """aws-user-personalization (and -v2): recency-weighted item-to-item and sequence models blended with LightFM factors.
 
-The score of an item for a user blends three views of the user:
+The score of an item for a user blends four views of the user:
 
 * what they did lately (item_linear.py): an EASE item-to-item model reads the
   user's ``history_length`` (``bptt``) most recent items; with ``recency_mask``
