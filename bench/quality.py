@@ -119,6 +119,7 @@ def views_alone(interactions: pd.DataFrame, splits: Sequence[Split]) -> list[Row
     models = {
         "item-to-item view alone (direct)": {"linear": 1.0},
         "sequence view alone (direct)": {"sequence": 1.0},
+        "same-moment view alone (direct)": {"together": 1.0},
         "factor view alone (direct)": {"factors": 1.0},
         "the blend (direct)": BLEND,
     }

@@ -5,6 +5,10 @@ Users watch series of episodes in order: three series each, from a random episod
 popular title. The test users' last two episodes are held out, so what comes next is the continuation of the series
 they watched last: popularity knows nothing of it, the factor model knows the user's series but neither which one
 is current nor where they stand in it, and the sequence view reads exactly that.
+
+Shoppers fill baskets: the few items of a recipe at one moment (one timestamp, in any order), recipes sharing
+their ingredients. The test users' last two items complete their latest basket: the same-moment view reads which
+items others took together with the ones already in it.
 """
 from __future__ import annotations
 
@@ -98,3 +102,39 @@ def test_the_sequence_view_adds_to_the_blend(split: Split, model: UserPersonaliz
 def test_without_recency_mask_there_is_no_sequence_view(split: Split) -> None:
     plain = UserPersonalization(recency_mask=False).fit(split.train)
     assert plain.follows_ is None
+    assert plain.together_ is None
+
+
+RECIPES, INGREDIENTS, PER_BASKET, BASKETS = 60, 40, 4, 6
+
+
+def basket_fillers(seed: int = 0) -> pd.DataFrame:
+    rng = random.Random(seed)
+    recipes = [rng.sample(range(INGREDIENTS), PER_BASKET) for _ in range(RECIPES)]
+    rows = []
+    for u in range(USERS):
+        at = START + u * 1_000_000
+        for recipe in rng.sample(range(RECIPES), BASKETS):
+            for item in rng.sample(recipes[recipe], PER_BASKET):  # one moment, in any order
+                rows.append((f"user-{u}", f"i{item}", at))
+            at += rng.randint(3600, 86400)
+    return pd.DataFrame(rows, columns=["USER_ID", "ITEM_ID", "TIMESTAMP"])
+
+
+def test_the_same_moment_view_completes_the_latest_basket() -> None:
+    split = Split(basket_fillers())
+    model = UserPersonalization().fit(split.train)
+    counts = split.train["ITEM_ID"].value_counts()
+    popular = split.mean_reciprocal_rank(lambda user: [item for item in counts.index if item not in split.history[user]])
+    together = mrr_of(split, model, {"together": 1.0})
+    without = mrr_of(split, model, {name: weight for name, weight in BLEND.items() if name != "together"})
+    blended = mrr_of(split, model, BLEND)
+    assert together > 1.8 * popular, (together, popular)
+    assert blended > 1.1 * without, (blended, without)
+
+
+def test_without_shared_timestamps_the_same_moment_view_drops_out(split: Split, model: UserPersonalization) -> None:
+    # Every episode has its own second: nothing was taken together, and the blend is the other views'.
+    assert model.together_ is not None and model.together_.nnz == 0
+    without = mrr_of(split, model, {name: weight for name, weight in BLEND.items() if name != "together"})
+    assert mrr_of(split, model, BLEND) == without

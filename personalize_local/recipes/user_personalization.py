@@ -1,6 +1,6 @@
 """aws-user-personalization (and -v2): recency-weighted item-to-item and sequence models blended with LightFM factors.
 
-The score of an item for a user blends three views of the user:
+The score of an item for a user blends four views of the user:
 
 * what they did lately (item_linear.py): an EASE item-to-item model reads the
   user's ``history_length`` (``bptt``) most recent items; with ``recency_mask``
@@ -16,13 +16,17 @@ The score of an item for a user blends three views of the user:
   steps, after the items this user consumed last (the latest counts most,
   halving with each step back), weighing by the share of those items anyone
   was seen to follow; a view of recency, so only with ``recency_mask``;
+* what goes with it (follows.py): what other users took at the same moment
+  (one timestamp) as the items this user consumed last, in any order;
+  also a view of recency, only with ``recency_mask``;
 * who they are (factors.py): LightFM WARP factors of the user's identity and
   Users-dataset metadata against items' identity and Items-dataset metadata,
   which also place items without interactions and users the model never saw.
 
 Each view's catalog-wide scores are standardized per request and averaged with
 the weights of BLEND; a view without information for this user (no history, so
-no item-to-item or sequence scores) drops out. The request's context (contextual metadata)
+no item-to-item or sequence scores; no timestamps shared in the data, so no
+same-moment scores) drops out. The request's context (contextual metadata)
 adds its log-lifts (context.py) to the blend before the softmax. On MovieLens 100K, under the service's
 evaluation protocol, the blend beats each view alone (bench/quality.py,
 BENCHMARKS.md); BLEND's weights, the half-lives and the sequence window come
@@ -106,7 +110,7 @@ from .base import (
 )
 from .context import ContextLifts, context_columns
 from .factors import Factors, FactorSettings
-from .follows import follow_counts, follow_scores
+from .follows import follow_counts, follow_scores, together_counts
 from .hyperparameters import Value
 from .item_linear import ItemLinear
 from .metadata import categorical_tokens
@@ -124,7 +128,7 @@ HYPERPARAMETERS: dict[str, str] = {
 # Weight of each view's standardized scores: bench/quality.py measures each view alone beside the blend. The
 # sequence view weighs half what ranked best on MovieLens (0.2): there its latest item, one of another taste after
 # a session of eight, would pull the user's top 10 away from the session's taste (tests/test_recorded_data.py).
-BLEND = {"linear": 0.4, "factors": 0.4, "sequence": 0.1}
+BLEND = {"linear": 0.4, "factors": 0.5, "sequence": 0.1, "together": 0.1}
 # Fitting the item-to-item view with recency: a user's interaction ``lag`` steps before their latest weighs
 # FLOOR + (1 - FLOOR) * 0.5 ** (lag / HALF_LIFE), so old tastes still count, less.
 TRAINING_RECENCY_HALF_LIFE = 100.0
@@ -134,6 +138,14 @@ TRAINING_RECENCY_FLOOR = 0.2
 FOLLOW_WINDOW = 3
 SEQUENCE_HALF_LIFE = 1.0
 SEQUENCE_STEPS = 8
+# The same-moment view: pairs of a user's interactions sharing their timestamp within TOGETHER_WINDOW steps, the
+# columns discounted by popularity ** TOGETHER_DISCOUNT; it reads the TOGETHER_STEPS latest items, the one ``lag``
+# steps back weighing 0.5 ** (lag / TOGETHER_HALF_LIFE) (the next ones would add under 2%).
+TOGETHER_WINDOW = 10
+TOGETHER_DISCOUNT = 0.35
+TOGETHER_HALF_LIFE = 0.5
+TOGETHER_STEPS = 3
+_TOGETHER_WEIGHTS = 0.5 ** (np.arange(TOGETHER_STEPS) / TOGETHER_HALF_LIFE)  # newest first; the view exists only with recency_mask
 USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
 COLD_QUANTILE = 0.25
@@ -158,6 +170,7 @@ class UserPersonalization:
     # (a fixed half-life, no sequence view), so its answers stay what they were.
     recency_half_life_share: float = 0.0
     follows_: sp.csr_matrix | None = None
+    together_: sp.csr_matrix | None = None  # a state saved before the same-moment view has none
     recency_: np.ndarray | None = None  # the fixed weights of a state saved before the half-life depended on the history
     l2_ratio: float
     max_linear_items: int
@@ -249,7 +262,7 @@ class UserPersonalization:
         self.user_index_ = {user: u for u, user in enumerate(self.user_ids_)}
         self.user_tokens_ = categorical_tokens(users, USER_ID)
         self.linear_ = self._fit_linear(train, self.user_ids_)
-        self.follows_ = self._fit_follows(train)
+        self.follows_, self.together_ = self._fit_sequences(train)
         weights = None
         if EVENT_WEIGHT in interactions:  # eventsConfig: a (user, item) pair weighs what its weightiest interaction does
             train = train.groupby([USER_ID, ITEM_ID], sort=False)[EVENT_WEIGHT].max().reset_index()
@@ -290,7 +303,7 @@ class UserPersonalization:
         self.user_ids_, self.user_index_ = previous.user_ids_, previous.user_index_
         self.user_tokens_ = categorical_tokens(users, USER_ID)
         self.linear_ = self._fit_linear(data, sorted(data[USER_ID].unique()))
-        self.follows_ = self._fit_follows(data)
+        self.follows_, self.together_ = self._fit_sequences(data)
         self.factors_ = previous.factors_.for_catalog(previous.item_ids, self.item_ids)
         self._fit_statistics(data, items)
         self.context_ = ContextLifts.fit(unique_interactions(interactions), self.item_index_, context_columns(interactions, NOT_CONTEXT))
@@ -330,17 +343,17 @@ class UserPersonalization:
             pairs["weight"].to_numpy(np.float32) if weighted else None,
         )
 
-    def _fit_follows(self, data: pd.DataFrame) -> sp.csr_matrix | None:
-        """The sequence view: which items follow which in every user's history (``data``: chronological). It
-        reads what follows the latest items, recency itself: none without ``recency_mask``."""
+    def _fit_sequences(self, data: pd.DataFrame) -> tuple[sp.csr_matrix | None, sp.csr_matrix | None]:
+        """The sequence and same-moment views: which items follow which in every user's history, and which
+        ones users took at one timestamp (``data``: chronological). Both read the latest items, recency
+        itself: none without ``recency_mask``."""
         if not self.recency_mask:
-            return None
-        return follow_counts(
-            _codes_of(data[USER_ID], sorted(data[USER_ID].unique())),
-            _codes_of(data[ITEM_ID], self.item_ids),
-            len(self.item_ids),
-            FOLLOW_WINDOW,
-        )
+            return None, None
+        users = _codes_of(data[USER_ID], sorted(data[USER_ID].unique()))
+        items = _codes_of(data[ITEM_ID], self.item_ids)
+        follows = follow_counts(users, items, len(self.item_ids), FOLLOW_WINDOW)
+        together = together_counts(users, items, data[TIMESTAMP].to_numpy(np.int64), len(self.item_ids), TOGETHER_WINDOW, TOGETHER_DISCOUNT)
+        return follows, together
 
     def _recency(self, n_items: int, half_life: float) -> np.ndarray:
         """Weights of the user's ``n_items`` latest items, newest first: halving every ``half_life`` steps with
@@ -514,6 +527,9 @@ class UserPersonalization:
             followed = float(steps[indptr[latest + 1] > indptr[latest]].sum() / steps.sum()) if steps.size else 0.0
             if followed < 1.0:
                 weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
+            if self.together_ is not None:
+                moment = latest[:TOGETHER_STEPS]
+                views["together"] = follow_scores(self.together_, moment, _TOGETHER_WEIGHTS[: moment.size])
         return _blend(views, weights)
 
     def _distinct(self, codes: np.ndarray) -> np.ndarray:
