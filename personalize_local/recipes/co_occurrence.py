@@ -28,10 +28,11 @@ the views and the other variants BENCHMARKS.md lists ("Related items") did not.
 multiplied by ``n_j ** (0.5 - discount)`` (1 at the default), since the smoothing, a mutual information,
 and the walk discount popularity whatever the power: at 0 the most popular candidates come first, at 1 the
 ones that share users with the query whatever their popularity. Pairs with fewer than ``min_cointeractions``
-common users get no score. Only the ``kept`` items take part, as queries and as candidates.
+common users (and pairs without one) get no score. Only the ``kept`` items take part, as queries and as
+candidates.
 
 Each item keeps its ``MAX_NEIGHBOURS`` best as one sparse row, computed in blocks of query items so that
-memory stays at a few dense blocks of the catalog's width.
+memory stays at a few dense blocks as wide as the candidates any of the block's items has.
 """
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ class Settings:
     smoothing_window: int = 5
     rank: int = 64
     discount: float = 0.5
-    min_cointeractions: int = 0
+    min_cointeractions: int = 1
     seed: int = 0  # of the factorization's random directions: the same data and seed give the same neighbours
 
 
@@ -149,24 +150,35 @@ def related_items(users: np.ndarray, items: np.ndarray, n_items: int, kept: np.n
     rows, columns, values = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0, np.float32)]
     for start in range(0, queries.size, BLOCK):
         block = queries[start : start + BLOCK]
-        together = (by_item[block] @ presence).toarray()  # block x items: users of both
-        valid = kept[None, :] & (together >= settings.min_cointeractions)
+        together = by_item[block] @ presence  # block x items: users of both
+        valid = (together >= max(settings.min_cointeractions, 1)).toarray() & kept[None, :]
         valid[np.arange(block.size), block] = False
-        stepped = steps[block].toarray() * valid
-        walked = (walk[block] @ walk).toarray() * valid
-        cosine = together * candidate_discount[None, :] * candidate_discount[block][:, None] * valid
-        smoothed = np.maximum(left[block] @ right, 0.0) * valid
+        # Only the candidates valid for some query of the block can score: the dense work is that wide.
+        candidates = np.flatnonzero(valid.any(axis=0))
+        if candidates.size == 0:
+            continue
+        valid = valid[:, candidates]
+        stepped = steps[block][:, candidates].toarray() * valid
+        walked = (walk[block] @ walk)[:, candidates].toarray() * valid
+        cosine = (
+            together[:, candidates].toarray()
+            * candidate_discount[candidates][None, :]
+            * candidate_discount[block][:, None]
+            * valid
+        )
+        smoothed = np.maximum(left[block] @ right[:, candidates], 0.0) * valid
         blend = (
             _scaled_rows(stepped)
             + settings.two_step_weight * _scaled_rows(walked)
             + settings.cosine_weight * _scaled_rows(cosine)
             + settings.smoothed_weight * _scaled_rows(smoothed)
         )
-        score = (blend * candidate_shift[None, :]).astype(np.float32)
-        top = np.argpartition(-score, k - 1, axis=1)[:, :k]
+        score = (blend * candidate_shift[candidates][None, :]).astype(np.float32)
+        width = min(k, candidates.size)
+        top = np.argpartition(-score, width - 1, axis=1)[:, :width]
         best = np.take_along_axis(score, top, axis=1)
         keep = best > 0
         rows.append(np.broadcast_to(block[:, None], top.shape)[keep])
-        columns.append(top[keep])
+        columns.append(candidates[top[keep]])
         values.append(best[keep])
     return sp.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))), shape=(n_items, n_items))
