@@ -2,8 +2,9 @@
 
 Per native-recipe-sims.md, SIMS finds the co-occurrence of items in user histories. Here the
 related items' scores are co_occurrence.py's: which items follow the item within a few steps of a
-user's history (and, less, precede it), the cosine of the two items' user sets, and a low-rank
-smoothing of the steps, blended and kept as each item's best MAX_NEIGHBOURS.
+user's history (and, less, precede it), which items follow those (a two-move walk), the cosine of the
+two items' user sets, and a low-rank smoothing of the steps, blended and kept as each item's best
+MAX_NEIGHBOURS.
 
 The hyperparameters keep the guide's meaning:
 
