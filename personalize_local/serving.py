@@ -170,12 +170,12 @@ class KeepAliveHandler(WSGIRequestHandler):
         except http.client.HTTPException as error:
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(error))
             return False
-        connection = self.headers.get("Connection", "").lower()
+        connection = self._header("Connection").lower()
         if connection == "close":
             self.close_connection = True
         elif connection == "keep-alive" and self.protocol_version >= "HTTP/1.1":
             self.close_connection = False
-        expect = self.headers.get("Expect", "")
+        expect = self._header("Expect")
         if expect.lower() == "100-continue" and self.protocol_version >= "HTTP/1.1" and self.request_version >= "HTTP/1.1":
             if not self.handle_expect_100():
                 return False
@@ -183,7 +183,8 @@ class KeepAliveHandler(WSGIRequestHandler):
 
     def _read_headers(self) -> Message:
         """The header block, as ``http.client.parse_headers`` reads it (its limits, its errors, its message): a block
-        whose every line is plainly a name and a value is taken as it is, any other goes through its email parser."""
+        whose every line is plainly a name and a value is taken as it is, any other goes through its email parser.
+        Its fields, as the message gives them, are kept for reading by name (:meth:`_header`) without a scan."""
         lines = []
         while True:
             line = self.rfile.readline(MAX_LINE + 1)
@@ -194,15 +195,25 @@ class KeepAliveHandler(WSGIRequestHandler):
                 raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
             if line in (b"\r\n", b"\n", b""):
                 break
-        fields = [_PLAIN_HEADER.fullmatch(line) for line in lines[:-1]] if line else [None]
-        if not all(fields):
-            return email.parser.Parser(_class=self.MessageClass).parsestr(b"".join(lines).decode("iso-8859-1"))
-        message: Message = self.MessageClass()
-        for field in fields:
-            assert field is not None
-            message.set_raw(field[1].decode("latin-1"), field[2].decode("latin-1"))
-        message.set_payload("")
+        matches = [_PLAIN_HEADER.fullmatch(line) for line in lines[:-1]] if line else [None]
+        if all(matches):
+            message: Message = self.MessageClass()
+            self._fields = [(match[1].decode("latin-1"), match[2].decode("latin-1")) for match in matches if match]
+            for name, value in self._fields:
+                message.set_raw(name, value)
+            message.set_payload("")
+        else:
+            message = email.parser.Parser(_class=self.MessageClass).parsestr(b"".join(lines).decode("iso-8859-1"))
+            self._fields = message.items()
+        self._named: dict[str, list[str]] = {}
+        for name, value in self._fields:
+            self._named.setdefault(name.lower(), []).append(value)
         return message
+
+    def _header(self, name: str) -> str:
+        """The header's first value, as ``self.headers.get(name, "")`` gives it."""
+        values = self._named.get(name.lower())
+        return values[0] if values else ""
 
     def run_wsgi(self) -> None:
         with self.server.call_in_flight():
@@ -225,13 +236,13 @@ class KeepAliveHandler(WSGIRequestHandler):
     def _body_length(self) -> int | None:
         """The request body's length, if the headers tell it (no body: 0); None for a chunked body.
         Headers that tell no length (RFC 9112, 6.3) raise :class:`Unframed`."""
-        encoding = self.headers.get("Transfer-Encoding")
-        if encoding is not None:
+        if "transfer-encoding" in self._named:
+            encoding = self._header("Transfer-Encoding")
             codings = [coding.strip().lower() for coding in encoding.split(",") if coding.strip()]
             if not codings or codings[-1] != "chunked":
                 raise Unframed(f"Transfer-Encoding {encoding!r} is not supported: only a chunked body can be read.")
             return None
-        lengths = {text.strip() for text in self.headers.get_all("Content-Length") or ()}
+        lengths = {text.strip() for text in self._named.get("content-length", ())}
         if not lengths:
             return 0
         if len(lengths) > 1 or not _LENGTH.fullmatch(next(iter(lengths))):
@@ -289,7 +300,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         """The request as werkzeug's Request would read it from :meth:`make_environ`'s environ."""
         url = urlsplit(self.path)
         headers: dict[str, str] = {}  # the environ's header keys, as make_environ writes them
-        for name, value in self.headers.items():
+        for name, value in self._fields:
             if "_" in name:
                 continue
             key = name.upper().replace("-", "_")
@@ -310,7 +321,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         return PlainRequest(self.command.upper(), "/" + unquote(path).lstrip("/"), host, EnvironHeaders(headers), body)
 
     def _continue(self) -> None:
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+        if self._header("Expect").lower().strip(" \t") == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
