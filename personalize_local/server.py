@@ -12,6 +12,9 @@ the server's own origin with a JSON (non-simple) content type, so no page elsewh
 reset or replace the state; and no answer allows a foreign origin to read it (CORS), but
 for an S3 bucket whose own CORS configuration (PutBucketCors) allows that origin.
 An exception no handler expected is answered ``InternalFailure`` in JSON, never an HTML page.
+
+Calls of the three services that no browser sent take :meth:`PersonalizeServer.answer_plain`, the same
+answer and access log line without a WSGI environ, Request or Response (serving.py reads the request for it).
 """
 from __future__ import annotations
 
