@@ -16,6 +16,7 @@ from typing import Iterator
 
 import pytest
 
+import personalize_local.server
 from personalize_local.server import PersonalizeServer, listen
 from personalize_local.serving import KeepAliveHandler, KeepAliveServer
 
@@ -157,3 +158,13 @@ def test_header_limits_as_http_client_sets_them() -> None:
     handler.rfile = io.BytesIO(b"X-A: b\r\n" * 101 + b"\r\n")
     with pytest.raises(http.client.HTTPException, match="got more than 100 headers"):
         handler._read_headers()
+
+
+def test_a_bug_is_the_same_internal_failure_either_way(plain: str, wsgi: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(personalize_local.server, "dispatch", broken)
+    answer = exchange(plain, REQUESTS["GetRecommendations of no campaign"])
+    assert answer.startswith(b"HTTP/1.1 520 UNKNOWN\r\n") and b'"__type": "InternalFailure"' in answer and b"a bug" in answer
+    assert answer == exchange(wsgi, REQUESTS["GetRecommendations of no campaign"])
