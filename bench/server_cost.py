@@ -113,6 +113,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="cProfile of the connection's thread (CPU time)")
     parser.add_argument("--callgrind", action="store_true", help="instructions counted for the measured calls only")
     parser.add_argument("--snapshot", type=Path, help="the campaign's state: restored from there, or saved there")
+    parser.add_argument("--profile-out", type=Path, help="with --profile: the stats written there too (pstats)")
     args = parser.parse_args()
     os.environ.update(CREDENTIALS)
     log = tempfile.NamedTemporaryFile(prefix="access-", suffix=".log", delete=False)
@@ -157,6 +158,8 @@ def main() -> None:
     print(f"{what}: {args.calls} calls; server process CPU {cpu * 1000 / args.calls:.3f} ms a call; load average {os.getloadavg()[0]:.1f}")
     if profiler is not None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)
 
 
 if __name__ == "__main__":
