@@ -34,6 +34,16 @@ SERVER_DESCRIPTION = (
 )
 
 
+class _LineQueue(QueueHandler):
+    """Queues a record whose message is a plain line (no arguments, no exception) as it is: the stdlib's QueueHandler
+    formats and copies every record first, which for such a line changes nothing but costs each call its time."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        if record.args or record.exc_info or record.stack_info:
+            return super().prepare(record)
+        return record
+
+
 def _log_to_stderr() -> QueueListener:
     """Log lines go to stderr from a thread of their own: a call's thread only queues its line, never waits
     on the write (which gives other threads the interpreter, and takes a while to get it back)."""
@@ -42,7 +52,7 @@ def _log_to_stderr() -> QueueListener:
     lines: SimpleQueue[logging.LogRecord] = SimpleQueue()
     for name in ("personalize_local.access", "personalize_local.server", "personalize_local.durable"):
         logger = logging.getLogger(name)
-        logger.addHandler(QueueHandler(lines))
+        logger.addHandler(_LineQueue(lines))
         logger.setLevel(logging.INFO)
         logger.propagate = False
     listener = QueueListener(lines, handler)

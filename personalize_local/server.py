@@ -12,6 +12,9 @@ the server's own origin with a JSON (non-simple) content type, so no page elsewh
 reset or replace the state; and no answer allows a foreign origin to read it (CORS), but
 for an S3 bucket whose own CORS configuration (PutBucketCors) allows that origin.
 An exception no handler expected is answered ``InternalFailure`` in JSON, never an HTML page.
+
+Calls of the three services that no browser sent take :meth:`PersonalizeServer.answer_plain`, the same
+answer and access log line without a WSGI environ, Request or Response (serving.py reads the request for it).
 """
 from __future__ import annotations
 
@@ -39,9 +42,10 @@ from .console import CONSOLE_PATH, serve_console
 from .durable import DataDir
 from .errors import InternalFailure
 from .service_models import service_model
-from .serving import CannotListen, KeepAliveServer
+from .serving import Answer, CannotListen, KeepAliveServer, PlainRequest, run_app
 from .state import StateError
-from .wire.dispatch import dispatch, find_route, signed_service, unknown_operation
+from .wire.dispatch import Headers, dispatch, find_route, signed_service, unknown_operation
+from .wire.models import Route
 from .wire.serialize import serialize_error
 
 DEFAULT_HOST = "127.0.0.1"
@@ -58,6 +62,8 @@ FAULTS = "/personalize-local/faults"
 # Where the emulator's and moto's own endpoints are: any method but these changes state there.
 OWN_PREFIX = "/personalize-local/"
 CONTROL_PREFIXES = (OWN_PREFIX, "/moto-api/")
+# Paths whose requests the WSGI app answers, whatever they name: the emulator's and moto's endpoints, the console.
+NOT_PLAIN = (*CONTROL_PREFIXES, CONSOLE_PATH.rstrip("/"))
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Content types a page may send to another origin without a preflight (a CORS "simple" request).
 SIMPLE_TYPES = frozenset({"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"})
@@ -112,7 +118,7 @@ class PersonalizeServer:
         service, operation = "unknown", f"{request.method} {request.path}"
         try:
             foreign = _foreign_origin(request)
-            found = self._personalize_route(request)
+            found = _personalize_route(request.method, request.path, request.headers)
             service, operation = _call_of(request) if found is None else (found.operation.service_model.endpoint_prefix, found.operation.name)
             return self._answer(request, found, environ, noting)
         except Exception as error:  # a bug: said loudly, answered in JSON on a status clients don't retry
@@ -120,18 +126,30 @@ class PersonalizeServer:
             failure = _internal_failure(found, f"{operation} failed inside personalize-local: {error!r}")
             return failure(environ, functools.partial(noting, exc_info=sys.exc_info()))
         finally:
-            access_log.info(json.dumps({
-                "service": service,
-                "operation": operation,
-                "status": statuses[-1] if statuses else 500,
-                "ms": round((time.perf_counter() - begun) * 1000, 2),
-            }))
+            _log_access(service, operation, statuses[-1] if statuses else 500, begun)
 
-    @staticmethod
-    def _personalize_route(request: Request) -> Any:
-        if signed_service(request.headers) in (None, "personalize"):
-            return find_route(request.method, request.path, request.headers)
-        return None
+    def answer_plain(self, request: PlainRequest) -> Answer | None:
+        """A call of one of the three services, answered as :meth:`__call__` answers it (the same bytes, the same
+        access log line) without a WSGI environ, Request or Response; None for any other request: one a browser
+        sent (``Origin``), to the emulator's own endpoints or the console, or for moto."""
+        if request.path.startswith(NOT_PLAIN) or "Origin" in request.headers:
+            return None
+        found = _personalize_route(request.method, request.path, request.headers)
+        if found is None:
+            return None
+        begun = time.perf_counter()
+        answer: Answer | None = None
+        try:
+            call = dispatch if self.data_dir is None else self.data_dir.dispatch
+            answer = _as_sent(request.method, *call(found, request.headers, request.body(), request.host))
+        except Exception as error:  # a bug: as __call__ answers it
+            log.exception("%s %s failed", request.method, request.path)
+            failure = _internal_failure(found, f"{found.operation.name} failed inside personalize-local: {error!r}")
+            answer = run_app(failure, {"REQUEST_METHOD": request.method})
+        finally:
+            status = int(answer[0].split(" ", 1)[0]) if answer is not None else 500
+            _log_access(found.operation.service_model.endpoint_prefix, found.operation.name, status, begun)
+        return answer
 
     def _answer(self, request: Request, found: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         refusal = _browser_refusal(request)
@@ -185,6 +203,44 @@ class PersonalizeServer:
             mimetype="application/xml",
         )
         return unavailable(environ, start_response)
+
+
+def _log_access(service: str, operation: str, status: int, begun: float) -> None:
+    """The call's access log line: ``{"service": ..., "operation": ..., "status": ..., "ms": ...}``."""
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(f"{_access_head(service, operation)}{status}, \"ms\": {round((time.perf_counter() - begun) * 1000, 2)!r}}}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _access_head(service: str, operation: str) -> str:
+    """An access log line up to its status, as json.dumps writes it (which writes a float as its repr): made once."""
+    return json.dumps({"service": service, "operation": operation, "status": 0})[:-2]
+
+
+def _personalize_route(method: str, path: str, headers: Headers) -> Route | None:
+    if signed_service(headers) in (None, "personalize"):
+        return find_route(method, path, headers)
+    return None
+
+
+@functools.cache
+def _status(code: int) -> str:
+    """The status werkzeug's Response gives a code: ``200 OK``, ``400 BAD REQUEST``, ``520 UNKNOWN``."""
+    return Response(status=code).status
+
+
+def _as_sent(method: str, status: int, headers: dict[str, str], body: bytes) -> Answer:
+    """What ``Response(body, status=status, headers=headers)`` hands the server for a request of ``method``, made
+    without it: its status, the headers with a Content-Type (text/plain, if none) and the body's Content-Length
+    after them, and the body (none for HEAD). Answers werkzeug has more rules for go through it."""
+    names = {name.lower() for name in headers}
+    if not names.isdisjoint(("location", "content-location", "content-length")) or status < 200 or status in (204, 304):
+        return run_app(Response(body, status=status, headers=headers), {"REQUEST_METHOD": method})
+    listed = list(headers.items())
+    if "content-type" not in names:
+        listed.append(("Content-Type", "text/plain; charset=utf-8"))
+    listed.append(("Content-Length", str(len(body))))
+    return _status(status), listed, b"" if method == "HEAD" else body
 
 
 def _json(body: dict[str, Any], status: int = 200) -> Response:
@@ -402,7 +458,8 @@ def listen(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data_dir: DataDir
     """The server listening on ``host``:``port`` (port 0 picks a free one), not serving yet; :class:`CannotListen`
     if it can't, and ``data_dir`` (opened) is then closed."""
     try:
-        return KeepAliveServer(host, port, PersonalizeServer(data_dir))
+        app = PersonalizeServer(data_dir)
+        return KeepAliveServer(host, port, app, plain=app.answer_plain)
     except CannotListen:
         if data_dir is not None:
             data_dir.close()

@@ -14,6 +14,12 @@ other than chunked, a chunk that can't be read) is answered 400 before the app s
 connection closed; so are requests the HTTP parser refuses. Those answers, and the one for an
 exception the app let out, are JSON (``{"__type": ..., "message": ...}``), never an HTML page.
 
+The calls of the three services take a plain path (:class:`PlainRequest`): the app reads the method, path,
+host and headers as werkzeug's Request would give them, and answers with what werkzeug's Response would send,
+without building either or a WSGI environ; the header block is read without the email parser where every line
+is plainly a name and a value. Anything else (browsers, the emulator's own endpoints, moto's services) is the
+WSGI app's.
+
 Stopping: connections kept open while idle don't hold the process up (their threads are daemons);
 :meth:`KeepAliveServer.server_close` first lets the calls in flight finish (a call that finishes
 while the server stops closes its connection), then closes the idle connections, so that a server
@@ -24,17 +30,27 @@ An address the server can't listen on (a port in use, a host that is not this ma
 """
 from __future__ import annotations
 
+import email.parser
 import errno
+import functools
+import http.client
 import io
 import json
 import logging
 import re
 import socket
 import threading
+import time
 from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import Message
+from email.utils import formatdate
 from http import HTTPStatus
-from typing import IO, Any, Callable, Iterator, cast
+from typing import IO, Any, Callable, Iterator, Optional, cast
+from urllib.parse import unquote, urlsplit
 
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.sansio.utils import get_host
 from werkzeug.serving import DechunkedInput, ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
 
@@ -51,6 +67,35 @@ CANNOT_LISTEN = {
     errno.EACCES: "port {port} needs privileges this process does not have",
     errno.EADDRNOTAVAIL: "host {host} is not an address of this machine",
 }
+
+
+# http.client's limits on a request's header block: its longest line, and how many lines.
+MAX_LINE = 65536
+MAX_HEADERS = 100
+# A header line the email parser reads as one name and its value, as they are: a name of the characters it takes,
+# a colon, a value of printable ASCII (no character it would take for a line's end), the line's end.
+_PLAIN_HEADER = re.compile(rb"([!-9;-~]+):[ \t]*([\t -~]*)\r?\n")
+# An answer, as the server sends it: status line's status, headers, body.
+Answer = tuple[str, list[tuple[str, str]], bytes]
+
+
+@dataclass(frozen=True)
+class PlainRequest:
+    """A request with a known-length body, as werkzeug's Request reads it (method, path, host, headers), for an app's
+    plain path; its body read by :meth:`body`, once."""
+
+    method: str
+    path: str
+    host: str
+    headers: EnvironHeaders  # over the header keys of a WSGI environ
+    stream: IO[bytes] | io.RawIOBase
+
+    def body(self) -> bytes:
+        return self.stream.read() or b""
+
+
+# An app's plain path: its answer to a request it takes that way, or None for the WSGI app to answer it.
+PlainPath = Callable[[PlainRequest], Optional[Answer]]
 
 
 class CannotListen(Exception):
@@ -77,6 +122,99 @@ class KeepAliveHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """The app logs one JSON line per call (the access log); werkzeug's own line would repeat it."""
 
+    def parse_request(self) -> bool:
+        """http.server's, the header block read by :meth:`_read_headers`."""
+        self.command = None  # type: ignore[assignment]  # set in case of an error on the first line
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        self.requestline = requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) >= 3:  # enough to tell the protocol's version
+            version = words[-1]
+            try:
+                if not version.startswith("HTTP/"):
+                    raise ValueError
+                base_version_number = version.split("/", 1)[1]
+                parts = base_version_number.split(".")
+                if len(parts) != 2 or any(not part.isdigit() or len(part) > 10 for part in parts):
+                    raise ValueError
+                version_number = int(parts[0]), int(parts[1])
+            except (ValueError, IndexError):
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+                return False
+            if version_number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
+                self.close_connection = False
+            if version_number >= (2, 0):
+                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({base_version_number})")
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+            return False
+        command, path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if command != "GET":
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({command!r})")
+                return False
+        self.command, self.path = command, path
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")  # reduced to a single / (gh-87389)
+        try:
+            self.headers = self._read_headers()
+        except http.client.LineTooLong as error:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(error))
+            return False
+        except http.client.HTTPException as error:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(error))
+            return False
+        connection = self._header("Connection").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive" and self.protocol_version >= "HTTP/1.1":
+            self.close_connection = False
+        expect = self._header("Expect")
+        if expect.lower() == "100-continue" and self.protocol_version >= "HTTP/1.1" and self.request_version >= "HTTP/1.1":
+            if not self.handle_expect_100():
+                return False
+        return True
+
+    def _read_headers(self) -> Message:
+        """The header block, as ``http.client.parse_headers`` reads it (its limits, its errors, its message): a block
+        whose every line is plainly a name and a value is taken as it is, any other goes through its email parser.
+        Its fields, as the message gives them, are kept for reading by name (:meth:`_header`) without a scan."""
+        lines = []
+        while True:
+            line = self.rfile.readline(MAX_LINE + 1)
+            if len(line) > MAX_LINE:
+                raise http.client.LineTooLong("header line")
+            lines.append(line)
+            if len(lines) > MAX_HEADERS:
+                raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
+            if line in (b"\r\n", b"\n", b""):
+                break
+        matches = [_PLAIN_HEADER.fullmatch(line) for line in lines[:-1]] if line else [None]
+        if all(matches):
+            message: Message = self.MessageClass()
+            self._fields = [(match[1].decode("latin-1"), match[2].decode("latin-1")) for match in matches if match]
+            for name, value in self._fields:
+                message.set_raw(name, value)
+            message.set_payload("")
+        else:
+            message = email.parser.Parser(_class=self.MessageClass).parsestr(b"".join(lines).decode("iso-8859-1"))
+            self._fields = message.items()
+        self._named: dict[str, list[str]] = {}
+        for name, value in self._fields:
+            self._named.setdefault(name.lower(), []).append(value)
+        return message
+
+    def _header(self, name: str) -> str:
+        """The header's first value, as ``self.headers.get(name, "")`` gives it."""
+        values = self._named.get(name.lower())
+        return values[0] if values else ""
+
     def run_wsgi(self) -> None:
         with self.server.call_in_flight():
             try:
@@ -98,13 +236,13 @@ class KeepAliveHandler(WSGIRequestHandler):
     def _body_length(self) -> int | None:
         """The request body's length, if the headers tell it (no body: 0); None for a chunked body.
         Headers that tell no length (RFC 9112, 6.3) raise :class:`Unframed`."""
-        encoding = self.headers.get("Transfer-Encoding")
-        if encoding is not None:
+        if "transfer-encoding" in self._named:
+            encoding = self._header("Transfer-Encoding")
             codings = [coding.strip().lower() for coding in encoding.split(",") if coding.strip()]
             if not codings or codings[-1] != "chunked":
                 raise Unframed(f"Transfer-Encoding {encoding!r} is not supported: only a chunked body can be read.")
             return None
-        lengths = {text.strip() for text in self.headers.get_all("Content-Length") or ()}
+        lengths = {text.strip() for text in self._named.get("content-length", ())}
         if not lengths:
             return 0
         if len(lengths) > 1 or not _LENGTH.fullmatch(next(iter(lengths))):
@@ -127,27 +265,63 @@ class KeepAliveHandler(WSGIRequestHandler):
         return cast(IO[bytes], self.rfile)
 
     def _answer(self, body: IO[bytes] | io.RawIOBase, length: int | None = None) -> None:
-        """The app on the body: a :class:`LimitedStream` of the connection, or a chunked body read (``length``)."""
+        """The app on the body: a :class:`LimitedStream` of the connection (its plain path first, if it has one), or a
+        chunked body read (``length``)."""
+        answer = None
+        if self.server.plain is not None and length is None:
+            answer = self._calling(self.server.plain, self._plain_request(body))
+        if answer is None:
+            answer = self._calling(functools.partial(run_app, self.server.app), self._environ(body, length))
+        assert answer is not None  # run_app answers every request
+        status, headers, data = answer
+        if isinstance(body, LimitedStream):
+            body.exhaust()  # what the app did not read: the next request starts after it
+        self._send(status, headers, data)
+
+    def _calling(self, app: Callable[[Any], Answer | None], request: Any) -> Answer | None:
+        """The app's answer; ``InternalFailure`` in JSON for an exception it let out."""
+        try:
+            return app(request)
+        except Exception:
+            log.exception("error on request %s %s", self.command, self.path)
+            self.close_connection = True
+            return _error(InternalFailure.status or 520, InternalFailure.code, f"{self.command} {self.path} failed inside personalize-local.")
+
+    def _environ(self, body: IO[bytes] | io.RawIOBase, length: int | None) -> dict[str, Any]:
         environ = self.make_environ()
         environ["wsgi.input"] = body
         if length is not None:  # a chunked body, read: the app sees it with its length, like any other
             environ["CONTENT_LENGTH"] = str(length)
             environ.pop("HTTP_TRANSFER_ENCODING", None)
             environ.pop("wsgi.input_terminated", None)
-        try:
-            status, headers, data = _run(self.server.app, environ)
-        except Exception:
-            log.exception("error on request %s %s", self.command, self.path)
-            self.close_connection = True
-            status, headers, data = _error(
-                InternalFailure.status or 520, InternalFailure.code, f"{self.command} {self.path} failed inside personalize-local."
-            )
-        if isinstance(body, LimitedStream):
-            body.exhaust()  # what the app did not read: the next request starts after it
-        self._send(status, headers, data)
+        return environ
+
+    def _plain_request(self, body: IO[bytes] | io.RawIOBase) -> PlainRequest:
+        """The request as werkzeug's Request would read it from :meth:`make_environ`'s environ."""
+        url = urlsplit(self.path)
+        headers: dict[str, str] = {}  # the environ's header keys, as make_environ writes them
+        for name, value in self._fields:
+            if "_" in name:
+                continue
+            key = name.upper().replace("-", "_")
+            value = value.replace("\r\n", "")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = f"HTTP_{key}"
+                if key in headers:
+                    value = f"{headers[key]},{value}"
+            headers[key] = value
+        absolute = bool(url.scheme and url.netloc)  # an absolute URL names the host
+        address = self.server.server_address
+        host = get_host(
+            "http" if self.server.ssl_context is None else "https",
+            url.netloc if absolute else headers.get("HTTP_HOST"),
+            (str(address[0]), int(address[1])),
+        )
+        path = f"/{url.netloc}{url.path}" if not url.scheme and url.netloc else url.path
+        return PlainRequest(self.command.upper(), "/" + unquote(path).lstrip("/"), host, EnvironHeaders(headers), body)
 
     def _continue(self) -> None:
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+        if self._header("Expect").lower().strip(" \t") == "100-continue":
             self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
@@ -171,7 +345,7 @@ class KeepAliveHandler(WSGIRequestHandler):
     def _send(self, status: str, headers: list[tuple[str, str]], data: bytes) -> None:
         """Status line, headers and body in one write."""
         code = int(status.split(None, 1)[0])
-        lines = [f"{self.protocol_version} {status}", f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
+        lines = [f"{self.protocol_version} {status}", f"Server: {self.version_string()}", f"Date: {_date()}"]
         lines += [f"{name}: {value}" for name, value in headers]
         bodiless = self.command == "HEAD" or code < 200 or code in BODILESS
         if not bodiless and not any(name.lower() == "content-length" for name, _ in headers):
@@ -183,6 +357,18 @@ class KeepAliveHandler(WSGIRequestHandler):
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if bodiless else data))
 
 
+_dated: tuple[int, str] = (0, "")
+
+
+def _date() -> str:
+    """The Date header's value, as http.server writes it, made once a second."""
+    global _dated
+    second = int(time.time())
+    if _dated[0] != second:
+        _dated = (second, formatdate(second, usegmt=True))
+    return _dated[1]
+
+
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -191,11 +377,11 @@ def _phrase(status: int) -> str:
 
 
 def _error(status: int, code: str, message: str) -> tuple[str, list[tuple[str, str]], bytes]:
-    """A JSON error answer, as :func:`_run` returns one."""
+    """A JSON error answer, as :func:`run_app` returns one."""
     return f"{status} {_phrase(status)}", [("Content-Type", "application/json")], json.dumps({"__type": code, "message": message}).encode()
 
 
-def _run(app: Callable[..., Any], environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+def run_app(app: Callable[..., Any], environ: dict[str, Any]) -> Answer:
     """Call a WSGI app; its status, headers and whole body."""
     started: list[tuple[str, list[tuple[str, str]]]] = []
     chunks: list[bytes] = []
@@ -218,8 +404,10 @@ def _run(app: Callable[..., Any], environ: dict[str, Any]) -> tuple[str, list[tu
 class KeepAliveServer(ThreadedWSGIServer):
     """A thread per connection; stopping lets the calls in flight finish, not the idle connections."""
 
-    def __init__(self, host: str, port: int, app: Callable[..., Any]) -> None:
-        """Listening once made (port 0 picks a free one); :class:`CannotListen` if it can't."""
+    def __init__(self, host: str, port: int, app: Callable[..., Any], plain: PlainPath | None = None) -> None:
+        """Listening once made (port 0 picks a free one); :class:`CannotListen` if it can't. ``plain`` is the app's plain
+        path, if it has one."""
+        self.plain = plain
         self.stopping = False  # before werkzeug binds: a failed bind calls server_close
         self._in_flight = 0
         self._settled = threading.Condition()

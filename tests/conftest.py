@@ -22,8 +22,7 @@ from personalize_local import mock_personalize, progress
 from personalize_local.backend import trends
 from personalize_local.backend.solutions import SolutionsService
 from personalize_local.pytest_plugin import SnapshotStore
-from personalize_local.server import PersonalizeServer
-from personalize_local.serving import KeepAliveServer
+from personalize_local.server import listen
 
 from .browser import browser, require_chromium  # noqa: F401  (browser: a fixture, headless Chromium or the test skipped)
 from .shapes import check_raw_response
@@ -206,7 +205,7 @@ def stepwise(request: pytest.FixtureRequest) -> Iterator[Clients]:
 @pytest.fixture(scope="session")
 def endpoint() -> Iterator[str]:
     """The HTTP server, as `personalize-local server` runs it, on a free local port."""
-    server = KeepAliveServer("127.0.0.1", 0, PersonalizeServer())
+    server = listen("127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -155,7 +155,7 @@ _.url_paths
 _.full_url
 
 # The standard library's: csv reads a Dialect's attributes (data/csv_import.py); http.server calls its
-# handler's log_request and send_error(code, message, explain) (serving.py); ``with`` calls
+# handler's log_request, parse_request and send_error(code, message, explain) (serving.py); ``with`` calls
 # __exit__(kind, error, trace) (threaded.py); NumPy reads an array's flags (recipes/user_personalization.py).
 _.delimiter
 _.quotechar
@@ -166,6 +166,7 @@ _.lineterminator
 _.quoting
 _.strict
 _.log_request
+_.parse_request
 _.send_error
 _.explain
 _.trace
