@@ -149,7 +149,9 @@ class UserPersonalization:
     """Recency-weighted EASE item-to-item and follow-up scores blended with LightFM factors."""
 
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
-    TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_last_scores", "_last_exclusion", "_last_history", "_cold_by_cutoff"})
+    TRANSIENT: ClassVar[frozenset[str]] = frozenset(
+        {"_last_scores", "_last_exclusion", "_last_history", "_cold_by_cutoff", "_recency_by_length", "_user_vectors"}
+    )
     view_weights: dict[str, float]
     history_length: int
     recency_mask: bool
@@ -344,11 +346,15 @@ class UserPersonalization:
 
     def _recency(self, n_items: int, half_life: float) -> np.ndarray:
         """Weights of the user's ``n_items`` latest items, newest first: halving every ``half_life`` steps with
-        ``recency_mask``, even without."""
-        lags = np.arange(n_items, dtype=np.float64)
-        if not self.recency_mask:
-            return np.ones_like(lags)
-        return 0.5 ** (lags / half_life)
+        ``recency_mask``, even without (read only: kept per length and half-life, as requests ask for few)."""
+        known = self.__dict__.setdefault("_recency_by_length", {})
+        weights = known.get((n_items, half_life))
+        if weights is None:
+            lags = np.arange(n_items, dtype=np.float64)
+            weights = 0.5 ** (lags / half_life) if self.recency_mask else np.ones_like(lags)
+            weights.flags.writeable = False
+            known[(n_items, half_life)] = weights
+        return weights
 
     def _fit_statistics(self, data: pd.DataFrame, items: pd.DataFrame | None) -> None:
         """Repeat rate and the per-item facts exploration needs."""
@@ -496,9 +502,7 @@ class UserPersonalization:
             recency = self.recency_[: recent.size]
         else:
             recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
-        user_vector = self.factors_.user_vector(
-            self.user_index_.get(user_id), self.user_tokens_.get(user_id, []), recent, recency
-        )
+        user_vector = self._user_vector(user_id, recent, recency)
         views = {
             "linear": self.linear_.scores(recent, recency),
             "factors": self.factors_.scores(user_vector),
@@ -511,10 +515,25 @@ class UserPersonalization:
             # The view weighs by the share of the latest items it knows anything to follow: a few followed items
             # alone would otherwise stand out of a flat view as if the whole history said so.
             indptr = self.follows_.indptr
-            followed = float(steps[indptr[latest + 1] > indptr[latest]].sum() / steps.sum()) if steps.size else 0.0
+            has_rows = indptr[latest + 1] > indptr[latest]
+            followed = 0.0 if not steps.size else 1.0 if has_rows.all() else float(steps[has_rows].sum() / steps.sum())
             if followed < 1.0:
                 weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
         return _blend(views, weights)
+
+    def _user_vector(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> np.ndarray:
+        """The user's factor representation (factors.Factors.user_vector). A user the model knows by identity
+        or metadata has the same one on every request: it is kept (read only); one folded in from their
+        recent items is not."""
+        known = self.__dict__.setdefault("_user_vectors", {})
+        vector = known.get(user_id)
+        if vector is None:
+            identity, tokens = self.user_index_.get(user_id), self.user_tokens_.get(user_id, [])
+            vector = self.factors_.user_vector(identity, tokens, recent, recency)
+            if identity is not None or any(token in self.factors_.token_columns for token in tokens):
+                vector.flags.writeable = False
+                known[user_id] = vector
+        return vector
 
     def _distinct(self, codes: np.ndarray) -> np.ndarray:
         """The distinct catalog positions among ``codes``, ascending (np.unique's answer, without its sort)."""
@@ -559,21 +578,26 @@ def _codes_of(values: pd.Series, ordered_ids: list[str]) -> np.ndarray:
 
 def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
     """Weighted mean of the standardized views; a flat view (no information) drops out."""
-    total = np.zeros(next(iter(views.values())).size, dtype=np.float64)
+    total: np.ndarray | None = None
     weight = 0.0
     for name, scores in views.items():
-        if weights.get(name, 0.0) <= 0.0:  # a state saved before a view existed has no weight for it
+        view_weight = weights.get(name, 0.0)
+        if view_weight <= 0.0:  # a state saved before a view existed has no weight for it
             continue
         # The standard deviation as numpy's std computes it (sums over the count), keeping the centered scores.
         centered = scores - np.add.reduce(scores) / scores.size
         spread = float(np.sqrt(np.add.reduce(centered * centered) / centered.size))
         if spread > 0.0:
-            centered *= weights[name]
+            centered *= view_weight
             centered /= spread
-            total += centered
-            weight += weights[name]
-    if weight:
-        total /= weight
+            if total is None:  # the first view: 0 + x is x
+                total = centered.astype(np.float64)
+            else:
+                total += centered
+            weight += view_weight
+    if total is None:
+        return np.zeros(next(iter(views.values())).size, dtype=np.float64)
+    total /= weight
     return total
 
 
