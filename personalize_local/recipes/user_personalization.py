@@ -143,6 +143,8 @@ NO_SIGNALS = Signals()
 _NONE = np.empty(0, dtype=np.int64)
 # Few enough allowed items (an answer's own, ordered once more) are sorted outright, without a partition first.
 _SORTED_OUTRIGHT = 256
+# Users whose histories' catalog positions a model keeps at most (UserPersonalization._history_codes).
+_USERS_KEPT = 100_000
 
 
 class UserPersonalization:
@@ -150,7 +152,7 @@ class UserPersonalization:
 
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
-        {"_last_scores", "_last_exclusion", "_last_history", "_cold_by_cutoff", "_recency_by_length", "_user_vectors"}
+        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_cold_by_cutoff", "_recency_by_length", "_user_vectors"}
     )
     view_weights: dict[str, float]
     history_length: int
@@ -394,7 +396,7 @@ class UserPersonalization:
         scored 0. ``signals``: the request's context, impressions, retrieval depth and rankingInfluence
         offsets (base.Signals).
         """
-        scores = self._scores(user_id, self._history_codes(history), signals.context, signals.offsets)
+        scores = self._scores(user_id, self._history_codes(user_id, history), signals.context, signals.offsets)
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._excluded_codes(exclude)] = False
@@ -404,9 +406,13 @@ class UserPersonalization:
         n = min(num_results, int(np.count_nonzero(allowed)) + len(fresh))
         slots = _exploration_slots(exploration.weight, n)
         offered = fresh[:slots]
-        cold = allowed & self._cold_items(exploration.item_age_cutoff_days)
-        explore = _best(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered)) if slots else _NONE
-        exploit_pool = allowed & self._retrieved(scores, signals.retrieval_depth)
+        explore = _NONE
+        if slots:
+            cold = self._cold_items(exploration.item_age_cutoff_days)
+            cold = cold[allowed[cold]]
+            explore = _best_among(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered))
+        retrieved = self._retrieved(scores, signals.retrieval_depth)
+        exploit_pool = allowed.copy() if retrieved is None else allowed & retrieved
         exploit_pool[explore] = False
         exploit = _best(scores, exploit_pool, n - explore.size - len(offered))
         picked = np.sort(np.concatenate((explore, exploit)))  # catalog order, then best first (ties: catalog order)
@@ -440,21 +446,18 @@ class UserPersonalization:
         self._last_scores = (key, offsets, scores)
         return scores
 
-    def _exploration_priority(self, scores: np.ndarray, candidates: np.ndarray, impressions: Mapping[str, int]) -> np.ndarray:
-        """How much exploration wants each candidate: its score, divided by one plus the times it was shown
-        without being picked (impressions beyond its interactions), so a much ignored item is explored less."""
+    def _exploration_priority(self, scores: np.ndarray, positions: np.ndarray, impressions: Mapping[str, int]) -> np.ndarray:
+        """How much exploration wants each candidate (``positions``): its score, divided by one plus the times it
+        was shown without being picked (impressions beyond its interactions), so a much ignored item is explored less."""
         if not impressions:
-            return scores
-        positions = np.flatnonzero(candidates)
+            return scores[positions]
         shown = np.fromiter((impressions.get(self.item_ids[i], 0) for i in positions), dtype=np.float64, count=positions.size)
-        priority = scores.copy()
-        priority[positions] /= 1.0 + np.maximum(shown - self.item_counts_[positions], 0.0)
-        return priority
+        return scores[positions] / (1.0 + np.maximum(shown - self.item_counts_[positions], 0.0))
 
-    def _retrieved(self, scores: np.ndarray, depth: int | None) -> np.ndarray:
-        """The items the model retrieves before a filter applies: the ``depth`` best (every item without a depth)."""
+    def _retrieved(self, scores: np.ndarray, depth: int | None) -> np.ndarray | None:
+        """The items the model retrieves before a filter applies: the ``depth`` best (None: every item)."""
         if depth is None or depth >= scores.size:
-            return np.ones(scores.size, dtype=bool)
+            return None
         retrieved = np.zeros(scores.size, dtype=bool)
         retrieved[_best(scores, np.ones(scores.size, dtype=bool), depth)] = True
         return retrieved
@@ -478,13 +481,23 @@ class UserPersonalization:
             self._last_exclusion = (exclude, codes)
         return codes
 
-    def _history_codes(self, history: Sequence[str]) -> np.ndarray:
-        """Catalog positions of ``history``. A request that ranks twice (a promotion, then the rest) hands over
-        the same history: the positions of the last one are kept."""
+    def _history_codes(self, user_id: str, history: Sequence[str]) -> np.ndarray:
+        """Catalog positions of ``history`` (read only). A request that ranks twice (a promotion, then the rest)
+        hands over the same history: the positions of the last one are kept. Each user's are kept too, with the
+        history they came from: a history only grows with events, so the next request usually finds it unchanged."""
         last = self.__dict__.get("_last_history")
         if last is not None and last[0] is history:
             return last[1]
-        codes = self._codes(history)
+        by_user = self.__dict__.setdefault("_history_by_user", {})
+        kept = by_user.get(user_id)
+        if kept is not None and kept[0] == history:
+            codes = kept[1]
+        else:
+            codes = self._codes(history)
+            codes.flags.writeable = False
+            if len(by_user) >= _USERS_KEPT:
+                by_user.clear()
+            by_user[user_id] = (list(history), codes)
         self._last_history = (history, codes)
         return codes
 
@@ -551,11 +564,12 @@ class UserPersonalization:
         return adjusted
 
     def _cold_items(self, cutoff_days: float) -> np.ndarray:
-        """Items with little interaction data that are young enough to explore (read only; kept by cutoff)."""
+        """Catalog positions, ascending, of the items with little interaction data that are young enough to
+        explore (read only; kept by cutoff)."""
         known = self.__dict__.setdefault("_cold_by_cutoff", {})
         if cutoff_days not in known:
             young = np.isnan(self.item_age_days_) | (self.item_age_days_ <= cutoff_days)
-            cold = young & (self.item_counts_ <= self.cold_max_count_)
+            cold = np.flatnonzero(young & (self.item_counts_ <= self.cold_max_count_))
             cold.flags.writeable = False
             known[cutoff_days] = cold
         return known[cutoff_days]
@@ -622,6 +636,21 @@ def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
         candidates = np.flatnonzero(masked >= kth)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order[:k]]
+
+
+def _best_among(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
+    """The k best of ``positions`` (catalog positions, ascending) by their ``values``, best first (ties: catalog
+    order): _best's answer over those positions, read without a pass over the whole catalog."""
+    k = min(k, positions.size)
+    if k <= 0:
+        return _NONE
+    if positions.size > _SORTED_OUTRIGHT:
+        # Only items scoring at least the k-th best score can make the list.
+        kth = np.partition(values, values.size - k)[values.size - k]
+        kept = values >= kth
+        positions, values = positions[kept], values[kept]
+    order = np.lexsort((positions, -values))
+    return positions[order[:k]]
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
