@@ -143,8 +143,9 @@ NO_SIGNALS = Signals()
 _NONE = np.empty(0, dtype=np.int64)
 # Few enough allowed items (an answer's own, ordered once more) are sorted outright, without a partition first.
 _SORTED_OUTRIGHT = 256
-# Users whose histories' catalog positions a model keeps at most (UserPersonalization._history_codes).
-_USERS_KEPT = 100_000
+# History entries whose catalog positions a model keeps at most, all users together (UserPersonalization._history_codes):
+# about 16 MB of item references and positions.
+_HISTORY_ENTRIES_KEPT = 1_000_000
 
 
 class UserPersonalization:
@@ -152,7 +153,8 @@ class UserPersonalization:
 
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
-        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_cold_by_cutoff", "_recency_by_length", "_user_vectors"}
+        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_cold_by_cutoff",
+         "_recency_by_length", "_user_vectors"}
     )
     view_weights: dict[str, float]
     history_length: int
@@ -495,9 +497,12 @@ class UserPersonalization:
         else:
             codes = self._codes(history)
             codes.flags.writeable = False
-            if len(by_user) >= _USERS_KEPT:
+            entries = self.__dict__.get("_history_entries", 0) - (len(kept[0]) if kept is not None else 0)
+            if entries + len(history) > _HISTORY_ENTRIES_KEPT:
                 by_user.clear()
+                entries = 0
             by_user[user_id] = (list(history), codes)
+            self._history_entries = entries + len(history)
         self._last_history = (history, codes)
         return codes
 
