@@ -164,6 +164,7 @@ class UserPersonalization:
     # (a fixed half-life, no sequence view), so its answers stay what they were.
     recency_half_life_share: float = 0.0
     follows_: sp.csr_matrix | None = None
+    _history_entries: int = 0  # how many history entries _history_by_user holds, all users together (transient)
     recency_: np.ndarray | None = None  # the fixed weights of a state saved before the half-life depended on the history
     l2_ratio: float
     max_linear_items: int
@@ -497,7 +498,7 @@ class UserPersonalization:
         else:
             codes = self._codes(history)
             codes.flags.writeable = False
-            entries = self.__dict__.get("_history_entries", 0) - (len(kept[0]) if kept is not None else 0)
+            entries = self._history_entries - (len(kept[0]) if kept is not None else 0)
             if entries + len(history) > _HISTORY_ENTRIES_KEPT:
                 by_user.clear()
                 entries = 0
