@@ -1,6 +1,8 @@
 """personalize-runtime GetRecommendations: sizes, members and errors."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from botocore.config import Config
 
@@ -35,6 +37,8 @@ def test_default_is_25_items_with_ids_and_scores(aws: Clients, campaign: str) ->
 def test_each_response_has_its_own_recommendation_id(aws: Clients, campaign: str) -> None:
     ids = {aws.runtime.get_recommendations(campaignArn=campaign, userId="user-0")["recommendationId"] for _ in range(3)}
     assert len(ids) == 3
+    # Shaped as the service's: RID- and a version 4 UUID (its variant bits set).
+    assert all(re.fullmatch(r"RID-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i) for i in ids)
 
 
 @pytest.mark.parametrize("n", [1, 7, 60])

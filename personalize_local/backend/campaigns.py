@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, ClassVar
 
 from ..errors import InvalidInputException, ResourceInUseException
@@ -214,6 +215,12 @@ def filled_exploration(version: SolutionVersion, given: dict[str, str] | None) -
 
 def exploration_of(exploration: dict[str, str]) -> Exploration:
     """The numbers of a filled-in itemExplorationConfig (the defaults if {})."""
+    return _exploration(tuple(exploration.items()))
+
+
+@lru_cache(maxsize=256)  # every answer of a campaign reads the same config
+def _exploration(given: tuple[tuple[str, str], ...]) -> Exploration:
+    exploration = dict(given)
     weight, cutoff = (float(exploration.get(key, default)) for key, (default, _, _) in EXPLORATION.items())
     return Exploration(weight, cutoff)
 

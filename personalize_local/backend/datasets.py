@@ -17,7 +17,7 @@ from ..errors import InvalidInputException, ResourceAlreadyExistsException, Reso
 from . import faults, quotas
 from .core import BackendCore, Resource, now, require_s3_path
 from .dataset_groups import DatasetGroupsService
-from .lifecycle import Apply, JobFailed
+from .lifecycle import GONE, Apply, JobFailed
 from .schemas import DatasetSchema, SchemasService
 from .store import Store
 
@@ -224,8 +224,11 @@ class DatasetsService:
         self.core.start(KIND, update, apply=apply)
 
     def dataset_of(self, dataset_group_arn: str, dataset_type: str) -> Dataset | None:
-        found = self.datasets.find(lambda d: d.dataset_group_arn == dataset_group_arn and d.dataset_type == dataset_type)
-        return found[0] if found else None
+        # Store.find's answer, first match only: every runtime call asks this several times.
+        for dataset in self.datasets.table.values():
+            if dataset.dataset_group_arn == dataset_group_arn and dataset.dataset_type == dataset_type and dataset.status != GONE:
+                return dataset
+        return None
 
     def recorded_interactions(self, dataset_group_arn: str, user_id: str, since: int) -> list[dict[str, Any]]:
         """The user's interactions recorded one by one from the mark ``since`` on, oldest first."""

@@ -131,7 +131,9 @@ class FiltersService:
         datasets = {kind: dataset.table for kind, dataset in found.items()}
         interactions = found.get("INTERACTIONS")
         if request.user_id and interactions is not None:
-            request = replace(request, sessions=tuple(interactions.events.sessions_of(request.user_id)))
+            sessions = interactions.events.sessions_of(request.user_id)
+            if sessions:  # most users joined none
+                request = replace(request, sessions=tuple(sessions))
         same_for_all = filter_.same_for_all
         if same_for_all:
             key = (sorted((filter_values or {}).items()), [(kind, table, table.revision) for kind, table in sorted(datasets.items())])

@@ -6,7 +6,7 @@ resource's ARN: the campaign is found again from the ID alone, without keeping e
 from __future__ import annotations
 
 import hashlib
-import uuid
+import os
 from functools import lru_cache
 from typing import Iterable
 
@@ -21,7 +21,12 @@ def _digest(source_arn: str) -> str:
 
 def new_recommendation_id(source_arn: str) -> str:
     """A fresh recommendationId for an answer of the campaign (or recommender) ``source_arn``."""
-    return f"{PREFIX}{_digest(source_arn)}{str(uuid.uuid4())[_DIGEST_LENGTH:]}"
+    # A version 4 UUID's last four groups (its first is the digest), as uuid.uuid4() writes them, without its checks.
+    random = bytearray(os.urandom(12))
+    random[2] = random[2] & 0x0F | 0x40  # the version
+    random[4] = random[4] & 0x3F | 0x80  # the variant
+    text = random.hex()
+    return f"{PREFIX}{_digest(source_arn)}-{text[:4]}-{text[4:8]}-{text[8:12]}-{text[12:]}"
 
 
 def source_of(recommendation_id: str, candidates: Iterable[str]) -> str | None:

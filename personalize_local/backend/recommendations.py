@@ -284,10 +284,10 @@ class RecommendationsService:
             )
         return campaign, recipe
 
-    def items_since_training(self, version: SolutionVersion) -> list[str]:
+    def items_since_training(self, version: SolutionVersion) -> tuple[str, ...]:
         """Items of the group's Items dataset that ``version``'s model doesn't know, the latest put first."""
         items = self.datasets.dataset_of(version.dataset_group_arn, "ITEMS")
-        return list(items_unknown_to(version.model, items.table)) if items is not None else []
+        return items_unknown_to(version.model, items.table) if items is not None else ()
 
     def _judged(self, version: SolutionVersion) -> frozenset[str]:
         """The items a filter judges: the answering model's, and for exploring recipes those put since training."""

@@ -509,9 +509,12 @@ class SolutionsService:
 
     def start_due_auto_training(self, solution_arn: str | None = None, force: bool = False) -> list[str]:
         """Start the automatic trainings that are due (or, forced, all of them); the versions started."""
-        started = []
+        started: list[str] = []
+        scheduled = self.solutions.find(lambda s: s.schedule is not None and solution_arn in (None, s.arn))
+        if not scheduled:  # the common case, looked at by every call's clock
+            return started
         moment = now()
-        for solution in self.solutions.find(lambda s: s.schedule is not None and solution_arn in (None, s.arn)):
+        for solution in scheduled:
             schedule = solution.schedule
             if schedule is None or not (force or schedule.due(moment)) or solution.status != "ACTIVE":
                 continue

@@ -177,7 +177,7 @@ def select(
     """What ``checked`` lets through for ``request``, on the group's current data (``datasets`` by type)."""
     expression = checked.expression
     for (target, source), (attribute, refusal) in NEEDS.items():
-        if expression.target == target and expression.reads(source) and getattr(request, attribute) is None:
+        if getattr(request, attribute) is None and expression.target == target and expression.reads(source):
             raise FilterError(refusal)
     evaluation = _Evaluation(checked, bind(checked, filter_values), request, datasets, interactions_per_type)
     included: list[set[str]] = []

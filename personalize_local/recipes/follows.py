@@ -60,10 +60,18 @@ def together_counts(
 
 
 def follow_scores(counts: sp.csr_matrix, recent: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Catalog-wide scores of a user whose latest items (``recent``, catalog positions) count with ``weights``."""
+    """Catalog-wide scores of a user whose latest items (``recent``, catalog positions) count with ``weights``.
+
+    One scatter of every row's entries, in row order (np.add.at adds in the order given, each in float32):
+    the sums, to the bit, of adding the weighted rows one after another."""
     scores = np.zeros(counts.shape[0], dtype=np.float32)
-    indptr, indices, data = counts.indptr, counts.indices, counts.data
-    for item, weight in zip(recent.tolist(), weights.tolist()):
-        start, end = indptr[item], indptr[item + 1]
-        scores[indices[start:end]] += np.float32(weight) * data[start:end]  # a row's columns are distinct
+    indptr = counts.indptr
+    starts = indptr[recent]
+    lengths = indptr[recent + 1] - starts
+    total = int(lengths.sum())
+    if total:
+        # Each entry's position in counts.indices: its row's start, then its rank within the row.
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        positions = np.arange(total, dtype=shift.dtype) + shift
+        np.add.at(scores, counts.indices[positions], np.repeat(weights.astype(np.float32), lengths) * counts.data[positions])
     return scores

@@ -155,13 +155,19 @@ NO_SIGNALS = Signals()
 _NONE = np.empty(0, dtype=np.int64)
 # Few enough allowed items (an answer's own, ordered once more) are sorted outright, without a partition first.
 _SORTED_OUTRIGHT = 256
+# History entries whose catalog positions a model keeps at most, all users together (UserPersonalization._history_codes):
+# about 16 MB of item references and positions.
+_HISTORY_ENTRIES_KEPT = 1_000_000
 
 
 class UserPersonalization:
     """Recency-weighted EASE item-to-item and follow-up scores blended with LightFM factors."""
 
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
-    TRANSIENT: ClassVar[frozenset[str]] = frozenset({"_last_scores", "_last_exclusion", "_last_history", "_cold_by_cutoff"})
+    TRANSIENT: ClassVar[frozenset[str]] = frozenset(
+        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_cold_by_cutoff",
+         "_recency_by_length", "_user_vectors"}
+    )
     view_weights: dict[str, float]
     history_length: int
     recency_mask: bool
@@ -171,6 +177,7 @@ class UserPersonalization:
     recency_half_life_share: float = 0.0
     follows_: sp.csr_matrix | None = None
     together_: sp.csr_matrix | None = None  # a state saved before the same-moment view has none
+    _history_entries: int = 0  # how many history entries _history_by_user holds, all users together (transient)
     recency_: np.ndarray | None = None  # the fixed weights of a state saved before the half-life depended on the history
     l2_ratio: float
     max_linear_items: int
@@ -357,11 +364,15 @@ class UserPersonalization:
 
     def _recency(self, n_items: int, half_life: float) -> np.ndarray:
         """Weights of the user's ``n_items`` latest items, newest first: halving every ``half_life`` steps with
-        ``recency_mask``, even without."""
-        lags = np.arange(n_items, dtype=np.float64)
-        if not self.recency_mask:
-            return np.ones_like(lags)
-        return 0.5 ** (lags / half_life)
+        ``recency_mask``, even without (read only: kept per length and half-life, as requests ask for few)."""
+        known = self.__dict__.setdefault("_recency_by_length", {})
+        weights = known.get((n_items, half_life))
+        if weights is None:
+            lags = np.arange(n_items, dtype=np.float64)
+            weights = 0.5 ** (lags / half_life) if self.recency_mask else np.ones_like(lags)
+            weights.flags.writeable = False
+            known[(n_items, half_life)] = weights
+        return weights
 
     def _fit_statistics(self, data: pd.DataFrame, items: pd.DataFrame | None) -> None:
         """Repeat rate and the per-item facts exploration needs."""
@@ -401,7 +412,7 @@ class UserPersonalization:
         scored 0. ``signals``: the request's context, impressions, retrieval depth and rankingInfluence
         offsets (base.Signals).
         """
-        scores = self._scores(user_id, self._history_codes(history), signals.context, signals.offsets)
+        scores = self._scores(user_id, self._history_codes(user_id, history), signals.context, signals.offsets)
         allowed = np.ones(len(self.item_ids), dtype=bool)
         if exclude:
             allowed[self._excluded_codes(exclude)] = False
@@ -411,9 +422,13 @@ class UserPersonalization:
         n = min(num_results, int(np.count_nonzero(allowed)) + len(fresh))
         slots = _exploration_slots(exploration.weight, n)
         offered = fresh[:slots]
-        cold = allowed & self._cold_items(exploration.item_age_cutoff_days)
-        explore = _best(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered)) if slots else _NONE
-        exploit_pool = allowed & self._retrieved(scores, signals.retrieval_depth)
+        explore = _NONE
+        if slots:
+            cold = self._cold_items(exploration.item_age_cutoff_days)
+            cold = cold[allowed[cold]]
+            explore = _best_among(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered))
+        retrieved = self._retrieved(scores, signals.retrieval_depth)
+        exploit_pool = allowed.copy() if retrieved is None else allowed & retrieved
         exploit_pool[explore] = False
         exploit = _best(scores, exploit_pool, n - explore.size - len(offered))
         picked = np.sort(np.concatenate((explore, exploit)))  # catalog order, then best first (ties: catalog order)
@@ -447,21 +462,18 @@ class UserPersonalization:
         self._last_scores = (key, offsets, scores)
         return scores
 
-    def _exploration_priority(self, scores: np.ndarray, candidates: np.ndarray, impressions: Mapping[str, int]) -> np.ndarray:
-        """How much exploration wants each candidate: its score, divided by one plus the times it was shown
-        without being picked (impressions beyond its interactions), so a much ignored item is explored less."""
+    def _exploration_priority(self, scores: np.ndarray, positions: np.ndarray, impressions: Mapping[str, int]) -> np.ndarray:
+        """How much exploration wants each candidate (``positions``): its score, divided by one plus the times it
+        was shown without being picked (impressions beyond its interactions), so a much ignored item is explored less."""
         if not impressions:
-            return scores
-        positions = np.flatnonzero(candidates)
+            return scores[positions]
         shown = np.fromiter((impressions.get(self.item_ids[i], 0) for i in positions), dtype=np.float64, count=positions.size)
-        priority = scores.copy()
-        priority[positions] /= 1.0 + np.maximum(shown - self.item_counts_[positions], 0.0)
-        return priority
+        return scores[positions] / (1.0 + np.maximum(shown - self.item_counts_[positions], 0.0))
 
-    def _retrieved(self, scores: np.ndarray, depth: int | None) -> np.ndarray:
-        """The items the model retrieves before a filter applies: the ``depth`` best (every item without a depth)."""
+    def _retrieved(self, scores: np.ndarray, depth: int | None) -> np.ndarray | None:
+        """The items the model retrieves before a filter applies: the ``depth`` best (None: every item)."""
         if depth is None or depth >= scores.size:
-            return np.ones(scores.size, dtype=bool)
+            return None
         retrieved = np.zeros(scores.size, dtype=bool)
         retrieved[_best(scores, np.ones(scores.size, dtype=bool), depth)] = True
         return retrieved
@@ -485,13 +497,26 @@ class UserPersonalization:
             self._last_exclusion = (exclude, codes)
         return codes
 
-    def _history_codes(self, history: Sequence[str]) -> np.ndarray:
-        """Catalog positions of ``history``. A request that ranks twice (a promotion, then the rest) hands over
-        the same history: the positions of the last one are kept."""
+    def _history_codes(self, user_id: str, history: Sequence[str]) -> np.ndarray:
+        """Catalog positions of ``history`` (read only). A request that ranks twice (a promotion, then the rest)
+        hands over the same history: the positions of the last one are kept. Each user's are kept too, with the
+        history they came from: a history only grows with events, so the next request usually finds it unchanged."""
         last = self.__dict__.get("_last_history")
         if last is not None and last[0] is history:
             return last[1]
-        codes = self._codes(history)
+        by_user = self.__dict__.setdefault("_history_by_user", {})
+        kept = by_user.get(user_id)
+        if kept is not None and kept[0] == history:
+            codes = kept[1]
+        else:
+            codes = self._codes(history)
+            codes.flags.writeable = False
+            entries = self._history_entries - (len(kept[0]) if kept is not None else 0)
+            if entries + len(history) > _HISTORY_ENTRIES_KEPT:
+                by_user.clear()
+                entries = 0
+            by_user[user_id] = (list(history), codes)
+            self._history_entries = entries + len(history)
         self._last_history = (history, codes)
         return codes
 
@@ -509,9 +534,7 @@ class UserPersonalization:
             recency = self.recency_[: recent.size]
         else:
             recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
-        user_vector = self.factors_.user_vector(
-            self.user_index_.get(user_id), self.user_tokens_.get(user_id, []), recent, recency
-        )
+        user_vector = self._user_vector(user_id, recent, recency)
         views = {
             "linear": self.linear_.scores(recent, recency),
             "factors": self.factors_.scores(user_vector),
@@ -524,13 +547,28 @@ class UserPersonalization:
             # The view weighs by the share of the latest items it knows anything to follow: a few followed items
             # alone would otherwise stand out of a flat view as if the whole history said so.
             indptr = self.follows_.indptr
-            followed = float(steps[indptr[latest + 1] > indptr[latest]].sum() / steps.sum()) if steps.size else 0.0
+            has_rows = indptr[latest + 1] > indptr[latest]
+            followed = 0.0 if not steps.size else 1.0 if has_rows.all() else float(steps[has_rows].sum() / steps.sum())
             if followed < 1.0:
                 weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
             if self.together_ is not None:
                 moment = latest[:TOGETHER_STEPS]
                 views["together"] = follow_scores(self.together_, moment, _TOGETHER_WEIGHTS[: moment.size])
         return _blend(views, weights)
+
+    def _user_vector(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> np.ndarray:
+        """The user's factor representation (factors.Factors.user_vector). A user the model knows by identity
+        or metadata has the same one on every request: it is kept (read only); one folded in from their
+        recent items is not."""
+        known = self.__dict__.setdefault("_user_vectors", {})
+        vector = known.get(user_id)
+        if vector is None:
+            identity, tokens = self.user_index_.get(user_id), self.user_tokens_.get(user_id, [])
+            vector = self.factors_.user_vector(identity, tokens, recent, recency)
+            if identity is not None or any(token in self.factors_.token_columns for token in tokens):
+                vector.flags.writeable = False
+                known[user_id] = vector
+        return vector
 
     def _distinct(self, codes: np.ndarray) -> np.ndarray:
         """The distinct catalog positions among ``codes``, ascending (np.unique's answer, without its sort)."""
@@ -548,11 +586,12 @@ class UserPersonalization:
         return adjusted
 
     def _cold_items(self, cutoff_days: float) -> np.ndarray:
-        """Items with little interaction data that are young enough to explore (read only; kept by cutoff)."""
+        """Catalog positions, ascending, of the items with little interaction data that are young enough to
+        explore (read only; kept by cutoff)."""
         known = self.__dict__.setdefault("_cold_by_cutoff", {})
         if cutoff_days not in known:
             young = np.isnan(self.item_age_days_) | (self.item_age_days_ <= cutoff_days)
-            cold = young & (self.item_counts_ <= self.cold_max_count_)
+            cold = np.flatnonzero(young & (self.item_counts_ <= self.cold_max_count_))
             cold.flags.writeable = False
             known[cutoff_days] = cold
         return known[cutoff_days]
@@ -575,21 +614,26 @@ def _codes_of(values: pd.Series, ordered_ids: list[str]) -> np.ndarray:
 
 def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
     """Weighted mean of the standardized views; a flat view (no information) drops out."""
-    total = np.zeros(next(iter(views.values())).size, dtype=np.float64)
+    total: np.ndarray | None = None
     weight = 0.0
     for name, scores in views.items():
-        if weights.get(name, 0.0) <= 0.0:  # a state saved before a view existed has no weight for it
+        view_weight = weights.get(name, 0.0)
+        if view_weight <= 0.0:  # a state saved before a view existed has no weight for it
             continue
         # The standard deviation as numpy's std computes it (sums over the count), keeping the centered scores.
         centered = scores - np.add.reduce(scores) / scores.size
         spread = float(np.sqrt(np.add.reduce(centered * centered) / centered.size))
         if spread > 0.0:
-            centered *= weights[name]
+            centered *= view_weight
             centered /= spread
-            total += centered
-            weight += weights[name]
-    if weight:
-        total /= weight
+            if total is None:  # the first view: 0 + x is x
+                total = centered.astype(np.float64)
+            else:
+                total += centered
+            weight += view_weight
+    if total is None:
+        return np.zeros(next(iter(views.values())).size, dtype=np.float64)
+    total /= weight
     return total
 
 
@@ -614,6 +658,21 @@ def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
         candidates = np.flatnonzero(masked >= kth)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order[:k]]
+
+
+def _best_among(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
+    """The k best of ``positions`` (catalog positions, ascending) by their ``values``, best first (ties: catalog
+    order): _best's answer over those positions, read without a pass over the whole catalog."""
+    k = min(k, positions.size)
+    if k <= 0:
+        return _NONE
+    if positions.size > _SORTED_OUTRIGHT:
+        # Only items scoring at least the k-th best score can make the list.
+        kth = np.partition(values, values.size - k)[values.size - k]
+        kept = values >= kth
+        positions, values = positions[kept], values[kept]
+    order = np.lexsort((positions, -values))
+    return positions[order[:k]]
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
