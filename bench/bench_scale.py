@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import boto3
+from botocore.config import Config
 import numpy as np
 import pandas as pd
 
@@ -174,20 +175,24 @@ class Prober(threading.Thread):
             time.sleep(0.1)  # a caller now and then, not a load test
 
 
-def api(frame: pd.DataFrame, items: pd.DataFrame, memory: MemoryWatch) -> dict:
+def api(interactions: int, memory: MemoryWatch) -> dict:
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
     with mock_personalize():
-        p, runtime, s3 = (boto3.client(name) for name in ("personalize", "personalize-runtime", "s3"))
+        p, runtime = boto3.client("personalize"), boto3.client("personalize-runtime")
+        # Uploads without a checksum trailer: moto decodes an aws-chunked body by appending chunk after chunk,
+        # quadratic in the body's size (minutes for a few hundred megabytes).
+        s3 = boto3.client("s3", config=Config(request_checksum_calculation="when_required"))
         s3.create_bucket(Bucket="bench")
         schemas = {kind: p.create_schema(name=kind, schema=text)["schemaArn"]
                    for kind, text in (("Interactions", INTERACTIONS_SCHEMA), ("Items", ITEMS_SCHEMA))}
 
-        def group_with(name: str, datasets: dict[str, pd.DataFrame]) -> tuple[str, str]:
+        def upload(name: str, kind: str, rows: pd.DataFrame) -> None:
+            s3.put_object(Bucket="bench", Key=f"{name}-{kind}.csv", Body=rows.to_csv(index=False).encode())
+
+        def group_with(name: str, kinds: tuple[str, ...]) -> tuple[str, str]:
             group = p.create_dataset_group(name=name)["datasetGroupArn"]
             arns = {}
-            for kind, rows in datasets.items():
-                key = f"{name}-{kind}.csv"
-                s3.put_object(Bucket="bench", Key=key, Body=rows.to_csv(index=False).encode())
+            for kind in kinds:
                 arns[kind] = p.create_dataset(name=f"{name}-{kind}", schemaArn=schemas[kind], datasetGroupArn=group,
                                               datasetType=kind)["datasetArn"]
             started = time.perf_counter()
@@ -212,31 +217,39 @@ def api(frame: pd.DataFrame, items: pd.DataFrame, memory: MemoryWatch) -> dict:
             return campaign
 
         imports: dict[str, float] = {}
+        frame, items = generate(interactions)
+        print(f"{len(frame)} interactions, {frame.USER_ID.nunique()} users, {frame.ITEM_ID.nunique()} items with interactions "
+              f"({len(items)} in the Items dataset); the most popular item has {frame.ITEM_ID.value_counts().iloc[0]} interactions",
+              file=sys.stderr)
+        users = frame["USER_ID"].unique()
+        upload("small", "Interactions", frame[frame["USER_ID"].astype(int) % 100 == 0])
+        upload("generated", "Interactions", frame)
+        upload("generated", "Items", items)
+        del frame, items  # the bench's own copy: what remains in memory is the emulator's
         # Another campaign, serving while the big version trains.
-        small = frame[frame["USER_ID"].astype(int) % 100 == 0]
-        small_group, small_dataset = group_with("small", {"Interactions": small})
+        small_group, small_dataset = group_with("small", ("Interactions",))
         serving = deployed(trained(small_group, "small"), "serving")
-        del small
         idle = Prober(p, runtime, small_dataset, serving)
         idle.start()
         time.sleep(2.0)
         idle.done.set()
         idle.join()
 
-        group, _ = group_with("generated", {"Interactions": frame, "Items": items})
+        group, _ = group_with("generated", ("Interactions", "Items"))
         busy = Prober(p, runtime, small_dataset, serving)
         busy.start()
         memory.mark()
+        cpu = _cpu_seconds()
         started = time.perf_counter()
         version = trained(group, "generated")
         metrics = p.get_solution_metrics(solutionVersionArn=version)["metrics"]
         train_seconds = time.perf_counter() - started
         train_peak = memory.window
+        train_cpu = [after - before for after, before in zip(_cpu_seconds(), cpu)]
         busy.done.set()
         busy.join()
 
         campaign = deployed(version, "generated")
-        users = frame["USER_ID"].unique()
         asked = np.random.default_rng(1).choice(users, REQUESTS + BATCH_USERS, replace=False)
         latencies = []
         for user in asked[:REQUESTS]:
@@ -260,6 +273,7 @@ def api(frame: pd.DataFrame, items: pd.DataFrame, memory: MemoryWatch) -> dict:
         "import_seconds": imports["generated"],
         "train_seconds": train_seconds,
         "train_peak_gib": train_peak / 2**30,
+        "train_cpu_seconds": train_cpu,
         "p50_ms": 1000 * float(np.median(latencies)),
         "p99_ms": 1000 * float(np.percentile(latencies, 99)),
         "batch_seconds": batch_seconds,
@@ -271,7 +285,14 @@ def api(frame: pd.DataFrame, items: pd.DataFrame, memory: MemoryWatch) -> dict:
     }
 
 
-def recipe(frame: pd.DataFrame, items: pd.DataFrame, memory: MemoryWatch) -> dict:
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process, and of its children waited for (a training's worker process)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def recipe(interactions: int, memory: MemoryWatch) -> dict:
+    frame, items = generate(interactions)
     started = time.perf_counter()
     inputs = TrainingInputs(USER_PERSONALIZATION_ARN, frame, items=items)
     evaluate(inputs)
@@ -286,12 +307,7 @@ def child(figure: str, interactions: int) -> None:
     """Run one figure in this process; print its result and the process tree's peak memory as JSON."""
     memory = MemoryWatch()
     memory.start()
-    frame, items = generate(interactions)
-    if figure == "api":
-        print(f"{len(frame)} interactions, {frame.USER_ID.nunique()} users, {frame.ITEM_ID.nunique()} items with interactions "
-              f"({len(items)} in the Items dataset); the most popular item has {frame.ITEM_ID.value_counts().iloc[0]} interactions",
-              file=sys.stderr)
-    result = FIGURES[figure](frame, items, memory)
+    result = FIGURES[figure](interactions, memory)
     result["peak_gib"] = memory.peak / 2**30
     # ru_maxrss (KiB on Linux): this process's, and its largest waited-for child's (a training's worker process).
     result["maxrss_self_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
@@ -323,6 +339,8 @@ def main() -> None:
     for name, value, unit, key in rows:
         verdict = "meets" if value <= TARGETS[key] else "MISSES"
         print(f"{name:<56}{value:9.2f} {unit:<4} target <= {TARGETS[key]:g} {unit}: {verdict}")
+    print(f"CPU seconds of the training: {api_['train_cpu_seconds'][1]:.0f} in the worker process, "
+          f"{api_['train_cpu_seconds'][0]:.0f} in the bench's (serving, probes); load average now {os.getloadavg()[0]:.2f}")
     print(f"GetRecommendations p99: {api_['p99_ms']:.2f} ms; peak RSS of the tree over the whole run {api_['peak_gib']:.2f} GiB "
           f"(ru_maxrss: bench process {api_['maxrss_self_gib']:.2f} GiB, largest child {api_['maxrss_children_gib']:.2f} GiB)")
     for k, call in enumerate(("DescribeDataset", "GetRecommendations (other campaign)")):
