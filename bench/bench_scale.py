@@ -16,7 +16,10 @@ The figures, all through boto3 and the in-process mock, in a child process of th
   meanwhile a second thread keeps calling DescribeDataset and GetRecommendations of a campaign trained
   earlier on 1% of the users, whose latencies are compared with the same calls made when nothing trains;
 - peak memory: the resident memory of the whole process tree (the bench's process and the training's
-  worker process), summed over /proc every 0.2 s; the peak during the training and over the whole run;
+  worker process), summed over /proc every 0.2 s; the peak during the training and over the whole run.
+  The bench drops its own frames once they are uploaded: what stays is the emulator's;
+- CPU seconds of the training, in the worker process and in the bench's: on a shared machine the worker,
+  at a lowered priority, may get far less than a core, and its wall time says more about the load;
 - GetRecommendations p50 on a campaign of the trained version, 1,000 calls for 1,000 different users;
 - batch inference: CreateBatchInferenceJob for 10,000 users (JSON lines in S3) until ACTIVE.
 With --baseline, the same evaluation and training called directly (the work the API cannot avoid).
