@@ -22,7 +22,8 @@ The figures, all through boto3 and the in-process mock, in a child process of th
   at a lowered priority, may get far less than a core, and its wall time says more about the load;
 - GetRecommendations p50 on a campaign of the trained version, 1,000 calls for 1,000 different users;
 - batch inference: CreateBatchInferenceJob for 10,000 users (JSON lines in S3) until ACTIVE.
-With --baseline, the same evaluation and training called directly (the work the API cannot avoid).
+With --baseline, the same evaluation and training called directly (the work the API cannot avoid); with
+--import-only, only the import (its time, the peak resident memory meanwhile and what stays after).
 """
 from __future__ import annotations
 
@@ -303,7 +304,33 @@ def recipe(interactions: int, memory: MemoryWatch) -> dict:
     return {"train_seconds": time.perf_counter() - started}
 
 
-FIGURES = {"api": api, "recipe": recipe}
+def imported(interactions: int, memory: MemoryWatch) -> dict:
+    """The import alone, as api() runs it: both datasets through import jobs, the bench's frames dropped first."""
+    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+    with mock_personalize():
+        p = boto3.client("personalize")
+        s3 = boto3.client("s3", config=Config(request_checksum_calculation="when_required"))
+        s3.create_bucket(Bucket="bench")
+        frame, items = generate(interactions)
+        for kind, rows in (("Interactions", frame), ("Items", items)):
+            s3.put_object(Bucket="bench", Key=kind, Body=rows.to_csv(index=False).encode())
+        del frame, items, rows
+        group = p.create_dataset_group(name="generated")["datasetGroupArn"]
+        arns = {kind: p.create_dataset(name=kind, schemaArn=p.create_schema(name=kind, schema=text)["schemaArn"],
+                                       datasetGroupArn=group, datasetType=kind)["datasetArn"]
+                for kind, text in (("Interactions", INTERACTIONS_SCHEMA), ("Items", ITEMS_SCHEMA))}
+        memory.mark()
+        started = time.perf_counter()
+        for kind, arn in arns.items():
+            job = p.create_dataset_import_job(jobName=kind, datasetArn=arn, roleArn=ROLE_ARN, dataSource={"dataLocation": f"s3://bench/{kind}"})
+            final = wait(lambda: p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"])
+            assert final["status"] == "ACTIVE", final.get("failureReason")
+        seconds, peak = time.perf_counter() - started, memory.window
+        time.sleep(0.5)
+        return {"import_seconds": seconds, "import_peak_gib": peak / 2**30, "after_gib": tree_rss_bytes(os.getpid()) / 2**30}
+
+
+FIGURES = {"api": api, "recipe": recipe, "import": imported}
 
 
 def child(figure: str, interactions: int) -> None:
@@ -328,9 +355,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--baseline", action="store_true", help="also evaluate and train by calling the recipe directly")
+    parser.add_argument("--import-only", action="store_true", help="only import both datasets")
     args = parser.parse_args()
     users, items = shape(args.interactions)
     print(f"--interactions {args.interactions}: {users} users, {items} items; load average {os.getloadavg()[0]:.2f} at the start")
+    if args.import_only:
+        alone = run("import", args.interactions)
+        print(f"import, both datasets (import jobs to ACTIVE): {alone['import_seconds']:.1f} s (target <= {TARGETS['import_seconds']:g} s); "
+              f"peak RSS meanwhile {alone['import_peak_gib']:.2f} GiB, {alone['after_gib']:.2f} GiB after; "
+              f"load average now {os.getloadavg()[0]:.2f}")
+        return
     api_ = run("api", args.interactions)
     rows = [
         ("import, both datasets (import jobs to ACTIVE)", api_["import_seconds"], "s", "import_seconds"),
