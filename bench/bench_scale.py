@@ -71,9 +71,13 @@ REQUESTS, BATCH_USERS = 1_000, 10_000
 TARGETS = {"import_seconds": 120.0, "train_seconds": 900.0, "train_peak_gib": 12.0, "p50_ms": 5.0, "batch_seconds": 60.0}
 
 
+# --items: a catalog of another size than N/100 (serving's cost grows with the catalog, not the interactions).
+ITEMS_ENV = "BENCH_SCALE_ITEMS"
+
+
 def shape(interactions: int) -> tuple[int, int]:
-    """Users and items for ``interactions``: N/20 and N/100 (the issue's 500k and 100k at 10M)."""
-    return interactions // 20, interactions // 100
+    """Users and items for ``interactions``: N/20 and N/100 (the issue's 500k and 100k at 10M), or --items items."""
+    return interactions // 20, int(os.environ.get(ITEMS_ENV) or interactions // 100)
 
 
 def generate(interactions: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -356,7 +360,10 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--baseline", action="store_true", help="also evaluate and train by calling the recipe directly")
     parser.add_argument("--import-only", action="store_true", help="only import both datasets")
+    parser.add_argument("--items", type=int, help="items in the catalog (default: interactions / 100)")
     args = parser.parse_args()
+    if args.items:
+        os.environ[ITEMS_ENV] = str(args.items)  # the child processes generate the data
     users, items = shape(args.interactions)
     print(f"--interactions {args.interactions}: {users} users, {items} items; load average {os.getloadavg()[0]:.2f} at the start")
     if args.import_only:
