@@ -111,7 +111,10 @@ def _mismatched_line(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def _parse_string(field: Field, values: np.ndarray, empty: np.ndarray, dataset_type: str) -> tuple[Column, list[_Issue]]:
-    typed = values.copy()
+    # Equal values become one object: the CSV reader makes a string per cell, and a dataset holding millions of
+    # interactions of far fewer users and items would otherwise keep millions of copies of the same ids.
+    codes, uniques = pd.factorize(values)
+    typed = uniques.take(codes)
     typed[empty] = None
     allowed = ALLOWED_WORDS.get(dataset_type, {}).get(field.name)
     if allowed is None:

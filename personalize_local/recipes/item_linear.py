@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from scipy.linalg import lapack
 
 from .base import TrainingError
+from .blas import one_thread
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,8 @@ class ItemLinear:
         known = rows >= 0
         if not known.any():
             return np.zeros(self.n_items, dtype=np.float32)
-        head_scores = weights[known].astype(np.float32) @ self.weights[rows[known]]
+        with one_thread():  # blas.py: OpenBLAS's threads make a request wait on busy cores
+            head_scores = weights[known].astype(np.float32) @ self.weights[rows[known]]
         if self.head.size == self.n_items:  # the head is the whole catalog, in order
             return head_scores
         out = np.zeros(self.n_items, dtype=np.float32)
