@@ -18,7 +18,6 @@ import scipy.sparse as sp
 from lightfm import LightFM
 
 from .. import progress
-from .blas import one_thread
 from .metadata import feature_rows, token_columns, vocabulary
 
 # Catalogs from this many items on score with BLAS (see Factors.scores).
@@ -142,12 +141,12 @@ class Factors:
         einsum rather than BLAS on catalogs of ordinary size: a multi-threaded matrix-vector product
         per request costs ten times more on a machine whose cores are busy (requests run side by
         side). On a catalog of BLAS_CATALOG items or more the product is most of the request, and
-        BLAS does it in half einsum's time (0.6 ms against 1.3 ms for 100,000 items and 64 factors), on one
-        thread (blas.py: on busy cores, 2 ms where OpenBLAS's threads took 22 ms).
+        BLAS does it in half einsum's time (0.6 ms against 1.3 ms for 100,000 items and 64 factors). It keeps
+        OpenBLAS's threads: on one thread (blas.py) the 100,000-item catalog's p50 rose from 3.2 to 3.7 ms on an
+        idle machine (bench/runtime.py), though it waits less on busy cores.
         """
         if self.item_vectors.shape[0] >= BLAS_CATALOG:
-            with one_thread():
-                return self.item_vectors @ user_vector + self.item_biases
+            return self.item_vectors @ user_vector + self.item_biases
         return np.einsum("ij,j->i", self.item_vectors, user_vector) + self.item_biases
 
 
