@@ -213,7 +213,8 @@ def main() -> None:
     os.environ.update(CREDENTIALS)
 
     from bench.bench_scale import generate
-    movielens, generated = load(args.folder), generate()
+    movielens = load(args.folder)
+    generated = generate(1_000_000)[0][["USER_ID", "ITEM_ID", "TIMESTAMP"]]  # the interactions; bench_training's schema
     data = {
         f"ml-100k ({len(movielens):,} interactions)": movielens.to_csv(index=False).encode(),
         f"generated ({len(generated):,} interactions)": generated.to_csv(index=False).encode(),
