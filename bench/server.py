@@ -14,7 +14,9 @@
   Each row also gives the server process's CPU time per call: the machine has 2 cores, shared by
   the server and its clients.
 
-Targets: GetRecommendations at >= 500 requests/s with p99 <= 20 ms from 4 clients; start <= 2 s.
+Targets: GetRecommendations at >= 500 requests/s with p99 <= 20 ms from 4 clients; start <= 2 s; and
+(issue 20) at least MOTO_RATIO times the requests/s of a plain moto_server's HeadBucket from the same
+4 client processes in the same run.
 
     .venv/bin/python bench/server.py [path/to/ml-100k] [--seconds 10] [--clients 4]
 """
@@ -49,6 +51,7 @@ REGION = "us-east-1"
 BUCKET = "bench"
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
 TARGET_RPS, TARGET_P99_MS, TARGET_START_S = 500.0, 20.0, 2.0
+MOTO_RATIO = 2.0
 STARTS = 5
 HEALTH = "/personalize-local/health"  # the server's own cheapest answer
 WARMUP_CALLS = 20
@@ -345,6 +348,10 @@ def main() -> None:
         (recommend.p99_ms <= TARGET_P99_MS, f"p99 <= {TARGET_P99_MS:.0f} ms ({recommend.p99_ms:.1f})"),
         (statistics.median(starts) <= TARGET_START_S, f"start <= {TARGET_START_S:.0f} s ({statistics.median(starts):.2f})"),
     ]
+    plain_moto = [f for kind, call, f in rows if kind == rows[0][0] and "plain moto_server" in call]
+    if plain_moto:
+        ratio = recommend.rps / plain_moto[0].rps
+        verdicts.append((ratio >= MOTO_RATIO, f"GetRecommendations >= {MOTO_RATIO:g}x a plain moto_server's HeadBucket ({ratio:.2f}x)"))
     print()
     for ok, text in verdicts:
         print(f"{'PASS' if ok else 'FAIL'}  {text}")
