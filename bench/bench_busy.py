@@ -24,7 +24,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -33,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.server import BUCKET, CREDENTIALS, NUM_RESULTS, WARMUP_CALLS, client, cpu_seconds, stop  # noqa: E402
+from bench.server import BUCKET, CREDENTIALS, NUM_RESULTS, WARMUP_CALLS, client, cpu_seconds, stop, timed_calls  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
@@ -124,17 +123,7 @@ def _caller(load: Load, offset: int) -> Callable[[int], Any]:
 
 def _client_process(load: Load, offset: int, ready: Any, results: Any) -> None:
     os.environ.update(CREDENTIALS)
-    call = _caller(load, offset * 7919)
-    for i in range(WARMUP_CALLS):
-        call(i)
-    ready.wait()
-    stop_at = time.perf_counter() + load.seconds
-    latencies, i = [], 0
-    while (begun := time.perf_counter()) < stop_at:
-        call(i)
-        latencies.append(time.perf_counter() - begun)
-        i += 1
-    results.put((load.call, latencies))
+    results.put((load.call, timed_calls(_caller(load, offset * 7919), load.seconds, ready)))
 
 
 @dataclass(frozen=True)

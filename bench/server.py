@@ -233,11 +233,15 @@ def _raw_recommend(runtime: Any, load: Load, offset: int) -> Callable[[int], Any
 
 def hammer(load: Load, offset: int, ready: Any) -> list[float]:
     """Warm up, wait for every client to be ready, then call for the load's seconds; each call's seconds."""
-    call = _caller(load, offset * 7919)
+    return timed_calls(_caller(load, offset * 7919), load.seconds, ready)
+
+
+def timed_calls(call: Callable[[int], Any], seconds: float, ready: Any) -> list[float]:
+    """Warm ``call`` up, wait for ``ready`` (every client warm), then call it for ``seconds``; each call's seconds."""
     for i in range(WARMUP_CALLS):
         call(i)
     ready.wait()
-    stop_at = time.perf_counter() + load.seconds
+    stop_at = time.perf_counter() + seconds
     latencies, i = [], 0
     while (begun := time.perf_counter()) < stop_at:
         call(i)

@@ -30,9 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from logging.handlers import QueueListener
 from pathlib import Path
-from queue import SimpleQueue
 from typing import Any
 
 import boto3
@@ -42,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.bench_training import DEFAULT_DATA  # noqa: E402
 from bench.server import CREDENTIALS, NUM_RESULTS, REGION, interactions_csv, load_campaign  # noqa: E402
 from personalize_local import server as served, snapshot  # noqa: E402
-from personalize_local.cli import _LineQueue  # noqa: E402
+from personalize_local.cli import log_lines_to  # noqa: E402
 from personalize_local.serving import KeepAliveHandler  # noqa: E402
 from personalize_local.threaded import ThreadedServer  # noqa: E402
 
@@ -59,17 +57,6 @@ for i in range(calls):
     if response.status != 200:
         raise SystemExit(f"GetRecommendations answered {response.status}")
 '''.replace("NUM_RESULTS", str(NUM_RESULTS))
-
-
-def log_lines_to(path: str) -> None:
-    """The access log as the command writes it (queued, written by a thread of its own), into a file."""
-    lines: SimpleQueue[logging.LogRecord] = SimpleQueue()
-    for name in ("personalize_local.access", "personalize_local.server", "personalize_local.durable"):
-        logger = logging.getLogger(name)
-        logger.addHandler(_LineQueue(lines))
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
-    QueueListener(lines, logging.FileHandler(path)).start()
 
 
 def signed_request(endpoint: str, folder: Path, saved: Path | None) -> dict[str, Any]:
@@ -117,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(CREDENTIALS)
     log = tempfile.NamedTemporaryFile(prefix="access-", suffix=".log", delete=False)
-    log_lines_to(log.name)
+    log_lines_to(logging.FileHandler(log.name))  # the access log as the command writes it, into a file
 
     server = ThreadedServer()
     server.start()

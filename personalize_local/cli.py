@@ -45,10 +45,16 @@ class _LineQueue(QueueHandler):
 
 
 def _log_to_stderr() -> QueueListener:
-    """Log lines go to stderr from a thread of their own: a call's thread only queues its line, never waits
-    on the write (which gives other threads the interpreter, and takes a while to get it back)."""
+    """Log lines go to stderr from a thread of their own (:func:`log_lines_to`)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
+    return log_lines_to(handler)
+
+
+def log_lines_to(handler: logging.Handler) -> QueueListener:
+    """The server's log lines (access, server, data directory) go to ``handler`` from a thread of their own, started
+    here: a call's thread only queues its line, never waits on the write (which gives other threads the
+    interpreter, and takes a while to get it back)."""
     lines: SimpleQueue[logging.LogRecord] = SimpleQueue()
     for name in ("personalize_local.access", "personalize_local.server", "personalize_local.durable"):
         logger = logging.getLogger(name)

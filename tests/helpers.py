@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any, Callable
 
 import pytest
@@ -194,3 +195,14 @@ def create_dataset(c: Clients, group_arn: str, name: str, schema: str, dataset_t
     dataset_arn = p.create_dataset(name=name, schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=dataset_type)["datasetArn"]
     wait(lambda: p.describe_dataset(datasetArn=dataset_arn)["dataset"])
     return dataset_arn
+
+
+def sent_raw(host: str, port: int, data: bytes) -> bytes:
+    """Send the bytes on a connection of their own, say nothing more, and read until the server closes."""
+    with socket.create_connection((host, port), timeout=60) as connection:
+        connection.sendall(data)
+        connection.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received

@@ -5,12 +5,13 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import socket
 from typing import Callable
 
 import pytest
 
 import personalize_local.server
+
+from .helpers import sent_raw
 
 # A SigV4 header as boto3 signs Personalize (all three services sign as ``personalize``); the server checks no signature.
 SIGNED = "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/personalize/aws4_request, SignedHeaders=host, Signature=0"
@@ -102,12 +103,7 @@ class _Received:
 def exchange(endpoint: str, data: bytes) -> tuple[int, dict[str, str], bytes]:
     """Send the bytes on a connection of their own, say nothing more, and read the answer until the server closes."""
     host, port = endpoint.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=60) as connection:
-        connection.sendall(data)
-        connection.shutdown(socket.SHUT_WR)
-        received = b""
-        while chunk := connection.recv(65536):
-            received += chunk
+    received = sent_raw(host, int(port), data)
     response = http.client.HTTPResponse(_Received(received))  # type: ignore[arg-type]
     response.begin()
     return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()

@@ -10,7 +10,6 @@ import http.client
 import io
 import json
 import re
-import socket
 import threading
 from typing import Iterator
 
@@ -19,6 +18,8 @@ import pytest
 import personalize_local.server
 from personalize_local.server import PersonalizeServer, listen
 from personalize_local.serving import KeepAliveHandler, KeepAliveServer
+
+from .helpers import sent_raw
 
 SIGNED = "AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/personalize/aws4_request, SignedHeaders=host, Signature=0"
 CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/none"
@@ -93,13 +94,7 @@ def wsgi() -> Iterator[str]:
 def exchange(address: str, data: bytes) -> bytes:
     """Send the bytes, say nothing more, and read until the server closes; the answer without its Date header."""
     host, port = address.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=60) as connection:
-        connection.sendall(data)
-        connection.shutdown(socket.SHUT_WR)
-        received = b""
-        while chunk := connection.recv(65536):
-            received += chunk
-    return _DATE.sub(b"", received)
+    return _DATE.sub(b"", sent_raw(host, int(port), data))
 
 
 @pytest.mark.parametrize("name", list(REQUESTS))
