@@ -25,9 +25,15 @@ quality_protocol.through_api).
 A section is a function (interactions, splits) -> rows; SECTIONS lists them.
 
     .venv/bin/python bench/quality.py [path/to/ml-100k]
+    .venv/bin/python bench/quality.py --seeds 1-3,11-15,21-25 [path/to/ml-100k]
+
+The second form checks a difference on more splits than the goals' three: the direct rows of
+views_alone (each view of aws-user-personalization and the blend, fitted directly) on the seeds given,
+no goals.
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from dataclasses import dataclass
@@ -200,8 +206,8 @@ def goals_table(rows: Sequence[Row]) -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def table(rows: Sequence[Row]) -> None:
-    print(f"| row (mean ± sd of {len(SEEDS)} splits) | " + " | ".join(SHOWN) + " |")
+def table(rows: Sequence[Row], splits: int = len(SEEDS)) -> None:
+    print(f"| row (mean ± sd of {splits} splits) | " + " | ".join(SHOWN) + " |")
     print("|---|" + "---:|" * len(SHOWN))
     for name in dict.fromkeys(row.name for row in rows):
         mine = [row.metrics for row in rows if row.name == name]
@@ -209,10 +215,28 @@ def table(rows: Sequence[Row]) -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
-def main(folder: Path = DEFAULT_DATA) -> None:
+def seed_list(text: str) -> list[int]:
+    """'1-3,11-15' -> [1, 2, 3, 11, ..., 15]."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        seeds += range(int(first), int(last or first) + 1)
+    return seeds
+
+
+def main(arguments: Sequence[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DATA, help="MovieLens 100K's folder")
+    parser.add_argument("--seeds", type=seed_list, help="other seeds (e.g. 1-3,11-15): views_alone's rows only, no goals")
+    given = parser.parse_args(arguments)
+    folder: Path = given.folder
     if not (folder / "u.data").exists():
         sys.exit(f"MovieLens 100K not found at {folder}: pass its folder as the first argument.")
     interactions = load(folder)
+    if given.seeds:
+        rows = views_alone(interactions, [Split.by_users(interactions, seed) for seed in given.seeds])
+        table(rows, len(given.seeds))
+        return
     splits = [Split.by_users(interactions, seed) for seed in SEEDS]
     print(f"{len(interactions)} interactions (rating > 3); {len(splits[0].inputs)} test users per split")
     rows: list[Row] = []
@@ -233,4 +257,4 @@ def main(folder: Path = DEFAULT_DATA) -> None:
 
 
 if __name__ == "__main__":
-    main(*(Path(a) for a in sys.argv[1:2]))
+    main(sys.argv[1:])
