@@ -142,12 +142,30 @@ class Factors:
         per request costs ten times more on a machine whose cores are busy (requests run side by
         side). On a catalog of BLAS_CATALOG items or more the product is most of the request, and
         BLAS does it in half einsum's time (0.6 ms against 1.3 ms for 100,000 items and 64 factors). It keeps
-        OpenBLAS's threads: on one thread (blas.py) the 100,000-item catalog's p50 rose from 3.2 to 3.7 ms on an
-        idle machine (bench/runtime.py), though it waits less on busy cores.
+        OpenBLAS's threads: on one thread the 100,000-item catalog's p50 rose from 3.2 to 3.7 ms on an idle
+        machine (bench/runtime.py), though it waits less on busy cores. A model's training users are scored
+        once, together (FactorTable), where the catalog is small enough.
         """
         if self.item_vectors.shape[0] >= BLAS_CATALOG:
             return self.item_vectors @ user_vector + self.item_biases
         return np.einsum("ij,j->i", self.item_vectors, user_vector) + self.item_biases
+
+
+@dataclass(frozen=True)
+class FactorTable:
+    """Users' factor scores over the catalog, computed at once, with each user's mean and standard deviation."""
+
+    scores: np.ndarray  # users x items, float32
+    means: np.ndarray
+    spreads: np.ndarray
+
+    @classmethod
+    def of(cls, user_vectors: np.ndarray, factors: Factors) -> "FactorTable":
+        """The table of ``user_vectors`` (users x components): one matrix product, as a deployment makes it."""
+        scores = user_vectors @ factors.item_vectors.T
+        scores += factors.item_biases
+        scores.flags.writeable = False
+        return cls(scores, scores.mean(axis=1, dtype=np.float64), scores.std(axis=1, dtype=np.float64))
 
 
 def _mean_of_rows(rows: np.ndarray) -> np.ndarray:

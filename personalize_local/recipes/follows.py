@@ -57,21 +57,3 @@ def together_counts(
     popularity = np.bincount(items, minlength=n_items).astype(np.float32) + 1.0
     counts.data *= (popularity ** -np.float32(discount))[counts.indices]
     return counts
-
-
-def follow_scores(counts: sp.csr_matrix, recent: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Catalog-wide scores of a user whose latest items (``recent``, catalog positions) count with ``weights``.
-
-    One scatter of every row's entries, in row order (np.add.at adds in the order given, each in float32):
-    the sums, to the bit, of adding the weighted rows one after another."""
-    scores = np.zeros(counts.shape[0], dtype=np.float32)
-    indptr = counts.indptr
-    starts = indptr[recent]
-    lengths = indptr[recent + 1] - starts
-    total = int(lengths.sum())
-    if total:
-        # Each entry's position in counts.indices: its row's start, then its rank within the row.
-        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-        positions = np.arange(total, dtype=shift.dtype) + shift
-        np.add.at(scores, counts.indices[positions], np.repeat(weights.astype(np.float32), lengths) * counts.data[positions])
-    return scores

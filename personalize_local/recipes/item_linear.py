@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from scipy.linalg import lapack
 
 from .base import TrainingError
-from .blas import one_thread
+from .blend import View
 
 
 @dataclass(frozen=True)
@@ -68,19 +68,20 @@ class ItemLinear:
         weights[diagonal] = 0.0
         return cls(head, rows, weights, n_items)
 
-    def scores(self, items: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Catalog-wide scores of a user whose items (catalog positions) count with ``weights``."""
+    def view(self, items: np.ndarray, weights: np.ndarray) -> View | None:
+        """The scores of a user whose items (catalog positions) count with ``weights``; None when none is modelled.
+
+        einsum's own loop rather than BLAS: OpenBLAS wakes a second thread for a product this size, which makes
+        the request wait where the cores are busy. A top-k cut of the rows would read less, but loses what the
+        small weights add up to (BENCHMARKS.md, "The answer path, rebuilt")."""
         rows = self.rows[items]
         known = rows >= 0
-        if not known.any():
-            return np.zeros(self.n_items, dtype=np.float32)
-        with one_thread():  # blas.py: OpenBLAS's threads make a request wait on busy cores
-            head_scores = weights[known].astype(np.float32) @ self.weights[rows[known]]
-        if self.head.size == self.n_items:  # the head is the whole catalog, in order
-            return head_scores
-        out = np.zeros(self.n_items, dtype=np.float32)
-        out[self.head] = head_scores
-        return out
+        if not known.all():
+            rows, weights = rows[known], weights[known]
+        if not rows.size:
+            return None
+        scores = np.einsum("i,ij->j", weights.astype(np.float32), self.weights[rows])
+        return View.of(scores, self.n_items, None if self.head.size == self.n_items else self.head)
 
 
 def _spd_inverse(matrix: np.ndarray) -> np.ndarray:

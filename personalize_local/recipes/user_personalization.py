@@ -109,8 +109,9 @@ from .base import (
     unique_interactions,
 )
 from .context import ContextLifts, context_columns
-from .factors import Factors, FactorSettings
-from .follows import follow_counts, follow_scores, together_counts
+from .factors import Factors, FactorSettings, FactorTable
+from .blend import View, blended_probabilities, row_entries, summed
+from .follows import follow_counts, together_counts
 from .hyperparameters import Value
 from .item_linear import ItemLinear
 from .metadata import categorical_tokens
@@ -146,6 +147,8 @@ TOGETHER_DISCOUNT = 0.35
 TOGETHER_HALF_LIFE = 0.5
 TOGETHER_STEPS = 3
 _TOGETHER_WEIGHTS = 0.5 ** (np.arange(TOGETHER_STEPS) / TOGETHER_HALF_LIFE)  # newest first; the view exists only with recency_mask
+# Training users x items up to which a model keeps every training user's factor scores (64 MB of float32).
+FACTOR_TABLE_ENTRIES = 16_000_000
 USER_METADATA_SHARE = 0.2
 ITEM_METADATA_SHARE = 0.3
 COLD_QUANTILE = 0.25
@@ -153,6 +156,7 @@ COLD_QUANTILE = 0.25
 NOT_CONTEXT = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE, EVENT_WEIGHT, "IMPRESSION", "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE")
 NO_SIGNALS = Signals()
 _NONE = np.empty(0, dtype=np.int64)
+_NO_WEIGHTS = np.empty(0, dtype=np.float64)
 # Few enough allowed items (an answer's own, ordered once more) are sorted outright, without a partition first.
 _SORTED_OUTRIGHT = 256
 # History entries whose catalog positions a model keeps at most, all users together (UserPersonalization._history_codes):
@@ -166,7 +170,7 @@ class UserPersonalization:
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
         {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_cold_by_cutoff",
-         "_recency_by_length", "_user_vectors"}
+         "_recency_by_length", "_user_vectors", "_factor_table_made"}
     )
     view_weights: dict[str, float]
     history_length: int
@@ -412,40 +416,53 @@ class UserPersonalization:
         scored 0. ``signals``: the request's context, impressions, retrieval depth and rankingInfluence
         offsets (base.Signals).
         """
-        scores = self._scores(user_id, self._history_codes(user_id, history), signals.context, signals.offsets)
-        allowed = np.ones(len(self.item_ids), dtype=bool)
-        if exclude:
-            allowed[self._excluded_codes(exclude)] = False
+        scores = self._scores(user_id, *self._history_codes(user_id, history), signals.context, signals.offsets)
+        excluded = self._excluded_codes(exclude) if exclude else _NONE  # distinct positions: distinct ids
         fresh = list(dict.fromkeys(new_items))
         if signals.impressions:
             fresh.sort(key=lambda item: signals.impressions.get(item, 0))
-        n = min(num_results, int(np.count_nonzero(allowed)) + len(fresh))
+        n = min(num_results, scores.size - excluded.size + len(fresh))
         slots = _exploration_slots(exploration.weight, n)
         offered = fresh[:slots]
         explore = _NONE
         if slots:
             cold = self._cold_items(exploration.item_age_cutoff_days)
-            cold = cold[allowed[cold]]
+            if excluded.size:
+                cold = cold[~np.isin(cold, excluded, assume_unique=True)]
             explore = _best_among(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered))
-        retrieved = self._retrieved(scores, signals.retrieval_depth)
-        exploit_pool = allowed.copy() if retrieved is None else allowed & retrieved
-        exploit_pool[explore] = False
-        exploit = _best(scores, exploit_pool, n - explore.size - len(offered))
-        picked = np.sort(np.concatenate((explore, exploit)))  # catalog order, then best first (ties: catalog order)
-        best = picked[np.lexsort((picked, -scores[picked]))]
+        # The exploitable items keep their scores; the others score -inf, below any probability.
+        exploitable = self._retrieved(scores, signals.retrieval_depth)
+        if excluded.size or explore.size:
+            if exploitable is scores:  # read only: the request's scores
+                exploitable = scores.copy()
+            exploitable[excluded] = -np.inf
+            exploitable[explore] = -np.inf
+        available = scores.size - excluded.size - explore.size
+        if signals.retrieval_depth is not None:
+            available = int(np.count_nonzero(exploitable > -np.inf))
+        best = _best(exploitable, available, n - explore.size - len(offered))
+        if explore.size:  # merged: best first, ties in catalog order
+            picked = np.concatenate((explore, best))
+            best = picked[np.lexsort((picked, -scores[picked]))]
         ranked: list[tuple[str, float | None]] = [
             (self.item_ids[i], round(score, SCORE_DECIMALS)) for i, score in zip(best.tolist(), scores[best].tolist())
         ]
         ranked += [(item, 0.0) for item in offered]
-        placeholders = self._popular(allowed, best, n - len(ranked))
+        placeholders = self._popular(excluded, best, n - len(ranked))
         explored = [self.item_ids[i] for i in explore] + offered
         return Picks(ranked + [(item, None) for item in placeholders], explored, placeholders)
 
     def _scores(
-        self, user_id: str, history_codes: np.ndarray, context: Mapping[str, str] | None = None, offsets: np.ndarray | None = None
+        self,
+        user_id: str,
+        history_codes: np.ndarray,
+        seen: np.ndarray,
+        context: Mapping[str, str] | None = None,
+        offsets: np.ndarray | None = None,
     ) -> np.ndarray:
         """Catalog-wide probabilities: the softmax of the blend shifted by the context's lifts and the
-        ranking influence's ``offsets``, repeats given their share (read only).
+        ranking influence's ``offsets``, repeats (``seen``: the distinct positions in the history) given their
+        share (read only).
 
         The last request's are kept: a request with a promotion asks twice for the same user, history,
         context and offsets (the same array while the data stays)."""
@@ -453,11 +470,8 @@ class UserPersonalization:
         last = self.__dict__.get("_last_scores")
         if last is not None and last[0] == key and last[1] is offsets:
             return last[2]
-        logits = self._logits(user_id, history_codes)
-        for shift in (self.context_.log_lifts(context), offsets):
-            if shift is not None:
-                logits = logits + shift
-        scores = self._adjust_for_repeats(_softmax(logits), self._distinct(history_codes))
+        shifts = [shift for shift in (self.context_.log_lifts(context), offsets) if shift is not None]
+        scores = self._adjust_for_repeats(self._probabilities(user_id, history_codes, shifts), seen)
         scores.flags.writeable = False
         self._last_scores = (key, offsets, scores)
         return scores
@@ -470,21 +484,24 @@ class UserPersonalization:
         shown = np.fromiter((impressions.get(self.item_ids[i], 0) for i in positions), dtype=np.float64, count=positions.size)
         return scores[positions] / (1.0 + np.maximum(shown - self.item_counts_[positions], 0.0))
 
-    def _retrieved(self, scores: np.ndarray, depth: int | None) -> np.ndarray | None:
-        """The items the model retrieves before a filter applies: the ``depth`` best (None: every item)."""
+    def _retrieved(self, scores: np.ndarray, depth: int | None) -> np.ndarray:
+        """The scores of the items the model retrieves before a filter applies, the ``depth`` best (None: every
+        item); the others score -inf. ``scores`` itself where every item is retrieved."""
         if depth is None or depth >= scores.size:
-            return None
-        retrieved = np.zeros(scores.size, dtype=bool)
-        retrieved[_best(scores, np.ones(scores.size, dtype=bool), depth)] = True
+            return scores
+        retrieved = np.full(scores.size, -np.inf)
+        best = _best(scores, scores.size, depth)
+        retrieved[best] = scores[best]
         return retrieved
 
-    def _popular(self, allowed: np.ndarray, picked: np.ndarray, k: int) -> list[str]:
-        """The ``k`` most interacted-with of the allowed items not ``picked`` (ties: catalog order)."""
+    def _popular(self, excluded: np.ndarray, picked: np.ndarray, k: int) -> list[str]:
+        """The ``k`` most interacted-with items neither ``excluded`` nor ``picked`` (ties: catalog order)."""
         if k <= 0:
             return []
-        candidates = allowed.copy()
-        candidates[picked] = False
-        return [self.item_ids[i] for i in _best(self.item_counts_.astype(np.float64), candidates, k)]
+        counts = self.item_counts_.astype(np.float64)
+        counts[excluded] = -np.inf
+        counts[picked] = -np.inf
+        return [self.item_ids[i] for i in _best(counts, counts.size - excluded.size - picked.size, k)]
 
     def _excluded_codes(self, exclude: set[str] | frozenset[str]) -> np.ndarray:
         """Catalog positions of ``exclude``. A filter that refuses the same for everyone hands over the same
@@ -497,28 +514,31 @@ class UserPersonalization:
             self._last_exclusion = (exclude, codes)
         return codes
 
-    def _history_codes(self, user_id: str, history: Sequence[str]) -> np.ndarray:
-        """Catalog positions of ``history`` (read only). A request that ranks twice (a promotion, then the rest)
-        hands over the same history: the positions of the last one are kept. Each user's are kept too, with the
-        history they came from: a history only grows with events, so the next request usually finds it unchanged."""
+    def _history_codes(self, user_id: str, history: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Catalog positions of ``history``, and the distinct ones ascending (read only). A request that ranks twice
+        (a promotion, then the rest) hands over the same history: the positions of the last one are kept. Each
+        user's are kept too, with the history they came from: a history only grows with events, so the next request
+        usually finds it unchanged."""
         last = self.__dict__.get("_last_history")
         if last is not None and last[0] is history:
             return last[1]
         by_user = self.__dict__.setdefault("_history_by_user", {})
         kept = by_user.get(user_id)
         if kept is not None and kept[0] == history:
-            codes = kept[1]
+            positions = kept[1]
         else:
             codes = self._codes(history)
-            codes.flags.writeable = False
+            distinct = np.unique(codes)
+            codes.flags.writeable = distinct.flags.writeable = False
+            positions = (codes, distinct)
             entries = self._history_entries - (len(kept[0]) if kept is not None else 0)
             if entries + len(history) > _HISTORY_ENTRIES_KEPT:
                 by_user.clear()
                 entries = 0
-            by_user[user_id] = (list(history), codes)
+            by_user[user_id] = (list(history), positions)
             self._history_entries = entries + len(history)
-        self._last_history = (history, codes)
-        return codes
+        self._last_history = (history, positions)
+        return positions
 
     def _codes(self, item_ids: Iterable[str]) -> np.ndarray:
         """Catalog positions of the known items, order kept; unknown ids dropped."""
@@ -527,23 +547,22 @@ class UserPersonalization:
             codes = [code for code in codes if code is not None]
         return np.array(codes, dtype=np.int64)
 
-    def _logits(self, user_id: str, history_codes: np.ndarray) -> np.ndarray:
-        """Catalog-wide blend of the views' standardized scores."""
+    def _probabilities(self, user_id: str, history_codes: np.ndarray, shifts: list[np.ndarray]) -> np.ndarray:
+        """The softmax over the catalog of the views' blend (their standardized scores' weighted mean) plus ``shifts``."""
         recent = history_codes[::-1][: self.history_length]  # most recent first
         if self.recency_ is not None:
             recency = self.recency_[: recent.size]
         else:
             recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
-        user_vector = self._user_vector(user_id, recent, recency)
-        views = {
-            "linear": self.linear_.scores(recent, recency),
-            "factors": self.factors_.scores(user_vector),
-        }
+        views: dict[str, View] = {"factors": self._factor_view(user_id, recent, recency)}
+        linear = self.linear_.view(recent, recency)
+        if linear is not None:
+            views["linear"] = linear
         weights = self.view_weights
         if self.follows_ is not None:
             latest = recent[:SEQUENCE_STEPS]
             steps = self._recency(latest.size, SEQUENCE_HALF_LIFE)
-            views["sequence"] = follow_scores(self.follows_, latest, steps)
+            entries = {"sequence": row_entries(self.follows_, latest, steps)}
             # The view weighs by the share of the latest items it knows anything to follow: a few followed items
             # alone would otherwise stand out of a flat view as if the whole history said so.
             indptr = self.follows_.indptr
@@ -553,8 +572,28 @@ class UserPersonalization:
                 weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
             if self.together_ is not None:
                 moment = latest[:TOGETHER_STEPS]
-                views["together"] = follow_scores(self.together_, moment, _TOGETHER_WEIGHTS[: moment.size])
-        return _blend(views, weights)
+                entries["together"] = row_entries(self.together_, moment, _TOGETHER_WEIGHTS[: moment.size])
+            views.update(summed({name: e for name, e in entries.items() if weights.get(name, 0.0) > 0.0}, len(self.item_ids)))
+        return blended_probabilities(views, weights, shifts, len(self.item_ids))
+
+    def _factor_view(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> View:
+        """The factor view of the user: a row of the per-model table for a training user, else the product."""
+        identity = self.user_index_.get(user_id)
+        table = self._factor_table() if identity is not None else None
+        if table is not None:
+            return View(None, table.scores[identity], float(table.means[identity]), float(table.spreads[identity]))
+        return View.of(self.factors_.scores(self._user_vector(user_id, recent, recency)), len(self.item_ids))
+
+    def _factor_table(self) -> FactorTable | None:
+        """Every training user's factor scores, made once per model where they fit FACTOR_TABLE_ENTRIES (transient)."""
+        if "_factor_table_made" not in self.__dict__:
+            n_users, n_items = len(self.user_ids_), len(self.item_ids)
+            table = None
+            if 0 < n_users and n_users * n_items <= FACTOR_TABLE_ENTRIES:
+                vectors = np.stack([self._user_vector(user, _NONE, _NO_WEIGHTS) for user in self.user_ids_])
+                table = FactorTable.of(vectors, self.factors_)
+            self._factor_table_made = table
+        return self._factor_table_made
 
     def _user_vector(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> np.ndarray:
         """The user's factor representation (factors.Factors.user_vector). A user the model knows by identity
@@ -570,20 +609,16 @@ class UserPersonalization:
                 known[user_id] = vector
         return vector
 
-    def _distinct(self, codes: np.ndarray) -> np.ndarray:
-        """The distinct catalog positions among ``codes``, ascending (np.unique's answer, without its sort)."""
-        seen = np.zeros(len(self.item_ids), dtype=bool)
-        seen[codes] = True
-        return np.flatnonzero(seen)
-
     def _adjust_for_repeats(self, probabilities: np.ndarray, seen: np.ndarray) -> np.ndarray:
-        """Give the already-consumed items (``seen``: their catalog positions, ascending) the share of mass repeats get in the data."""
-        seen_mass = probabilities[seen].sum()
+        """Give the already-consumed items (``seen``: their catalog positions) the share of mass repeats get in the
+        data (``probabilities``, the request's own array, rescaled in place)."""
+        seen_probabilities = probabilities[seen]
+        seen_mass = float(np.add.reduce(seen_probabilities))
         if not 0.0 < seen_mass < 1.0:
             return probabilities
-        adjusted = probabilities * ((1 - self.repeat_rate_) / (1 - seen_mass))
-        adjusted[seen] = probabilities[seen] * (self.repeat_rate_ / seen_mass)
-        return adjusted
+        probabilities *= (1 - self.repeat_rate_) / (1 - seen_mass)
+        probabilities[seen] = seen_probabilities * (self.repeat_rate_ / seen_mass)
+        return probabilities
 
     def _cold_items(self, cutoff_days: float) -> np.ndarray:
         """Catalog positions, ascending, of the items with little interaction data that are young enough to
@@ -612,50 +647,20 @@ def _codes_of(values: pd.Series, ordered_ids: list[str]) -> np.ndarray:
     return pd.Categorical(values, categories=ordered_ids).codes.astype(np.int64)
 
 
-def _blend(views: dict[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
-    """Weighted mean of the standardized views; a flat view (no information) drops out."""
-    total: np.ndarray | None = None
-    weight = 0.0
-    for name, scores in views.items():
-        view_weight = weights.get(name, 0.0)
-        if view_weight <= 0.0:  # a state saved before a view existed has no weight for it
-            continue
-        # The standard deviation as numpy's std computes it (sums over the count), keeping the centered scores.
-        centered = scores - np.add.reduce(scores) / scores.size
-        spread = float(np.sqrt(np.add.reduce(centered * centered) / centered.size))
-        if spread > 0.0:
-            centered *= view_weight
-            centered /= spread
-            if total is None:  # the first view: 0 + x is x
-                total = centered.astype(np.float64)
-            else:
-                total += centered
-            weight += view_weight
-    if total is None:
-        return np.zeros(next(iter(views.values())).size, dtype=np.float64)
-    total /= weight
-    return total
-
-
 def _exploration_slots(weight: float, n: int) -> int:
     """Result slots for cold items: the weight's share, rounded, so a list too short for a share has none
     (numResults=1 is the user's best item, not a cold one)."""
     return round(min(max(weight, 0.0), 1.0) * n)
 
 
-def _best(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k best allowed items, best first (ties: catalog order)."""
-    count = int(np.count_nonzero(allowed))
-    k = min(k, count)
+def _best(scores: np.ndarray, available: int, k: int) -> np.ndarray:
+    """Indices of the k best items, best first (ties: catalog order), of the ``available`` whose score is above -inf."""
+    k = min(k, available)
     if k <= 0:
         return _NONE
-    if count <= _SORTED_OUTRIGHT:
-        candidates = np.flatnonzero(allowed)
-    else:
-        masked = np.where(allowed, scores, -np.inf)
-        # Only items scoring at least the k-th best score can make the list.
-        kth = np.partition(masked, masked.size - k)[masked.size - k]
-        candidates = np.flatnonzero(masked >= kth)
+    # Only items scoring at least the k-th best score can make the list.
+    kth = np.partition(scores, scores.size - k)[scores.size - k]
+    candidates = np.flatnonzero(scores >= kth)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order[:k]]
 
@@ -673,10 +678,3 @@ def _best_among(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray
         positions, values = positions[kept], values[kept]
     order = np.lexsort((positions, -values))
     return positions[order[:k]]
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max()
-    np.exp(shifted, out=shifted)
-    shifted /= shifted.sum()
-    return shifted
