@@ -11,6 +11,7 @@ catalog table, on a large one view by view over their distinct items.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -51,33 +52,39 @@ class View:
 def row_entries(matrix: sp.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> Entries:
     """The entries of ``matrix``'s ``rows`` (a user's few latest items), each times its row's weight: the user's
     scores in an item-to-item view."""
-    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
-    spans = [(indptr[row], indptr[row + 1], weight) for row, weight in zip(rows.tolist(), weights.tolist())]
-    kept = [(start, end, weight) for start, end, weight in spans if end > start]
-    if not kept:
+    indptr = matrix.indptr
+    starts = indptr[rows]
+    lengths = indptr[rows + 1] - starts
+    total = int(np.add.reduce(lengths))
+    if not total:
         return NO_ENTRIES
-    return Entries(
-        np.concatenate([indices[start:end] for start, end, _ in kept]),
-        np.concatenate([data[start:end] * weight for start, end, weight in kept]),
-    )
+    # Each entry's place in the matrix's arrays: its row's start, then its rank within the row.
+    places = np.arange(total) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return Entries(matrix.indices[places], np.repeat(weights, lengths) * matrix.data[places])
 
 
-def summed(views: dict[str, Entries], n: int) -> dict[str, View]:
-    """The views of ``views``' entries (those that have any) in a catalog of ``n`` items."""
-    named = [name for name, entries in views.items() if entries.columns.size]
-    count = sum(views[name].columns.size for name in named)
-    if not named or n > _DENSE_UNTIL * count:
-        out = {}
-        for name in named:
-            positions, inverse = np.unique(views[name].columns, return_inverse=True)
-            out[name] = View.of(np.bincount(inverse, views[name].values, minlength=positions.size), n, positions)
-        return out
-    columns = np.concatenate([views[name].columns + k * n for k, name in enumerate(named)])
-    table = np.bincount(columns, np.concatenate([views[name].values for name in named]), minlength=len(named) * n)
-    table = table.reshape(len(named), n)
+def summed(entries: Entries, names: Sequence[str], n: int) -> dict[str, View]:
+    """The views of ``entries`` whose columns run over len(names) catalogs of ``n`` items side by side, the k-th
+    catalog's being view ``names[k]`` (those that have any entries)."""
+    if not entries.columns.size:
+        return {}
+    if len(names) * n > _DENSE_UNTIL * entries.columns.size:
+        positions, inverse = np.unique(entries.columns, return_inverse=True)
+        values = np.bincount(inverse, entries.values, minlength=positions.size)
+        bounds = np.searchsorted(positions, np.arange(len(names) + 1) * n)
+        return {
+            name: View.of(values[start:end], n, positions[start:end] - k * n)
+            for k, (name, start, end) in enumerate(zip(names, bounds[:-1], bounds[1:]))
+            if end > start
+        }
+    table = np.bincount(entries.columns, entries.values, minlength=len(names) * n).reshape(len(names), n)
     means = np.add.reduce(table, axis=1) / n
     squares = np.einsum("ij,ij->i", table, table)
-    return {name: View(None, table[k], float(means[k]), _spread(float(squares[k]), float(means[k]), n)) for k, name in enumerate(named)}
+    return {
+        name: View(None, table[k], float(means[k]), _spread(float(squares[k]), float(means[k]), n))
+        for k, name in enumerate(names)
+        if squares[k] > 0.0
+    }
 
 
 def _spread(sum_of_squares: float, mean: float, n: int) -> float:

@@ -170,7 +170,7 @@ class UserPersonalization:
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
         {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_cold_by_cutoff",
-         "_recency_by_length", "_user_vectors", "_factor_table_made"}
+         "_recency_by_length", "_user_vectors", "_factor_table_made", "_sequence_table"}
     )
     view_weights: dict[str, float]
     history_length: int
@@ -562,7 +562,6 @@ class UserPersonalization:
         if self.follows_ is not None:
             latest = recent[:SEQUENCE_STEPS]
             steps = self._recency(latest.size, SEQUENCE_HALF_LIFE)
-            entries = {"sequence": row_entries(self.follows_, latest, steps)}
             # The view weighs by the share of the latest items it knows anything to follow: a few followed items
             # alone would otherwise stand out of a flat view as if the whole history said so.
             indptr = self.follows_.indptr
@@ -570,11 +569,23 @@ class UserPersonalization:
             followed = 0.0 if not steps.size else 1.0 if has_rows.all() else float(steps[has_rows].sum() / steps.sum())
             if followed < 1.0:
                 weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
-            if self.together_ is not None:
-                moment = latest[:TOGETHER_STEPS]
-                entries["together"] = row_entries(self.together_, moment, _TOGETHER_WEIGHTS[: moment.size])
-            views.update(summed({name: e for name, e in entries.items() if weights.get(name, 0.0) > 0.0}, len(self.item_ids)))
+            views.update(self._sequence_views(latest, steps, weights))
         return blended_probabilities(views, weights, shifts, len(self.item_ids))
+
+    def _sequence_views(self, latest: np.ndarray, steps: np.ndarray, weights: Mapping[str, float]) -> dict[str, View]:
+        """What follows the ``latest`` items (weighing ``steps``) and what goes with the first TOGETHER_STEPS of them:
+        the rows of both counts read at once from one table of the two side by side (transient, made once)."""
+        table = self.__dict__.get("_sequence_table")
+        if table is None:
+            n = len(self.item_ids)
+            together = self.together_ if self.together_ is not None else sp.csr_matrix((n, n), dtype=np.float32)
+            table = self._sequence_table = sp.block_diag((self.follows_, together), format="csr", dtype=np.float32)
+        n = len(self.item_ids)
+        moment = latest[:TOGETHER_STEPS] if self.together_ is not None and weights.get("together", 0.0) > 0.0 else _NONE
+        if weights.get("sequence", 0.0) <= 0.0:
+            latest, steps = _NONE, _NO_WEIGHTS
+        entries = row_entries(table, np.concatenate((latest, moment + n)), np.concatenate((steps, _TOGETHER_WEIGHTS[: moment.size])))
+        return summed(entries, ("sequence", "together"), n)
 
     def _factor_view(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> View:
         """The factor view of the user: a row of the per-model table for a training user, else the product."""
