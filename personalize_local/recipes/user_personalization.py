@@ -428,7 +428,9 @@ class UserPersonalization:
         if slots:
             cold = self._cold_items(exploration.item_age_cutoff_days)
             if excluded.size:
-                cold = cold[~np.isin(cold, excluded, assume_unique=True)]
+                refused = np.zeros(scores.size, dtype=bool)
+                refused[excluded] = True
+                cold = cold[~refused[cold]]
             explore = _best_among(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered))
         # The exploitable items keep their scores; the others score -inf, below any probability.
         exploitable = self._retrieved(scores, signals.retrieval_depth)
