@@ -99,6 +99,7 @@ def blended_probabilities(views: dict[str, View], weights: dict[str, float], shi
     kept = [(weights.get(name, 0.0) / view.spread, view) for name, view in views.items() if view.spread > 0.0 and weights.get(name, 0.0) > 0.0]
     weight = sum(view.spread * coefficient for coefficient, view in kept)
     total: np.ndarray | None = None
+    scaled: np.ndarray | None = None  # one scratch row for the catalog-wide views after the first
     for coefficient, view in sorted(kept, key=lambda kept: kept[1].positions is not None):  # catalog-wide first
         if total is None and view.positions is None:
             total = np.multiply(view.values, coefficient / weight, dtype=np.float64)
@@ -106,7 +107,8 @@ def blended_probabilities(views: dict[str, View], weights: dict[str, float], shi
         if total is None:
             total = np.zeros(n)
         if view.positions is None:
-            total += view.values * (coefficient / weight)
+            scaled = np.multiply(view.values, coefficient / weight, out=scaled, dtype=np.float64)
+            total += scaled
         else:
             total[view.positions] += view.values * (coefficient / weight)
     if total is None:

@@ -152,6 +152,31 @@ class Factors:
 
 
 @dataclass(frozen=True)
+class CatalogMoments:
+    """The item side's first and second moments over the catalog: a user's factor scores s = V u + b then have
+    mean m.u + mean(b) and mean square u'Gu + 2 c.u + mean(b^2), without a pass over the catalog."""
+
+    mean_vector: np.ndarray  # mean of V's rows
+    mean_bias: float
+    gram: np.ndarray  # V'V / n
+    cross: np.ndarray  # V'b / n
+    mean_square_bias: float
+
+    @classmethod
+    def of(cls, factors: Factors) -> "CatalogMoments":
+        vectors, biases = factors.item_vectors.astype(np.float64), factors.item_biases.astype(np.float64)
+        n = max(vectors.shape[0], 1)
+        return cls(vectors.mean(axis=0), float(biases.mean()), vectors.T @ vectors / n, vectors.T @ biases / n, float(biases @ biases / n))
+
+    def mean_and_spread(self, user_vector: np.ndarray) -> tuple[float, float]:
+        """The mean and standard deviation over the catalog of the scores of ``user_vector``."""
+        u = user_vector.astype(np.float64)
+        mean = float(self.mean_vector @ u) + self.mean_bias
+        square = float(u @ self.gram @ u) + 2.0 * float(self.cross @ u) + self.mean_square_bias
+        return mean, float(np.sqrt(max(square - mean * mean, 0.0)))
+
+
+@dataclass(frozen=True)
 class FactorTable:
     """Users' factor scores over the catalog, computed at once, with each user's mean and standard deviation."""
 

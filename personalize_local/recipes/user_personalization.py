@@ -109,8 +109,8 @@ from .base import (
     unique_interactions,
 )
 from .context import ContextLifts, context_columns
-from .factors import Factors, FactorSettings, FactorTable
-from .blend import View, blended_probabilities, row_entries, summed
+from .factors import CatalogMoments, Factors, FactorSettings, FactorTable
+from .blend import Entries, View, blended_probabilities, row_entries, summed
 from .follows import follow_counts, together_counts
 from .hyperparameters import Value
 from .item_linear import ItemLinear
@@ -170,7 +170,7 @@ class UserPersonalization:
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
         {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_cold_by_cutoff",
-         "_recency_by_length", "_user_vectors", "_factor_table_made", "_sequence_table"}
+         "_recency_by_length", "_user_vectors", "_factor_table_made", "_sequence_table", "_catalog_moments"}
     )
     view_weights: dict[str, float]
     history_length: int
@@ -586,8 +586,12 @@ class UserPersonalization:
         moment = latest[:TOGETHER_STEPS] if self.together_ is not None and weights.get("together", 0.0) > 0.0 else _NONE
         if weights.get("sequence", 0.0) <= 0.0:
             latest, steps = _NONE, _NO_WEIGHTS
+        if moment.size and not np.any(self.together_.indptr[moment + 1] > self.together_.indptr[moment]):
+            moment = _NONE  # nothing goes with them: the sequence view alone, over one catalog
         entries = row_entries(table, np.concatenate((latest, moment + n)), np.concatenate((steps, _TOGETHER_WEIGHTS[: moment.size])))
-        return summed(entries, ("sequence", "together"), n)
+        if not latest.size:  # the same-moment view alone: its catalog is the table's second
+            return summed(Entries(entries.columns - n, entries.values), ("together",), n)
+        return summed(entries, ("sequence", "together") if moment.size else ("sequence",), n)
 
     def _factor_view(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> View:
         """The factor view of the user: a row of the per-model table for a training user, else the product."""
@@ -595,7 +599,11 @@ class UserPersonalization:
         table = self._factor_table() if identity is not None else None
         if table is not None:
             return View(None, table.scores[identity], float(table.means[identity]), float(table.spreads[identity]))
-        return View.of(self.factors_.scores(self._user_vector(user_id, recent, recency)), len(self.item_ids))
+        user_vector = self._user_vector(user_id, recent, recency)
+        moments = self.__dict__.get("_catalog_moments")
+        if moments is None:
+            moments = self._catalog_moments = CatalogMoments.of(self.factors_)
+        return View(None, self.factors_.scores(user_vector), *moments.mean_and_spread(user_vector))
 
     def _factor_table(self) -> FactorTable | None:
         """Every training user's factor scores, made once per model where they fit FACTOR_TABLE_ENTRIES (transient)."""
