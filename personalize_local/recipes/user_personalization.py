@@ -586,7 +586,7 @@ class UserPersonalization:
         moment = latest[:TOGETHER_STEPS] if self.together_ is not None and weights.get("together", 0.0) > 0.0 else _NONE
         if weights.get("sequence", 0.0) <= 0.0:
             latest, steps = _NONE, _NO_WEIGHTS
-        if moment.size and not np.any(self.together_.indptr[moment + 1] > self.together_.indptr[moment]):
+        if moment.size and not np.any(table.indptr[moment + n + 1] > table.indptr[moment + n]):
             moment = _NONE  # nothing goes with them: the sequence view alone, over one catalog
         entries = row_entries(table, np.concatenate((latest, moment + n)), np.concatenate((steps, _TOGETHER_WEIGHTS[: moment.size])))
         if not latest.size:  # the same-moment view alone: its catalog is the table's second
