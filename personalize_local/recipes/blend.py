@@ -110,7 +110,7 @@ def blended_probabilities(views: dict[str, View], weights: dict[str, float], shi
             scaled = np.multiply(view.values, coefficient / weight, out=scaled, dtype=np.float64)
             total += scaled
         else:
-            total[view.positions] += view.values * (coefficient / weight)
+            total[view.positions] += np.multiply(view.values, coefficient / weight, dtype=np.float64)
     if total is None:
         total = np.zeros(n)
     for shift in shifts:

@@ -157,6 +157,7 @@ NOT_CONTEXT = (USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE, EVENT_VALUE, EVENT_WEIGH
 NO_SIGNALS = Signals()
 _NONE = np.empty(0, dtype=np.int64)
 _NO_WEIGHTS = np.empty(0, dtype=np.float64)
+_SCALE = 10.0**SCORE_DECIMALS
 # Few enough allowed items (an answer's own, ordered once more) are sorted outright, without a partition first.
 _SORTED_OUTRIGHT = 256
 # History entries whose catalog positions a model keeps at most, all users together (UserPersonalization._history_codes):
@@ -447,7 +448,7 @@ class UserPersonalization:
             picked = np.concatenate((explore, best))
             best = picked[np.lexsort((picked, -scores[picked]))]
         ranked: list[tuple[str, float | None]] = [
-            (self.item_ids[i], round(score, SCORE_DECIMALS)) for i, score in zip(best.tolist(), scores[best].tolist())
+            (self.item_ids[i], score) for i, score in zip(best.tolist(), _rounded(scores[best]).tolist())
         ]
         ranked += [(item, 0.0) for item in offered]
         placeholders = self._popular(excluded, best, n - len(ranked))
@@ -666,6 +667,12 @@ def _core_columns(interactions: pd.DataFrame) -> pd.DataFrame:
 def _codes_of(values: pd.Series, ordered_ids: list[str]) -> np.ndarray:
     """Position of each value in ``ordered_ids`` (every value is among them)."""
     return pd.Categorical(values, categories=ordered_ids).codes.astype(np.int64)
+
+
+def _rounded(scores: np.ndarray) -> np.ndarray:
+    """``scores`` to SCORE_DECIMALS decimals at once: round()'s answer but where the scaled score lands within an
+    ulp of a half (a last-digit tie, one score in billions)."""
+    return np.rint(scores * _SCALE) / _SCALE
 
 
 def _exploration_slots(weight: float, n: int) -> int:
