@@ -1,8 +1,15 @@
-"""Results and errors to HTTP responses, driven by the operation's output and error shapes."""
+"""Results and errors to HTTP responses, driven by the operation's output and error shapes.
+
+A result goes out as the text ``json.dumps`` would write for it after each member took its shape's JSON form
+(timestamps as epoch seconds, numbers as the shape's kind), written in one pass by per-shape writers built once:
+every response of an operation walks the same shapes, and a dict of its JSON forms would only be walked again by
+the encoder.
+"""
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from json.encoder import encode_basestring_ascii as _string
 from typing import Any, Callable
 
 from botocore.model import OperationModel, ServiceModel, Shape
@@ -11,76 +18,116 @@ from ..errors import ServiceError
 
 Response = tuple[int, dict[str, str], bytes]
 
+# A value of a shape to its JSON text, as json.dumps writes it (ASCII, ", " and ": " between members).
+Writer = Callable[[Any], str]
+_writers: dict[Shape, Writer] = {}
+# The encoder json.dumps uses with its defaults: for what the writers do not know themselves.
+_encode = json.JSONEncoder().encode
+_NOT_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+_LITERALS = {True: "true", False: "false"}
 
-# A value of a shape to its JSON form; None where the value goes out as it is (strings, booleans ...).
-Writer = Callable[[Any], Any]
-_writers: dict[Shape, Writer | None] = {}
+
+def _float(value: float) -> str:
+    text = float.__repr__(value)
+    return _NOT_FINITE.get(text, text)
 
 
-def _writer(shape: Shape) -> Writer | None:
-    """The shape's writer, built once: every response of an operation walks the same shapes."""
+def _value(value: Any) -> str:
+    """Any value as json.dumps writes it: the usual scalars directly, the rest by its encoder."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is float:
+        return _float(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool:
+        return _LITERALS[value]
+    if value is None:
+        return "null"
+    return _encode(value)
+
+
+def _key(key: Any) -> str:
+    # json.dumps writes a map's non-string keys (numbers, booleans, None) as strings: its own way.
+    return _string(key) if type(key) is str else _encode({key: 0})[1:-4]
+
+
+def _writer(shape: Shape) -> Writer:
+    """The shape's writer, built once."""
     if shape not in _writers:
         # Stands in while a recursive shape is built: only a structure's writer refers back to it.
-        _writers[shape] = lambda value: built(value)  # type: ignore[misc]  # a structure's writer is never None  # noqa: E731
-        built = _BUILDERS.get(shape.type_name, lambda _shape: None)(shape)
+        _writers[shape] = lambda value: built(value)  # noqa: E731
+        built = _BUILDERS.get(shape.type_name, lambda _shape: _value)(shape)
         _writers[shape] = built
     return _writers[shape]
 
 
 def _structure(shape: Shape) -> Writer:
-    members = {name: _writer(member) for name, member in shape.members.items()}
+    members = {name: (_string(name) + ": ", _writer(member)) for name, member in shape.members.items()}
 
-    def write(value: dict[str, Any]) -> dict[str, Any]:
+    def write(value: dict[str, Any]) -> str:
         # A member the installed botocore's model doesn't know (the service added it later) is left out:
         # an SDK that old never sees it in the service's answer either, its parser skips it.
-        return {
-            name: item if (member := members[name]) is None else member(item)
+        return "{" + ", ".join([
+            member[0] + member[1](item)
             for name, item in value.items()
-            if item is not None and name in members
-        }
+            if item is not None and (member := members.get(name)) is not None
+        ]) + "}"
 
     return write
 
 
 def _list(shape: Shape) -> Writer:
     member = _writer(shape.member)
-    return list if member is None else lambda value: [member(item) for item in value]
+    return lambda value: "[" + ", ".join([member(item) for item in value]) + "]"
 
 
 def _map(shape: Shape) -> Writer:
     member = _writer(shape.value)
-    return dict if member is None else lambda value: {key: member(item) for key, item in value.items()}
+    return lambda value: "{" + ", ".join([_key(key) + ": " + member(item) for key, item in value.items()]) + "}"
 
 
-def _timestamp(value: Any) -> Any:
+def _timestamp(value: Any) -> str:
     # JSON protocols send timestamps as epoch seconds.
-    return value.timestamp() if isinstance(value, datetime) else value
+    return _float(value.timestamp()) if isinstance(value, datetime) else _value(value)
 
 
-_BUILDERS: dict[str, Callable[[Shape], Writer | None]] = {
+_BUILDERS: dict[str, Callable[[Shape], Writer]] = {
     "structure": _structure,
     "list": _list,
     "map": _map,
     "timestamp": lambda _shape: _timestamp,
-    "float": lambda _shape: float,
-    "double": lambda _shape: float,
-    "integer": lambda _shape: int,
-    "long": lambda _shape: int,
+    "float": lambda _shape: lambda value: _float(float(value)),
+    "double": lambda _shape: lambda value: _float(float(value)),
+    "integer": lambda _shape: lambda value: int.__repr__(int(value)),
+    "long": lambda _shape: lambda value: int.__repr__(int(value)),
 }
 
 
-def _content_type(service: ServiceModel) -> str:
+def content_type(service: ServiceModel) -> str:
     if service.metadata["protocol"] == "json":
         return f"application/x-amz-json-{service.metadata['jsonVersion']}"
     return "application/json"
 
 
+class ResultWriter:
+    """An operation's successful responses: its output shape's writer and its Content-Type, found once."""
+
+    __slots__ = ("_content_type", "_write")
+
+    def __init__(self, operation: OperationModel) -> None:
+        shape = operation.output_shape
+        self._write = _writer(shape) if shape is not None else None
+        self._content_type = content_type(operation.service_model)
+
+    def __call__(self, result: dict[str, Any] | None) -> Response:
+        body = self._write(result or {}) if self._write is not None else "{}"
+        return 200, {"Content-Type": self._content_type}, body.encode()
+
+
 def serialize_result(operation: OperationModel, result: dict[str, Any] | None) -> Response:
-    shape = operation.output_shape
-    writer = _writer(shape) if shape is not None else None
-    body = writer(result or {}) if writer is not None else {}
-    headers = {"Content-Type": _content_type(operation.service_model)}
-    return 200, headers, json.dumps(body).encode()
+    return ResultWriter(operation)(result)
 
 
 def serialize_error(service: ServiceModel, error: ServiceError) -> Response:
@@ -88,6 +135,6 @@ def serialize_error(service: ServiceModel, error: ServiceError) -> Response:
     if status is None:
         modeled = service.shape_for(error.code) if error.code in service.shape_names else None
         status = (modeled.metadata.get("error") or {}).get("httpStatusCode", 400) if modeled else 400
-    headers = {"Content-Type": _content_type(service), "x-amzn-ErrorType": error.code}
+    headers = {"Content-Type": content_type(service), "x-amzn-ErrorType": error.code}
     body = {"__type": error.code, "message": error.message}
     return status, headers, json.dumps(body).encode()
