@@ -72,7 +72,7 @@ def test_writes_what_json_dumps_writes(name: str) -> None:
 
 def test_a_map_s_keys_of_other_types_as_json_dumps_writes_them() -> None:
     shape = SHAPES.get_shape_by_name("Labels")
-    labels = {1: "one", 2.5: "x", True: "t", None: "n", "s": "s"}
+    labels = {1: "one", 2.5: "x", False: "f", None: "n", "s": "s"}
     assert _writer(shape)(labels) == json.dumps(labels)
 
 
