@@ -102,7 +102,7 @@ def unknown_operation(method: str, path: str, target: str | None) -> Response:
 
 def answer(method: str, path: str, headers: Headers, body: bytes | str | None, host: str) -> Response:
     """A request to any of the three services: its operation's answer, or the service's ``UnknownOperationException``."""
-    found = find_route(method, path, headers)
+    found = route(method, path, headers.get("X-Amz-Target"))
     if found is None:
         return unknown_operation(method, path, headers.get("X-Amz-Target"))
     return dispatch(found, headers, body, host)

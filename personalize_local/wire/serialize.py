@@ -64,18 +64,35 @@ def _writer(shape: Shape) -> Writer:
 
 
 def _structure(shape: Shape) -> Writer:
-    members = {name: (_string(name) + ": ", _writer(member)) for name, member in shape.members.items()}
+    # Per member: its key as written, whether it is a string or a double (written here, without a call, when the value
+    # is one: most members of most answers), and its writer.
+    members = {
+        name: (_string(name) + ": ", _INLINE.get(member.type_name), _writer(member)) for name, member in shape.members.items()
+    }
 
     def write(value: dict[str, Any]) -> str:
-        # A member the installed botocore's model doesn't know (the service added it later) is left out:
-        # an SDK that old never sees it in the service's answer either, its parser skips it.
-        return "{" + ", ".join([
-            member[0] + member[1](item)
-            for name, item in value.items()
-            if item is not None and (member := members.get(name)) is not None
-        ]) + "}"
+        parts = []
+        for name, item in value.items():
+            # A member the installed botocore's model doesn't know (the service added it later) is left out:
+            # an SDK that old never sees it in the service's answer either, its parser skips it.
+            if item is None or (member := members.get(name)) is None:
+                continue
+            key, inline, writer = member
+            kind = type(item)
+            if kind is inline is str:
+                parts.append(key + _string(item))
+            elif kind is inline is float:
+                text = float.__repr__(item)
+                parts.append(key + _NOT_FINITE.get(text, text))
+            else:
+                parts.append(key + writer(item))
+        return "{" + ", ".join(parts) + "}"
 
     return write
+
+
+# The member shapes whose values a structure's writer writes itself, when they are of this type.
+_INLINE = {"string": str, "double": float, "float": float}
 
 
 def _list(shape: Shape) -> Writer:
