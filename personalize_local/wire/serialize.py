@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from json.encoder import encode_basestring_ascii as _string
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Mapping
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -63,30 +63,47 @@ def _writer(shape: Shape) -> Writer:
     return _writers[shape]
 
 
-def _structure(shape: Shape) -> Writer:
+# A structure's values to their JSON texts: one call for a whole list of them (25 items of an answer ...).
+Objects = Callable[[Iterable[Mapping[str, Any]]], list[str]]
+_objects: dict[Shape, Objects] = {}
+
+
+def _objects_of(shape: Shape) -> Objects:
+    """The structure's writer of many values, built once (a recursive shape as :func:`_writer` builds it)."""
+    if shape not in _objects:
+        _objects[shape] = lambda values: built(values)  # noqa: E731
+        built = _structures(shape)
+        _objects[shape] = built
+    return _objects[shape]
+
+
+def _structures(shape: Shape) -> Objects:
     # Per member: its key as written, whether it is a string or a double (written here, without a call, when the value
     # is one: most members of most answers), and its writer.
     members = {
         name: (_string(name) + ": ", _INLINE.get(member.type_name), _writer(member)) for name, member in shape.members.items()
     }
 
-    def write(value: dict[str, Any]) -> str:
-        parts = []
-        for name, item in value.items():
-            # A member the installed botocore's model doesn't know (the service added it later) is left out:
-            # an SDK that old never sees it in the service's answer either, its parser skips it.
-            if item is None or (member := members.get(name)) is None:
-                continue
-            key, inline, writer = member
-            kind = type(item)
-            if kind is inline is str:
-                parts.append(key + _string(item))
-            elif kind is inline is float:
-                text = float.__repr__(item)
-                parts.append(key + _NOT_FINITE.get(text, text))
-            else:
-                parts.append(key + writer(item))
-        return "{" + ", ".join(parts) + "}"
+    def write(values: Iterable[Mapping[str, Any]]) -> list[str]:
+        written = []
+        for value in values:
+            parts = []
+            for name, item in value.items():
+                # A member the installed botocore's model doesn't know (the service added it later) is left out:
+                # an SDK that old never sees it in the service's answer either, its parser skips it.
+                if item is None or (member := members.get(name)) is None:
+                    continue
+                key, inline, writer = member
+                kind = type(item)
+                if kind is inline is str:
+                    parts.append(key + _string(item))
+                elif kind is inline is float:
+                    text = float.__repr__(item)
+                    parts.append(key + _NOT_FINITE.get(text, text))
+                else:
+                    parts.append(key + writer(item))
+            written.append("{" + ", ".join(parts) + "}")
+        return written
 
     return write
 
@@ -95,7 +112,15 @@ def _structure(shape: Shape) -> Writer:
 _INLINE = {"string": str, "double": float, "float": float}
 
 
+def _structure(shape: Shape) -> Writer:
+    objects = _objects_of(shape)
+    return lambda value: objects((value,))[0]
+
+
 def _list(shape: Shape) -> Writer:
+    if shape.member.type_name == "structure":
+        objects = _objects_of(shape.member)
+        return lambda value: "[" + ", ".join(objects(value)) + "]"
     member = _writer(shape.member)
     return lambda value: "[" + ", ".join([member(item) for item in value]) + "]"
 
