@@ -168,10 +168,6 @@ class ResultWriter:
         return 200, {"Content-Type": self._content_type}, body.encode()
 
 
-def serialize_result(operation: OperationModel, result: dict[str, Any] | None) -> Response:
-    return ResultWriter(operation)(result)
-
-
 def serialize_error(service: ServiceModel, error: ServiceError) -> Response:
     status = error.status
     if status is None:
