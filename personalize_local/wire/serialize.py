@@ -147,7 +147,7 @@ _BUILDERS: dict[str, Callable[[Shape], Writer]] = {
 }
 
 
-def content_type(service: ServiceModel) -> str:
+def _content_type(service: ServiceModel) -> str:
     if service.metadata["protocol"] == "json":
         return f"application/x-amz-json-{service.metadata['jsonVersion']}"
     return "application/json"
@@ -156,16 +156,16 @@ def content_type(service: ServiceModel) -> str:
 class ResultWriter:
     """An operation's successful responses: its output shape's writer and its Content-Type, found once."""
 
-    __slots__ = ("_content_type", "_write")
+    __slots__ = ("_type", "_write")
 
     def __init__(self, operation: OperationModel) -> None:
         shape = operation.output_shape
         self._write = _writer(shape) if shape is not None else None
-        self._content_type = content_type(operation.service_model)
+        self._type = _content_type(operation.service_model)
 
     def __call__(self, result: dict[str, Any] | None) -> Response:
         body = self._write(result or {}) if self._write is not None else "{}"
-        return 200, {"Content-Type": self._content_type}, body.encode()
+        return 200, {"Content-Type": self._type}, body.encode()
 
 
 def serialize_error(service: ServiceModel, error: ServiceError) -> Response:
@@ -173,6 +173,6 @@ def serialize_error(service: ServiceModel, error: ServiceError) -> Response:
     if status is None:
         modeled = service.shape_for(error.code) if error.code in service.shape_names else None
         status = (modeled.metadata.get("error") or {}).get("httpStatusCode", 400) if modeled else 400
-    headers = {"Content-Type": content_type(service), "x-amzn-ErrorType": error.code}
+    headers = {"Content-Type": _content_type(service), "x-amzn-ErrorType": error.code}
     body = {"__type": error.code, "message": error.message}
     return status, headers, json.dumps(body).encode()
