@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import botocore.handlers
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -60,16 +60,26 @@ class PersonalizeStubber:
         url = _URL.match(request.url)
         if url is None:
             return None
-        from .wire import dispatch  # and the backend with it: loaded by the first request
-
+        wire = _wire[0] if _wire else _load_wire()
         # botocore keeps some header values as bytes; the wire reads text.
         headers = {
             name: value.decode() if isinstance(value, bytes) else value
             for name in _READ
             if (value := request.headers.get(name)) is not None
         }
-        status, response_headers, body = dispatch.answer(request.method, url.group(2), headers, request.body, url.group(1))
+        status, response_headers, body = wire(request.method, url.group(2), headers, request.body, url.group(1))
         return AWSResponse(request.url, status, response_headers, MockRawResponse(body))
+
+
+# The wire's answer, once loaded (and the backend with it, by the first request): not an import statement per call.
+_wire: list[Callable[[str, str, Mapping[str, str], Any, str], tuple[int, dict[str, str], bytes]]] = []
+
+
+def _load_wire() -> Callable[[str, str, Mapping[str, str], Any, str], tuple[int, dict[str, str], bytes]]:
+    from .wire.dispatch import answer
+
+    _wire[:] = [answer]
+    return answer
 
 
 stubber = PersonalizeStubber()

@@ -179,7 +179,11 @@ class BackendCore(BaseBackend):
 
     # Registry --------------------------------------------------------------
     def table(self, kind: str) -> dict[str, Resource]:
-        return self.resources.setdefault(kind, {})
+        # Every store read comes here: a plain read, rather than setdefault's new empty dict each time.
+        table = self.resources.get(kind)
+        if table is None:
+            table = self.resources[kind] = {}
+        return table
 
     # Lifecycles ----------------------------------------------------------------
     def start(self, kind: str, resource: Resource, work: Work | None = None, apply: Apply | None = None) -> None:

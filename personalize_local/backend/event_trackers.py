@@ -139,9 +139,12 @@ class EventTrackersService:
             entry = event if explicit else {**event, "impression": fitting(items)}
             records.append(build_record(EVENT, schema, entry, user, f"eventList.{i + 1}.member"))
             shown.append(items)
-        sources = [(event.get("metricAttribution") or {}).get("eventAttributionSource") for event in event_list]
         group_arn = dataset.dataset_group_arn
-        self.attributions.check_event_sources(group_arn, sources, lambda i: f"eventList.{i + 1}.member.metricAttribution.eventAttributionSource")
+        # What the group's metric attribution reports on, if it has one: the event's own source and recommendation.
+        reporting = self.attributions.reporting_attribution(group_arn) is not None
+        sources = [(event.get("metricAttribution") or {}).get("eventAttributionSource") for event in event_list] if reporting else []
+        if reporting:
+            self.attributions.check_event_sources(group_arn, sources, lambda i: f"eventList.{i + 1}.member.metricAttribution.eventAttributionSource")
         # Every event is checked before any is kept: a bad one keeps the whole call out.
         events = dataset.events
         events.note_session(session_id, user_id)
@@ -149,8 +152,7 @@ class EventTrackersService:
         dataset.table.record([records[i] for i in kept])
         for i in kept:
             impressions.record(user, shown[i])
-        # What the group's metric attribution reports on: the event's own source and recommendation, whatever the schema keeps.
-        if self.attributions.reporting_attribution(group_arn) is not None:
+        if reporting:  # whatever the schema keeps
             self.attributions.report_events(
                 group_arn,
                 [{**records[i], SOURCE: sources[i], RECOMMENDATION_ID: event_list[i].get("recommendationId")} for i in kept],

@@ -9,8 +9,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Union
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Union
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
@@ -20,7 +19,7 @@ from ..errors import InternalFailure, NotYetSupportedException, SerializationExc
 from ..service_models import service_model
 from .models import Route, route
 from .partitions import global_arns
-from .serialize import Response, serialize_error, serialize_result
+from .serialize import Response, serialize_error
 from .validate import validate
 
 if TYPE_CHECKING:
@@ -36,8 +35,7 @@ _HOST_REGION = re.compile(r"^personalize(?:-events|-runtime)?\.([a-z0-9-]+)\.")
 DEFAULT_REGION = "us-east-1"
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     account_id: str
     region: str
 
@@ -104,7 +102,7 @@ def unknown_operation(method: str, path: str, target: str | None) -> Response:
 
 def answer(method: str, path: str, headers: Headers, body: bytes | str | None, host: str) -> Response:
     """A request to any of the three services: its operation's answer, or the service's ``UnknownOperationException``."""
-    found = find_route(method, path, headers)
+    found = route(method, path, headers.get("X-Amz-Target"))
     if found is None:
         return unknown_operation(method, path, headers.get("X-Amz-Target"))
     return dispatch(found, headers, body, host)
@@ -112,24 +110,28 @@ def answer(method: str, path: str, headers: Headers, body: bytes | str | None, h
 
 def dispatch(found: Route, headers: Headers, body: bytes | str | None, host: str) -> Response:
     operation = found.operation
-    service = operation.service_model
     try:
-        who = caller(headers, host)
+        account_id, region = caller(headers, host)
         # Faults armed for tests: a throttle answers before anything is read, as the service's front door would.
-        with faults.calling(who.account_id, who.region, operation.name):
+        with faults.calling(account_id, region, operation.name):
             params = validate(operation.input_shape, _parse_body(body))
-            backend = backend_for(who.account_id, who.region)
+            backend = backend_for(account_id, region)
             handler = backend.handler(found.handler)
             if handler is None:
                 raise NotYetSupportedException(f"{operation.name} is not supported by personalize-local yet.")
             keywords = found.keywords
             arns = global_arns(backend.partition)
-            params = arns.members(operation.input_shape, params)
-            with backend.serving(operation.name, params), arns.messages():
-                result = handler(**{keywords[name]: value for name, value in params.items()})
-        return serialize_result(operation, arns.members(operation.output_shape, result))
+            if arns.trades:
+                params = arns.members(operation.input_shape, params)
+                with backend.serving(operation.name, params), arns.messages():
+                    result = handler(**{keywords[name]: value for name, value in params.items()})
+                result = arns.members(operation.output_shape, result)
+            else:  # the catalog's own partition: nothing to trade, and no layer around the call for it
+                with backend.serving(operation.name, params):
+                    result = handler(**{keywords[name]: value for name, value in params.items()})
+        return found.write(result)
     except ServiceError as error:
-        return serialize_error(service, error)
+        return serialize_error(operation.service_model, error)
     except Exception as error:  # a bug here: the service's InternalFailure code, on a status clients don't retry; say it loudly
         log.exception("%s failed", operation.name)
-        return serialize_error(service, InternalFailure(f"{operation.name} failed inside personalize-local: {error!r}"))
+        return serialize_error(operation.service_model, InternalFailure(f"{operation.name} failed inside personalize-local: {error!r}"))

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from botocore import xform_name
 from botocore.model import OperationModel
 
 from ..service_models import SERVICES, service_model
+from .serialize import ResultWriter
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,11 @@ class Route:
         shape = self.operation.input_shape
         object.__setattr__(self, "handler", xform_name(self.operation.name))
         object.__setattr__(self, "keywords", {name: xform_name(name) for name in (shape.members if shape else ())})
+
+    @cached_property
+    def write(self) -> ResultWriter:
+        """The operation's successful responses, built at its first (not at start, for every operation)."""
+        return ResultWriter(self.operation)
 
 
 @lru_cache(maxsize=None)

@@ -30,6 +30,8 @@ class GlobalArns:
     def __init__(self, partition: str) -> None:
         theirs, ours = f"arn:{partition}:personalize:::", f"arn:{CATALOG_PARTITION}:personalize:::"
         self._trade = {theirs: ours, ours: theirs} if partition != CATALOG_PARTITION else {}
+        # Whether there is anything to trade: in the catalog's partition, a call needs none of this.
+        self.trades = bool(self._trade)
 
     def swap(self, text: str) -> str:
         return _GLOBAL_ARN.sub(lambda m: self._trade.get(m.group(0), m.group(0)), text)
