@@ -83,6 +83,7 @@ reads them, so concurrent calls are safe.
 """
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -171,7 +172,7 @@ class UserPersonalization:
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
         {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_cold_by_cutoff",
-         "_recency_by_length", "_user_vectors", "_factor_table_made", "_sequence_table", "_catalog_moments"}
+         "_recency_by_length", "_user_vectors", "_factor_table", "_sequence_table", "_catalog_moments"}
     )
     view_weights: dict[str, float]
     history_length: int
@@ -575,15 +576,17 @@ class UserPersonalization:
             views.update(self._sequence_views(latest, steps, weights))
         return blended_probabilities(views, weights, shifts, len(self.item_ids))
 
-    def _sequence_views(self, latest: np.ndarray, steps: np.ndarray, weights: Mapping[str, float]) -> dict[str, View]:
-        """What follows the ``latest`` items (weighing ``steps``) and what goes with the first TOGETHER_STEPS of them:
-        the rows of both counts read at once from one table of the two side by side (transient, made once)."""
-        table = self.__dict__.get("_sequence_table")
-        if table is None:
-            n = len(self.item_ids)
-            together = self.together_ if self.together_ is not None else sp.csr_matrix((n, n), dtype=np.float32)
-            table = self._sequence_table = sp.block_diag((self.follows_, together), format="csr", dtype=np.float32)
+    @cached_property
+    def _sequence_table(self) -> sp.csr_matrix:
+        """The follow counts and the same-moment counts side by side, one read for both (transient, made once)."""
         n = len(self.item_ids)
+        together = self.together_ if self.together_ is not None else sp.csr_matrix((n, n), dtype=np.float32)
+        return sp.block_diag((self.follows_, together), format="csr", dtype=np.float32)
+
+    def _sequence_views(self, latest: np.ndarray, steps: np.ndarray, weights: Mapping[str, float]) -> dict[str, View]:
+        """What follows the ``latest`` items (weighing ``steps``) and what goes with the first TOGETHER_STEPS of them,
+        their rows read at once from the sequence table."""
+        table, n = self._sequence_table, len(self.item_ids)
         moment = latest[:TOGETHER_STEPS] if self.together_ is not None and weights.get("together", 0.0) > 0.0 else _NONE
         if weights.get("sequence", 0.0) <= 0.0:
             latest, steps = _NONE, _NO_WEIGHTS
@@ -597,25 +600,24 @@ class UserPersonalization:
     def _factor_view(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> View:
         """The factor view of the user: a row of the per-model table for a training user, else the product."""
         identity = self.user_index_.get(user_id)
-        table = self._factor_table() if identity is not None else None
+        table = self._factor_table if identity is not None else None
         if table is not None:
             return View(None, table.scores[identity], float(table.means[identity]), float(table.spreads[identity]))
         user_vector = self._user_vector(user_id, recent, recency)
-        moments = self.__dict__.get("_catalog_moments")
-        if moments is None:
-            moments = self._catalog_moments = CatalogMoments.of(self.factors_)
-        return View(None, self.factors_.scores(user_vector), *moments.mean_and_spread(user_vector))
+        return View(None, self.factors_.scores(user_vector), *self._catalog_moments.mean_and_spread(user_vector))
 
+    @cached_property
+    def _catalog_moments(self) -> CatalogMoments:
+        """The factors' item-side moments, for the mean and spread of a user's factor scores (transient, made once)."""
+        return CatalogMoments.of(self.factors_)
+
+    @cached_property
     def _factor_table(self) -> FactorTable | None:
-        """Every training user's factor scores, made once per model where they fit FACTOR_TABLE_ENTRIES (transient)."""
-        if "_factor_table_made" not in self.__dict__:
-            n_users, n_items = len(self.user_ids_), len(self.item_ids)
-            table = None
-            if 0 < n_users and n_users * n_items <= FACTOR_TABLE_ENTRIES:
-                vectors = np.stack([self._user_vector(user, _NONE, _NO_WEIGHTS) for user in self.user_ids_])
-                table = FactorTable.of(vectors, self.factors_)
-            self._factor_table_made = table
-        return self._factor_table_made
+        """Every training user's factor scores, where they fit FACTOR_TABLE_ENTRIES (transient, made on the first request)."""
+        n_users, n_items = len(self.user_ids_), len(self.item_ids)
+        if not 0 < n_users * n_items <= FACTOR_TABLE_ENTRIES:
+            return None
+        return FactorTable.of(np.stack([self._user_vector(user, _NONE, _NO_WEIGHTS) for user in self.user_ids_]), self.factors_)
 
     def _user_vector(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> np.ndarray:
         """The user's factor representation (factors.Factors.user_vector). A user the model knows by identity
