@@ -73,7 +73,7 @@ class ItemLinear:
 
         einsum's own loop rather than BLAS: OpenBLAS wakes a second thread for a product this size, which makes
         the request wait where the cores are busy. A top-k cut of the rows would read less, but loses what the
-        small weights add up to (BENCHMARKS.md, "The answer path, rebuilt")."""
+        small weights add up to (BENCHMARKS.md, "Issue 20: the answer path rebuilt")."""
         rows = self.rows[items]
         known = rows >= 0
         if not known.all():
