@@ -383,7 +383,7 @@ def main() -> None:
     for name, value, unit, key in rows:
         verdict = "meets" if value <= TARGETS[key] else "MISSES"
         print(f"{name:<56}{value:9.2f} {unit:<4} target <= {TARGETS[key]:g} {unit}: {verdict}")
-    print(f"CPU seconds of the training: {api_['train_cpu_seconds'][1]:.0f} in the worker process, "
+    print(f"CPU seconds of the training: {api_['train_cpu_seconds'][1]:.0f} in the worker processes, "
           f"{api_['train_cpu_seconds'][0]:.0f} in the bench's (serving, probes); load average now {os.getloadavg()[0]:.2f}")
     print(f"GetRecommendations p99: {api_['p99_ms']:.2f} ms; peak RSS of the tree over the whole run {api_['peak_gib']:.2f} GiB "
           f"(ru_maxrss: bench process {api_['maxrss_self_gib']:.2f} GiB, largest child {api_['maxrss_children_gib']:.2f} GiB)")

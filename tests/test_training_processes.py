@@ -32,16 +32,16 @@ PATIENCE = 120.0  # seconds a worker process may take to show up or go: a bound 
 
 @pytest.fixture
 def in_processes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every training in a worker process; the work each of them was given."""
+    """Every training in worker processes; the work each of them was given."""
     monkeypatch.setenv(PROCESS_FROM_ENV, "0")
     started: list[str] = []
-    in_worker = training_processes._in_worker
+    start = training_processes._start
 
     def recorded(work: Callable[..., Any], *args: Any) -> Any:
         started.append(f"{work.__module__}.{work.__name__}")
-        return in_worker(work, *args)
+        return start(work, *args)
 
-    monkeypatch.setattr(training_processes, "_in_worker", recorded)
+    monkeypatch.setattr(training_processes, "_start", recorded)
     return started
 
 
@@ -74,9 +74,9 @@ def until(condition: Callable[[], Any], what: str) -> Any:
     return found
 
 
-def worker_pid() -> int:
-    """The worker process training now (one training at a time here)."""
-    return until(lambda: next(iter(list(training_processes.running)), None), "no worker process started")
+def worker_pids() -> list[int]:
+    """The worker processes training now (one training at a time here: its evaluation and its final fit)."""
+    return until(lambda: len(pids := list(training_processes.running)) == 2 and pids, "no worker processes started")
 
 
 def gone(pid: int) -> bool:
@@ -107,11 +107,28 @@ def test_a_version_trained_in_a_process_answers_as_one_trained_in_the_thread(
     monkeypatch.setenv(PROCESS_FROM_ENV, "0")  # read at each training's start
     in_process = train(aws, group.dataset_group_arn, name="in-process")
 
-    assert in_processes == ["personalize_local.backend.solutions._fit"]
+    # Its evaluation and its final fit, independent, each in a process of its own.
+    assert in_processes == ["personalize_local.backend.solutions._evaluated", "personalize_local.backend.solutions._fitted"]
     assert in_thread["status"] == in_process["status"] == "ACTIVE", in_process.get("failureReason")
     assert answers(aws, in_process, "in-process") == answers(aws, in_thread, "in-thread")
     assert in_process["recipeArn"] == in_thread["recipeArn"]
     assert not training_processes.running
+
+
+def test_a_tuned_training_evaluates_first_then_fits_in_one_process(
+    aws: Clients, monkeypatch: pytest.MonkeyPatch, in_processes: list[str]
+) -> None:
+    group = loaded(aws)
+    config = {"hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "2"}}}
+    monkeypatch.setenv(PROCESS_FROM_ENV, str(10**9))
+    in_thread = train(aws, group.dataset_group_arn, name="in-thread", performHPO=True, solutionConfig=config)
+    monkeypatch.setenv(PROCESS_FROM_ENV, "0")
+    in_process = train(aws, group.dataset_group_arn, name="in-process", performHPO=True, solutionConfig=config)
+
+    # HPO chooses by its evaluations before the final fit: one process, one after the other.
+    assert in_processes == ["personalize_local.backend.solutions._fit"]
+    assert in_thread["status"] == in_process["status"] == "ACTIVE", in_process.get("failureReason")
+    assert answers(aws, in_process, "in-process") == answers(aws, in_thread, "in-thread")
 
 
 def test_a_recommender_trained_in_a_process_answers_as_one_trained_in_the_thread(
@@ -150,7 +167,7 @@ def test_a_training_error_in_the_process_fails_the_version_as_in_the_thread(
     monkeypatch.setenv(PROCESS_FROM_ENV, "0")
     in_process = train(aws, group.dataset_group_arn, name="in-process", recipe=POPULARITY, eventType="click")
 
-    assert len(in_processes) == 1
+    assert len(in_processes) == 2
     assert in_process["status"] == in_thread["status"] == "CREATE FAILED"
     assert in_process["failureReason"] == in_thread["failureReason"]
     assert "1000" in in_process["failureReason"]
@@ -164,11 +181,10 @@ def test_a_training_in_a_process_reports_its_progress_here(aws: Clients, fractio
     fractions.clear()
     version = train(aws, group.dataset_group_arn)
 
-    assert version["status"] == "ACTIVE" and len(in_processes) == 1
-    # As in the thread (test_progress.py): an evaluation and a final fit, epoch by epoch, each half ending on its mark.
+    assert version["status"] == "ACTIVE" and len(in_processes) == 2
+    # The evaluation and the final fit side by side, epoch by epoch: each fills half of the bar as it goes.
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert len(fractions) >= 20, fractions
-    assert 0.5 in fractions
     assert progress_of(version["solutionVersionArn"]) == 1.0
 
 
@@ -178,7 +194,7 @@ def test_a_training_in_a_process_reports_its_progress_here(aws: Clients, fractio
 def test_a_killed_worker_fails_its_version_with_the_reason(aws: Clients, in_processes: list[str]) -> None:
     group = loaded(aws)
     version_arn = start_version(aws, group.dataset_group_arn)
-    pid = worker_pid()
+    pid, other = worker_pids()
     os.kill(pid, signal.SIGKILL)
 
     version = wait(lambda: aws.personalize.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"])
@@ -186,6 +202,7 @@ def test_a_killed_worker_fails_its_version_with_the_reason(aws: Clients, in_proc
     assert version["failureReason"] == training_processes.DIED.format(code=-signal.SIGKILL)
     assert "stopped unexpectedly (exit code -9)" in version["failureReason"]
     assert until(lambda: gone(pid), "the killed worker was not reaped") and not training_processes.running
+    assert gone(other)  # the training's other part ended with it
 
     # Nothing else is hurt: the next training succeeds.
     retrained = train(aws, group.dataset_group_arn, name="again")
@@ -195,12 +212,12 @@ def test_a_killed_worker_fails_its_version_with_the_reason(aws: Clients, in_proc
 def test_stopping_the_training_ends_its_worker(aws: Clients, in_processes: list[str]) -> None:
     group = loaded(aws)
     version_arn = start_version(aws, group.dataset_group_arn)
-    pid = worker_pid()
+    pids = worker_pids()
 
     aws.personalize.stop_solution_version_creation(solutionVersionArn=version_arn)
 
-    until(lambda: gone(pid), "the stopped training's worker still runs")
-    assert pid not in training_processes.running
+    until(lambda: all(gone(pid) for pid in pids), "the stopped training's workers still run")
+    assert not training_processes.running
     version = aws.personalize.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"]
     assert version["status"] == "CREATE STOPPED"
 
@@ -209,9 +226,9 @@ def test_leaving_the_mock_ends_the_worker(monkeypatch: pytest.MonkeyPatch, in_pr
     with mock_personalize():
         c = make_clients()
         start_version(c, loaded(c).dataset_group_arn)
-        pid = worker_pid()
-    # Leaving cancels the work and waits for its worker thread, which ends the process first.
-    assert gone(pid) and not training_processes.running
+        pids = worker_pids()
+    # Leaving cancels the work and waits for its worker thread, which ends the processes first.
+    assert all(gone(pid) for pid in pids) and not training_processes.running
 
 
 def test_no_worker_outlives_its_interpreter() -> None:
@@ -229,15 +246,15 @@ def test_no_worker_outlives_its_interpreter() -> None:
         mock_personalize().start()
         c = make_clients()
         start_version(c, loaded(c).dataset_group_arn)
-        while not training_processes.running:
+        while len(training_processes.running) < 2:
             time.sleep(0.01)
-        print(list(training_processes.running)[0], flush=True)
+        print(*training_processes.running, flush=True)
         """
     )
     run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=PATIENCE, cwd=ROOT)
     assert run.returncode == 0, run.stderr
-    pid = int(run.stdout.split()[-1])
-    until(lambda: gone(pid), "the worker outlived its interpreter")
+    pids = [int(pid) for pid in run.stdout.split()[-2:]]
+    until(lambda: all(gone(pid) for pid in pids), "a worker outlived its interpreter")
 
 
 # Which trainings use a process ----------------------------------------------------------------------
@@ -246,7 +263,7 @@ def test_no_worker_outlives_its_interpreter() -> None:
 def test_small_trainings_stay_in_the_thread_by_default(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PROCESS_FROM_ENV, raising=False)
     started: list[Any] = []
-    monkeypatch.setattr(training_processes, "_in_worker", lambda *args: started.append(args))
+    monkeypatch.setattr(training_processes, "_start", lambda *args: started.append(args))
     version = train(aws, loaded(aws).dataset_group_arn)  # 1,500 interactions
     assert version["status"] == "ACTIVE" and started == []
     assert training_processes.process_from() == training_processes.DEFAULT_PROCESS_FROM == 20_000

@@ -22,7 +22,9 @@ from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data,
 from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
-from ..recipes.training import Trained, check_tuning_config, train_version
+from ..recipes.training import (
+    Trained, as_configured, check_tuning_config, chooses, evaluate_as_configured, fit_as_configured, train_version,
+)
 from ..recipes.base import EVENT_WEIGHT, chronological, sequences
 from ..recipes.catalog import RecipeInfo, get_legacy_recipe, get_recipe, known_recipe
 from ..recipes.context import CONTEXT_COLUMNS
@@ -572,10 +574,19 @@ class SolutionsService:
         started = time.perf_counter()
         try:
             # In a worker process when the data is big (training_processes.py): serving goes on at full speed.
-            trained, known = training_processes.run(
-                len(data.interactions), _fit, solution.recipe_arn, solution.solution_config, solution.perform_auto_ml,
-                solution.perform_hpo, solution.event_type, data, builds_on.trained if builds_on else None,
-            )
+            update = builds_on.trained if builds_on else None
+            if chooses(solution.perform_auto_ml, solution.perform_hpo, update):
+                trained, known = training_processes.run(
+                    len(data.interactions), _fit, solution.recipe_arn, solution.solution_config, solution.perform_auto_ml,
+                    solution.perform_hpo, solution.event_type, data, update,
+                )
+            else:  # the evaluation and the final fit are independent: in two processes at once
+                assert solution.recipe_arn is not None, "a solution without AutoML names its recipe"
+                part_args = (solution.recipe_arn, solution.solution_config, solution.event_type, data)
+                metrics, (model, known) = training_processes.run_side_by_side(
+                    len(data.interactions), (_evaluated, part_args, {}), (_fitted, part_args, {})
+                )
+                trained = as_configured(solution.recipe_arn, solution.solution_config, metrics, model)
         except TrainingError as error:
             raise JobFailed(str(error)) from None
         hours = round((time.perf_counter() - started) / 3600, 6)
@@ -618,9 +629,31 @@ def _fit(
     """The pure part of a version's training, which needs no backend state (so it may run in a worker process):
     the data checks, the training, and what it knows of each user, oldest first."""
     interactions = data.interactions
-    check_minimum_data(interactions, event_type)
-    check_extra_data(recipe_arn, **data.extras)
+    _check(recipe_arn, event_type, data)
     trained = train_version(
         recipe_arn, config, perform_auto_ml, perform_hpo, interactions, data.items, data.users, data.extras, evaluate, update
     )
     return trained, sequences(chronological(interactions))
+
+
+def _check(recipe_arn: str | None, event_type: str | None, data: TrainingData) -> None:
+    """The data checks a training makes before it fits (TrainingError)."""
+    check_minimum_data(data.interactions, event_type)
+    check_extra_data(recipe_arn, **data.extras)
+
+
+def _evaluated(recipe_arn: str, config: dict[str, Any], event_type: str | None, data: TrainingData) -> dict[str, float]:
+    """The evaluation of a training that chooses nothing (its metrics), after the data checks: one of the two
+    independent parts, which may run beside :func:`_fitted`."""
+    _check(recipe_arn, event_type, data)
+    return evaluate_as_configured(recipe_arn, config, data.interactions, data.items, data.users, data.extras, evaluate)
+
+
+def _fitted(
+    recipe_arn: str, config: dict[str, Any], event_type: str | None, data: TrainingData
+) -> tuple[TrainedModel, dict[str, list[str]]]:
+    """The final fit of a training that chooses nothing, after the data checks, and what it knows of each user,
+    oldest first."""
+    _check(recipe_arn, event_type, data)
+    model = fit_as_configured(recipe_arn, config, data.interactions, data.items, data.users, data.extras)
+    return model, sequences(chronological(data.interactions))

@@ -12,6 +12,10 @@ thread, which builds what lands on the state exactly as an in-thread training do
   guard would run twice. This child imports the modules the training needs, never the caller's script.
 - Data and result cross by pickle over a multiprocessing Pipe between this process and its own child,
   and nothing else: never from a file or a request.
+- :func:`run_side_by_side` runs independent parts of one training (a version's evaluation and its final fit,
+  when no AutoML or HPO chooses by the evaluation) each in a child of its own, all at once: on two cores the
+  training takes the longer part's time, not their sum. Each child's LightFM keeps its one thread, so the
+  results are those of the parts run one after the other. The first part that fails ends the others.
 - The child's progress reports (progress.py) reach the job's progress: the worker thread relays
   them while it waits, so ``progress_of`` and the console read a training in a process as any other.
 - A child that dies (a signal, the OOM killer) fails the training with the reason (:data:`DIED`); an
@@ -38,11 +42,12 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from multiprocessing import Pipe
-from multiprocessing.connection import Connection
-from typing import Any, Callable, ParamSpec, TypeVar
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, ParamSpec, Sequence, TypeVar, cast
 
-from ..progress import Progress, report, tracking
+from ..progress import Progress, part, report, tracking
 from .lifecycle import JobFailed, work_cancelled
 
 PROCESS_FROM_ENV = "PERSONALIZE_LOCAL_TRAIN_PROCESS_FROM"
@@ -93,13 +98,29 @@ def process_from() -> int:
 def run(interactions: int, work: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """``work(*args, **kwargs)``: in a worker process when the training is on ``interactions`` interactions or more
     (:func:`process_from`), else here. ``work`` is a module's function; it, its arguments and its result pickle."""
+    result: R = run_side_by_side(interactions, (work, args, kwargs))[0]
+    return result
+
+
+# A module's function, its arguments and its keywords.
+Work = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+def run_side_by_side(interactions: int, *works: Work) -> list[Any]:
+    """Each work's result, in order. On ``interactions`` interactions or more, each in its own worker process, all at
+    once (independent parts of one training use the cores side by side); else here, one after the other. Either way
+    each work fills an equal share of the progress, and the first error raised (or worker lost) ends them all."""
     try:
         threshold = process_from()
     except ValueError as error:
         raise JobFailed(str(error)) from None
     if interactions < threshold or not _CAN_SPAWN:
-        return work(*args, **kwargs)
-    return _in_worker(work, args, kwargs)
+        results = []
+        for index, (work, args, kwargs) in enumerate(works):
+            with part(index, len(works)):
+                results.append(work(*args, **kwargs))
+        return results
+    return _in_workers(works)
 
 
 class _RemoteTraceback(Exception):
@@ -109,7 +130,25 @@ class _RemoteTraceback(Exception):
         return str(self.args[0])
 
 
-def _in_worker(work: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
+@dataclass
+class _Worker:
+    """One worker process and this process's end of its connection."""
+
+    child: subprocess.Popen[bytes]
+    conn: Connection
+
+    def end(self) -> None:
+        """Make sure the child is gone (it is, once it has sent its result) and reaped."""
+        try:
+            _end(self.child)
+        finally:
+            self.conn.close()
+            with _running_lock:
+                running.pop(self.child.pid, None)
+
+
+def _start(work: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Worker:
+    """A worker process given ``work``: it runs it at once."""
     ours, theirs = Pipe()
     try:
         child = subprocess.Popen(
@@ -123,37 +162,54 @@ def _in_worker(work: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, 
         theirs.close()  # the child's end, which it now holds
     with _running_lock:
         running[child.pid] = child
+    worker = _Worker(child, ours)
     try:
-        try:
-            ours.send(sys.path)  # where this process found the package: the child finds it there too
-            ours.send((work, args, kwargs))
-        except OSError:
-            pass  # it died before it read its work: the wait below says how
-        return _wait(ours, child)
+        ours.send(sys.path)  # where this process found the package: the child finds it there too
+        ours.send((work, args, kwargs))
+    except OSError:
+        pass  # it died before it read its work: the wait says how
+    except BaseException:  # the work does not pickle: nothing runs
+        worker.end()
+        raise
+    return worker
+
+
+def _in_workers(works: Sequence[Work]) -> list[Any]:
+    workers: list[_Worker] = []
+    try:
+        for work in works:
+            workers.append(_start(*work))
+        return _wait(workers)
     finally:
-        _end(child)
-        ours.close()
-        with _running_lock:
-            running.pop(child.pid, None)
+        for worker in workers:
+            worker.end()
 
 
-def _wait(ours: Connection, child: subprocess.Popen[bytes]) -> Any:
-    """The result the child sends, relaying its progress meanwhile; raises what it raised, or JobFailed."""
-    while True:
+def _wait(workers: Sequence[_Worker]) -> list[Any]:
+    """The results the children send, relaying their progress meanwhile (the mean of theirs); raises what one
+    raised, or JobFailed when one is gone or the job is cancelled."""
+    index = {worker.conn: i for i, worker in enumerate(workers)}
+    fractions = [0.0] * len(workers)
+    results: dict[int, Any] = {}
+    while len(results) < len(workers):
         if work_cancelled():
             raise JobFailed(STOPPED)
-        if not ours.poll(POLL_SECONDS):
-            continue
-        try:
-            kind, value, *more = ours.recv()
-        except (EOFError, OSError):  # its end closed: it is gone
-            raise JobFailed(DIED.format(code=_exit_code(child))) from None
-        if kind == "progress":
-            report(value, 1.0)
-        elif kind == "done":
-            return value
-        else:  # "raised": the error, and the child's traceback
-            raise value from _RemoteTraceback(more[0])
+        waiting = [worker.conn for i, worker in enumerate(workers) if i not in results]
+        for ready in wait(waiting, POLL_SECONDS):
+            conn = cast(Connection, ready)
+            i = index[conn]
+            try:
+                kind, value, *more = conn.recv()
+            except (EOFError, OSError):  # its end closed: it is gone
+                raise JobFailed(DIED.format(code=_exit_code(workers[i].child))) from None
+            if kind == "progress":
+                fractions[i] = value
+                report(sum(fractions) / len(fractions), 1.0)
+            elif kind == "done":
+                results[i] = value
+            else:  # "raised": the error, and the child's traceback
+                raise value from _RemoteTraceback(more[0])
+    return [results[i] for i in range(len(workers))]
 
 
 def _exit_code(child: subprocess.Popen[bytes]) -> int | None:

@@ -210,7 +210,8 @@ def train_version(
 
     ``extras`` are the recipe's extra datasets (EXTRA_DATASETS), by fit() keyword. With ``update``
     (trainingMode UPDATE: the version it builds on), the new data is folded into that version's model
-    instead, which keeps its recipe, hyperparameters and metrics."""
+    instead, which keeps its recipe, hyperparameters and metrics. A training that chooses nothing is
+    :func:`evaluate_as_configured` then :func:`fit_as_configured`, which may also run side by side."""
     objective = Objective.from_config(config)
     if update is not None:
         previous = update.choice
@@ -222,7 +223,7 @@ def train_version(
     evaluations = itertools.count()
 
     def inputs(arn: str, hyperparameters: Mapping[str, str]) -> TrainingInputs:
-        return TrainingInputs(arn, interactions, items, users, hyperparameters, objective=objective, datasets=extras)
+        return _inputs(arn, config, hyperparameters, interactions, items, users, extras)
 
     def evaluated(arn: str, hyperparameters: Mapping[str, str]) -> dict[str, float]:
         with progress.part(next(evaluations), steps):
@@ -240,6 +241,55 @@ def train_version(
     with progress.part(steps - 1, steps):
         model = fit_recipe(inputs(recipe_arn, choice.hyperparameters))
     return Trained(model, choice, perform_hpo)
+
+
+def chooses(perform_auto_ml: bool, perform_hpo: bool, update: Trained | None) -> bool:
+    """Whether the training's final fit depends on its evaluations (AutoML, HPO choose by them) or on another
+    version (an update). If not, the evaluation and the final fit are independent."""
+    return perform_auto_ml or perform_hpo or update is not None
+
+
+def evaluate_as_configured(
+    recipe_arn: str,
+    config: Mapping[str, Any],
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    extras: Mapping[str, pd.DataFrame | None],
+    evaluate: Evaluator,
+) -> dict[str, float]:
+    """The metrics of a training that chooses nothing: its recipe with the configured hyperparameters."""
+    return evaluate(_inputs(recipe_arn, config, configured_hyperparameters(config), interactions, items, users, extras))
+
+
+def fit_as_configured(
+    recipe_arn: str,
+    config: Mapping[str, Any],
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    extras: Mapping[str, pd.DataFrame | None],
+) -> TrainedModel:
+    """The final fit of a training that chooses nothing, on everything."""
+    return fit_recipe(_inputs(recipe_arn, config, configured_hyperparameters(config), interactions, items, users, extras))
+
+
+def as_configured(recipe_arn: str, config: Mapping[str, Any], metrics: dict[str, float], model: TrainedModel) -> Trained:
+    """The version :func:`train_version` makes of the two parts of a training that chooses nothing."""
+    return Trained(model, Choice(recipe_arn, configured_hyperparameters(config), metrics), False)
+
+
+def _inputs(
+    arn: str,
+    config: Mapping[str, Any],
+    hyperparameters: Mapping[str, str],
+    interactions: pd.DataFrame,
+    items: pd.DataFrame | None,
+    users: pd.DataFrame | None,
+    extras: Mapping[str, pd.DataFrame | None],
+) -> TrainingInputs:
+    objective = Objective.from_config(config)
+    return TrainingInputs(arn, interactions, items, users, hyperparameters, objective=objective, datasets=extras)
 
 
 def _planned_evaluations(config: Mapping[str, Any], perform_auto_ml: bool, perform_hpo: bool) -> int:
