@@ -37,9 +37,9 @@ def in_processes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     started: list[str] = []
     start = training_processes._start
 
-    def recorded(work: Callable[..., Any], *args: Any) -> Any:
+    def recorded(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         started.append(f"{work.__module__}.{work.__name__}")
-        return start(work, *args)
+        return start(work, *args, **kwargs)
 
     monkeypatch.setattr(training_processes, "_start", recorded)
     return started
@@ -263,7 +263,7 @@ def test_no_worker_outlives_its_interpreter() -> None:
 def test_small_trainings_stay_in_the_thread_by_default(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(PROCESS_FROM_ENV, raising=False)
     started: list[Any] = []
-    monkeypatch.setattr(training_processes, "_start", lambda *args: started.append(args))
+    monkeypatch.setattr(training_processes, "_start", lambda *args, **kwargs: started.append(args))
     version = train(aws, loaded(aws).dataset_group_arn)  # 1,500 interactions
     assert version["status"] == "ACTIVE" and started == []
     assert training_processes.process_from() == training_processes.DEFAULT_PROCESS_FROM == 20_000
@@ -310,3 +310,24 @@ def test_work_in_a_process_returns_its_result_or_raises_its_error_here(monkeypat
     with pytest.raises(TypeError, match="pickle"):
         training_processes.run(1, threading.Lock)
     assert not training_processes.running
+
+
+def threads_niceness() -> list[int]:
+    """The niceness of every thread of this process, numpy's BLAS threads among them (imported first)."""
+    import numpy  # noqa: F401  # starts BLAS's threads, as a training's imports do
+
+    return [int(open(f"/proc/self/task/{task}/stat").read().rsplit(")", 1)[1].split()[16]) for task in os.listdir("/proc/self/task")]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="reads each thread's priority from /proc")
+def test_every_thread_of_a_worker_runs_at_its_lowered_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROCESS_FROM_ENV, "0")
+    assert min(training_processes.run(1, threads_niceness)) >= training_processes.NICENESS
+
+
+def test_workers_side_by_side_keep_blas_to_one_thread_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROCESS_FROM_ENV, "0")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    asked = (os.getenv, ("OPENBLAS_NUM_THREADS",), {})
+    assert training_processes.run_side_by_side(1, asked, asked) == ["1", "1"]
+    assert training_processes.run(1, os.getenv, "OPENBLAS_NUM_THREADS") is None  # alone, BLAS keeps its threads

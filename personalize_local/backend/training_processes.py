@@ -102,6 +102,8 @@ def run(interactions: int, work: Callable[P, R], /, *args: P.args, **kwargs: P.k
     return result
 
 
+# The environment that keeps the BLAS libraries numpy may load to one thread each.
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # A module's function, its arguments and its keywords.
 Work = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
@@ -147,13 +149,14 @@ class _Worker:
                 running.pop(self.child.pid, None)
 
 
-def _start(work: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Worker:
-    """A worker process given ``work``: it runs it at once."""
+def _start(work: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], alone: bool = True) -> _Worker:
+    """A worker process given ``work``: it runs it at once. One of several side by side (not ``alone``) keeps BLAS
+    to one thread: the workers already take a core each, and BLAS's idle threads spin on the other's."""
     ours, theirs = Pipe()
     try:
         child = subprocess.Popen(
             [sys.executable, "-c", _BOOT, str(theirs.fileno()), str(os.getpid())],
-            stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), env=None if alone else {**os.environ, **ONE_BLAS_THREAD},
         )
     except BaseException:
         ours.close()
@@ -178,7 +181,7 @@ def _in_workers(works: Sequence[Work]) -> list[Any]:
     workers: list[_Worker] = []
     try:
         for work in works:
-            workers.append(_start(*work))
+            workers.append(_start(*work, alone=len(works) == 1))
         return _wait(workers)
     finally:
         for worker in workers:
@@ -259,10 +262,6 @@ class _Relay(Progress):
 def _serve(conn: Connection, parent: int) -> None:
     """The worker process: receive the work, run it at a lowered priority, send back its result or its error."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a ^C is the parent's to handle: it ends this process
-    try:
-        os.nice(NICENESS)
-    except OSError:  # not allowed here
-        pass
     threading.Thread(target=_orphaned, args=(parent,), name="personalize-training-parent", daemon=True).start()
     work, args, kwargs = conn.recv()
     try:
@@ -295,6 +294,13 @@ def _orphaned(parent: int) -> None:
 # What the child runs: its connection's descriptor and its parent's ID are its arguments; the parent's sys.path
 # comes first on the connection, then the work.
 _BOOT = (
+    # The priority first, before numpy starts BLAS's threads: a thread starts at its creator's priority, and
+    # os.nice lowers the calling thread's alone.
+    "import os\n"
+    "try:\n"
+    f"    os.nice({NICENESS})\n"
+    "except OSError:\n"  # not allowed here
+    "    pass\n"
     "import sys\n"
     "from multiprocessing.connection import Connection\n"
     "connection = Connection(int(sys.argv[1]))\n"

@@ -57,7 +57,6 @@ import pandas as pd
 
 from ..recipes import TRENDING_NOW_ARN, TrainingInputs, fit_recipe
 from ..recipes.base import Model, RelatedItems, TrainedModel, catalog
-from ..recipes.blas import one_thread
 from ..recipes.catalog import known_recipe
 from ..recipes.objective import METRIC as OBJECTIVE_METRIC
 from ..recipes.objective import average_rewards
@@ -98,10 +97,7 @@ def _by_test_users(query: Callable[[Any], RecommendFn]) -> Evaluation:
             recommended[user] = list(asked(user, history, k))
             return recommended[user]
 
-        # Each test user's products on one BLAS thread (the same results): OpenBLAS's helper threads would spin beside
-        # each one, at the priority they started with, on the core the final fit uses meanwhile (training_processes.py).
-        with one_thread():
-            metrics = compute_metrics(recommend, test_inputs, test_holdout, len(catalog(given.interactions, given.items)))
+        metrics = compute_metrics(recommend, test_inputs, test_holdout, len(catalog(given.interactions, given.items)))
         extra = EXTRA_METRICS.get(given.recipe_arn)
         if extra:
             metrics.update(extra(model, given.interactions, test_holdout))
