@@ -31,8 +31,8 @@ from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_filters import DEFAULT_DATA, load, setup, wait_active  # noqa: E402
-from bench.runtime import EXCLUDE_HISTORY, PROMOTED  # noqa: E402
+from bench.bench_filters import DEFAULT_DATA, load  # noqa: E402
+from bench.runtime import filtered_world  # noqa: E402
 from personalize_local import mock_personalize, snapshot  # noqa: E402
 from personalize_local.mock import stubber  # noqa: E402
 
@@ -55,13 +55,7 @@ def build(folder: Path, path: Path) -> dict[str, Any]:
     """The world, saved to ``path``; what the calls name."""
     frames = load(folder)
     p, s3 = boto3.client("personalize"), boto3.client("s3")
-    campaign, group = setup(p, s3, frames)
-    exclude = p.create_filter(name="exclude-history", datasetGroupArn=group, filterExpression=EXCLUDE_HISTORY)["filterArn"]
-    comedy = p.create_filter(name="comedy", datasetGroupArn=group, filterExpression=PROMOTED)["filterArn"]
-    tracker = p.create_event_tracker(name="bench", datasetGroupArn=group)
-    for arn in (exclude, comedy):
-        wait_active(lambda: p.describe_filter(filterArn=arn)["filter"])
-    wait_active(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"])
+    campaign, group, exclude, comedy, tracker = filtered_world(p, s3, frames)
     snapshot.save(path)
     world = {
         "campaign": campaign, "group": group, "exclude": exclude, "comedy": comedy, "tracker": tracker["eventTrackerArn"],
@@ -172,6 +166,14 @@ def record(world: dict[str, Any]) -> list[str]:
     return lines
 
 
+def world_of(folder: Path, path: Path) -> dict[str, Any]:
+    """The world saved at ``path``, loaded into the mock; built from ``folder`` and saved there the first time."""
+    if not path.exists():
+        return build(folder, path)
+    snapshot.load(path)
+    return json.loads(path.with_suffix(".json").read_text())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
@@ -180,12 +182,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
     with mock_personalize():
-        if args.snapshot.exists():
-            snapshot.load(args.snapshot)
-            world = json.loads(args.snapshot.with_suffix(".json").read_text())
-        else:
-            world = build(args.data, args.snapshot)
-        lines = record(world)
+        lines = record(world_of(args.data, args.snapshot))
     args.out.write_text("\n".join(lines) + "\n")
     print(f"{len(lines)} answers written to {args.out}")
 

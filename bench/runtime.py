@@ -128,6 +128,19 @@ def big_campaign(p: Any, s3: Any, frames: dict[str, pd.DataFrame]) -> str:
     return campaign
 
 
+def filtered_world(p: Any, s3: Any, frames: dict[str, pd.DataFrame]) -> tuple[str, str, str, str, dict[str, Any]]:
+    """bench_filters.py's campaign with this bench's two filters and an event tracker, all ACTIVE:
+    (campaign, group, exclude-history filter, Comedy filter, the tracker as created)."""
+    campaign, group = setup(p, s3, frames)
+    exclude = p.create_filter(name="exclude-history", datasetGroupArn=group, filterExpression=EXCLUDE_HISTORY)["filterArn"]
+    comedy = p.create_filter(name="comedy", datasetGroupArn=group, filterExpression=PROMOTED)["filterArn"]
+    tracker = p.create_event_tracker(name="bench", datasetGroupArn=group)
+    for arn in (exclude, comedy):
+        wait_active(lambda: p.describe_filter(filterArn=arn)["filter"])
+    wait_active(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"])
+    return campaign, group, exclude, comedy, tracker
+
+
 def check_events_count_at_once(runtime: Any, events: Any, campaign: str, exclude: str, tracking_id: str, users: list[str]) -> int:
     """Each user clicks their best item under the exclude-history filter; it must be gone from their next answer."""
     for user in users:
@@ -186,13 +199,7 @@ def main(folder: Path = DEFAULT_DATA, calls: int = 1000, rounds: int = 7) -> Non
     big = big_catalog()
     with mock_personalize():
         p, s3, runtime, events = (boto3.client(name) for name in ("personalize", "s3", "personalize-runtime", "personalize-events"))
-        campaign, group = setup(p, s3, frames)
-        exclude = p.create_filter(name="exclude-history", datasetGroupArn=group, filterExpression=EXCLUDE_HISTORY)["filterArn"]
-        comedy = p.create_filter(name="comedy", datasetGroupArn=group, filterExpression=PROMOTED)["filterArn"]
-        tracker = p.create_event_tracker(name="bench", datasetGroupArn=group)
-        for arn in (exclude, comedy):
-            wait_active(lambda: p.describe_filter(filterArn=arn)["filter"])
-        wait_active(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])["eventTracker"])
+        campaign, group, exclude, comedy, tracker = filtered_world(p, s3, frames)
         schema = p.list_schemas()["schemas"][0]["schemaArn"]
         big_arn = big_campaign(p, s3, big)
 

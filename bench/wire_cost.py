@@ -31,9 +31,9 @@ from botocore.awsrequest import AWSPreparedRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.answers import build  # noqa: E402
+from bench.answers import world_of  # noqa: E402
 from bench.bench_filters import DEFAULT_DATA  # noqa: E402
-from personalize_local import mock_personalize, snapshot  # noqa: E402
+from personalize_local import mock_personalize  # noqa: E402
 from personalize_local.mock import stubber  # noqa: E402
 
 WARMUP = 300
@@ -75,12 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
     with mock_personalize():
-        if args.snapshot.exists():
-            snapshot.load(args.snapshot)
-            world = json.loads(args.snapshot.with_suffix(".json").read_text())
-        else:
-            world = build(args.data, args.snapshot)
-        requests = recorded(args.kind, world, args.calls)
+        requests = recorded(args.kind, world_of(args.data, args.snapshot), args.calls)
         answer, at = stubber.answer, [0]
 
         def run(calls: int) -> None:
