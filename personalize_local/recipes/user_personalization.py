@@ -617,7 +617,9 @@ class UserPersonalization:
         n_users, n_items = len(self.user_ids_), len(self.item_ids)
         if not 0 < n_users * n_items <= FACTOR_TABLE_ENTRIES:
             return None
-        return FactorTable.of(np.stack([self._user_vector(user, _NONE, _NO_WEIGHTS) for user in self.user_ids_]), self.factors_)
+        # Straight from the factors: the table replaces the per-user vectors _user_vector would keep.
+        vectors = [self.factors_.user_vector(u, self.user_tokens_.get(user, []), _NONE, _NO_WEIGHTS) for u, user in enumerate(self.user_ids_)]
+        return FactorTable.of(np.stack(vectors), self.factors_)
 
     def _user_vector(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> np.ndarray:
         """The user's factor representation (factors.Factors.user_vector). A user the model knows by identity
