@@ -16,7 +16,7 @@ from .conftest import INTERACTIONS_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 # What neither the package nor its pytest plugin (loaded in every pytest run) may import before it is used.
-HEAVY = ("pandas", "scipy", "sklearn", "lightfm", "numpy", "moto", "moto.s3", "boto3", "personalize_local.backend")
+HEAVY = ("pandas", "scipy", "sklearn", "lightfm", "numba", "numpy", "moto", "moto.s3", "boto3", "personalize_local.backend")
 
 
 def run_python(code: str) -> str:

@@ -1,121 +1,233 @@
-"""One request's catalog-wide probabilities from user-personalization's views, in few passes over the catalog.
+"""One request's catalog-wide probabilities from user-personalization's views, in compiled loops.
 
 The model (user_personalization.py) standardizes each view over the catalog, averages them with its weights and
 takes the softmax. Standardizing is linear, so the blend is one weighted sum of the raw views plus a constant, and
 the softmax ignores constants: each view needs only its mean and spread over the catalog, and then adds into the
-total once. A view that scores only some items (the item-to-item model's head; what follows or goes with a user's
-few latest items) keeps just those, and its statistics count the rest of the catalog as the zeros they are. The
-sequence views' entries are summed together: on a catalog of ordinary size in one pass into a small views x
-catalog table, on a large one view by view over their distinct items.
+total once. The item-to-item view scores its head of items; what follows or goes with a user's few latest items
+only the items their rows hold: their statistics count the rest of the catalog as the zeros they are.
+
+An answer is a few passes over the catalog; as numpy calls it was about a hundred of them, each costing more than
+its arithmetic on a catalog of ordinary size. The loops are compiled by numba (once, then read from its cache)
+and run without the GIL, so requests served side by side run side by side.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+import threading
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
-# Entries are summed into catalog-wide rows unless the catalog is this many times their count: a catalog-wide
-# row costs passes over the catalog, distinct items a sort of the entries.
-_DENSE_UNTIL = 16
-
-
-@dataclass(frozen=True)
-class Entries:
-    """A view's scores before they are summed: ``values`` at catalog positions ``columns`` (repeats add up)."""
-
-    columns: np.ndarray
-    values: np.ndarray  # float64
-
-
-NO_ENTRIES = Entries(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+# The views, in the order their weights are given to the kernel.
+VIEWS = ("factors", "linear", "sequence", "together")
+NO_SHIFTS = np.empty((0, 0))
+_NO_POSITIONS = np.empty(0, dtype=np.int64)
+# The k best are kept in order as they come while k is this small; a longer list is sorted from a partition.
+_KEPT_IN_ORDER = 64
 
 
 @dataclass(frozen=True)
-class View:
-    """A view's scores: ``values`` at the distinct catalog ``positions`` (None: the whole catalog, in order), every
-    other item scoring 0, with their mean and standard deviation over the catalog."""
+class Tables:
+    """A model's arrays every request reads, in the types the compiled loops take (made once per model)."""
 
-    positions: np.ndarray | None
-    values: np.ndarray
-    mean: float
-    spread: float
+    linear: np.ndarray  # head x head float32: the item-to-item weights, rows read per request
+    head: np.ndarray  # the head's catalog positions, int64; empty where the head is the whole catalog
+    indptr: np.ndarray  # the sequence table (follows, then same-moment counts, over two catalogs side by side)
+    indices: np.ndarray
+    data: np.ndarray
+    # Each thread's sums of the sequence table's entries per column, and which columns hold any: all zero between
+    # requests (a request resets what it touched), so an answer costs its entries, not the catalog.
+    _scratch: threading.local = field(default_factory=threading.local, compare=False, repr=False)
+
+    def scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        sums = getattr(self._scratch, "sums", None)
+        if sums is None:
+            columns = self.indptr.size - 1
+            sums = self._scratch.sums = (np.zeros(columns), np.zeros(columns, dtype=np.bool_))
+        return sums
 
     @classmethod
-    def of(cls, values: np.ndarray, n: int, positions: np.ndarray | None = None) -> "View":
-        """The view of ``values`` in a catalog of ``n`` items."""
-        mean = float(np.add.reduce(values, dtype=np.float64)) / n
-        return cls(positions, values, mean, _spread(float(np.einsum("i,i->", values, values, dtype=np.float64)), mean, n))
+    def of(cls, linear: np.ndarray, head: np.ndarray, n: int, sequence: sp.csr_matrix) -> "Tables":
+        return cls(
+            np.ascontiguousarray(linear, dtype=np.float32),
+            _NO_POSITIONS if head.size == n else head.astype(np.int64),
+            sequence.indptr.astype(np.int64),
+            sequence.indices.astype(np.int64),
+            sequence.data.astype(np.float32),
+        )
 
 
-def row_entries(matrix: sp.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> Entries:
-    """The entries of ``matrix``'s ``rows`` (a user's few latest items), each times its row's weight: the user's
-    scores in an item-to-item view."""
-    indptr = matrix.indptr
-    starts = indptr[rows]
-    lengths = indptr[rows + 1] - starts
-    total = int(np.add.reduce(lengths))
-    if not total:
-        return NO_ENTRIES
-    # Each entry's place in the matrix's arrays: its row's start, then its rank within the row.
-    places = np.arange(total) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return Entries(matrix.indices[places], np.repeat(weights, lengths) * matrix.data[places])
-
-
-def summed(entries: Entries, names: Sequence[str], n: int) -> dict[str, View]:
-    """The views of ``entries`` whose columns run over len(names) catalogs of ``n`` items side by side, the k-th
-    catalog's being view ``names[k]`` (those that have any entries)."""
-    if not entries.columns.size:
-        return {}
-    if len(names) * n > _DENSE_UNTIL * entries.columns.size:
-        positions, inverse = np.unique(entries.columns, return_inverse=True)
-        values = np.bincount(inverse, entries.values, minlength=positions.size)
-        bounds = np.searchsorted(positions, np.arange(len(names) + 1) * n)
-        return {
-            name: View.of(values[start:end], n, positions[start:end] - k * n)
-            for k, (name, start, end) in enumerate(zip(names, bounds[:-1], bounds[1:]))
-            if end > start
-        }
-    table = np.bincount(entries.columns, entries.values, minlength=len(names) * n).reshape(len(names), n)
-    means = np.add.reduce(table, axis=1) / n
-    squares = np.einsum("ij,ij->i", table, table)
-    return {
-        name: View(None, table[k], float(means[k]), _spread(float(squares[k]), float(means[k]), n))
-        for k, name in enumerate(names)
-        if squares[k] > 0.0
-    }
-
-
-def _spread(sum_of_squares: float, mean: float, n: int) -> float:
-    """The standard deviation over ``n`` items of scores with this sum of squares and mean."""
-    return float(np.sqrt(max(sum_of_squares / n - mean * mean, 0.0)))
-
-
-def blended_probabilities(views: dict[str, View], weights: dict[str, float], shifts: list[np.ndarray], n: int) -> np.ndarray:
-    """The softmax over a catalog of ``n`` items of the ``weights``-weighted mean of the standardized ``views``
-    plus ``shifts``: a new float64 array. A view without spread (no information for this user) drops out, and with
+def blended_probabilities(
+    tables: Tables,
+    factors: np.ndarray,
+    factor_spread: float,
+    linear_rows: np.ndarray,
+    linear_weights: np.ndarray,
+    sequence_rows: np.ndarray,
+    sequence_weights: np.ndarray,
+    weights: np.ndarray,
+    shifts: np.ndarray,
+) -> np.ndarray:
+    """The softmax over the catalog of the ``weights``-weighted mean (weights in VIEWS' order) of the standardized
+    views plus each row of ``shifts``: a new float64 array. The views: ``factors``' catalog-wide scores (float32)
+    with their spread (standardizing's means only shift every item alike, which the softmax ignores); the item-to-item head's rows ``linear_rows`` weighing ``linear_weights``
+    (float32); the sequence table's rows ``sequence_rows`` weighing ``sequence_weights`` (rows of its second
+    catalog are the same-moment view's). A view without spread (no information for this user) drops out, and with
     no view left every item is equally likely."""
-    kept = [(weights.get(name, 0.0) / view.spread, view) for name, view in views.items() if view.spread > 0.0 and weights.get(name, 0.0) > 0.0]
-    weight = sum(view.spread * coefficient for coefficient, view in kept)
-    total: np.ndarray | None = None
-    scaled: np.ndarray | None = None  # one scratch row for the catalog-wide views after the first
-    for coefficient, view in sorted(kept, key=lambda kept: kept[1].positions is not None):  # catalog-wide first
-        if total is None and view.positions is None:
-            total = np.multiply(view.values, coefficient / weight, dtype=np.float64)
-            continue
-        if total is None:
-            total = np.zeros(n)
-        if view.positions is None:
-            scaled = np.multiply(view.values, coefficient / weight, out=scaled, dtype=np.float64)
-            total += scaled
-        else:
-            total[view.positions] += np.multiply(view.values, coefficient / weight, dtype=np.float64)
-    if total is None:
-        total = np.zeros(n)
-    for shift in shifts:
-        total += shift
+    sums, touched = tables.scratch()
+    total = _blend(
+        factors, factor_spread, tables.linear, tables.head, linear_rows, linear_weights,
+        tables.indptr, tables.indices, tables.data, sequence_rows, sequence_weights, sums, touched, weights, shifts,
+    )
+    # numpy's exp is vectorized, the compiled loop's is not.
     total -= total.max()
     np.exp(total, out=total)
     total /= np.add.reduce(total)
     return total
+
+
+@njit(cache=True, nogil=True)
+def _blend(
+    factors: np.ndarray, factor_spread: float, linear: np.ndarray, head: np.ndarray, linear_rows: np.ndarray,
+    linear_weights: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, sequence_rows: np.ndarray,
+    sequence_weights: np.ndarray, sums: np.ndarray, touched: np.ndarray, weights: np.ndarray, shifts: np.ndarray,
+) -> np.ndarray:
+    """The weighted sum of the views, each over its spread, plus the shifts (blended_probabilities' before the
+    softmax)."""
+    n = factors.size
+    # The item-to-item view: its rows, weighted, summed row after row in float32.
+    scores = np.zeros(linear.shape[1], dtype=np.float32)
+    for k in range(linear_rows.size):
+        row, weight = linear[linear_rows[k]], linear_weights[k]
+        for j in range(scores.size):
+            scores[j] += weight * row[j]
+    linear_spread = _spread_of(scores, n)
+    # The sequence views: their entries summed per column in the rows' order; the same-moment view's columns are
+    # the second catalog's.
+    columns = _summed_rows(indptr, indices, data, sequence_rows, sequence_weights, sums, touched)
+    sequence_total = sequence_squares = together_total = together_squares = 0.0
+    for column in columns:
+        value = sums[column]
+        if column < n:
+            sequence_total += value
+            sequence_squares += value * value
+        else:
+            together_total += value
+            together_squares += value * value
+    # Each kept view's coefficient: its weight over its spread, over the kept views' total weight.
+    spreads = np.array([
+        factor_spread, linear_spread,
+        _spread(sequence_total / n, sequence_squares, n), _spread(together_total / n, together_squares, n),
+    ])
+    coefficients = np.zeros(4)
+    total_weight = 0.0
+    for v in range(4):
+        if spreads[v] > 0.0 and weights[v] > 0.0:
+            coefficients[v] = weights[v] / spreads[v]
+            total_weight += spreads[v] * coefficients[v]
+    if total_weight > 0.0:
+        coefficients /= total_weight
+    total = np.zeros(n)
+    if coefficients[0] != 0.0:
+        for j in range(n):
+            total[j] = np.float64(factors[j]) * coefficients[0]
+    for column in columns:
+        view = 2 if column < n else 3
+        if coefficients[view] != 0.0:
+            total[column - (view - 2) * n] += sums[column] * coefficients[view]
+        sums[column] = 0.0
+        touched[column] = False
+    if coefficients[1] != 0.0:
+        if head.size:
+            for j in range(head.size):
+                total[head[j]] += np.float64(scores[j]) * coefficients[1]
+        else:
+            for j in range(n):
+                total[j] += np.float64(scores[j]) * coefficients[1]
+    for s in range(shifts.shape[0]):
+        for j in range(n):
+            total[j] += shifts[s, j]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _spread_of(values: np.ndarray, n: int) -> float:
+    """The standard deviation over ``n`` items of ``values``, the other items scoring 0."""
+    total = 0.0
+    squares = 0.0
+    for j in range(values.size):
+        value = np.float64(values[j])
+        total += value
+        squares += value * value
+    return _spread(total / n, squares, n)
+
+
+@njit(cache=True, nogil=True)
+def _spread(mean: float, squares: float, n: int) -> float:
+    """The standard deviation over ``n`` items of scores with this mean and sum of squares."""
+    return np.sqrt(max(squares / n - mean * mean, 0.0))
+
+
+@njit(cache=True, nogil=True)
+def _summed_rows(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, weights: np.ndarray, sums: np.ndarray, touched: np.ndarray,
+) -> np.ndarray:
+    """The entries of the CSR matrix's ``rows``, each times its row's weight, added into ``sums`` per column (in the
+    rows' order); returned: the columns touched, ``touched`` marking them (the caller resets both)."""
+    size = 0
+    for k in range(rows.size):
+        size += indptr[rows[k] + 1] - indptr[rows[k]]
+    columns = np.empty(size, dtype=np.int64)
+    distinct = 0
+    for k in range(rows.size):
+        for p in range(indptr[rows[k]], indptr[rows[k] + 1]):
+            column = indices[p]
+            if not touched[column]:
+                touched[column] = True
+                columns[distinct] = column
+                distinct += 1
+            sums[column] += weights[k] * np.float64(data[p])
+    return columns[:distinct]
+
+
+@njit(cache=True, nogil=True)
+def best_positions(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` best of ``scores`` above -inf, best first, ties in catalog order (fewer when fewer
+    are above -inf)."""
+    if k > _KEPT_IN_ORDER:
+        return _best_of_partition(scores, k)
+    kept = np.empty(max(k, 0), dtype=np.int64)  # the best so far, best first
+    if k <= 0:
+        return kept
+    size = 0
+    worst = -np.inf  # the last kept's score, once k are kept: a later item must beat it
+    for j in range(scores.size):
+        score = scores[j]
+        if score <= worst and (size == k or score == -np.inf):
+            continue
+        at = size - 1 if size < k else k - 2
+        size = min(size + 1, k)
+        while at >= 0 and scores[kept[at]] < score:
+            kept[at + 1] = kept[at]
+            at -= 1
+        kept[at + 1] = j
+        if size == k:
+            worst = scores[kept[k - 1]]
+    return kept[:size]
+
+
+@njit(cache=True, nogil=True)
+def _best_of_partition(scores: np.ndarray, k: int) -> np.ndarray:
+    """best_positions' answer for a long list: only items scoring at least the k-th best score can make it."""
+    above = 0
+    for j in range(scores.size):
+        if scores[j] > -np.inf:
+            above += 1
+    k = min(k, above)
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    kth = np.partition(scores, scores.size - k)[scores.size - k]
+    candidates = np.flatnonzero(scores >= kth)
+    order = np.argsort(-scores[candidates], kind="mergesort")  # stable: ties stay in catalog order
+    return candidates[order[:k]]

@@ -168,20 +168,19 @@ class CatalogMoments:
         n = max(vectors.shape[0], 1)
         return cls(vectors.mean(axis=0), float(biases.mean()), vectors.T @ vectors / n, vectors.T @ biases / n, float(biases @ biases / n))
 
-    def mean_and_spread(self, user_vector: np.ndarray) -> tuple[float, float]:
-        """The mean and standard deviation over the catalog of the scores of ``user_vector``."""
+    def spread(self, user_vector: np.ndarray) -> float:
+        """The standard deviation over the catalog of the scores of ``user_vector``."""
         u = user_vector.astype(np.float64)
         mean = float(self.mean_vector @ u) + self.mean_bias
         square = float(u @ self.gram @ u) + 2.0 * float(self.cross @ u) + self.mean_square_bias
-        return mean, float(np.sqrt(max(square - mean * mean, 0.0)))
+        return float(np.sqrt(max(square - mean * mean, 0.0)))
 
 
 @dataclass(frozen=True)
 class FactorTable:
-    """Users' factor scores over the catalog, computed at once, with each user's mean and standard deviation."""
+    """Users' factor scores over the catalog, computed at once, with each user's standard deviation."""
 
     scores: np.ndarray  # users x items, float32
-    means: np.ndarray
     spreads: np.ndarray
 
     @classmethod
@@ -190,7 +189,7 @@ class FactorTable:
         scores = user_vectors @ factors.item_vectors.T
         scores += factors.item_biases
         scores.flags.writeable = False
-        return cls(scores, scores.mean(axis=1, dtype=np.float64), scores.std(axis=1, dtype=np.float64))
+        return cls(scores, scores.std(axis=1, dtype=np.float64))
 
 
 def _mean_of_rows(rows: np.ndarray) -> np.ndarray:

@@ -26,7 +26,6 @@ import scipy.sparse as sp
 from scipy.linalg import lapack
 
 from .base import TrainingError
-from .blend import View
 
 
 @dataclass(frozen=True)
@@ -68,20 +67,17 @@ class ItemLinear:
         weights[diagonal] = 0.0
         return cls(head, rows, weights, n_items)
 
-    def view(self, items: np.ndarray, weights: np.ndarray) -> View | None:
-        """The scores of a user whose items (catalog positions) count with ``weights``; None when none is modelled.
+    def rows_of(self, items: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of ``weights`` a user's items (catalog positions) read, and how much each counts (float32):
+        their scores are the rows' weighted sum (blend.py sums them). Items outside the head read none.
 
-        einsum's own loop rather than BLAS: OpenBLAS wakes a second thread for a product this size, which makes
-        the request wait where the cores are busy. A top-k cut of the rows would read less, but loses what the
-        small weights add up to (BENCHMARKS.md, "Issue 20: the answer path rebuilt")."""
+        A top-k cut of the rows would read less, but loses what the small weights add up to (BENCHMARKS.md,
+        "Issue 20: the answer path rebuilt")."""
         rows = self.rows[items]
         known = rows >= 0
         if not known.all():
             rows, weights = rows[known], weights[known]
-        if not rows.size:
-            return None
-        scores = np.einsum("i,ij->j", weights.astype(np.float32), self.weights[rows])
-        return View.of(scores, self.n_items, None if self.head.size == self.n_items else self.head)
+        return rows, weights.astype(np.float32)
 
 
 def _spd_inverse(matrix: np.ndarray) -> np.ndarray:

@@ -111,7 +111,7 @@ from .base import (
 )
 from .context import ContextLifts, context_columns
 from .factors import CatalogMoments, Factors, FactorSettings, FactorTable
-from .blend import Entries, View, blended_probabilities, row_entries, summed
+from .blend import NO_SHIFTS, VIEWS, Tables, best_positions, blended_probabilities
 from .follows import follow_counts, together_counts
 from .hyperparameters import Value
 from .item_linear import ItemLinear
@@ -172,7 +172,7 @@ class UserPersonalization:
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
         {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_cold_by_cutoff",
-         "_recency_by_length", "_user_vectors", "_factor_table", "_sequence_table", "_catalog_moments"}
+         "_recency_by_length", "_user_vectors", "_factor_table", "_tables", "_catalog_moments"}
     )
     view_weights: dict[str, float]
     history_length: int
@@ -441,10 +441,7 @@ class UserPersonalization:
                 exploitable = scores.copy()
             exploitable[excluded] = -np.inf
             exploitable[explore] = -np.inf
-        available = scores.size - excluded.size - explore.size
-        if signals.retrieval_depth is not None:
-            available = int(np.count_nonzero(exploitable > -np.inf))
-        best = _best(exploitable, available, n - explore.size - len(offered))
+        best = best_positions(exploitable, n - explore.size - len(offered))
         if explore.size:  # merged: best first, ties in catalog order
             picked = np.concatenate((explore, best))
             best = picked[np.lexsort((picked, -scores[picked]))]
@@ -494,7 +491,7 @@ class UserPersonalization:
         if depth is None or depth >= scores.size:
             return scores
         retrieved = np.full(scores.size, -np.inf)
-        best = _best(scores, scores.size, depth)
+        best = best_positions(scores, depth)
         retrieved[best] = scores[best]
         return retrieved
 
@@ -505,7 +502,7 @@ class UserPersonalization:
         counts = self.item_counts_.astype(np.float64)
         counts[excluded] = -np.inf
         counts[picked] = -np.inf
-        return [self.item_ids[i] for i in _best(counts, counts.size - excluded.size - picked.size, k)]
+        return [self.item_ids[i] for i in best_positions(counts, k)]
 
     def _excluded_codes(self, exclude: set[str] | frozenset[str]) -> np.ndarray:
         """Catalog positions of ``exclude``. A filter that refuses the same for everyone hands over the same
@@ -558,11 +555,9 @@ class UserPersonalization:
             recency = self.recency_[: recent.size]
         else:
             recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
-        views: dict[str, View] = {"factors": self._factor_view(user_id, recent, recency)}
-        linear = self.linear_.view(recent, recency)
-        if linear is not None:
-            views["linear"] = linear
-        weights = self.view_weights
+        factors, spread = self._factor_view(user_id, recent, recency)
+        weights = np.array([self.view_weights.get(view, 0.0) for view in VIEWS])
+        sequence_rows, sequence_weights = _NONE, _NO_WEIGHTS
         if self.follows_ is not None:
             latest = recent[:SEQUENCE_STEPS]
             steps = self._recency(latest.size, SEQUENCE_HALF_LIFE)
@@ -571,40 +566,43 @@ class UserPersonalization:
             indptr = self.follows_.indptr
             has_rows = indptr[latest + 1] > indptr[latest]
             followed = 0.0 if not steps.size else 1.0 if has_rows.all() else float(steps[has_rows].sum() / steps.sum())
-            if followed < 1.0:
-                weights = {**weights, "sequence": weights.get("sequence", 0.0) * followed}
-            views.update(self._sequence_views(latest, steps, weights))
-        return blended_probabilities(views, weights, shifts, len(self.item_ids))
+            weights[VIEWS.index("sequence")] *= followed
+            sequence_rows, sequence_weights = self._sequence_rows(latest, steps, weights)
+        return blended_probabilities(
+            self._tables, factors, spread, *self.linear_.rows_of(recent, recency), sequence_rows, sequence_weights,
+            weights, np.array(shifts, dtype=np.float64) if shifts else NO_SHIFTS,
+        )
 
     @cached_property
-    def _sequence_table(self) -> sp.csr_matrix:
-        """The follow counts and the same-moment counts side by side, one read for both (transient, made once)."""
+    def _tables(self) -> Tables:
+        """The arrays every answer reads (transient, made once): the item-to-item weights, and the follow counts and
+        same-moment counts side by side, one read for both."""
         n = len(self.item_ids)
-        together = self.together_ if self.together_ is not None else sp.csr_matrix((n, n), dtype=np.float32)
-        return sp.block_diag((self.follows_, together), format="csr", dtype=np.float32)
+        if self.follows_ is None:
+            sequence = sp.csr_matrix((2 * n, 2 * n), dtype=np.float32)
+        else:
+            together = self.together_ if self.together_ is not None else sp.csr_matrix((n, n), dtype=np.float32)
+            sequence = sp.block_diag((self.follows_, together), format="csr", dtype=np.float32)
+        return Tables.of(self.linear_.weights, self.linear_.head, n, sequence)
 
-    def _sequence_views(self, latest: np.ndarray, steps: np.ndarray, weights: Mapping[str, float]) -> dict[str, View]:
-        """What follows the ``latest`` items (weighing ``steps``) and what goes with the first TOGETHER_STEPS of them,
-        their rows read at once from the sequence table."""
-        table, n = self._sequence_table, len(self.item_ids)
-        moment = latest[:TOGETHER_STEPS] if self.together_ is not None and weights.get("together", 0.0) > 0.0 else _NONE
-        if weights.get("sequence", 0.0) <= 0.0:
+    def _sequence_rows(self, latest: np.ndarray, steps: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The sequence table's rows an answer reads, and their weights: what follows the ``latest`` items (weighing
+        ``steps``), and what goes with the first TOGETHER_STEPS of them (rows of the table's second catalog)."""
+        with_moment = self.together_ is not None and weights[VIEWS.index("together")] > 0.0
+        moment = latest[:TOGETHER_STEPS] if with_moment else _NONE
+        if weights[VIEWS.index("sequence")] <= 0.0:
             latest, steps = _NONE, _NO_WEIGHTS
-        if moment.size and not np.any(table.indptr[moment + n + 1] > table.indptr[moment + n]):
-            moment = _NONE  # nothing goes with them: the sequence view alone, over one catalog
-        entries = row_entries(table, np.concatenate((latest, moment + n)), np.concatenate((steps, _TOGETHER_WEIGHTS[: moment.size])))
-        if not latest.size:  # the same-moment view alone: its catalog is the table's second
-            return summed(Entries(entries.columns - n, entries.values), ("together",), n)
-        return summed(entries, ("sequence", "together") if moment.size else ("sequence",), n)
+        return np.concatenate((latest, moment + len(self.item_ids))), np.concatenate((steps, _TOGETHER_WEIGHTS[: moment.size]))
 
-    def _factor_view(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> View:
-        """The factor view of the user: a row of the per-model table for a training user, else the product."""
+    def _factor_view(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> tuple[np.ndarray, float]:
+        """The user's factor scores over the catalog, with their spread: a row of the per-model table for a training
+        user, else the product."""
         identity = self.user_index_.get(user_id)
         table = self._factor_table if identity is not None else None
         if table is not None:
-            return View(None, table.scores[identity], float(table.means[identity]), float(table.spreads[identity]))
+            return table.scores[identity], float(table.spreads[identity])
         user_vector = self._user_vector(user_id, recent, recency)
-        return View(None, self.factors_.scores(user_vector), *self._catalog_moments.mean_and_spread(user_vector))
+        return self.factors_.scores(user_vector), self._catalog_moments.spread(user_vector)
 
     @cached_property
     def _catalog_moments(self) -> CatalogMoments:
@@ -685,21 +683,9 @@ def _exploration_slots(weight: float, n: int) -> int:
     return round(min(max(weight, 0.0), 1.0) * n)
 
 
-def _best(scores: np.ndarray, available: int, k: int) -> np.ndarray:
-    """Indices of the k best items, best first (ties: catalog order), of the ``available`` whose score is above -inf."""
-    k = min(k, available)
-    if k <= 0:
-        return _NONE
-    # Only items scoring at least the k-th best score can make the list.
-    kth = np.partition(scores, scores.size - k)[scores.size - k]
-    candidates = np.flatnonzero(scores >= kth)
-    order = np.lexsort((candidates, -scores[candidates]))
-    return candidates[order[:k]]
-
-
 def _best_among(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
     """The k best of ``positions`` (catalog positions, ascending) by their ``values``, best first (ties: catalog
-    order): _best's answer over those positions, read without a pass over the whole catalog."""
+    order): best_positions' answer over those positions, read without a pass over the whole catalog."""
     k = min(k, positions.size)
     if k <= 0:
         return _NONE
