@@ -191,13 +191,26 @@ def _summed_rows(
     return columns[:distinct]
 
 
-@njit(cache=True, nogil=True)
 def best_positions(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` best of ``scores`` above -inf, best first, ties in catalog order (fewer when fewer
     are above -inf)."""
-    if k > _KEPT_IN_ORDER:
-        return _best_of_partition(scores, k)
-    kept = np.empty(max(k, 0), dtype=np.int64)  # the best so far, best first
+    if k <= _KEPT_IN_ORDER:
+        return _best_in_order(scores, k)
+    k = min(k, int(np.count_nonzero(scores > -np.inf)))
+    if k <= 0:
+        return _NO_POSITIONS
+    # Only items scoring at least the k-th best score can make the list.
+    kth = np.partition(scores, scores.size - k)[scores.size - k]
+    candidates = np.flatnonzero(scores >= kth)
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order[:k]]
+
+
+@njit(cache=True, nogil=True)
+def _best_in_order(scores: np.ndarray, k: int) -> np.ndarray:
+    """best_positions' answer for a short list: the best so far kept in order as the items come, most of them
+    beaten by the last kept at a glance."""
+    kept = np.empty(max(k, 0), dtype=np.int64)  # best first
     if k <= 0:
         return kept
     size = 0
@@ -215,19 +228,3 @@ def best_positions(scores: np.ndarray, k: int) -> np.ndarray:
         if size == k:
             worst = scores[kept[k - 1]]
     return kept[:size]
-
-
-@njit(cache=True, nogil=True)
-def _best_of_partition(scores: np.ndarray, k: int) -> np.ndarray:
-    """best_positions' answer for a long list: only items scoring at least the k-th best score can make it."""
-    above = 0
-    for j in range(scores.size):
-        if scores[j] > -np.inf:
-            above += 1
-    k = min(k, above)
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    kth = np.partition(scores, scores.size - k)[scores.size - k]
-    candidates = np.flatnonzero(scores >= kth)
-    order = np.argsort(-scores[candidates], kind="mergesort")  # stable: ties stay in catalog order
-    return candidates[order[:k]]
