@@ -64,3 +64,17 @@ def test_moto_mock_aws_serves_personalize_from_here_once_the_package_is_imported
     imports = ["import personalize_local", "import moto"]
     code = "\n".join(imports if order == "package first" else imports[::-1]) + MOCK_AWS.format(schema=INTERACTIONS_SCHEMA)
     assert run_python(code).split() == ["personalize_local.backend", "s", "ResourceNotFoundException"]
+
+
+def test_the_answer_paths_compiler_loads_with_the_first_answer_not_before() -> None:
+    loaded = run_python(
+        "import sys, boto3\n"
+        "from personalize_local import mock_personalize\n"
+        "with mock_personalize():\n"
+        "    boto3.client('personalize', region_name='us-east-1').create_dataset_group(name='g')\n"
+        "    from personalize_local.recipes import blend, user_personalization\n"
+        "    print('numba' in sys.modules)\n"
+        "    import numpy as np\n"
+        "    print(blend.best_positions(np.array([0.2, 0.9, 0.5]), 2).tolist(), 'numba' in sys.modules)\n"
+    )
+    assert loaded.split() == ["False", "[1,", "2]", "True"]

@@ -7,8 +7,10 @@ total once. The item-to-item view scores its head of items; what follows or goes
 only the items their rows hold: their statistics count the rest of the catalog as the zeros they are.
 
 An answer is a few passes over the catalog; as numpy calls it was about a hundred of them, each costing more than
-its arithmetic on a catalog of ordinary size. The loops are compiled by numba (once, then read from its cache)
-and run without the GIL, so requests served side by side run side by side.
+its arithmetic on a catalog of ordinary size. The loops (the functions named in _KERNELS) are compiled by numba
+and run without the GIL, so requests served side by side run side by side. They are compiled on the first answer,
+not on import: numba's import and its cache's read wait till a process answers (a training that never does, a
+test that never asks, pays nothing).
 """
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 
 # The views, in the order their weights are given to the kernel.
 VIEWS = ("factors", "linear", "sequence", "together")
@@ -75,6 +76,7 @@ def blended_probabilities(
     (float32); the sequence table's rows ``sequence_rows`` weighing ``sequence_weights`` (rows of its second
     catalog are the same-moment view's). A view without spread (no information for this user) drops out, and with
     no view left every item is equally likely."""
+    _compiled()
     sums, touched = tables.scratch()
     total = _blend(
         factors, factor_spread, tables.linear, tables.head, linear_rows, linear_weights,
@@ -87,7 +89,6 @@ def blended_probabilities(
     return total
 
 
-@njit(cache=True, nogil=True)
 def _blend(
     factors: np.ndarray, factor_spread: float, linear: np.ndarray, head: np.ndarray, linear_rows: np.ndarray,
     linear_weights: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, sequence_rows: np.ndarray,
@@ -151,7 +152,6 @@ def _blend(
     return total
 
 
-@njit(cache=True, nogil=True)
 def _spread_of(values: np.ndarray, n: int) -> float:
     """The standard deviation over ``n`` items of ``values``, the other items scoring 0."""
     total = 0.0
@@ -163,13 +163,11 @@ def _spread_of(values: np.ndarray, n: int) -> float:
     return _spread(total / n, squares, n)
 
 
-@njit(cache=True, nogil=True)
 def _spread(mean: float, squares: float, n: int) -> float:
     """The standard deviation over ``n`` items of scores with this mean and sum of squares."""
     return np.sqrt(max(squares / n - mean * mean, 0.0))
 
 
-@njit(cache=True, nogil=True)
 def _summed_rows(
     indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, weights: np.ndarray, sums: np.ndarray, touched: np.ndarray,
 ) -> np.ndarray:
@@ -195,6 +193,7 @@ def best_positions(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` best of ``scores`` above -inf, best first, ties in catalog order (fewer when fewer
     are above -inf)."""
     if k <= _KEPT_IN_ORDER:
+        _compiled()
         return _best_in_order(scores, k)
     k = min(k, int(np.count_nonzero(scores > -np.inf)))
     if k <= 0:
@@ -206,7 +205,6 @@ def best_positions(scores: np.ndarray, k: int) -> np.ndarray:
     return candidates[order[:k]]
 
 
-@njit(cache=True, nogil=True)
 def _best_in_order(scores: np.ndarray, k: int) -> np.ndarray:
     """best_positions' answer for a short list: the best so far kept in order as the items come, most of them
     beaten by the last kept at a glance."""
@@ -228,3 +226,23 @@ def _best_in_order(scores: np.ndarray, k: int) -> np.ndarray:
         if size == k:
             worst = scores[kept[k - 1]]
     return kept[:size]
+
+
+# The compiled loops: each replaced in this module by numba's compiled function on the first answer (the loops call
+# each other through the module, so all at once).
+_KERNELS = ("_blend", "_spread_of", "_spread", "_summed_rows", "_best_in_order")
+_compiled_yet = threading.Event()
+_compiling = threading.Lock()
+
+
+def _compiled() -> None:
+    if _compiled_yet.is_set():
+        return
+    with _compiling:
+        if not _compiled_yet.is_set():
+            from numba import njit
+
+            module = globals()
+            for name in _KERNELS:
+                module[name] = njit(cache=True, nogil=True)(module[name])
+            _compiled_yet.set()
