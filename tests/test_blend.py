@@ -9,11 +9,11 @@ import scipy.sparse as sp
 
 from personalize_local.recipes.blend import NO_SHIFTS, Tables, best_positions, blended_probabilities
 from personalize_local.recipes.factors import CatalogMoments, Factors
+from personalize_local.recipes.item_linear import ItemLinear
 
 N = 300
-NONE = np.empty(0, dtype=np.int64)
-NO_WEIGHTS = np.empty(0)
-NO_LINEAR_WEIGHTS = np.empty(0, dtype=np.float32)
+WEIGHTS = {"factors": 0.5, "linear": 0.4, "sequence": 0.1, "together": 0.2}
+STEPS, MOMENT = np.array([1.0, 0.5, 0.25]), np.array([1.0, 0.3])
 
 
 def reference(dense: dict[str, np.ndarray], weights: dict[str, float], shifts: tuple[np.ndarray, ...] = ()) -> np.ndarray:
@@ -28,59 +28,53 @@ def reference(dense: dict[str, np.ndarray], weights: dict[str, float], shifts: t
     return probabilities / probabilities.sum()
 
 
-def tables(rng: np.random.Generator, head: np.ndarray) -> Tables:
-    """Random item-to-item weights over ``head``, and a random sequence table over two catalogs side by side."""
-    linear = rng.normal(size=(head.size, head.size)).astype(np.float32)
-    sequence = sp.random(2 * N, 2 * N, density=0.05, random_state=rng, format="csr", dtype=np.float32)
-    return Tables.of(linear, head, N, sequence)
+def model(rng: np.random.Generator, head: np.ndarray, unfollowed: int) -> tuple[ItemLinear, np.ndarray]:
+    """Random item-to-item weights over ``head``, and a random sequence table over two catalogs side by side (what
+    follows each item, then what goes with it), where nothing follows item ``unfollowed``."""
+    rows = np.full(N, -1)
+    rows[head] = np.arange(head.size)
+    linear = ItemLinear(head, rows, rng.normal(size=(head.size, head.size)).astype(np.float32), N)
+    follows, together = (sp.random(N, N, density=0.05, random_state=rng, format="lil", dtype=np.float32) for _ in range(2))
+    follows[unfollowed, :] = 0.0
+    return linear, sp.block_diag((follows, together), format="csr").toarray()
 
 
 def test_the_blend_is_the_softmax_of_the_standardized_views_weighted_mean() -> None:
     rng = np.random.default_rng(0)
     head = np.sort(rng.choice(N, 120, replace=False))
-    table = tables(rng, head)
+    recent = np.array([head[3], 7 if 7 not in head else 8, head[17], head[60], head[3]])  # newest first
+    recency = rng.random(recent.size)
+    linear, sequence = model(rng, head, unfollowed=recent[1])
+    tables = Tables.of(linear, sp.csr_matrix(sequence), STEPS, MOMENT)
     factors = rng.normal(size=N).astype(np.float32)
-    linear_rows, linear_weights = np.array([3, 17, 3, 60]), rng.random(4).astype(np.float32)
-    # What follows three items (one read twice), and what goes with two (the table's second catalog).
-    sequence_rows, sequence_weights = np.array([5, 9, 5, N + 2, N + 40]), rng.random(5)
+
+    in_head = linear.rows[recent] >= 0
     dense_linear = np.zeros(N)
-    dense_linear[head] = (linear_weights[:, None] * table.linear[linear_rows]).sum(axis=0)
-    side_by_side = np.zeros(2 * N)
-    for row, weight in zip(sequence_rows, sequence_weights):
-        start, end = table.indptr[row], table.indptr[row + 1]
-        np.add.at(side_by_side, table.indices[start:end], weight * table.data[start:end].astype(np.float64))
-    weights = {"factors": 0.5, "linear": 0.4, "sequence": 0.1, "together": 0.2}
-    expected = reference(
-        {"factors": factors.astype(np.float64), "linear": dense_linear, "sequence": side_by_side[:N], "together": side_by_side[N:]},
-        weights,
-    )
+    dense_linear[head] = (recency[in_head, None].astype(np.float32) * linear.weights[linear.rows[recent[in_head]]]).sum(axis=0)
+    follows = (STEPS[:, None] * sequence[recent[:3], :N]).sum(axis=0)
+    together = (MOMENT[:, None] * sequence[N + recent[:2], N:]).sum(axis=0)
+    # The second latest item has no follows: the sequence view weighs the others' share of the steps.
+    weights = {**WEIGHTS, "sequence": WEIGHTS["sequence"] * (STEPS[0] + STEPS[2]) / STEPS.sum()}
+    expected = reference({"factors": factors.astype(np.float64), "linear": dense_linear, "sequence": follows, "together": together}, weights)
     spread = float(factors.astype(np.float64).std())
-    answer = blended_probabilities(
-        table, factors, spread, linear_rows, linear_weights, sequence_rows, sequence_weights,
-        np.array([0.5, 0.4, 0.1, 0.2]), NO_SHIFTS,
-    )
+
+    answer = blended_probabilities(tables, WEIGHTS, factors, spread, recent, recency, NO_SHIFTS)
     assert np.allclose(answer, expected, rtol=1e-6, atol=0)
+    # Each request's sums are its own: the per-thread sums start from zero again.
+    assert np.array_equal(blended_probabilities(tables, WEIGHTS, factors, spread, recent, recency, NO_SHIFTS), answer)
     # A view without spread drops out whatever its weight: here the factor view of a user scoring all items alike.
     flat = np.ones(N, dtype=np.float32)
-    answer = blended_probabilities(
-        table, flat, 0.0, linear_rows, linear_weights, NONE, NO_WEIGHTS, np.array([3.0, 0.4, 0.0, 0.0]), NO_SHIFTS,
-    )
-    assert np.allclose(answer, reference({"factors": flat.astype(np.float64), "linear": dense_linear}, weights), rtol=1e-6, atol=0)
-    # Each request's sums are its own: the per-thread sums start from zero again.
-    again = blended_probabilities(
-        table, factors, spread, linear_rows, linear_weights, sequence_rows, sequence_weights,
-        np.array([0.5, 0.4, 0.1, 0.2]), NO_SHIFTS,
-    )
-    assert np.allclose(again, expected, rtol=1e-6, atol=0)
+    without_factors = reference({"linear": dense_linear, "sequence": follows, "together": together}, weights)
+    assert np.allclose(blended_probabilities(tables, WEIGHTS, flat, 0.0, recent, recency, NO_SHIFTS), without_factors, rtol=1e-6, atol=0)
 
 
 def test_shifts_move_the_logits_and_no_view_leaves_every_item_equally_likely() -> None:
-    table = tables(np.random.default_rng(1), np.arange(N))
+    linear, sequence = model(np.random.default_rng(1), np.arange(N), unfollowed=0)
+    tables = Tables.of(linear, sp.csr_matrix(sequence), STEPS, MOMENT)
     shifts = (np.linspace(-1.0, 1.0, N), np.cos(np.arange(N)))
-    flat = np.zeros(N, dtype=np.float32)
-    weights = np.array([1.0, 0.0, 0.0, 0.0])
-    assert np.allclose(blended_probabilities(table, flat, 0.0, NONE, NO_LINEAR_WEIGHTS, NONE, NO_WEIGHTS, weights, NO_SHIFTS), np.full(N, 1 / N))
-    answer = blended_probabilities(table, flat, 0.0, NONE, NO_LINEAR_WEIGHTS, NONE, NO_WEIGHTS, weights, np.array(shifts))
+    flat, nothing, no_weights = np.zeros(N, dtype=np.float32), np.empty(0, dtype=np.int64), np.empty(0)
+    assert np.allclose(blended_probabilities(tables, {"factors": 1.0}, flat, 0.0, nothing, no_weights, NO_SHIFTS), np.full(N, 1 / N))
+    answer = blended_probabilities(tables, {"factors": 1.0}, flat, 0.0, nothing, no_weights, np.array(shifts))
     assert np.allclose(answer, reference({}, {}, shifts))
 
 

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 import scipy.sparse as sp
+
+from .item_linear import ItemLinear
 
 # The views, in the order their weights are given to the kernel.
 VIEWS = ("factors", "linear", "sequence", "together")
@@ -33,10 +36,13 @@ class Tables:
     """A model's arrays every request reads, in the types the compiled loops take (made once per model)."""
 
     linear: np.ndarray  # head x head float32: the item-to-item weights, rows read per request
+    row_of: np.ndarray  # catalog position -> its row of ``linear``, -1 outside the head
     head: np.ndarray  # the head's catalog positions, int64; empty where the head is the whole catalog
     indptr: np.ndarray  # the sequence table (follows, then same-moment counts, over two catalogs side by side)
     indices: np.ndarray
     data: np.ndarray
+    steps: np.ndarray  # the weights of the latest items whose follows count, newest first (none: no sequence view)
+    moment: np.ndarray  # the weights of the latest items whose same-moment counts count (none: no such view)
     # Each thread's sums of the sequence table's entries per column, and which columns hold any: all zero between
     # requests (a request resets what it touched), so an answer costs its entries, not the catalog.
     _scratch: threading.local = field(default_factory=threading.local, compare=False, repr=False)
@@ -49,38 +55,40 @@ class Tables:
         return sums
 
     @classmethod
-    def of(cls, linear: np.ndarray, head: np.ndarray, n: int, sequence: sp.csr_matrix) -> "Tables":
+    def of(cls, linear: ItemLinear, sequence: sp.csr_matrix, steps: np.ndarray, moment: np.ndarray) -> "Tables":
         return cls(
-            np.ascontiguousarray(linear, dtype=np.float32),
-            _NO_POSITIONS if head.size == n else head.astype(np.int64),
+            np.ascontiguousarray(linear.weights, dtype=np.float32),
+            linear.rows.astype(np.int64),
+            _NO_POSITIONS if linear.head.size == linear.n_items else linear.head.astype(np.int64),
             sequence.indptr.astype(np.int64),
             sequence.indices.astype(np.int64),
             sequence.data.astype(np.float32),
+            steps.astype(np.float64),
+            moment.astype(np.float64),
         )
 
 
 def blended_probabilities(
     tables: Tables,
+    weights: Mapping[str, float],
     factors: np.ndarray,
     factor_spread: float,
-    linear_rows: np.ndarray,
-    linear_weights: np.ndarray,
-    sequence_rows: np.ndarray,
-    sequence_weights: np.ndarray,
-    weights: np.ndarray,
+    recent: np.ndarray,
+    recency: np.ndarray,
     shifts: np.ndarray,
 ) -> np.ndarray:
-    """The softmax over the catalog of the ``weights``-weighted mean (weights in VIEWS' order) of the standardized
-    views plus each row of ``shifts``: a new float64 array. The views: ``factors``' catalog-wide scores (float32)
-    with their spread (standardizing's means only shift every item alike, which the softmax ignores); the item-to-item head's rows ``linear_rows`` weighing ``linear_weights``
-    (float32); the sequence table's rows ``sequence_rows`` weighing ``sequence_weights`` (rows of its second
-    catalog are the same-moment view's). A view without spread (no information for this user) drops out, and with
-    no view left every item is equally likely."""
+    """The softmax over the catalog of the ``weights``-weighted mean of the standardized views (VIEWS names them)
+    plus each row of ``shifts``: a new float64 array. The views of a user whose ``recent`` items (catalog positions, newest first) weigh
+    ``recency``: ``factors``' catalog-wide scores (float32) with their spread (standardizing's means only shift
+    every item alike, which the softmax ignores); the item-to-item rows of the recent items in the head; what
+    follows the latest of them, its weight the share of the latest that have any follows; what goes with the
+    first few of them. A view without spread (no information for this user) drops out, and with no view left every
+    item is equally likely."""
     _compiled()
     sums, touched = tables.scratch()
     total = _blend(
-        factors, factor_spread, tables.linear, tables.head, linear_rows, linear_weights,
-        tables.indptr, tables.indices, tables.data, sequence_rows, sequence_weights, sums, touched, weights, shifts,
+        factors, factor_spread, recent, recency, np.array([weights.get(view, 0.0) for view in VIEWS]), tables.linear, tables.row_of, tables.head,
+        tables.indptr, tables.indices, tables.data, tables.steps, tables.moment, sums, touched, shifts,
     )
     # numpy's exp is vectorized, the compiled loop's is not.
     total -= total.max()
@@ -90,23 +98,39 @@ def blended_probabilities(
 
 
 def _blend(
-    factors: np.ndarray, factor_spread: float, linear: np.ndarray, head: np.ndarray, linear_rows: np.ndarray,
-    linear_weights: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, sequence_rows: np.ndarray,
-    sequence_weights: np.ndarray, sums: np.ndarray, touched: np.ndarray, weights: np.ndarray, shifts: np.ndarray,
+    factors: np.ndarray, factor_spread: float, recent: np.ndarray, recency: np.ndarray, weights: np.ndarray,
+    linear: np.ndarray, row_of: np.ndarray, head: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+    steps: np.ndarray, moment: np.ndarray, sums: np.ndarray, touched: np.ndarray, shifts: np.ndarray,
 ) -> np.ndarray:
     """The weighted sum of the views, each over its spread, plus the shifts (blended_probabilities' before the
     softmax)."""
     n = factors.size
-    # The item-to-item view: its rows, weighted, summed row after row in float32.
+    # The item-to-item view: the recent items' rows, weighted, summed row after row in float32.
     scores = np.zeros(linear.shape[1], dtype=np.float32)
-    for k in range(linear_rows.size):
-        row, weight = linear[linear_rows[k]], linear_weights[k]
-        for j in range(scores.size):
-            scores[j] += weight * row[j]
+    for k in range(recent.size):
+        if row_of[recent[k]] >= 0:
+            row, weight = linear[row_of[recent[k]]], np.float32(recency[k])
+            for j in range(scores.size):
+                scores[j] += weight * row[j]
     linear_spread = _spread_of(scores, n)
-    # The sequence views: their entries summed per column in the rows' order; the same-moment view's columns are
-    # the second catalog's.
-    columns = _summed_rows(indptr, indices, data, sequence_rows, sequence_weights, sums, touched)
+    # The sequence view weighs by the share of the latest items it knows anything to follow: a few followed items
+    # alone would otherwise stand out of a flat view as if the whole history said so.
+    latest = min(recent.size, steps.size)
+    steps_total = followed = 0.0
+    for k in range(latest):
+        steps_total += steps[k]
+        if indptr[recent[k] + 1] > indptr[recent[k]]:
+            followed += steps[k]
+    weights[2] *= followed / steps_total if latest else 0.0
+    together = min(latest, moment.size) if weights[3] > 0.0 else 0
+    if weights[2] <= 0.0:
+        latest = 0
+    # Their rows of the sequence table (the same-moment view's are the second catalog's), summed per column.
+    rows = np.empty(latest + together, dtype=np.int64)
+    row_weights = np.empty(latest + together)
+    rows[:latest], row_weights[:latest] = recent[:latest], steps[:latest]
+    rows[latest:], row_weights[latest:] = recent[:together] + n, moment[:together]
+    columns = _summed_rows(indptr, indices, data, rows, row_weights, sums, touched)
     sequence_total = sequence_squares = together_total = together_squares = 0.0
     for column in columns:
         value = sums[column]

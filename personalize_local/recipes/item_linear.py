@@ -67,18 +67,6 @@ class ItemLinear:
         weights[diagonal] = 0.0
         return cls(head, rows, weights, n_items)
 
-    def rows_of(self, items: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The rows of ``weights`` a user's items (catalog positions) read, and how much each counts (float32):
-        their scores are the rows' weighted sum (blend.py sums them). Items outside the head read none.
-
-        A top-k cut of the rows would read less, but loses what the small weights add up to (BENCHMARKS.md,
-        "Issue 20: the answer path rebuilt")."""
-        rows = self.rows[items]
-        known = rows >= 0
-        if not known.all():
-            rows, weights = rows[known], weights[known]
-        return rows, weights.astype(np.float32)
-
 
 def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
     """Inverse of a symmetric positive definite matrix (overwritten), via Cholesky."""

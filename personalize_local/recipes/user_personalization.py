@@ -111,7 +111,7 @@ from .base import (
 )
 from .context import ContextLifts, context_columns
 from .factors import CatalogMoments, Factors, FactorSettings, FactorTable
-from .blend import NO_SHIFTS, VIEWS, Tables, best_positions, blended_probabilities
+from .blend import NO_SHIFTS, Tables, best_positions, blended_probabilities
 from .follows import follow_counts, together_counts
 from .hyperparameters import Value
 from .item_linear import ItemLinear
@@ -556,22 +556,8 @@ class UserPersonalization:
         else:
             recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
         factors, spread = self._factor_view(user_id, recent, recency)
-        weights = np.array([self.view_weights.get(view, 0.0) for view in VIEWS])
-        sequence_rows, sequence_weights = _NONE, _NO_WEIGHTS
-        if self.follows_ is not None:
-            latest = recent[:SEQUENCE_STEPS]
-            steps = self._recency(latest.size, SEQUENCE_HALF_LIFE)
-            # The view weighs by the share of the latest items it knows anything to follow: a few followed items
-            # alone would otherwise stand out of a flat view as if the whole history said so.
-            indptr = self.follows_.indptr
-            has_rows = indptr[latest + 1] > indptr[latest]
-            followed = 0.0 if not steps.size else 1.0 if has_rows.all() else float(steps[has_rows].sum() / steps.sum())
-            weights[VIEWS.index("sequence")] *= followed
-            sequence_rows, sequence_weights = self._sequence_rows(latest, steps, weights)
-        return blended_probabilities(
-            self._tables, factors, spread, *self.linear_.rows_of(recent, recency), sequence_rows, sequence_weights,
-            weights, np.array(shifts, dtype=np.float64) if shifts else NO_SHIFTS,
-        )
+        shift = np.array(shifts, dtype=np.float64) if shifts else NO_SHIFTS
+        return blended_probabilities(self._tables, self.view_weights, factors, spread, recent, recency, shift)
 
     @cached_property
     def _tables(self) -> Tables:
@@ -579,20 +565,11 @@ class UserPersonalization:
         same-moment counts side by side, one read for both."""
         n = len(self.item_ids)
         if self.follows_ is None:
-            sequence = sp.csr_matrix((2 * n, 2 * n), dtype=np.float32)
-        else:
-            together = self.together_ if self.together_ is not None else sp.csr_matrix((n, n), dtype=np.float32)
-            sequence = sp.block_diag((self.follows_, together), format="csr", dtype=np.float32)
-        return Tables.of(self.linear_.weights, self.linear_.head, n, sequence)
-
-    def _sequence_rows(self, latest: np.ndarray, steps: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The sequence table's rows an answer reads, and their weights: what follows the ``latest`` items (weighing
-        ``steps``), and what goes with the first TOGETHER_STEPS of them (rows of the table's second catalog)."""
-        with_moment = self.together_ is not None and weights[VIEWS.index("together")] > 0.0
-        moment = latest[:TOGETHER_STEPS] if with_moment else _NONE
-        if weights[VIEWS.index("sequence")] <= 0.0:
-            latest, steps = _NONE, _NO_WEIGHTS
-        return np.concatenate((latest, moment + len(self.item_ids))), np.concatenate((steps, _TOGETHER_WEIGHTS[: moment.size]))
+            return Tables.of(self.linear_, sp.csr_matrix((2 * n, 2 * n), dtype=np.float32), _NO_WEIGHTS, _NO_WEIGHTS)
+        together = self.together_ if self.together_ is not None else sp.csr_matrix((n, n), dtype=np.float32)
+        sequence = sp.block_diag((self.follows_, together), format="csr", dtype=np.float32)
+        moment = _TOGETHER_WEIGHTS if self.together_ is not None else _NO_WEIGHTS
+        return Tables.of(self.linear_, sequence, self._recency(SEQUENCE_STEPS, SEQUENCE_HALF_LIFE), moment)
 
     def _factor_view(self, user_id: str, recent: np.ndarray, recency: np.ndarray) -> tuple[np.ndarray, float]:
         """The user's factor scores over the catalog, with their spread: a row of the per-model table for a training
