@@ -3,7 +3,8 @@ answered by the mock's handler (``PersonalizeStubber.answer``) in a loop.
 
 On bench/answers.py's world (saved to --snapshot the first time). The calls: PutEvents of one event for a new visitor
 each time (``put``), DescribeEventTracker (``describe``), GetRecommendations of 25 items for 200 users in turn
-(``recommend``). Printed: CPU time per call (5 runs), or with --profile cProfile's slowest functions, or with
+(``recommend``), and the same under the world's exclude-history filter with its Comedy promotion (20% of the answer,
+``recommend-filtered``: bench/runtime.py's filtered case). Printed: CPU time per call (5 runs), or with --profile cProfile's slowest functions, or with
 --callgrind the count switched on around the measured calls only (load-independent):
 
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/tmp/wire.cg \\
@@ -11,7 +12,7 @@ each time (``put``), DescribeEventTracker (``describe``), GetRecommendations of 
 
 then divide the "I refs" valgrind prints by the calls.
 
-    .venv/bin/python bench/wire_cost.py {put,describe,recommend} [--calls 3000] [--profile] [--callgrind] [--snapshot FILE]
+    .venv/bin/python bench/wire_cost.py {put,describe,recommend,recommend-filtered} [--calls 3000] [--profile] [--callgrind] [--snapshot FILE]
 """
 from __future__ import annotations
 
@@ -43,11 +44,15 @@ START = 1_600_000_000
 def recorded(kind: str, world: dict[str, Any], calls: int) -> list[AWSPreparedRequest]:
     """The requests to answer: boto3's own, recorded before they are sent (a PutEvents body per call, for new visitors)."""
     captured: list[AWSPreparedRequest] = []
-    client = boto3.client({"put": "personalize-events", "describe": "personalize", "recommend": "personalize-runtime"}[kind])
+    client = boto3.client({"put": "personalize-events", "describe": "personalize"}.get(kind, "personalize-runtime"))
     client.meta.events.register("before-send", lambda request, **_: captured.append(request), unique_id="recorded")
-    if kind == "recommend":
+    if kind.startswith("recommend"):
+        filtered: dict[str, Any] = {}
+        if kind == "recommend-filtered":
+            promotion = {"name": "comedy", "percentPromotedItems": 20, "filterArn": world["comedy"]}
+            filtered = {"filterArn": world["exclude"], "promotions": [promotion]}
         for user in world["users"][:200]:
-            client.get_recommendations(campaignArn=world["campaign"], userId=user, numResults=25)
+            client.get_recommendations(campaignArn=world["campaign"], userId=user, numResults=25, **filtered)
         return captured
     if kind == "describe":
         client.describe_event_tracker(eventTrackerArn=world["tracker"])
@@ -66,7 +71,7 @@ def recorded(kind: str, world: dict[str, Any], calls: int) -> list[AWSPreparedRe
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("put", "describe", "recommend"))
+    parser.add_argument("kind", choices=("put", "describe", "recommend", "recommend-filtered"))
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--profile", action="store_true")

@@ -152,6 +152,8 @@ class DatasetsService:
         # The tracking ID of a group's event tracker, which its Interactions dataset shows (the event trackers family
         # fills it: trackers read datasets, so datasets ask them through this).
         self.tracking_id_of: Callable[[str], str | None] = lambda _group_arn: None
+        # Per dataset group, its datasets by type, and the state of the table they were found in (group_datasets).
+        self._by_group: dict[str, tuple[dict[str, Dataset], int, int, dict[str, Dataset]]] = {}
         core.depends("dataset-group", "dataset", lambda arn: self.datasets.find(lambda d: d.dataset_group_arn == arn))
         core.depends("schema", "dataset", lambda arn: self.datasets.find(lambda d: d.schema_arn == arn))
         # API_DeleteDataset.md: not while an import job into it is pending or in progress.
@@ -224,11 +226,22 @@ class DatasetsService:
         self.core.start(KIND, update, apply=apply)
 
     def dataset_of(self, dataset_group_arn: str, dataset_type: str) -> Dataset | None:
-        # Store.find's answer, first match only: every runtime call asks this several times.
-        for dataset in self.datasets.table.values():
-            if dataset.dataset_group_arn == dataset_group_arn and dataset.dataset_type == dataset_type and dataset.status != GONE:
-                return dataset
-        return None
+        return self.group_datasets(dataset_group_arn).get(dataset_type)
+
+    def group_datasets(self, dataset_group_arn: str) -> dict[str, Dataset]:
+        """The group's datasets by type (a delete that ended leaves none behind), read only: every runtime call asks
+        several times, so they are found again only once a resource was made, the table changed or one of them is gone."""
+        table, made = self.datasets.table, self.core.made
+        found = self._by_group.get(dataset_group_arn)
+        if found is not None and found[0] is table and found[1] == made and found[2] == len(table):
+            if all(dataset.status != GONE for dataset in found[3].values()):
+                return found[3]
+        datasets: dict[str, Dataset] = {}
+        for dataset in table.values():  # a group has one dataset of each type (create_dataset)
+            if dataset.dataset_group_arn == dataset_group_arn and dataset.status != GONE:
+                datasets.setdefault(dataset.dataset_type, dataset)
+        self._by_group[dataset_group_arn] = (table, made, len(table), datasets)
+        return datasets
 
     def recorded_interactions(self, dataset_group_arn: str, user_id: str, since: int) -> list[dict[str, Any]]:
         """The user's interactions recorded one by one from the mark ``since`` on, oldest first."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from ..errors import InvalidInputException
@@ -52,8 +53,7 @@ def interleave(
     """The answer's entries: ``promoted`` (in order) at seeded random places among ``regular`` (in order);
     with ``reasons`` (a v2 recipe), promoted entries say so in ``reason``."""
     total = len(regular) + len(promoted)
-    rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "big"))
-    places = set(rng.sample(range(total), len(promoted)))
+    places = _places(seed_text, total, len(promoted))
     regulars, promoteds = iter(regular), iter(promoted)
     entries = []
     for place in range(total):
@@ -64,6 +64,13 @@ def interleave(
             item, score = next(regulars)
             entries.append({"itemId": item, "score": score})
     return entries
+
+
+@lru_cache(maxsize=4096)  # the same request places them alike: seeding a generator costs more than the rest of this
+def _places(seed_text: str, total: int, count: int) -> frozenset[int]:
+    """The ``count`` places of ``total`` that promoted items take, drawn from a generator seeded by ``seed_text``."""
+    rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "big"))
+    return frozenset(rng.sample(range(total), count))
 
 
 def promoted_answer(

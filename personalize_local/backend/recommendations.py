@@ -320,16 +320,21 @@ class RecommendationsService:
         """
         if user_id is None:
             return []  # a request for no one (popular items without a userId)
-        accepts = version.solution.training_filter.accepts
-        group_arn, mark = version.dataset_group_arn, version.marks.get("INTERACTIONS", 0)
-        interactions = self.datasets.dataset_of(group_arn, "INTERACTIONS")
-        sessions = interactions.events.sessions_of(user_id) if interactions is not None and user_id else []
+        mark = version.marks.get("INTERACTIONS", 0)
+        interactions = self.datasets.dataset_of(version.dataset_group_arn, "INTERACTIONS")
+        if interactions is None:
+            return list(version.histories.get(user_id, []))
+        sessions = interactions.events.sessions_of(user_id) if user_id else []
         trained = version.histories.get(user_id, []) if not sessions else [
             item for who in (user_id, *sessions) for item in version.histories.get(who, [])
         ]
-        recorded = self.datasets.recorded_interactions(group_arn, user_id, mark)
+        recorded = interactions.table.recorded_for(user_id, since=mark)
         for session in sessions:
-            recorded = sorted([*recorded, *self.datasets.recorded_interactions(group_arn, session, mark)], key=lambda r: r["TIMESTAMP"])
+            recorded = [*recorded, *interactions.table.recorded_for(session, since=mark)]
+        if not recorded:  # most users' since training: their history is the trained one
+            return list(trained)
+        accepts = version.solution.training_filter.accepts
+        recorded.sort(key=lambda r: r["TIMESTAMP"])
         return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
 
     def signals(
