@@ -142,6 +142,7 @@ class FiltersService:
                 request = replace(request, sessions=tuple(sessions))
         limit = quotas.FILTER_INTERACTIONS_PER_EVENT_TYPE.limit
         same_for_all = filter_.same_for_all
+        key: Any
         if same_for_all:
             key = (sorted((filter_values or {}).items()), [(kind, table, table.revision) for kind, table in sorted(datasets.items())])
             last = filter_.last_refusal

@@ -59,7 +59,10 @@ def interleave(
     for place in range(total):
         if place in places:
             item, score = next(promoteds)
-            entries.append({"itemId": item, "score": score, "promotionName": name, **({"reason": [PROMOTED_REASON]} if reasons else {})})
+            entry: dict[str, Any] = {"itemId": item, "score": score, "promotionName": name}
+            if reasons:
+                entry["reason"] = [PROMOTED_REASON]
+            entries.append(entry)
         else:
             item, score = next(regulars)
             entries.append({"itemId": item, "score": score})
@@ -98,7 +101,7 @@ def promoted_answer(
         return [(item, score if shown else None) for item, score in ranked]
 
     if promotion is None:
-        listed = [{"itemId": item, "score": score} for item, score in scored(items)]
+        listed = [{"itemId": item, "score": score} for item, score in items] if shown else [{"itemId": item, "score": None} for item, _ in items]
     else:
         listed = interleave(scored(items), scored(promoted), promotion["name"], f"{seed_text}|{promotion['name']}", reasons)
     if reasons:

@@ -8,8 +8,8 @@ the encoder.
 from __future__ import annotations
 
 import json
+import json.encoder
 from datetime import datetime
-from json.encoder import c_make_encoder
 from json.encoder import encode_basestring_ascii as _string
 from typing import Any, Callable, Iterable, Mapping
 
@@ -121,7 +121,8 @@ def _structure(shape: Shape) -> Writer:
 # Member shapes whose values json's own encoder writes as the writers would, when a value is exactly of this type.
 _PLAIN = {"string": str, "double": float, "float": float, "integer": int, "long": int, "boolean": bool}
 # json's C encoder with json.dumps's defaults, called directly: a whole list of plain structures in one call.
-_plain_encode = c_make_encoder(None, None, _string, None, ": ", ", ", False, False, True) if c_make_encoder else None
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)  # None where CPython's _json is missing
+_plain_encode = _c_make_encoder(None, None, _string, None, ": ", ", ", False, False, True) if _c_make_encoder else None
 
 
 def _list(shape: Shape) -> Writer:
