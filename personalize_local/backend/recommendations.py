@@ -222,7 +222,9 @@ class RecommendationsService:
             refused = keep_out
             if filter_arn:
                 filtered = self.filters.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, self._judged(version))
-                refused = filtered | keep_out if keep_out else filtered
+                # keep_out (a set) first, so that the union is a set too: a model keeps the positions of the last frozenset
+                # it was handed (the same-for-all filter's of a promotion), which this one-off union must not displace.
+                refused = keep_out | filtered if keep_out else filtered
             return answer(n, refused)
 
         return rank
