@@ -96,6 +96,7 @@ class FiltersService:
 
     def delete_filter(self, filter_arn: str) -> None:
         self.filters.start_delete(self.filters.require_settled(filter_arn))
+        self._refusals.pop(filter_arn, None)  # it answers no more requests
 
     # personalize-runtime -----------------------------------------------------
     def usable_filter(self, filter_arn: str, dataset_group_arn: str, target: str) -> Filter:
