@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Collection, Mapping
 
+from ..data.table import DatasetTable
 from ..errors import InvalidInputException
 from ..filters import CheckedFilter, FilterError, Request, check, parse, select
-from ..data.table import DatasetTable
 from ..filters.evaluation import INTERACTION_DATASETS, per_request
 from ..filters.validation import TARGETS
 from . import quotas
