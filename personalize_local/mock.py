@@ -30,8 +30,9 @@ from moto.core.models import botocore_stubber
 
 # scheme://host[:port]/path of a Personalize endpoint: the host (the region is in it) and the path.
 _URL = re.compile(r"^https?://(personalize(?:-events|-runtime)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?)(?::\d+)?([^?#]*)")
-# The request headers the wire reads (botocore's are case-insensitive; the wire's mapping here is a plain dict).
-_READ = ("X-Amz-Target", "Authorization", "x-moto-account-id")
+# The request headers the wire reads, by their lower-case names (botocore's are case-insensitive; the wire's mapping
+# here is a plain dict).
+_READ = {"x-amz-target": "X-Amz-Target", "authorization": "Authorization", "x-moto-account-id": "x-moto-account-id"}
 # What moto calls Personalize's backends: where get_backend("personalize") reads them, and where users import them.
 _BACKENDS_NAME = "personalize_backends"
 
@@ -61,14 +62,31 @@ class PersonalizeStubber:
         if url is None:
             return None
         wire = _wire[0] if _wire else _load_wire()
-        # botocore keeps some header values as bytes; the wire reads text.
-        headers = {
-            name: value.decode() if isinstance(value, bytes) else value
-            for name in _READ
-            if (value := request.headers.get(name)) is not None
-        }
-        status, response_headers, body = wire(request.method, url.group(2), headers, request.body, url.group(1))
+        status, response_headers, body = wire(request.method, url.group(2), _read_headers(request.headers), request.body, url.group(1))
         return AWSResponse(request.url, status, response_headers, MockRawResponse(body))
+
+
+def _read_headers(headers: Any) -> dict[str, str]:
+    """The headers the wire reads, as text (botocore keeps some values as bytes).
+
+    Read from botocore's own table of a HeadersDict in one pass: its ``get`` builds a key object per name, and for a
+    name not sent (moto's account header, mostly) raises KeyError inside and catches it."""
+    table = getattr(headers, "_dict", None)
+    if type(table) is dict:
+        read = {}
+        for key, value in table.items():
+            lower = getattr(key, "_lower", None)
+            if lower is None:  # not the table this was written for: by name, as any mapping
+                break
+            if lower in _READ:
+                read[_READ[lower]] = value.decode() if isinstance(value, bytes) else value
+        else:
+            return read
+    return {
+        name: value.decode() if isinstance(value, bytes) else value
+        for name in _READ.values()
+        if (value := headers.get(name)) is not None
+    }
 
 
 # The wire's answer, once loaded (and the backend with it, by the first request): not an import statement per call.

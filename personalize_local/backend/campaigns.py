@@ -18,6 +18,7 @@ from ..errors import InvalidInputException, ResourceInUseException
 from ..recipes.base import Exploration
 from . import quotas
 from .core import BackendCore, Resource, newest_first, now
+from .lifecycle import GONE
 from .ranking_influence import check_ranking_influence
 from .solutions import Solution, SolutionsService, SolutionVersion
 from .store import Store
@@ -312,8 +313,10 @@ class CampaignsService:
 
     def follow_all_latest(self) -> None:
         """At the clock: each campaign that syncs with its solution's latest version follows it."""
-        for campaign in self.campaigns.find():
-            self.follow_latest(campaign)
+        # Most campaigns don't sync: they are passed over before anything else is read of them.
+        for campaign in [c for c in self.campaigns.table.values() if c.serving.syncs]:
+            if campaign.status != GONE:
+                self.follow_latest(campaign)
 
     def follow_latest(self, campaign: Campaign) -> None:
         """syncWithLatestSolutionVersion: once the solution has an ACTIVE version newer than the one the

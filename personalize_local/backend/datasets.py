@@ -152,6 +152,8 @@ class DatasetsService:
         # The tracking ID of a group's event tracker, which its Interactions dataset shows (the event trackers family
         # fills it: trackers read datasets, so datasets ask them through this).
         self.tracking_id_of: Callable[[str], str | None] = lambda _group_arn: None
+        # Per dataset group, the table its datasets were found in, resources made and the table's size then, and them by type.
+        self._by_group: dict[str, tuple[dict[str, Dataset], int, int, dict[str, Dataset]]] = {}
         core.depends("dataset-group", "dataset", lambda arn: self.datasets.find(lambda d: d.dataset_group_arn == arn))
         core.depends("schema", "dataset", lambda arn: self.datasets.find(lambda d: d.schema_arn == arn))
         # API_DeleteDataset.md: not while an import job into it is pending or in progress.
@@ -224,11 +226,35 @@ class DatasetsService:
         self.core.start(KIND, update, apply=apply)
 
     def dataset_of(self, dataset_group_arn: str, dataset_type: str) -> Dataset | None:
-        # Store.find's answer, first match only: every runtime call asks this several times.
-        for dataset in self.datasets.table.values():
-            if dataset.dataset_group_arn == dataset_group_arn and dataset.dataset_type == dataset_type and dataset.status != GONE:
-                return dataset
-        return None
+        dataset = self._kept(dataset_group_arn).get(dataset_type)
+        if dataset is not None and dataset.status == GONE:  # its delete ended since: found again
+            dataset = self._found(dataset_group_arn).get(dataset_type)
+        return dataset
+
+    def group_datasets(self, dataset_group_arn: str) -> dict[str, Dataset]:
+        """The group's datasets by type (a delete that ended leaves none behind), read only."""
+        datasets = self._kept(dataset_group_arn)
+        if any(dataset.status == GONE for dataset in datasets.values()):
+            datasets = self._found(dataset_group_arn)
+        return datasets
+
+    def _kept(self, dataset_group_arn: str) -> dict[str, Dataset]:
+        """The group's datasets as last found, unless a resource was made or the table changed since: every runtime
+        call asks several times. (One whose delete ended since may be among them.)"""
+        table = self.datasets.table
+        kept = self._by_group.get(dataset_group_arn)
+        if kept is not None and kept[0] is table and kept[1] == self.core.made and kept[2] == len(table):
+            return kept[3]
+        return self._found(dataset_group_arn)
+
+    def _found(self, dataset_group_arn: str) -> dict[str, Dataset]:
+        table = self.datasets.table
+        datasets: dict[str, Dataset] = {}
+        for dataset in table.values():  # a group has one dataset of each type (create_dataset)
+            if dataset.dataset_group_arn == dataset_group_arn and dataset.status != GONE:
+                datasets.setdefault(dataset.dataset_type, dataset)
+        self._by_group[dataset_group_arn] = (table, self.core.made, len(table), datasets)
+        return datasets
 
     def recorded_interactions(self, dataset_group_arn: str, user_id: str, since: int) -> list[dict[str, Any]]:
         """The user's interactions recorded one by one from the mark ``since`` on, oldest first."""

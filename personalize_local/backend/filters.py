@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Collection, Mapping
 
+from ..data.table import DatasetTable
 from ..errors import InvalidInputException
 from ..filters import CheckedFilter, FilterError, Request, check, parse, select
-from ..filters.evaluation import per_request
+from ..filters.evaluation import INTERACTION_DATASETS, per_request
 from ..filters.validation import TARGETS
 from . import quotas
 from .core import BackendCore, Resource
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from .datasets import DatasetsService
 
 KIND = "filter"
+# How many requests' refusals a filter that reads the request keeps (the oldest forgotten first).
+REFUSALS_KEPT = 4096
 
 
 @dataclass(kw_only=True)
@@ -53,6 +56,9 @@ class FiltersService:
     def __init__(self, core: BackendCore, groups: DatasetGroupsService, datasets: DatasetsService) -> None:
         self.core, self.groups, self.datasets = core, groups, datasets
         self.filters: Store[Filter] = Store(core, KIND)
+        # Per filter that reads the request (by ARN, with the filter it was for): what it refused for recent requests,
+        # by the request and what the evaluation read (_read), with the candidates it judged.
+        self._refusals: dict[str, tuple[Filter, dict[Any, tuple[Collection[str], frozenset[str]]]]] = {}
         core.depends("dataset-group", "filter", lambda arn: self.filters.find(lambda f: f.dataset_group_arn == arn))
 
     def create_filter(
@@ -90,6 +96,7 @@ class FiltersService:
 
     def delete_filter(self, filter_arn: str) -> None:
         self.filters.start_delete(self.filters.require_settled(filter_arn))
+        self._refusals.pop(filter_arn, None)  # it answers no more requests
 
     # personalize-runtime -----------------------------------------------------
     def usable_filter(self, filter_arn: str, dataset_group_arn: str, target: str) -> Filter:
@@ -127,28 +134,60 @@ class FiltersService:
         if not filter_arn:
             return set()
         filter_ = self.usable_filter(filter_arn, dataset_group_arn, target)
-        found = {d.dataset_type: d for d in self.datasets.datasets.find(lambda d: d.dataset_group_arn == dataset_group_arn)}
+        found = self.datasets.group_datasets(dataset_group_arn)
         datasets = {kind: dataset.table for kind, dataset in found.items()}
         interactions = found.get("INTERACTIONS")
         if request.user_id and interactions is not None:
             sessions = interactions.events.sessions_of(request.user_id)
             if sessions:  # most users joined none
                 request = replace(request, sessions=tuple(sessions))
+        limit = quotas.FILTER_INTERACTIONS_PER_EVENT_TYPE.limit
         same_for_all = filter_.same_for_all
+        key: Any
         if same_for_all:
             key = (sorted((filter_values or {}).items()), [(kind, table, table.revision) for kind, table in sorted(datasets.items())])
             last = filter_.last_refusal
             if last is not None and last[1] is candidates and last[0] == key:
                 return last[2]
+        else:
+            refusals = self._refusals_of(filter_)
+            key = (tuple(sorted(filter_values.items())) if filter_values else (), request, limit, _read(filter_, request, datasets))
+            known = refusals.get(key)
+            if known is not None and known[0] is candidates:
+                return known[1]
         try:
-            selection = select(
-                filter_.checked, filter_values, request, datasets, quotas.FILTER_INTERACTIONS_PER_EVENT_TYPE.limit
-            )
+            selection = select(filter_.checked, filter_values, request, datasets, limit)
         except FilterError as error:
             raise InvalidInputException(str(error)) from None
-        refused = selection.refused(candidates)
+        kept = frozenset(selection.refused(candidates))
         if same_for_all:
-            kept = frozenset(refused)
             filter_.last_refusal = (key, candidates, kept)
-            return kept
-        return refused
+        else:
+            refusals.pop(key, None)
+            if len(refusals) >= REFUSALS_KEPT:
+                del refusals[next(iter(refusals))]
+            refusals[key] = (candidates, kept)
+        return kept
+
+    def _refusals_of(self, filter_: Filter) -> dict[Any, tuple[Collection[str], frozenset[str]]]:
+        """What ``filter_`` refused for recent requests: a filter made again under the same ARN starts afresh."""
+        found = self._refusals.get(filter_.arn)
+        if found is None or found[0] is not filter_:
+            found = self._refusals[filter_.arn] = (filter_, {})
+        return found[1]
+
+
+def _read(filter_: Filter, request: Request, tables: Mapping[str, DatasetTable]) -> tuple[Any, ...]:
+    """What evaluating ``filter_`` for ``request`` reads of ``tables``, as it stands: equal while its answer would be.
+
+    Item and action filters read the interactions of the requesting user and their sessions only (filters/records.py:
+    the bulk rows, and the rows each of them recorded since), so another user's events leave their answers as they were;
+    anything else is read whole, at its revision."""
+    own = filter_.checked.target.key != "USER_ID"
+    owners = (request.user_id, *request.sessions) if request.user_id is not None else ()
+    return tuple(
+        (kind, table, table.bulk_revision, tuple(table.recorded_count_for(owner) for owner in owners))
+        if own and kind in INTERACTION_DATASETS
+        else (kind, table, table.revision)
+        for kind, table in tables.items()
+    )

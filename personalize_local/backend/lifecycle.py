@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from contextvars import ContextVar
@@ -55,6 +54,7 @@ from moto.moto_api import state_manager
 from moto.moto_api._internal.managed_state_model import ManagedState
 
 from ..progress import Progress, tracking
+from .environ import environ_value
 
 if TYPE_CHECKING:
     from .core import Resource
@@ -155,7 +155,7 @@ def wait_budget() -> float:
     """How long one API call may wait for the work behind the statuses it observes: ``PERSONALIZE_LOCAL_WAIT_SECONDS``
     (read again on every call, so a change takes effect at the next), 20 seconds without it."""
     global _wait_read
-    text = os.environ.get(WAIT_ENV)
+    text = environ_value(WAIT_ENV)
     if text is None:
         return DEFAULT_WAIT_SECONDS
     read, seconds = _wait_read

@@ -234,8 +234,11 @@ class MetricAttributionsService:
     # Reports -----------------------------------------------------------------
     def reporting_attribution(self, group_arn: str) -> MetricAttribution | None:
         """The group's metric attribution, once ACTIVE: only then does it report."""
-        found = self.attributions.find(lambda a: a.dataset_group_arn == group_arn and a.status == "ACTIVE")
-        return found[0] if found else None
+        # A plain loop, as every PutEvents asks (most groups have none).
+        for attribution in self.attributions.table.values():
+            if attribution.dataset_group_arn == group_arn and attribution.status == "ACTIVE":
+                return attribution
+        return None
 
     def check_event_sources(self, group_arn: str, given: Sequence[str | None], member: Callable[[int], str]) -> None:
         """PutEvents: refuse the call when an event's source would be one too many for the group's attribution."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from ..errors import InvalidInputException
@@ -51,19 +52,22 @@ def interleave(
 ) -> list[dict[str, Any]]:
     """The answer's entries: ``promoted`` (in order) at seeded random places among ``regular`` (in order);
     with ``reasons`` (a v2 recipe), promoted entries say so in ``reason``."""
-    total = len(regular) + len(promoted)
-    rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "big"))
-    places = set(rng.sample(range(total), len(promoted)))
-    regulars, promoteds = iter(regular), iter(promoted)
-    entries = []
-    for place in range(total):
-        if place in places:
-            item, score = next(promoteds)
-            entries.append({"itemId": item, "score": score, "promotionName": name, **({"reason": [PROMOTED_REASON]} if reasons else {})})
-        else:
-            item, score = next(regulars)
-            entries.append({"itemId": item, "score": score})
+    entries = [{"itemId": item, "score": score} for item, score in regular]
+    # In ascending order of their places, each promoted entry goes where it ends up: those before it are in place.
+    for place, (item, score) in zip(_places(seed_text, len(regular) + len(promoted), len(promoted)), promoted):
+        entry: dict[str, Any] = {"itemId": item, "score": score, "promotionName": name}
+        if reasons:
+            entry["reason"] = [PROMOTED_REASON]
+        entries.insert(place, entry)
     return entries
+
+
+@lru_cache(maxsize=4096)  # the same request places them alike: seeding a generator costs more than the rest of this
+def _places(seed_text: str, total: int, count: int) -> tuple[int, ...]:
+    """The ``count`` places of ``total`` that promoted items take, in ascending order, drawn from a generator seeded
+    by ``seed_text``."""
+    rng = random.Random(int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "big"))
+    return tuple(sorted(rng.sample(range(total), count)))
 
 
 def promoted_answer(
@@ -91,7 +95,7 @@ def promoted_answer(
         return [(item, score if shown else None) for item, score in ranked]
 
     if promotion is None:
-        listed = [{"itemId": item, "score": score} for item, score in scored(items)]
+        listed = [{"itemId": item, "score": score} for item, score in items] if shown else [{"itemId": item, "score": None} for item, _ in items]
     else:
         listed = interleave(scored(items), scored(promoted), promotion["name"], f"{seed_text}|{promotion['name']}", reasons)
     if reasons:

@@ -5,11 +5,11 @@ setting ``PERSONALIZE_LOCAL_QUOTA_<NAME>`` (e.g. ``PERSONALIZE_LOCAL_QUOTA_DATAS
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Sized
 
 from ..errors import LimitExceededException
+from .environ import environ_value
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,8 @@ class Quota:
 
     @property
     def limit(self) -> int:
-        return int(os.environ.get(f"PERSONALIZE_LOCAL_QUOTA_{self.name}", self.default))
+        value = environ_value(f"PERSONALIZE_LOCAL_QUOTA_{self.name}")
+        return int(value) if value is not None else self.default
 
     def check(self, existing: Sized) -> None:
         """Refuse one more when ``existing`` already fills the quota."""

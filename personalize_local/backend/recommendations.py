@@ -222,7 +222,9 @@ class RecommendationsService:
             refused = keep_out
             if filter_arn:
                 filtered = self.filters.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, self._judged(version))
-                refused = filtered | keep_out if keep_out else filtered
+                # keep_out (a set) first, so that the union is a set too: a model keeps the positions of the last frozenset
+                # it was handed (the same-for-all filter's of a promotion), which this one-off union must not displace.
+                refused = keep_out | filtered if keep_out else filtered
             return answer(n, refused)
 
         return rank
@@ -320,16 +322,21 @@ class RecommendationsService:
         """
         if user_id is None:
             return []  # a request for no one (popular items without a userId)
-        accepts = version.solution.training_filter.accepts
-        group_arn, mark = version.dataset_group_arn, version.marks.get("INTERACTIONS", 0)
-        interactions = self.datasets.dataset_of(group_arn, "INTERACTIONS")
-        sessions = interactions.events.sessions_of(user_id) if interactions is not None and user_id else []
+        mark = version.marks.get("INTERACTIONS", 0)
+        interactions = self.datasets.dataset_of(version.dataset_group_arn, "INTERACTIONS")
+        if interactions is None:
+            return list(version.histories.get(user_id, []))
+        sessions = interactions.events.sessions_of(user_id) if user_id else []
         trained = version.histories.get(user_id, []) if not sessions else [
             item for who in (user_id, *sessions) for item in version.histories.get(who, [])
         ]
-        recorded = self.datasets.recorded_interactions(group_arn, user_id, mark)
+        recorded = interactions.table.recorded_for(user_id, since=mark)
         for session in sessions:
-            recorded = sorted([*recorded, *self.datasets.recorded_interactions(group_arn, session, mark)], key=lambda r: r["TIMESTAMP"])
+            recorded = [*recorded, *interactions.table.recorded_for(session, since=mark)]
+        if not recorded:  # most users' since training: their history is the trained one
+            return list(trained)
+        accepts = version.solution.training_filter.accepts
+        recorded.sort(key=lambda r: r["TIMESTAMP"])
         return trained + [r["ITEM_ID"] for r in recorded if accepts(r.get("EVENT_TYPE"), r.get("EVENT_VALUE"))]
 
     def signals(

@@ -112,6 +112,10 @@ class DatasetTable:
         """Every record that arrived at or after the mark ``since``, in arrival order."""
         return [row for row in self._recorded[since:] if row is not None]
 
+    def recorded_count_for(self, user_id: str) -> int:
+        """How many of the user's records have arrived one by one: grows with each, as a deletion changes the bulk revision."""
+        return len(self._by_user.get(user_id, ()))
+
     def recorded_for(self, user_id: str, since: int = 0) -> list[dict[str, Any]]:
         """The user's records that arrived at or after the mark ``since``, in arrival order."""
         found = [self._recorded[i] for i in self._by_user.get(user_id, ()) if i >= since]

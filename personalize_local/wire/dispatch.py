@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Union
 
@@ -15,6 +14,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
 
 from ..backend import backend_for, faults
+from ..backend.environ import environ_value
 from ..errors import InternalFailure, NotYetSupportedException, SerializationException, ServiceError, UnknownOperationException
 from ..service_models import service_model
 from .models import Route, route
@@ -53,8 +53,9 @@ def caller(headers: Headers, host: str) -> Caller:
 
 def _account(headers: Headers, access_key: str | None) -> str:
     """moto's order: MOTO_ACCOUNT_ID, then the x-moto-account-id header, then the access key's account."""
-    if "MOTO_ACCOUNT_ID" in os.environ:
-        return os.environ["MOTO_ACCOUNT_ID"]
+    account = environ_value("MOTO_ACCOUNT_ID")
+    if account is not None:
+        return account
     if headers.get("x-moto-account-id"):
         return headers["x-moto-account-id"]
     return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID

@@ -8,6 +8,7 @@ the encoder.
 from __future__ import annotations
 
 import json
+import json.encoder
 from datetime import datetime
 from json.encoder import encode_basestring_ascii as _string
 from typing import Any, Callable, Iterable, Mapping
@@ -117,10 +118,37 @@ def _structure(shape: Shape) -> Writer:
     return lambda value: objects((value,))[0]
 
 
+# Member shapes whose values json's own encoder writes as the writers would, when a value is exactly of this type.
+_PLAIN = {"string": str, "double": float, "float": float, "integer": int, "long": int, "boolean": bool}
+# json's C encoder with json.dumps's defaults, called directly: a whole list of plain structures in one call.
+_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)  # None where CPython's _json is missing
+_plain_encode = _c_make_encoder(None, None, _string, None, ": ", ", ", False, False, True) if _c_make_encoder else None
+
+
 def _list(shape: Shape) -> Writer:
     if shape.member.type_name == "structure":
         objects = _objects_of(shape.member)
-        return lambda value: "[" + ", ".join(objects(value)) + "]"
+        if _plain_encode is None:
+            return lambda value: "[" + ", ".join(objects(value)) + "]"
+        encode = _plain_encode
+        # Per member of the structure, the one type its values may have for json's encoder to write them (None: never).
+        kinds = {name: _PLAIN.get(member.type_name) for name, member in shape.member.members.items()}
+
+        def write(value: Any) -> str:
+            # A list of dicts whose members the model knows, each of its plain type (an answer's itemList): nothing to
+            # leave out (None, unknown members) or convert (an int for a double), so the C encoder writes the same text.
+            if type(value) is not list:
+                return "[" + ", ".join(objects(value)) + "]"
+            get = kinds.get
+            for entry in value:
+                if type(entry) is not dict:
+                    return "[" + ", ".join(objects(value)) + "]"
+                for name, item in entry.items():
+                    if get(name) is not type(item):
+                        return "[" + ", ".join(objects(value)) + "]"
+            return "".join(encode(value, 0))
+
+        return write
     member = _writer(shape.member)
     return lambda value: "[" + ", ".join([member(item) for item in value]) + "]"
 
