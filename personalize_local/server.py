@@ -206,9 +206,14 @@ class PersonalizeServer:
 
 
 def _log_access(service: str, operation: str, status: int, begun: float) -> None:
-    """The call's access log line: ``{"service": ..., "operation": ..., "status": ..., "ms": ...}``."""
+    """The call's access log line: ``{"service": ..., "operation": ..., "status": ..., "ms": ...}``. Its record is the
+    one ``access_log.info`` makes, but for the caller's place, which is always this function (not looked up each call)."""
     if access_log.isEnabledFor(logging.INFO):
-        access_log.info(f"{_access_head(service, operation)}{status}, \"ms\": {round((time.perf_counter() - begun) * 1000, 2)!r}}}")
+        line = f"{_access_head(service, operation)}{status}, \"ms\": {round((time.perf_counter() - begun) * 1000, 2)!r}}}"
+        access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, __file__, _ACCESS_LINE, line, (), None, "_log_access"))
+
+
+_ACCESS_LINE = _log_access.__code__.co_firstlineno
 
 
 @functools.lru_cache(maxsize=1024)

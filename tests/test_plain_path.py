@@ -130,29 +130,40 @@ HEADER_BLOCKS = {
     "a vertical tab in a value": b"Host: h\r\nX-A: a\x0bb\r\n\r\n",
     "the end of the input before the blank line": b"Host: h\r\nX-A: b\r\n",
     "no headers": b"\r\n",
+    "a line ended by LF alone among CRLF lines": b"Host: h\r\nX-A: a\nX-B: b\r\n\r\n",
+    "a name inside a line that is none": b"Host: h\r\nX A:B: b\r\n\r\n",
+    "a DEL in a value": b"Host: h\r\nX-A: a\x7fb\r\n\r\n",
+    "a block longer than the connection's buffer": b"Host: h\r\nX-A: " + b"a" * 10_000 + b"\r\nX-B: b\r\n\r\n",
+    "a body after the block": b"Host: h\r\nContent-Length: 4\r\n\r\n\r\n\r\n",
 }
 
 
 @pytest.mark.parametrize("name", list(HEADER_BLOCKS))
 def test_headers_read_as_http_client_reads_them(name: str) -> None:
     handler = KeepAliveHandler.__new__(KeepAliveHandler)
-    handler.rfile = io.BytesIO(HEADER_BLOCKS[name])
-    ours = handler._read_headers()
-    theirs = http.client.parse_headers(io.BytesIO(HEADER_BLOCKS[name]))
+    handler.rfile = io.BufferedReader(io.BytesIO(HEADER_BLOCKS[name]))  # as the connection is read
+    handler._read_headers()
+    ours = handler.headers
+    read = io.BytesIO(HEADER_BLOCKS[name])
+    theirs = http.client.parse_headers(read)
     assert type(ours) is type(theirs)
-    assert ours.items() == theirs.items()
+    assert ours.items() == theirs.items() == handler._fields
+    assert handler.rfile.read() == read.read()  # the next bytes, the body's, are where they were
     assert (ours.get_payload(), ours.get_unixfrom()) == (theirs.get_payload(), theirs.get_unixfrom())
     assert [(type(defect), str(defect)) for defect in ours.defects] == [(type(defect), str(defect)) for defect in theirs.defects]
 
 
 def test_header_limits_as_http_client_sets_them() -> None:
     handler = KeepAliveHandler.__new__(KeepAliveHandler)
-    handler.rfile = io.BytesIO(b"X-A: " + b"a" * 70_000 + b"\r\n\r\n")
+    handler.rfile = io.BufferedReader(io.BytesIO(b"X-A: " + b"a" * 70_000 + b"\r\n\r\n"))
     with pytest.raises(http.client.LineTooLong):
         handler._read_headers()
-    handler.rfile = io.BytesIO(b"X-A: b\r\n" * 101 + b"\r\n")
+    handler.rfile = io.BufferedReader(io.BytesIO(b"X-A: b\r\n" * 100 + b"\r\n"))
     with pytest.raises(http.client.HTTPException, match="got more than 100 headers"):
         handler._read_headers()
+    handler.rfile = io.BufferedReader(io.BytesIO(b"X-A: b\r\n" * 99 + b"\r\n"))
+    handler._read_headers()
+    assert len(handler.headers.items()) == 99
 
 
 def test_a_bug_is_the_same_internal_failure_either_way(plain: str, wsgi: str, monkeypatch: pytest.MonkeyPatch) -> None:
