@@ -4,7 +4,8 @@ The server (as `personalize-local server` serves it, log lines queued to a threa
 does) runs in this process with an `aws-user-personalization` campaign on MovieLens 100K (ratings > 3), loaded
 over HTTP with boto3 as bench/server.py loads it (or restored from --snapshot, saved there the first time). One
 client process replays a GetRecommendations signed once by boto3 on one kept-open connection (http.client, users
-in turn), --calls times after a warm-up; printed: the server process's CPU time per call.
+in turn), --calls times after a warm-up; printed: the server process's CPU time per call (in the interpreter and
+libraries, and in the system's calls: reading and writing the sockets, the log, waking threads).
 
 - --http-only: the dispatcher's answer is fixed (the first call's), so what is left is the HTTP path alone:
   reading the request, routing, the access log line, writing the answer.
@@ -134,15 +135,17 @@ def main() -> None:
             profiler.clear()
         if args.callgrind:
             subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
-        cpu = time.process_time()
+        before = os.times()
         replay(args.calls)
-        cpu = time.process_time() - cpu
+        after = os.times()
         if args.callgrind:
             subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
     finally:
         server.stop()
     what = "the HTTP path alone (the dispatcher's answer fixed)" if args.http_only else "GetRecommendations"
-    print(f"{what}: {args.calls} calls; server process CPU {cpu * 1000 / args.calls:.3f} ms a call; load average {os.getloadavg()[0]:.1f}")
+    user, system = ((end - start) * 1000 / args.calls for start, end in zip(before[:2], after[:2]))
+    print(f"{what}: {args.calls} calls; server process CPU {user + system:.3f} ms a call (user {user:.3f}, system {system:.3f}); "
+          f"load average {os.getloadavg()[0]:.1f}")
     if profiler is not None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
         if args.profile_out:

@@ -6,11 +6,12 @@ import json
 import logging
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 
 from . import __version__, demo
 from .backend.lifecycle import DEFAULT_WAIT_SECONDS, WAIT_ENV, parse_wait_seconds, wait_budget
@@ -44,6 +45,24 @@ class _LineQueue(QueueHandler):
         return record
 
 
+class _LineWriter(QueueListener):
+    """Writes the queued lines from its thread: all that are queued, then a pause (:data:`LOG_PAUSE_SECONDS`) while
+    more gather, then those; with none queued, it waits for the next. A writer woken for each line costs the server
+    more than the line does (the wake-up, and the interpreter handed over and back)."""
+
+    def dequeue(self, block: bool) -> logging.LogRecord:
+        queued: SimpleQueue[logging.LogRecord] = self.queue  # type: ignore[assignment]  # log_lines_to's
+        try:
+            return queued.get_nowait()
+        except Empty:
+            time.sleep(LOG_PAUSE_SECONDS)
+            return queued.get(block)
+
+
+# How long the log writer lets lines gather once it has written those queued: the most a line waits under load.
+LOG_PAUSE_SECONDS = 0.05
+
+
 def _log_to_stderr() -> QueueListener:
     """Log lines go to stderr from a thread of their own (:func:`log_lines_to`)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -54,14 +73,14 @@ def _log_to_stderr() -> QueueListener:
 def log_lines_to(handler: logging.Handler) -> QueueListener:
     """The server's log lines (access, server, data directory) go to ``handler`` from a thread of their own, started
     here: a call's thread only queues its line, never waits on the write (which gives other threads the
-    interpreter, and takes a while to get it back)."""
+    interpreter, and takes a while to get it back), nor wakes the writer for it (:class:`_LineWriter`)."""
     lines: SimpleQueue[logging.LogRecord] = SimpleQueue()
     for name in ("personalize_local.access", "personalize_local.server", "personalize_local.durable"):
         logger = logging.getLogger(name)
         logger.addHandler(_LineQueue(lines))
         logger.setLevel(logging.INFO)
         logger.propagate = False
-    listener = QueueListener(lines, handler)
+    listener = _LineWriter(lines, handler)
     listener.start()
     return listener
 
