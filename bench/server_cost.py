@@ -7,6 +7,7 @@ client process replays a GetRecommendations signed once by boto3 on one kept-ope
 in turn), --calls times after a warm-up; printed: the server process's CPU time per call (in the interpreter and
 libraries, and in the system's calls: reading and writing the sockets, the log, waking threads).
 
+- --health: GET /personalize-local/health instead, the WSGI app's cheapest answer (no campaign loaded).
 - --http-only: the dispatcher's answer is fixed (the first call's), so what is left is the HTTP path alone:
   reading the request, routing, the access log line, writing the answer.
 - --profile: cProfile of the connection's thread (CPU time, not wall time), slowest functions first.
@@ -17,7 +18,7 @@ libraries, and in the system's calls: reading and writing the sockets, the log, 
 
   then divide the "I refs" valgrind prints by the calls (the server's threads, all of them).
 
-    .venv/bin/python bench/server_cost.py [path/to/ml-100k] [--calls 3000] [--http-only] [--profile] [--snapshot FILE]
+    .venv/bin/python bench/server_cost.py [path/to/ml-100k] [--calls 3000] [--http-only | --health] [--profile] [--snapshot FILE]
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ import boto3
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_training import DEFAULT_DATA  # noqa: E402
-from bench.server import CREDENTIALS, NUM_RESULTS, REGION, interactions_csv, load_campaign  # noqa: E402
+from bench.server import CREDENTIALS, HEALTH, NUM_RESULTS, REGION, interactions_csv, load_campaign  # noqa: E402
 from personalize_local import server as served, snapshot  # noqa: E402
 from personalize_local.cli import log_lines_to  # noqa: E402
 from personalize_local.serving import KeepAliveHandler  # noqa: E402
@@ -51,13 +52,16 @@ import http.client, json, sys
 request, calls, port = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 connection = http.client.HTTPConnection("127.0.0.1", port)
 for i in range(calls):
-    body = json.dumps({"campaignArn": request["campaign"], "userId": request["users"][i % len(request["users"])], "numResults": NUM_RESULTS})
-    connection.request("POST", "/recommendations", body=body.encode(), headers=request["headers"])
+    if request is None:  # the health check
+        connection.request("GET", "HEALTH")
+    else:
+        body = json.dumps({"campaignArn": request["campaign"], "userId": request["users"][i % len(request["users"])], "numResults": NUM_RESULTS})
+        connection.request("POST", "/recommendations", body=body.encode(), headers=request["headers"])
     response = connection.getresponse()
     response.read()
     if response.status != 200:
         raise SystemExit(f"GetRecommendations answered {response.status}")
-'''.replace("NUM_RESULTS", str(NUM_RESULTS))
+'''.replace("NUM_RESULTS", str(NUM_RESULTS)).replace("HEALTH", HEALTH)
 
 
 def signed_request(endpoint: str, folder: Path, saved: Path | None) -> dict[str, Any]:
@@ -98,6 +102,7 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DATA, help="MovieLens 100K (else generated data)")
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--http-only", action="store_true", help="the dispatcher's answer fixed: the HTTP path alone")
+    parser.add_argument("--health", action="store_true", help=f"GET {HEALTH} instead (no campaign): the WSGI app's path")
     parser.add_argument("--profile", action="store_true", help="cProfile of the connection's thread (CPU time)")
     parser.add_argument("--callgrind", action="store_true", help="instructions counted for the measured calls only")
     parser.add_argument("--snapshot", type=Path, help="the campaign's state: restored from there, or saved there")
@@ -110,7 +115,7 @@ def main() -> None:
     server = ThreadedServer()
     server.start()
     try:
-        request = signed_request(server.endpoint, args.folder, args.snapshot)
+        request = None if args.health else signed_request(server.endpoint, args.folder, args.snapshot)
         if args.http_only:
             fix_the_answer()
         profiler = cProfile.Profile(time.thread_time_ns, 1e-9) if args.profile else None
@@ -142,7 +147,7 @@ def main() -> None:
             subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
     finally:
         server.stop()
-    what = "the HTTP path alone (the dispatcher's answer fixed)" if args.http_only else "GetRecommendations"
+    what = f"GET {HEALTH}" if args.health else "the HTTP path alone (the dispatcher's answer fixed)" if args.http_only else "GetRecommendations"
     user, system = ((end - start) * 1000 / args.calls for start, end in zip(before[:2], after[:2]))
     print(f"{what}: {args.calls} calls; server process CPU {user + system:.3f} ms a call (user {user:.3f}, system {system:.3f}); "
           f"load average {os.getloadavg()[0]:.1f}")

@@ -174,3 +174,20 @@ def test_a_bug_is_the_same_internal_failure_either_way(plain: str, wsgi: str, mo
     answer = exchange(plain, REQUESTS["GetRecommendations of no campaign"])
     assert answer.startswith(b"HTTP/1.1 520 UNKNOWN\r\n") and b'"__type": "InternalFailure"' in answer and b"a bug" in answer
     assert answer == exchange(wsgi, REQUESTS["GetRecommendations of no campaign"])
+
+
+def test_the_health_check_is_answered_as_the_wsgi_app_answers_it(plain: str, wsgi: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The plain path answers it too; the servers' uptimes differ, so the answers are compared without them."""
+    uptime = re.compile(rb'(Content-Length: )\d+|("uptimeSeconds": )[0-9.]+')
+    answers, lines = [], []
+    for address in (plain, wsgi):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="personalize_local.access"):
+            answer = exchange(address, raw("GET", "/personalize-local/health", [("Host", "h")]))
+        answers.append(uptime.sub(lambda match: (match[1] or match[2]) + b"N", answer))
+        lines.append([json.loads(record.getMessage()) for record in caplog.records if record.name == "personalize_local.access"])
+    assert answers[0].startswith(b"HTTP/1.1 200 OK\r\n") and b'"status": "ok"' in answers[0]
+    assert answers[0] == answers[1]
+    assert [{k: line[k] for k in ("service", "operation", "status")} for line in lines[0] + lines[1]] == [
+        {"service": "personalize-local", "operation": "health", "status": 200}
+    ] * 2
