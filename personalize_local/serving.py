@@ -84,13 +84,30 @@ _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
+class PlainHeaders(EnvironHeaders):
+    """werkzeug's EnvironHeaders, each name's environ key made once (reading a header made it on every read)."""
+
+    def _get_key(self, key: str) -> str:
+        if not isinstance(key, str):
+            return super()._get_key(key)  # werkzeug's error for it
+        return self.environ[_header_key(key)]
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        if type is None and isinstance(key, str):
+            return self.environ.get(_header_key(key), default)
+        return super().get(key, default, type)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and _header_key(key) in self.environ
+
+
 class PlainRequest:
     """A request with a known-length body, as werkzeug's Request reads it (method, path, host, headers), for an app's
     plain path; its body read from the connection by :meth:`body`, once."""
 
     __slots__ = ("method", "path", "host", "headers", "_connection", "_length", "read")
 
-    def __init__(self, method: str, path: str, host: str, headers: EnvironHeaders, connection: IO[bytes], length: int) -> None:
+    def __init__(self, method: str, path: str, host: str, headers: PlainHeaders, connection: IO[bytes], length: int) -> None:
         self.method, self.path, self.host = method, path, host
         self.headers = headers  # over the header keys of a WSGI environ
         self._connection, self._length = connection, length
@@ -378,7 +395,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             (str(address[0]), int(address[1])),
         )
         path = f"/{url.netloc}{url.path}" if not url.scheme and url.netloc else url.path
-        return PlainRequest(self.command.upper(), "/" + unquote(path).lstrip("/"), host, EnvironHeaders(headers), self._connection, length)
+        return PlainRequest(self.command.upper(), "/" + unquote(path).lstrip("/"), host, PlainHeaders(headers), self._connection, length)
 
     def _continue(self) -> None:
         if self._header("Expect").lower().strip(" \t") == "100-continue":
@@ -420,8 +437,12 @@ class KeepAliveHandler(WSGIRequestHandler):
 @functools.lru_cache(maxsize=1024)
 def _environ_key(name: str) -> str | None:
     """The WSGI environ key make_environ writes a header under; None for a name with an underscore, which it drops."""
-    if "_" in name:
-        return None
+    return None if "_" in name else _header_key(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_key(name: str) -> str:
+    """The WSGI environ key EnvironHeaders reads a header from."""
     key = name.upper().replace("-", "_")
     return key if key in _UNPREFIXED else f"HTTP_{key}"
 

@@ -11,13 +11,14 @@ import io
 import json
 import re
 import threading
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
+from werkzeug.datastructures import EnvironHeaders
 
 import personalize_local.server
 from personalize_local.server import PersonalizeServer, listen
-from personalize_local.serving import KeepAliveHandler, KeepAliveServer
+from personalize_local.serving import KeepAliveHandler, KeepAliveServer, PlainHeaders
 
 from .helpers import sent_raw
 
@@ -191,3 +192,18 @@ def test_the_health_check_is_answered_as_the_wsgi_app_answers_it(plain: str, wsg
     assert [{k: line[k] for k in ("service", "operation", "status")} for line in lines[0] + lines[1]] == [
         {"service": "personalize-local", "operation": "health", "status": 200}
     ] * 2
+
+
+def test_the_plain_paths_headers_read_as_werkzeugs() -> None:
+    environ = {"CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "2", "HTTP_X_AMZ_TARGET": "A.B", "HTTP_HOST": "h"}
+    keys: list[Any] = ["Content-Type", "content-length", "X-Amz-Target", "x_amz_target", "HOST", "Origin", "Content_Type", 1, None]
+
+    def reads(headers: Any, key: Any) -> tuple[object, ...]:
+        try:
+            item: object = headers[key]
+        except KeyError as error:
+            item = type(error)
+        return key in headers, headers.get(key), headers.get(key, "none"), headers.get(key, type=len), item
+
+    for key in keys:
+        assert reads(PlainHeaders(dict(environ)), key) == reads(EnvironHeaders(dict(environ)), key)
