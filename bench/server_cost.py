@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import logging
 import os
 import pstats
 import subprocess
@@ -110,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(CREDENTIALS)
     log = tempfile.NamedTemporaryFile(prefix="access-", suffix=".log", delete=False)
-    log_lines_to(logging.FileHandler(log.name))  # the access log as the command writes it, into a file
+    log_lines_to(open(log.name, "w"))  # the access log as the command writes it, into a file
 
     server = ThreadedServer()
     server.start()

@@ -1,6 +1,7 @@
 """The `personalize-local` command as a user runs it: its version, its help, and one line when it can't serve."""
 from __future__ import annotations
 
+import io
 import logging
 import os
 import socket
@@ -75,21 +76,25 @@ def test_the_servers_log_lines_are_written_in_order_every_one_of_them_by_the_tim
     names = ("personalize_local.access", "personalize_local.server", "personalize_local.durable")
     loggers = [logging.getLogger(name) for name in names]
     kept = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
-    written: list[str] = []
-
-    class Lines(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            written.append(record.getMessage())
-
-    writer = log_lines_to(Lines())
+    written = io.StringIO()
+    writer = log_lines_to(written)
     try:
         loggers[1].info("first")
         for burst in range(3):  # lines queued faster than a write each
             for line in range(200):
                 loggers[0].info(f'{{"burst": {burst}, "line": {line}}}')
-        loggers[1].info("%s", "last")
+        loggers[2].info("%s", "with an argument")
+        try:
+            raise RuntimeError("a bug")
+        except RuntimeError:
+            loggers[1].exception("failed")
+        loggers[1].info("last")
     finally:
         writer.stop()
         for logger, (handlers, level, propagate) in zip(loggers, kept):
             logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
-    assert written == ["first", *(f'{{"burst": {burst}, "line": {line}}}' for burst in range(3) for line in range(200)), "last"]
+    lines = written.getvalue().splitlines()
+    bursts = [f'{{"burst": {burst}, "line": {line}}}' for burst in range(3) for line in range(200)]
+    assert lines[:602] == ["first", *bursts, "with an argument"]
+    assert lines[602] == "failed" and lines[603] == "Traceback (most recent call last):" and "RuntimeError: a bug" in lines
+    assert lines[-1] == "last"
