@@ -13,8 +13,8 @@ reset or replace the state; and no answer allows a foreign origin to read it (CO
 for an S3 bucket whose own CORS configuration (PutBucketCors) allows that origin.
 An exception no handler expected is answered ``InternalFailure`` in JSON, never an HTML page.
 
-Calls of the three services that no browser sent take :meth:`PersonalizeServer.answer_plain`, the same
-answer and access log line without a WSGI environ, Request or Response (serving.py reads the request for it).
+Calls of the three services that no browser sent, and the health check, take :meth:`PersonalizeServer.answer_plain`,
+the same answer and access log line without a WSGI environ, Request or Response (serving.py reads the request for it).
 """
 from __future__ import annotations
 

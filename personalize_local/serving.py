@@ -15,10 +15,11 @@ connection closed; so are requests the HTTP parser refuses. Those answers, and t
 exception the app let out, are JSON (``{"__type": ..., "message": ...}``), never an HTML page.
 
 The calls of the three services take a plain path (:class:`PlainRequest`): the app reads the method, path,
-host and headers as werkzeug's Request would give them, and answers with what werkzeug's Response would send,
-without building either or a WSGI environ; the header block is read without the email parser where every line
-is plainly a name and a value. Anything else (browsers, the emulator's own endpoints, moto's services) is the
-WSGI app's.
+host and headers as werkzeug's Request would give them, and the body straight from the connection, and answers
+with what werkzeug's Response would send, without building either or a WSGI environ. The header block is taken
+from the connection's buffer at once, and read without the email parser, where every line is plainly a name and
+a value (the email package's message is made only if something asks for it). Anything else (browsers, the
+emulator's other endpoints, moto's services) is the WSGI app's.
 
 Stopping: connections kept open while idle don't hold the process up (their threads are daemons);
 :meth:`KeepAliveServer.server_close` first lets the calls in flight finish (a call that finishes
