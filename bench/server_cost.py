@@ -3,11 +3,12 @@
 The server (as `personalize-local server` serves it, log lines queued to a thread of their own as the command
 does) runs in this process with an `aws-user-personalization` campaign on MovieLens 100K (ratings > 3), loaded
 over HTTP with boto3 as bench/server.py loads it (or restored from --snapshot, saved there the first time). One
-client process replays a GetRecommendations signed once by boto3 on one kept-open connection (http.client, users
-in turn), --calls times after a warm-up; printed: the server process's CPU time per call (in the interpreter and
-libraries, and in the system's calls: reading and writing the sockets, the log, waking threads).
+client process (or --clients at once, each on its own connection) replays a GetRecommendations signed once by
+boto3 on a kept-open connection (http.client, users in turn), --calls times in all after a warm-up; printed: the
+server process's CPU time per call (in the interpreter and libraries, and in the system's calls: reading and
+writing the sockets, the log, waking threads).
 
-- --health: GET /personalize-local/health instead, the WSGI app's cheapest answer (no campaign loaded).
+- --health: GET /personalize-local/health instead, the server's cheapest answer (no campaign loaded).
 - --http-only: the dispatcher's answer is fixed (the first call's), so what is left is the HTTP path alone:
   reading the request, routing, the access log line, writing the answer.
 - --profile: cProfile of the connection's thread (CPU time, not wall time), slowest functions first.
@@ -18,7 +19,7 @@ libraries, and in the system's calls: reading and writing the sockets, the log, 
 
   then divide the "I refs" valgrind prints by the calls (the server's threads, all of them).
 
-    .venv/bin/python bench/server_cost.py [path/to/ml-100k] [--calls 3000] [--http-only | --health] [--profile] [--snapshot FILE]
+    .venv/bin/python bench/server_cost.py [path/to/ml-100k] [--calls 3000] [--clients 1] [--http-only | --health] [--profile] [--snapshot FILE]
 """
 from __future__ import annotations
 
@@ -100,8 +101,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DATA, help="MovieLens 100K (else generated data)")
     parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=1, help="client processes at once, the calls shared out (default 1)")
     parser.add_argument("--http-only", action="store_true", help="the dispatcher's answer fixed: the HTTP path alone")
-    parser.add_argument("--health", action="store_true", help=f"GET {HEALTH} instead (no campaign): the WSGI app's path")
+    parser.add_argument("--health", action="store_true", help=f"GET {HEALTH} instead (no campaign): the server's cheapest answer")
     parser.add_argument("--profile", action="store_true", help="cProfile of the connection's thread (CPU time)")
     parser.add_argument("--callgrind", action="store_true", help="instructions counted for the measured calls only")
     parser.add_argument("--snapshot", type=Path, help="the campaign's state: restored from there, or saved there")
@@ -132,7 +134,13 @@ def main() -> None:
             KeepAliveHandler.handle_one_request = profiled  # type: ignore[method-assign]
 
         def replay(calls: int) -> None:
-            subprocess.run([sys.executable, "-c", CLIENT, json.dumps(request), str(calls), str(server.port)], check=True)
+            """``calls`` in all, from --clients processes at once, each on its own connection."""
+            clients = [
+                subprocess.Popen([sys.executable, "-c", CLIENT, json.dumps(request), str(calls // args.clients), str(server.port)])
+                for _ in range(args.clients)
+            ]
+            if any(client.wait() != 0 for client in clients):
+                raise SystemExit("a client failed")
 
         replay(WARMUP_CALLS)
         if profiler is not None:
@@ -147,8 +155,9 @@ def main() -> None:
     finally:
         server.stop()
     what = f"GET {HEALTH}" if args.health else "the HTTP path alone (the dispatcher's answer fixed)" if args.http_only else "GetRecommendations"
-    user, system = ((end - start) * 1000 / args.calls for start, end in zip(before[:2], after[:2]))
-    print(f"{what}: {args.calls} calls; server process CPU {user + system:.3f} ms a call (user {user:.3f}, system {system:.3f}); "
+    calls = args.calls // args.clients * args.clients
+    user, system = ((end - start) * 1000 / calls for start, end in zip(before[:2], after[:2]))
+    print(f"{what}: {calls} calls from {args.clients} client(s); server process CPU {user + system:.3f} ms a call (user {user:.3f}, system {system:.3f}); "
           f"load average {os.getloadavg()[0]:.1f}")
     if profiler is not None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
