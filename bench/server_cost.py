@@ -3,9 +3,12 @@
 The server (as `personalize-local server` serves it, log lines queued to a thread of their own as the command
 does) runs in this process with an `aws-user-personalization` campaign on MovieLens 100K (ratings > 3), loaded
 over HTTP with boto3 as bench/server.py loads it (or restored from --snapshot, saved there the first time). One
-client process replays a GetRecommendations signed once by boto3 on one kept-open connection (http.client, users
-in turn), --calls times after a warm-up; printed: the server process's CPU time per call.
+client process (or --clients at once, each on its own connection) replays a GetRecommendations signed once by
+boto3 on a kept-open connection (http.client, users in turn), --calls times in all after a warm-up; printed: the
+server process's CPU time per call (in the interpreter and libraries, and in the system's calls: reading and
+writing the sockets, the log, waking threads).
 
+- --health: GET /personalize-local/health instead, the server's cheapest answer (no campaign loaded).
 - --http-only: the dispatcher's answer is fixed (the first call's), so what is left is the HTTP path alone:
   reading the request, routing, the access log line, writing the answer.
 - --profile: cProfile of the connection's thread (CPU time, not wall time), slowest functions first.
@@ -16,14 +19,13 @@ in turn), --calls times after a warm-up; printed: the server process's CPU time 
 
   then divide the "I refs" valgrind prints by the calls (the server's threads, all of them).
 
-    .venv/bin/python bench/server_cost.py [path/to/ml-100k] [--calls 3000] [--http-only] [--profile] [--snapshot FILE]
+    .venv/bin/python bench/server_cost.py [path/to/ml-100k] [--calls 3000] [--clients 1] [--http-only | --health] [--profile] [--snapshot FILE]
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import json
-import logging
 import os
 import pstats
 import subprocess
@@ -38,7 +40,7 @@ import boto3
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_training import DEFAULT_DATA  # noqa: E402
-from bench.server import CREDENTIALS, NUM_RESULTS, REGION, interactions_csv, load_campaign  # noqa: E402
+from bench.server import CREDENTIALS, HEALTH, NUM_RESULTS, REGION, interactions_csv, load_campaign  # noqa: E402
 from personalize_local import server as served, snapshot  # noqa: E402
 from personalize_local.cli import log_lines_to  # noqa: E402
 from personalize_local.serving import KeepAliveHandler  # noqa: E402
@@ -50,13 +52,16 @@ import http.client, json, sys
 request, calls, port = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 connection = http.client.HTTPConnection("127.0.0.1", port)
 for i in range(calls):
-    body = json.dumps({"campaignArn": request["campaign"], "userId": request["users"][i % len(request["users"])], "numResults": NUM_RESULTS})
-    connection.request("POST", "/recommendations", body=body.encode(), headers=request["headers"])
+    if request is None:  # the health check
+        connection.request("GET", "HEALTH")
+    else:
+        body = json.dumps({"campaignArn": request["campaign"], "userId": request["users"][i % len(request["users"])], "numResults": NUM_RESULTS})
+        connection.request("POST", "/recommendations", body=body.encode(), headers=request["headers"])
     response = connection.getresponse()
     response.read()
     if response.status != 200:
         raise SystemExit(f"GetRecommendations answered {response.status}")
-'''.replace("NUM_RESULTS", str(NUM_RESULTS))
+'''.replace("NUM_RESULTS", str(NUM_RESULTS)).replace("HEALTH", HEALTH)
 
 
 def signed_request(endpoint: str, folder: Path, saved: Path | None) -> dict[str, Any]:
@@ -96,7 +101,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_DATA, help="MovieLens 100K (else generated data)")
     parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=1, help="client processes at once, the calls shared out (default 1)")
     parser.add_argument("--http-only", action="store_true", help="the dispatcher's answer fixed: the HTTP path alone")
+    parser.add_argument("--health", action="store_true", help=f"GET {HEALTH} instead (no campaign): the server's cheapest answer")
     parser.add_argument("--profile", action="store_true", help="cProfile of the connection's thread (CPU time)")
     parser.add_argument("--callgrind", action="store_true", help="instructions counted for the measured calls only")
     parser.add_argument("--snapshot", type=Path, help="the campaign's state: restored from there, or saved there")
@@ -104,12 +111,12 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(CREDENTIALS)
     log = tempfile.NamedTemporaryFile(prefix="access-", suffix=".log", delete=False)
-    log_lines_to(logging.FileHandler(log.name))  # the access log as the command writes it, into a file
+    log_lines_to(open(log.name, "w"))  # the access log as the command writes it, into a file
 
     server = ThreadedServer()
     server.start()
     try:
-        request = signed_request(server.endpoint, args.folder, args.snapshot)
+        request = None if args.health else signed_request(server.endpoint, args.folder, args.snapshot)
         if args.http_only:
             fix_the_answer()
         profiler = cProfile.Profile(time.thread_time_ns, 1e-9) if args.profile else None
@@ -127,22 +134,31 @@ def main() -> None:
             KeepAliveHandler.handle_one_request = profiled  # type: ignore[method-assign]
 
         def replay(calls: int) -> None:
-            subprocess.run([sys.executable, "-c", CLIENT, json.dumps(request), str(calls), str(server.port)], check=True)
+            """``calls`` in all, from --clients processes at once, each on its own connection."""
+            clients = [
+                subprocess.Popen([sys.executable, "-c", CLIENT, json.dumps(request), str(calls // args.clients), str(server.port)])
+                for _ in range(args.clients)
+            ]
+            if any(client.wait() != 0 for client in clients):
+                raise SystemExit("a client failed")
 
         replay(WARMUP_CALLS)
         if profiler is not None:
             profiler.clear()
         if args.callgrind:
             subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
-        cpu = time.process_time()
+        before = os.times()
         replay(args.calls)
-        cpu = time.process_time() - cpu
+        after = os.times()
         if args.callgrind:
             subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
     finally:
         server.stop()
-    what = "the HTTP path alone (the dispatcher's answer fixed)" if args.http_only else "GetRecommendations"
-    print(f"{what}: {args.calls} calls; server process CPU {cpu * 1000 / args.calls:.3f} ms a call; load average {os.getloadavg()[0]:.1f}")
+    what = f"GET {HEALTH}" if args.health else "the HTTP path alone (the dispatcher's answer fixed)" if args.http_only else "GetRecommendations"
+    calls = args.calls // args.clients * args.clients
+    user, system = ((end - start) * 1000 / calls for start, end in zip(before[:2], after[:2]))
+    print(f"{what}: {calls} calls from {args.clients} client(s); server process CPU {user + system:.3f} ms a call (user {user:.3f}, system {system:.3f}); "
+          f"load average {os.getloadavg()[0]:.1f}")
     if profiler is not None:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
         if args.profile_out:

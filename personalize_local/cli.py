@@ -6,11 +6,13 @@ import json
 import logging
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
+from typing import TextIO
 
 from . import __version__, demo
 from .backend.lifecycle import DEFAULT_WAIT_SECONDS, WAIT_ENV, parse_wait_seconds, wait_budget
@@ -43,25 +45,86 @@ class _LineQueue(QueueHandler):
             return super().prepare(record)
         return record
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        if self.filters:
+            return bool(super().handle(record))
+        self.emit(record)  # the queue takes it from any thread: no lock
+        return True
+
+
+class _Lines(logging.StreamHandler):
+    """Each record as ``%(message)s`` formats it, on a line; the lines written together, in one write, when the writer
+    has none left queued (:meth:`flush`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self._lines: list[str] = []
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.exc_text or record.stack_info:
+            return super().format(record)
+        return record.getMessage()  # what %(message)s makes of it
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._lines.append(self.format(record) + self.terminator)
+        except Exception:
+            self.handleError(record)
+
+    def flush(self) -> None:
+        self.acquire()
+        try:
+            if self._lines:
+                text, self._lines = "".join(self._lines), []
+                self.stream.write(text)
+            self.stream.flush()
+        finally:
+            self.release()
+
+
+class _LineWriter(QueueListener):
+    """Writes the queued lines from its thread: all that are queued, then a pause (:data:`LOG_PAUSE_SECONDS`) while
+    more gather, then those; with none queued, it waits for the next. A writer woken for each line costs the server
+    more than the line does (the wake-up, and the interpreter handed over and back)."""
+
+    def dequeue(self, block: bool) -> logging.LogRecord:
+        queued: SimpleQueue[logging.LogRecord] = self.queue  # type: ignore[assignment]  # log_lines_to's
+        try:
+            return queued.get_nowait()
+        except Empty:
+            for handler in self.handlers:
+                handler.flush()
+            time.sleep(LOG_PAUSE_SECONDS)
+            return queued.get(block)
+
+    def stop(self) -> None:
+        """Once every line queued is written."""
+        super().stop()
+        for handler in self.handlers:
+            handler.flush()
+
+
+# How long the log writer lets lines gather once it has written those queued: the most a line waits under load.
+LOG_PAUSE_SECONDS = 0.05
+
 
 def _log_to_stderr() -> QueueListener:
     """Log lines go to stderr from a thread of their own (:func:`log_lines_to`)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    return log_lines_to(handler)
+    return log_lines_to(sys.stderr)
 
 
-def log_lines_to(handler: logging.Handler) -> QueueListener:
-    """The server's log lines (access, server, data directory) go to ``handler`` from a thread of their own, started
+def log_lines_to(stream: TextIO) -> QueueListener:
+    """The server's log lines (access, server, data directory) go to ``stream`` from a thread of their own, started
     here: a call's thread only queues its line, never waits on the write (which gives other threads the
-    interpreter, and takes a while to get it back)."""
+    interpreter, and takes a while to get it back), nor wakes the writer for it (:class:`_LineWriter`)."""
     lines: SimpleQueue[logging.LogRecord] = SimpleQueue()
     for name in ("personalize_local.access", "personalize_local.server", "personalize_local.durable"):
         logger = logging.getLogger(name)
         logger.addHandler(_LineQueue(lines))
         logger.setLevel(logging.INFO)
         logger.propagate = False
-    listener = QueueListener(lines, handler)
+    listener = _LineWriter(lines, _Lines(stream))
     listener.start()
     return listener
 

@@ -13,8 +13,8 @@ reset or replace the state; and no answer allows a foreign origin to read it (CO
 for an S3 bucket whose own CORS configuration (PutBucketCors) allows that origin.
 An exception no handler expected is answered ``InternalFailure`` in JSON, never an HTML page.
 
-Calls of the three services that no browser sent take :meth:`PersonalizeServer.answer_plain`, the same
-answer and access log line without a WSGI environ, Request or Response (serving.py reads the request for it).
+Calls of the three services that no browser sent, and the health check, take :meth:`PersonalizeServer.answer_plain`,
+the same answer and access log line without a WSGI environ, Request or Response (serving.py reads the request for it).
 """
 from __future__ import annotations
 
@@ -129,10 +129,12 @@ class PersonalizeServer:
             _log_access(service, operation, statuses[-1] if statuses else 500, begun)
 
     def answer_plain(self, request: PlainRequest) -> Answer | None:
-        """A call of one of the three services, answered as :meth:`__call__` answers it (the same bytes, the same
-        access log line) without a WSGI environ, Request or Response; None for any other request: one a browser
-        sent (``Origin``), to the emulator's own endpoints or the console, or for moto."""
+        """A call of one of the three services, or the health check, answered as :meth:`__call__` answers it (the
+        same bytes, the same access log line) without a WSGI environ, Request or Response; None for any other
+        request: one a browser sent (``Origin``), to the emulator's other endpoints or the console, or for moto."""
         if request.path.startswith(NOT_PLAIN) or "Origin" in request.headers:
+            if request.path == HEALTH and request.method == "GET" and "Origin" not in request.headers:
+                return self._plain_health()
             return None
         found = _personalize_route(request.method, request.path, request.headers)
         if found is None:
@@ -150,6 +152,15 @@ class PersonalizeServer:
             status = int(answer[0].split(" ", 1)[0]) if answer is not None else 500
             _log_access(found.operation.service_model.endpoint_prefix, found.operation.name, status, begun)
         return answer
+
+    def _plain_health(self) -> Answer:
+        begun = time.perf_counter()
+        answer = _as_sent("GET", 200, {"Content-Type": "application/json"}, json.dumps(self.health()).encode())
+        _log_access("personalize-local", HEALTH.removeprefix(OWN_PREFIX), 200, begun)
+        return answer
+
+    def health(self) -> dict[str, Any]:
+        return {"status": "ok", "version": package_version(), "uptimeSeconds": round(time.monotonic() - self.started, 3)}
 
     def _answer(self, request: Request, found: Any, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         refusal = _browser_refusal(request)
@@ -206,9 +217,14 @@ class PersonalizeServer:
 
 
 def _log_access(service: str, operation: str, status: int, begun: float) -> None:
-    """The call's access log line: ``{"service": ..., "operation": ..., "status": ..., "ms": ...}``."""
+    """The call's access log line: ``{"service": ..., "operation": ..., "status": ..., "ms": ...}``. Its record is the
+    one ``access_log.info`` makes, but for the caller's place, which is always this function (not looked up each call)."""
     if access_log.isEnabledFor(logging.INFO):
-        access_log.info(f"{_access_head(service, operation)}{status}, \"ms\": {round((time.perf_counter() - begun) * 1000, 2)!r}}}")
+        line = f"{_access_head(service, operation)}{status}, \"ms\": {round((time.perf_counter() - begun) * 1000, 2)!r}}}"
+        access_log.handle(access_log.makeRecord(access_log.name, logging.INFO, __file__, _ACCESS_LINE, line, (), None, "_log_access"))
+
+
+_ACCESS_LINE = _log_access.__code__.co_firstlineno
 
 
 @functools.lru_cache(maxsize=1024)
@@ -366,7 +382,7 @@ def _internal_failure(found: Any, message: str) -> Response:
 
 
 def _health(server: PersonalizeServer, request: Request) -> Response:
-    return _json({"status": "ok", "version": package_version(), "uptimeSeconds": round(time.monotonic() - server.started, 3)})
+    return _json(server.health())
 
 
 def _make_auto_training_due(server: PersonalizeServer, request: Request) -> Response:

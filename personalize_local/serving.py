@@ -15,10 +15,11 @@ connection closed; so are requests the HTTP parser refuses. Those answers, and t
 exception the app let out, are JSON (``{"__type": ..., "message": ...}``), never an HTML page.
 
 The calls of the three services take a plain path (:class:`PlainRequest`): the app reads the method, path,
-host and headers as werkzeug's Request would give them, and answers with what werkzeug's Response would send,
-without building either or a WSGI environ; the header block is read without the email parser where every line
-is plainly a name and a value. Anything else (browsers, the emulator's own endpoints, moto's services) is the
-WSGI app's.
+host and headers as werkzeug's Request would give them, and the body straight from the connection, and answers
+with what werkzeug's Response would send, without building either or a WSGI environ. The header block is taken
+from the connection's buffer at once, and read without the email parser, where every line is plainly a name and
+a value (the email package's message is made only if something asks for it). Anything else (browsers, the
+emulator's other endpoints, moto's services) is the WSGI app's.
 
 Stopping: connections kept open while idle don't hold the process up (their threads are daemons);
 :meth:`KeepAliveServer.server_close` first lets the calls in flight finish (a call that finishes
@@ -41,15 +42,14 @@ import re
 import socket
 import threading
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
 from email.message import Message
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import IO, Any, Callable, Iterator, Optional, cast
+from typing import IO, Any, Callable, Optional, cast
 from urllib.parse import unquote, urlsplit
 
 from werkzeug.datastructures import EnvironHeaders
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.sansio.utils import get_host
 from werkzeug.serving import DechunkedInput, ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wsgi import LimitedStream
@@ -74,24 +74,53 @@ MAX_LINE = 65536
 MAX_HEADERS = 100
 # A header line the email parser reads as one name and its value, as they are: a name of the characters it takes,
 # a colon, a value of printable ASCII (no character it would take for a line's end), the line's end.
-_PLAIN_HEADER = re.compile(rb"([!-9;-~]+):[ \t]*([\t -~]*)\r?\n")
+_PLAIN_HEADER = re.compile(r"([!-9;-~]+):[ \t]*([\t -~]*)\r?\n")
+# Such lines, ended by CRLF, each from a line's start: in a header block, one match for each line that is one.
+_PLAIN_LINES = re.compile(r"^([!-9;-~]+):[ \t]*([\t -~]*)\r\n", re.MULTILINE)
+# Protocol versions as parse_request reads them, for the request lines every client sends.
+_VERSIONS = {"HTTP/1.1": (1, 1), "HTTP/1.0": (1, 0)}
+# The environ keys make_environ writes without the HTTP_ prefix: a second such header replaces the first.
+_UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 # An answer, as the server sends it: status line's status, headers, body.
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
-@dataclass(frozen=True)
+class PlainHeaders(EnvironHeaders):
+    """werkzeug's EnvironHeaders, each name's environ key made once (reading a header made it on every read)."""
+
+    def _get_key(self, key: str) -> str:
+        if not isinstance(key, str):
+            return super()._get_key(key)  # werkzeug's error for it
+        return self.environ[_header_key(key)]
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
+        if type is None and isinstance(key, str):
+            return self.environ.get(_header_key(key), default)
+        return super().get(key, default, type)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and _header_key(key) in self.environ
+
+
 class PlainRequest:
     """A request with a known-length body, as werkzeug's Request reads it (method, path, host, headers), for an app's
-    plain path; its body read by :meth:`body`, once."""
+    plain path; its body read from the connection by :meth:`body`, once."""
 
-    method: str
-    path: str
-    host: str
-    headers: EnvironHeaders  # over the header keys of a WSGI environ
-    stream: IO[bytes] | io.RawIOBase
+    __slots__ = ("method", "path", "host", "headers", "_connection", "_length", "read")
+
+    def __init__(self, method: str, path: str, host: str, headers: PlainHeaders, connection: IO[bytes], length: int) -> None:
+        self.method, self.path, self.host = method, path, host
+        self.headers = headers  # over the header keys of a WSGI environ
+        self._connection, self._length = connection, length
+        self.read: bytes | None = None  # the body, once read
 
     def body(self) -> bytes:
-        return self.stream.read() or b""
+        """The body; :class:`ClientDisconnected` for one cut short, as werkzeug's LimitedStream says it."""
+        data = self._connection.read(self._length) if self._length else b""
+        if len(data) < self._length:
+            raise ClientDisconnected()
+        self.read = data
+        return data
 
 
 # An app's plain path: its answer to a request it takes that way, or None for the WSGI app to answer it.
@@ -133,21 +162,14 @@ class KeepAliveHandler(WSGIRequestHandler):
             return False
         if len(words) >= 3:  # enough to tell the protocol's version
             version = words[-1]
-            try:
-                if not version.startswith("HTTP/"):
-                    raise ValueError
-                base_version_number = version.split("/", 1)[1]
-                parts = base_version_number.split(".")
-                if len(parts) != 2 or any(not part.isdigit() or len(part) > 10 for part in parts):
-                    raise ValueError
-                version_number = int(parts[0]), int(parts[1])
-            except (ValueError, IndexError):
+            version_number = _VERSIONS.get(version) or _version_number(version)
+            if version_number is None:
                 self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
                 return False
             if version_number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
                 self.close_connection = False
             if version_number >= (2, 0):
-                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({base_version_number})")
+                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({version.split('/', 1)[1]})")
                 return False
             self.request_version = version
         if not 2 <= len(words) <= 3:
@@ -163,7 +185,7 @@ class KeepAliveHandler(WSGIRequestHandler):
         if self.path.startswith("//"):
             self.path = "/" + self.path.lstrip("/")  # reduced to a single / (gh-87389)
         try:
-            self.headers = self._read_headers()
+            self._read_headers()
         except http.client.LineTooLong as error:
             self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(error))
             return False
@@ -181,10 +203,44 @@ class KeepAliveHandler(WSGIRequestHandler):
                 return False
         return True
 
-    def _read_headers(self) -> Message:
+    def _read_headers(self) -> None:
         """The header block, as ``http.client.parse_headers`` reads it (its limits, its errors, its message): a block
         whose every line is plainly a name and a value is taken as it is, any other goes through its email parser.
-        Its fields, as the message gives them, are kept for reading by name (:meth:`_header`) without a scan."""
+        Its fields are kept for reading by name (:meth:`_header`) without a scan, and the message (:attr:`headers`) is
+        made from them only if it is read."""
+        fields = self._buffered_fields()
+        if fields is not None:
+            self._fields = fields
+            self._message: Message | None = None
+        else:
+            self._read_header_lines()
+        self._named: dict[str, list[str]] = {}
+        for name, value in self._fields:
+            self._named.setdefault(name.lower(), []).append(value)
+
+    def _buffered_fields(self) -> list[tuple[str, str]] | None:
+        """The header block's fields, taken from the connection's buffer at once if the block is all there (it
+        usually came in one packet) and plain: every line a name and a value ended by CRLF, within http.client's
+        limits. Else None, and nothing is read."""
+        buffered = self.rfile.peek(MAX_LINE)  # type: ignore[attr-defined]  # a BufferedReader
+        if buffered[:2] == b"\r\n":
+            end = 2
+        else:
+            end = buffered.find(b"\r\n\r\n") + 4
+            if end < 4 or end > MAX_LINE:
+                return None
+        block = buffered[:end].decode("latin-1")
+        lines = block.count("\n")  # the blank line's too
+        if lines > MAX_HEADERS:
+            return None
+        fields: list[tuple[str, str]] = _PLAIN_LINES.findall(block)
+        if len(fields) != lines - 1:  # a line that is no plain header line
+            return None
+        self.rfile.read(end)
+        return fields
+
+    def _read_header_lines(self) -> None:
+        """The header block read line by line, as ``http.client.parse_headers`` reads it."""
         lines = []
         while True:
             line = self.rfile.readline(MAX_LINE + 1)
@@ -195,20 +251,28 @@ class KeepAliveHandler(WSGIRequestHandler):
                 raise http.client.HTTPException(f"got more than {MAX_HEADERS} headers")
             if line in (b"\r\n", b"\n", b""):
                 break
-        matches = [_PLAIN_HEADER.fullmatch(line) for line in lines[:-1]] if line else [None]
+        text = [line.decode("latin-1") for line in lines]
+        matches = [_PLAIN_HEADER.fullmatch(line) for line in text[:-1]] if line else [None]
         if all(matches):
-            message: Message = self.MessageClass()
-            self._fields = [(match[1].decode("latin-1"), match[2].decode("latin-1")) for match in matches if match]
-            for name, value in self._fields:
-                message.set_raw(name, value)
-            message.set_payload("")
+            self._fields = [(match[1], match[2]) for match in matches if match]
+            self._message = None
         else:
-            message = email.parser.Parser(_class=self.MessageClass).parsestr(b"".join(lines).decode("iso-8859-1"))
-            self._fields = message.items()
-        self._named: dict[str, list[str]] = {}
-        for name, value in self._fields:
-            self._named.setdefault(name.lower(), []).append(value)
-        return message
+            self._message = email.parser.Parser(_class=self.MessageClass).parsestr("".join(text))
+            self._fields = self._message.items()
+
+    @property
+    def headers(self) -> Message:
+        """The header block's message, as ``http.client.parse_headers`` gives it (werkzeug's environ is made from it)."""
+        if self._message is None:
+            self._message = self.MessageClass()
+            for name, value in self._fields:
+                self._message.set_raw(name, value)
+            self._message.set_payload("")
+        return self._message
+
+    @headers.setter
+    def headers(self, message: Message) -> None:  # as http.server's parse_request sets it
+        self._message = message
 
     def _header(self, name: str) -> str:
         """The header's first value, as ``self.headers.get(name, "")`` gives it."""
@@ -216,22 +280,26 @@ class KeepAliveHandler(WSGIRequestHandler):
         return values[0] if values else ""
 
     def run_wsgi(self) -> None:
-        with self.server.call_in_flight():
-            try:
-                length = self._body_length()
-                if length is None:
-                    self._answer_chunked()
-                elif self.request_version != "HTTP/1.1":
-                    super().run_wsgi()  # answers with Connection: close
-                else:
-                    self._continue()
-                    self._answer(LimitedStream(self._connection, length))
-            except Unframed as problem:
-                log.info("refused %s %s: %s", self.command, self.path, problem)
+        self.server.call_begins()
+        try:
+            length = self._body_length()
+            if length is None:
+                self._answer_chunked()
+            elif self.request_version != "HTTP/1.1":
+                super().run_wsgi()  # answers with Connection: close
+            else:
+                self._continue()
+                self._answer_framed(length)
+        except Unframed as problem:
+            log.info("refused %s %s: %s", self.command, self.path, problem)
+            self.close_connection = True
+            self._send(*_error(400, "BadRequestException", str(problem)))
+        finally:
+            if self.server.call_ends():
                 self.close_connection = True
-                self._send(*_error(400, "BadRequestException", str(problem)))
-            if self.server.stopping:
-                self.close_connection = True
+
+    # The methods clients send, found without werkzeug's __getattr__ (which hands any other method to run_wsgi too).
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = run_wsgi
 
     def _body_length(self) -> int | None:
         """The request body's length, if the headers tell it (no body: 0); None for a chunked body.
@@ -264,19 +332,30 @@ class KeepAliveHandler(WSGIRequestHandler):
         """The connection's input, which werkzeug's readers take: a file object (typeshed says BufferedIOBase)."""
         return cast(IO[bytes], self.rfile)
 
+    def _answer_framed(self, length: int) -> None:
+        """A body of ``length`` bytes, on the connection: the app's plain path first, if it has one (which reads the
+        body straight from the connection), else the WSGI app."""
+        if self.server.plain is not None:
+            request = self._plain_request(length)
+            answer = self._calling(self.server.plain, request)
+            if answer is not None:
+                if request.read is None:
+                    LimitedStream(self._connection, length).exhaust()  # unread: the next request starts after it
+                self._send(*answer)
+                return
+            if request.read is not None:  # read, then left to the WSGI app
+                self._answer(io.BytesIO(request.read))
+                return
+        self._answer(LimitedStream(self._connection, length))
+
     def _answer(self, body: IO[bytes] | io.RawIOBase, length: int | None = None) -> None:
-        """The app on the body: a :class:`LimitedStream` of the connection (its plain path first, if it has one), or a
-        chunked body read (``length``)."""
-        answer = None
-        if self.server.plain is not None and length is None:
-            answer = self._calling(self.server.plain, self._plain_request(body))
-        if answer is None:
-            answer = self._calling(functools.partial(run_app, self.server.app), self._environ(body, length))
+        """The WSGI app on the body: a :class:`LimitedStream` of the connection, or a body read (a chunked one's
+        ``length``)."""
+        answer = self._calling(functools.partial(run_app, self.server.app), self._environ(body, length))
         assert answer is not None  # run_app answers every request
-        status, headers, data = answer
         if isinstance(body, LimitedStream):
             body.exhaust()  # what the app did not read: the next request starts after it
-        self._send(status, headers, data)
+        self._send(*answer)
 
     def _calling(self, app: Callable[[Any], Answer | None], request: Any) -> Answer | None:
         """The app's answer; ``InternalFailure`` in JSON for an exception it let out."""
@@ -296,29 +375,28 @@ class KeepAliveHandler(WSGIRequestHandler):
             environ.pop("wsgi.input_terminated", None)
         return environ
 
-    def _plain_request(self, body: IO[bytes] | io.RawIOBase) -> PlainRequest:
-        """The request as werkzeug's Request would read it from :meth:`make_environ`'s environ."""
+    def _plain_request(self, length: int) -> PlainRequest:
+        """The request as werkzeug's Request would read it from :meth:`make_environ`'s environ; its body of ``length``
+        bytes on the connection."""
         url = urlsplit(self.path)
         headers: dict[str, str] = {}  # the environ's header keys, as make_environ writes them
         for name, value in self._fields:
-            if "_" in name:
+            key = _environ_key(name)
+            if key is None:
                 continue
-            key = name.upper().replace("-", "_")
             value = value.replace("\r\n", "")
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                key = f"HTTP_{key}"
-                if key in headers:
-                    value = f"{headers[key]},{value}"
+            if key in headers and key not in _UNPREFIXED:
+                value = f"{headers[key]},{value}"
             headers[key] = value
         absolute = bool(url.scheme and url.netloc)  # an absolute URL names the host
         address = self.server.server_address
-        host = get_host(
+        host = _host(
             "http" if self.server.ssl_context is None else "https",
             url.netloc if absolute else headers.get("HTTP_HOST"),
             (str(address[0]), int(address[1])),
         )
         path = f"/{url.netloc}{url.path}" if not url.scheme and url.netloc else url.path
-        return PlainRequest(self.command.upper(), "/" + unquote(path).lstrip("/"), host, EnvironHeaders(headers), body)
+        return PlainRequest(self.command.upper(), "/" + unquote(path).lstrip("/"), host, PlainHeaders(headers), self._connection, length)
 
     def _continue(self) -> None:
         if self._header("Expect").lower().strip(" \t") == "100-continue":
@@ -354,7 +432,37 @@ class KeepAliveHandler(WSGIRequestHandler):
             self.close_connection = True
         if self.close_connection:
             lines.append("Connection: close")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if bodiless else data))
+        self.connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if bodiless else data))
+
+
+@functools.lru_cache(maxsize=1024)
+def _environ_key(name: str) -> str | None:
+    """The WSGI environ key make_environ writes a header under; None for a name with an underscore, which it drops."""
+    return None if "_" in name else _header_key(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_key(name: str) -> str:
+    """The WSGI environ key EnvironHeaders reads a header from."""
+    key = name.upper().replace("-", "_")
+    return key if key in _UNPREFIXED else f"HTTP_{key}"
+
+
+# The request's host as werkzeug reads it, made once for each Host header (a connection sends the same one).
+_host = functools.lru_cache(maxsize=256)(get_host)
+
+
+def _version_number(version: str) -> tuple[int, int] | None:
+    """The protocol version of a request line's last word, as http.server reads it; None for one that is none."""
+    if not version.startswith("HTTP/"):
+        return None
+    parts = version.split("/", 1)[1].split(".")
+    if len(parts) != 2 or any(not part.isdigit() or len(part) > 10 for part in parts):
+        return None
+    try:
+        return int(parts[0]), int(parts[1])
+    except ValueError:  # digits int() does not read (superscripts)
+        return None
 
 
 _dated: tuple[int, str] = (0, "")
@@ -410,7 +518,8 @@ class KeepAliveServer(ThreadedWSGIServer):
         self.plain = plain
         self.stopping = False  # before werkzeug binds: a failed bind calls server_close
         self._in_flight = 0
-        self._settled = threading.Condition()
+        self._lock = threading.Lock()
+        self._settled = threading.Condition(self._lock)
         self._connections: set[socket.socket] = set()  # open, in flight or idle
         super().__init__(host, port, app, handler=KeepAliveHandler)
 
@@ -427,25 +536,26 @@ class KeepAliveServer(ThreadedWSGIServer):
             raise _cannot_listen(self.host, self.port, error) from None
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        with self._settled:
+        with self._lock:
             self._connections.add(request)
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
-        with self._settled:
+        with self._lock:
             self._connections.discard(request)
         super().shutdown_request(request)
 
-    @contextmanager
-    def call_in_flight(self) -> Iterator[None]:
-        with self._settled:
+    def call_begins(self) -> None:
+        with self._lock:
             self._in_flight += 1
-        try:
-            yield
-        finally:
-            with self._settled:
-                self._in_flight -= 1
+
+    def call_ends(self) -> bool:
+        """Whether the server is stopping (the call's connection is then closed)."""
+        with self._lock:
+            self._in_flight -= 1
+            if self.stopping:
                 self._settled.notify_all()
+        return self.stopping
 
     def shutdown(self) -> None:
         self.stopping = True

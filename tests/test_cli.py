@@ -1,6 +1,8 @@
 """The `personalize-local` command as a user runs it: its version, its help, and one line when it can't serve."""
 from __future__ import annotations
 
+import io
+import logging
 import os
 import socket
 import subprocess
@@ -11,6 +13,7 @@ import pytest
 
 import personalize_local
 from personalize_local import ThreadedServer
+from personalize_local.cli import log_lines_to
 
 
 def command(*args: str) -> subprocess.CompletedProcess[str]:
@@ -67,3 +70,31 @@ def test_the_aws_cli_reaches_the_server_by_the_environment_the_readme_shows() ->
                              env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "arn:aws:personalize:::recipe/aws-user-personalization" in run.stdout
+
+
+def test_the_servers_log_lines_are_written_in_order_every_one_of_them_by_the_time_the_writer_stops() -> None:
+    names = ("personalize_local.access", "personalize_local.server", "personalize_local.durable")
+    loggers = [logging.getLogger(name) for name in names]
+    kept = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    written = io.StringIO()
+    writer = log_lines_to(written)
+    try:
+        loggers[1].info("first")
+        for burst in range(3):  # lines queued faster than a write each
+            for line in range(200):
+                loggers[0].info(f'{{"burst": {burst}, "line": {line}}}')
+        loggers[2].info("%s", "with an argument")
+        try:
+            raise RuntimeError("a bug")
+        except RuntimeError:
+            loggers[1].exception("failed")
+        loggers[1].info("last")
+    finally:
+        writer.stop()
+        for logger, (handlers, level, propagate) in zip(loggers, kept):
+            logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
+    lines = written.getvalue().splitlines()
+    bursts = [f'{{"burst": {burst}, "line": {line}}}' for burst in range(3) for line in range(200)]
+    assert lines[:602] == ["first", *bursts, "with an argument"]
+    assert lines[602] == "failed" and lines[603] == "Traceback (most recent call last):" and "RuntimeError: a bug" in lines
+    assert lines[-1] == "last"

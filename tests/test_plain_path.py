@@ -11,13 +11,14 @@ import io
 import json
 import re
 import threading
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
+from werkzeug.datastructures import EnvironHeaders
 
 import personalize_local.server
 from personalize_local.server import PersonalizeServer, listen
-from personalize_local.serving import KeepAliveHandler, KeepAliveServer
+from personalize_local.serving import KeepAliveHandler, KeepAliveServer, PlainHeaders
 
 from .helpers import sent_raw
 
@@ -130,29 +131,40 @@ HEADER_BLOCKS = {
     "a vertical tab in a value": b"Host: h\r\nX-A: a\x0bb\r\n\r\n",
     "the end of the input before the blank line": b"Host: h\r\nX-A: b\r\n",
     "no headers": b"\r\n",
+    "a line ended by LF alone among CRLF lines": b"Host: h\r\nX-A: a\nX-B: b\r\n\r\n",
+    "a name inside a line that is none": b"Host: h\r\nX A:B: b\r\n\r\n",
+    "a DEL in a value": b"Host: h\r\nX-A: a\x7fb\r\n\r\n",
+    "a block longer than the connection's buffer": b"Host: h\r\nX-A: " + b"a" * 10_000 + b"\r\nX-B: b\r\n\r\n",
+    "a body after the block": b"Host: h\r\nContent-Length: 4\r\n\r\n\r\n\r\n",
 }
 
 
 @pytest.mark.parametrize("name", list(HEADER_BLOCKS))
 def test_headers_read_as_http_client_reads_them(name: str) -> None:
     handler = KeepAliveHandler.__new__(KeepAliveHandler)
-    handler.rfile = io.BytesIO(HEADER_BLOCKS[name])
-    ours = handler._read_headers()
-    theirs = http.client.parse_headers(io.BytesIO(HEADER_BLOCKS[name]))
+    handler.rfile = io.BufferedReader(io.BytesIO(HEADER_BLOCKS[name]))  # as the connection is read
+    handler._read_headers()
+    ours = handler.headers
+    read = io.BytesIO(HEADER_BLOCKS[name])
+    theirs = http.client.parse_headers(read)
     assert type(ours) is type(theirs)
-    assert ours.items() == theirs.items()
+    assert ours.items() == theirs.items() == handler._fields
+    assert handler.rfile.read() == read.read()  # the next bytes, the body's, are where they were
     assert (ours.get_payload(), ours.get_unixfrom()) == (theirs.get_payload(), theirs.get_unixfrom())
     assert [(type(defect), str(defect)) for defect in ours.defects] == [(type(defect), str(defect)) for defect in theirs.defects]
 
 
 def test_header_limits_as_http_client_sets_them() -> None:
     handler = KeepAliveHandler.__new__(KeepAliveHandler)
-    handler.rfile = io.BytesIO(b"X-A: " + b"a" * 70_000 + b"\r\n\r\n")
+    handler.rfile = io.BufferedReader(io.BytesIO(b"X-A: " + b"a" * 70_000 + b"\r\n\r\n"))
     with pytest.raises(http.client.LineTooLong):
         handler._read_headers()
-    handler.rfile = io.BytesIO(b"X-A: b\r\n" * 101 + b"\r\n")
+    handler.rfile = io.BufferedReader(io.BytesIO(b"X-A: b\r\n" * 100 + b"\r\n"))
     with pytest.raises(http.client.HTTPException, match="got more than 100 headers"):
         handler._read_headers()
+    handler.rfile = io.BufferedReader(io.BytesIO(b"X-A: b\r\n" * 99 + b"\r\n"))
+    handler._read_headers()
+    assert len(handler.headers.items()) == 99
 
 
 def test_a_bug_is_the_same_internal_failure_either_way(plain: str, wsgi: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,3 +175,35 @@ def test_a_bug_is_the_same_internal_failure_either_way(plain: str, wsgi: str, mo
     answer = exchange(plain, REQUESTS["GetRecommendations of no campaign"])
     assert answer.startswith(b"HTTP/1.1 520 UNKNOWN\r\n") and b'"__type": "InternalFailure"' in answer and b"a bug" in answer
     assert answer == exchange(wsgi, REQUESTS["GetRecommendations of no campaign"])
+
+
+def test_the_health_check_is_answered_as_the_wsgi_app_answers_it(plain: str, wsgi: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The plain path answers it too; the servers' uptimes differ, so the answers are compared without them."""
+    uptime = re.compile(rb'(Content-Length: )\d+|("uptimeSeconds": )[0-9.]+')
+    answers, lines = [], []
+    for address in (plain, wsgi):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="personalize_local.access"):
+            answer = exchange(address, raw("GET", "/personalize-local/health", [("Host", "h")]))
+        answers.append(uptime.sub(lambda match: (match[1] or match[2]) + b"N", answer))
+        lines.append([json.loads(record.getMessage()) for record in caplog.records if record.name == "personalize_local.access"])
+    assert answers[0].startswith(b"HTTP/1.1 200 OK\r\n") and b'"status": "ok"' in answers[0]
+    assert answers[0] == answers[1]
+    assert [{k: line[k] for k in ("service", "operation", "status")} for line in lines[0] + lines[1]] == [
+        {"service": "personalize-local", "operation": "health", "status": 200}
+    ] * 2
+
+
+def test_the_plain_paths_headers_read_as_werkzeugs() -> None:
+    environ = {"CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "2", "HTTP_X_AMZ_TARGET": "A.B", "HTTP_HOST": "h"}
+    keys: list[Any] = ["Content-Type", "content-length", "X-Amz-Target", "x_amz_target", "HOST", "Origin", "Content_Type", 1, None]
+
+    def reads(headers: Any, key: Any) -> tuple[object, ...]:
+        try:
+            item: object = headers[key]
+        except KeyError as error:
+            item = type(error)
+        return key in headers, headers.get(key), headers.get(key, "none"), headers.get(key, type=len), item
+
+    for key in keys:
+        assert reads(PlainHeaders(dict(environ)), key) == reads(EnvironHeaders(dict(environ)), key)

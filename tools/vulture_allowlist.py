@@ -155,8 +155,9 @@ _.url_paths
 _.full_url
 
 # The standard library's: csv reads a Dialect's attributes (data/csv_import.py); http.server calls its
-# handler's log_request, parse_request and send_error(code, message, explain) (serving.py); ``with`` calls
-# __exit__(kind, error, trace) (threaded.py); NumPy reads an array's flags (recipes/user_personalization.py).
+# handler's log_request, parse_request, send_error(code, message, explain) and do_<method> (serving.py);
+# logging's QueueListener calls dequeue (cli.py); ``with`` calls __exit__(kind, error, trace) (threaded.py);
+# NumPy reads an array's flags (recipes/user_personalization.py).
 _.delimiter
 _.quotechar
 _.doublequote
@@ -169,6 +170,14 @@ _.log_request
 _.parse_request
 _.send_error
 _.explain
+_.do_GET
+_.do_HEAD
+_.do_POST
+_.do_PUT
+_.do_DELETE
+_.do_PATCH
+_.do_OPTIONS
+_.dequeue
 _.trace
 _.writeable
 
