@@ -29,6 +29,8 @@ NO_SHIFTS = np.empty((0, 0))
 _NO_POSITIONS = np.empty(0, dtype=np.int64)
 # The k best are kept in order as they come while k is this small; a longer list is sorted from a partition.
 _KEPT_IN_ORDER = 64
+# numpy sums at most this many values in one block (its pairwise summation's PW_BLOCKSIZE).
+_BLOCK = 128
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ def blended_probabilities(
     recent: np.ndarray,
     recency: np.ndarray,
     shifts: np.ndarray,
+    seen: np.ndarray,
+    repeat_rate: float,
 ) -> np.ndarray:
     """The softmax over the catalog of the ``weights``-weighted mean of the standardized views (VIEWS names them)
     plus each row of ``shifts``: a new float64 array. The views of a user whose ``recent`` items (catalog positions, newest first) weigh
@@ -83,7 +87,8 @@ def blended_probabilities(
     every item alike, which the softmax ignores); the item-to-item rows of the recent items in the head; what
     follows the latest of them, its weight the share of the latest that have any follows; what goes with the
     first few of them. A view without spread (no information for this user) drops out, and with no view left every
-    item is equally likely."""
+    item is equally likely. Then the items the user has had (``seen``, distinct positions) get ``repeat_rate`` of the
+    mass between them, the others the rest, each keeping its share within its part."""
     _compiled()
     sums, touched = tables.scratch()
     total = _blend(
@@ -91,9 +96,8 @@ def blended_probabilities(
         tables.indptr, tables.indices, tables.data, tables.steps, tables.moment, sums, touched, shifts,
     )
     # numpy's exp is vectorized, the compiled loop's is not.
-    total -= total.max()
     np.exp(total, out=total)
-    total /= np.add.reduce(total)
+    _shared(total, seen, repeat_rate)
     return total
 
 
@@ -173,6 +177,86 @@ def _blend(
     for s in range(shifts.shape[0]):
         for j in range(n):
             total[j] += shifts[s, j]
+    total -= total.max()
+    return total
+
+
+def _shared(exponentials: np.ndarray, seen: np.ndarray, repeat_rate: float) -> None:
+    """The softmax from its ``exponentials`` (in place), the ``seen`` items then given ``repeat_rate`` of the mass."""
+    mass = _sum(exponentials)
+    for j in range(exponentials.size):
+        exponentials[j] /= mass
+    if not seen.size:
+        return
+    seen_values = np.empty(seen.size)
+    for k in range(seen.size):
+        seen_values[k] = exponentials[seen[k]]
+    seen_mass = _sum(seen_values)
+    if not 0.0 < seen_mass < 1.0:
+        return
+    others = (1 - repeat_rate) / (1 - seen_mass)
+    for j in range(exponentials.size):
+        exponentials[j] *= others
+    for k in range(seen.size):
+        exponentials[seen[k]] = seen_values[k] * (repeat_rate / seen_mass)
+
+
+def _sum(values: np.ndarray) -> float:
+    """``np.add.reduce(values)`` to the bit: numpy's pairwise summation, so that the answers are those numpy's
+    arithmetic gave. numpy halves the array (at multiples of 8) down to blocks of at most 128 and adds the halves'
+    sums; here the halving runs on a stack of its own (numba's cache can't hold a function that calls itself)."""
+    if values.size <= _BLOCK:
+        return _block_sum(values, 0, values.size)
+    # A frame per half being summed: where it starts, its size, how far along it is (0: not begun, 1: its first
+    # half being summed, 2: its second), and its first half's sum.
+    starts, sizes = np.empty(64, dtype=np.int64), np.empty(64, dtype=np.int64)
+    stages, firsts = np.empty(64, dtype=np.int64), np.empty(64)
+    starts[0], sizes[0], stages[0] = 0, values.size, 0
+    top, last = 1, 0.0  # the frames on the stack; the sum of the last one finished
+    while top:
+        frame = top - 1
+        size = sizes[frame]
+        half = size // 2 - (size // 2) % 8
+        if size <= _BLOCK:
+            last = _block_sum(values, starts[frame], size)
+            top -= 1
+        elif stages[frame] == 0:
+            stages[frame] = 1
+            starts[top], sizes[top], stages[top] = starts[frame], half, 0
+            top += 1
+        elif stages[frame] == 1:
+            firsts[frame], stages[frame] = last, 2
+            starts[top], sizes[top], stages[top] = starts[frame] + half, size - half, 0
+            top += 1
+        else:
+            last = firsts[frame] + last
+            top -= 1
+    return last
+
+
+def _block_sum(values: np.ndarray, start: int, count: int) -> float:
+    """numpy's sum of at most _BLOCK values: one after the other below 8, else in eight running sums."""
+    if count < 8:
+        total = 0.0
+        for i in range(start, start + count):
+            total += values[i]
+        return total
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i, whole = start + 8, start + count - count % 8
+    while i < whole:
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(whole, start + count):
+        total += values[i]
     return total
 
 
@@ -254,7 +338,7 @@ def _best_in_order(scores: np.ndarray, k: int) -> np.ndarray:
 
 # The compiled loops: each replaced in this module by numba's compiled function on the first answer (the loops call
 # each other through the module, so all at once).
-_KERNELS = ("_blend", "_spread_of", "_spread", "_summed_rows", "_best_in_order")
+_KERNELS = ("_blend", "_spread_of", "_spread", "_summed_rows", "_shared", "_sum", "_block_sum", "_best_in_order")
 _compiled_yet = threading.Event()
 _compiling = threading.Lock()
 

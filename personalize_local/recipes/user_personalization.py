@@ -472,7 +472,7 @@ class UserPersonalization:
         if last is not None and last[0] == key and last[1] is offsets:
             return last[2]
         shifts = [shift for shift in (self.context_.log_lifts(context), offsets) if shift is not None]
-        scores = self._adjust_for_repeats(self._probabilities(user_id, history_codes, shifts), seen)
+        scores = self._probabilities(user_id, history_codes, seen, shifts)
         scores.flags.writeable = False
         self._last_scores = (key, offsets, scores)
         return scores
@@ -548,8 +548,9 @@ class UserPersonalization:
             codes = [code for code in codes if code is not None]
         return np.array(codes, dtype=np.int64)
 
-    def _probabilities(self, user_id: str, history_codes: np.ndarray, shifts: list[np.ndarray]) -> np.ndarray:
-        """The softmax over the catalog of the views' blend (their standardized scores' weighted mean) plus ``shifts``."""
+    def _probabilities(self, user_id: str, history_codes: np.ndarray, seen: np.ndarray, shifts: list[np.ndarray]) -> np.ndarray:
+        """The softmax over the catalog of the views' blend (their standardized scores' weighted mean) plus ``shifts``,
+        the already-consumed items (``seen``: their catalog positions) given the share of mass repeats get in the data."""
         recent = history_codes[::-1][: self.history_length]  # most recent first
         if self.recency_ is not None:
             recency = self.recency_[: recent.size]
@@ -557,7 +558,7 @@ class UserPersonalization:
             recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
         factors, spread = self._factor_view(user_id, recent, recency)
         shift = np.array(shifts, dtype=np.float64) if shifts else NO_SHIFTS
-        return blended_probabilities(self._tables, self.view_weights, factors, spread, recent, recency, shift)
+        return blended_probabilities(self._tables, self.view_weights, factors, spread, recent, recency, shift, seen, self.repeat_rate_)
 
     @cached_property
     def _tables(self) -> Tables:
@@ -609,17 +610,6 @@ class UserPersonalization:
                 vector.flags.writeable = False
                 known[user_id] = vector
         return vector
-
-    def _adjust_for_repeats(self, probabilities: np.ndarray, seen: np.ndarray) -> np.ndarray:
-        """Give the already-consumed items (``seen``: their catalog positions) the share of mass repeats get in the
-        data (``probabilities``, the request's own array, rescaled in place)."""
-        seen_probabilities = probabilities[seen]
-        seen_mass = float(np.add.reduce(seen_probabilities))
-        if not 0.0 < seen_mass < 1.0:
-            return probabilities
-        probabilities *= (1 - self.repeat_rate_) / (1 - seen_mass)
-        probabilities[seen] = seen_probabilities * (self.repeat_rate_ / seen_mass)
-        return probabilities
 
     def _cold_items(self, cutoff_days: float) -> np.ndarray:
         """Catalog positions, ascending, of the items with little interaction data that are young enough to
