@@ -17,7 +17,7 @@ from .impressions import Impressions
 
 class EventLog:
     def __init__(self) -> None:
-        self._seen: set[tuple[tuple[str, Any], ...]] = set()
+        self._seen: set[frozenset[tuple[str, Any]]] = set()
         # Sets kept in the order their members came (dicts' keys), so that a saved state writes only what is new.
         self._event_ids: dict[str, None] = {}
         self._anonymous_sessions: dict[str, None] = {}
@@ -29,11 +29,11 @@ class EventLog:
 
     def remember(self, records: Iterable[dict[str, Any]]) -> None:
         """Fingerprint ``records``, the rows admitted so far, as :meth:`admit` did (a state read back)."""
-        self._seen = {tuple(sorted(record.items())) for record in records}
+        self._seen = {frozenset(record.items()) for record in records}
 
     def admit(self, record: dict[str, Any], event_id: str | None) -> bool:
         """Whether ``record`` is new; remembers it if so."""
-        fingerprint = tuple(sorted(record.items()))
+        fingerprint = frozenset(record.items())  # its members, in any order: cheaper than sorting them
         if fingerprint in self._seen or (event_id is not None and event_id in self._event_ids):
             return False
         self._seen.add(fingerprint)
