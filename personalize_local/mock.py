@@ -58,12 +58,28 @@ class PersonalizeStubber:
     @staticmethod
     def answer(request: AWSPreparedRequest) -> AWSResponse | None:
         """The emulator's response, or None if the request is not for Personalize."""
-        url = _URL.match(request.url)
+        url = _urls.get(request.url) or _url_of(request.url)
         if url is None:
             return None
         wire = _wire[0] if _wire else _load_wire()
-        status, response_headers, body = wire(request.method, url.group(2), _read_headers(request.headers), request.body, url.group(1))
+        status, response_headers, body = wire(request.method, url[1], _read_headers(request.headers), request.body, url[0])
         return AWSResponse(request.url, status, response_headers, MockRawResponse(body))
+
+
+# URL -> (host, path) of the Personalize URLs seen (a client calls a few, again and again): a dict read, not a match.
+_urls: dict[str, tuple[str, str]] = {}
+MAX_URLS = 1024
+
+
+def _url_of(url: str) -> tuple[str, str] | None:
+    """The host and path of a Personalize URL (kept in ``_urls``), or None for another service's."""
+    match = _URL.match(url)
+    if match is None:
+        return None
+    if len(_urls) >= MAX_URLS:
+        _urls.clear()
+    found = _urls[url] = (match.group(1), match.group(2))
+    return found
 
 
 def _read_headers(headers: Any) -> dict[str, str]:

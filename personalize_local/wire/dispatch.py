@@ -41,9 +41,18 @@ class Caller(NamedTuple):
     region: str
 
 
+def _credential(authorization: str) -> re.Match[str] | None:
+    """``_CREDENTIAL.search``, tried first where "Credential=" first appears: a search over the whole header, which
+    a signature makes long, costs more than the call's other regular expressions together."""
+    at = authorization.find("Credential=")
+    if at < 0:
+        return None
+    return _CREDENTIAL.match(authorization, at) or _CREDENTIAL.search(authorization, at + 1)
+
+
 def caller(headers: Headers, host: str) -> Caller:
     """Who is calling and where: the account as moto resolves it, the region from the credential scope or host."""
-    match = _CREDENTIAL.search(headers.get("Authorization", "") or "")
+    match = _credential(headers.get("Authorization", "") or "")
     if match:
         region = match.group(2)
     else:
@@ -63,7 +72,7 @@ def _account(headers: Headers, access_key: str | None) -> str:
 
 
 def signed_service(headers: Headers) -> str | None:
-    match = _CREDENTIAL.search(headers.get("Authorization", "") or "")
+    match = _credential(headers.get("Authorization", "") or "")
     return match.group(3) if match else None
 
 
