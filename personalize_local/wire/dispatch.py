@@ -58,7 +58,8 @@ def caller(headers: Headers, host: str) -> Caller:
     else:
         host_match = _HOST_REGION.match(host)
         region = host_match.group(1) if host_match else DEFAULT_REGION
-    return Caller(_account(headers, match.group(1) if match else None), region)
+    # tuple.__new__ at once, rather than through the named tuple's own __new__ (a Python function): every call has one.
+    return tuple.__new__(Caller, (_account(headers, match.group(1) if match else None), region))
 
 
 def _account(headers: Headers, access_key: str | None) -> str:
