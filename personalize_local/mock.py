@@ -90,12 +90,13 @@ def _read_headers(headers: Any) -> dict[str, str]:
     table = getattr(headers, "_dict", None)
     if type(table) is dict:
         read = {}
-        for key, value in table.items():
-            lower = getattr(key, "_lower", None)
-            if lower is None:  # not the table this was written for: by name, as any mapping
-                break
-            if lower in _READ:
-                read[_READ[lower]] = value.decode() if isinstance(value, bytes) else value
+        try:
+            for key, value in table.items():
+                name = _READ.get(key._lower)
+                if name is not None:
+                    read[name] = value.decode() if isinstance(value, bytes) else value
+        except AttributeError:  # not the table this was written for: by name, as any mapping
+            pass
         else:
             return read
     return {
