@@ -137,8 +137,8 @@ def _response(url: str, status: int, headers: dict[str, str], body: bytes) -> AW
     headers_dict = HeadersDict.__new__(HeadersDict)
     headers_dict._dict = table
     response = AWSResponse.__new__(AWSResponse)
-    response.url, response.status_code, response.headers, response._content = url, status, headers_dict, None
-    response.raw = MockRawResponse(body)
+    # What AWSResponse.__init__ sets (checked by _made_as_botocore_makes_them), by the names botocore reads.
+    vars(response).update(url=url, status_code=status, headers=headers_dict, raw=MockRawResponse(body), _content=None)
     return response
 
 

@@ -286,8 +286,9 @@ class SolutionsService:
         core.depends("dataset-group", "solution", lambda arn: self.solutions.find(lambda s: s.dataset_group_arn == arn))
         # API_DeleteDataset.md: not while a solution version of its group is pending or in progress.
         core.depends("dataset", "training solution version", self._training_on)
-        # The clock's answer that no automatic training is due before a moment: (the tables, resources made, the moment).
-        self._quiet: tuple[object, int, datetime] | None = None
+        # The clock's answer that no automatic training is due before a moment: (the tables, resources made, changes
+        # to schedules, the moment).
+        self._quiet: tuple[object, int, int, datetime] | None = None
         core.scheduled.append(self._train_when_due)
 
     def _training_on(self, dataset_arn: str) -> list[SolutionVersion]:
@@ -422,7 +423,6 @@ class SolutionsService:
             solution.solution_config = config
             solution.schedule = schedule_for(auto, config, now())
             solution.last_updated_date_time = now()
-            self._quiet = None  # a new schedule: read again
 
         # The update walks a solution's create statuses; it is no resource of the store: it is the solution's.
         self.core.start(KIND, update, apply=apply)
@@ -537,15 +537,18 @@ class SolutionsService:
 
     def _train_when_due(self) -> None:
         """At every call's clock: the automatic trainings that are due start. The schedules are read only once the
-        earliest could be due, or after a solution was made (a create, a restore) or given a new schedule (an update);
-        a schedule due but passed over (its solution busy) keeps them read at each call, as before."""
+        earliest could be due, or after a solution was made (a create, a restore), given a new schedule (an update)
+        or a schedule changed; a schedule due but passed over (its solution busy) keeps them read at each call."""
         core, quiet = self.core, self._quiet
-        if quiet is not None and quiet[0] is core.resources and quiet[1] == core.made and now() < quiet[2]:
+        if (
+            quiet is not None and quiet[0] is core.resources and quiet[1] == core.made and quiet[2] == Schedule.changes
+            and now() < quiet[3]
+        ):
             return
         self._quiet = None
         self.start_due_auto_training()
         moments = [schedule.next_due for s in self.solutions.find() if (schedule := s.schedule) is not None]
-        self._quiet = (core.resources, core.made, min(moments, default=NEVER))
+        self._quiet = (core.resources, core.made, Schedule.changes, min(moments, default=NEVER))
 
     def _training_data(self, solution: Solution) -> TrainingData:
         """The snapshot a version trains on, taken when training is asked for."""
