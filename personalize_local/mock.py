@@ -138,7 +138,7 @@ def _response(url: str, status: int, headers: dict[str, str], body: bytes) -> AW
     headers_dict._dict = table
     response = AWSResponse.__new__(AWSResponse)
     # What AWSResponse.__init__ sets (checked by _made_as_botocore_makes_them), by the names botocore reads.
-    vars(response).update(url=url, status_code=status, headers=headers_dict, raw=MockRawResponse(body), _content=None)
+    response.__dict__ = {"url": url, "status_code": status, "headers": headers_dict, "raw": MockRawResponse(body), "_content": None}
     return response
 
 
