@@ -519,7 +519,7 @@ class SolutionsService:
         """Start the automatic trainings that are due (or, forced, all of them); the versions started."""
         started: list[str] = []
         scheduled = self.solutions.find(lambda s: s.schedule is not None and solution_arn in (None, s.arn))
-        if not scheduled:  # the common case, looked at by every call's clock
+        if not scheduled:
             return started
         moment = now()
         for solution in scheduled:
