@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import InvalidInputException
 
@@ -35,6 +35,13 @@ class Schedule:
     next_due: datetime
     # Until the first automatic training: a version made by hand before it skips it.
     first: bool = True
+    # Changes to any schedule so far (its own turns, an update, a moment moved by hand): the clock reads the
+    # schedules again after one (solutions.py).
+    changes: ClassVar[int] = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        Schedule.changes += 1
 
     def due(self, now: datetime) -> bool:
         return now >= self.next_due

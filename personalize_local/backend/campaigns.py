@@ -18,10 +18,9 @@ from ..errors import InvalidInputException, ResourceInUseException
 from ..recipes.base import Exploration
 from . import quotas
 from .core import BackendCore, Resource, newest_first, now
-from .lifecycle import GONE
 from .ranking_influence import check_ranking_influence
 from .solutions import Solution, SolutionsService, SolutionVersion
-from .store import Store
+from .store import Store, Watched
 
 KIND = "campaign"
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"
@@ -247,6 +246,8 @@ class CampaignsService:
         self.core, self.solutions = core, solutions
         self.campaigns: Store[Campaign] = Store(core, KIND)
         core.depends("solution", "campaign", self._deploying)
+        # Every call's clock looks for campaigns to update: only once some campaign syncs.
+        self.syncing = Watched(self.campaigns, lambda c: c.serving.syncs)
         core.scheduled.append(self.follow_all_latest)
 
     def _deploying(self, solution_arn: str) -> list[Campaign]:
@@ -313,10 +314,8 @@ class CampaignsService:
 
     def follow_all_latest(self) -> None:
         """At the clock: each campaign that syncs with its solution's latest version follows it."""
-        # Most campaigns don't sync: they are passed over before anything else is read of them.
-        for campaign in [c for c in self.campaigns.table.values() if c.serving.syncs]:
-            if campaign.status != GONE:
-                self.follow_latest(campaign)
+        for campaign in self.syncing.found():
+            self.follow_latest(campaign)
 
     def follow_latest(self, campaign: Campaign) -> None:
         """syncWithLatestSolutionVersion: once the solution has an ACTIVE version newer than the one the
@@ -337,6 +336,7 @@ class CampaignsService:
         def apply() -> None:
             # The campaign serves its previous deployment until the update is ACTIVE (API_UpdateCampaign.md).
             campaign.deployment = update.deployment
+            self.syncing.mark(campaign)
             campaign.last_updated_date_time = now()
             campaign.started.recover()
 

@@ -16,5 +16,12 @@ def environ_value(name: str) -> str | None:
     data = getattr(environ, "_data", None)
     if data is None:  # not CPython's os._Environ
         return os.environ.get(name)
-    raw = data.get(environ.encodekey(name))
+    key = _keys.get(name)
+    if key is None:
+        key = _keys[name] = environ.encodekey(name)
+    raw = data.get(key)
     return None if raw is None else environ.decodevalue(raw)
+
+
+# A name as the table's key (its bytes, on POSIX): encoded once, as the same few names are read call after call.
+_keys: dict[str, Any] = {}

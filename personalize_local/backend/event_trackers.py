@@ -135,8 +135,9 @@ class EventTrackersService:
         for i, event in enumerate(event_list):
             # What the event's user was shown: its explicit impression list, else what its recommendationId answered.
             explicit = event.get("impression")
-            items = explicit or impressions.answered(event.get("recommendationId"))
-            entry = event if explicit else {**event, "impression": fitting(items)}
+            answered = None if explicit else event.get("recommendationId")
+            items = explicit or (impressions.answered(answered) if answered else ())
+            entry = event if explicit else {**event, "impression": fitting(items) if items else []}
             records.append(build_record(EVENT, schema, entry, user, f"eventList.{i + 1}.member"))
             shown.append(items)
         group_arn = dataset.dataset_group_arn
@@ -151,7 +152,8 @@ class EventTrackersService:
         kept = [i for i, (record, event) in enumerate(zip(records, event_list)) if events.admit(record, event.get("eventId"))]
         dataset.table.record([records[i] for i in kept])
         for i in kept:
-            impressions.record(user, shown[i])
+            if shown[i]:
+                impressions.record(user, shown[i])
         if reporting:  # whatever the schema keeps
             self.attributions.report_events(
                 group_arn,

@@ -157,13 +157,19 @@ def record_plan(shape: RecordShape, schema: Schema) -> tuple[FieldPlan, ...]:
 def entry_bytes(value: Any) -> int:
     """What an entry's members weigh: the UTF-8 bytes of its strings, names included, and 8 for any other value.
 
-    Loops rather than generators, strings weighed in place: every event of a PutEvents call is weighed."""
+    Loops rather than generators, strings and plain values weighed in place: every event of a PutEvents call is
+    weighed. (An ASCII string's bytes are its characters: counted without encoding it.)"""
     if isinstance(value, str):
-        return len(value.encode())
+        return len(value) if value.isascii() else len(value.encode())
     total = 0
     if isinstance(value, dict):
         for key, member in value.items():
-            total += len(key) + (len(member.encode()) if type(member) is str else entry_bytes(member))
+            if type(member) is str:
+                total += len(key) + (len(member) if member.isascii() else len(member.encode()))
+            elif isinstance(member, (dict, list, str)):
+                total += len(key) + (entry_bytes(member) if member else 0)
+            else:
+                total += len(key) + 8
         return total
     if isinstance(value, list):
         for member in value:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
@@ -52,6 +53,8 @@ KIND = "solution"
 VERSION_KIND = "solution-version"
 # Recipes whose versions may be trained incrementally (trainingMode UPDATE), per CreateSolutionVersion.
 UPDATABLE_RECIPES = {"arn:aws:personalize:::recipe/aws-user-personalization"}
+# No schedule: no moment is due.
+NEVER = datetime.max.replace(tzinfo=timezone.utc)
 # API_CreateSolution.md: AutoML picks the recipe, so recipeArn is left out with performAutoML and required
 # without it. Keyed by (performAutoML, recipeArn given): the message each wrong pair raises.
 RECIPE_CHOICE_ERRORS: dict[tuple[bool, bool], str] = {
@@ -283,7 +286,10 @@ class SolutionsService:
         core.depends("dataset-group", "solution", lambda arn: self.solutions.find(lambda s: s.dataset_group_arn == arn))
         # API_DeleteDataset.md: not while a solution version of its group is pending or in progress.
         core.depends("dataset", "training solution version", self._training_on)
-        core.scheduled.append(self.start_due_auto_training)
+        # The clock's answer that no automatic training is due before a moment: (the tables, resources made, changes
+        # to schedules, the moment).
+        self._quiet: tuple[object, int, int, datetime] | None = None
+        core.scheduled.append(self._train_when_due)
 
     def _training_on(self, dataset_arn: str) -> list[SolutionVersion]:
         """The versions training on the dataset ``dataset_arn``: those of its group still being created."""
@@ -513,7 +519,7 @@ class SolutionsService:
         """Start the automatic trainings that are due (or, forced, all of them); the versions started."""
         started: list[str] = []
         scheduled = self.solutions.find(lambda s: s.schedule is not None and solution_arn in (None, s.arn))
-        if not scheduled:  # the common case, looked at by every call's clock
+        if not scheduled:
             return started
         moment = now()
         for solution in scheduled:
@@ -528,6 +534,21 @@ class SolutionsService:
             except ServiceError as refused:  # no data to train on, or the quota is full: wait for the next turn
                 log.info("automatic training of %s skipped: %s", solution.arn, refused)
         return started
+
+    def _train_when_due(self) -> None:
+        """At every call's clock: the automatic trainings that are due start. The schedules are read only once the
+        earliest could be due, or after a solution was made (a create, a restore), given a new schedule (an update)
+        or a schedule changed; a schedule due but passed over (its solution busy) keeps them read at each call."""
+        core, quiet = self.core, self._quiet
+        if (
+            quiet is not None and quiet[0] is core.resources and quiet[1] == core.made and quiet[2] == Schedule.changes
+            and now() < quiet[3]
+        ):
+            return
+        self._quiet = None
+        self.start_due_auto_training()
+        moments = [schedule.next_due for s in self.solutions.find() if (schedule := s.schedule) is not None]
+        self._quiet = (core.resources, core.made, Schedule.changes, min(moments, default=NEVER))
 
     def _training_data(self, solution: Solution) -> TrainingData:
         """The snapshot a version trains on, taken when training is asked for."""

@@ -93,3 +93,33 @@ class Store(Generic[R]):
         found = self.find(lambda r: all(arn in (None, getattr(r, attr)) for attr, arn in parents.items()))
         page, token = paginate(newest_first(found), next_token, max_results, "arn", {"list": member, **parents})
         return {member: [r.summary() for r in page], "nextToken": token}
+
+
+class Watched(Generic[R]):
+    """Whether any resource of a store may need the clock (a solution with a schedule, a campaign that follows its
+    solution's versions), known without reading the table on every call, as most worlds hold none.
+
+    What ``picks`` held for, read again when the tables are put in place (a restore) or a resource is made, and what
+    was :meth:`mark`-ed since (a change to a resource already there). Once any is known, :meth:`found` reads the table
+    as before: a resource that no longer picks costs the old scan, never a miss."""
+
+    def __init__(self, store: Store[R], picks: Callable[[R], bool]) -> None:
+        self.store, self.picks = store, picks
+        self._resources: dict[str, dict[str, Resource]] | None = None  # the backend's tables, as last read
+        self._made = -1
+        self._any = False
+
+    def mark(self, resource: R) -> None:
+        """``resource`` was changed in a way that may make ``picks`` hold."""
+        if self.picks(resource):
+            self._any = True
+
+    def found(self) -> list[R]:
+        """The resources for which ``picks`` holds (as :meth:`Store.find`), read only if there may be any."""
+        core = self.store.core
+        resources, made = core.resources, core.made
+        if resources is not self._resources or made != self._made:  # restored, or a resource was made: read again
+            kept = self._any and resources is self._resources
+            self._any = kept or any(self.picks(r) for r in self.store.table.values())
+            self._resources, self._made = resources, made
+        return self.store.find(self.picks) if self._any else []

@@ -10,14 +10,36 @@
 """
 from __future__ import annotations
 
-from typing import Any, Collection, Iterable
+from operator import itemgetter
+from typing import Any, Callable, Collection, Iterable
 
 from .impressions import Impressions
 
 
+# A record's fields, sorted, and its values in their order: two records are the same event if their fingerprints are
+# equal. Tuples of plain values, which the garbage collector stops tracking (a set of pairs it would track for good,
+# and look at again in every full collection, where the log keeps one fingerprint for each event).
+Fingerprint = tuple[tuple[str, ...], tuple[Any, ...]]
+# A record's fields, as they come -> (sorted, how to read its values in that order): the records of a dataset come
+# with the same few fields.
+_orders: dict[tuple[str, ...], tuple[tuple[str, ...], Callable[[dict[str, Any]], Any]]] = {}
+
+
+def _fingerprint(record: dict[str, Any]) -> Fingerprint:
+    fields = tuple(record)
+    order = _orders.get(fields)
+    if order is None:
+        if len(_orders) >= 256:
+            _orders.clear()
+        ordered = tuple(sorted(fields))
+        read = itemgetter(*ordered) if len(ordered) > 1 else (lambda r: (r[ordered[0]],) if ordered else ())
+        order = _orders[fields] = (ordered, read)
+    return order[0], order[1](record)
+
+
 class EventLog:
     def __init__(self) -> None:
-        self._seen: set[tuple[tuple[str, Any], ...]] = set()
+        self._seen: set[Fingerprint] = set()
         # Sets kept in the order their members came (dicts' keys), so that a saved state writes only what is new.
         self._event_ids: dict[str, None] = {}
         self._anonymous_sessions: dict[str, None] = {}
@@ -29,11 +51,11 @@ class EventLog:
 
     def remember(self, records: Iterable[dict[str, Any]]) -> None:
         """Fingerprint ``records``, the rows admitted so far, as :meth:`admit` did (a state read back)."""
-        self._seen = {tuple(sorted(record.items())) for record in records}
+        self._seen = {_fingerprint(record) for record in records}
 
     def admit(self, record: dict[str, Any], event_id: str | None) -> bool:
         """Whether ``record`` is new; remembers it if so."""
-        fingerprint = tuple(sorted(record.items()))
+        fingerprint = _fingerprint(record)
         if fingerprint in self._seen or (event_id is not None and event_id in self._event_ids):
             return False
         self._seen.add(fingerprint)
@@ -71,5 +93,5 @@ class EventLog:
         recorded_as = gone | anonymous
         self.forgotten += 1
         self.impressions.forget_users(recorded_as)
-        self._seen = {f for f in self._seen if dict(f).get("USER_ID") not in recorded_as}
+        self._seen = {f for f in self._seen if dict(zip(*f)).get("USER_ID") not in recorded_as}
         return recorded_as

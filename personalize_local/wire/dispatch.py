@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Union
+from json.scanner import make_scanner
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Union, cast
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.iam.models import get_account_id_from
@@ -40,15 +41,25 @@ class Caller(NamedTuple):
     region: str
 
 
+def _credential(authorization: str) -> re.Match[str] | None:
+    """``_CREDENTIAL.search``, tried first where "Credential=" first appears: a search over the whole header, which
+    a signature makes long, costs more than the call's other regular expressions together."""
+    at = authorization.find("Credential=")
+    if at < 0:
+        return None
+    return _CREDENTIAL.match(authorization, at) or _CREDENTIAL.search(authorization, at + 1)
+
+
 def caller(headers: Headers, host: str) -> Caller:
     """Who is calling and where: the account as moto resolves it, the region from the credential scope or host."""
-    match = _CREDENTIAL.search(headers.get("Authorization", "") or "")
+    match = _credential(headers.get("Authorization", "") or "")
     if match:
         region = match.group(2)
     else:
         host_match = _HOST_REGION.match(host)
         region = host_match.group(1) if host_match else DEFAULT_REGION
-    return Caller(_account(headers, match.group(1) if match else None), region)
+    # tuple.__new__ at once, rather than through the named tuple's own __new__ (a Python function): every call has one.
+    return tuple.__new__(Caller, (_account(headers, match.group(1) if match else None), region))
 
 
 def _account(headers: Headers, access_key: str | None) -> str:
@@ -62,7 +73,7 @@ def _account(headers: Headers, access_key: str | None) -> str:
 
 
 def signed_service(headers: Headers) -> str | None:
-    match = _CREDENTIAL.search(headers.get("Authorization", "") or "")
+    match = _credential(headers.get("Authorization", "") or "")
     return match.group(3) if match else None
 
 
@@ -73,10 +84,25 @@ def find_route(method: str, path: str, headers: Headers) -> Route | None:
 _JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean", type(None): "null"}
 
 
+# json.loads' own scanner (strict, as json.loads is): for a body as botocore sends it, without json.loads' steps around it.
+_scan: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed names the class
+
+
 def _parse_body(body: bytes | str | None) -> dict[str, Any]:
     """The request's JSON object; a body that is not one is the service's SerializationException."""
     if not body:
         return {}
+    # An object in UTF-8 from its first byte to its last (json.loads reads b"{" then a non-zero byte as UTF-8): scanned
+    # at once. Anything else, or anything wrong, goes the whole way below, which words the error.
+    if type(body) is bytes and body[:1] == b"{" and body[1:2] != b"\x00":
+        text = ""
+        try:
+            text = body.decode("utf-8", "surrogatepass")
+            parsed, end = _scan(text, 0)
+        except (ValueError, StopIteration, RecursionError):
+            end = -1
+        if end == len(text):
+            return cast("dict[str, Any]", parsed)  # an object: it began with "{"
     try:
         parsed = json.loads(body)
     except ValueError as exc:  # not JSON, or not UTF-8

@@ -115,6 +115,16 @@ def _range(shape: Shape) -> Callable[[float, str, list[str]], None]:
 def _structure(shape: Shape) -> Check:
     required = tuple(shape.required_members)
     members = tuple((name, _check(member)) for name, member in shape.members.items())
+    ranked = {name: (rank, member) for rank, (name, member) in enumerate(members)}
+
+    def in_order(value: dict[str, Any], prefix: str, errors: list[str]) -> dict[str, Any]:
+        """The members, in the shape's order (which the answer and the errors keep)."""
+        result: dict[str, Any] = {}
+        for name, member in members:
+            item = value.get(name)
+            if item is not None:
+                result[name] = member(item, prefix + name, errors)
+        return result
 
     def check(value: Any, path: str, errors: list[str]) -> Any:
         if not isinstance(value, dict):
@@ -124,11 +134,20 @@ def _structure(shape: Shape) -> Check:
         for name in required:
             if value.get(name) is None:
                 _fail(errors, None, prefix + name, "Member must not be null")
+        if len(value) >= len(members):
+            return in_order(value, prefix, errors)
+        # Fewer given than the shape has (an event gives 3 or 4 of its 9): the given ones, if in the shape's order.
         result: dict[str, Any] = {}
-        for name, member in members:
-            item = value.get(name)
-            if item is not None:
-                result[name] = member(item, prefix + name, errors)
+        last, before = -1, len(errors)
+        for name, item in value.items():
+            found = ranked.get(name)
+            if found is None or item is None:
+                continue
+            if found[0] < last:  # not in the shape's order: again, in it
+                del errors[before:]
+                return in_order(value, prefix, errors)
+            last = found[0]
+            result[name] = found[1](item, prefix + name, errors)
         return result
 
     return check
