@@ -19,12 +19,12 @@ from ..errors import (
     ServiceError,
 )
 from ..eval import METRIC_NAMES, evaluate
-from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data, check_minimum_data, check_solution_config
+from ..recipes import EXTRA_DATASETS, TRAINERS, TrainingError, check_extra_data, check_minimum_data, check_solution_config, fit_recipe
 from ..recipes.base import TrainedModel
 from ..recipes.objective import RECIPES as OBJECTIVE_RECIPES
 from ..recipes.objective import Objective
 from ..recipes.training import (
-    Trained, as_configured, check_tuning_config, chooses, evaluate_as_configured, fit_as_configured, train_version,
+    Trained, as_configured, check_tuning_config, chooses, configured_inputs, train_version,
 )
 from ..recipes.base import EVENT_WEIGHT, chronological, sequences
 from ..recipes.catalog import RecipeInfo, get_legacy_recipe, get_recipe, known_recipe
@@ -667,7 +667,7 @@ def _evaluated(recipe_arn: str, config: dict[str, Any], event_type: str | None, 
     """The evaluation of a training that chooses nothing (its metrics), after the data checks: one of the two
     independent parts, which may run beside :func:`_fitted`."""
     _check(recipe_arn, event_type, data)
-    return evaluate_as_configured(recipe_arn, config, data.interactions, data.items, data.users, data.extras, evaluate)
+    return evaluate(configured_inputs(recipe_arn, config, data.interactions, data.items, data.users, data.extras))
 
 
 def _fitted(
@@ -676,5 +676,5 @@ def _fitted(
     """The final fit of a training that chooses nothing, after the data checks, and what it knows of each user,
     oldest first."""
     _check(recipe_arn, event_type, data)
-    model = fit_as_configured(recipe_arn, config, data.interactions, data.items, data.users, data.extras)
+    model = fit_recipe(configured_inputs(recipe_arn, config, data.interactions, data.items, data.users, data.extras))
     return model, sequences(chronological(data.interactions))

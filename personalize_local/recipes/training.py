@@ -211,7 +211,7 @@ def train_version(
     ``extras`` are the recipe's extra datasets (EXTRA_DATASETS), by fit() keyword. With ``update``
     (trainingMode UPDATE: the version it builds on), the new data is folded into that version's model
     instead, which keeps its recipe, hyperparameters and metrics. A training that chooses nothing is
-    :func:`evaluate_as_configured` then :func:`fit_as_configured`, which may also run side by side."""
+    the evaluation and the fit of :func:`configured_inputs`, which may also run side by side."""
     objective = Objective.from_config(config)
     if update is not None:
         previous = update.choice
@@ -249,29 +249,16 @@ def chooses(perform_auto_ml: bool, perform_hpo: bool, update: Trained | None) ->
     return perform_auto_ml or perform_hpo or update is not None
 
 
-def evaluate_as_configured(
+def configured_inputs(
     recipe_arn: str,
     config: Mapping[str, Any],
     interactions: pd.DataFrame,
     items: pd.DataFrame | None,
     users: pd.DataFrame | None,
     extras: Mapping[str, pd.DataFrame | None],
-    evaluate: Evaluator,
-) -> dict[str, float]:
-    """The metrics of a training that chooses nothing: its recipe with the configured hyperparameters."""
-    return evaluate(_inputs(recipe_arn, config, configured_hyperparameters(config), interactions, items, users, extras))
-
-
-def fit_as_configured(
-    recipe_arn: str,
-    config: Mapping[str, Any],
-    interactions: pd.DataFrame,
-    items: pd.DataFrame | None,
-    users: pd.DataFrame | None,
-    extras: Mapping[str, pd.DataFrame | None],
-) -> TrainedModel:
-    """The final fit of a training that chooses nothing, on everything."""
-    return fit_recipe(_inputs(recipe_arn, config, configured_hyperparameters(config), interactions, items, users, extras))
+) -> TrainingInputs:
+    """What a training that chooses nothing evaluates and fits: its recipe with the configured hyperparameters."""
+    return _inputs(recipe_arn, config, configured_hyperparameters(config), interactions, items, users, extras)
 
 
 def as_configured(recipe_arn: str, config: Mapping[str, Any], metrics: dict[str, float], model: TrainedModel) -> Trained:
