@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any, Callable, Mapping
 
 import botocore.handlers
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict, _HeaderKey
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from moto import mock_aws
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
@@ -63,7 +63,7 @@ class PersonalizeStubber:
             return None
         wire = _wire[0] if _wire else _load_wire()
         status, response_headers, body = wire(request.method, url[1], _read_headers(request.headers), request.body, url[0])
-        return _response(request.url, status, response_headers, body)
+        return AWSResponse(request.url, status, response_headers, MockRawResponse(body))
 
 
 # URL -> (host, path) of the Personalize URLs seen (a client calls a few, again and again): a dict read, not a match.
@@ -104,42 +104,6 @@ def _read_headers(headers: Any) -> dict[str, str]:
         for name in _READ.values()
         if (value := headers.get(name)) is not None
     }
-
-
-def _made_as_botocore_makes_them() -> bool:
-    """Whether an AWSResponse holds only what :func:`_response` sets, and a HeadersDict its table of header keys:
-    botocore's classes as this module was written for (else the response is made by their constructors)."""
-    response = AWSResponse("", 200, {"Content-Type": "x"}, None)
-    table = vars(response.headers)
-    return (
-        set(vars(response)) == {"url", "status_code", "headers", "raw", "_content"}
-        and set(table) == {"_dict"}
-        and [(type(key), vars(key)) for key in table["_dict"]] == [(_HeaderKey, {"_key": "Content-Type", "_lower": "content-type"})]
-    )
-
-
-_DIRECT = _made_as_botocore_makes_them()
-# A response header's key in botocore's table (a few names, answer after answer): made once.
-_header_keys: dict[str, _HeaderKey] = {}
-
-
-def _response(url: str, status: int, headers: dict[str, str], body: bytes) -> AWSResponse:
-    """``AWSResponse(url, status, headers, MockRawResponse(body))``, without the steps of AWSResponse's constructor
-    (a HeadersDict fills its table through MutableMapping.update, a key object made and hashed in Python per header)."""
-    if not _DIRECT:
-        return AWSResponse(url, status, headers, MockRawResponse(body))
-    table = {}
-    for name, value in headers.items():
-        key = _header_keys.get(name)
-        if key is None:
-            key = _header_keys[name] = _HeaderKey(name)
-        table[key] = value
-    headers_dict = HeadersDict.__new__(HeadersDict)
-    headers_dict._dict = table
-    response = AWSResponse.__new__(AWSResponse)
-    # What AWSResponse.__init__ sets (checked by _made_as_botocore_makes_them), by the names botocore reads.
-    response.__dict__ = {"url": url, "status_code": status, "headers": headers_dict, "raw": MockRawResponse(body), "_content": None}
-    return response
 
 
 # The wire's answer, once loaded (and the backend with it, by the first request): not an import statement per call.

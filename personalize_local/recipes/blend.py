@@ -2,8 +2,8 @@
 
 The model (user_personalization.py) standardizes each view over the catalog, averages them with its weights and
 takes the softmax. Standardizing is linear, so the blend is one weighted sum of the raw views plus a constant, and
-the softmax ignores constants: each view needs only its mean and spread over the catalog, and then adds into the
-total once. The item-to-item view scores its head of items; what follows or goes with a user's few latest items
+the softmax ignores constants: each view needs only its spread over the catalog (its mean shifts every item alike),
+and then adds into the total once. The item-to-item view scores its head of items; what follows or goes with a user's few latest items
 only the items their rows hold: their statistics count the rest of the catalog as the zeros they are.
 
 An answer is a few passes over the catalog; as numpy calls it was about a hundred of them, each costing more than
