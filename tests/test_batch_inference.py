@@ -330,7 +330,9 @@ def test_describe_and_list(aws: Clients, trained: Trained) -> None:
     page = p.list_batch_inference_jobs(maxResults=2)
     assert len(page["batchInferenceJobs"]) == 2
     assert [j["jobName"] for j in p.list_batch_inference_jobs(nextToken=page["nextToken"])["batchInferenceJobs"]] == ["first"]
-    # Each line by its own recipe's members: the popularity job answers both, sims only the itemId.
+    # Each line by its own recipe's members: the popularity job answers both, sims only the itemId (once the job is
+    # done: the first's end says nothing of the second's).
+    wait(lambda: p.describe_batch_inference_job(batchInferenceJobArn=second)["batchInferenceJob"])
     assert [line["error"] is None for line in read_lines(aws, "second/users.json.out")] == [False, True]
     message = refused("ResourceAlreadyExistsException", aws, popular, source, destination=f"s3://{BUCKET}/again/", name="first")
     assert first in message
