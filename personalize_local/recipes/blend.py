@@ -70,21 +70,30 @@ class Tables:
         )
 
 
+def linear_view(tables: Tables, recent: np.ndarray, recency: np.ndarray, n: int) -> tuple[np.ndarray, float]:
+    """The item-to-item view of a user whose ``recent`` items (catalog positions, newest first) weigh ``recency``:
+    their rows of the head, weighted and summed (float32, read only), and its spread over the ``n`` items."""
+    _compiled()
+    scores = _linear_rows(recent, recency, tables.linear, tables.row_of)
+    scores.flags.writeable = False
+    return scores, _spread_of(scores, n)
+
+
 def blended_probabilities(
     tables: Tables,
     weights: Mapping[str, float],
     factors: np.ndarray,
     factor_spread: float,
+    linear: tuple[np.ndarray, float],
     recent: np.ndarray,
-    recency: np.ndarray,
     shifts: np.ndarray,
     seen: np.ndarray,
     repeat_rate: float,
 ) -> np.ndarray:
     """The softmax over the catalog of the ``weights``-weighted mean of the standardized views (VIEWS names them)
-    plus each row of ``shifts``: a new float64 array. The views of a user whose ``recent`` items (catalog positions, newest first) weigh
-    ``recency``: ``factors``' catalog-wide scores (float32) with their spread (standardizing's means only shift
-    every item alike, which the softmax ignores); the item-to-item rows of the recent items in the head; what
+    plus each row of ``shifts``: a new float64 array. The views of a user whose ``recent`` items are catalog positions,
+    newest first: ``factors``' catalog-wide scores (float32) with their spread (standardizing's means only shift
+    every item alike, which the softmax ignores); the ``linear`` view (:func:`linear_view`) with its spread; what
     follows the latest of them, its weight the share of the latest that have any follows; what goes with the
     first few of them. A view without spread (no information for this user) drops out, and with no view left every
     item is equally likely. Then the items the user has had (``seen``, distinct positions) get ``repeat_rate`` of the
@@ -92,7 +101,7 @@ def blended_probabilities(
     _compiled()
     sums, touched = tables.scratch()
     total = _blend(
-        factors, factor_spread, recent, recency, np.array([weights.get(view, 0.0) for view in VIEWS]), tables.linear, tables.row_of, tables.head,
+        factors, factor_spread, linear[0], linear[1], recent, np.array([weights.get(view, 0.0) for view in VIEWS]), tables.head,
         tables.indptr, tables.indices, tables.data, tables.steps, tables.moment, sums, touched, shifts,
     )
     # numpy's exp is vectorized, the compiled loop's is not.
@@ -101,22 +110,25 @@ def blended_probabilities(
     return total
 
 
-def _blend(
-    factors: np.ndarray, factor_spread: float, recent: np.ndarray, recency: np.ndarray, weights: np.ndarray,
-    linear: np.ndarray, row_of: np.ndarray, head: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
-    steps: np.ndarray, moment: np.ndarray, sums: np.ndarray, touched: np.ndarray, shifts: np.ndarray,
-) -> np.ndarray:
-    """The weighted sum of the views, each over its spread, plus the shifts (blended_probabilities' before the
-    softmax)."""
-    n = factors.size
-    # The item-to-item view: the recent items' rows, weighted, summed row after row in float32.
+def _linear_rows(recent: np.ndarray, recency: np.ndarray, linear: np.ndarray, row_of: np.ndarray) -> np.ndarray:
+    """The recent items' rows of the item-to-item weights, weighted, summed row after row in float32."""
     scores = np.zeros(linear.shape[1], dtype=np.float32)
     for k in range(recent.size):
         if row_of[recent[k]] >= 0:
             row, weight = linear[row_of[recent[k]]], np.float32(recency[k])
             for j in range(scores.size):
                 scores[j] += weight * row[j]
-    linear_spread = _spread_of(scores, n)
+    return scores
+
+
+def _blend(
+    factors: np.ndarray, factor_spread: float, scores: np.ndarray, linear_spread: float, recent: np.ndarray, weights: np.ndarray,
+    head: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+    steps: np.ndarray, moment: np.ndarray, sums: np.ndarray, touched: np.ndarray, shifts: np.ndarray,
+) -> np.ndarray:
+    """The weighted sum of the views, each over its spread, plus the shifts (blended_probabilities' before the
+    softmax); ``scores``: the item-to-item view over the head."""
+    n = factors.size
     # The sequence view weighs by the share of the latest items it knows anything to follow: a few followed items
     # alone would otherwise stand out of a flat view as if the whole history said so.
     latest = min(recent.size, steps.size)
@@ -338,7 +350,7 @@ def _best_in_order(scores: np.ndarray, k: int) -> np.ndarray:
 
 # The compiled loops: each replaced in this module by numba's compiled function on the first answer (the loops call
 # each other through the module, so all at once).
-_KERNELS = ("_blend", "_spread_of", "_spread", "_summed_rows", "_shared", "_sum", "_block_sum", "_best_in_order")
+_KERNELS = ("_linear_rows", "_blend", "_spread_of", "_spread", "_summed_rows", "_shared", "_sum", "_block_sum", "_best_in_order")
 _compiled_yet = threading.Event()
 _compiling = threading.Lock()
 

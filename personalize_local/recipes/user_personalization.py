@@ -111,7 +111,7 @@ from .base import (
 )
 from .context import ContextLifts, context_columns
 from .factors import CatalogMoments, Factors, FactorSettings, FactorTable
-from .blend import NO_SHIFTS, Tables, best_positions, blended_probabilities
+from .blend import NO_SHIFTS, Tables, best_positions, blended_probabilities, linear_view
 from .follows import follow_counts, together_counts
 from .hyperparameters import Value
 from .item_linear import ItemLinear
@@ -164,6 +164,8 @@ _SORTED_OUTRIGHT = 256
 # History entries whose catalog positions a model keeps at most, all users together (UserPersonalization._history_codes):
 # about 16 MB of item references and positions.
 _HISTORY_ENTRIES_KEPT = 1_000_000
+# Item-to-item view entries a model keeps at most, all users together (UserPersonalization._linear_view): 64 MB of float32.
+_LINEAR_ENTRIES_KEPT = 16_000_000
 
 
 class UserPersonalization:
@@ -171,7 +173,7 @@ class UserPersonalization:
 
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
-        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_cold_by_cutoff",
+        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_linear_by_user", "_cold_by_cutoff",
          "_recency_by_length", "_user_vectors", "_factor_table", "_tables", "_catalog_moments"}
     )
     view_weights: dict[str, float]
@@ -558,7 +560,22 @@ class UserPersonalization:
             recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
         factors, spread = self._factor_view(user_id, recent, recency)
         shift = np.array(shifts, dtype=np.float64) if shifts else NO_SHIFTS
-        return blended_probabilities(self._tables, self.view_weights, factors, spread, recent, recency, shift, seen, self.repeat_rate_)
+        linear = self._linear_view(user_id, history_codes, recent, recency)
+        return blended_probabilities(self._tables, self.view_weights, factors, spread, linear, recent, shift, seen, self.repeat_rate_)
+
+    def _linear_view(self, user_id: str, history_codes: np.ndarray, recent: np.ndarray, recency: np.ndarray) -> tuple[np.ndarray, float]:
+        """The user's item-to-item view and its spread (blend.linear_view). Kept per user with the history positions
+        it came from (_history_codes hands over the same array while the user's history stays): the recent items'
+        rows are most of the memory an answer reads, a kept view one row of it."""
+        by_user = self.__dict__.setdefault("_linear_by_user", {})
+        kept = by_user.get(user_id)
+        if kept is not None and kept[0] is history_codes:
+            return kept[1]
+        view = linear_view(self._tables, recent, recency, len(self.item_ids))
+        if kept is None and (len(by_user) + 1) * view[0].size > _LINEAR_ENTRIES_KEPT:
+            by_user.clear()
+        by_user[user_id] = (history_codes, view)
+        return view
 
     @cached_property
     def _tables(self) -> Tables:
