@@ -1,4 +1,4 @@
-"""What aws-user-personalization's model keeps between answers (a user's history positions, their item-to-item view)
+"""What aws-user-personalization's model keeps between answers (a user's history positions, the blend of their views)
 follows the user's history: an answer is the one a model keeping nothing gives, after the history grows and when the
 kept views outgrow their budget."""
 from __future__ import annotations
@@ -42,10 +42,19 @@ def test_a_users_kept_view_follows_their_history(model: UserPersonalization) -> 
 
 def test_answers_stay_the_same_when_the_kept_views_outgrow_their_budget(model: UserPersonalization, monkeypatch: pytest.MonkeyPatch) -> None:
     # Room for two users' views: every third user clears what was kept.
-    monkeypatch.setattr(user_personalization, "_LINEAR_ENTRIES_KEPT", 2 * len(model.item_ids))
+    monkeypatch.setattr(user_personalization, "_LOGITS_KEPT", 2 * len(model.item_ids))
     fresh = keeping_nothing(model)
     histories = {f"user-{u}": [f"s{u % 20}-e{e}" for e in range(1, 5)] for u in range(0, 60, 6)}
     for _ in range(2):
         for user, history in histories.items():
             assert model.recommend(user, history, TOP) == fresh.recommend(user, history, TOP)
-    assert len(model.__dict__["_linear_by_user"]) <= 2
+    assert len(model.__dict__["_logits_by_user"]) <= 2
+
+
+def test_new_view_weights_blend_anew(model: UserPersonalization, monkeypatch: pytest.MonkeyPatch) -> None:
+    history = ["s5-e1", "s5-e2", "s9-e6"]
+    blended = model.recommend("user-12", history, TOP)
+    monkeypatch.setattr(model, "view_weights", {"factors": 1.0})
+    factors_only = model.recommend("user-12", history, TOP)
+    assert factors_only == keeping_nothing(model).recommend("user-12", history, TOP)
+    assert factors_only != blended

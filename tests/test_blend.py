@@ -7,7 +7,7 @@ import pytest
 
 import scipy.sparse as sp
 
-from personalize_local.recipes.blend import NO_SHIFTS, Tables, best_positions, blended_probabilities, linear_view
+from personalize_local.recipes.blend import NO_SHIFTS, Tables, best_positions, blended_probabilities, user_logits
 from personalize_local.recipes.factors import CatalogMoments, Factors
 from personalize_local.recipes.item_linear import ItemLinear
 
@@ -59,14 +59,14 @@ def test_the_blend_is_the_softmax_of_the_standardized_views_weighted_mean() -> N
     expected = reference({"factors": factors.astype(np.float64), "linear": dense_linear, "sequence": follows, "together": together}, weights)
     spread = float(factors.astype(np.float64).std())
 
-    answer = blended_probabilities(tables, WEIGHTS, factors, spread, linear_view(tables, recent, recency, N), recent, NO_SHIFTS, NONE, 0.0)
+    answer = blended_probabilities(user_logits(tables, WEIGHTS, factors, spread, recent, recency), NO_SHIFTS, NONE, 0.0)
     assert np.allclose(answer, expected, rtol=1e-6, atol=0)
     # Each request's sums are its own: the per-thread sums start from zero again.
-    assert np.array_equal(blended_probabilities(tables, WEIGHTS, factors, spread, linear_view(tables, recent, recency, N), recent, NO_SHIFTS, NONE, 0.0), answer)
+    assert np.array_equal(blended_probabilities(user_logits(tables, WEIGHTS, factors, spread, recent, recency), NO_SHIFTS, NONE, 0.0), answer)
     # A view without spread drops out whatever its weight: here the factor view of a user scoring all items alike.
     flat = np.ones(N, dtype=np.float32)
     without_factors = reference({"linear": dense_linear, "sequence": follows, "together": together}, weights)
-    assert np.allclose(blended_probabilities(tables, WEIGHTS, flat, 0.0, linear_view(tables, recent, recency, N), recent, NO_SHIFTS, NONE, 0.0), without_factors, rtol=1e-6, atol=0)
+    assert np.allclose(blended_probabilities(user_logits(tables, WEIGHTS, flat, 0.0, recent, recency), NO_SHIFTS, NONE, 0.0), without_factors, rtol=1e-6, atol=0)
 
 
 def test_shifts_move_the_logits_and_no_view_leaves_every_item_equally_likely() -> None:
@@ -74,8 +74,8 @@ def test_shifts_move_the_logits_and_no_view_leaves_every_item_equally_likely() -
     tables = Tables.of(linear, sp.csr_matrix(sequence), STEPS, MOMENT)
     shifts = (np.linspace(-1.0, 1.0, N), np.cos(np.arange(N)))
     flat, nothing, no_weights = np.zeros(N, dtype=np.float32), np.empty(0, dtype=np.int64), np.empty(0)
-    assert np.allclose(blended_probabilities(tables, {"factors": 1.0}, flat, 0.0, linear_view(tables, nothing, no_weights, N), nothing, NO_SHIFTS, nothing, 0.0), np.full(N, 1 / N))
-    answer = blended_probabilities(tables, {"factors": 1.0}, flat, 0.0, linear_view(tables, nothing, no_weights, N), nothing, np.array(shifts), nothing, 0.0)
+    assert np.allclose(blended_probabilities(user_logits(tables, {"factors": 1.0}, flat, 0.0, nothing, no_weights), NO_SHIFTS, nothing, 0.0), np.full(N, 1 / N))
+    answer = blended_probabilities(user_logits(tables, {"factors": 1.0}, flat, 0.0, nothing, no_weights), np.array(shifts), nothing, 0.0)
     assert np.allclose(answer, reference({}, {}, shifts))
 
 
@@ -85,11 +85,11 @@ def test_the_items_had_share_the_repeat_rate_and_the_sums_are_numpys() -> None:
     shift = np.random.default_rng(3).normal(size=(1, N)) * 3
     flat, nothing, no_weights = np.zeros(N, dtype=np.float32), np.empty(0, dtype=np.int64), np.empty(0)
     seen = np.array([4, 9, 250])
-    plain = blended_probabilities(tables, {}, flat, 0.0, linear_view(tables, nothing, no_weights, N), nothing, shift, nothing, 0.0)
+    plain = blended_probabilities(user_logits(tables, {}, flat, 0.0, nothing, no_weights), shift, nothing, 0.0)
     # The softmax as numpy writes it, to the bit: its exp, its sum.
     expected = np.exp(shift[0] - shift[0].max())
     assert np.array_equal(plain, expected / np.add.reduce(expected))
-    shared = blended_probabilities(tables, {}, flat, 0.0, linear_view(tables, nothing, no_weights, N), nothing, shift, seen, 0.3)
+    shared = blended_probabilities(user_logits(tables, {}, flat, 0.0, nothing, no_weights), shift, seen, 0.3)
     assert shared[seen].sum() == pytest.approx(0.3)
     assert np.allclose(shared[seen] / shared[seen].sum(), plain[seen] / plain[seen].sum())
     others = np.setdiff1d(np.arange(N), seen)

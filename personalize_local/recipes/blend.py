@@ -6,6 +6,9 @@ the softmax ignores constants: each view needs only its spread over the catalog 
 and then adds into the total once. The item-to-item view scores its head of items; what follows or goes with a user's few latest items
 only the items their rows hold: their statistics count the rest of the catalog as the zeros they are.
 
+The blend of a user's views (user_logits) reads only their history, so the model keeps it while the history
+stays; each request then adds its shifts (context, ranking influence) and takes the softmax (blended_probabilities).
+
 An answer is a few passes over the catalog; as numpy calls it was about a hundred of them, each costing more than
 its arithmetic on a catalog of ordinary size. The loops (the functions named in _KERNELS) are compiled by numba
 and run without the GIL, so requests served side by side run side by side. They are compiled on the first answer,
@@ -70,65 +73,57 @@ class Tables:
         )
 
 
-def linear_view(tables: Tables, recent: np.ndarray, recency: np.ndarray, n: int) -> tuple[np.ndarray, float]:
-    """The item-to-item view of a user whose ``recent`` items (catalog positions, newest first) weigh ``recency``:
-    their rows of the head, weighted and summed (float32, read only), and its spread over the ``n`` items."""
-    _compiled()
-    scores = _linear_rows(recent, recency, tables.linear, tables.row_of)
-    scores.flags.writeable = False
-    return scores, _spread_of(scores, n)
-
-
-def blended_probabilities(
+def user_logits(
     tables: Tables,
     weights: Mapping[str, float],
     factors: np.ndarray,
     factor_spread: float,
-    linear: tuple[np.ndarray, float],
     recent: np.ndarray,
-    shifts: np.ndarray,
-    seen: np.ndarray,
-    repeat_rate: float,
+    recency: np.ndarray,
 ) -> np.ndarray:
-    """The softmax over the catalog of the ``weights``-weighted mean of the standardized views (VIEWS names them)
-    plus each row of ``shifts``: a new float64 array. The views of a user whose ``recent`` items are catalog positions,
-    newest first: ``factors``' catalog-wide scores (float32) with their spread (standardizing's means only shift
-    every item alike, which the softmax ignores); the ``linear`` view (:func:`linear_view`) with its spread; what
-    follows the latest of them, its weight the share of the latest that have any follows; what goes with the
-    first few of them. A view without spread (no information for this user) drops out, and with no view left every
-    item is equally likely. Then the items the user has had (``seen``, distinct positions) get ``repeat_rate`` of the
-    mass between them, the others the rest, each keeping its share within its part."""
+    """The ``weights``-weighted mean of the standardized views (VIEWS names them) of a user whose ``recent`` items
+    (catalog positions, newest first) weigh ``recency``, up to a constant: a new float64 array, read only. The views:
+    ``factors``' catalog-wide scores (float32) with their spread (standardizing's means only shift every item alike,
+    which the softmax ignores); the item-to-item rows of the recent items in the head; what follows the latest of
+    them, its weight the share of the latest that have any follows; what goes with the first few of them. A view
+    without spread (no information for this user) drops out, and with no view left every item scores alike."""
     _compiled()
     sums, touched = tables.scratch()
-    total = _blend(
-        factors, factor_spread, linear[0], linear[1], recent, np.array([weights.get(view, 0.0) for view in VIEWS]), tables.head,
-        tables.indptr, tables.indices, tables.data, tables.steps, tables.moment, sums, touched, shifts,
+    logits = _views(
+        factors, factor_spread, recent, recency, np.array([weights.get(view, 0.0) for view in VIEWS]), tables.linear, tables.row_of, tables.head,
+        tables.indptr, tables.indices, tables.data, tables.steps, tables.moment, sums, touched,
     )
+    logits.flags.writeable = False
+    return logits
+
+
+def blended_probabilities(logits: np.ndarray, shifts: np.ndarray, seen: np.ndarray, repeat_rate: float) -> np.ndarray:
+    """The softmax over the catalog of a user's ``logits`` (:func:`user_logits`) plus each row of ``shifts``: a new
+    float64 array. Then the items the user has had (``seen``, distinct positions) get ``repeat_rate`` of the mass
+    between them, the others the rest, each keeping its share within its part."""
+    _compiled()
+    total = _shifted(logits, shifts)
     # numpy's exp is vectorized, the compiled loop's is not.
     np.exp(total, out=total)
     _shared(total, seen, repeat_rate)
     return total
 
 
-def _linear_rows(recent: np.ndarray, recency: np.ndarray, linear: np.ndarray, row_of: np.ndarray) -> np.ndarray:
-    """The recent items' rows of the item-to-item weights, weighted, summed row after row in float32."""
+def _views(
+    factors: np.ndarray, factor_spread: float, recent: np.ndarray, recency: np.ndarray, weights: np.ndarray,
+    linear: np.ndarray, row_of: np.ndarray, head: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
+    steps: np.ndarray, moment: np.ndarray, sums: np.ndarray, touched: np.ndarray,
+) -> np.ndarray:
+    """The weighted sum of the views, each over its spread (user_logits')."""
+    n = factors.size
+    # The item-to-item view: the recent items' rows, weighted, summed row after row in float32.
     scores = np.zeros(linear.shape[1], dtype=np.float32)
     for k in range(recent.size):
         if row_of[recent[k]] >= 0:
             row, weight = linear[row_of[recent[k]]], np.float32(recency[k])
             for j in range(scores.size):
                 scores[j] += weight * row[j]
-    return scores
-
-
-def _blend(
-    factors: np.ndarray, factor_spread: float, scores: np.ndarray, linear_spread: float, recent: np.ndarray, weights: np.ndarray,
-    head: np.ndarray, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
-    steps: np.ndarray, moment: np.ndarray, sums: np.ndarray, touched: np.ndarray, shifts: np.ndarray,
-) -> np.ndarray:
-    """The weighted sum of the views, each over its spread, plus the shifts (blended_probabilities' before the
-    softmax); ``scores``: the item-to-item view over the head."""
-    n = factors.size
+    linear_spread = _spread_of(scores, n)
     # The sequence view weighs by the share of the latest items it knows anything to follow: a few followed items
     # alone would otherwise stand out of a flat view as if the whole history said so.
     latest = min(recent.size, steps.size)
@@ -186,8 +181,14 @@ def _blend(
         else:
             for j in range(n):
                 total[j] += np.float64(scores[j]) * coefficients[1]
+    return total
+
+
+def _shifted(logits: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """``logits`` plus each row of ``shifts``, less their largest: a new array, the softmax's input."""
+    total = logits.copy()
     for s in range(shifts.shape[0]):
-        for j in range(n):
+        for j in range(total.size):
             total[j] += shifts[s, j]
     total -= total.max()
     return total
@@ -350,7 +351,7 @@ def _best_in_order(scores: np.ndarray, k: int) -> np.ndarray:
 
 # The compiled loops: each replaced in this module by numba's compiled function on the first answer (the loops call
 # each other through the module, so all at once).
-_KERNELS = ("_linear_rows", "_blend", "_spread_of", "_spread", "_summed_rows", "_shared", "_sum", "_block_sum", "_best_in_order")
+_KERNELS = ("_views", "_shifted", "_spread_of", "_spread", "_summed_rows", "_shared", "_sum", "_block_sum", "_best_in_order")
 _compiled_yet = threading.Event()
 _compiling = threading.Lock()
 

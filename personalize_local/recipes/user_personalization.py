@@ -111,7 +111,7 @@ from .base import (
 )
 from .context import ContextLifts, context_columns
 from .factors import CatalogMoments, Factors, FactorSettings, FactorTable
-from .blend import NO_SHIFTS, Tables, best_positions, blended_probabilities, linear_view
+from .blend import NO_SHIFTS, Tables, best_positions, blended_probabilities, user_logits
 from .follows import follow_counts, together_counts
 from .hyperparameters import Value
 from .item_linear import ItemLinear
@@ -164,8 +164,8 @@ _SORTED_OUTRIGHT = 256
 # History entries whose catalog positions a model keeps at most, all users together (UserPersonalization._history_codes):
 # about 16 MB of item references and positions.
 _HISTORY_ENTRIES_KEPT = 1_000_000
-# Item-to-item view entries a model keeps at most, all users together (UserPersonalization._linear_view): 64 MB of float32.
-_LINEAR_ENTRIES_KEPT = 16_000_000
+# Users' logits a model keeps at most, all users' entries together (UserPersonalization._user_logits): 64 MB of float64.
+_LOGITS_KEPT = 8_000_000
 
 
 class UserPersonalization:
@@ -173,7 +173,7 @@ class UserPersonalization:
 
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
-        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_linear_by_user", "_cold_by_cutoff",
+        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_logits_by_user", "_cold_by_cutoff",
          "_recency_by_length", "_user_vectors", "_factor_table", "_tables", "_catalog_moments"}
     )
     view_weights: dict[str, float]
@@ -468,8 +468,8 @@ class UserPersonalization:
         share (read only).
 
         The last request's are kept: a request with a promotion asks twice for the same user, history,
-        context and offsets (the same array while the data stays)."""
-        key = (user_id, history_codes.tobytes(), tuple(sorted((context or {}).items())))
+        context, offsets and view weights (the same array while the data stays)."""
+        key = (user_id, history_codes.tobytes(), tuple(sorted((context or {}).items())), tuple(self.view_weights.items()))
         last = self.__dict__.get("_last_scores")
         if last is not None and last[0] == key and last[1] is offsets:
             return last[2]
@@ -558,24 +558,24 @@ class UserPersonalization:
             recency = self.recency_[: recent.size]
         else:
             recency = self._recency(recent.size, max(self.recency_half_life, self.recency_half_life_share * history_codes.size))
-        factors, spread = self._factor_view(user_id, recent, recency)
         shift = np.array(shifts, dtype=np.float64) if shifts else NO_SHIFTS
-        linear = self._linear_view(user_id, history_codes, recent, recency)
-        return blended_probabilities(self._tables, self.view_weights, factors, spread, linear, recent, shift, seen, self.repeat_rate_)
+        return blended_probabilities(self._user_logits(user_id, history_codes, recent, recency), shift, seen, self.repeat_rate_)
 
-    def _linear_view(self, user_id: str, history_codes: np.ndarray, recent: np.ndarray, recency: np.ndarray) -> tuple[np.ndarray, float]:
-        """The user's item-to-item view and its spread (blend.linear_view). Kept per user with the history positions
-        it came from (_history_codes hands over the same array while the user's history stays): the recent items'
-        rows are most of the memory an answer reads, a kept view one row of it."""
-        by_user = self.__dict__.setdefault("_linear_by_user", {})
+    def _user_logits(self, user_id: str, history_codes: np.ndarray, recent: np.ndarray, recency: np.ndarray) -> np.ndarray:
+        """The blend of the user's views before the softmax (blend.user_logits), kept per user with the history
+        positions and the view weights it came from: _history_codes hands over the same array while the user's
+        history stays, and the views read nothing else of the request. An answer then reads one row of the
+        catalog, not the rows of the user's recent items; an event makes the history, and so the row, new."""
+        by_user = self.__dict__.setdefault("_logits_by_user", {})
         kept = by_user.get(user_id)
-        if kept is not None and kept[0] is history_codes:
-            return kept[1]
-        view = linear_view(self._tables, recent, recency, len(self.item_ids))
-        if kept is None and (len(by_user) + 1) * view[0].size > _LINEAR_ENTRIES_KEPT:
+        if kept is not None and kept[0] is history_codes and kept[1] == self.view_weights:
+            return kept[2]
+        factors, spread = self._factor_view(user_id, recent, recency)
+        logits = user_logits(self._tables, self.view_weights, factors, spread, recent, recency)
+        if kept is None and (len(by_user) + 1) * logits.size > _LOGITS_KEPT:
             by_user.clear()
-        by_user[user_id] = (history_codes, view)
-        return view
+        by_user[user_id] = (history_codes, dict(self.view_weights), logits)
+        return logits
 
     @cached_property
     def _tables(self) -> Tables:
