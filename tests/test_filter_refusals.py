@@ -73,3 +73,27 @@ def test_a_filter_made_again_under_its_name_answers_by_its_new_expression(aws: C
     assert again == first
     seen = {r["ITEM_ID"] for r in small_rows() + PURCHASES if r["USER_ID"] == "user-0"}
     assert answer(aws, shop, again) == unseen(shop, seen)
+
+
+def test_with_a_promotion_each_event_of_the_user_counts_in_the_next_answer(aws: Clients, shop: Shop) -> None:
+    # The request's filter keeps out what the promotion took as well: both are read again once the user's events change.
+    seen_filter = make_filter(aws, shop.group_arn, EXCLUDE_HISTORY)
+    horror = make_filter(aws, shop.group_arn, 'INCLUDE ItemID WHERE Items.GENRES IN ("Horror")', name="horror")
+    tracking_id = make_tracker(aws, shop.group_arn)["trackingId"]
+    promotion = {"name": "scary", "percentPromotedItems": 25, "filterArn": horror}
+
+    def listed() -> tuple[list[str], list[str]]:
+        entries = aws.runtime.get_recommendations(
+            campaignArn=shop.campaign, userId="user-0", numResults=8, filterArn=seen_filter, promotions=[promotion]
+        )["itemList"]
+        return [i["itemId"] for i in entries if "promotionName" not in i], [i["itemId"] for i in entries if "promotionName" in i]
+
+    seen = {r["ITEM_ID"] for r in small_rows() + PURCHASES if r["USER_ID"] == "user-0"}
+    for at in range(3):
+        others, promoted = listed()
+        assert listed() == (others, promoted)
+        assert len(promoted) == 2 and not set(others) & (seen | set(promoted))
+        click(aws, tracking_id, others[0], at, session="laptop", user="user-0")
+        seen.add(others[0])
+        after, _ = listed()
+        assert others[0] not in after and after[: len(others) - 1] == others[1:]

@@ -115,6 +115,8 @@ EXPLORING = {"arn:aws:personalize:::recipe/aws-user-personalization", "arn:aws:p
 RETRIEVAL_DEPTH = {"arn:aws:personalize:::recipe/aws-user-personalization-v2": 500}
 # PredictedItem.reason of the items exploration chose and of placeholder popular items.
 # API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
+# How many unions of a refusal and a promotion's items the service keeps (past it, all are forgotten at once).
+UNIONS_KEPT = 4096
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
 # The operation that answers campaigns of the other categories.
@@ -143,6 +145,8 @@ class RecommendationsService:
         self.datasets, self.filters, self.campaigns = datasets, filters, campaigns
         self.recommenders, self.metadata = recommenders, metadata
         self.influence = RankingInfluence(datasets)
+        # (a filter's refusal, the items a promotion took) -> that refusal and the two together (_union).
+        self._unions: dict[tuple[int, frozenset[str]], tuple[frozenset[str], frozenset[str]]] = {}
 
     def get_recommendations(
         self,
@@ -222,12 +226,27 @@ class RecommendationsService:
             refused = keep_out
             if filter_arn:
                 filtered = self.filters.filtered_out(filter_arn, filter_values, version.dataset_group_arn, request, self._judged(version))
-                # keep_out (a set) first, so that the union is a set too: a model keeps the positions of the last frozenset
-                # it was handed (the same-for-all filter's of a promotion), which this one-off union must not displace.
-                refused = keep_out | filtered if keep_out else filtered
+                refused = self._union(filtered, keep_out) if keep_out else filtered
             return answer(n, refused)
 
         return rank
+
+    def _union(self, refused: set[str] | frozenset[str], keep_out: set[str] | frozenset[str]) -> set[str] | frozenset[str]:
+        """What a filter ``refused`` and the items a promotion took (``keep_out``), together: the same frozenset while
+        the two stay. A filter hands over the same refusal while its answer stays, a promotion takes the same items
+        for the same request, and a model keeps the positions of each set it is handed: a request asked again reads
+        none of them anew."""
+        if not isinstance(refused, frozenset):  # a set of this request's own
+            return set(keep_out) | refused
+        key = (id(refused), frozenset(keep_out))
+        found = self._unions.get(key)
+        if found is not None and found[0] is refused:
+            return found[1]
+        union = refused.union(keep_out)
+        if len(self._unions) >= UNIONS_KEPT:
+            self._unions.clear()
+        self._unions[key] = (refused, union)  # kept with it: its id names no other set while it is here
+        return union
 
     def get_action_recommendations(
         self,

@@ -164,6 +164,8 @@ _SORTED_OUTRIGHT = 256
 # History entries whose catalog positions a model keeps at most, all users together (UserPersonalization._history_codes):
 # about 16 MB of item references and positions.
 _HISTORY_ENTRIES_KEPT = 1_000_000
+# Refused sets whose catalog positions a model keeps at most (UserPersonalization._excluded_codes).
+_EXCLUSIONS_KEPT = 4096
 # Users' logits a model keeps at most, all users' entries together (UserPersonalization._user_logits): 64 MB of float64.
 _LOGITS_KEPT = 8_000_000
 
@@ -173,7 +175,7 @@ class UserPersonalization:
 
     # What a saved state holds of it (state/records.py); the last call's scores and the like are caches, not data.
     TRANSIENT: ClassVar[frozenset[str]] = frozenset(
-        {"_last_scores", "_last_exclusion", "_last_history", "_history_by_user", "_history_entries", "_logits_by_user", "_cold_by_cutoff",
+        {"_last_scores", "_exclusions", "_last_history", "_history_by_user", "_history_entries", "_logits_by_user", "_cold_by_cutoff",
          "_recency_by_length", "_user_vectors", "_factor_table", "_tables", "_catalog_moments"}
     )
     view_weights: dict[str, float]
@@ -507,14 +509,17 @@ class UserPersonalization:
         return [self.item_ids[i] for i in best_positions(counts, k)]
 
     def _excluded_codes(self, exclude: set[str] | frozenset[str]) -> np.ndarray:
-        """Catalog positions of ``exclude``. A filter that refuses the same for everyone hands over the same
-        frozenset while the data stays: the positions of the last one are kept."""
-        last = self.__dict__.get("_last_exclusion")
-        if last is not None and last[0] is exclude:
-            return last[1]
+        """Catalog positions of ``exclude``. Filters hand over the same frozenset while what they refuse stays (one
+        for everyone, or one per user): the positions of each are kept with it."""
+        known = self.__dict__.setdefault("_exclusions", {})
+        found = known.get(id(exclude))
+        if found is not None and found[0] is exclude:
+            return found[1]
         codes = self._codes(exclude)
         if isinstance(exclude, frozenset):
-            self._last_exclusion = (exclude, codes)
+            if len(known) >= _EXCLUSIONS_KEPT:
+                known.clear()
+            known[id(exclude)] = (exclude, codes)  # kept with it: its id names no other set while it is here
         return codes
 
     def _history_codes(self, user_id: str, history: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
