@@ -107,8 +107,13 @@ def test_the_best_positions_are_the_best_scores_ties_in_catalog_order(k: int) ->
     rng = np.random.default_rng(k)
     ties = np.round(rng.random(N) * 10)  # many equal scores
     excluded = np.where(rng.random(N) < 0.3, -np.inf, rng.random(N))
+    skipped = rng.choice(N, 40, replace=False)  # left out as if they scored -inf, some twice
+    skipped = np.concatenate((skipped, skipped[:5]))
     for scores in (rng.random(N), np.sort(rng.random(N)), ties, excluded, np.full(N, -np.inf)):
         assert best_positions(scores, k).tolist() == lexsorted_best(scores, k).tolist()
+        without = scores.copy()
+        without[skipped] = -np.inf
+        assert best_positions(scores, k, skipped).tolist() == lexsorted_best(without, k).tolist()
 
 
 def test_the_catalog_moments_give_the_factor_scores_spread() -> None:

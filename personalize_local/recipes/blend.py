@@ -310,12 +310,15 @@ def _summed_rows(
     return columns[:distinct]
 
 
-def best_positions(scores: np.ndarray, k: int) -> np.ndarray:
+def best_positions(scores: np.ndarray, k: int, skipped: np.ndarray = _NO_POSITIONS) -> np.ndarray:
     """Positions of the ``k`` best of ``scores`` above -inf, best first, ties in catalog order (fewer when fewer
-    are above -inf)."""
+    are above -inf), the ``skipped`` positions left out as if they scored -inf."""
     if k <= _KEPT_IN_ORDER:
         _compiled()
-        return _best_in_order(scores, k)
+        return _best_in_order(scores, k, skipped)
+    if skipped.size:
+        scores = scores.copy()
+        scores[skipped] = -np.inf
     k = min(k, int(np.count_nonzero(scores > -np.inf)))
     if k <= 0:
         return _NO_POSITIONS
@@ -326,17 +329,22 @@ def best_positions(scores: np.ndarray, k: int) -> np.ndarray:
     return candidates[order[:k]]
 
 
-def _best_in_order(scores: np.ndarray, k: int) -> np.ndarray:
+def _best_in_order(scores: np.ndarray, k: int, skipped: np.ndarray) -> np.ndarray:
     """best_positions' answer for a short list: the best so far kept in order as the items come, most of them
     beaten by the last kept at a glance."""
     kept = np.empty(max(k, 0), dtype=np.int64)  # best first
     if k <= 0:
         return kept
+    skip = np.zeros(scores.size if skipped.size else 0, dtype=np.bool_)
+    for position in skipped:
+        skip[position] = True
     size = 0
     worst = -np.inf  # the last kept's score, once k are kept: a later item must beat it
     for j in range(scores.size):
         score = scores[j]
         if score <= worst and (size == k or score == -np.inf):
+            continue
+        if skip.size and skip[j]:
             continue
         at = size - 1 if size < k else k - 2
         size = min(size + 1, k)

@@ -159,8 +159,6 @@ NO_SIGNALS = Signals()
 _NONE = np.empty(0, dtype=np.int64)
 _NO_WEIGHTS = np.empty(0, dtype=np.float64)
 _SCALE = 10.0**SCORE_DECIMALS
-# Few enough allowed items (an answer's own, ordered once more) are sorted outright, without a partition first.
-_SORTED_OUTRIGHT = 256
 # History entries whose catalog positions a model keeps at most, all users together (UserPersonalization._history_codes):
 # about 16 MB of item references and positions.
 _HISTORY_ENTRIES_KEPT = 1_000_000
@@ -438,14 +436,10 @@ class UserPersonalization:
                 refused[excluded] = True
                 cold = cold[~refused[cold]]
             explore = _best_among(self._exploration_priority(scores, cold, signals.impressions), cold, slots - len(offered))
-        # The exploitable items keep their scores; the others score -inf, below any probability.
+        # The best of the others: what the filter refused and what exploration took are left out.
         exploitable = self._retrieved(scores, signals.retrieval_depth)
-        if excluded.size or explore.size:
-            if exploitable is scores:  # read only: the request's scores
-                exploitable = scores.copy()
-            exploitable[excluded] = -np.inf
-            exploitable[explore] = -np.inf
-        best = best_positions(exploitable, n - explore.size - len(offered))
+        skipped = np.concatenate((excluded, explore)) if explore.size else excluded
+        best = best_positions(exploitable, n - explore.size - len(offered), skipped)
         if explore.size:  # merged: best first, ties in catalog order
             picked = np.concatenate((explore, best))
             best = picked[np.lexsort((picked, -scores[picked]))]
@@ -678,10 +672,5 @@ def _best_among(values: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray
     k = min(k, positions.size)
     if k <= 0:
         return _NONE
-    if positions.size > _SORTED_OUTRIGHT:
-        # Only items scoring at least the k-th best score can make the list.
-        kth = np.partition(values, values.size - k)[values.size - k]
-        kept = values >= kth
-        positions, values = positions[kept], values[kept]
-    order = np.lexsort((positions, -values))
-    return positions[order[:k]]
+    # The values are probabilities (never -inf), in the order of their positions: the best of them are the positions'.
+    return positions[best_positions(values, k)]
