@@ -43,6 +43,7 @@ def test_a_users_kept_view_follows_their_history(model: UserPersonalization) -> 
 def test_answers_stay_the_same_when_the_kept_views_outgrow_their_budget(model: UserPersonalization, monkeypatch: pytest.MonkeyPatch) -> None:
     # Room for two users' views: every third user clears what was kept.
     monkeypatch.setattr(user_personalization, "_LOGITS_KEPT", 2 * len(model.item_ids))
+    monkeypatch.setattr(user_personalization, "_LOGITS_USERS", 2)
     fresh = keeping_nothing(model)
     histories = {f"user-{u}": [f"s{u % 20}-e{e}" for e in range(1, 5)] for u in range(0, 60, 6)}
     for _ in range(2):
@@ -58,3 +59,12 @@ def test_new_view_weights_blend_anew(model: UserPersonalization, monkeypatch: py
     factors_only = model.recommend("user-12", history, TOP)
     assert factors_only == keeping_nothing(model).recommend("user-12", history, TOP)
     assert factors_only != blended
+
+
+def test_a_catalog_too_large_for_enough_users_keeps_no_views(model: UserPersonalization, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "_logits_by_user", {}, raising=False)
+    monkeypatch.setattr(user_personalization, "_LOGITS_KEPT", 10 * len(model.item_ids))
+    monkeypatch.setattr(user_personalization, "_LOGITS_USERS", 11)
+    history = ["s2-e1", "s2-e2"]
+    assert model.recommend("user-40", history, TOP) == keeping_nothing(model).recommend("user-40", history, TOP)
+    assert model.__dict__["_logits_by_user"] == {}

@@ -166,6 +166,8 @@ _HISTORY_ENTRIES_KEPT = 1_000_000
 _EXCLUSIONS_KEPT = 4096
 # Users' logits a model keeps at most, all users' entries together (UserPersonalization._user_logits): 64 MB of float64.
 _LOGITS_KEPT = 8_000_000
+# Users whose logits must fit that for a model to keep any (catalogs up to 8,000 items).
+_LOGITS_USERS = 1_000
 
 
 class UserPersonalization:
@@ -571,6 +573,8 @@ class UserPersonalization:
             return kept[2]
         factors, spread = self._factor_view(user_id, recent, recency)
         logits = user_logits(self._tables, self.view_weights, factors, spread, recent, recency)
+        if logits.size * _LOGITS_USERS > _LOGITS_KEPT:  # a catalog this large would only churn through them
+            return logits
         if kept is None and (len(by_user) + 1) * logits.size > _LOGITS_KEPT:
             by_user.clear()
         by_user[user_id] = (history_codes, dict(self.view_weights), logits)
