@@ -82,7 +82,7 @@ def user_logits(
     recency: np.ndarray,
 ) -> np.ndarray:
     """The ``weights``-weighted mean of the standardized views (VIEWS names them) of a user whose ``recent`` items
-    (catalog positions, newest first) weigh ``recency``, up to a constant: a new float64 array, read only. The views:
+    (catalog positions, newest first) weigh ``recency``, up to a constant: a new float64 array. The views:
     ``factors``' catalog-wide scores (float32) with their spread (standardizing's means only shift every item alike,
     which the softmax ignores); the item-to-item rows of the recent items in the head; what follows the latest of
     them, its weight the share of the latest that have any follows; what goes with the first few of them. A view
@@ -93,16 +93,17 @@ def user_logits(
         factors, factor_spread, recent, recency, np.array([weights.get(view, 0.0) for view in VIEWS]), tables.linear, tables.row_of, tables.head,
         tables.indptr, tables.indices, tables.data, tables.steps, tables.moment, sums, touched,
     )
-    logits.flags.writeable = False
     return logits
 
 
 def blended_probabilities(logits: np.ndarray, shifts: np.ndarray, seen: np.ndarray, repeat_rate: float) -> np.ndarray:
     """The softmax over the catalog of a user's ``logits`` (:func:`user_logits`) plus each row of ``shifts``: a new
-    float64 array. Then the items the user has had (``seen``, distinct positions) get ``repeat_rate`` of the mass
-    between them, the others the rest, each keeping its share within its part."""
+    float64 array (``logits`` itself where it is writable: the request's own, not a row someone keeps). Then the
+    items the user has had (``seen``, distinct positions) get ``repeat_rate`` of the mass between them, the others
+    the rest, each keeping its share within its part."""
     _compiled()
-    total = _shifted(logits, shifts)
+    owned = logits.flags.writeable
+    total = _shifted(logits if owned else logits.copy(), shifts)
     # numpy's exp is vectorized, the compiled loop's is not.
     np.exp(total, out=total)
     _shared(total, seen, repeat_rate)
@@ -184,9 +185,8 @@ def _views(
     return total
 
 
-def _shifted(logits: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-    """``logits`` plus each row of ``shifts``, less their largest: a new array, the softmax's input."""
-    total = logits.copy()
+def _shifted(total: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """``total`` plus each row of ``shifts``, less their largest (in place): the softmax's input."""
     for s in range(shifts.shape[0]):
         for j in range(total.size):
             total[j] += shifts[s, j]

@@ -577,6 +577,7 @@ class UserPersonalization:
             return logits
         if kept is None and (len(by_user) + 1) * logits.size > _LOGITS_KEPT:
             by_user.clear()
+        logits.flags.writeable = False  # kept: each request's softmax works on a copy
         by_user[user_id] = (history_codes, dict(self.view_weights), logits)
         return logits
 
