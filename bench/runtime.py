@@ -10,6 +10,8 @@ the difference is the emulator's own time.
 On MovieLens 100K (bench_filters.py's campaign: aws-user-personalization over every rating, with
 the Items and Users datasets; the campaign's default exploration), in one run:
 - GetRecommendations, 25 items, no filter;
+- the same where the model has not kept the user's logits, as after an event of theirs (the model keeps each user's
+  logits while their history stays: forgotten before each call, outside its time);
 - the same with an exclude-history filter (EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*"))
   and one promotion (20% of the answer for Comedy items, a filter of its own);
 - PutEvents, one event a call and ten events a call (events per second, from one thread);
@@ -69,9 +71,12 @@ INTERACTIONS_SCHEMA = (
 )
 # The reference row: botocore and the arithmetic of the campaign's model, nothing else of the emulator.
 LEAST = "GetRecommendations, the least its model's answer needs"
+# The model keeps each user's logits while their history stays; an event of theirs makes them anew, as this row does.
+ANEW = "GetRecommendations, the user's logits made anew"
 # Targets (issue 20): the emulator's own p50 (the call's less botocore alone's), or absolute figures.
 TARGETS = {
     "GetRecommendations": "own <= 0.4 ms",
+    ANEW: "(as after the user's own event)",
     "GetRecommendations, exclude-history filter + promotion": "own <= 0.6 ms",
     "PutEvents, 1 event a call": "own <= 0.1 ms",
     "PutEvents, 10 events a call": ">= 10,000 events/s",
@@ -86,6 +91,7 @@ class Case:
     name: str
     call: Callable[[int], int]
     alone: "Case | None" = None  # the same call, botocore alone
+    prepare: Callable[[int], None] | None = None  # run before the k-th call, outside its time
     p50: list[float] = field(default_factory=list)
     p99: list[float] = field(default_factory=list)
     rate: list[float] = field(default_factory=list)  # events per second, for PutEvents
@@ -95,6 +101,8 @@ class Case:
         events = 0
         started = time.perf_counter()
         for k in range(calls):
+            if self.prepare is not None:
+                self.prepare(k)
             before = time.perf_counter()
             events += self.call(k)
             latencies[k] = time.perf_counter() - before
@@ -253,8 +261,14 @@ def main(folder: Path = DEFAULT_DATA, calls: int = 1000, rounds: int = 7) -> Non
         )
         least = Case(LEAST, lambda k: bounded.get_recommendations(campaignArn=campaign, userId=users[k % len(users)], numResults=NUM_RESULTS) and 0)
         filtered = {"campaignArn": campaign, "filterArn": exclude, "promotions": promotion}
+        kept = version.model.__dict__.setdefault("_logits_by_user", {})
+
+        def forget(k: int) -> None:
+            kept.pop(users[k % len(users)], None)
+
         cases = [
             Case("GetRecommendations", recommend(campaign, users), alone({"campaignArn": campaign})),
+            Case(ANEW, recommend(campaign, users), alone({"campaignArn": campaign}), forget),
             Case("GetRecommendations, exclude-history filter + promotion", recommend(campaign, users, filterArn=exclude, promotions=promotion), alone(filtered)),
             Case("PutEvents, 1 event a call", put(1), put_alone(1)),
             Case("PutEvents, 10 events a call", put(10), put_alone(10)),
