@@ -110,8 +110,9 @@ def main() -> None:
     parser.add_argument("--profile-out", type=Path, help="with --profile: the stats written there too (pstats)")
     args = parser.parse_args()
     os.environ.update(CREDENTIALS)
-    log = tempfile.NamedTemporaryFile(prefix="access-", suffix=".log", delete=False)
-    log_lines_to(open(log.name, "w"))  # the access log as the command writes it, into a file
+    # The access log as the command writes it, into a file (removed when the bench ends).
+    log = tempfile.NamedTemporaryFile("w", prefix="access-", suffix=".log")
+    writer = log_lines_to(log)  # type: ignore[arg-type]  # the temporary file's wrapper writes as its TextIO does
 
     server = ThreadedServer()
     server.start()
@@ -154,6 +155,8 @@ def main() -> None:
             subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True, stdout=subprocess.DEVNULL)
     finally:
         server.stop()
+        writer.stop()
+        log.close()
     what = f"GET {HEALTH}" if args.health else "the HTTP path alone (the dispatcher's answer fixed)" if args.http_only else "GetRecommendations"
     calls = args.calls // args.clients * args.clients
     user, system = ((end - start) * 1000 / calls for start, end in zip(before[:2], after[:2]))
