@@ -89,11 +89,10 @@ def user_logits(
     without spread (no information for this user) drops out, and with no view left every item scores alike."""
     _compiled()
     sums, touched = tables.scratch()
-    logits = _views(
+    return _views(
         factors, factor_spread, recent, recency, np.array([weights.get(view, 0.0) for view in VIEWS]), tables.linear, tables.row_of, tables.head,
         tables.indptr, tables.indices, tables.data, tables.steps, tables.moment, sums, touched,
     )
-    return logits
 
 
 def blended_probabilities(logits: np.ndarray, shifts: np.ndarray, seen: np.ndarray, repeat_rate: float) -> np.ndarray:
