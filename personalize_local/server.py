@@ -132,10 +132,10 @@ class PersonalizeServer:
         """A call of one of the three services, or the health check, answered as :meth:`__call__` answers it (the
         same bytes, the same access log line) without a WSGI environ, Request or Response; None for any other
         request: one a browser sent (``Origin``), to the emulator's other endpoints or the console, or for moto."""
-        if request.path.startswith(NOT_PLAIN) or "Origin" in request.headers:
-            if request.path == HEALTH and request.method == "GET" and "Origin" not in request.headers:
-                return self._plain_health()
+        if "Origin" in request.headers:
             return None
+        if request.path.startswith(NOT_PLAIN):
+            return self._plain_health() if request.path == HEALTH and request.method == "GET" else None
         found = _personalize_route(request.method, request.path, request.headers)
         if found is None:
             return None

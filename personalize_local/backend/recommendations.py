@@ -113,10 +113,9 @@ EXPLORING = {"arn:aws:personalize:::recipe/aws-user-personalization", "arn:aws:p
 # How many of its best items a recipe's model retrieves before a filter applies (PredictedItem.reason: User-Personalization-v2
 # fills an answer the filter left short with popular items that pass it). As many as the largest answer.
 RETRIEVAL_DEPTH = {"arn:aws:personalize:::recipe/aws-user-personalization-v2": 500}
-# PredictedItem.reason of the items exploration chose and of placeholder popular items.
-# API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
 # How many unions of a refusal and a promotion's items the service keeps (past it, all are forgotten at once).
 UNIONS_KEPT = 4096
+# API_RS_GetActionRecommendations.md: "The default is 5. The maximum is 100."
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
 # The operation that answers campaigns of the other categories.

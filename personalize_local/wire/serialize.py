@@ -128,8 +128,12 @@ _plain_encode = _c_make_encoder(None, None, _string, None, ": ", ", ", False, Fa
 def _list(shape: Shape) -> Writer:
     if shape.member.type_name == "structure":
         objects = _objects_of(shape.member)
+
+        def each(value: Any) -> str:
+            return "[" + ", ".join(objects(value)) + "]"
+
         if _plain_encode is None:
-            return lambda value: "[" + ", ".join(objects(value)) + "]"
+            return each
         encode = _plain_encode
         # Per member of the structure, the one type its values may have for json's encoder to write them (None: never).
         kinds = {name: _PLAIN.get(member.type_name) for name, member in shape.member.members.items()}
@@ -138,14 +142,14 @@ def _list(shape: Shape) -> Writer:
             # A list of dicts whose members the model knows, each of its plain type (an answer's itemList): nothing to
             # leave out (None, unknown members) or convert (an int for a double), so the C encoder writes the same text.
             if type(value) is not list:
-                return "[" + ", ".join(objects(value)) + "]"
+                return each(value)
             get = kinds.get
             for entry in value:
                 if type(entry) is not dict:
-                    return "[" + ", ".join(objects(value)) + "]"
+                    return each(value)
                 for name, item in entry.items():
                     if get(name) is not type(item):
-                        return "[" + ", ".join(objects(value)) + "]"
+                        return each(value)
             return "".join(encode(value, 0))
 
         return write
